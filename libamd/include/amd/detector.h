@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file detector.h
+ * The streaming answering-machine detector.
+ *
+ * Feed it the far end's audio from the moment of answer, in chunks of any
+ * size, and poll (or get called back with) the decision: whether a human, an
+ * answering machine or a fax answered and, in DetectMessageEnd mode, when the
+ * voicemail greeting ended. The time base of every duration is audio time:
+ * the first sample fed is the moment of answer.
+ *
+ * Lifecycle: amd_config_init() -> adjust fields -> amd_detector_create()
+ * -> amd_detector_process_*() ... -> amd_detector_finish() (optional, at
+ * hang-up / end of file) -> amd_detector_destroy(). amd_detector_reset()
+ * starts a new call on the same object.
+ *
+ * Threading: a detector is used by one thread at a time; distinct detectors
+ * are fully independent and may run in parallel. A model is shared read-only.
+ * Memory: everything is allocated at create; process calls never allocate.
+ */
+#ifndef AMD_DETECTOR_H
+#define AMD_DETECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "amd/error.h"
+#include "amd/log.h"
+#include "amd/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Version of struct amd_config; amd_config_init() sets it. */
+#define AMD_CONFIG_VERSION 1
+
+/** Twilio `MachineDetection`. */
+typedef enum amd_mode {
+    AMD_MODE_ENABLE = 0,            /**< "Enable": report as soon as the answering party is known */
+    AMD_MODE_DETECT_MESSAGE_END = 1 /**< "DetectMessageEnd": machines reported when the greeting ends */
+} amd_mode;
+
+/** Twilio `MachineDetectionEngine`: which decision logic runs. */
+typedef enum amd_engine {
+    AMD_ENGINE_DEFAULT = 0, /**< the engine that measures best (see bench/RESULTS.md) */
+    AMD_ENGINE_TIMING = 1,  /**< "timing": the state machine of the three Twilio thresholds */
+    AMD_ENGINE_WORDS = 2,   /**< "words" (alias "Lumenvox"): Asterisk AMD()-style word counting */
+    AMD_ENGINE_MODEL = 3    /**< "model": trained classifier over richer evidence, rules as fallback */
+} amd_engine;
+
+/**
+ * Detector configuration: a plain struct. Fill with amd_config_init(), change
+ * fields, pass to amd_detector_create(), which validates it once (see
+ * amd_config_validate()). Durations are milliseconds of audio time.
+ */
+typedef struct amd_config {
+    unsigned version;            /**< must be AMD_CONFIG_VERSION */
+    int sample_rate;             /**< input rate in Hz, 8000..48000; default 8000 */
+
+    amd_mode mode;               /**< `MachineDetection`; default AMD_MODE_ENABLE */
+    int timeout_ms;              /**< `MachineDetectionTimeout` (s on the wire) 3000..59000; default 30000 */
+    int speech_threshold_ms;     /**< `MachineDetectionSpeechThreshold` 1000..6000; default 2400 */
+    int speech_end_threshold_ms; /**< `MachineDetectionSpeechEndThreshold` 500..5000; default 1200 */
+    int silence_timeout_ms;      /**< `MachineDetectionSilenceTimeout` 2000..10000; default 5000 */
+    amd_engine engine;           /**< `MachineDetectionEngine`; default AMD_ENGINE_DEFAULT */
+
+    /* Word-counting engine (AMD_ENGINE_WORDS), Asterisk AMD() semantics. */
+    int min_word_length_ms;      /**< `MachineDetectionMinWordLength` 10..5000; default 100 */
+    int max_word_length_ms;      /**< `MachineDetectionMaxWordLength` 100..20000; default 5000 */
+    int words_silence_ms;        /**< `MachineDetectionWordsSilence` 10..5000; default 50 */
+    int max_num_of_words;        /**< `MachineDetectionMaxNumOfWords` 1..100; default 5 */
+    int silence_threshold;       /**< `MachineDetectionSilenceThreshold`, mean |sample| on the s16 scale, 0..32767; default 256 */
+
+    /* Tone detection (beyond Twilio). */
+    int beep_min_ms;             /**< shortest end-of-greeting beep, 40..1000; default 80 */
+    int beep_min_hz;             /**< lowest beep frequency, 200..3000; default 300 */
+    int beep_max_hz;             /**< highest beep frequency, 200..3500, > beep_min_hz; default 2500 */
+    int beep_grace_ms;           /**< DetectMessageEnd: after greeting + speech-end silence, wait this much
+                                      longer for a late beep before machine_end_silence, 0..5000; default 1500 */
+    int detect_fax;              /**< nonzero: CED/ANSam/CNG/V.21 end in `fax`; default 1 */
+    int detect_sit;              /**< nonzero: special information tones end in machine, cause `sit`; default 1 */
+
+    /**
+     * Model for AMD_ENGINE_MODEL / DEFAULT. NULL: the built-in default model.
+     * Borrowed: must outlive every detector created with it.
+     */
+    const amd_model *model;
+
+    amd_log_fn log_fn;           /**< optional log sink; NULL: no logging */
+    void *log_user;              /**< passed to log_fn */
+    amd_log_level log_level;     /**< most verbose level delivered; default AMD_LOG_WARN */
+} amd_config;
+
+/** Fill @p cfg with the defaults above (Twilio's defaults). @p cfg must not be NULL. */
+void amd_config_init(amd_config *cfg);
+
+/**
+ * Check every field against its range.
+ * @return 0, or AMD_EINVAL with a message naming the field and its range
+ *         written to @p err (e.g. "speech_threshold_ms: 700 out of range 1000..6000"),
+ *         or AMD_EVERSION for an unknown cfg->version.
+ */
+int amd_config_validate(const amd_config *cfg, char *err, size_t errlen);
+
+/** Twilio-style name of an engine ("default", "timing", "words", "model"). */
+const char *amd_engine_name(amd_engine engine);
+/** Parse an engine name, case-insensitive; "Lumenvox" maps to AMD_ENGINE_WORDS. 0 or AMD_EINVAL. */
+int amd_engine_parse(const char *name, amd_engine *out);
+/** Twilio name of a mode ("Enable", "DetectMessageEnd"). */
+const char *amd_mode_name(amd_mode mode);
+/** Parse a mode name, case-insensitive. 0 or AMD_EINVAL. */
+int amd_mode_parse(const char *name, amd_mode *out);
+
+/** Twilio `AnsweredBy`. */
+typedef enum amd_answered_by {
+    AMD_ANSWERED_NONE = 0,            /**< not decided yet */
+    AMD_ANSWERED_HUMAN,               /**< "human" */
+    AMD_ANSWERED_MACHINE_START,       /**< "machine_start" (Enable mode) */
+    AMD_ANSWERED_MACHINE_END_BEEP,    /**< "machine_end_beep" */
+    AMD_ANSWERED_MACHINE_END_SILENCE, /**< "machine_end_silence" */
+    AMD_ANSWERED_MACHINE_END_OTHER,   /**< "machine_end_other" */
+    AMD_ANSWERED_FAX,                 /**< "fax" */
+    AMD_ANSWERED_UNKNOWN              /**< "unknown" */
+} amd_answered_by;
+
+/** Twilio string of an answered_by value; "" for AMD_ANSWERED_NONE. */
+const char *amd_answered_by_name(amd_answered_by a);
+/** Parse a Twilio AnsweredBy string (exact). 0 or AMD_EINVAL. */
+int amd_answered_by_parse(const char *name, amd_answered_by *out);
+/** Nonzero for the machine_* values. */
+int amd_answered_by_is_machine(amd_answered_by a);
+
+/** Why a decision was made. */
+typedef enum amd_cause {
+    AMD_CAUSE_NONE = 0,
+    AMD_CAUSE_SPEECH_END,        /**< "speech-end": a short utterance closed by the speech-end silence */
+    AMD_CAUSE_SPEECH_THRESHOLD,  /**< "speech-threshold": first utterance ran past the speech threshold */
+    AMD_CAUSE_SILENCE_TIMEOUT,   /**< "silence-timeout": nothing but silence since answer */
+    AMD_CAUSE_TIMEOUT,           /**< "timeout": MachineDetectionTimeout reached */
+    AMD_CAUSE_MAX_WORDS,         /**< "max-words": word engine counted too many words */
+    AMD_CAUSE_LONG_WORD,         /**< "long-word": word engine saw a word over max_word_length_ms */
+    AMD_CAUSE_LONG_GREETING,     /**< "long-greeting": word engine, initial silence/greeting rules */
+    AMD_CAUSE_MODEL,             /**< "model": the trained classifier was confident */
+    AMD_CAUSE_BEEP,              /**< "beep": greeting ended with a beep */
+    AMD_CAUSE_GREETING_SILENCE,  /**< "greeting-silence": greeting ended in silence */
+    AMD_CAUSE_FAX_CED,           /**< "fax-ced": 2100 Hz answer tone */
+    AMD_CAUSE_FAX_ANSAM,         /**< "fax-ansam": 2100 Hz with 15 Hz AM / phase reversals */
+    AMD_CAUSE_FAX_CNG,           /**< "fax-cng": 1100 Hz calling tone cadence */
+    AMD_CAUSE_FAX_V21,           /**< "fax-v21": V.21 HDLC preamble flags */
+    AMD_CAUSE_SIT,               /**< "sit": special information tone (carrier intercept) */
+    AMD_CAUSE_HANGUP,            /**< "hangup": audio ended (amd_detector_finish) before the rules decided */
+    AMD_CAUSE_COUNT_
+} amd_cause;
+
+/** Stable kebab-case name of a cause (see above); "none" for AMD_CAUSE_NONE. */
+const char *amd_cause_name(amd_cause c);
+
+/** A decision. Times are ms of audio since answer; -1 where not applicable. */
+typedef struct amd_result {
+    amd_answered_by answered_by; /**< AMD_ANSWERED_NONE until decided */
+    amd_cause cause;
+    float confidence;            /**< 0..1 */
+    int64_t decision_ms;         /**< `MachineDetectionDuration`: audio time of the decision */
+    int64_t machine_known_ms;    /**< DetectMessageEnd: when the machine was first known (provisional event); -1 */
+    int64_t speech_onset_ms;     /**< first speech onset; -1 */
+    int64_t greeting_end_ms;     /**< end of the last greeting speech (machines); -1 */
+    int64_t beep_start_ms;       /**< end-of-greeting beep start; -1 */
+    int64_t beep_end_ms;         /**< beep end; -1 */
+    float beep_hz;               /**< beep frequency (the stronger tone of a dual tone); 0 if none */
+} amd_result;
+
+/** Events delivered to an amd_event_fn. */
+typedef enum amd_event {
+    AMD_EVENT_DECISION = 1,           /**< the final decision (once per call) */
+    AMD_EVENT_MACHINE_PROVISIONAL = 2 /**< DetectMessageEnd: a machine is known, greeting still running */
+} amd_event;
+
+/**
+ * Decision callback, called from inside the process / finish call that
+ * completed the evidence, on that thread. @p result is valid only during the
+ * call. Must not call back into the same detector except amd_detector_result().
+ */
+typedef void (*amd_event_fn)(void *user, amd_event event, const amd_result *result);
+
+/** Per-frame analysis record, for tracing (amd trace) and diagnostics. */
+typedef struct amd_frame_info {
+    int64_t time_ms;        /**< end of the 10 ms hop this describes */
+    float level_db;         /**< hop level, dBFS */
+    float noise_floor_db;   /**< adaptive noise floor estimate, dBFS */
+    float speech_prob;      /**< VAD speech likelihood 0..1 */
+    int speech;             /**< VAD decision after hangover, 0/1 */
+    float tone_hz;          /**< steady tone in progress (beep/fax/SIT candidate), else 0 */
+    const char *tone_kind;  /**< "beep", "ced", "cng", "v21", "sit" or NULL; static storage */
+    const char *state;      /**< decision-logic state name; static storage */
+} amd_frame_info;
+
+/** Per-frame callback (see amd_detector_set_frame_callback). @p info valid during the call only. */
+typedef void (*amd_frame_fn)(void *user, const amd_frame_info *info);
+
+/** Opaque detector. */
+typedef struct amd_detector amd_detector;
+
+/**
+ * Create a detector. Validates @p cfg (see amd_config_validate) and allocates
+ * everything the detector will ever need (FFT plans are made here under a
+ * process-wide lock).
+ * @param cfg copied; need not outlive the call (cfg->model must).
+ * @param out receives the detector; set to NULL on failure.
+ * @return 0, AMD_EINVAL / AMD_EVERSION (message in @p err), AMD_ENOMEM.
+ */
+int amd_detector_create(const amd_config *cfg, amd_detector **out, char *err, size_t errlen);
+
+/** Free a detector. NULL is a no-op. */
+void amd_detector_destroy(amd_detector *det);
+
+/** Set (or clear with NULL) the decision callback. May be called at any time. */
+int amd_detector_set_event_callback(amd_detector *det, amd_event_fn fn, void *user);
+
+/** Set (or clear with NULL) the per-frame trace callback (one call per 10 ms hop). */
+int amd_detector_set_frame_callback(amd_detector *det, amd_frame_fn fn, void *user);
+
+/**
+ * Feed audio. Any number of samples (0 is allowed). Samples after the final
+ * decision are accepted and ignored cheaply.
+ * @return 1 if a final decision is available (made in this call or earlier),
+ *         0 if not yet, AMD_EINVAL for a NULL pointer with n > 0, or for
+ *         float input containing NaN/Inf (the whole chunk is then rejected
+ *         and the detector state is unchanged), AMD_ESTATE after finish().
+ */
+int amd_detector_process_s16(amd_detector *det, const int16_t *samples, size_t n);
+/** As amd_detector_process_s16, for float samples in [-1, 1] (clipped beyond). */
+int amd_detector_process_float(amd_detector *det, const float *samples, size_t n);
+/** As amd_detector_process_s16, for G.711 µ-law bytes. */
+int amd_detector_process_ulaw(amd_detector *det, const uint8_t *bytes, size_t n);
+/** As amd_detector_process_s16, for G.711 A-law bytes. */
+int amd_detector_process_alaw(amd_detector *det, const uint8_t *bytes, size_t n);
+
+/**
+ * End of audio (file ended, far end hung up). Flushes buffered samples and,
+ * if undecided, makes the final decision by the same rules applied to the
+ * audio seen (e.g. a short utterance followed by hang-up is human; nothing
+ * heard is unknown). Afterwards only result / reset / destroy are allowed.
+ * @return 1 (a decision is always available after finish) or AMD_EINVAL.
+ */
+int amd_detector_finish(amd_detector *det);
+
+/** Forget the call: back to the state right after create, same config. 0 or AMD_EINVAL. */
+int amd_detector_reset(amd_detector *det);
+
+/**
+ * Poll the result. @p out is always filled (answered_by AMD_ANSWERED_NONE
+ * while undecided; the provisional machine time and onset are filled as known).
+ * @return 1 decided, 0 not yet, AMD_EINVAL for NULL arguments.
+ */
+int amd_detector_result(const amd_detector *det, amd_result *out);
+
+/** Audio time consumed so far, ms since answer. */
+int64_t amd_detector_time_ms(const amd_detector *det);
+
+/** Bytes allocated by this detector (excluding the shared model and FFTW's own plan memory). */
+size_t amd_detector_memory(const amd_detector *det);
+
+/* G.711 helpers (ITU-T G.711 tables), exposed for callers that need them. */
+int16_t amd_ulaw_decode(uint8_t u);
+int16_t amd_alaw_decode(uint8_t a);
+uint8_t amd_ulaw_encode(int16_t s);
+uint8_t amd_alaw_encode(int16_t s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AMD_DETECTOR_H */

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tone evidence for the decision logic: end-of-greeting beeps, fax / modem
+ * answer and calling tones, special information tones. Internal.
+ *
+ * One aggregate object runs the individual detectors (beep_detector.c,
+ * fax_detector.c, sit_detector.c) on every frame. Its memory comes from the
+ * detector's single allocation: amdi_tones_size() bytes, 16-byte aligned.
+ */
+#ifndef AMDI_TONES_H
+#define AMDI_TONES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "amd/detector.h"
+#include "frame.h"
+
+typedef enum amdi_tone_kind {
+    AMDI_TONE_NONE = 0,
+    AMDI_TONE_BEEP,      /* steady single or dual tone that ended (end-of-greeting beep) */
+    AMDI_TONE_FAX_CED,   /* 2100 Hz answer tone, plain */
+    AMDI_TONE_FAX_ANSAM, /* 2100 Hz with 15 Hz AM and/or phase reversals */
+    AMDI_TONE_FAX_CNG,   /* 1100 Hz calling tone with its cadence */
+    AMDI_TONE_FAX_V21,   /* V.21 channel-2 HDLC flags */
+    AMDI_TONE_SIT        /* special information tone triplet */
+} amdi_tone_kind;
+
+typedef struct amdi_tone_event {
+    amdi_tone_kind kind;
+    int64_t start_ms; /* audio time the tone started */
+    int64_t end_ms;   /* audio time it ended (beep) or was confirmed (fax, SIT) */
+    float hz;         /* main frequency */
+} amdi_tone_event;
+
+#define AMDI_TONES_MAX_EVENTS 4
+
+typedef struct amdi_tones amdi_tones;
+
+/* Bytes needed for one amdi_tones. */
+size_t amdi_tones_size(void);
+/* Initialise in caller memory of amdi_tones_size() bytes; cfg must be valid. */
+amdi_tones *amdi_tones_init(void *mem, const amd_config *cfg);
+/* Back to the state right after init. */
+void amdi_tones_reset(amdi_tones *t);
+/* Run one frame. Writes up to AMDI_TONES_MAX_EVENTS completed events to ev; returns how many. */
+int amdi_tones_frame(amdi_tones *t, const amdi_frame *f, amdi_tone_event *ev);
+/*
+ * Nonzero while a steady tone (any kind, confirmed or candidate) is present in
+ * the current frame, so the VAD and engines do not count it as speech.
+ * *hz and *kind (static string: "beep", "ced", "cng", "v21", "sit") may be NULL.
+ */
+int amdi_tones_active(const amdi_tones *t, float *hz, const char **kind);
+
+#endif /* AMDI_TONES_H */
