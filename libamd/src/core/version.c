@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: MIT */
+#include "amd/version.h"
+
+const char *amd_version_string(void) { return AMD_VERSION_STRING; }
+
+int amd_version_number(void)
+{
+    return AMD_VERSION_MAJOR * 10000 + AMD_VERSION_MINOR * 100 + AMD_VERSION_PATCH;
+}
