@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Detector configuration: Twilio's defaults and ranges (SPEC §4.1), the
+ * validation that names the bad field, and the name <-> enum tables for
+ * engines, modes, AnsweredBy values and causes.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "amd/detector.h"
+
+void amd_config_init(amd_config *cfg)
+{
+    if (!cfg)
+        return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->version = AMD_CONFIG_VERSION;
+    cfg->sample_rate = 8000;
+    cfg->mode = AMD_MODE_ENABLE;
+    /* Twilio defaults (SPEC §4.1) */
+    cfg->timeout_ms = 30000;
+    cfg->speech_threshold_ms = 2400;
+    cfg->speech_end_threshold_ms = 1200;
+    cfg->silence_timeout_ms = 5000;
+    cfg->engine = AMD_ENGINE_DEFAULT;
+    cfg->min_word_length_ms = 100;
+    cfg->max_word_length_ms = 5000;
+    cfg->words_silence_ms = 50;
+    cfg->max_num_of_words = 5;
+    cfg->silence_threshold = 256;
+    /* tones (beyond Twilio; SPEC §4.3: >= 80 ms, roughly 300..2500 Hz) */
+    cfg->beep_min_ms = 80;
+    cfg->beep_min_hz = 300;
+    cfg->beep_max_hz = 2500;
+    cfg->beep_grace_ms = 1500;
+    cfg->detect_fax = 1;
+    cfg->detect_sit = 1;
+    cfg->model = NULL;
+    cfg->log_fn = NULL;
+    cfg->log_user = NULL;
+    cfg->log_level = AMD_LOG_WARN;
+}
+
+static int range_err(char *err, size_t errlen, const char *field, long v, long lo, long hi)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s: %ld out of range %ld..%ld", field, v, lo, hi);
+    return AMD_EINVAL;
+}
+
+#define CHECK_RANGE(field, lo, hi)                                                                 \
+    do {                                                                                           \
+        if ((long)cfg->field < (long)(lo) || (long)cfg->field > (long)(hi))                        \
+            return range_err(err, errlen, #field, (long)cfg->field, (lo), (hi));                   \
+    } while (0)
+
+int amd_config_validate(const amd_config *cfg, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (!cfg) {
+        if (err && errlen)
+            snprintf(err, errlen, "config: NULL");
+        return AMD_EINVAL;
+    }
+    if (cfg->version != AMD_CONFIG_VERSION) {
+        if (err && errlen)
+            snprintf(err, errlen, "version: %u unsupported (expected %u; call amd_config_init)",
+                     cfg->version, (unsigned)AMD_CONFIG_VERSION);
+        return AMD_EVERSION;
+    }
+    CHECK_RANGE(sample_rate, 8000, 48000);
+    if (cfg->mode != AMD_MODE_ENABLE && cfg->mode != AMD_MODE_DETECT_MESSAGE_END)
+        return range_err(err, errlen, "mode", (long)cfg->mode, 0, 1);
+    CHECK_RANGE(timeout_ms, 3000, 59000);
+    CHECK_RANGE(speech_threshold_ms, 1000, 6000);
+    CHECK_RANGE(speech_end_threshold_ms, 500, 5000);
+    CHECK_RANGE(silence_timeout_ms, 2000, 10000);
+    if ((int)cfg->engine < (int)AMD_ENGINE_DEFAULT || (int)cfg->engine > (int)AMD_ENGINE_MODEL)
+        return range_err(err, errlen, "engine", (long)cfg->engine, AMD_ENGINE_DEFAULT, AMD_ENGINE_MODEL);
+    CHECK_RANGE(min_word_length_ms, 10, 5000);
+    CHECK_RANGE(max_word_length_ms, 100, 20000);
+    CHECK_RANGE(words_silence_ms, 10, 5000);
+    CHECK_RANGE(max_num_of_words, 1, 100);
+    CHECK_RANGE(silence_threshold, 0, 32767);
+    CHECK_RANGE(beep_min_ms, 40, 1000);
+    CHECK_RANGE(beep_min_hz, 200, 3000);
+    CHECK_RANGE(beep_max_hz, 200, 3500);
+    if (cfg->beep_max_hz <= cfg->beep_min_hz) {
+        if (err && errlen)
+            snprintf(err, errlen, "beep_max_hz: %d must be greater than beep_min_hz (%d)",
+                     cfg->beep_max_hz, cfg->beep_min_hz);
+        return AMD_EINVAL;
+    }
+    CHECK_RANGE(beep_grace_ms, 0, 5000);
+    if ((int)cfg->log_level < (int)AMD_LOG_ERROR || (int)cfg->log_level > (int)AMD_LOG_DEBUG)
+        return range_err(err, errlen, "log_level", (long)cfg->log_level, AMD_LOG_ERROR, AMD_LOG_DEBUG);
+    return 0;
+}
+
+const char *amd_engine_name(amd_engine engine)
+{
+    switch (engine) {
+    case AMD_ENGINE_DEFAULT: return "default";
+    case AMD_ENGINE_TIMING: return "timing";
+    case AMD_ENGINE_WORDS: return "words";
+    case AMD_ENGINE_MODEL: return "model";
+    }
+    return "?";
+}
+
+int amd_engine_parse(const char *name, amd_engine *out)
+{
+    static const struct { const char *n; amd_engine e; } tab[] = {
+        {"default", AMD_ENGINE_DEFAULT}, {"timing", AMD_ENGINE_TIMING}, {"words", AMD_ENGINE_WORDS},
+        {"lumenvox", AMD_ENGINE_WORDS},  {"model", AMD_ENGINE_MODEL}};
+    if (!name || !out)
+        return AMD_EINVAL;
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (strcasecmp(name, tab[i].n) == 0) {
+            *out = tab[i].e;
+            return 0;
+        }
+    return AMD_EINVAL;
+}
+
+const char *amd_mode_name(amd_mode mode)
+{
+    switch (mode) {
+    case AMD_MODE_ENABLE: return "Enable";
+    case AMD_MODE_DETECT_MESSAGE_END: return "DetectMessageEnd";
+    }
+    return "?";
+}
+
+int amd_mode_parse(const char *name, amd_mode *out)
+{
+    if (!name || !out)
+        return AMD_EINVAL;
+    if (strcasecmp(name, "Enable") == 0) {
+        *out = AMD_MODE_ENABLE;
+        return 0;
+    }
+    if (strcasecmp(name, "DetectMessageEnd") == 0) {
+        *out = AMD_MODE_DETECT_MESSAGE_END;
+        return 0;
+    }
+    return AMD_EINVAL;
+}
+
+static const char *const answered_names[] = {
+    [AMD_ANSWERED_NONE] = "",
+    [AMD_ANSWERED_HUMAN] = "human",
+    [AMD_ANSWERED_MACHINE_START] = "machine_start",
+    [AMD_ANSWERED_MACHINE_END_BEEP] = "machine_end_beep",
+    [AMD_ANSWERED_MACHINE_END_SILENCE] = "machine_end_silence",
+    [AMD_ANSWERED_MACHINE_END_OTHER] = "machine_end_other",
+    [AMD_ANSWERED_FAX] = "fax",
+    [AMD_ANSWERED_UNKNOWN] = "unknown",
+};
+
+const char *amd_answered_by_name(amd_answered_by a)
+{
+    if ((int)a < 0 || (size_t)a >= sizeof answered_names / sizeof answered_names[0])
+        return "";
+    return answered_names[a];
+}
+
+int amd_answered_by_parse(const char *name, amd_answered_by *out)
+{
+    if (!name || !out || !name[0])
+        return AMD_EINVAL;
+    for (size_t i = 1; i < sizeof answered_names / sizeof answered_names[0]; i++)
+        if (strcmp(name, answered_names[i]) == 0) {
+            *out = (amd_answered_by)i;
+            return 0;
+        }
+    return AMD_EINVAL;
+}
+
+int amd_answered_by_is_machine(amd_answered_by a)
+{
+    return a == AMD_ANSWERED_MACHINE_START || a == AMD_ANSWERED_MACHINE_END_BEEP ||
+           a == AMD_ANSWERED_MACHINE_END_SILENCE || a == AMD_ANSWERED_MACHINE_END_OTHER;
+}
+
+const char *amd_cause_name(amd_cause c)
+{
+    static const char *const names[AMD_CAUSE_COUNT_] = {
+        [AMD_CAUSE_NONE] = "none",
+        [AMD_CAUSE_SPEECH_END] = "speech-end",
+        [AMD_CAUSE_SPEECH_THRESHOLD] = "speech-threshold",
+        [AMD_CAUSE_SILENCE_TIMEOUT] = "silence-timeout",
+        [AMD_CAUSE_TIMEOUT] = "timeout",
+        [AMD_CAUSE_MAX_WORDS] = "max-words",
+        [AMD_CAUSE_LONG_WORD] = "long-word",
+        [AMD_CAUSE_LONG_GREETING] = "long-greeting",
+        [AMD_CAUSE_MODEL] = "model",
+        [AMD_CAUSE_BEEP] = "beep",
+        [AMD_CAUSE_GREETING_SILENCE] = "greeting-silence",
+        [AMD_CAUSE_FAX_CED] = "fax-ced",
+        [AMD_CAUSE_FAX_ANSAM] = "fax-ansam",
+        [AMD_CAUSE_FAX_CNG] = "fax-cng",
+        [AMD_CAUSE_FAX_V21] = "fax-v21",
+        [AMD_CAUSE_SIT] = "sit",
+        [AMD_CAUSE_HANGUP] = "hangup",
+    };
+    if ((int)c < 0 || (int)c >= (int)AMD_CAUSE_COUNT_ || !names[c])
+        return "none";
+    return names[c];
+}
