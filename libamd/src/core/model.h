@@ -56,7 +56,14 @@ typedef enum amdi_model_param {
     AMDI_MODEL_NPARAMS
 } amdi_model_param;
 
+/* Training hook (bench/dump_features.c): called by the model engine on every frame with the
+ * feature vector; while set, the engine itself never decides. Never set on shared models. */
+struct amdi_evidence;
+typedef void (*amdi_model_tap_fn)(void *user, const struct amdi_evidence *ev, const float *features);
+
 struct amd_model {
+    amdi_model_tap_fn tap;  /* NULL except in the feature dump tool */
+    void *tap_user;
     unsigned format_version;
     unsigned feature_version;
     int n_features;
