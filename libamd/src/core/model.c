@@ -74,7 +74,7 @@ static int rd_f32s(rd *r, float *out, size_t n)
     if ((r->len - r->off) / 4 < n)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        uint32_t u;
+        uint32_t u = 0;
         rd_u32(r, &u);
         float f;
         memcpy(&f, &u, sizeof f);
