@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The streaming detector: input -> analysis -> tones -> VAD -> utterance
+ * bookkeeping -> engine / DetectMessageEnd -> result (SPEC §4). Every
+ * decision is made on the frame that completes its evidence, inside the
+ * process call that delivered that frame's last sample.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detector_internal.h"
+
+#define ALIGN64(x) (((x) + 63u) & ~(size_t)63u)
+
+static void dlog(const amd_config *cfg, amd_log_level lvl, const char *fmt, ...)
+{
+    if (!cfg->log_fn || lvl > cfg->log_level)
+        return;
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    cfg->log_fn(cfg->log_user, lvl, buf);
+}
+
+static void set_err(char *err, size_t errlen, const char *msg)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s", msg);
+}
+
+static void result_clear(amd_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->answered_by = AMD_ANSWERED_NONE;
+    r->cause = AMD_CAUSE_NONE;
+    r->decision_ms = r->machine_known_ms = r->speech_onset_ms = r->greeting_end_ms = -1;
+    r->beep_start_ms = r->beep_end_ms = -1;
+    r->beep_hz = 0.f;
+}
+
+static void evidence_clear(amdi_evidence *e)
+{
+    memset(e, 0, sizeof *e);
+    e->speech_onset_ms = e->utt_start_ms = e->last_speech_end_ms = -1;
+}
+
+static void state_reset(amd_detector *d)
+{
+    amdi_input_reset(&d->in);
+    amdi_analysis_reset(&d->an);
+    amdi_vad_init(&d->vad);
+    amdi_tones_reset(d->tones);
+    d->eng->reset(d->eng_state);
+    amdi_msgend_reset(&d->me);
+    evidence_clear(&d->ev);
+    d->have_frame = 0;
+    memset(&d->vo, 0, sizeof d->vo);
+    result_clear(&d->res);
+    d->decided = d->machine_known = d->finished = 0;
+}
+
+int amd_detector_create(const amd_config *cfg, amd_detector **out, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (!out) {
+        set_err(err, errlen, "out: NULL");
+        return AMD_EINVAL;
+    }
+    *out = NULL;
+    int rc = amd_config_validate(cfg, err, errlen);
+    if (rc)
+        return rc;
+    const amdi_engine_vt *eng = amdi_engine_for(cfg->engine);
+    if (!eng) {
+        set_err(err, errlen, "engine model: no model loaded (this build has no model engine)");
+        return AMD_EINVAL;
+    }
+    size_t eng_size = eng->state_size(cfg);
+    size_t off_an = ALIGN64(sizeof(amd_detector));
+    size_t off_tones = off_an + ALIGN64(amdi_analysis_buf_size());
+    size_t off_eng = off_tones + ALIGN64(amdi_tones_size());
+    size_t total = off_eng + ALIGN64(eng_size);
+
+    void *mem = NULL;
+    if (posix_memalign(&mem, 64, total) != 0 || !mem) {
+        set_err(err, errlen, "out of memory");
+        return AMD_ENOMEM;
+    }
+    memset(mem, 0, total);
+    amd_detector *d = mem;
+    d->cfg = *cfg;
+    d->eng = eng;
+    d->eng_state = (char *)mem + off_eng;
+
+    rc = amdi_input_init(&d->in, cfg->sample_rate);
+    if (rc) {
+        set_err(err, errlen, "sample_rate: resampler could not be created");
+        free(mem);
+        return rc;
+    }
+    rc = amdi_analysis_init(&d->an, (char *)mem + off_an);
+    if (rc) {
+        set_err(err, errlen, "FFT plan could not be created");
+        amdi_input_free(&d->in);
+        free(mem);
+        return rc;
+    }
+    d->tones = amdi_tones_init((char *)mem + off_tones, cfg);
+    if (!d->tones) {
+        set_err(err, errlen, "tone detectors could not be initialised");
+        amdi_analysis_free(&d->an);
+        amdi_input_free(&d->in);
+        free(mem);
+        return AMD_EINTERNAL;
+    }
+    rc = eng->init(d->eng_state, cfg, err, errlen);
+    if (rc) {
+        amdi_analysis_free(&d->an);
+        amdi_input_free(&d->in);
+        free(mem);
+        return rc;
+    }
+    d->mem_bytes = total + amdi_input_extra_memory(&d->in);
+    state_reset(d);
+    dlog(cfg, AMD_LOG_DEBUG, "detector created: engine %s, mode %s, %d Hz, %zu bytes", eng->name,
+         amd_mode_name(cfg->mode), cfg->sample_rate, d->mem_bytes);
+    *out = d;
+    return 0;
+}
+
+void amd_detector_destroy(amd_detector *d)
+{
+    if (!d)
+        return;
+    amdi_analysis_free(&d->an);
+    amdi_input_free(&d->in);
+    free(d);
+}
+
+int amd_detector_set_event_callback(amd_detector *d, amd_event_fn fn, void *user)
+{
+    if (!d)
+        return AMD_EINVAL;
+    d->ev_fn = fn;
+    d->ev_user = fn ? user : NULL;
+    return 0;
+}
+
+int amd_detector_set_frame_callback(amd_detector *d, amd_frame_fn fn, void *user)
+{
+    if (!d)
+        return AMD_EINVAL;
+    d->fr_fn = fn;
+    d->fr_user = fn ? user : NULL;
+    return 0;
+}
+
+/* ---- decisions ---- */
+
+static void fill_common(amd_detector *d, int64_t t_ms)
+{
+    d->res.decision_ms = t_ms;
+    d->res.speech_onset_ms = d->ev.speech_onset_ms;
+}
+
+static void final_decision(amd_detector *d, int64_t t_ms)
+{
+    fill_common(d, t_ms);
+    if (d->res.answered_by == AMD_ANSWERED_UNKNOWN || d->res.answered_by == AMD_ANSWERED_FAX ||
+        d->res.answered_by == AMD_ANSWERED_HUMAN)
+        d->res.greeting_end_ms = -1;
+    d->decided = 1;
+    dlog(&d->cfg, AMD_LOG_INFO, "decision %s (%s, %.2f) at %lld ms",
+         amd_answered_by_name(d->res.answered_by), amd_cause_name(d->res.cause),
+         (double)d->res.confidence, (long long)t_ms);
+    if (d->ev_fn)
+        d->ev_fn(d->ev_user, AMD_EVENT_DECISION, &d->res);
+}
+
+static void decide(amd_detector *d, amd_answered_by a, amd_cause c, float conf, int64_t t_ms)
+{
+    d->res.answered_by = a;
+    d->res.cause = c;
+    d->res.confidence = amdi_clamp01(conf);
+    final_decision(d, t_ms);
+}
+
+/* DetectMessageEnd: the machine is known; raise the provisional event. */
+static void provisional(amd_detector *d, amd_cause c, float conf)
+{
+    d->machine_known = 1;
+    d->res.machine_known_ms = d->ev.t_ms;
+    d->res.speech_onset_ms = d->ev.speech_onset_ms;
+    amdi_msgend_start(&d->me, &d->ev);
+    dlog(&d->cfg, AMD_LOG_INFO, "machine known (%s) at %lld ms", amd_cause_name(c), (long long)d->ev.t_ms);
+    if (d->ev_fn) {
+        amd_result r = d->res;
+        r.answered_by = AMD_ANSWERED_MACHINE_START;
+        r.cause = c;
+        r.confidence = amdi_clamp01(conf);
+        r.decision_ms = d->ev.t_ms;
+        d->ev_fn(d->ev_user, AMD_EVENT_MACHINE_PROVISIONAL, &r);
+    }
+}
+
+static amd_cause fax_cause(amdi_tone_kind k)
+{
+    switch (k) {
+    case AMDI_TONE_FAX_CED: return AMD_CAUSE_FAX_CED;
+    case AMDI_TONE_FAX_ANSAM: return AMD_CAUSE_FAX_ANSAM;
+    case AMDI_TONE_FAX_CNG: return AMD_CAUSE_FAX_CNG;
+    case AMDI_TONE_FAX_V21: return AMD_CAUSE_FAX_V21;
+    default: return AMD_CAUSE_NONE;
+    }
+}
+
+/* Fax, SIT and a beep before any decision: the same in every engine. Returns 1 if decided. */
+static int tone_rules(amd_detector *d)
+{
+    const amdi_evidence *ev = &d->ev;
+    int dme = d->cfg.mode == AMD_MODE_DETECT_MESSAGE_END;
+    for (int i = 0; i < ev->n_tone_events; i++) {
+        const amdi_tone_event *e = &ev->tone_events[i];
+        amd_cause fc = fax_cause(e->kind);
+        if (fc != AMD_CAUSE_NONE && d->cfg.detect_fax) {
+            decide(d, AMD_ANSWERED_FAX, fc, 0.95f, ev->t_ms);
+            return 1;
+        }
+        if (e->kind == AMDI_TONE_SIT && d->cfg.detect_sit) {
+            if (dme) {
+                if (!d->machine_known)
+                    provisional(d, AMD_CAUSE_SIT, 0.9f);
+                /* a carrier intercept has no message to leave: the greeting is over */
+                decide(d, AMD_ANSWERED_MACHINE_END_OTHER, AMD_CAUSE_SIT, 0.9f, ev->t_ms);
+            } else {
+                decide(d, AMD_ANSWERED_MACHINE_START, AMD_CAUSE_SIT, 0.9f, ev->t_ms);
+            }
+            return 1;
+        }
+        if (e->kind == AMDI_TONE_BEEP && !d->machine_known) {
+            d->res.beep_start_ms = e->start_ms;
+            d->res.beep_end_ms = e->end_ms;
+            d->res.beep_hz = e->hz;
+            d->res.greeting_end_ms = ev->speech_onset_ms >= 0 && ev->last_speech_end_ms <= e->start_ms
+                                         ? ev->last_speech_end_ms
+                                         : -1;
+            if (dme) {
+                provisional(d, AMD_CAUSE_BEEP, 0.9f);
+                decide(d, AMD_ANSWERED_MACHINE_END_BEEP, AMD_CAUSE_BEEP, 0.9f, ev->t_ms);
+            } else {
+                decide(d, AMD_ANSWERED_MACHINE_START, AMD_CAUSE_BEEP, 0.9f, ev->t_ms);
+            }
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- the per-frame pipeline ---- */
+
+static void bookkeeping(amd_detector *d, const amdi_frame *f, const amdi_vad_out *vo)
+{
+    amdi_evidence *e = &d->ev;
+    int64_t t = f->end_ms;
+    if (vo->onset) {
+        if (e->speech_onset_ms < 0)
+            e->speech_onset_ms = vo->onset_ms;
+        if (e->utt_start_ms < 0 ||
+            vo->onset_ms - e->last_speech_end_ms >= (int64_t)d->cfg.speech_end_threshold_ms) {
+            e->utt_start_ms = vo->onset_ms;
+            e->utt_speech_ms = 0;
+            e->n_utterances++;
+        }
+        e->n_runs++;
+        e->in_speech = 1;
+        /* the confirming hops were speech */
+        e->utt_speech_ms += t - vo->onset_ms - AMDI_HOP_MS;
+        e->total_speech_ms += t - vo->onset_ms - AMDI_HOP_MS;
+    }
+    if (e->in_speech && vo->raw) {
+        e->last_speech_end_ms = t;
+        e->utt_speech_ms += AMDI_HOP_MS;
+        e->total_speech_ms += AMDI_HOP_MS;
+    }
+    if (vo->offset)
+        e->in_speech = 0;
+    e->silence_ms = e->speech_onset_ms >= 0 ? t - e->last_speech_end_ms : t;
+}
+
+static void emit_frame_info(amd_detector *d, const char *state)
+{
+    amd_frame_info fi;
+    fi.time_ms = d->ev.t_ms;
+    fi.level_db = d->ev.level_db;
+    fi.noise_floor_db = d->ev.noise_db;
+    fi.speech_prob = d->ev.speech_prob;
+    fi.speech = d->ev.speech;
+    fi.tone_hz = d->ev.tone_hz;
+    fi.tone_kind = d->ev.tone_kind;
+    fi.state = state;
+    d->fr_fn(d->fr_user, &fi);
+}
+
+static const char *state_name(const amd_detector *d)
+{
+    if (d->decided)
+        return amd_answered_by_name(d->res.answered_by);
+    if (d->machine_known)
+        return amdi_msgend_state(&d->me, &d->ev);
+    return d->eng->state_name(d->eng_state);
+}
+
+/* One hop. Returns 1 when the final decision is made (stop consuming). */
+static int on_hop(void *user, const float *hop)
+{
+    amd_detector *d = user;
+    const amdi_frame *f = amdi_analysis_hop(&d->an, hop);
+    int n_ev = amdi_tones_frame(d->tones, f, d->tev);
+    float thz = 0.f;
+    const char *tkind = NULL;
+    int tact = amdi_tones_active(d->tones, &thz, &tkind);
+
+    amdi_vad_out *vo = &d->vo;
+    amdi_vad_frame(&d->vad, &d->an, f, tact, vo);
+
+    amdi_evidence *e = &d->ev;
+    e->frame = f;
+    e->t_ms = f->end_ms;
+    e->level_db = f->level_db;
+    e->noise_db = vo->noise_db;
+    e->snr_db = vo->snr_db;
+    e->mean_abs = f->mean_abs;
+    e->speech_prob = vo->prob;
+    e->speech_raw = vo->raw;
+    e->speech = vo->speech;
+    e->tone_active = tact || vo->tonal;
+    e->tone_hz = tact ? thz : vo->tonal_hz;
+    e->tone_kind = tact ? tkind : (vo->tonal ? "tone" : NULL);
+    e->tone_events = d->tev;
+    e->n_tone_events = n_ev < 0 ? 0 : (n_ev > AMDI_TONES_MAX_EVENTS ? AMDI_TONES_MAX_EVENTS : n_ev);
+    bookkeeping(d, f, vo);
+    d->have_frame = 1;
+
+    const char *state = NULL;
+    if (!tone_rules(d)) {
+        amdi_engine_decision dec;
+        if (!d->machine_known) {
+            state = d->eng->state_name(d->eng_state);
+            memset(&dec, 0, sizeof dec);
+            if (d->eng->frame(d->eng_state, e, &dec)) {
+                if (dec.answered_by == AMD_ANSWERED_MACHINE_START &&
+                    d->cfg.mode == AMD_MODE_DETECT_MESSAGE_END)
+                    provisional(d, dec.cause, dec.confidence);
+                else
+                    decide(d, dec.answered_by, dec.cause, dec.confidence, e->t_ms);
+            }
+        }
+        if (!d->decided && d->machine_known) {
+            if (amdi_msgend_frame(&d->me, &d->cfg, e, &d->res))
+                final_decision(d, e->t_ms);
+        }
+        if (!d->decided && e->t_ms >= d->cfg.timeout_ms) {
+            if (d->machine_known) {
+                decide(d, AMD_ANSWERED_MACHINE_END_OTHER, AMD_CAUSE_TIMEOUT, 0.6f, e->t_ms);
+            } else {
+                memset(&dec, 0, sizeof dec);
+                if (d->eng->finish(d->eng_state, e, 1, &dec) && dec.answered_by != AMD_ANSWERED_UNKNOWN) {
+                    if (dec.answered_by == AMD_ANSWERED_MACHINE_START &&
+                        d->cfg.mode == AMD_MODE_DETECT_MESSAGE_END) {
+                        provisional(d, dec.cause, dec.confidence);
+                        decide(d, AMD_ANSWERED_MACHINE_END_OTHER, AMD_CAUSE_TIMEOUT, 0.5f, e->t_ms);
+                    } else {
+                        decide(d, dec.answered_by, dec.cause, dec.confidence, e->t_ms);
+                    }
+                } else {
+                    decide(d, AMD_ANSWERED_UNKNOWN, AMD_CAUSE_TIMEOUT, 0.5f, e->t_ms);
+                }
+            }
+        }
+    }
+    if (d->fr_fn)
+        emit_frame_info(d, d->decided ? state_name(d) : (state && !d->machine_known ? state : state_name(d)));
+    return d->decided;
+}
+
+static int process(amd_detector *d, amdi_sample_fmt fmt, const void *data, size_t n)
+{
+    if (!d || (!data && n > 0))
+        return AMD_EINVAL;
+    if (d->finished)
+        return AMD_ESTATE;
+    if (d->decided) {
+        d->in.samples_in += (int64_t)n;
+        return 1;
+    }
+    if (n == 0)
+        return 0;
+    if (amdi_input_push(&d->in, fmt, data, n, on_hop, d))
+        return 1;
+    return d->decided;
+}
+
+int amd_detector_process_s16(amd_detector *d, const int16_t *s, size_t n)
+{
+    return process(d, AMDI_FMT_S16, s, n);
+}
+
+int amd_detector_process_float(amd_detector *d, const float *s, size_t n)
+{
+    if (d && s && amdi_input_has_nonfinite(s, n))
+        return AMD_EINVAL; /* whole chunk rejected, state unchanged (detector.h) */
+    return process(d, AMDI_FMT_FLOAT, s, n);
+}
+
+int amd_detector_process_ulaw(amd_detector *d, const uint8_t *b, size_t n)
+{
+    return process(d, AMDI_FMT_ULAW, b, n);
+}
+
+int amd_detector_process_alaw(amd_detector *d, const uint8_t *b, size_t n)
+{
+    return process(d, AMDI_FMT_ALAW, b, n);
+}
+
+int amd_detector_finish(amd_detector *d)
+{
+    if (!d)
+        return AMD_EINVAL;
+    if (d->finished)
+        return 1;
+    if (!d->decided)
+        amdi_input_flush(&d->in, on_hop, d);
+    d->finished = 1;
+    if (d->decided)
+        return 1;
+    int64_t t = amd_detector_time_ms(d);
+    if (d->have_frame && d->ev.t_ms > t)
+        t = d->ev.t_ms;
+    const amdi_evidence *ev = d->have_frame ? &d->ev : NULL;
+    if (d->machine_known) {
+        amdi_msgend_finish(&d->me, &d->cfg, ev, &d->res);
+        final_decision(d, t);
+        return 1;
+    }
+    amdi_engine_decision dec;
+    memset(&dec, 0, sizeof dec);
+    if (d->eng->finish(d->eng_state, ev, 0, &dec) && dec.answered_by != AMD_ANSWERED_UNKNOWN) {
+        if (dec.answered_by == AMD_ANSWERED_MACHINE_START && d->cfg.mode == AMD_MODE_DETECT_MESSAGE_END) {
+            provisional(d, dec.cause, dec.confidence);
+            amdi_msgend_finish(&d->me, &d->cfg, ev, &d->res);
+            final_decision(d, t);
+        } else {
+            decide(d, dec.answered_by, dec.cause, dec.confidence, t);
+        }
+    } else {
+        decide(d, AMD_ANSWERED_UNKNOWN, AMD_CAUSE_HANGUP, 0.5f, t);
+    }
+    return 1;
+}
+
+int amd_detector_reset(amd_detector *d)
+{
+    if (!d)
+        return AMD_EINVAL;
+    state_reset(d);
+    return 0;
+}
+
+int amd_detector_result(const amd_detector *d, amd_result *out)
+{
+    if (!out)
+        return AMD_EINVAL;
+    if (!d) {
+        result_clear(out);
+        return AMD_EINVAL;
+    }
+    *out = d->res;
+    if (!d->decided)
+        out->speech_onset_ms = d->ev.speech_onset_ms;
+    return d->decided ? 1 : 0;
+}
+
+int64_t amd_detector_time_ms(const amd_detector *d)
+{
+    if (!d)
+        return 0;
+    return d->in.samples_in * 1000 / d->in.rate;
+}
+
+size_t amd_detector_memory(const amd_detector *d) { return d ? d->mem_bytes : 0; }

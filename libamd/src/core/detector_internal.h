@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* The detector object (opaque in the public API; visible to the unit tests). Internal. */
+#ifndef AMDI_DETECTOR_INTERNAL_H
+#define AMDI_DETECTOR_INTERNAL_H
+
+#include "amd/detector.h"
+#include "analysis.h"
+#include "engine.h"
+#include "input.h"
+#include "message_end.h"
+#include "tones.h"
+#include "vad.h"
+
+struct amd_detector {
+    amd_config cfg;
+    size_t mem_bytes;         /* the single allocation (+ the resampler's, estimated) */
+    amd_event_fn ev_fn;
+    void *ev_user;
+    amd_frame_fn fr_fn;
+    void *fr_user;
+
+    amdi_input in;
+    amdi_analysis an;
+    amdi_vad vad;
+    amdi_tones *tones;        /* inside the allocation */
+    const amdi_engine_vt *eng;
+    void *eng_state;          /* inside the allocation */
+    amdi_msgend me;
+
+    amdi_evidence ev;         /* the latest frame's evidence + utterance bookkeeping */
+    int have_frame;           /* ev describes at least one frame */
+    amdi_vad_out vo;
+    amdi_tone_event tev[AMDI_TONES_MAX_EVENTS];
+
+    amd_result res;
+    int decided;              /* final decision made */
+    int machine_known;        /* DetectMessageEnd: provisional machine event raised */
+    int finished;             /* amd_detector_finish called */
+};
+
+#endif /* AMDI_DETECTOR_INTERNAL_H */

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* DetectMessageEnd: the end of a voicemail greeting (see message_end.h). */
+#include "message_end.h"
+
+#include <string.h>
+
+void amdi_msgend_reset(amdi_msgend *m) { memset(m, 0, sizeof *m); }
+
+void amdi_msgend_start(amdi_msgend *m, const amdi_evidence *ev)
+{
+    m->active = 1;
+    m->known_ms = ev->t_ms;
+}
+
+static int beep_end(const amdi_evidence *ev, amd_result *res)
+{
+    for (int i = 0; i < ev->n_tone_events; i++) {
+        const amdi_tone_event *e = &ev->tone_events[i];
+        if (e->kind != AMDI_TONE_BEEP)
+            continue;
+        res->answered_by = AMD_ANSWERED_MACHINE_END_BEEP;
+        res->cause = AMD_CAUSE_BEEP;
+        /* A beep after a known greeting is the strongest end evidence there is. */
+        res->confidence = 0.95f;
+        res->beep_start_ms = e->start_ms;
+        res->beep_end_ms = e->end_ms;
+        res->beep_hz = e->hz;
+        res->greeting_end_ms = ev->speech_onset_ms >= 0 ? ev->last_speech_end_ms : -1;
+        if (res->greeting_end_ms > e->start_ms)
+            res->greeting_end_ms = e->start_ms;
+        return 1;
+    }
+    return 0;
+}
+
+int amdi_msgend_frame(amdi_msgend *m, const amd_config *cfg, const amdi_evidence *ev, amd_result *res)
+{
+    if (!m->active)
+        return 0;
+    if (beep_end(ev, res))
+        return 1;
+    int64_t need = (int64_t)cfg->speech_end_threshold_ms + cfg->beep_grace_ms;
+    if (!ev->in_speech && !ev->tone_active && ev->speech_onset_ms >= 0 && ev->silence_ms >= need) {
+        res->answered_by = AMD_ANSWERED_MACHINE_END_SILENCE;
+        res->cause = AMD_CAUSE_GREETING_SILENCE;
+        /* Silence after speech is a weaker end signal than a beep: the greeting could resume. */
+        res->confidence = 0.8f;
+        res->greeting_end_ms = ev->last_speech_end_ms;
+        return 1;
+    }
+    return 0;
+}
+
+int amdi_msgend_finish(amdi_msgend *m, const amd_config *cfg, const amdi_evidence *ev, amd_result *res)
+{
+    (void)m;
+    if (ev && beep_end(ev, res))
+        return 1;
+    if (ev && !ev->in_speech && ev->speech_onset_ms >= 0 &&
+        ev->silence_ms >= (int64_t)cfg->speech_end_threshold_ms) {
+        /* audio ended after the speech-end silence: no beep can follow any more */
+        res->answered_by = AMD_ANSWERED_MACHINE_END_SILENCE;
+        res->cause = AMD_CAUSE_GREETING_SILENCE;
+        res->confidence = 0.7f;
+        res->greeting_end_ms = ev->last_speech_end_ms;
+        return 1;
+    }
+    res->answered_by = AMD_ANSWERED_MACHINE_END_OTHER;
+    res->cause = AMD_CAUSE_HANGUP;
+    res->confidence = 0.5f;
+    if (ev && ev->speech_onset_ms >= 0)
+        res->greeting_end_ms = ev->last_speech_end_ms;
+    return 1;
+}
+
+const char *amdi_msgend_state(const amdi_msgend *m, const amdi_evidence *ev)
+{
+    if (!m->active)
+        return "idle";
+    if (ev->in_speech)
+        return "greeting";
+    if (ev->tone_active)
+        return "greeting-tone";
+    return "greeting-pause";
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/* Voice activity detection (see vad.h for what and how). */
+#include "vad.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Band SNRs are capped so one very loud band cannot outvote the others. */
+#define BAND_SNR_CAP 25.f
+/* The tone check looks at 250..3500 Hz, the voice band where beeps, SIT, fax and call-progress tones live. */
+#define TONE_LO_BIN 8
+#define TONE_HI_BIN 112
+/* A Hann main lobe is +-2 bins: a pure tone puts > 99 % of its energy there. Voiced speech
+ * spreads over many harmonics; even a single strong low harmonic rarely tops 75 %. */
+#define TONE_RATIO 0.90f
+#define TONE_FRAMES 2 /* peak held for 2 more frames: 30 ms of a steady frequency */
+
+void amdi_vad_init(amdi_vad *v)
+{
+    memset(v, 0, sizeof *v);
+    amdi_noise_floor_init(&v->nf);
+    v->prev_peak = -10;
+}
+
+static float db10(float x) { return 10.f * log10f(x > 1e-20f ? x : 1e-20f); }
+
+/* Share of voice-band energy in the two strongest +-2-bin peaks; main peak bin in *k1. */
+static float peakiness(const float *p, int *k1)
+{
+    float tot = 1e-20f, m1 = -1.f;
+    int b1 = TONE_LO_BIN;
+    for (int k = TONE_LO_BIN; k < TONE_HI_BIN; k++) {
+        tot += p[k];
+        if (p[k] > m1) {
+            m1 = p[k];
+            b1 = k;
+        }
+    }
+    float m2 = -1.f;
+    int b2 = -1;
+    for (int k = TONE_LO_BIN; k < TONE_HI_BIN; k++) {
+        if (k >= b1 - 3 && k <= b1 + 3)
+            continue;
+        if (p[k] > m2) {
+            m2 = p[k];
+            b2 = k;
+        }
+    }
+    float s = 0.f;
+    for (int k = b1 - 2; k <= b1 + 2; k++)
+        s += p[k];
+    if (b2 >= 0)
+        for (int k = b2 - 2; k <= b2 + 2; k++)
+            if (k < b1 - 2 || k > b1 + 2)
+                s += p[k];
+    *k1 = b1;
+    return s / tot;
+}
+
+void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone_active,
+                    amdi_vad_out *o)
+{
+    float ch[AMDI_NF_CH];
+    memset(o, 0, sizeof *o);
+    amdi_noise_floor_channels(f, ch);
+
+    /* SNRs against the floor as it stood before this frame */
+    int have_floor = v->nf.started;
+    float snr_hop = 0.f, band = 0.f;
+    if (have_floor) {
+        snr_hop = db10(ch[0]) - db10(v->nf.floor[0]);
+        for (int b = 1; b < AMDI_NF_CH; b++) {
+            if (b == 1)
+                continue; /* 125-250 Hz: hum and handling noise more than voice */
+            float s = db10(ch[b]) - db10(v->nf.floor[b]);
+            band += s < 0.f ? 0.f : (s > BAND_SNR_CAP ? BAND_SNR_CAP : s);
+        }
+        band /= (float)(AMDI_NF_BANDS - 1);
+    }
+    amdi_noise_floor_update(&v->nf, ch);
+    o->noise_db = db10(v->nf.floor[0] / (32768.f * 32768.f));
+    if (o->noise_db < -100.f)
+        o->noise_db = -100.f;
+    o->snr_db = f->level_db - o->noise_db;
+    o->band_snr = band;
+
+    /* steady-tone check */
+    int k1 = 0;
+    float pk = f->level_db > AMDI_VAD_GATE_DB ? peakiness(f->power, &k1) : 0.f;
+    if (pk >= TONE_RATIO && k1 >= v->prev_peak - 1 && k1 <= v->prev_peak + 1)
+        v->stable++;
+    else if (pk < TONE_RATIO)
+        v->stable = 0;
+    else
+        v->stable = 0;
+    v->prev_peak = pk >= TONE_RATIO ? k1 : -10;
+    o->tonal = v->stable >= TONE_FRAMES;
+    o->tonal_hz = o->tonal ? (float)k1 * AMDI_BIN_HZ : 0.f;
+
+    float prob = 0.f;
+    if (have_floor && f->level_db > AMDI_VAD_GATE_DB && !o->tonal && !tone_active) {
+        float h = 0.f;
+        if (band > 1.5f || snr_hop > 3.f)
+            h = amdi_analysis_harmonicity(a, NULL);
+        o->harm = h;
+        float z = -5.0f + 0.30f * band + 0.06f * snr_hop + 4.0f * h;
+        prob = 1.f / (1.f + expf(-z));
+    }
+    o->prob = prob;
+    o->raw = prob >= 0.5f;
+
+    /* smoothing: onset confirmation and hangover */
+    v->hist = ((v->hist << 1) | (unsigned)o->raw) & 0xFu;
+    if (!v->in_speech) {
+        unsigned h4 = v->hist;
+        int cnt = (int)(h4 & 1u) + (int)((h4 >> 1) & 1u) + (int)((h4 >> 2) & 1u) + (int)((h4 >> 3) & 1u);
+        if (cnt >= 3 && o->raw) {
+            v->in_speech = 1;
+            v->hang = 0;
+            int oldest = 0; /* hops back to the first raw one in the window */
+            for (int i = 3; i >= 0; i--)
+                if ((h4 >> i) & 1u) {
+                    oldest = i;
+                    break;
+                }
+            o->onset = 1;
+            o->onset_ms = f->end_ms - (int64_t)(oldest + 1) * AMDI_HOP_MS;
+        }
+    } else {
+        if (o->raw) {
+            v->hang = 0;
+        } else if (++v->hang * AMDI_HOP_MS >= AMDI_VAD_HANG_MS) {
+            v->in_speech = 0;
+            o->offset = 1;
+            v->hist = 0;
+        }
+    }
+    o->speech = v->in_speech;
+}

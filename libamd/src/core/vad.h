@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Voice activity detection for telephone audio (SPEC §4.3). Internal.
+ *
+ * What does it do
+ *   Per 10 ms frame: a speech likelihood, a raw per-hop decision, and a
+ *   smoothed decision (onset confirmation + hangover) with hop-accurate speech
+ *   edges. Steady tones (beeps, fax, ringback, dial tone, SIT) are never speech.
+ *
+ * How it works
+ *   - An adaptive noise floor (noise_floor.h, minimum statistics) on the hop
+ *     energy and 8 spectral bands from 125 to 3500 Hz; no fixed level
+ *     threshold except an absolute gate far below telephone speech levels.
+ *   - Evidence: the mean positive band SNR over the voice bands (speech
+ *     lifts several formant bands at once; stationary line noise of any
+ *     colour lifts none), the broadband hop SNR, and harmonicity (the
+ *     normalised autocorrelation peak at 80..400 Hz pitch lags, from the
+ *     inverse FFT of the power spectrum) which separates voiced speech from
+ *     noise bursts and codec hiss. A logistic combination gives the likelihood.
+ *   - Tone rejection: a frame whose voice-band energy sits in one or two
+ *     narrow spectral peaks (>= 90 %) at a frequency that holds for three
+ *     frames is a tone, as is any frame where amdi_tones_active() says so.
+ *   - Smoothing: speech starts when 3 of the last 4 hops are raw speech (its
+ *     onset is the first of them) and ends after AMDI_VAD_HANG_MS without one.
+ */
+#ifndef AMDI_VAD_H
+#define AMDI_VAD_H
+
+#include <stdint.h>
+
+#include "analysis.h"
+#include "frame.h"
+#include "noise_floor.h"
+
+/* Hangover after the last raw speech hop (ms): bridges the gaps inside and
+ * between words (typically 30-150 ms) so segments match human labelling. */
+#define AMDI_VAD_HANG_MS 120
+/* Absolute gate: hops below this level (dBFS) are never speech. Telephone speech is
+ * -10..-40 dBFS (ITU-T P.56 active level ~ -26 dBov nominal); -62 is 20+ dB below the quietest. */
+#define AMDI_VAD_GATE_DB (-62.f)
+
+typedef struct amdi_vad_out {
+    float prob;         /* speech likelihood 0..1 (0 for tones) */
+    int raw;            /* this hop is speech */
+    int speech;         /* smoothed decision */
+    int tonal;          /* steady tone found by the VAD's own check */
+    float tonal_hz;     /* its main frequency */
+    float noise_db;     /* noise floor of the hop energy, dBFS */
+    float snr_db;       /* hop level over that floor */
+    float harm;         /* harmonicity 0..1 (0 when not computed) */
+    float band_snr;     /* mean positive band SNR, dB */
+    int onset;          /* speech started on this frame (confirmed) */
+    int64_t onset_ms;   /* start of the first hop of that speech, when onset */
+    int offset;         /* speech ended on this frame (hangover ran out) */
+} amdi_vad_out;
+
+typedef struct amdi_vad {
+    amdi_noise_floor nf;
+    int prev_peak;      /* strongest voice-band bin of the previous frame */
+    int stable;         /* frames the peak held while the spectrum was peaky */
+    unsigned hist;      /* raw decisions, bit 0 = newest */
+    int in_speech;
+    int hang;           /* hops since the last raw speech hop */
+} amdi_vad;
+
+void amdi_vad_init(amdi_vad *v);
+/*
+ * Run one frame. tone_active: amdi_tones_active() for this frame. The
+ * analysis object is used for the autocorrelation (only when the frame is
+ * above the floor, to save the inverse FFT on silence).
+ */
+void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone_active,
+                    amdi_vad_out *out);
+
+#endif /* AMDI_VAD_H */
