@@ -12,7 +12,7 @@ const int amdi_nf_band_edges[AMDI_NF_BANDS + 1] = {4, 8, 16, 24, 32, 48, 64, 88,
  * ~50 ms time constant, short enough to see inter-word pauses, long enough to
  * cut the frame-to-frame fluctuation of noise (which would bias the minimum low).
  */
-#define NF_ALPHA 0.8f
+#define NF_ALPHA 0.5f
 /*
  * Bias: the minimum over 1.6 s of the smoothed power of stationary Gaussian
  * noise sits below its mean, by ~1.5 dB for the 80-sample hop energy and

@@ -8,7 +8,7 @@
 /* Band SNRs are capped so one very loud band cannot outvote the others. */
 #define BAND_SNR_CAP 25.f
 /* The tone check looks at 250..3500 Hz, the voice band where beeps, SIT, fax and call-progress tones live. */
-#define TONE_LO_BIN 8
+#define TONE_LO_BIN 9 /* 281 Hz: beeps start at 300, dial tone at 350 */
 #define TONE_HI_BIN 112
 /* A Hann main lobe is +-2 bins: a pure tone puts > 99 % of its energy there. Voiced speech
  * spreads over many harmonics; even a single strong low harmonic rarely tops 75 %. */
@@ -24,28 +24,36 @@ void amdi_vad_init(amdi_vad *v)
 
 static float db10(float x) { return 10.f * log10f(x > 1e-20f ? x : 1e-20f); }
 
-/* Share of voice-band energy in the two strongest +-2-bin peaks; main peak bin in *k1. */
+/*
+ * Share of voice-band energy in the two strongest +-2-bin peaks; main peak bin
+ * in *k1. Peaks must be local maxima inside the band (a spectrum that merely
+ * rises towards the band edge, like voiced speech below 300 Hz, is no tone).
+ */
 static float peakiness(const float *p, int *k1)
 {
-    float tot = 1e-20f, m1 = -1.f;
-    int b1 = TONE_LO_BIN;
-    for (int k = TONE_LO_BIN; k < TONE_HI_BIN; k++) {
+    float tot = 1e-20f, m1 = -1.f, m2 = -1.f;
+    int b1 = -1, b2 = -1;
+    for (int k = TONE_LO_BIN; k < TONE_HI_BIN; k++)
         tot += p[k];
+    for (int k = TONE_LO_BIN + 2; k < TONE_HI_BIN - 2; k++) {
+        if (p[k] < p[k - 1] || p[k] < p[k + 1])
+            continue;
         if (p[k] > m1) {
+            m2 = m1;
+            b2 = b1;
             m1 = p[k];
             b1 = k;
-        }
-    }
-    float m2 = -1.f;
-    int b2 = -1;
-    for (int k = TONE_LO_BIN; k < TONE_HI_BIN; k++) {
-        if (k >= b1 - 3 && k <= b1 + 3)
-            continue;
-        if (p[k] > m2) {
+        } else if (p[k] > m2 && (k < b1 - 3 || k > b1 + 3)) {
             m2 = p[k];
             b2 = k;
         }
     }
+    if (b1 < 0) {
+        *k1 = -10;
+        return 0.f;
+    }
+    if (b2 >= 0 && b2 >= b1 - 3 && b2 <= b1 + 3)
+        b2 = -1;
     float s = 0.f;
     for (int k = b1 - 2; k <= b1 + 2; k++)
         s += p[k];
@@ -98,7 +106,9 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
     o->tonal_hz = o->tonal ? (float)k1 * AMDI_BIN_HZ : 0.f;
 
     float prob = 0.f;
-    if (have_floor && f->level_db > AMDI_VAD_GATE_DB && !o->tonal && !tone_active) {
+    /* A peaky frame is vetoed at once, before its frequency has proven steady: a beep's
+     * first hops must not confirm a speech onset (they would end the greeting late). */
+    if (have_floor && f->level_db > AMDI_VAD_GATE_DB && pk < TONE_RATIO && !o->tonal && !tone_active) {
         float h = 0.f;
         if (band > 1.5f || snr_hop > 3.f)
             h = amdi_analysis_harmonicity(a, NULL);
