@@ -1,0 +1,694 @@
+/* SPDX-License-Identifier: MIT */
+/* `amd bench`: score the detector, or another engine's answers, on a labeled corpus
+ * (SPEC §5, shared/corpus.md). The metric definitions live in metrics.c. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "amd/version.h"
+#include "bench_report.h"
+#include "commands.h"
+#include "csv.h"
+#include "feed.h"
+#include "manifest.h"
+#include "metrics.h"
+#include "options.h"
+#include "output.h"
+#include "parallel.h"
+#include "progress.h"
+
+/* A sweep of more points than this is a typo in the step, not a plan. */
+#define BENCH_MAX_SWEEP 200
+#define BENCH_PROGRESS_MIN 8
+
+static void usage(FILE *out)
+{
+    fputs("Usage: amd bench MANIFEST.csv [options]\n"
+          "Score the detector against a labeled corpus (manifest format: shared/corpus.md):\n"
+          "confusion matrix, per-class precision / recall, Enable and DetectMessageEnd accuracy,\n"
+          "human-as-machine and machine-as-human rates, decision latency p50 / p90 per true\n"
+          "class, beep alignment (on-time / early rate, error p50 / p90), silence-end error,\n"
+          "a per-scenario breakdown and, when segments/ exists, VAD frame precision / recall / F1\n"
+          "at 10 ms. Percentiles are nearest-rank.\n\n"
+          "  --mode enable|detect-end|both   which MachineDetection modes to run (default both)\n"
+          "  --split NAME              only manifest rows whose split column is NAME\n"
+          "                            (train, dev, test)\n"
+          "  --format md|json          report format (default md)\n"
+          "  --predictions FILE        score another engine's answers instead of running the\n"
+          "                            detector: CSV with header file,answered_by,duration_ms;\n"
+          "                            the mode is inferred (any machine_end_* answer means\n"
+          "                            DetectMessageEnd) unless --mode says\n"
+          "  --sweep PARAM=A:B:STEP    run the corpus for each value of a numeric parameter (flag\n"
+          "                            name, e.g. speech-threshold=1600:3200:400) and print a\n"
+          "                            trade-off table; the SVG plot goes to --svg OUT\n"
+          "                            (default amd-sweep-PARAM.svg)\n"
+          "  --svg OUT                 where the sweep plot goes\n"
+          "  --no-vad                  skip VAD scoring against segments/\n",
+          out);
+    cli_common_help(out, 0, 1);
+    fputs("\nExit status: 0 scored, 1 some files failed (named on stderr; they count as wrong),\n"
+          "2 usage error or unreadable manifest / predictions.\n"
+          "Example: amd bench testdata/manifest.csv --engine timing --mode both -j 4\n",
+          out);
+}
+
+typedef struct vad_tap {
+    int64_t *t;       /* frame end times */
+    unsigned char *s; /* VAD speech flag */
+    size_t n, cap;
+    int oom;
+} vad_tap;
+
+static void vad_frame(void *user, const amd_frame_info *fi)
+{
+    vad_tap *v = user;
+    if (v->oom)
+        return;
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 2048;
+        int64_t *t = realloc(v->t, cap * sizeof *t);
+        if (!t) {
+            v->oom = 1;
+            return;
+        }
+        v->t = t;
+        unsigned char *s = realloc(v->s, cap);
+        if (!s) {
+            v->oom = 1;
+            return;
+        }
+        v->s = s;
+        v->cap = cap;
+    }
+    v->t[v->n] = fi->time_ms;
+    v->s[v->n] = fi->speech ? 1 : 0;
+    v->n++;
+}
+
+static int cmp_seg(const void *a, const void *b)
+{
+    const cli_segment *x = a, *y = b;
+    return (x->start_ms > y->start_ms) - (x->start_ms < y->start_ms);
+}
+
+/* corpus.md VAD: a 10 ms frame is truly speech when its midpoint lies in a segment. */
+static void vad_score(const vad_tap *v, cli_segment *seg, long nseg, cli_vad_counts *c)
+{
+    qsort(seg, (size_t)nseg, sizeof *seg, cmp_seg);
+    long j = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        double mid = (double)v->t[i] - 5.0;
+        while (j < nseg && (double)seg[j].end_ms <= mid)
+            j++;
+        int truth = 0;
+        for (long q = j; q < nseg && (double)seg[q].start_ms <= mid; q++)
+            if (mid < (double)seg[q].end_ms) {
+                truth = 1;
+                break;
+            }
+        if (v->s[i] && truth)
+            c->tp++;
+        else if (v->s[i])
+            c->fp++;
+        else if (truth)
+            c->fn++;
+        else
+            c->tn++;
+    }
+}
+
+typedef struct bench_file {
+    cli_outcome en, de;
+    int has_vad;
+    cli_vad_counts vad;
+    char vad_warning[200];
+} bench_file;
+
+typedef struct bench_ctx {
+    const cli_manifest *man;
+    const cli_common *common;
+    amd_config *cfgs;  /* one per sweep point (1 without a sweep) */
+    int run_en, run_de, want_vad;
+    bench_file *files; /* npoints x man->n */
+    cli_progress *progress;
+    int failed;
+} bench_ctx;
+
+static void bench_job(void *vctx, size_t j)
+{
+    bench_ctx *c = vctx;
+    size_t point = j / c->man->n, i = j % c->man->n;
+    const cli_manifest_row *row = &c->man->rows[i];
+    bench_file *bf = &c->files[j];
+    amd_config cfg = c->cfgs[point];
+    vad_tap tap = {0};
+    cli_feed_hooks hooks = {0};
+    hooks.frame_fn = vad_frame;
+    hooks.frame_user = &tap;
+    int vad_done = 0;
+    if (c->run_en) {
+        cfg.mode = AMD_MODE_ENABLE;
+        cli_feed_file(row->path, &c->common->input, &cfg, c->want_vad ? &hooks : NULL, &bf->en);
+        vad_done = c->want_vad;
+    }
+    if (c->run_de) {
+        cfg.mode = AMD_MODE_DETECT_MESSAGE_END;
+        cli_feed_file(row->path, &c->common->input, &cfg,
+                      c->want_vad && !vad_done ? &hooks : NULL, &bf->de);
+    }
+    if (c->want_vad && !tap.oom && tap.n) {
+        cli_segment *seg = NULL;
+        char err[200] = "";
+        long nseg = cli_manifest_segments(c->man, row, &seg, err, sizeof err);
+        if (nseg >= 0) {
+            vad_score(&tap, seg, nseg, &bf->vad);
+            bf->has_vad = 1;
+        } else if (nseg == -2) {
+            snprintf(bf->vad_warning, sizeof bf->vad_warning, "%s", err);
+        }
+        free(seg);
+    }
+    free(tap.t);
+    free(tap.s);
+}
+
+static void bench_done(void *vctx, size_t j)
+{
+    bench_ctx *c = vctx;
+    bench_file *bf = &c->files[j];
+    const cli_manifest_row *row = &c->man->rows[j % c->man->n];
+    const cli_outcome *bad = (c->run_en && !bf->en.ok) ? &bf->en : (c->run_de && !bf->de.ok) ? &bf->de : NULL;
+    if (bad || bf->vad_warning[0])
+        cli_progress_clear(c->progress);
+    if (bad) {
+        c->failed++;
+        fprintf(stderr, "amd bench: %s: %s\n", row->file, bad->error);
+    }
+    if (bf->vad_warning[0])
+        fprintf(stderr, "amd bench: %s: VAD not scored: %s\n", row->file, bf->vad_warning);
+    cli_progress_step(c->progress, row->file);
+}
+
+static int parse_mode_sel(const char *v, int *en, int *de)
+{
+    if (!strcasecmp(v, "enable")) {
+        *en = 1;
+        *de = 0;
+    } else if (!strcasecmp(v, "detect-end") || !strcasecmp(v, "detectmessageend") ||
+               !strcasecmp(v, "detect_end")) {
+        *en = 0;
+        *de = 1;
+    } else if (!strcasecmp(v, "both")) {
+        *en = *de = 1;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+static void fill_item(cli_eval_item *it, const cli_manifest_row *row, int detect_end,
+                      amd_answered_by pred, int64_t ms)
+{
+    it->truth = detect_end ? row->detect_end : row->enable;
+    it->truth_enable = row->enable;
+    it->pred = pred;
+    it->decision_ms = pred == AMD_ANSWERED_NONE ? -1 : ms;
+    it->beep_end_ms = row->beep_end_ms;
+    it->greeting_end_ms = row->greeting_end_ms;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Compute the whole report for one set of answers. preds_en / preds_de: per manifest row
+ * (NULL when the mode is not scored). */
+typedef struct answers {
+    amd_answered_by ab;
+    int64_t ms;
+} answers;
+
+static int build_report(const cli_manifest *man, const answers *en, const answers *de,
+                        cli_bench_report *r)
+{
+    size_t n = man->n;
+    cli_eval_item *items = calloc(n ? n : 1, sizeof *items);
+    const char **names = calloc(n ? n : 1, sizeof *names);
+    if (!items || !names) {
+        free(items);
+        free(names);
+        return -1;
+    }
+    for (int mode = 0; mode < 2; mode++) {
+        const answers *a = mode ? de : en;
+        if (!a)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            fill_item(&items[i], &man->rows[i], mode, a[i].ab, a[i].ms);
+        cli_metrics_compute(items, n, mode, mode ? &r->de : &r->enable);
+    }
+    r->has_enable = en != NULL;
+    r->has_de = de != NULL;
+    /* scenarios, sorted by name */
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++)
+        names[ns++] = man->rows[i].scenario;
+    qsort(names, ns, sizeof *names, cmp_str);
+    size_t u = 0;
+    for (size_t i = 0; i < ns; i++)
+        if (u == 0 || strcmp(names[u - 1], names[i]))
+            names[u++] = names[i];
+    int any_named = u > 1 || (u == 1 && names[0][0]);
+    r->nscenarios = 0;
+    r->scenarios = any_named ? calloc(u, sizeof *r->scenarios) : NULL;
+    if (any_named && r->scenarios) {
+        for (size_t s = 0; s < u; s++) {
+            cli_scenario_row *sr = &r->scenarios[r->nscenarios++];
+            sr->name = names[s];
+            for (int mode = 0; mode < 2; mode++) {
+                const answers *a = mode ? de : en;
+                if (!a)
+                    continue;
+                size_t m = 0;
+                for (size_t i = 0; i < n; i++)
+                    if (strcmp(man->rows[i].scenario, names[s]) == 0)
+                        fill_item(&items[m++], &man->rows[i], mode, a[i].ab, a[i].ms);
+                sr->files = (int)m;
+                cli_metrics_compute(items, m, mode, mode ? &sr->de : &sr->enable);
+            }
+        }
+    }
+    free(items);
+    free(names);
+    return 0;
+}
+
+/* Load a predictions CSV (file,answered_by,duration_ms) aligned to the manifest rows. */
+static int load_predictions(const char *path, const cli_manifest *man, answers *out,
+                            int *any_end, char *err, size_t errlen)
+{
+    cli_csv t;
+    if (cli_csv_load(path, &t, err, errlen))
+        return -1;
+    int cf = cli_csv_column(&t, "file"), ca = cli_csv_column(&t, "answered_by"),
+        cd = cli_csv_column(&t, "duration_ms");
+    if (cd < 0)
+        cd = cli_csv_column(&t, "machine_detection_duration_ms");
+    if (cf < 0 || ca < 0 || cd < 0) {
+        snprintf(err, errlen, "%s: needs a header row with file, answered_by, duration_ms", path);
+        cli_csv_free(&t);
+        return -1;
+    }
+    for (size_t i = 0; i < man->n; i++) {
+        out[i].ab = AMD_ANSWERED_NONE;
+        out[i].ms = -1;
+    }
+    unsigned char *taken = calloc(man->n ? man->n : 1, 1);
+    if (!taken) {
+        cli_csv_free(&t);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = 0, unmatched = 0;
+    *any_end = 0;
+    for (size_t k = 1; k < t.nrows; k++) {
+        const cli_csv_row *row = &t.rows[k];
+        const char *file = cli_csv_get(row, cf), *ab = cli_csv_get(row, ca), *d = cli_csv_get(row, cd);
+        amd_answered_by a;
+        double ms;
+        if (amd_answered_by_parse(ab, &a)) {
+            snprintf(err, errlen, "%s:%zu: answered_by '%s' is not a Twilio AnsweredBy value", path,
+                     row->line, ab);
+            rc = -1;
+            break;
+        }
+        if (cli_parse_double(d, &ms) || ms < 0) {
+            snprintf(err, errlen, "%s:%zu: duration_ms '%s' is not a time in ms", path, row->line, d);
+            rc = -1;
+            break;
+        }
+        if (a >= AMD_ANSWERED_MACHINE_END_BEEP && a <= AMD_ANSWERED_MACHINE_END_OTHER)
+            *any_end = 1;
+        const char *fb = strrchr(file, '/');
+        fb = fb ? fb + 1 : file;
+        size_t hit = man->n;
+        for (size_t i = 0; i < man->n && hit == man->n; i++)
+            if (!taken[i] && strcmp(man->rows[i].file, file) == 0)
+                hit = i;
+        for (size_t i = 0; i < man->n && hit == man->n; i++) {
+            const char *mb = strrchr(man->rows[i].file, '/');
+            mb = mb ? mb + 1 : man->rows[i].file;
+            if (!taken[i] && strcmp(mb, fb) == 0)
+                hit = i;
+        }
+        if (hit == man->n) {
+            unmatched++;
+            continue;
+        }
+        taken[hit] = 1;
+        out[hit].ab = a;
+        out[hit].ms = (int64_t)llround(ms);
+    }
+    if (!rc) {
+        size_t missing = 0;
+        for (size_t i = 0; i < man->n; i++)
+            missing += !taken[i];
+        if (unmatched)
+            fprintf(stderr, "amd bench: %s: %d answer%s for files not in the manifest (ignored)\n",
+                    path, unmatched, unmatched == 1 ? "" : "s");
+        if (missing)
+            fprintf(stderr, "amd bench: %s: no answer for %zu manifest file%s (scored as wrong)\n",
+                    path, missing, missing == 1 ? "" : "s");
+    }
+    free(taken);
+    cli_csv_free(&t);
+    return rc;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int amd_cli_bench(int argc, char **argv)
+{
+    cli_common common;
+    cli_common_init(&common);
+    const char *manifest_path = NULL, *split = NULL, *pred_path = NULL, *sweep = NULL,
+               *svg_path = NULL;
+    int fmt_json = 0, mode_set = 0, run_en = 1, run_de = 1, want_vad = 1;
+    char err[320];
+    int rc = 2;
+    cli_manifest man = {0};
+    bench_ctx ctx = {0};
+    answers *en = NULL, *de = NULL;
+    cli_bench_report rep = {0};
+    cli_sweep_point *points = NULL;
+    double values[BENCH_MAX_SWEEP];
+    size_t nvalues = 0;
+    char sweep_param[64] = "";
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-') {
+            if (manifest_path) {
+                fprintf(stderr, "amd bench: one MANIFEST at a time ('%s' and '%s')\n", manifest_path, a);
+                goto out;
+            }
+            manifest_path = a;
+            continue;
+        }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            rc = 0;
+            goto out;
+        }
+        if (!strcmp(a, "--no-vad")) {
+            want_vad = 0;
+            continue;
+        }
+        static const char *const own[] = {"--mode", "--split", "--format", "--predictions", "--sweep", "--svg"};
+        int which = -1;
+        size_t len = 0;
+        for (int k = 0; k < 6; k++) {
+            len = strlen(own[k]);
+            if (!strncmp(a, own[k], len) && (a[len] == 0 || a[len] == '=')) {
+                which = k;
+                break;
+            }
+        }
+        if (which >= 0) {
+            const char *v = a[len] == '=' ? a + len + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || !*v) {
+                fprintf(stderr, "amd bench: %s needs a value\n", own[which]);
+                goto out;
+            }
+            switch (which) {
+            case 0:
+                if (parse_mode_sel(v, &run_en, &run_de)) {
+                    fprintf(stderr, "amd bench: --mode: '%s' is not enable, detect-end or both\n", v);
+                    goto out;
+                }
+                mode_set = 1;
+                break;
+            case 1: split = v; break;
+            case 2:
+                if (!strcasecmp(v, "json"))
+                    fmt_json = 1;
+                else if (!strcasecmp(v, "md") || !strcasecmp(v, "markdown"))
+                    fmt_json = 0;
+                else {
+                    fprintf(stderr, "amd bench: --format: '%s' is not md or json\n", v);
+                    goto out;
+                }
+                break;
+            case 3: pred_path = v; break;
+            case 4: sweep = v; break;
+            default: svg_path = v;
+            }
+            continue;
+        }
+        int r = cli_common_parse(&common, argc, argv, &i, err, sizeof err);
+        if (r < 0) {
+            fprintf(stderr, "amd bench: %s\n", err);
+            goto out;
+        }
+        if (r == 0) {
+            fprintf(stderr, "amd bench: unknown option '%s' (see amd bench --help)\n", a);
+            goto out;
+        }
+    }
+    if (cli_common_finish(&common, err, sizeof err)) {
+        fprintf(stderr, "amd bench: %s\n", err);
+        goto out;
+    }
+    if (!manifest_path) {
+        fprintf(stderr, "amd bench: no MANIFEST given (see amd bench --help)\n");
+        goto out;
+    }
+    if (!mode_set && common.mode_given) {
+        run_en = common.cfg.mode == AMD_MODE_ENABLE;
+        run_de = !run_en;
+        mode_set = 1;
+    }
+    if (pred_path && sweep) {
+        fprintf(stderr, "amd bench: --predictions and --sweep do not combine\n");
+        goto out;
+    }
+    if (svg_path && !sweep) {
+        fprintf(stderr, "amd bench: --svg is the plot of --sweep\n");
+        goto out;
+    }
+    if (sweep) {
+        const char *eq = strchr(sweep, '=');
+        double lo, hi, step;
+        char spec[128];
+        if (!eq || (size_t)(eq - sweep) >= sizeof sweep_param || strlen(eq + 1) >= sizeof spec) {
+            fprintf(stderr, "amd bench: --sweep: expected PARAM=A:B:STEP, e.g. speech-threshold=1600:3200:400\n");
+            goto out;
+        }
+        memcpy(sweep_param, sweep, (size_t)(eq - sweep));
+        sweep_param[eq - sweep] = 0;
+        if (!cli_param_known(sweep_param)) {
+            fprintf(stderr, "amd bench: --sweep: '%s' is not a numeric detector parameter (e.g. timeout, speech-threshold, speech-end-threshold, silence-timeout, max-num-of-words)\n",
+                    sweep_param);
+            goto out;
+        }
+        snprintf(spec, sizeof spec, "%s", eq + 1);
+        char *b = strchr(spec, ':'), *s = b ? strchr(b + 1, ':') : NULL;
+        if (!b || !s) {
+            fprintf(stderr, "amd bench: --sweep: expected PARAM=A:B:STEP\n");
+            goto out;
+        }
+        *b++ = 0;
+        *s++ = 0;
+        if (cli_parse_double(spec, &lo) || cli_parse_double(b, &hi) || cli_parse_double(s, &step) ||
+            !(step > 0) || hi < lo) {
+            fprintf(stderr, "amd bench: --sweep: A:B:STEP must be numbers with A <= B and STEP > 0\n");
+            goto out;
+        }
+        for (double x = lo; x <= hi + step * 1e-6; x = lo + step * (double)nvalues) {
+            if (nvalues == BENCH_MAX_SWEEP) {
+                fprintf(stderr, "amd bench: --sweep: more than %d values\n", BENCH_MAX_SWEEP);
+                goto out;
+            }
+            values[nvalues++] = x;
+        }
+    }
+
+    if (cli_manifest_load(manifest_path, &man, err, sizeof err)) {
+        fprintf(stderr, "amd bench: %s\n", err);
+        goto out;
+    }
+    if (split && cli_manifest_filter_split(&man, split, err, sizeof err)) {
+        fprintf(stderr, "amd bench: %s\n", err);
+        goto out;
+    }
+    if (man.n == 0) {
+        fprintf(stderr, "amd bench: no files to score in %s%s%s\n", manifest_path,
+                split ? " with split " : "", split ? split : "");
+        goto out;
+    }
+
+    rep.manifest = manifest_path;
+    rep.split = split;
+    rep.engine = amd_engine_name(common.cfg.engine);
+    rep.files = (int)man.n;
+    rep.seconds = -1;
+    char source[300];
+    snprintf(source, sizeof source, "amd %s", amd_version_string());
+    rep.source = source;
+
+    if (pred_path) {
+        en = calloc(man.n, sizeof *en);
+        if (!en) {
+            fprintf(stderr, "amd bench: out of memory\n");
+            rc = 1;
+            goto out;
+        }
+        int any_end = 0;
+        if (load_predictions(pred_path, &man, en, &any_end, err, sizeof err)) {
+            fprintf(stderr, "amd bench: %s\n", err);
+            goto out;
+        }
+        int de_mode = mode_set ? (run_de && !run_en) : any_end;
+        if (mode_set && run_en && run_de) {
+            fprintf(stderr, "amd bench: --predictions holds one mode: use --mode enable or detect-end\n");
+            goto out;
+        }
+        rep.source = pred_path;
+        rep.engine = "external";
+        if (build_report(&man, de_mode ? NULL : en, de_mode ? en : NULL, &rep)) {
+            fprintf(stderr, "amd bench: out of memory\n");
+            rc = 1;
+            goto out;
+        }
+        if (fmt_json)
+            cli_report_json(stdout, &rep);
+        else
+            cli_report_md(stdout, &rep);
+        rc = 0;
+        goto out;
+    }
+
+    size_t npoints = sweep ? nvalues : 1;
+    amd_config cfgs_local[BENCH_MAX_SWEEP];
+    for (size_t p = 0; p < npoints; p++) {
+        cfgs_local[p] = common.cfg;
+        if (sweep) {
+            cli_param_set(&cfgs_local[p], sweep_param, values[p]);
+            amd_config probe = cfgs_local[p];
+            probe.sample_rate = 8000;
+            char verr[200] = "";
+            if (amd_config_validate(&probe, verr, sizeof verr)) {
+                fprintf(stderr, "amd bench: --sweep %s=%g: %s\n", sweep_param, values[p], verr);
+                goto out;
+            }
+        }
+    }
+    ctx.man = &man;
+    ctx.common = &common;
+    ctx.cfgs = cfgs_local;
+    ctx.run_en = run_en;
+    ctx.run_de = run_de;
+    ctx.want_vad = want_vad && !sweep;
+    ctx.files = calloc(npoints * man.n, sizeof *ctx.files);
+    en = calloc(man.n, sizeof *en);
+    de = calloc(man.n, sizeof *de);
+    points = sweep ? calloc(npoints, sizeof *points) : NULL;
+    if (!ctx.files || !en || !de || (sweep && !points)) {
+        fprintf(stderr, "amd bench: out of memory\n");
+        rc = 1;
+        goto out;
+    }
+    ctx.progress = cli_progress_start(npoints * man.n, BENCH_PROGRESS_MIN, "bench");
+    double t0 = now_s();
+    cli_parallel_run(npoints * man.n, common.jobs, bench_job, bench_done, &ctx);
+    double wall = now_s() - t0;
+    cli_progress_end(ctx.progress);
+    if (cli_interrupted()) {
+        fprintf(stderr, "amd bench: interrupted\n");
+        rc = 1;
+        goto out;
+    }
+
+    for (size_t p = 0; p < npoints; p++) {
+        double audio = 0;
+        for (size_t i = 0; i < man.n; i++) {
+            const bench_file *bf = &ctx.files[p * man.n + i];
+            en[i].ab = bf->en.ok ? bf->en.result.answered_by : AMD_ANSWERED_NONE;
+            en[i].ms = bf->en.result.decision_ms;
+            de[i].ab = bf->de.ok ? bf->de.result.answered_by : AMD_ANSWERED_NONE;
+            de[i].ms = bf->de.result.decision_ms;
+            audio += (double)(run_en ? bf->en.duration_ms : bf->de.duration_ms) / 1000.0;
+        }
+        if (!sweep) {
+            rep.seconds = wall;
+            rep.audio_seconds = audio * (run_en + run_de);
+            rep.failed = ctx.failed;
+            for (size_t i = 0; i < man.n; i++)
+                if (ctx.files[i].has_vad) {
+                    const cli_vad_counts *v = &ctx.files[i].vad;
+                    rep.has_vad = 1;
+                    rep.vad.tp += v->tp;
+                    rep.vad.fp += v->fp;
+                    rep.vad.fn += v->fn;
+                    rep.vad.tn += v->tn;
+                    rep.vad.files++;
+                }
+            if (build_report(&man, run_en ? en : NULL, run_de ? de : NULL, &rep)) {
+                fprintf(stderr, "amd bench: out of memory\n");
+                rc = 1;
+                goto out;
+            }
+        } else {
+            cli_bench_report tmp = {0};
+            if (build_report(&man, run_en ? en : NULL, run_de ? de : NULL, &tmp)) {
+                fprintf(stderr, "amd bench: out of memory\n");
+                rc = 1;
+                goto out;
+            }
+            free(tmp.scenarios);
+            points[p].value = values[p];
+            points[p].has_enable = run_en;
+            points[p].has_de = run_de;
+            points[p].enable = tmp.enable;
+            points[p].de = tmp.de;
+        }
+    }
+    if (sweep) {
+        if (fmt_json)
+            cli_sweep_json(stdout, sweep_param, points, npoints);
+        else
+            cli_sweep_md(stdout, sweep_param, points, npoints);
+        char defsvg[128];
+        snprintf(defsvg, sizeof defsvg, "amd-sweep-%s.svg", sweep_param);
+        const char *outsvg = svg_path ? svg_path : defsvg;
+        if (cli_sweep_svg(outsvg, sweep_param, points, npoints)) {
+            fprintf(stderr, "amd bench: cannot write %s\n", outsvg);
+            rc = 1;
+            goto out;
+        }
+        fprintf(stderr, "amd bench: plot written to %s\n", outsvg);
+    } else if (fmt_json) {
+        cli_report_json(stdout, &rep);
+    } else {
+        cli_report_md(stdout, &rep);
+    }
+    rc = ctx.failed ? 1 : 0;
+out:
+    free(rep.scenarios);
+    free(points);
+    free(ctx.files);
+    free(en);
+    free(de);
+    cli_manifest_free(&man);
+    cli_common_free(&common);
+    return rc;
+}

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/* The shared option parser (see options.h). Ranges are not checked here: the
+ * library's amd_config_validate is the one place that knows them, and its message
+ * (naming the field and range) is what the user sees. */
+#include "options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* A numeric detector parameter: flag name, amd_config field, and the factor from the
+ * flag's unit to the field's unit (Twilio gives MachineDetectionTimeout in seconds). */
+typedef struct param_def {
+    const char *name;
+    size_t offset;
+    int scale;
+    const char *arg;
+    const char *help;
+} param_def;
+
+#define P(name, field, scale, arg, help) {name, offsetof(amd_config, field), scale, arg, help}
+static const param_def params[] = {
+    P("timeout", timeout_ms, 1000, "S",
+      "MachineDetectionTimeout: no decision after S seconds -> unknown (3..59, default 30)"),
+    P("speech-threshold", speech_threshold_ms, 1, "MS",
+      "MachineDetectionSpeechThreshold: first utterance longer -> machine (1000..6000, 2400)"),
+    P("speech-end-threshold", speech_end_threshold_ms, 1, "MS",
+      "MachineDetectionSpeechEndThreshold: silence closing an utterance / greeting (500..5000, 1200)"),
+    P("silence-timeout", silence_timeout_ms, 1, "MS",
+      "MachineDetectionSilenceTimeout: only silence this long -> unknown (2000..10000, 5000)"),
+    P("min-word-length", min_word_length_ms, 1, "MS",
+      "words engine: shorter bursts are not words (10..5000, 100)"),
+    P("max-word-length", max_word_length_ms, 1, "MS",
+      "words engine: a longer word -> machine (100..20000, 5000)"),
+    P("words-silence", words_silence_ms, 1, "MS",
+      "words engine: silence separating two words (10..5000, 50)"),
+    P("max-num-of-words", max_num_of_words, 1, "N",
+      "words engine: more words -> machine (1..100, 5)"),
+    P("silence-threshold", silence_threshold, 1, "N",
+      "words engine: mean |sample| (s16 scale) below which a frame is silence (0..32767, 256)"),
+    P("beep-min-ms", beep_min_ms, 1, "MS",
+      "shortest end-of-greeting beep (40..1000, 80)"),
+    P("beep-min-hz", beep_min_hz, 1, "HZ",
+      "lowest beep frequency (200..3000, 300)"),
+    P("beep-max-hz", beep_max_hz, 1, "HZ",
+      "highest beep frequency (200..3500, 2500)"),
+    P("beep-grace-ms", beep_grace_ms, 1, "MS",
+      "DetectMessageEnd: extra wait for a late beep before machine_end_silence (0..5000, 1500)"),
+    P("detect-fax", detect_fax, 1, "0|1",
+      "fax / modem tones end in `fax` (default 1)"),
+    P("detect-sit", detect_sit, 1, "0|1",
+      "special information tones end in a machine (default 1)"),
+};
+#undef P
+#define NPARAMS (sizeof params / sizeof params[0])
+
+static const param_def *find_param(const char *name)
+{
+    for (size_t k = 0; k < NPARAMS; k++)
+        if (strcmp(params[k].name, name) == 0)
+            return &params[k];
+    return NULL;
+}
+
+int cli_parse_int(const char *s, long *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || isspace((unsigned char)*s))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_double(const char *s, double *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || isspace((unsigned char)*s))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+void cli_common_init(cli_common *c)
+{
+    memset(c, 0, sizeof *c);
+    amd_config_init(&c->cfg);
+}
+
+void cli_common_free(cli_common *c)
+{
+    if (c->model) {
+        amd_model_free(c->model);
+        c->model = NULL;
+        c->cfg.model = NULL;
+    }
+}
+
+int cli_param_known(const char *name)
+{
+    return find_param(name) != NULL;
+}
+
+int cli_param_set(amd_config *cfg, const char *name, double value)
+{
+    const param_def *p = find_param(name);
+    if (!p)
+        return -1;
+    double v = value * p->scale;
+    if (!(v > -2e9 && v < 2e9))
+        return -1;
+    *(int *)((char *)cfg + p->offset) = (int)lround(v);
+    return 0;
+}
+
+/* Split "--name=value" / "--name value". Returns the value or NULL (message set). */
+static const char *take_value(int argc, char **argv, int *i, const char *flag, const char *eq,
+                              char *err, size_t errlen)
+{
+    if (eq)
+        return eq + 1;
+    if (*i + 1 >= argc) {
+        snprintf(err, errlen, "%s needs a value", flag);
+        return NULL;
+    }
+    (*i)++;
+    return argv[*i];
+}
+
+int cli_common_parse(cli_common *c, int argc, char **argv, int *i, char *err, size_t errlen)
+{
+    const char *arg = argv[*i];
+    if (strcmp(arg, "-j") == 0 || strncmp(arg, "-j", 2) == 0 || strncmp(arg, "--jobs", 6) == 0) {
+        const char *v;
+        if (strncmp(arg, "--jobs", 6) == 0) {
+            if (arg[6] != 0 && arg[6] != '=')
+                return 0;
+            v = take_value(argc, argv, i, "--jobs", arg[6] == '=' ? arg + 6 : NULL, err, errlen);
+        } else if (arg[2]) {
+            v = arg + 2; /* -j4 */
+        } else {
+            v = take_value(argc, argv, i, "-j", NULL, err, errlen);
+        }
+        if (!v)
+            return -1;
+        long n;
+        if (cli_parse_int(v, &n) || n < 1 || n > 256) {
+            snprintf(err, errlen, "-j: '%s' is not a worker count in 1..256", v);
+            return -1;
+        }
+        c->jobs = (int)n;
+        return 1;
+    }
+    if (strncmp(arg, "--", 2) != 0)
+        return 0;
+    const char *name = arg + 2;
+    const char *eq = strchr(name, '=');
+    size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+    char key[64];
+    if (nlen == 0 || nlen >= sizeof key)
+        return 0;
+    memcpy(key, name, nlen);
+    key[nlen] = 0;
+
+    if (strcmp(key, "no-fax") == 0 || strcmp(key, "no-sit") == 0) {
+        if (eq) {
+            snprintf(err, errlen, "--%s takes no value", key);
+            return -1;
+        }
+        if (key[3] == 'f')
+            c->cfg.detect_fax = 0;
+        else
+            c->cfg.detect_sit = 0;
+        return 1;
+    }
+
+    const param_def *p = find_param(key);
+    int is_known = p || !strcmp(key, "machine-detection") || !strcmp(key, "engine") ||
+                   !strcmp(key, "raw") || !strcmp(key, "rate") || !strcmp(key, "channel") ||
+                   !strcmp(key, "model");
+    if (!is_known)
+        return 0;
+    char flag[72];
+    snprintf(flag, sizeof flag, "--%s", key);
+    const char *v = take_value(argc, argv, i, flag, eq, err, errlen);
+    if (!v)
+        return -1;
+
+    if (p) {
+        double d;
+        if (cli_parse_double(v, &d)) {
+            snprintf(err, errlen, "%s: '%s' is not a number", flag, v);
+            return -1;
+        }
+        if (p->scale == 1 && d != floor(d)) {
+            snprintf(err, errlen, "%s: '%s' must be a whole number", flag, v);
+            return -1;
+        }
+        if (cli_param_set(&c->cfg, key, d)) {
+            snprintf(err, errlen, "%s: '%s' is out of any sensible range", flag, v);
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(key, "machine-detection") == 0) {
+        if (amd_mode_parse(v, &c->cfg.mode)) {
+            snprintf(err, errlen, "%s: '%s' is not Enable or DetectMessageEnd", flag, v);
+            return -1;
+        }
+        c->mode_given = 1;
+        return 1;
+    }
+    if (strcmp(key, "engine") == 0) {
+        if (amd_engine_parse(v, &c->cfg.engine)) {
+            snprintf(err, errlen, "%s: unknown engine '%s' (default, timing, words|Lumenvox, model)",
+                     flag, v);
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(key, "raw") == 0) {
+        if (!strcasecmp(v, "ulaw") || !strcasecmp(v, "mulaw") || !strcasecmp(v, "u-law"))
+            c->input.raw = AMD_RAW_ULAW;
+        else if (!strcasecmp(v, "alaw") || !strcasecmp(v, "a-law"))
+            c->input.raw = AMD_RAW_ALAW;
+        else if (!strcasecmp(v, "s16") || !strcasecmp(v, "s16le") || !strcasecmp(v, "pcm"))
+            c->input.raw = AMD_RAW_S16;
+        else {
+            snprintf(err, errlen, "--raw: '%s' is not ulaw, alaw or s16", v);
+            return -1;
+        }
+        return 1;
+    }
+    long n;
+    if (strcmp(key, "rate") == 0) {
+        if (cli_parse_int(v, &n) || n < 1000 || n > 384000) {
+            snprintf(err, errlen, "--rate: '%s' is not a sample rate in Hz (1000..384000)", v);
+            return -1;
+        }
+        c->input.raw_rate = (int)n;
+        return 1;
+    }
+    if (strcmp(key, "channel") == 0) {
+        if (cli_parse_int(v, &n) || n < 1 || n > 64) {
+            snprintf(err, errlen, "--channel: '%s' is not a channel number (1..64)", v);
+            return -1;
+        }
+        c->input.channel = (int)n;
+        return 1;
+    }
+    /* --model FILE */
+    if (c->model)
+        amd_model_free(c->model);
+    c->model = NULL;
+    char merr[200];
+    int rc = amd_model_load_file(v, &c->model, merr, sizeof merr);
+    if (rc) {
+        snprintf(err, errlen, "--model %s: %s", v, merr[0] ? merr : amd_strerror(rc));
+        c->model = NULL;
+        return -1;
+    }
+    c->cfg.model = c->model;
+    return 1;
+}
+
+int cli_common_finish(cli_common *c, char *err, size_t errlen)
+{
+    if (c->input.raw != AMD_RAW_NONE && c->input.raw_rate == 0) {
+        snprintf(err, errlen, "--raw needs --rate N (the sample rate in Hz)");
+        return -1;
+    }
+    if (c->input.raw == AMD_RAW_NONE && c->input.raw_rate != 0) {
+        snprintf(err, errlen, "--rate only applies to headerless input (with --raw)");
+        return -1;
+    }
+    amd_config probe = c->cfg;
+    probe.sample_rate = 8000; /* the real rate comes from each file */
+    char verr[200] = "";
+    int rc = amd_config_validate(&probe, verr, sizeof verr);
+    if (rc) {
+        snprintf(err, errlen, "invalid parameter: %s", verr[0] ? verr : amd_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+void cli_common_help(FILE *out, int with_input, int with_jobs)
+{
+    fputs("Detector parameters (Twilio names; ranges and defaults as in Twilio):\n"
+          "  --machine-detection Enable|DetectMessageEnd   MachineDetection (default Enable)\n"
+          "  --engine NAME             MachineDetectionEngine: default, timing, words (alias\n"
+          "                            Lumenvox), model (default: the best measured)\n",
+          out);
+    for (size_t k = 0; k < NPARAMS; k++)
+        {
+        char lhs[48];
+        snprintf(lhs, sizeof lhs, "--%s %s", params[k].name, params[k].arg);
+        fprintf(out, "  %-25s %s\n", lhs, params[k].help);
+    }
+    fputs("  --no-fax, --no-sit        same as --detect-fax 0 / --detect-sit 0\n"
+          "  --model FILE              model file for the model engine (default: built in)\n",
+          out);
+    if (with_input)
+        fputs("Input:\n"
+              "  --raw ulaw|alaw|s16       headerless input (s16 is little-endian); needs --rate\n"
+              "  --rate N                  sample rate of headerless input, Hz\n"
+              "  --channel N               use channel N (1-based) instead of the down-mix\n",
+              out);
+    if (with_jobs)
+        fputs("  -j, --jobs N              worker threads (default: number of CPUs)\n", out);
+}
