@@ -1,15 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tone evidence aggregate (see tones.h). Temporary minimal version: keeps the
- * interface so the decision logic links; the beep, fax and SIT detectors are
- * plugged in by the following commits.
+ * Tone evidence aggregate (see tones.h): runs the shared spectral peak
+ * analysis once per frame, then the SIT, fax and beep detectors on it.
+ *
+ * Interplay
+ *   - A SIT or fax confirmation forgets any beep being tracked or pending:
+ *     the SIT segments and a fax tone's pieces are not end-of-greeting beeps.
+ *   - cfg->detect_fax / detect_sit off: those detectors do not run (their
+ *     tones may then be reported as beeps if they fit the beep rules; CNG
+ *     and long 2100 Hz tones never do).
+ *   - amdi_tones_active() is set from the second tone frame of any
+ *     candidate (20 ms after the window fills with the tone), so the VAD
+ *     never counts a tone as speech. Priority for the kind: fax, SIT, beep.
+ *
+ * Cost (bench/, -O2, one core): the analysis is two passes over 124 bins and
+ * three square roots; the detectors add a few dozen comparisons, plus the
+ * 2100 Hz phase correlation (160 multiply-adds) and the V.21 demodulator
+ * (~20 flops per sample) only while their candidates are present.
  */
 #include "tones.h"
 
 #include <string.h>
 
+#include "beep_detector.h"
+#include "fax_detector.h"
+#include "sit_detector.h"
+#include "tone_analysis.h"
+
 struct amdi_tones {
-    amd_config cfg;
+    int detect_fax;
+    int detect_sit;
+    amdi_beep beep;
+    amdi_fax fax;
+    amdi_sit sit;
     int active;
     float active_hz;
     const char *active_kind;
@@ -23,29 +46,63 @@ amdi_tones *amdi_tones_init(void *mem, const amd_config *cfg)
     if (!t || !cfg)
         return NULL;
     memset(t, 0, sizeof *t);
-    t->cfg = *cfg;
+    t->detect_fax = cfg->detect_fax != 0;
+    t->detect_sit = cfg->detect_sit != 0;
+    amdi_beep_init(&t->beep, cfg);
+    amdi_fax_init(&t->fax);
+    amdi_sit_init(&t->sit);
     return t;
 }
 
 void amdi_tones_reset(amdi_tones *t)
 {
-    amd_config cfg = t->cfg;
-    amdi_tones_init(t, &cfg);
+    amdi_beep_reset(&t->beep);
+    amdi_fax_reset(&t->fax);
+    amdi_sit_reset(&t->sit);
+    t->active = 0;
+    t->active_hz = 0.f;
+    t->active_kind = NULL;
 }
 
 int amdi_tones_frame(amdi_tones *t, const amdi_frame *f, amdi_tone_event *ev)
 {
-    (void)t;
-    (void)f;
-    (void)ev;
-    return 0;
+    amdi_tone_analysis a;
+    int n = 0;
+    amdi_tone_analyse(&a, f);
+    if (t->detect_sit && amdi_sit_frame(&t->sit, &a, &ev[n])) {
+        n++;
+        amdi_beep_reset(&t->beep);
+    }
+    if (t->detect_fax && amdi_fax_frame(&t->fax, &a, &ev[n])) {
+        n++;
+        amdi_beep_reset(&t->beep);
+    }
+    if (amdi_beep_frame(&t->beep, &a, &ev[n]))
+        n++;
+
+    t->active = 1;
+    if (t->detect_fax && t->fax.active) {
+        t->active_hz = t->fax.active_hz;
+        t->active_kind = t->fax.active_kind;
+    } else if (t->detect_sit && t->sit.active) {
+        t->active_hz = t->sit.active_hz;
+        t->active_kind = "sit";
+    } else if (t->beep.active) {
+        t->active_hz = t->beep.active_hz;
+        t->active_kind = "beep";
+    } else {
+        t->active = 0;
+        t->active_hz = 0.f;
+        t->active_kind = NULL;
+    }
+    return n;
 }
 
 int amdi_tones_active(const amdi_tones *t, float *hz, const char **kind)
 {
     if (hz)
-        *hz = t->active ? t->active_hz : 0.f;
+        *hz = t->active_hz;
     if (kind)
-        *kind = t->active ? t->active_kind : NULL;
+        *kind = t->active_kind;
     return t->active;
 }

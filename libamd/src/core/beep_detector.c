@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * End-of-greeting beep detector (SPEC §4.3, issue 3).
+ *
+ * What it does
+ *   Finds the tone a voicemail system plays when the greeting is over: a
+ *   steady single tone or dual tone between cfg->beep_min_hz and
+ *   cfg->beep_max_hz (default 300..2500 Hz) lasting cfg->beep_min_ms (default
+ *   80 ms) up to BEEP_MAX_MS, and reports it once it has ended: start, end
+ *   (hop resolution, 10 ms) and frequency (the stronger tone of a dual tone;
+ *   mean of per-frame interpolated estimates, within ~1-2 Hz). Works from
+ *   -45 to 0 dBFS, down to ~10 dB SNR, through G.711 and GSM 06.10.
+ *
+ * How it works
+ *   Per frame (tone_analysis.c has already found the two strongest spectral
+ *   peaks) a frame is a "tone frame" when
+ *     - the hop level is above BEEP_MIN_DBFS;
+ *     - single tone: the strongest peak's main lobe holds >= BEEP_PURITY of
+ *       the in-band power (a sinusoid at 10 dB SNR gives ~0.9; speech and
+ *       music, whose energy is spread over harmonics, rarely pass), and there
+ *       is nothing at 2f or f/2 above BEEP_HARM_MAX of it (a sustained vowel
+ *       whose fundamental dominates still carries harmonics at -6..-15 dB);
+ *     - dual tone: a second peak within 10 dB (BEEP_DUAL_MIN) and in range,
+ *       both together >= BEEP_PURITY, not in an integer frequency ratio
+ *       (harmonic pairs are voices and instruments).
+ *   Consecutive tone frames at the same frequencies (within BEEP_TRACK_TOL)
+ *   form a segment; up to BEEP_BRIDGE_FRAMES weak frames inside are bridged
+ *   (codec glitches, a phase reversal). When the segment ends it becomes a
+ *   beep if
+ *     - its duration, measured on the raw 10 ms hop energies (the 32 ms
+ *       analysis window smears the edges), is >= beep_min_ms - one hop and
+ *       <= BEEP_MAX_MS;
+ *     - its frequency is steady: standard deviation of the per-frame
+ *       estimates <= max(BEEP_STD_HZ, BEEP_STD_REL * f). Beeps are crystal
+ *       or table generated; singing has vibrato (+-1..3 %, 5..7 Hz) and even
+ *       "straight" voices jitter by ~0.5 %;
+ *     - its envelope is steady: coefficient of variation of the hop energies
+ *       <= BEEP_ENV_CV. Unresolved tone pairs beat (ringback 440+480 beats at
+ *       40 Hz, dial 350+440 at 90 Hz, UK 400+450 at 50 Hz) and vowels swell;
+ *     - it is not a known non-beep: call-progress pairs (350+440 dial,
+ *       440+480 ringback, 480+620 busy/reorder, 400+450) and 425 Hz (the ITU
+ *       Europe call-progress tone), DTMF pairs (Q.23 rows x columns, +-3.5 %
+ *       as in Q.24), fax CNG (1100 +-38 Hz, T.30) lasting >= 350 ms (CNG is
+ *       0.5 s +-15 %; a shorter 1100 Hz tone is still a beep), and 2100 Hz
+ *       +-25 Hz lasting >= 1 s (CED / ANS, reported by fax_detector.c).
+ *   A beep is not reported at once: a second tone starting within
+ *   BEEP_CHAIN_GAP_MS of its end (double beeps, two-tone "bee-boop" beeps,
+ *   the segments of SIT) is chained to it, and the report comes
+ *   BEEP_CHAIN_GAP_MS after the last part ended: well inside the +500 ms a
+ *   voicemail drop may start after the beep (corpus.md "on time"), and never
+ *   before the beep has ended. Start is the first part's start, end the last
+ *   part's end, frequency that of the longest part.
+ *   Steady tones longer than BEEP_MAX_MS (2.5 s) are not beeps: continuous
+ *   or long cadenced tones are call progress, modem tones or music; 1.2 s
+ *   is the longest beep in the corpus, so the margin is double.
+ */
+#include "beep_detector.h"
+
+#include <math.h>
+#include <string.h>
+
+#define BEEP_MIN_DBFS (-55.f)     /* hop level floor: -45 dBFS tones at 10 dB SNR pass */
+#define BEEP_PURITY 0.70f         /* tone main lobe(s) / in-band power */
+#define BEEP_DUAL_MIN 0.10f       /* second tone within 10 dB -> dual tone */
+#define BEEP_HARM_MAX 0.02f       /* power at 2f or f/2 below -17 dB of the tone */
+#define BEEP_TRACK_TOL_HZ 12.f    /* frame-to-segment frequency match: max(12 Hz, 2 %) */
+#define BEEP_TRACK_TOL_REL 0.02f
+#define BEEP_BRIDGE_FRAMES 3      /* weak frames bridged inside a segment */
+#define BEEP_ONSET_FRAMES 2       /* first tone frames left out of the frequency statistics */
+#define BEEP_STD_HZ 4.0f          /* frequency spread limit: max(4 Hz, 0.6 %); GSM 06.10 at 15 dB SNR */
+#define BEEP_STD_REL 0.006f       /*   jitters a 2 kHz tone by ~0.4 %, vibrato is 0.7..2 % */
+#define BEEP_ENV_CV 0.45f         /* hop-energy coefficient of variation limit (GSM: up to ~0.4) */
+#define BEEP_HARM_STD_HZ 1.5f     /* the same for a dual tone whose two tones are harmonics of */
+#define BEEP_HARM_ENV_CV 0.15f    /*   their difference frequency (adjacent voice harmonics) */
+#define BEEP_HARM_TOL 0.1f        /* ... within this fraction of a harmonic number */
+#define BEEP_LOUD_FRAC 0.30f      /* a hop belongs to the tone if its energy >= 30 % of the tone's */
+#define BEEP_GOOD_FRAC 0.80f      /* tone frames / segment frames */
+#define BEEP_DUR_SLACK_MS 10      /* edge measurement at hop resolution */
+#define BEEP_MAX_MS 2500          /* longest beep (or chain of beeps) reported */
+#define BEEP_CHAIN_GAP_MS 250     /* gap that chains two tones into one beep; also the report delay */
+#define BEEP_CHAIN_WAIT_MS 1500   /* longest wait for a chained tone in progress */
+
+static float track_tol(float hz)
+{
+    float t = BEEP_TRACK_TOL_REL * hz;
+    return t > BEEP_TRACK_TOL_HZ ? t : BEEP_TRACK_TOL_HZ;
+}
+
+static int near(float f, float ref) { return fabsf(f - ref) <= track_tol(ref); }
+
+static int in_range(const amdi_beep *b, float hz) { return hz >= b->min_hz && hz <= b->max_hz; }
+
+void amdi_beep_init(amdi_beep *b, const amd_config *cfg)
+{
+    memset(b, 0, sizeof *b);
+    b->min_hz = (float)cfg->beep_min_hz;
+    b->max_hz = (float)cfg->beep_max_hz;
+    b->min_ms = cfg->beep_min_ms;
+}
+
+void amdi_beep_reset(amdi_beep *b)
+{
+    float lo = b->min_hz, hi = b->max_hz;
+    int ms = b->min_ms;
+    memset(b, 0, sizeof *b);
+    b->min_hz = lo;
+    b->max_hz = hi;
+    b->min_ms = ms;
+}
+
+/* 0: not a tone frame; 1: single tone f1; 2: dual tone f1 (stronger), f2. */
+static int classify(const amdi_beep *b, const amdi_tone_analysis *a, float *f1, float *f2,
+                    float *pw1, float *pw2)
+{
+    if (a->f->level_db < BEEP_MIN_DBFS || a->p1.bin == 0 || !in_range(b, a->p1.hz))
+        return 0;
+    const float *p = a->f->power;
+    *f1 = a->p1.hz;
+    *pw1 = a->p1.power;
+    if (a->p2.bin && a->p2.power >= BEEP_DUAL_MIN * a->p1.power) {
+        if (!in_range(b, a->p2.hz) || a->p1.power + a->p2.power < BEEP_PURITY * a->total)
+            return 0;
+        float lo = fminf(a->p1.hz, a->p2.hz), hi = fmaxf(a->p1.hz, a->p2.hz);
+        float r = hi / lo, n = rintf(r);
+        if (n >= 2.f && fabsf(r - n) < 0.03f * n)
+            return 0; /* harmonic pair: voice or instrument */
+        *f2 = a->p2.hz;
+        *pw2 = a->p2.power;
+        return 2;
+    }
+    if (a->p1.power < BEEP_PURITY * a->total)
+        return 0;
+    float hmax = BEEP_HARM_MAX * a->p1.power;
+    if (amdi_tone_power_at(p, 2.f * a->p1.hz) > hmax)
+        return 0;
+    if (a->p1.hz >= 240.f && amdi_tone_power_at(p, 0.5f * a->p1.hz) > hmax)
+        return 0;
+    *f2 = 0.f;
+    *pw2 = 0.f;
+    return 1;
+}
+
+static void seg_open(amdi_beep *b, int64_t idx)
+{
+    amdi_beep_seg *s = &b->seg;
+    memset(s, 0, sizeof *s);
+    s->on = 1;
+    s->first = s->last = idx;
+    s->start_frame = idx;
+    s->last_loud = idx;
+}
+
+/* Add a tone frame whose frequencies are already matched to slots a (fa) and b (fb, 0 = none). */
+static void seg_add(amdi_beep_seg *s, int64_t idx, float fa, float pwa, float fb, float pwb)
+{
+    s->last = idx;
+    s->n_good++;
+    s->pwa += pwa;
+    if (fb > 0.f) {
+        s->pwb += pwb;
+        s->dual = 1;
+    }
+    if (s->n_good > BEEP_ONSET_FRAMES) {
+        s->sa += fa;
+        s->sa2 += (double)fa * fa;
+        s->na++;
+        s->fa = (float)(s->sa / s->na);
+        if (fb > 0.f) {
+            s->sb += fb;
+            s->sb2 += (double)fb * fb;
+            s->nb++;
+            s->fb = (float)(s->sb / s->nb);
+        }
+    } else {
+        s->fa = fa;
+        if (fb > 0.f)
+            s->fb = fb;
+    }
+}
+
+/* Match a tone frame to the open segment; fills the slot values. */
+static int seg_match(const amdi_beep_seg *s, int kind, float f1, float pw1, float f2, float pw2,
+                     float *fa, float *pwa, float *fb, float *pwb)
+{
+    *fb = 0.f;
+    *pwb = 0.f;
+    if (kind == 1) {
+        if (near(f1, s->fa)) {
+            *fa = f1;
+            *pwa = pw1;
+            return 1;
+        }
+        if (s->dual && near(f1, s->fb)) {
+            /* only the second tone is visible: keep slot a's statistics clean */
+            *fa = s->fa;
+            *pwa = 0.f;
+            *fb = f1;
+            *pwb = pw1;
+            return 1;
+        }
+        return 0;
+    }
+    if (near(f1, s->fa) && (!s->dual || near(f2, s->fb))) {
+        *fa = f1, *pwa = pw1, *fb = f2, *pwb = pw2;
+        return 1;
+    }
+    if (near(f2, s->fa) && (!s->dual || near(f1, s->fb))) {
+        *fa = f2, *pwa = pw2, *fb = f1, *pwb = pw1;
+        return 1;
+    }
+    return 0;
+}
+
+static int near_hz(float f, float ref, float tol) { return fabsf(f - ref) <= tol; }
+
+/* Known tones that are not beeps (see the header comment for the sources). */
+static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms)
+{
+    if (dual) {
+        static const float cpt[][2] = {{350.f, 440.f}, {440.f, 480.f}, {480.f, 620.f}, {400.f, 450.f}};
+        float lo = fminf(fa, fb), hi = fmaxf(fa, fb);
+        for (size_t i = 0; i < sizeof cpt / sizeof cpt[0]; i++)
+            if (near_hz(lo, cpt[i][0], 15.f) && near_hz(hi, cpt[i][1], 15.f))
+                return 1;
+        static const float row[] = {697.f, 770.f, 852.f, 941.f};
+        static const float col[] = {1209.f, 1336.f, 1477.f, 1633.f};
+        int r = 0, c = 0;
+        for (int i = 0; i < 4; i++) {
+            r |= near_hz(lo, row[i], 0.035f * row[i]);
+            c |= near_hz(hi, col[i], 0.035f * col[i]);
+        }
+        if (r && c)
+            return 1;
+        return 0;
+    }
+    if (near_hz(fa, 425.f, 15.f))
+        return 1;
+    if (near_hz(fa, 1100.f, 38.f) && dur_ms >= 350)
+        return 1;
+    if (near_hz(fa, 2100.f, 25.f) && dur_ms >= 1000)
+        return 1;
+    return 0;
+}
+
+static float spread(double s, double s2, int n)
+{
+    if (n < 2)
+        return 0.f;
+    double m = s / n, v = s2 / n - m * m;
+    return v > 0 ? (float)sqrt(v) : 0.f;
+}
+
+/* Evaluate a closed segment. 1 = a beep part, with its start/end/frequency. */
+#ifdef AMDI_BEEP_DEBUG
+#include <stdio.h>
+#define DBG(...) fprintf(stderr, __VA_ARGS__)
+#else
+#define DBG(...) ((void)0)
+#endif
+
+static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t *start_ms, int64_t *end_ms,
+                     float *hz)
+{
+    DBG("seg %lld..%lld good=%d na=%d nb=%d fa=%.1f sd=%.2f fb=%.1f sdb=%.2f ne=%d cv=%.3f start=%lld loud=%lld\n",
+        (long long)s->first * 10, (long long)s->last * 10, s->n_good, s->na, s->nb, s->na ? s->sa / s->na : 0,
+        spread(s->sa, s->sa2, s->na), s->nb ? s->sb / s->nb : 0, spread(s->sb, s->sb2, s->nb), s->ne,
+        s->ne ? sqrt(fmax(0, s->se2 / s->ne - (s->se / s->ne) * (s->se / s->ne))) / (s->se / s->ne) : 0,
+        (long long)s->start_frame * 10, (long long)s->last_loud * 10);
+    if (s->n_good < 3 || s->na < 1)
+        return 0;
+    *start_ms = s->start_frame * AMDI_HOP_MS;
+    *end_ms = (s->last_loud + 1) * AMDI_HOP_MS;
+    int64_t dur = *end_ms - *start_ms;
+    if (dur < b->min_ms - BEEP_DUR_SLACK_MS || dur > BEEP_MAX_MS)
+        return 0;
+    int64_t span = s->last - s->first + 1;
+    if ((float)s->n_good < BEEP_GOOD_FRAC * (float)span)
+        return 0;
+    float ma = (float)(s->sa / s->na);
+    if (spread(s->sa, s->sa2, s->na) > fmaxf(BEEP_STD_HZ, BEEP_STD_REL * ma))
+        return 0;
+    int dual = s->nb >= 2 && s->nb * 2 >= s->na;
+    float mb = dual ? (float)(s->sb / s->nb) : 0.f;
+    if (dual && spread(s->sb, s->sb2, s->nb) > fmaxf(BEEP_STD_HZ, BEEP_STD_REL * mb))
+        return 0;
+    if (s->ne >= 2) {
+        double m = s->se / s->ne, v = s->se2 / s->ne - m * m;
+        if (m <= 0 || (v > 0 && sqrt(v) / m > BEEP_ENV_CV))
+            return 0;
+    }
+    if (dual) {
+        /* Two adjacent harmonics of a voice (e.g. 3 x 139 and 4 x 139 Hz under one formant) pass the
+           per-frame checks; a generated dual tone in that relation must then be much steadier. */
+        float lo = fminf(ma, mb), d = fabsf(ma - mb), q = lo / d;
+        if (d >= 60.f && q <= 12.f && fabsf(q - rintf(q)) <= BEEP_HARM_TOL) {
+            double m = s->ne ? s->se / s->ne : 0, v = s->ne ? s->se2 / s->ne - m * m : 0;
+            float cv = m > 0 && v > 0 ? (float)(sqrt(v) / m) : 0.f;
+            if (spread(s->sa, s->sa2, s->na) > BEEP_HARM_STD_HZ || spread(s->sb, s->sb2, s->nb) > BEEP_HARM_STD_HZ ||
+                cv > BEEP_HARM_ENV_CV)
+                return 0;
+        }
+    }
+    if (is_known_non_beep(ma, mb, dual, dur))
+        return 0;
+    *hz = (dual && s->pwb > s->pwa) ? mb : ma;
+    return 1;
+}
+
+static int emit(amdi_beep *b, amdi_tone_event *ev)
+{
+    b->pending = 0;
+    if (b->p_end_ms - b->p_start_ms > BEEP_MAX_MS)
+        return 0;
+    ev->kind = AMDI_TONE_BEEP;
+    ev->start_ms = b->p_start_ms;
+    ev->end_ms = b->p_end_ms;
+    ev->hz = b->p_hz;
+    return 1;
+}
+
+/* Close the open segment; a valid one joins (or starts) the pending chain. */
+static int seg_close(amdi_beep *b, amdi_tone_event *ev)
+{
+    int64_t st, en;
+    float hz;
+    int out = 0;
+    b->seg.on = 0;
+    if (!seg_valid(b, &b->seg, &st, &en, &hz))
+        return 0;
+    if (b->pending && st - b->p_end_ms <= BEEP_CHAIN_GAP_MS) {
+        b->p_end_ms = en;
+        if (en - st > b->p_best_ms) {
+            b->p_best_ms = en - st;
+            b->p_hz = hz;
+        }
+        return 0;
+    }
+    if (b->pending)
+        out = emit(b, ev);
+    b->pending = 1;
+    b->p_start_ms = st;
+    b->p_end_ms = en;
+    b->p_best_ms = en - st;
+    b->p_hz = hz;
+    return out;
+}
+
+int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *ev)
+{
+    const amdi_frame *f = a->f;
+    const int64_t idx = f->index;
+    amdi_beep_seg *s = &b->seg;
+    int out = 0;
+    float f1 = 0.f, f2 = 0.f, pw1 = 0.f, pw2 = 0.f;
+
+    b->hop_e[idx & 7] = f->energy;
+    int kind = classify(b, a, &f1, &f2, &pw1, &pw2);
+    int good = 0;
+    float fa, fb, pwa, pwb;
+
+    if (s->on) {
+        if (kind && seg_match(s, kind, f1, pw1, f2, pw2, &fa, &pwa, &fb, &pwb)) {
+            seg_add(s, idx, fa, pwa, fb, pwb);
+            good = 1;
+        } else if (kind || idx - s->last > BEEP_BRIDGE_FRAMES) {
+            out = seg_close(b, ev);
+        }
+    }
+    if (!s->on && kind && !good) {
+        seg_open(b, idx);
+        seg_add(s, idx, f1, pw1, kind == 2 ? f2 : 0.f, pw2);
+        good = 1;
+    }
+
+    if (s->on) {
+        float e = f->energy;
+        if (s->n_good == 3 && good) {
+            /* Refine the start on the raw hop energies (the window smears it by up to 3 hops). */
+            float thr = BEEP_LOUD_FRAC * e;
+            int64_t j = s->first;
+            if (b->hop_e[j & 7] >= thr) {
+                while (j - 1 >= s->first - 3 && j - 1 > idx - 8 && b->hop_e[(j - 1) & 7] >= thr)
+                    j--;
+            } else {
+                while (j < idx && b->hop_e[j & 7] < thr)
+                    j++;
+            }
+            s->start_frame = j;
+        }
+        if (s->n_good < 2) {
+            s->last_loud = idx;
+        } else {
+            float ref = s->ne ? (float)(s->se / s->ne) : e;
+            if (e >= BEEP_LOUD_FRAC * ref) {
+                s->last_loud = idx;
+                s->se += e;
+                s->se2 += (double)e * e;
+                s->ne++;
+            }
+        }
+    }
+
+    /* The pending beep is reported once its trailing gap has passed with nothing chained to it. */
+    if (b->pending && !out && f->end_ms >= b->p_end_ms + BEEP_CHAIN_GAP_MS) {
+        int follow = s->on && s->n_good >= 3 && s->start_frame * AMDI_HOP_MS - b->p_end_ms <= BEEP_CHAIN_GAP_MS;
+        if (!follow || f->end_ms >= b->p_end_ms + BEEP_CHAIN_WAIT_MS)
+            out = emit(b, ev);
+    }
+
+    b->active = s->on && good && s->n_good >= 2;
+    b->active_hz = b->active ? s->fa : 0.f;
+    return out;
+}

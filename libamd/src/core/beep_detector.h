@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * End-of-greeting beep detector. Internal; run by tones.c.
+ *
+ * What it does
+ *   Reports a steady single or dual tone in [cfg->beep_min_hz,
+ *   cfg->beep_max_hz] lasting at least cfg->beep_min_ms, on its trailing
+ *   edge, with start, end and frequency (the stronger tone of a dual tone).
+ *   It does not report call-progress tones, DTMF, sung or sustained vowels,
+ *   fax CNG or fax answer tones. See beep_detector.c for the numbers.
+ *
+ * State is a plain struct (no allocation), embedded in the tones aggregate.
+ */
+#ifndef AMDI_BEEP_DETECTOR_H
+#define AMDI_BEEP_DETECTOR_H
+
+#include <stdint.h>
+
+#include "amd/detector.h"
+#include "tone_analysis.h"
+#include "tones.h"
+
+/* One steady-tone segment being tracked. */
+typedef struct amdi_beep_seg {
+    int on;               /* tracking a segment */
+    int64_t first, last;  /* frame index of the first / last tone frame */
+    int n_good;           /* tone frames */
+    int dual;             /* a second tone has been seen */
+    float fa, fb;         /* tracking references of the two tones (Hz) */
+    double sa, sa2, sb, sb2; /* frequency sums (for mean / spread), after the onset frames */
+    int na, nb;
+    double pwa, pwb;      /* summed main-lobe power per tone (which is stronger) */
+    double se, se2;       /* hop-energy sums over the loud hops (steadiness) */
+    int ne;
+    int64_t start_frame;  /* hop where the tone began (energy-refined) */
+    int64_t last_loud;    /* last hop whose energy is near the tone's level */
+} amdi_beep_seg;
+
+typedef struct amdi_beep {
+    float min_hz, max_hz;
+    int min_ms;
+    float hop_e[8];       /* ring of the last 8 hop energies, by frame index & 7 */
+    amdi_beep_seg seg;
+    /* a validated beep (or chain of beeps) waiting for its trailing gap */
+    int pending;
+    int64_t p_start_ms, p_end_ms;
+    float p_hz;
+    int64_t p_best_ms;    /* duration of the longest part (its frequency is reported) */
+    /* current-frame candidate, for amdi_tones_active */
+    int active;
+    float active_hz;
+} amdi_beep;
+
+void amdi_beep_init(amdi_beep *b, const amd_config *cfg);
+/* Forget everything (tracking and any pending beep); keeps the configuration. */
+void amdi_beep_reset(amdi_beep *b);
+/* One frame. Returns 1 and fills *ev when a beep ended, else 0. */
+int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *ev);
+
+#endif /* AMDI_BEEP_DETECTOR_H */
