@@ -77,10 +77,18 @@ static void summary(FILE *f, const char *file, const cli_trace *t, const cli_out
                 (double)s[k].end_ms / 1000.0, (long long)(s[k].end_ms - s[k].start_ms));
     free(s);
     n = cli_trace_tone_spans(t, &s);
-    fprintf(f, "tones: %zu\n", n);
+    size_t shown = 0;
     for (size_t k = 0; k < n; k++)
-        fprintf(f, "  %7.3f - %7.3f s  %-5s %.0f Hz\n", (double)s[k].start_ms / 1000.0,
-                (double)s[k].end_ms / 1000.0, s[k].kind, (double)s[k].hz);
+        shown += s[k].end_ms - s[k].start_ms >= CLI_TRACE_TONE_MIN_MS;
+    fprintf(f, "tones: %zu", shown);
+    if (n > shown)
+        fprintf(f, " (and %zu tone-tracker candidates under %d ms, in the CSV)", n - shown,
+                CLI_TRACE_TONE_MIN_MS);
+    fputc('\n', f);
+    for (size_t k = 0; k < n; k++)
+        if (s[k].end_ms - s[k].start_ms >= CLI_TRACE_TONE_MIN_MS)
+            fprintf(f, "  %7.3f - %7.3f s  %-5s %.0f Hz\n", (double)s[k].start_ms / 1000.0,
+                    (double)s[k].end_ms / 1000.0, s[k].kind, (double)s[k].hz);
     free(s);
     n = cli_trace_state_spans(t, &s);
     fprintf(f, "states:\n");

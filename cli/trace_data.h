@@ -33,6 +33,10 @@ void cli_trace_free(cli_trace *t);
 /* Hooks that fill @p t during cli_feed_file. */
 void cli_trace_hooks(cli_trace *t, cli_feed_hooks *h);
 
+/* Tone-tracker spans shorter than this are flicker on voiced speech, not tones worth
+ * naming (the shortest beep of SPEC §4.3 lasts 80 ms). */
+#define CLI_TRACE_TONE_MIN_MS 60
+
 /* A span [start_ms, end_ms) with a label (e.g. a speech segment, a beep). */
 typedef struct cli_span {
     int64_t start_ms, end_ms;

@@ -86,7 +86,7 @@ int cli_trace_svg(const char *path, const char *title, const cli_trace *t, const
     /* title */
     cli_svg_text(f, X0, 24, "start", 17, "#111", "%s", title);
     cli_svg_text(f, X0, 46, "start", 13, "#333",
-                 "%s at %.2f s  (cause %s, confidence %.2f)   engine %s, %s   %s, %d Hz, %.2f s",
+                 "%s at %.2f s (cause %s, confidence %.2f)  \xc2\xb7  engine %s, %s  \xc2\xb7  %s, %d Hz, %.2f s",
                  amd_answered_by_name(res->answered_by), (double)res->decision_ms / 1000.0,
                  amd_cause_name(res->cause), (double)res->confidence, amd_engine_name(cfg->engine),
                  amd_mode_name(cfg->mode), r->format, r->sample_rate, (double)r->duration_ms / 1000.0);
@@ -127,18 +127,30 @@ int cli_trace_svg(const char *path, const char *title, const cli_trace *t, const
     }
     free(sp);
 
-    /* tones */
+    /* tones: candidates shorter than CLI_TRACE_TONE_MIN_MS are flicker of the tone
+     * tracker on voiced speech, drawn as faint ticks; longer ones are shaded and labelled
+     * (a label is skipped when it would overprint the previous one) */
     cli_span *tn = NULL;
     size_t ntn = cli_trace_tone_spans(t, &tn);
+    double label_end = -1e9;
     for (size_t k = 0; k < ntn; k++) {
         double x0 = tx((double)tn[k].start_ms, total), x1 = tx((double)tn[k].end_ms, total);
+        if (tn[k].end_ms - tn[k].start_ms < CLI_TRACE_TONE_MIN_MS) {
+            fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"8\" fill=\"#f08c00\" fill-opacity=\"0.5\"/>\n",
+                    x0, WAVE_Y + WAVE_H - 8, x1 - x0 < 1 ? 1 : x1 - x0);
+            continue;
+        }
         fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#f08c00\" fill-opacity=\"0.28\"/>\n",
                 x0, WAVE_Y, x1 - x0 < 1 ? 1 : x1 - x0, LVL_Y + LVL_H - WAVE_Y);
+        if (x0 < label_end)
+            continue;
+        char label[48];
         if (tn[k].hz > 0)
-            cli_svg_text(f, x0 + 2, WAVE_Y + 12, "start", 11, "#b35900", "%s %.0f Hz", tn[k].kind,
-                         (double)tn[k].hz);
+            snprintf(label, sizeof label, "%s %.0f Hz", tn[k].kind, (double)tn[k].hz);
         else
-            cli_svg_text(f, x0 + 2, WAVE_Y + 12, "start", 11, "#b35900", "%s", tn[k].kind);
+            snprintf(label, sizeof label, "%s", tn[k].kind);
+        cli_svg_text(f, x0 + 2, WAVE_Y + 12, "start", 11, "#b35900", "%s", label);
+        label_end = x0 + 2 + 6.5 * (double)strlen(label) + 6;
     }
     free(tn);
 
