@@ -59,6 +59,8 @@ static void state_reset(amd_detector *d)
     evidence_clear(&d->ev);
     d->have_frame = 0;
     memset(&d->vo, 0, sizeof d->vo);
+    memset(d->raw_hist, 0, sizeof d->raw_hist);
+    d->raw_hist_frames = 0;
     result_clear(&d->res);
     d->decided = d->machine_known = d->finished = 0;
 }
@@ -219,6 +221,32 @@ static amd_cause fax_cause(amdi_tone_kind k)
     }
 }
 
+/*
+ * Fraction of the frames inside [start_ms, end_ms) that the VAD called speech.
+ * A beep heard over voiced speech is a sung or sustained vowel, not the end of
+ * a greeting: ending on it would start the message over the greeting.
+ */
+static float speech_overlap(const amd_detector *d, int64_t start_ms, int64_t end_ms)
+{
+    int64_t f0 = start_ms / AMDI_HOP_MS, f1 = end_ms / AMDI_HOP_MS; /* frame k ends at (k+1)*10 */
+    int64_t oldest = d->raw_hist_frames - AMDI_RAW_HIST;
+    if (f0 < oldest)
+        f0 = oldest;
+    if (f0 < 0)
+        f0 = 0;
+    if (f1 > d->raw_hist_frames)
+        f1 = d->raw_hist_frames;
+    if (f1 <= f0)
+        return 0.f;
+    int n = 0;
+    for (int64_t k = f0; k < f1; k++)
+        n += (d->raw_hist[(k % AMDI_RAW_HIST) / 8] >> (k % 8)) & 1;
+    return (float)n / (float)(f1 - f0);
+}
+
+/* A beep must not overlap VAD speech by more than this fraction (see speech_overlap). */
+#define AMDI_BEEP_MAX_SPEECH 0.25f
+
 /* Fax, SIT and a beep before any decision: the same in every engine. Returns 1 if decided. */
 static int tone_rules(amd_detector *d)
 {
@@ -345,6 +373,27 @@ static int on_hop(void *user, const float *hop)
     e->n_tone_events = n_ev < 0 ? 0 : (n_ev > AMDI_TONES_MAX_EVENTS ? AMDI_TONES_MAX_EVENTS : n_ev);
     bookkeeping(d, f, vo);
     d->have_frame = 1;
+    {
+        int64_t k = f->index;
+        uint8_t *byte = &d->raw_hist[(k % AMDI_RAW_HIST) / 8];
+        uint8_t bit = (uint8_t)(1u << (k % 8));
+        *byte = vo->raw ? (uint8_t)(*byte | bit) : (uint8_t)(*byte & ~bit);
+        d->raw_hist_frames = k + 1;
+    }
+    /* drop beeps heard over speech (see speech_overlap) before any rule sees them */
+    {
+        int m = 0;
+        for (int i = 0; i < e->n_tone_events; i++) {
+            if (d->tev[i].kind == AMDI_TONE_BEEP &&
+                speech_overlap(d, d->tev[i].start_ms, d->tev[i].end_ms) > AMDI_BEEP_MAX_SPEECH) {
+                dlog(&d->cfg, AMD_LOG_DEBUG, "beep %lld..%lld ms ignored: over speech",
+                     (long long)d->tev[i].start_ms, (long long)d->tev[i].end_ms);
+                continue;
+            }
+            d->tev[m++] = d->tev[i];
+        }
+        e->n_tone_events = m;
+    }
 
     const char *state = NULL;
     if (!tone_rules(d)) {

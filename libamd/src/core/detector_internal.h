@@ -11,6 +11,9 @@
 #include "tones.h"
 #include "vad.h"
 
+/* 2.56 s of per-frame history: longer than the longest beep the tone detector reports (1.2 s, corpus.md). */
+#define AMDI_RAW_HIST 256
+
 struct amd_detector {
     amd_config cfg;
     size_t mem_bytes;         /* the single allocation (+ the resampler's, estimated) */
@@ -31,6 +34,11 @@ struct amd_detector {
     int have_frame;           /* ev describes at least one frame */
     amdi_vad_out vo;
     amdi_tone_event tev[AMDI_TONES_MAX_EVENTS];
+
+    /* Raw VAD decisions of the last AMDI_RAW_HIST frames (bit set = speech), to check that a
+     * reported beep did not overlap speech. */
+    uint8_t raw_hist[AMDI_RAW_HIST / 8];
+    int64_t raw_hist_frames;  /* frames recorded so far */
 
     amd_result res;
     int decided;              /* final decision made */
