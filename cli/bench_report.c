@@ -449,15 +449,17 @@ static void chart_axes(FILE *f, const chart *c, const char *title, const char *x
         double px = cx(c, v);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>\n", px, c->y,
                 px, c->y + c->h);
+        double lv = fabs(v) < xs * 1e-6 ? 0.0 : v; /* no "-0" */
         cli_svg_text(f, px, c->y + c->h + 15, "middle", 10, "#444", xpercent ? "%.0f%%" : "%g",
-                     xpercent ? v * 100 : v);
+                     xpercent ? lv * 100 : lv);
     }
     for (double v = ceil(c->y0 / ys - 1e-9) * ys; v <= c->y1 + 1e-9; v += ys) {
         double py = cy(c, v);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>\n", c->x, py,
                 c->x + c->w, py);
+        double lv = fabs(v) < ys * 1e-6 ? 0.0 : v;
         cli_svg_text(f, c->x - 5, py + 4, "end", 10, "#444", ypercent ? "%.0f%%" : "%g",
-                     ypercent ? v * 100 : v);
+                     ypercent ? lv * 100 : lv);
     }
     cli_svg_text(f, c->x + c->w / 2, c->y + c->h + 32, "middle", 11, "#333", "%s", xl);
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"11\" fill=\"#333\" transform=\"rotate(-90 %.1f %.1f)\">",
@@ -524,13 +526,13 @@ int cli_sweep_svg(const char *path, const char *param, const cli_sweep_point *p,
         l50[k] = any->latency_all.p50 / 1000.0;
         l90[k] = any->latency_all.p90 / 1000.0;
     }
-    const int W = 1260, H = 440;
+    const int W = 1260, H = 450;
     cli_svg_begin(f, W, H);
-    cli_svg_text(f, 20, 26, "start", 17, "#111", "amd bench --sweep %s (%zu values)", param, n);
+    cli_svg_text(f, 20, 24, "start", 17, "#111", "amd bench --sweep %s (%zu values)", param, n);
 
     /* 1: the trade-off of the two costly errors, each point labelled with its value */
     double lo, hi;
-    chart c1 = {70, 70, 330, 300, 0, 0, 0, 0};
+    chart c1 = {70, 85, 330, 300, 0, 0, 0, 0};
     range_of(mh, n, &lo, &hi);
     c1.x0 = 0;
     c1.x1 = hi > 0 ? hi * 1.1 : 0.1;
@@ -540,13 +542,29 @@ int cli_sweep_svg(const char *path, const char *param, const cli_sweep_point *p,
     chart_axes(f, &c1, "trade-off (lower left is better)", "machine-as-human rate",
                "human-as-machine rate", 1, 1);
     series(f, &c1, mh, hm, n, "#1c7ed6", NULL);
-    for (size_t k = 0; k < n; k++)
-        if (isfinite(mh[k]) && isfinite(hm[k]))
-            cli_svg_text(f, cx(&c1, mh[k]) + 5, cy(&c1, hm[k]) - 5, "start", 10, "#1864ab", "%g",
-                         v[k]);
+    /* label each distinct point once, with the value range that lands on it */
+    for (size_t k = 0; k < n; k++) {
+        if (!isfinite(mh[k]) || !isfinite(hm[k]))
+            continue;
+        int seen = 0;
+        size_t last = k;
+        for (size_t j = 0; j < n; j++)
+            if (mh[j] == mh[k] && hm[j] == hm[k]) {
+                if (j < k)
+                    seen = 1;
+                last = j;
+            }
+        if (seen)
+            continue;
+        if (last != k)
+            cli_svg_text(f, cx(&c1, mh[k]) + 5, cy(&c1, hm[k]) - 5, "start", 10, "#1864ab",
+                         "%g\xe2\x80\x93%g", v[k], v[last]);
+        else
+            cli_svg_text(f, cx(&c1, mh[k]) + 5, cy(&c1, hm[k]) - 5, "start", 10, "#1864ab", "%g", v[k]);
+    }
 
     /* 2: accuracy against the value */
-    chart c2 = {490, 70, 330, 300, 0, 0, 0, 0};
+    chart c2 = {490, 85, 330, 300, 0, 0, 0, 0};
     range_of(v, n, &c2.x0, &c2.x1);
     double a_lo, a_hi, b_lo, b_hi;
     range_of(acc_e, n, &a_lo, &a_hi);
@@ -557,11 +575,12 @@ int cli_sweep_svg(const char *path, const char *param, const cli_sweep_point *p,
     chart_axes(f, &c2, "accuracy", param, "accuracy", 0, 1);
     series(f, &c2, v, acc_e, n, "#2b8a3e", NULL);
     series(f, &c2, v, acc_d, n, "#9c36b5", "6 3");
-    cli_svg_text(f, c2.x + 8, c2.y + c2.h - 24, "start", 11, "#2b8a3e", "Enable");
-    cli_svg_text(f, c2.x + 8, c2.y + c2.h - 10, "start", 11, "#9c36b5", "DetectMessageEnd");
+    /* legend above the chart, beside the title, where it never covers a point */
+    cli_svg_text(f, c2.x, c2.y - 26, "start", 11, "#2b8a3e", "\xe2\x80\x94 Enable");
+    cli_svg_text(f, c2.x + c2.w, c2.y - 26, "end", 11, "#9c36b5", "- - DetectMessageEnd");
 
     /* 3: decision latency against the value */
-    chart c3 = {910, 70, 330, 300, 0, 0, 0, 0};
+    chart c3 = {910, 85, 330, 300, 0, 0, 0, 0};
     range_of(v, n, &c3.x0, &c3.x1);
     range_of(l90, n, &lo, &hi);
     c3.y0 = 0;
@@ -569,7 +588,7 @@ int cli_sweep_svg(const char *path, const char *param, const cli_sweep_point *p,
     chart_axes(f, &c3, "decision latency", param, "seconds since answer", 0, 0);
     series(f, &c3, v, l50, n, "#e8590c", NULL);
     series(f, &c3, v, l90, n, "#e8590c", "6 3");
-    cli_svg_text(f, c3.x + 8, c3.y + 16, "start", 11, "#e8590c", "p50 (solid), p90 (dashed)");
+    cli_svg_text(f, c3.x + c3.w / 2, c3.y - 26, "middle", 11, "#e8590c", "p50 (solid), p90 (dashed)");
     cli_svg_end(f);
     free(v);
     int bad = ferror(f);

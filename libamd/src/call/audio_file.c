@@ -304,6 +304,11 @@ int amd_audio_file_open(const char *path, const amd_audio_open_opts *opts, amd_a
         const char *why = sf_strerror(NULL);
         if (strstr(why, "not recognised") || strstr(why, "ot recognised"))
             set_err(err, errlen, "not an audio file (format not recognised)");
+        else if (strstr(why, "channels"))
+            set_err(err, errlen, "absurd header: %s", why);
+        else if (strstr(why, "SF_INFO struct incomplete"))
+            /* libsndfile's words for a header with a 0 Hz rate or 0 channels */
+            set_err(err, errlen, "absurd header: sample rate or channel count is 0");
         else
             set_err(err, errlen, "unreadable audio: %s", why);
         rc = AMD_EFORMAT;

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPEC §7 / issue 2 item 8: `amd classify` on empty, truncated, non-audio, absurd-header,
+# NaN-float files and missing paths exits 1, names every bad file with its reason on
+# stderr, still classifies the good file, and never crashes.
+set -u
+: "${AMD_BIN:?}"
+[ -x "$AMD_BIN" ] || { echo "skip: $AMD_BIN not built"; exit 77; }
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+fail=0
+check() { if [ "$2" -ne 0 ]; then echo "FAIL: $1"; fail=1; else echo "ok: $1"; fi; }
+
+/usr/bin/python3 - "$T" <<'PY'
+import math, struct, sys, os
+d = sys.argv[1]
+def wav(name, data, rate=8000, ch=1, bits=16, fmt=1, datalen=None):
+    dl = len(data) if datalen is None else datalen
+    h = b"RIFF" + struct.pack("<I", (36 + dl) & 0xFFFFFFFF) + b"WAVE"
+    h += b"fmt " + struct.pack("<IHHIIHH", 16, fmt, ch, rate & 0xFFFFFFFF,
+                               (rate * ch * bits // 8) & 0xFFFFFFFF, ch * bits // 8, bits)
+    h += b"data" + struct.pack("<I", dl & 0xFFFFFFFF)
+    open(os.path.join(d, name), "wb").write(h + data)
+# 3 s of a voiced-speech-like burst pattern, s16
+pcm = b"".join(struct.pack("<h", int(6000 * math.sin(2 * math.pi * 220 * i / 8000) *
+                                     (1 if (i // 4000) % 2 == 0 else 0.0)))
+               for i in range(24000))
+wav("good.wav", pcm)
+open(os.path.join(d, "empty.wav"), "wb").close()
+wav("truncated.wav", pcm[:3001], datalen=len(pcm))          # header promises 48000 bytes
+open(os.path.join(d, "notaudio.wav"), "w").write("this is a text file, not audio\n" * 40)
+wav("absurd_rate.wav", pcm, rate=2000000000)                # 2 GHz sample rate
+wav("absurd_channels.wav", pcm, ch=9000)                    # 9000 channels
+wav("zero_rate.wav", pcm, rate=0)
+nan = b"".join(struct.pack("<f", float("nan") if i % 50 == 7 else 0.1 * math.sin(i / 3))
+               for i in range(8000))
+wav("nan.wav", nan, bits=32, fmt=3)
+inf = b"".join(struct.pack("<f", float("inf") if i == 4000 else 0.0) for i in range(8000))
+wav("inf.wav", inf, bits=32, fmt=3)
+wav("hugeheader.wav", pcm[:100], datalen=0xFFFFFFF0)        # absurd data length
+open(os.path.join(d, "random.bin"), "wb").write(bytes((i * 7919 + 13) % 256 for i in range(50000)))
+open(os.path.join(d, "riffonly.wav"), "wb").write(b"RIFF\x10\x00\x00\x00WAVE")
+PY
+mkdir "$T/adir.wav"
+bad="empty.wav truncated.wav notaudio.wav absurd_rate.wav absurd_channels.wav zero_rate.wav nan.wav inf.wav hugeheader.wav random.bin riffonly.wav adir.wav missing.wav"
+args=()
+for f in $bad; do args+=("$T/$f"); done
+"$AMD_BIN" classify --format json "$T/good.wav" "${args[@]}" >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc -eq 1 ]; check "exit status 1 with bad files (got $rc)" $?
+cat "$T/err"
+for f in $bad; do
+    grep -q "$f: ..*" "$T/err"; check "$f named on stderr with a reason" $?
+done
+grep -q "good.wav" "$T/out"; check "the good file is still classified" $?
+[ "$(wc -l <"$T/out")" -eq 1 ]; check "only the good file on stdout" $?
+grep -q "truncated.wav: truncated" "$T/err"; check "truncation is called truncation" $?
+grep -q "nan.wav: .*NaN" "$T/err"; check "NaN is called NaN" $?
+grep -q "missing.wav: No such file" "$T/err"; check "missing path says so" $?
+grep -q "empty.wav: empty" "$T/err"; check "empty file says so" $?
+grep -q "absurd_rate.wav: absurd header" "$T/err"; check "absurd header says so" $?
+
+# every bad file alone, in every output format and from stdin: 1, never a crash (>= 128)
+for f in $bad; do
+    for fmt in json csv table; do
+        "$AMD_BIN" classify --format $fmt "$T/$f" >/dev/null 2>&1
+        rc=$?; [ $rc -eq 1 ]; check "$f alone ($fmt) -> 1 (got $rc)" $?
+    done
+done
+for f in empty.wav truncated.wav notaudio.wav nan.wav random.bin; do
+    "$AMD_BIN" classify - <"$T/$f" >/dev/null 2>"$T/err1"; rc=$?
+    [ $rc -eq 1 ] && grep -q "^amd classify: -: " "$T/err1"; check "$f on stdin -> 1 (got $rc)" $?
+done
+# raw input of an odd length and of nothing at all
+head -c 4001 "$T/random.bin" >"$T/odd.raw"
+"$AMD_BIN" classify --raw s16 --rate 8000 "$T/odd.raw" >/dev/null 2>&1; rc=$?
+[ $rc -le 1 ]; check "odd-length raw s16 -> 0 or 1, no crash (got $rc)" $?
+: >"$T/empty.raw"
+"$AMD_BIN" classify --raw ulaw --rate 8000 "$T/empty.raw" >/dev/null 2>&1; rc=$?
+[ $rc -eq 1 ]; check "empty raw -> 1 (got $rc)" $?
+# the trace and bench faces of the same reader
+"$AMD_BIN" trace "$T/nan.wav" >/dev/null 2>&1; rc=$?; [ $rc -eq 1 ]; check "trace NaN file -> 1 (got $rc)" $?
+printf 'file,answered_by_enable\nnan.wav,human\nmissing.wav,human\ngood.wav,human\n' >"$T/m.csv"
+"$AMD_BIN" bench "$T/m.csv" --mode enable >/dev/null 2>"$T/err2"; rc=$?
+[ $rc -eq 1 ] && grep -q "nan.wav" "$T/err2" && grep -q "missing.wav" "$T/err2"; check "bench with bad files -> 1 naming them (got $rc)" $?
+exit $fail
