@@ -124,6 +124,7 @@ typedef struct amdi_engine_vt {
 
 extern const amdi_engine_vt amdi_engine_timing; /* engine_timing.c: Twilio's three thresholds */
 extern const amdi_engine_vt amdi_engine_words;  /* engine_words.c: Asterisk AMD() word counting */
+extern const amdi_engine_vt amdi_engine_model;  /* engine_model.c: trained classifier, timing rules as fallback */
 
 /*
  * The engine for cfg->engine, or NULL when it is not available in this build
@@ -136,7 +137,7 @@ static inline const amdi_engine_vt *amdi_engine_for(amd_engine e)
     case AMD_ENGINE_DEFAULT: return &amdi_engine_timing;
     case AMD_ENGINE_TIMING: return &amdi_engine_timing;
     case AMD_ENGINE_WORDS: return &amdi_engine_words;
-    case AMD_ENGINE_MODEL: return NULL;
+    case AMD_ENGINE_MODEL: return &amdi_engine_model;
     }
     return NULL;
 }
