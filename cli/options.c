@@ -292,31 +292,72 @@ int cli_common_finish(cli_common *c, char *err, size_t errlen)
         snprintf(err, errlen, "invalid parameter: %s", verr[0] ? verr : amd_strerror(rc));
         return -1;
     }
+    /* Some configurations validate but cannot run (e.g. the model engine in a build without
+     * a model): find out once here rather than failing every file the same way. */
+    amd_detector *det = NULL;
+    rc = amd_detector_create(&probe, &det, verr, sizeof verr);
+    amd_detector_destroy(det);
+    if (rc) {
+        snprintf(err, errlen, "%s", verr[0] ? verr : amd_strerror(rc));
+        return -1;
+    }
     return 0;
+}
+
+/* "  --flag ARG   help text" with the help wrapped to 79 columns under its own column. */
+static void help_line(FILE *out, const char *lhs, const char *text)
+{
+    enum { COL = 28, WIDTH = 79 };
+    int n = fprintf(out, "  %s", lhs);
+    if (n >= COL) {
+        fputc('\n', out);
+        n = 0;
+    }
+    fprintf(out, "%*s", COL - n, "");
+    int col = COL;
+    const char *p = text;
+    while (*p) {
+        const char *sp = strchr(p, ' ');
+        int wl = sp ? (int)(sp - p) : (int)strlen(p);
+        if (col > COL && col + 1 + wl > WIDTH) {
+            fprintf(out, "\n%*s", COL, "");
+            col = COL;
+        } else if (col > COL) {
+            fputc(' ', out);
+            col++;
+        }
+        fwrite(p, 1, (size_t)wl, out);
+        col += wl;
+        p += wl;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', out);
 }
 
 void cli_common_help(FILE *out, int with_input, int with_jobs)
 {
-    fputs("Detector parameters (Twilio names; ranges and defaults as in Twilio):\n"
-          "  --machine-detection Enable|DetectMessageEnd   MachineDetection (default Enable)\n"
-          "  --engine NAME             MachineDetectionEngine: default, timing, words (alias\n"
-          "                            Lumenvox), model (default: the best measured)\n",
-          out);
-    for (size_t k = 0; k < NPARAMS; k++)
-        {
+    fputs("\nDetector parameters (Twilio's names, ranges and defaults):\n", out);
+    help_line(out, "--machine-detection MODE",
+              "MachineDetection: Enable or DetectMessageEnd (default Enable)");
+    help_line(out, "--engine NAME",
+              "MachineDetectionEngine: default, timing, words (alias Lumenvox), model "
+              "(default: the best measured)");
+    for (size_t k = 0; k < NPARAMS; k++) {
         char lhs[48];
         snprintf(lhs, sizeof lhs, "--%s %s", params[k].name, params[k].arg);
-        fprintf(out, "  %-25s %s\n", lhs, params[k].help);
+        help_line(out, lhs, params[k].help);
     }
-    fputs("  --no-fax, --no-sit        same as --detect-fax 0 / --detect-sit 0\n"
-          "  --model FILE              model file for the model engine (default: built in)\n",
-          out);
-    if (with_input)
-        fputs("Input:\n"
-              "  --raw ulaw|alaw|s16       headerless input (s16 is little-endian); needs --rate\n"
-              "  --rate N                  sample rate of headerless input, Hz\n"
-              "  --channel N               use channel N (1-based) instead of the down-mix\n",
-              out);
-    if (with_jobs)
-        fputs("  -j, --jobs N              worker threads (default: number of CPUs)\n", out);
+    help_line(out, "--no-fax, --no-sit", "same as --detect-fax 0 / --detect-sit 0");
+    help_line(out, "--model FILE", "model file for the model engine (default: the built-in one)");
+    if (with_input) {
+        fputs("\nInput:\n", out);
+        help_line(out, "--raw ulaw|alaw|s16", "headerless input (s16 little-endian); needs --rate");
+        help_line(out, "--rate N", "sample rate of headerless input, Hz");
+        help_line(out, "--channel N", "use channel N (1-based) instead of the down-mix");
+    }
+    if (with_jobs) {
+        fputs("\nRunning:\n", out);
+        help_line(out, "-j, --jobs N", "worker threads (default: one per CPU); output stays in input order");
+    }
 }
