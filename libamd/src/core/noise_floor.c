@@ -3,6 +3,7 @@
 #include "noise_floor.h"
 
 #include <float.h>
+#include <math.h>
 #include <string.h>
 
 const int amdi_nf_band_edges[AMDI_NF_BANDS + 1] = {4, 8, 16, 24, 32, 48, 64, 88, 112};
@@ -49,12 +50,20 @@ void amdi_noise_floor_update(amdi_noise_floor *nf, const float *x)
         for (int c = 0; c < AMDI_NF_CH; c++)
             nf->smooth[c] = x[c];
         nf->started = 1;
+        nf->bg_db = 10.f * log10f(x[0] + 1e-3f);
     }
     for (int c = 0; c < AMDI_NF_CH; c++) {
         float s = NF_ALPHA * nf->smooth[c] + (1.f - NF_ALPHA) * x[c];
         nf->smooth[c] = s;
         if (s < nf->cur_min[c])
             nf->cur_min[c] = s;
+    }
+    {
+        float lx = 10.f * log10f(nf->smooth[0] + 1e-3f);
+        if (lx > nf->bg_db)
+            nf->bg_db += AMDI_BG_UP;
+        else
+            nf->bg_db -= (nf->bg_db - lx) < AMDI_BG_DOWN ? (nf->bg_db - lx) : AMDI_BG_DOWN;
     }
     if (++nf->sub_pos >= AMDI_NF_SUBLEN) {
         /* close the sub-window: it replaces the oldest */

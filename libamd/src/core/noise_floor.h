@@ -31,10 +31,21 @@ typedef struct amdi_noise_floor {
     float cur_min[AMDI_NF_CH];                /* min in the running sub-window */
     float sub_min[AMDI_NF_SUB][AMDI_NF_CH];   /* minima of the last completed sub-windows */
     float floor[AMDI_NF_CH];                  /* current estimate (bias-corrected) */
+    float bg_db;                              /* background level (quantile tracker), dBFS-ish (10log10 of s16 power) */
     int sub_pos, sub_idx, n_sub, started;
 } amdi_noise_floor;
 
 void amdi_noise_floor_init(amdi_noise_floor *nf);
+/*
+ * Besides the minimum, a background level bg_db tracks a low quantile of the
+ * smoothed hop level: up by AMDI_BG_UP dB per frame when above it, down by up
+ * to AMDI_BG_DOWN when below (equilibrium near the 25th percentile). Unlike
+ * the minimum it rises to the level of a continuous background (babble, music
+ * on hold) heard from the start, so a foreground voice is judged against it.
+ */
+#define AMDI_BG_UP 0.04f
+#define AMDI_BG_DOWN 0.12f
+
 /* Update with this frame's channel powers x[AMDI_NF_CH]; the floors are in nf->floor. */
 void amdi_noise_floor_update(amdi_noise_floor *nf, const float *x);
 /* Band powers of a frame: out[0] = hop energy, out[1..] = band sums of the power spectrum. */

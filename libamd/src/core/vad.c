@@ -15,6 +15,19 @@
 #define TONE_RATIO 0.90f
 #define TONE_FRAMES 2 /* peak held for 2 more frames: 30 ms of a steady frequency */
 
+/*
+ * Frame classifier: logistic regression on standardised features
+ * z = b + sum w_i (x_i - mu_i) / sd_i. Features: 0 mean positive band SNR (dB),
+ * 1 hop SNR over the floor (dB), 2 harmonicity, 3 level over the background
+ * level (dB), 4 level modulation depth (dB), 5 spectral change vs 40 ms ago,
+ * 6 peakiness, 7 hinge min(feature 3 - 6, 0).
+ * Fitted on the frame labels of a corpus made by bench/corpus/build_corpus.py
+ * (train split, seed 777, not testdata/); see bench/RESULTS.md.
+ */
+static const float vad_mu[AMDI_VAD_NFEAT] = {10.92f, 14.89f, 0.5381f, 8.854f, 7.044f, 0.2492f, 0.4891f, -3.473f};
+static const float vad_sd[AMDI_VAD_NFEAT] = {8.942f, 15.24f, 0.2546f, 11.33f, 5.676f, 0.174f, 0.2088f, 4.122f};
+static const float vad_w[AMDI_VAD_NFEAT + 1] = {0.6407f, 0.341f, 0.3413f, 1.273f, 1.571f, 0.5268f, -0.05082f, -0.06009f, -0.08586f};
+
 void amdi_vad_init(amdi_vad *v)
 {
     memset(v, 0, sizeof *v);
@@ -74,7 +87,7 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
 
     /* SNRs against the floor as it stood before this frame */
     int have_floor = v->nf.started;
-    float snr_hop = 0.f, band = 0.f;
+    float snr_hop = 0.f, band = 0.f, rel = 0.f;
     if (have_floor) {
         snr_hop = db10(ch[0]) - db10(v->nf.floor[0]);
         for (int b = 1; b < AMDI_NF_CH; b++) {
@@ -84,7 +97,9 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
             band += s < 0.f ? 0.f : (s > BAND_SNR_CAP ? BAND_SNR_CAP : s);
         }
         band /= (float)(AMDI_NF_BANDS - 1);
+        rel = db10(ch[0]) - v->nf.bg_db;
     }
+    o->rel_db = rel;
     amdi_noise_floor_update(&v->nf, ch);
     o->noise_db = db10(v->nf.floor[0] / (32768.f * 32768.f));
     if (o->noise_db < -100.f)
@@ -105,15 +120,51 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
     o->tonal = v->stable >= TONE_FRAMES;
     o->tonal_hz = o->tonal ? (float)k1 * AMDI_BIN_HZ : 0.f;
 
+    /* modulation depth: running variance of the level over ~200 ms */
+    {
+        float l = f->level_db < -90.f ? -90.f : f->level_db;
+        float d = l - v->lvl_mean;
+        v->lvl_mean += 0.1f * d;
+        v->lvl_var = 0.9f * (v->lvl_var + 0.1f * d * d);
+    }
+    /* spectral change against AMDI_VAD_LAG frames ago: 1 - cosine similarity of magnitudes.
+     * Sustained notes (music, tones) barely change; speech moves its formants and pitch. */
+    float change = 0.f;
+    {
+        float *old = v->spec[v->spec_pos];
+        float dot = 0.f, n1 = 1e-9f, n2 = 1e-9f;
+        for (int k = AMDI_VAD_SPEC_LO; k < AMDI_VAD_SPEC_HI; k++) {
+            float m = sqrtf(f->power[k]);
+            float q = old[k - AMDI_VAD_SPEC_LO];
+            dot += m * q;
+            n1 += m * m;
+            n2 += q * q;
+            old[k - AMDI_VAD_SPEC_LO] = m;
+        }
+        v->spec_pos = (v->spec_pos + 1) % AMDI_VAD_LAG;
+        change = 1.f - dot / sqrtf(n1 * n2);
+    }
+
     float prob = 0.f;
     /* A peaky frame is vetoed at once, before its frequency has proven steady: a beep's
      * first hops must not confirm a speech onset (they would end the greeting late). */
     if (have_floor && f->level_db > AMDI_VAD_GATE_DB && pk < TONE_RATIO && !o->tonal && !tone_active) {
-        float h = 0.f;
-        if (band > 1.5f || snr_hop > 3.f)
-            h = amdi_analysis_harmonicity(a, NULL);
+        float h = amdi_analysis_harmonicity(a, NULL);
         o->harm = h;
-        float z = -5.0f + 0.30f * band + 0.06f * snr_hop + 4.0f * h;
+        float x[AMDI_VAD_NFEAT];
+        x[0] = band;
+        x[1] = snr_hop < -10.f ? -10.f : (snr_hop > 40.f ? 40.f : snr_hop);
+        x[2] = h;
+        x[3] = rel < -15.f ? -15.f : (rel > 25.f ? 25.f : rel);
+        x[4] = sqrtf(v->lvl_var);
+        x[5] = change;
+        x[6] = pk;
+        x[7] = x[3] < 6.f ? x[3] - 6.f : 0.f; /* hinge: below the background + 6 dB */
+        float z = vad_w[AMDI_VAD_NFEAT];
+        for (int i = 0; i < AMDI_VAD_NFEAT; i++) {
+            z += vad_w[i] * (x[i] - vad_mu[i]) / vad_sd[i];
+            o->feat[i] = x[i];
+        }
         prob = 1.f / (1.f + expf(-z));
     }
     o->prob = prob;

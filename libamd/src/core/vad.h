@@ -34,10 +34,16 @@
 
 /* Hangover after the last raw speech hop (ms): bridges the gaps inside and
  * between words (typically 30-150 ms) so segments match human labelling. */
-#define AMDI_VAD_HANG_MS 120
+#define AMDI_VAD_HANG_MS 100
 /* Absolute gate: hops below this level (dBFS) are never speech. Telephone speech is
  * -10..-40 dBFS (ITU-T P.56 active level ~ -26 dBov nominal); -62 is 20+ dB below the quietest. */
 #define AMDI_VAD_GATE_DB (-62.f)
+
+#define AMDI_VAD_NFEAT 8
+/* Magnitude spectra kept for the spectral-change feature (frames back). */
+#define AMDI_VAD_LAG 4
+#define AMDI_VAD_SPEC_LO 9
+#define AMDI_VAD_SPEC_HI 112
 
 typedef struct amdi_vad_out {
     float prob;         /* speech likelihood 0..1 (0 for tones) */
@@ -49,6 +55,8 @@ typedef struct amdi_vad_out {
     float snr_db;       /* hop level over that floor */
     float harm;         /* harmonicity 0..1 (0 when not computed) */
     float band_snr;     /* mean positive band SNR, dB */
+    float rel_db;       /* hop level over the background level (noise_floor.h bg_db), dB */
+    float feat[AMDI_VAD_NFEAT]; /* the classifier's inputs (see vad.c), for diagnostics and training */
     int onset;          /* speech started on this frame (confirmed) */
     int64_t onset_ms;   /* start of the first hop of that speech, when onset */
     int offset;         /* speech ended on this frame (hangover ran out) */
@@ -61,6 +69,9 @@ typedef struct amdi_vad {
     unsigned hist;      /* raw decisions, bit 0 = newest */
     int in_speech;
     int hang;           /* hops since the last raw speech hop */
+    float lvl_mean, lvl_var; /* running mean / variance of the hop level (modulation depth) */
+    int spec_pos;
+    float spec[AMDI_VAD_LAG][AMDI_VAD_SPEC_HI - AMDI_VAD_SPEC_LO]; /* recent magnitude spectra */
 } amdi_vad;
 
 void amdi_vad_init(amdi_vad *v);
