@@ -52,6 +52,7 @@ typedef struct classify_ctx {
     cli_output output;
     cli_progress *progress;
     size_t failed, scored, correct;
+    int stdout_tty;
 } classify_ctx;
 
 static void run_one(void *vctx, size_t i)
@@ -70,6 +71,8 @@ static void emit_one(void *vctx, size_t i)
         fprintf(stderr, "amd classify: %s: %s\n", c->names[i], r->error);
         c->failed++;
     } else {
+        if (c->stdout_tty) /* the bar and the rows share the terminal */
+            cli_progress_clear(c->progress);
         cli_output_row(&c->output, c->names[i], r, &c->common->cfg, exp);
         if (exp && *exp) {
             c->scored++;
@@ -215,6 +218,7 @@ int amd_cli_classify(int argc, char **argv)
     ctx.output.file_width = width;
     ctx.output.with_expected = manifest_path != NULL;
     cli_output_header(&ctx.output);
+    ctx.stdout_tty = isatty(STDOUT_FILENO);
     ctx.progress = cli_progress_start(n, CLASSIFY_PROGRESS_MIN, "classify");
     /* stdin can be read only once, and only on one thread */
     int jobs = common.jobs;

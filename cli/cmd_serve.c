@@ -1,13 +1,276 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder until the call-control shim's `amd serve` lands (it replaces this file). */
+/* `amd serve`: the Twilio-compatible Calls API over the simulated carrier. A thin face over
+ * amd_server (libamd/include/amd/server.h): flags and AMD_* environment variables in, a
+ * banner and log lines out; SIGINT / SIGTERM only set a flag. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
 
+#include "amd/server.h"
 #include "commands.h"
+#include "options.h"
+
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static void log_line(void *user, amd_log_level level, const char *msg)
+{
+    (void)user;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    fprintf(stderr, "%02d:%02d:%02d.%03ld amd serve [%s] %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+            ts.tv_nsec / 1000000, amd_log_level_name(level), msg);
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: amd serve [options]\n"
+            "\n"
+            "Run the Twilio-compatible Calls REST API (POST/GET /2010-04-01/Accounts/{AC}/Calls.json,\n"
+            "Calls/{CA}.json, Calls.csv, Calls/{CA}/Events.json) with answering machine detection,\n"
+            "over the simulated carrier. Point a Twilio helper library at http://ADDR:PORT.\n"
+            "\n"
+            "options (environment variable in brackets; flags win):\n"
+            "  --listen ADDR:PORT     where to listen [AMD_LISTEN] (default 127.0.0.1:8080; port 0 = any)\n"
+            "  --db PATH              SQLite database [AMD_DB] (default amd-serve.db)\n"
+            "  --dialplan FILE        simulated carrier dial plan, JSON [AMD_DIALPLAN]\n"
+            "                         (e.g. testdata/dialplan.json; without one every number fails)\n"
+            "  --account SID:TOKEN    an account (repeatable) [AMD_ACCOUNTS, comma-separated];\n"
+            "                         with none stored, the first start creates one and prints it\n"
+            "  --cps N                calls per second per account (default 1) [AMD_CPS]\n"
+            "  --clock-speed X        simulated time runs X times faster (default 1) [AMD_CLOCK_SPEED]\n"
+            "  --public-url URL       this server's external base URL [AMD_PUBLIC_URL]\n"
+            "  --recordings DIR       recordings folder [AMD_RECORDINGS]\n"
+            "  --webhook-timeout MS   total time per webhook request (default 15000) [AMD_WEBHOOK_TIMEOUT]\n"
+            "  --log-level LEVEL      error, warn, info or debug (default info) [AMD_LOG_LEVEL]\n"
+            "  -h, --help             this text\n"
+            "\n"
+            "Calls that were live when a previous run died are closed out on start: never-dialed\n"
+            "calls are queued again; calls being placed end 'failed'; answered calls end\n"
+            "'completed' at the last moment the server was known to be running them.\n");
+}
+
+#define MAX_ACCOUNTS 64
+
+typedef struct serve_opts {
+    amd_server_config cfg;
+    amd_server_account acc[MAX_ACCOUNTS];
+    char *acc_buf[MAX_ACCOUNTS];
+    size_t nacc;
+} serve_opts;
+
+static int add_account(serve_opts *o, const char *spec, char *err, size_t errlen)
+{
+    if (o->nacc >= MAX_ACCOUNTS) {
+        snprintf(err, errlen, "--account: at most %d accounts", MAX_ACCOUNTS);
+        return -1;
+    }
+    char *s = strdup(spec);
+    char *colon = s ? strchr(s, ':') : NULL;
+    if (!colon) {
+        free(s);
+        snprintf(err, errlen, "--account: expected SID:TOKEN, got '%s'", spec);
+        return -1;
+    }
+    *colon = 0;
+    o->acc_buf[o->nacc] = s;
+    o->acc[o->nacc].sid = s;
+    o->acc[o->nacc].token = colon + 1;
+    o->nacc++;
+    return 0;
+}
+
+static int parse_level(const char *s, amd_log_level *out)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    for (int i = 0; i < 4; i++)
+        if (!strcasecmp(s, names[i])) {
+            *out = (amd_log_level)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* One setting from a flag or an environment variable. 0 ok, -1 bad value. */
+static int apply(serve_opts *o, const char *name, const char *v, char *err, size_t errlen)
+{
+    amd_server_config *c = &o->cfg;
+    double d;
+    long l;
+    if (!strcmp(name, "listen"))
+        c->listen = v;
+    else if (!strcmp(name, "db"))
+        c->db_path = v;
+    else if (!strcmp(name, "dialplan"))
+        c->dialplan_path = v;
+    else if (!strcmp(name, "public-url"))
+        c->public_url = v;
+    else if (!strcmp(name, "recordings"))
+        c->recordings_dir = v;
+    else if (!strcmp(name, "account"))
+        return add_account(o, v, err, errlen);
+    else if (!strcmp(name, "cps")) {
+        if (cli_parse_double(v, &d) || !(d > 0 && d <= 10000)) {
+            snprintf(err, errlen, "--cps: expected a number in (0, 10000], got '%s'", v);
+            return -1;
+        }
+        c->cps = d;
+    } else if (!strcmp(name, "clock-speed")) {
+        if (cli_parse_double(v, &d) || !(d > 0 && d <= 10000)) {
+            snprintf(err, errlen, "--clock-speed: expected a number in (0, 10000], got '%s'", v);
+            return -1;
+        }
+        c->clock_speed = d;
+    } else if (!strcmp(name, "webhook-timeout")) {
+        if (cli_parse_int(v, &l) || l < 100 || l > 600000) {
+            snprintf(err, errlen, "--webhook-timeout: expected milliseconds 100..600000, got '%s'", v);
+            return -1;
+        }
+        c->webhook_timeout_ms = (int)l;
+    } else if (!strcmp(name, "log-level")) {
+        if (parse_level(v, &c->log_level)) {
+            snprintf(err, errlen, "--log-level: expected error, warn, info or debug, got '%s'", v);
+            return -1;
+        }
+    } else {
+        snprintf(err, errlen, "unknown option --%s", name);
+        return -1;
+    }
+    return 0;
+}
 
 int amd_cli_serve(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "amd serve: not available in this build\n");
-    return 2;
+    serve_opts o;
+    memset(&o, 0, sizeof o);
+    amd_server_config_init(&o.cfg);
+    o.cfg.log_fn = log_line;
+    char err[512] = "";
+    int rc = 2;
+
+    static const char *const env[][2] = {{"AMD_LISTEN", "listen"},          {"AMD_DB", "db"},
+                                         {"AMD_DIALPLAN", "dialplan"},      {"AMD_CPS", "cps"},
+                                         {"AMD_CLOCK_SPEED", "clock-speed"}, {"AMD_PUBLIC_URL", "public-url"},
+                                         {"AMD_RECORDINGS", "recordings"},  {"AMD_LOG_LEVEL", "log-level"},
+                                         {"AMD_WEBHOOK_TIMEOUT", "webhook-timeout"}};
+    for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
+        const char *v = getenv(env[i][0]);
+        if (v && *v && apply(&o, env[i][1], v, err, sizeof err)) {
+            fprintf(stderr, "amd serve: %s (from %s)\n", err, env[i][0]);
+            goto out;
+        }
+    }
+    int env_accounts = 0;
+    const char *ea = getenv("AMD_ACCOUNTS");
+    char *ea_copy = ea && *ea ? strdup(ea) : NULL;
+    /* flags: accounts given as flags replace AMD_ACCOUNTS */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            rc = 0;
+            free(ea_copy);
+            goto out;
+        }
+        if (strncmp(a, "--", 2)) {
+            fprintf(stderr, "amd serve: unexpected argument '%s' (see amd serve --help)\n", a);
+            free(ea_copy);
+            goto out;
+        }
+        char name[64];
+        const char *val;
+        const char *eq = strchr(a + 2, '=');
+        if (eq) {
+            snprintf(name, sizeof name, "%.*s", (int)(eq - a - 2), a + 2);
+            val = eq + 1;
+        } else {
+            snprintf(name, sizeof name, "%s", a + 2);
+            if (i + 1 >= argc) {
+                fprintf(stderr, "amd serve: --%s needs a value\n", name);
+                free(ea_copy);
+                goto out;
+            }
+            val = argv[++i];
+        }
+        if (apply(&o, name, val, err, sizeof err)) {
+            fprintf(stderr, "amd serve: %s\n", err);
+            free(ea_copy);
+            goto out;
+        }
+    }
+    if (!o.nacc && ea_copy) {
+        char *save = NULL;
+        for (char *t = strtok_r(ea_copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            if (add_account(&o, t, err, sizeof err)) {
+                fprintf(stderr, "amd serve: %s (from AMD_ACCOUNTS)\n", err);
+                free(ea_copy);
+                goto out;
+            }
+            env_accounts++;
+        }
+    }
+    free(ea_copy);
+    (void)env_accounts;
+    o.cfg.accounts = o.acc;
+    o.cfg.n_accounts = o.nacc;
+
+    amd_server *srv = NULL;
+    int r = amd_server_create(&o.cfg, &srv, err, sizeof err);
+    if (r) {
+        fprintf(stderr, "amd serve: %s\n", err[0] ? err : amd_strerror(r));
+        rc = r == AMD_EINVAL ? 2 : 1;
+        goto out;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    r = amd_server_start(srv, err, sizeof err);
+    if (r) {
+        fprintf(stderr, "amd serve: %s\n", err[0] ? err : amd_strerror(r));
+        amd_server_destroy(srv);
+        rc = 1;
+        goto out;
+    }
+    char sid[35], token[65];
+    const char *listen = o.cfg.listen ? o.cfg.listen : "127.0.0.1:8080";
+    const char *colon = strrchr(listen, ':');
+    printf("amd serve: listening on http://%.*s:%d\n", colon ? (int)(colon - listen) : 0, listen,
+           amd_server_port(srv));
+    if (amd_server_new_account(srv, sid, token)) {
+        printf("amd serve: created account %s with auth token %s\n", sid, token);
+        printf("amd serve: (the token is printed only now; it is stored in %s)\n",
+               o.cfg.db_path ? o.cfg.db_path : "amd-serve.db");
+    }
+    for (size_t i = 0; i < amd_server_account_count(srv); i++)
+        printf("amd serve: account %s\n", amd_server_account_sid(srv, i));
+    if (!o.cfg.dialplan_path)
+        printf("amd serve: no --dialplan: every number fails as unroutable (try --dialplan testdata/dialplan.json)\n");
+    fflush(stdout);
+    while (!g_stop) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    fprintf(stderr, "amd serve: stopping\n");
+    amd_server_destroy(srv);
+    rc = 0;
+out:
+    for (size_t i = 0; i < o.nacc; i++)
+        free(o.acc_buf[i]);
+    return rc;
 }

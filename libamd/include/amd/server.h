@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file server.h
+ * `amd serve` as a library: a Twilio-compatible Calls REST API (twilio-calls.md) with
+ * answering-machine-detection callbacks, over a carrier driver (the built-in simulated
+ * carrier by default). Part of the amdcall library.
+ *
+ * Lifecycle: amd_server_config_init() -> set fields -> amd_server_create() (opens the
+ * database, loads the dial plan, sets up accounts) -> amd_server_start() (starts the HTTP
+ * server, the media-clock thread and the webhook thread) -> ... -> amd_server_destroy().
+ *
+ * Threading: the server runs its own threads (HTTP workers, one engine thread for the media
+ * clock, one webhook thread). The functions here and in call.h may be called from any thread.
+ * Logging goes through the config's log callback, from any of those threads.
+ */
+#ifndef AMD_SERVER_H
+#define AMD_SERVER_H
+
+#include <stddef.h>
+
+#include "amd/error.h"
+#include "amd/log.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AMD_SERVER_CONFIG_VERSION 1
+
+/** One account: `AC` + 32 hex digits and its auth token (any 1..64 printable characters). */
+typedef struct amd_server_account {
+    const char *sid;
+    const char *token;
+} amd_server_account;
+
+/** Server configuration; strings are copied by amd_server_create(). */
+typedef struct amd_server_config {
+    unsigned version;              /**< AMD_SERVER_CONFIG_VERSION */
+    const char *listen;            /**< "ADDR:PORT" or "[v6]:PORT"; default "127.0.0.1:8080"; port 0 = any free port */
+    const char *db_path;           /**< SQLite database; default "amd-serve.db" */
+    const char *dialplan_path;     /**< simulated carrier dial plan (JSON, SPEC §6.2); NULL = no routes */
+    const amd_server_account *accounts; /**< accounts to add or update; may be NULL */
+    size_t n_accounts;
+    double cps;                    /**< calls per second per account; default 1 (Twilio's default) */
+    double clock_speed;            /**< simulated time runs this many times faster; default 1, max 10000 */
+    const char *public_url;        /**< external base URL of this server (recording URLs); NULL: from listen */
+    const char *recordings_dir;    /**< where recordings would be written; NULL: none */
+    size_t max_body_bytes;         /**< request body limit; default 65536 */
+    int webhook_timeout_ms;        /**< total time allowed per webhook request; default 15000 */
+    int http_threads;              /**< HTTP worker threads; default 2 */
+    amd_log_fn log_fn;             /**< optional log sink */
+    void *log_user;
+    amd_log_level log_level;       /**< default AMD_LOG_INFO */
+} amd_server_config;
+
+typedef struct amd_server amd_server;
+
+/** Fill @p cfg with the defaults above. */
+void amd_server_config_init(amd_server_config *cfg);
+
+/**
+ * Create a server (not yet listening). Opens / creates the database, adds the configured
+ * accounts; when the database then holds no account at all, creates one (see
+ * amd_server_new_account()).
+ * @return 0; AMD_EINVAL (bad field, message in @p err), AMD_EIO, AMD_EFORMAT (dial plan),
+ *         AMD_ENOMEM.
+ */
+int amd_server_create(const amd_server_config *cfg, amd_server **out, char *err, size_t errlen);
+
+/**
+ * If amd_server_create() had to create the first account, copy its SID (35 bytes incl. NUL)
+ * and token (65 bytes) and return 1; otherwise return 0.
+ */
+int amd_server_new_account(const amd_server *srv, char *sid, char *token);
+
+/** Number of accounts and the SID of account @p i (static until destroy), for start-up banners. */
+size_t amd_server_account_count(const amd_server *srv);
+const char *amd_server_account_sid(const amd_server *srv, size_t i);
+
+/**
+ * Close out calls left live by a previous process, start the engine and webhook threads and
+ * listen. @return 0, AMD_EIO (cannot listen; message in @p err), AMD_ESTATE if started.
+ */
+int amd_server_start(amd_server *srv, char *err, size_t errlen);
+
+/** The TCP port being listened on (after start), or 0. */
+int amd_server_port(const amd_server *srv);
+
+/** Stop listening, stop the threads, close the database. NULL is a no-op. */
+void amd_server_destroy(amd_server *srv);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AMD_SERVER_H */

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* The carrier driver interface: how the engine places a call leg and how the far end's
+ * progress and audio come back. The built-in `sim` driver implements it over a dial plan;
+ * a `host` driver (the embedding call server's media, through C calls) and a `sip` driver
+ * plug in here later. All calls happen on the engine thread. */
+#ifndef AMDI_DRIVER_H
+#define AMDI_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct amdi_leg amdi_leg; /* driver-private per-call state */
+
+/* What the driver reports about a leg, in order, from inside advance(). */
+typedef struct amdi_leg_sink {
+    void (*ringing)(void *ctx);
+    void (*answered)(void *ctx, int sample_rate);
+    /* The far end refused: status "busy" or "failed" (with a SIP-style code). The leg is over. */
+    void (*refused)(void *ctx, const char *status, int sip_code);
+    /* 20 ms of far-end audio (sample_rate / 50 floats in [-1, 1]). */
+    void (*audio)(void *ctx, const float *pcm, size_t n);
+    /* The far end hung up after answering. */
+    void (*remote_hangup)(void *ctx);
+} amdi_leg_sink;
+
+typedef struct amdi_driver_ops {
+    const char *name;
+    /* Start placing a call to @p to at engine time @p now_ms. 0 and *out, or an AMD_E* code. */
+    int (*dial)(void *drv, const char *to, const char *from, int64_t now_ms, amdi_leg **out);
+    /* Advance the leg to @p now_ms (called every 20 ms of engine time). */
+    void (*advance)(void *drv, amdi_leg *leg, int64_t now_ms, const amdi_leg_sink *sink, void *ctx);
+    /* Hang up / cancel from our side and free the leg. */
+    void (*release)(void *drv, amdi_leg *leg);
+    void (*destroy)(void *drv);
+} amdi_driver_ops;
+
+typedef struct amdi_driver {
+    const amdi_driver_ops *ops;
+    void *state;
+} amdi_driver;
+
+#endif

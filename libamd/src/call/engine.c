@@ -1,0 +1,1231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The call engine.
+ *
+ * Lifecycle (SPEC §6.2): queued -> initiated (leaves the CPS queue; the resource still says
+ * "queued", the only status of the wire enum before ringing) -> ringing -> in-progress |
+ * busy | no-answer (after Timeout) | failed | canceled; in-progress -> completed.
+ *
+ * Crash recovery (amdi_engine_start): a heartbeat (engine time) is stored every second.
+ * On start, calls the store still holds as live are closed out truthfully:
+ *   - queued and never dialed: queued again (the 201 promised the call), unless older than
+ *     24 h (Twilio's queue horizon) -> failed;
+ *   - dialed but not answered: failed, end_time = last heartbeat;
+ *   - in progress: completed, end_time = last heartbeat (the last moment the server is known
+ *     to have been running the call), duration from answer to that moment;
+ * each with error_message saying so, and the completed status callback if one was asked for.
+ */
+#include "engine.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "amd/detector.h"
+#include "amd/error.h"
+#include "sid.h"
+#include "strbuf.h"
+#include "timefmt.h"
+#include "twiml.h"
+#include "webhook.h"
+
+#define TICK_MS 20          /* the media clock: one 20 ms audio frame per call per tick */
+#define HASH_BUCKETS 65536  /* call lookup by SID */
+#define QUEUE_HORIZON_MS (24LL * 3600 * 1000) /* Twilio queues up to 24 h of calls */
+#define HEARTBEAT_MS 1000
+
+enum { K_URL = 1, K_FALLBACK, K_STATUS, K_AMD };
+enum { ST_QUEUED, ST_INITIATED, ST_RINGING, ST_ANSWERED, ST_DONE };
+
+typedef struct acct {
+    char sid[35];
+    char token[65];
+    double cps;
+    int64_t next_slot;
+    struct live *qhead, *qtail;
+    long qlen;
+} acct;
+
+typedef struct live {
+    amdi_call_rec rec;
+    amdi_create_params p;
+    acct *a;
+    int st;
+    int64_t t_dial, t_ring, t_answer;
+    amdi_leg *leg;
+    /* AMD */
+    amd_detector *det;
+    int amd_wait; /* sync AMD: instructions start after the decision */
+    /* instructions */
+    char *url, *method, *fallback_url, *fallback_method, *status_cb, *status_cb_method, *twiml;
+    int time_limit_s;
+    amdi_twiml *doc;
+    char *doc_url;
+    size_t pc;
+    int in_verb;
+    int64_t verb_until;
+    int fetching;
+    unsigned gen;
+    int started; /* instructions started at least once */
+    struct live *next, *prev; /* active list */
+    struct live *hnext;       /* hash chain */
+    struct live *qnext;       /* CPS queue */
+} live;
+
+typedef struct inbox_item {
+    amdi_hook_tag tag;
+    int transport_ok;
+    long http_status;
+    char *body, *content_type, *method, *url, *request_body;
+    char error[160];
+    int64_t duration_ms;
+    struct inbox_item *next;
+} inbox_item;
+
+struct amdi_engine {
+    amdi_engine_config cfg;
+    amdi_hooks *hooks;
+    pthread_t thr;
+    int running;
+    pthread_mutex_t mu;
+    int stop;
+    int64_t wall0, mono0_us;
+    int64_t now; /* engine time of the current tick */
+    int64_t ticks, late_ticks, max_late_us;
+    acct *accts;
+    size_t naccts, cap_accts;
+    live **hash;
+    live *active;
+    long nlive, nactive, nqueued;
+    pthread_mutex_t inbox_mu;
+    inbox_item *inbox_head, *inbox_tail;
+    int64_t last_heartbeat;
+};
+
+/* ------------------------------------------------------------------ utilities */
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t amdi_engine_now(amdi_engine *e)
+{
+    return e->wall0 + (int64_t)((double)(mono_us() - e->mono0_us) * e->cfg.clock_speed / 1000.0);
+}
+
+static void elog(amdi_engine *e, amd_log_level lv, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void elog(amdi_engine *e, amd_log_level lv, const char *fmt, ...)
+{
+    if (!e->cfg.log_fn || lv > e->cfg.log_level)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    e->cfg.log_fn(e->cfg.log_user, lv, msg);
+}
+
+static char *xstrdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static void set_str(char **dst, const char *s)
+{
+    char *n = xstrdup(s);
+    free(*dst);
+    *dst = n;
+}
+
+static unsigned hash_sid(const char *sid)
+{
+    unsigned h = 2166136261u;
+    for (const char *c = sid; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    return h % HASH_BUCKETS;
+}
+
+static live *find_live(amdi_engine *e, const char *sid)
+{
+    for (live *c = e->hash[hash_sid(sid)]; c; c = c->hnext)
+        if (!strcmp(c->rec.sid, sid))
+            return c;
+    return NULL;
+}
+
+static void hash_remove(amdi_engine *e, live *c)
+{
+    live **pp = &e->hash[hash_sid(c->rec.sid)];
+    while (*pp && *pp != c)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = c->hnext;
+}
+
+static acct *find_acct(amdi_engine *e, const char *sid)
+{
+    for (size_t i = 0; i < e->naccts; i++)
+        if (!strcmp(e->accts[i].sid, sid))
+            return &e->accts[i];
+    return NULL;
+}
+
+static void live_free(live *c)
+{
+    if (!c)
+        return;
+    amdi_create_params_free(&c->p);
+    amd_detector_destroy(c->det);
+    amdi_twiml_free(c->doc);
+    free(c->url);
+    free(c->method);
+    free(c->fallback_url);
+    free(c->fallback_method);
+    free(c->status_cb);
+    free(c->status_cb_method);
+    free(c->twiml);
+    free(c->doc_url);
+    free(c);
+}
+
+/* Resolve @p ref against @p base (absolute refs as they are; "/x" against the origin;
+ * otherwise against the base's directory). Caller frees. */
+static char *resolve_url(const char *base, const char *ref)
+{
+    if (!ref)
+        return NULL;
+    if (!strncasecmp(ref, "http://", 7) || !strncasecmp(ref, "https://", 8) || !base)
+        return strdup(ref);
+    amdi_buf b;
+    amdi_buf_init(&b);
+    const char *scheme_end = strstr(base, "://");
+    const char *host = scheme_end ? scheme_end + 3 : base;
+    const char *path = strchr(host, '/');
+    if (ref[0] == '/') {
+        amdi_buf_append(&b, base, path ? (size_t)(path - base) : strlen(base));
+        amdi_buf_puts(&b, ref);
+    } else {
+        size_t keep = strlen(base);
+        const char *q = strpbrk(host, "?#");
+        if (q)
+            keep = (size_t)(q - base);
+        if (path && path < base + keep) {
+            const char *last = base + keep;
+            while (last > path && last[-1] != '/')
+                last--;
+            amdi_buf_append(&b, base, (size_t)(last - base));
+        } else {
+            amdi_buf_append(&b, base, keep);
+            amdi_buf_putc(&b, '/');
+        }
+        amdi_buf_puts(&b, ref);
+    }
+    return amdi_buf_take(&b);
+}
+
+/* ------------------------------------------------------------------ store + events */
+
+static void persist(amdi_engine *e, live *c)
+{
+    c->rec.date_updated = e->now;
+    if (amdi_store_call_update(e->cfg.store, &c->rec))
+        elog(e, AMD_LOG_ERROR, "call %s: storing the transition to %s failed", c->rec.sid, c->rec.status);
+}
+
+static json_t *form_to_json(const char *encoded)
+{
+    json_t *o = json_object();
+    amdi_form f;
+    if (encoded && amdi_form_parse(&f, encoded, strlen(encoded), AMDI_FORM_MAX_ITEMS) == 0) {
+        for (size_t i = 0; i < f.n; i++)
+            json_object_set_new(o, f.items[i].key, json_string(f.items[i].val));
+        amdi_form_free(&f);
+    }
+    return o;
+}
+
+static void event_error(amdi_engine *e, const char *sid, int code, const char *msg)
+{
+    json_t *resp = json_pack("{s:i, s:s}", "error_code", code, "error", msg ? msg : "");
+    char *r = json_dumps(resp, JSON_COMPACT);
+    amdi_store_event_add(e->cfg.store, sid, e->now, NULL, r);
+    free(r);
+    json_decref(resp);
+}
+
+static void event_hook(amdi_engine *e, const inbox_item *it)
+{
+    json_t *params;
+    if (it->request_body) {
+        params = form_to_json(it->request_body);
+    } else {
+        const char *q = strchr(it->url, '?');
+        params = form_to_json(q ? q + 1 : NULL);
+    }
+    json_t *req = json_pack("{s:s, s:s, s:o}", "method", it->method, "url", it->url, "parameters", params);
+    json_t *resp = json_object();
+    json_object_set_new(resp, "request_duration", json_integer(it->duration_ms));
+    json_object_set_new(resp, "response_code", it->transport_ok ? json_integer(it->http_status) : json_null());
+    json_object_set_new(resp, "content_type", it->content_type ? json_string(it->content_type) : json_null());
+    json_t *body = it->body ? json_stringn_nocheck(it->body, strlen(it->body)) : json_null();
+    json_object_set_new(resp, "response_body", body ? body : json_null());
+    json_object_set_new(resp, "error", it->transport_ok ? json_null() : json_string(it->error));
+    char *rq = json_dumps(req, JSON_COMPACT), *rs = json_dumps(resp, JSON_COMPACT);
+    amdi_store_event_add(e->cfg.store, it->tag.call_sid, it->tag.t_ms, rq, rs);
+    free(rq);
+    free(rs);
+    json_decref(req);
+    json_decref(resp);
+}
+
+/* ------------------------------------------------------------------ webhooks */
+
+static void base_params(amdi_engine *e, live *c, amdi_form *f, const char *call_status)
+{
+    (void)e;
+    amdi_form_add(f, "CallSid", c->rec.sid);
+    amdi_form_add(f, "AccountSid", c->rec.account_sid);
+    amdi_form_add(f, "From", c->rec.from);
+    amdi_form_add(f, "To", c->rec.to);
+    amdi_form_add(f, "Caller", c->rec.from);
+    amdi_form_add(f, "Called", c->rec.to);
+    amdi_form_add(f, "CallStatus", call_status);
+    amdi_form_add(f, "ApiVersion", "2010-04-01");
+    amdi_form_add(f, "Direction", "outbound-api");
+    if (c->rec.parent_call_sid[0])
+        amdi_form_add(f, "ParentCallSid", c->rec.parent_call_sid);
+}
+
+static void send_hook(amdi_engine *e, live *c, int kind, const char *url, const char *method, const amdi_form *f)
+{
+    amdi_hook_tag tag;
+    memset(&tag, 0, sizeof tag);
+    snprintf(tag.call_sid, sizeof tag.call_sid, "%s", c->rec.sid);
+    tag.kind = kind;
+    tag.gen = c->gen;
+    tag.t_ms = e->now;
+    int rc = amdi_hooks_send(e->hooks, &tag, url, method, f, c->a->token);
+    if (rc) {
+        elog(e, AMD_LOG_WARN, "call %s: webhook to %s not queued: %s", c->rec.sid, url, amd_strerror(rc));
+        event_error(e, c->rec.sid, 11200, "webhook not queued (server overloaded)");
+    }
+}
+
+
+/* Store the transition, then send the status callback for @p ev if it was asked for. */
+static void transition(amdi_engine *e, live *c, unsigned ev, const char *cb_status)
+{
+    int send = ev && c->status_cb && (c->p.status_events & ev);
+    int seq = 0;
+    if (send)
+        seq = c->rec.cb_seq++;
+    persist(e, c);
+    if (!send)
+        return;
+    amdi_form f;
+    amdi_form_init(&f);
+    base_params(e, c, &f, cb_status);
+    char ts[40], num[32];
+    amdi_time_rfc2822(e->now, ts, sizeof ts);
+    amdi_form_add(&f, "Timestamp", ts);
+    amdi_form_add(&f, "CallbackSource", "call-progress-events");
+    snprintf(num, sizeof num, "%d", seq);
+    amdi_form_add(&f, "SequenceNumber", num);
+    if (ev == AMDI_EV_COMPLETED) {
+        snprintf(num, sizeof num, "%lld", (long long)(c->rec.duration_s > 0 ? c->rec.duration_s : 0));
+        amdi_form_add(&f, "CallDuration", num);
+        amdi_form_add(&f, "Duration", c->rec.duration_s > 0 ? "1" : "0");
+        if (!strcmp(cb_status, "busy"))
+            amdi_form_add(&f, "SipResponseCode", "486");
+        else if (!strcmp(cb_status, "no-answer") || !strcmp(cb_status, "canceled"))
+            amdi_form_add(&f, "SipResponseCode", "487");
+        else if (!strcmp(cb_status, "failed"))
+            amdi_form_add(&f, "SipResponseCode", c->rec.error_code == 0 ? "503" : "500");
+        else
+            amdi_form_add(&f, "SipResponseCode", "200");
+    }
+    if (c->rec.answered_by[0])
+        amdi_form_add(&f, "AnsweredBy", c->rec.answered_by);
+    send_hook(e, c, K_STATUS, c->status_cb, c->status_cb_method, &f);
+    amdi_form_free(&f);
+}
+
+/* ------------------------------------------------------------------ call end */
+
+static void on_amd_decision(amdi_engine *e, live *c, int ending);
+
+static void detach(amdi_engine *e, live *c)
+{
+    if (c->st >= ST_INITIATED && c->st != ST_DONE) {
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            e->active = c->next;
+        if (c->next)
+            c->next->prev = c->prev;
+        e->nactive--;
+    }
+    hash_remove(e, c);
+    e->nlive--;
+}
+
+static void remove_from_queue(amdi_engine *e, live *c)
+{
+    acct *a = c->a;
+    live **pp = &a->qhead, *prev = NULL;
+    while (*pp && *pp != c) {
+        prev = *pp;
+        pp = &(*pp)->qnext;
+    }
+    if (!*pp)
+        return;
+    *pp = c->qnext;
+    if (a->qtail == c)
+        a->qtail = prev;
+    a->qlen--;
+    e->nqueued--;
+}
+
+/* Final state: release the leg, settle AMD, store, send `completed`, free. */
+static void end_call(amdi_engine *e, live *c, const char *status)
+{
+    if (c->st == ST_DONE)
+        return;
+    if (c->det && c->st == ST_ANSWERED) {
+        amd_detector_finish(c->det);
+        on_amd_decision(e, c, 1);
+    }
+    if (c->leg) {
+        e->cfg.driver.ops->release(e->cfg.driver.state, c->leg);
+        c->leg = NULL;
+    }
+    if (c->st == ST_QUEUED)
+        remove_from_queue(e, c);
+    detach(e, c);
+    c->st = ST_DONE;
+    snprintf(c->rec.status, sizeof c->rec.status, "%s", status);
+    c->rec.end_time = e->now;
+    if (c->rec.answer_time >= 0) {
+        /* whole seconds, rounded up like a billed call */
+        c->rec.duration_s = (e->now - c->rec.answer_time + 999) / 1000;
+    } else {
+        c->rec.duration_s = -1; /* empty for busy / failed / unanswered (twilio-calls.md §5) */
+    }
+    transition(e, c, AMDI_EV_COMPLETED, status);
+    elog(e, AMD_LOG_INFO, "call %s: %s", c->rec.sid, status);
+    live_free(c);
+}
+
+static void fail_with(amdi_engine *e, live *c, int code, const char *msg)
+{
+    c->rec.error_code = code;
+    snprintf(c->rec.error_message, sizeof c->rec.error_message, "%s", msg);
+    event_error(e, c->rec.sid, code, msg);
+}
+
+/* ------------------------------------------------------------------ TwiML */
+
+static void fetch_url(amdi_engine *e, live *c, int kind, const char *url, const char *method, const amdi_form *extra)
+{
+    amdi_form f;
+    amdi_form_init(&f);
+    base_params(e, c, &f, "in-progress");
+    for (size_t i = 0; extra && i < extra->n; i++)
+        amdi_form_add(&f, extra->items[i].key, extra->items[i].val);
+    c->gen++;
+    c->fetching = 1;
+    set_str(&c->doc_url, url);
+    send_hook(e, c, kind, url, method, &f);
+    amdi_form_free(&f);
+}
+
+/* TwiML failed (fetch error or invalid document): Fallback once, else end with the error. */
+static void instructions_failed(amdi_engine *e, live *c, int kind, int code, const char *msg, const char *failed_url)
+{
+    fail_with(e, c, code, msg);
+    if (kind != K_FALLBACK && c->fallback_url) {
+        amdi_form ex;
+        amdi_form_init(&ex);
+        char num[16];
+        snprintf(num, sizeof num, "%d", code);
+        amdi_form_add(&ex, "ErrorCode", num);
+        if (failed_url)
+            amdi_form_add(&ex, "ErrorUrl", failed_url);
+        fetch_url(e, c, K_FALLBACK, c->fallback_url, c->fallback_method, &ex);
+        amdi_form_free(&ex);
+        return;
+    }
+    end_call(e, c, "completed");
+}
+
+static void load_doc(amdi_engine *e, live *c, int kind, const char *xml, size_t len, const char *src_url)
+{
+    amdi_twiml *t = NULL;
+    char err[200];
+    int rc = amdi_twiml_parse(xml, len, &t, err, sizeof err);
+    if (rc) {
+        int code = rc == AMD_EINVAL ? AMDI_ERR_SCHEMA : AMDI_ERR_DOCUMENT_PARSE;
+        char msg[260];
+        snprintf(msg, sizeof msg, "invalid TwiML: %s", err);
+        instructions_failed(e, c, kind, code, msg, src_url);
+        return;
+    }
+    amdi_twiml_free(c->doc);
+    c->doc = t;
+    c->pc = 0;
+    c->in_verb = 0;
+}
+
+/* Start (or restart, on update) the call's instructions: inline Twiml or the Url. */
+static void start_instructions(amdi_engine *e, live *c, const amdi_form *extra)
+{
+    c->started = 1;
+    c->gen++; /* any response still in flight is now stale */
+    c->fetching = 0;
+    amdi_twiml_free(c->doc);
+    c->doc = NULL;
+    if (c->twiml) {
+        load_doc(e, c, K_URL, c->twiml, strlen(c->twiml), NULL);
+        return;
+    }
+    fetch_url(e, c, K_URL, c->url, c->method, extra);
+}
+
+static void run_twiml(amdi_engine *e, live *c)
+{
+    for (int guard = 0; guard < AMDI_TWIML_MAX_VERBS + 2; guard++) {
+        if (c->st != ST_ANSWERED || !c->doc || c->fetching)
+            return;
+        if (c->in_verb) {
+            if (e->now < c->verb_until)
+                return;
+            c->in_verb = 0;
+            c->pc++;
+            continue;
+        }
+        if (c->pc >= c->doc->n) { /* instructions ran out: the call completes */
+            end_call(e, c, "completed");
+            return;
+        }
+        const amdi_verb *v = &c->doc->v[c->pc];
+        switch (v->kind) {
+        case AMDI_TW_SAY:
+        case AMDI_TW_PLAY:
+        case AMDI_TW_PAUSE:
+            c->in_verb = 1;
+            c->verb_until = e->now + amdi_verb_duration_ms(v);
+            break;
+        case AMDI_TW_HANGUP:
+        case AMDI_TW_REJECT:
+            end_call(e, c, "completed");
+            return;
+        case AMDI_TW_REDIRECT: {
+            char *u = resolve_url(c->doc_url ? c->doc_url : c->url, v->text);
+            char *m = xstrdup(v->method);
+            if (!u || !m) {
+                free(u);
+                free(m);
+                end_call(e, c, "failed");
+                return;
+            }
+            amdi_twiml_free(c->doc);
+            c->doc = NULL;
+            fetch_url(e, c, K_URL, u, m, NULL);
+            free(u);
+            free(m);
+            return;
+        }
+        case AMDI_TW_SKIPPED: {
+            char msg[80];
+            snprintf(msg, sizeof msg, "<%s> is not supported by this server; skipped", v->name);
+            event_error(e, c->rec.sid, AMDI_ERR_SCHEMA, msg);
+            c->pc++;
+            break;
+        }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ AMD */
+
+static void on_amd_decision(amdi_engine *e, live *c, int ending)
+{
+    if (!c->det)
+        return;
+    amd_result r;
+    if (amd_detector_result(c->det, &r) != 1)
+        return;
+    amd_detector_destroy(c->det);
+    c->det = NULL;
+    const char *ab = amd_answered_by_name(r.answered_by);
+    snprintf(c->rec.answered_by, sizeof c->rec.answered_by, "%s", ab && *ab ? ab : "unknown");
+    c->rec.amd_duration_ms = r.decision_ms < 0 ? 0 : r.decision_ms;
+    persist(e, c); /* stored before anyone hears about it */
+    elog(e, AMD_LOG_INFO, "call %s: AnsweredBy=%s after %lld ms (%s)", c->rec.sid, c->rec.answered_by,
+         (long long)c->rec.amd_duration_ms, amd_cause_name(r.cause));
+    char dur[32];
+    snprintf(dur, sizeof dur, "%lld", (long long)c->rec.amd_duration_ms);
+    if (c->p.async_amd) {
+        if (!c->p.async_amd_status_callback) {
+            event_error(e, c->rec.sid, 21262, "No AMD status callback URL provided");
+            return;
+        }
+        char *u = resolve_url(c->url, c->p.async_amd_status_callback);
+        amdi_form f;
+        amdi_form_init(&f);
+        amdi_form_add(&f, "CallSid", c->rec.sid);
+        amdi_form_add(&f, "AccountSid", c->rec.account_sid);
+        amdi_form_add(&f, "AnsweredBy", c->rec.answered_by);
+        amdi_form_add(&f, "MachineDetectionDuration", dur);
+        if (u && (!strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8)))
+            send_hook(e, c, K_AMD, u, c->p.async_amd_status_callback_method, &f);
+        else
+            event_error(e, c->rec.sid, 21205, "AsyncAmdStatusCallback cannot be resolved to an absolute URL");
+        amdi_form_free(&f);
+        free(u);
+    } else if (c->amd_wait) {
+        c->amd_wait = 0;
+        if (ending)
+            return; /* the far end is gone: nothing left to instruct */
+        amdi_form ex;
+        amdi_form_init(&ex);
+        amdi_form_add(&ex, "AnsweredBy", c->rec.answered_by);
+        amdi_form_add(&ex, "MachineDetectionDuration", dur);
+        start_instructions(e, c, &ex);
+        amdi_form_free(&ex);
+    }
+}
+
+/* ------------------------------------------------------------------ driver sink */
+
+static void sink_ringing(void *ctx);
+static void sink_answered(void *ctx, int rate);
+static void sink_refused(void *ctx, const char *status, int sip);
+static void sink_audio(void *ctx, const float *pcm, size_t n);
+static void sink_hangup(void *ctx);
+
+typedef struct sink_ctx {
+    amdi_engine *e;
+    live *c;
+    int gone; /* the call ended inside the callback: stop touching it */
+} sink_ctx;
+
+static const amdi_leg_sink k_sink = {sink_ringing, sink_answered, sink_refused, sink_audio, sink_hangup};
+
+static void sink_ringing(void *ctx)
+{
+    sink_ctx *s = ctx;
+    live *c = s->c;
+    c->st = ST_RINGING;
+    c->t_ring = s->e->now;
+    snprintf(c->rec.status, sizeof c->rec.status, "ringing");
+    transition(s->e, c, AMDI_EV_RINGING, "ringing");
+}
+
+static void sink_answered(void *ctx, int rate)
+{
+    sink_ctx *s = ctx;
+    amdi_engine *e = s->e;
+    live *c = s->c;
+    c->st = ST_ANSWERED;
+    c->t_answer = e->now;
+    c->rec.answer_time = e->now;
+    snprintf(c->rec.status, sizeof c->rec.status, "in-progress");
+    if (c->p.machine_detection) {
+        amd_config cfg = c->p.amd;
+        cfg.sample_rate = rate;
+        char err[200] = "";
+        int rc = amd_detector_create(&cfg, &c->det, err, sizeof err);
+        if (rc) {
+            /* Cannot detect: say so on the call rather than guess. */
+            elog(e, AMD_LOG_ERROR, "call %s: detector not created: %s", c->rec.sid, err[0] ? err : amd_strerror(rc));
+            snprintf(c->rec.answered_by, sizeof c->rec.answered_by, "unknown");
+            event_error(e, c->rec.sid, 21263, err[0] ? err : amd_strerror(rc));
+            c->det = NULL;
+        }
+    }
+    transition(e, c, AMDI_EV_ANSWERED, "in-progress");
+    if (c->det && !c->p.async_amd) {
+        c->amd_wait = 1; /* sync AMD: the callee hears silence until the decision */
+        return;
+    }
+    if (!c->det && c->p.machine_detection && !c->p.async_amd) {
+        amdi_form ex;
+        amdi_form_init(&ex);
+        amdi_form_add(&ex, "AnsweredBy", "unknown");
+        amdi_form_add(&ex, "MachineDetectionDuration", "0");
+        start_instructions(e, c, &ex);
+        amdi_form_free(&ex);
+        return;
+    }
+    start_instructions(e, c, NULL);
+}
+
+static void sink_refused(void *ctx, const char *status, int sip)
+{
+    sink_ctx *s = ctx;
+    (void)sip;
+    if (!strcmp(status, "failed") && sip == 404)
+        fail_with(s->e, s->c, 21214, "'To' number cannot be routed by the dial plan");
+    end_call(s->e, s->c, status);
+    s->gone = 1;
+}
+
+static void sink_audio(void *ctx, const float *pcm, size_t n)
+{
+    sink_ctx *s = ctx;
+    live *c = s->c;
+    if (!c->det)
+        return;
+    int rc = amd_detector_process_float(c->det, pcm, n);
+    if (rc == 1)
+        on_amd_decision(s->e, c, 0);
+    else if (rc < 0) {
+        elog(s->e, AMD_LOG_ERROR, "call %s: detector rejected audio: %s", c->rec.sid, amd_strerror(rc));
+        amd_detector_finish(c->det);
+        on_amd_decision(s->e, c, 0);
+    }
+}
+
+static void sink_hangup(void *ctx)
+{
+    sink_ctx *s = ctx;
+    end_call(s->e, s->c, "completed");
+    s->gone = 1;
+}
+
+/* ------------------------------------------------------------------ queue and dialing */
+
+static void activate(amdi_engine *e, live *c)
+{
+    c->next = e->active;
+    c->prev = NULL;
+    if (e->active)
+        e->active->prev = c;
+    e->active = c;
+    e->nactive++;
+}
+
+static void dial(amdi_engine *e, live *c)
+{
+    c->st = ST_INITIATED;
+    c->t_dial = e->now;
+    c->rec.start_time = e->now;
+    c->rec.queue_time_ms = e->now - c->rec.date_created > 0 ? e->now - c->rec.date_created : 0;
+    activate(e, c);
+    int rc = e->cfg.driver.ops->dial(e->cfg.driver.state, c->rec.to, c->rec.from, e->now, &c->leg);
+    transition(e, c, AMDI_EV_INITIATED, "initiated");
+    if (rc) {
+        fail_with(e, c, 21214, "the carrier driver could not place the call");
+        end_call(e, c, "failed");
+    }
+}
+
+static void service_queues(amdi_engine *e)
+{
+    for (size_t i = 0; i < e->naccts; i++) {
+        acct *a = &e->accts[i];
+        double gap = 1000.0 / (a->cps > 0 ? a->cps : 1);
+        while (a->qhead && e->now >= a->next_slot) {
+            live *c = a->qhead;
+            a->qhead = c->qnext;
+            if (!a->qhead)
+                a->qtail = NULL;
+            c->qnext = NULL;
+            a->qlen--;
+            e->nqueued--;
+            int64_t base = a->next_slot > e->now - (int64_t)gap ? a->next_slot : e->now;
+            a->next_slot = base + (int64_t)llround(gap);
+            dial(e, c);
+        }
+    }
+}
+
+static void service_call(amdi_engine *e, live *c)
+{
+    sink_ctx s = {e, c, 0};
+    if (c->leg)
+        e->cfg.driver.ops->advance(e->cfg.driver.state, c->leg, e->now, &k_sink, &s);
+    if (s.gone)
+        return;
+    if ((c->st == ST_INITIATED || c->st == ST_RINGING) && e->now - c->t_dial >= (int64_t)c->p.timeout_s * 1000) {
+        end_call(e, c, "no-answer");
+        return;
+    }
+    if (c->st == ST_ANSWERED) {
+        if (e->now - c->t_answer >= (int64_t)c->time_limit_s * 1000) {
+            end_call(e, c, "completed");
+            return;
+        }
+        run_twiml(e, c);
+    }
+}
+
+/* ------------------------------------------------------------------ inbox */
+
+static void on_hook_done(void *user, const amdi_hook_tag *tag, const amdi_hook_result *r)
+{
+    amdi_engine *e = user;
+    inbox_item *it = calloc(1, sizeof *it);
+    if (!it)
+        return;
+    it->tag = *tag;
+    it->transport_ok = r->transport_ok;
+    it->http_status = r->http_status;
+    it->body = xstrdup(r->body);
+    it->content_type = xstrdup(r->content_type);
+    it->method = xstrdup(r->method);
+    it->url = xstrdup(r->url);
+    it->request_body = xstrdup(r->request_body);
+    snprintf(it->error, sizeof it->error, "%s", r->error);
+    it->duration_ms = r->duration_ms;
+    pthread_mutex_lock(&e->inbox_mu);
+    if (e->inbox_tail)
+        e->inbox_tail->next = it;
+    else
+        e->inbox_head = it;
+    e->inbox_tail = it;
+    pthread_mutex_unlock(&e->inbox_mu);
+}
+
+static void inbox_free(inbox_item *it)
+{
+    free(it->body);
+    free(it->content_type);
+    free(it->method);
+    free(it->url);
+    free(it->request_body);
+    free(it);
+}
+
+static void handle_result(amdi_engine *e, inbox_item *it)
+{
+    if (!it->method || !it->url)
+        return;
+    event_hook(e, it);
+    if (it->tag.kind != K_URL && it->tag.kind != K_FALLBACK)
+        return;
+    live *c = find_live(e, it->tag.call_sid);
+    if (!c || c->st != ST_ANSWERED || it->tag.gen != c->gen || !c->fetching)
+        return; /* stale: the call ended or was redirected meanwhile */
+    c->fetching = 0;
+    if (!it->transport_ok || it->http_status < 200 || it->http_status > 299) {
+        char msg[260];
+        if (!it->transport_ok)
+            snprintf(msg, sizeof msg, "HTTP retrieval failure: %s", it->error);
+        else
+            snprintf(msg, sizeof msg, "HTTP retrieval failure: status %ld", it->http_status);
+        instructions_failed(e, c, it->tag.kind, 11200, msg, it->url);
+        return;
+    }
+    load_doc(e, c, it->tag.kind, it->body ? it->body : "", it->body ? strlen(it->body) : 0, it->url);
+}
+
+static void drain_inbox(amdi_engine *e)
+{
+    pthread_mutex_lock(&e->inbox_mu);
+    inbox_item *it = e->inbox_head;
+    e->inbox_head = e->inbox_tail = NULL;
+    pthread_mutex_unlock(&e->inbox_mu);
+    while (it) {
+        inbox_item *n = it->next;
+        handle_result(e, it);
+        inbox_free(it);
+        it = n;
+    }
+}
+
+/* ------------------------------------------------------------------ thread */
+
+static void tick(amdi_engine *e)
+{
+    drain_inbox(e);
+    service_queues(e);
+    for (live *c = e->active, *n; c; c = n) {
+        n = c->next;
+        service_call(e, c);
+    }
+    if (e->now - e->last_heartbeat >= HEARTBEAT_MS) {
+        amdi_store_meta_set(e->cfg.store, "heartbeat", e->now);
+        e->last_heartbeat = e->now;
+    }
+}
+
+static void *run(void *arg)
+{
+    amdi_engine *e = arg;
+    int64_t start_us = mono_us();
+    int64_t n = 0;
+    double tick_us = TICK_MS * 1000.0 / e->cfg.clock_speed;
+    for (;;) {
+        pthread_mutex_lock(&e->mu);
+        if (e->stop) {
+            pthread_mutex_unlock(&e->mu);
+            break;
+        }
+        /* engine time advances exactly one frame per tick, from where the clock stood at start */
+        e->now = e->wall0 + (int64_t)((double)(start_us - e->mono0_us) * e->cfg.clock_speed / 1000.0) +
+                 n * TICK_MS;
+        int64_t due = start_us + (int64_t)(n * tick_us);
+        int64_t late = mono_us() - due;
+        if (late > e->max_late_us)
+            e->max_late_us = late;
+        if (late > TICK_MS * 1000)
+            e->late_ticks++;
+        tick(e);
+        e->ticks++;
+        pthread_mutex_unlock(&e->mu);
+        n++;
+        int64_t next = start_us + (int64_t)(n * tick_us);
+        int64_t wait = next - mono_us();
+        if (wait > 0) {
+            struct timespec ts = {wait / 1000000, (wait % 1000000) * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ API */
+
+int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!cfg || !cfg->store || !cfg->driver.ops || cfg->clock_speed <= 0 || cfg->clock_speed > 10000 ||
+        cfg->cps <= 0) {
+        snprintf(err, errlen, "engine: invalid configuration (clock speed 0..10000, cps > 0)");
+        return AMD_EINVAL;
+    }
+    amdi_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return AMD_ENOMEM;
+    e->cfg = *cfg;
+    e->hash = calloc(HASH_BUCKETS, sizeof *e->hash);
+    if (!e->hash) {
+        free(e);
+        return AMD_ENOMEM;
+    }
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_mutex_init(&e->inbox_mu, NULL);
+    e->wall0 = wall_ms();
+    e->mono0_us = mono_us();
+    e->now = e->wall0;
+    amdi_hooks_config hc;
+    memset(&hc, 0, sizeof hc);
+    hc.timeout_ms = cfg->webhook_timeout_ms > 0 ? cfg->webhook_timeout_ms : 15000;
+    hc.done = on_hook_done;
+    hc.user = e;
+    int rc = amdi_hooks_create(&hc, &e->hooks);
+    if (rc) {
+        snprintf(err, errlen, "engine: webhook thread: %s", amd_strerror(rc));
+        free(e->hash);
+        free(e);
+        return rc;
+    }
+    *out = e;
+    return 0;
+}
+
+int amdi_engine_add_account(amdi_engine *e, const char *sid, const char *token)
+{
+    pthread_mutex_lock(&e->mu);
+    acct *a = find_acct(e, sid);
+    if (!a) {
+        if (e->naccts == e->cap_accts) {
+            /* Accounts are only added at start-up, before any call references them. */
+            size_t cap = e->cap_accts ? e->cap_accts * 2 : 8;
+            acct *na = realloc(e->accts, cap * sizeof *na);
+            if (!na) {
+                pthread_mutex_unlock(&e->mu);
+                return AMD_ENOMEM;
+            }
+            for (size_t i = 0; i < e->naccts; i++) /* re-point queued calls at the moved accounts */
+                for (live *c = na[i].qhead; c; c = c->qnext)
+                    c->a = &na[i];
+            e->accts = na;
+            e->cap_accts = cap;
+        }
+        a = &e->accts[e->naccts++];
+        memset(a, 0, sizeof *a);
+        snprintf(a->sid, sizeof a->sid, "%s", sid);
+        a->cps = e->cfg.cps;
+    }
+    snprintf(a->token, sizeof a->token, "%s", token);
+    pthread_mutex_unlock(&e->mu);
+    return 0;
+}
+
+static live *live_new(amdi_engine *e, const amdi_call_rec *rec, amdi_create_params *p, acct *a)
+{
+    live *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->rec = *rec;
+    c->p = *p;
+    memset(p, 0, sizeof *p);
+    c->a = a;
+    c->st = ST_QUEUED;
+    c->url = xstrdup(c->p.url);
+    c->method = xstrdup(c->p.method);
+    c->fallback_url = xstrdup(c->p.fallback_url);
+    c->fallback_method = xstrdup(c->p.fallback_method);
+    c->status_cb = xstrdup(c->p.status_callback);
+    c->status_cb_method = xstrdup(c->p.status_callback_method);
+    c->twiml = xstrdup(c->p.twiml);
+    c->time_limit_s = c->p.time_limit_s;
+    (void)e;
+    return c;
+}
+
+static void enqueue(amdi_engine *e, live *c)
+{
+    unsigned h = hash_sid(c->rec.sid);
+    c->hnext = e->hash[h];
+    e->hash[h] = c;
+    acct *a = c->a;
+    if (a->qtail)
+        a->qtail->qnext = c;
+    else
+        a->qhead = c;
+    a->qtail = c;
+    a->qlen++;
+    e->nqueued++;
+    e->nlive++;
+}
+
+int amdi_engine_submit(amdi_engine *e, const amdi_call_rec *rec, amdi_create_params *p)
+{
+    pthread_mutex_lock(&e->mu);
+    acct *a = find_acct(e, rec->account_sid);
+    live *c = a ? live_new(e, rec, p, a) : NULL;
+    if (!c) {
+        pthread_mutex_unlock(&e->mu);
+        amdi_create_params_free(p);
+        return a ? AMD_ENOMEM : AMD_ENOTFOUND;
+    }
+    enqueue(e, c);
+    pthread_mutex_unlock(&e->mu);
+    return 0;
+}
+
+int amdi_engine_is_live(amdi_engine *e, const char *sid)
+{
+    pthread_mutex_lock(&e->mu);
+    int r = find_live(e, sid) != NULL;
+    pthread_mutex_unlock(&e->mu);
+    return r;
+}
+
+int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, const amdi_update_params *u,
+                       amdi_call_rec *out, amdi_api_error *err)
+{
+    pthread_mutex_lock(&e->mu);
+    live *c = find_live(e, sid);
+    if (!c || strcmp(c->rec.account_sid, account)) {
+        pthread_mutex_unlock(&e->mu);
+        if (c)
+            return AMD_ENOTFOUND;
+        int rc = amdi_store_call_get(e->cfg.store, account, sid, out);
+        if (rc)
+            return rc;
+        if (u->status || u->url || u->twiml || u->time_limit_s >= 0 || u->fallback_url || u->status_callback) {
+            amdi_api_error_set(err, 400, 21220,
+                               "Call is not in-progress. Cannot redirect or change a call that has ended (status %s)",
+                               out->status);
+            return -1;
+        }
+        return 0;
+    }
+    e->now = amdi_engine_now(e) > e->now ? amdi_engine_now(e) : e->now;
+    if (u->fallback_url)
+        set_str(&c->fallback_url, u->fallback_url);
+    if (u->fallback_method)
+        set_str(&c->fallback_method, u->fallback_method);
+    if (u->status_callback)
+        set_str(&c->status_cb, u->status_callback);
+    if (u->status_callback_method)
+        set_str(&c->status_cb_method, u->status_callback_method);
+    if (u->time_limit_s >= 0)
+        c->time_limit_s = u->time_limit_s;
+    if (u->url || u->twiml) {
+        set_str(&c->url, u->url);
+        set_str(&c->twiml, u->twiml);
+        if (u->url)
+            set_str(&c->method, u->method ? u->method : "POST");
+        if (c->st == ST_ANSWERED && !c->amd_wait)
+            start_instructions(e, c, NULL); /* redirect the live call now */
+    }
+    if (u->status) {
+        int answered = c->st == ST_ANSWERED;
+        if (!strcmp(u->status, "completed"))
+            end_call(e, c, answered ? "completed" : "canceled");
+        else if (!answered)
+            end_call(e, c, "canceled");
+        /* canceled on an answered call has no effect (Twilio: use completed to hang up) */
+    }
+    /* c may be freed now: report from the store, which every transition reached first. */
+    pthread_mutex_unlock(&e->mu);
+    return amdi_store_call_get(e->cfg.store, account, sid, out);
+}
+
+void amdi_engine_stats_get(amdi_engine *e, amdi_engine_stats *st)
+{
+    pthread_mutex_lock(&e->mu);
+    st->live = e->nlive;
+    st->queued = e->nqueued;
+    st->active = e->nactive;
+    st->ticks = e->ticks;
+    st->late_ticks = e->late_ticks;
+    st->max_lateness_us = e->max_late_us;
+    pthread_mutex_unlock(&e->mu);
+    st->webhooks_pending = amdi_hooks_pending(e->hooks);
+}
+
+/* ------------------------------------------------------------------ recovery */
+
+typedef struct rec_list {
+    amdi_call_rec *v;
+    size_t n, cap;
+} rec_list;
+
+static void collect(void *user, const amdi_call_rec *r)
+{
+    rec_list *l = user;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        amdi_call_rec *nv = realloc(l->v, cap * sizeof *nv);
+        if (!nv)
+            return;
+        l->v = nv;
+        l->cap = cap;
+    }
+    l->v[l->n++] = *r;
+}
+
+static void recover(amdi_engine *e)
+{
+    int64_t hb = -1;
+    amdi_store_meta_get(e->cfg.store, "heartbeat", &hb);
+    rec_list l = {0};
+    amdi_store_calls_live(e->cfg.store, collect, &l);
+    int64_t now = e->now;
+    for (size_t i = 0; i < l.n; i++) {
+        amdi_call_rec *r = &l.v[i];
+        char *enc = NULL;
+        amdi_create_params p;
+        memset(&p, 0, sizeof p);
+        amdi_api_error ae;
+        acct *a = find_acct(e, r->account_sid);
+        int ok = 0;
+        if (a && amdi_store_call_params(e->cfg.store, r->sid, &enc) == 0) {
+            amdi_form f;
+            if (amdi_form_parse(&f, enc, strlen(enc), AMDI_FORM_MAX_ITEMS) == 0)
+                ok = amdi_create_params_parse(&p, &f, &ae) == 0;
+        }
+        free(enc);
+        if (!ok) {
+            /* Unknown account or unreadable parameters: close without callbacks. */
+            snprintf(r->status, sizeof r->status, "failed");
+            r->end_time = hb > 0 ? hb : now;
+            snprintf(r->error_message, sizeof r->error_message, "server restarted; call could not be resumed");
+            r->date_updated = now;
+            amdi_store_call_update(e->cfg.store, r);
+            continue;
+        }
+        live *c = live_new(e, r, &p, a);
+        if (!c) {
+            amdi_create_params_free(&p);
+            continue;
+        }
+        if (r->start_time < 0 && !strcmp(r->status, "queued") && now - r->date_created < QUEUE_HORIZON_MS) {
+            enqueue(e, c); /* never dialed: the 201 promised this call, so place it now */
+            elog(e, AMD_LOG_INFO, "call %s: queued again after restart", r->sid);
+            continue;
+        }
+        /* Pretend it is live for end_call's bookkeeping. */
+        unsigned h = hash_sid(c->rec.sid);
+        c->hnext = e->hash[h];
+        e->hash[h] = c;
+        e->nlive++;
+        c->st = ST_INITIATED;
+        activate(e, c);
+        int64_t saved = e->now;
+        int64_t end = hb > 0 && hb >= r->date_updated ? hb : (r->date_updated > 0 ? r->date_updated : now);
+        e->now = end;
+        const char *st = "failed";
+        if (!strcmp(r->status, "in-progress")) {
+            st = "completed";
+            fail_with(e, c, 0, "server stopped during the call; end_time is the last moment it was known running");
+        } else if (r->start_time < 0) {
+            fail_with(e, c, 0, "expired in the CPS queue (older than 24 h at restart)");
+        } else {
+            fail_with(e, c, 0, "server stopped while the call was being placed");
+        }
+        c->rec.error_code = 0;
+        c->st = ST_INITIATED; /* no detector / leg to settle */
+        end_call(e, c, st);
+        e->now = saved;
+    }
+    if (l.n)
+        elog(e, AMD_LOG_WARN, "closed out or re-queued %zu call(s) left live by the previous run", l.n);
+    free(l.v);
+}
+
+int amdi_engine_start(amdi_engine *e)
+{
+    pthread_mutex_lock(&e->mu);
+    e->now = amdi_engine_now(e);
+    recover(e);
+    amdi_store_meta_set(e->cfg.store, "heartbeat", e->now);
+    e->last_heartbeat = e->now;
+    pthread_mutex_unlock(&e->mu);
+    if (pthread_create(&e->thr, NULL, run, e))
+        return AMD_ENOMEM;
+    e->running = 1;
+    return 0;
+}
+
+void amdi_engine_destroy(amdi_engine *e)
+{
+    if (!e)
+        return;
+    if (e->running) {
+        pthread_mutex_lock(&e->mu);
+        e->stop = 1;
+        pthread_mutex_unlock(&e->mu);
+        pthread_join(e->thr, NULL);
+    }
+    amdi_hooks_destroy(e->hooks);
+    drain_inbox(e); /* store the events of requests that finished */
+    for (unsigned i = 0; i < HASH_BUCKETS; i++)
+        for (live *c = e->hash[i], *n; c; c = n) {
+            n = c->hnext;
+            if (c->leg)
+                e->cfg.driver.ops->release(e->cfg.driver.state, c->leg);
+            live_free(c);
+        }
+    if (e->cfg.driver.ops && e->cfg.driver.ops->destroy)
+        e->cfg.driver.ops->destroy(e->cfg.driver.state);
+    free(e->hash);
+    free(e->accts);
+    pthread_mutex_destroy(&e->mu);
+    pthread_mutex_destroy(&e->inbox_mu);
+    free(e);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* The call engine: per-account CPS queues, the call state machine, the media clock that
+ * feeds far-end audio to each call's libamd detector, TwiML execution and the webhooks
+ * about all of it.
+ *
+ * Threading: one engine thread runs the media clock (a 20 ms tick of engine time, which
+ * --clock-speed makes pass faster than real time); API threads call in through the
+ * functions below. One mutex guards the call table; webhook results come back through an
+ * inbox so the webhook thread never waits for the engine.
+ * Ordering: every transition is committed to the store before any webhook about it is
+ * queued. */
+#ifndef AMDI_ENGINE_H
+#define AMDI_ENGINE_H
+
+#include <stdint.h>
+
+#include "amd/log.h"
+#include "driver.h"
+#include "params.h"
+#include "store.h"
+
+typedef struct amdi_engine amdi_engine;
+
+typedef struct amdi_engine_config {
+    amdi_store *store;       /* borrowed; the engine's own connection */
+    amdi_driver driver;      /* owned: destroyed with the engine */
+    double clock_speed;      /* engine time runs this many times faster than real time */
+    double cps;              /* default calls per second per account */
+    int webhook_timeout_ms;  /* per request total; default 15000 */
+    const char *public_url;  /* base of recording URLs (may be NULL) */
+    amd_log_fn log_fn;
+    void *log_user;
+    amd_log_level log_level;
+} amdi_engine_config;
+
+int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *err, size_t errlen);
+/* Close out calls left live by a previous process (see engine.c), then start the thread. */
+int amdi_engine_start(amdi_engine *e);
+/* Stop the thread; calls still live are closed out as on a crash at the next start. */
+void amdi_engine_destroy(amdi_engine *e);
+
+/* Engine clock: UTC ms, wall time at start plus elapsed real time times clock_speed. */
+int64_t amdi_engine_now(amdi_engine *e);
+
+int amdi_engine_add_account(amdi_engine *e, const char *sid, const char *token);
+
+/* Accept a created call: @p rec already stored as queued; takes @p p (ownership). */
+int amdi_engine_submit(amdi_engine *e, const amdi_call_rec *rec, amdi_create_params *p);
+
+/* Apply an update to a call of @p account. On success @p out holds the call after the change.
+ * Returns 0, AMD_ENOTFOUND, or -1 with @p err (e.g. 21220 for a finished call). */
+int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, const amdi_update_params *u,
+                       amdi_call_rec *out, amdi_api_error *err);
+
+/* Nonzero while the call is queued or in progress. */
+int amdi_engine_is_live(amdi_engine *e, const char *sid);
+
+/* Counters for diagnostics and load tests. */
+typedef struct amdi_engine_stats {
+    long live, queued, active;
+    int64_t ticks, late_ticks; /* ticks that started more than 20 ms of real time late */
+    int64_t max_lateness_us;
+    size_t webhooks_pending;
+} amdi_engine_stats;
+void amdi_engine_stats_get(amdi_engine *e, amdi_engine_stats *st);
+
+#endif

@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: MIT */
+/* amd_server: the libmicrohttpd face of the Calls API, and the C API of call.h. */
+#include "amd/server.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "amd/call.h"
+#include "dialplan.h"
+#include "engine.h"
+#include "render.h"
+#include "rest.h"
+#include "sid.h"
+#include "sim.h"
+#include "store.h"
+#include "strbuf.h"
+
+struct amd_server {
+    amd_server_config cfg;
+    char *listen, *db_path, *public_url;
+    amdi_store *api_store, *eng_store;
+    amdi_dialplan *plan;
+    amdi_engine *engine;
+    amdi_api api;
+    amdi_api_account *accounts;
+    size_t naccounts, cap_accounts;
+    char new_sid[35], new_token[65];
+    int created_account;
+    struct MHD_Daemon *mhd;
+    int port;
+    int started;
+};
+
+/* Per-request state, created by the URI-log callback so that the raw (still encoded) URI
+ * is available: MHD would otherwise hand us a decoded path and decoded arguments. */
+typedef struct req {
+    char *uri;
+    amdi_buf body;
+    int too_big;
+    int seen;
+} req;
+
+void amd_server_config_init(amd_server_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->version = AMD_SERVER_CONFIG_VERSION;
+    cfg->listen = "127.0.0.1:8080";
+    cfg->db_path = "amd-serve.db";
+    cfg->cps = 1;
+    cfg->clock_speed = 1;
+    cfg->max_body_bytes = 64 * 1024;
+    cfg->webhook_timeout_ms = 15000;
+    cfg->http_threads = 2;
+    cfg->log_level = AMD_LOG_INFO;
+}
+
+static void slog(amd_server *s, amd_log_level lv, const char *msg)
+{
+    if (s->cfg.log_fn && lv <= s->cfg.log_level)
+        s->cfg.log_fn(s->cfg.log_user, lv, msg);
+}
+
+static void collect_account(void *user, const char *sid, const char *token)
+{
+    amd_server *s = user;
+    if (s->naccounts == s->cap_accounts) {
+        size_t cap = s->cap_accounts ? s->cap_accounts * 2 : 8;
+        amdi_api_account *na = realloc(s->accounts, cap * sizeof *na);
+        if (!na)
+            return;
+        s->accounts = na;
+        s->cap_accounts = cap;
+    }
+    snprintf(s->accounts[s->naccounts].sid, 35, "%s", sid);
+    snprintf(s->accounts[s->naccounts].token, 65, "%s", token);
+    s->naccounts++;
+}
+
+static int token_ok(const char *t)
+{
+    size_t n = strlen(t);
+    if (n < 1 || n > 64)
+        return 0;
+    for (; *t; t++)
+        if ((unsigned char)*t <= ' ' || (unsigned char)*t >= 0x7f)
+            return 0;
+    return 1;
+}
+
+int amd_server_create(const amd_server_config *cfg, amd_server **out, char *err, size_t errlen)
+{
+    if (!out)
+        return AMD_EINVAL;
+    *out = NULL;
+    if (!cfg || cfg->version != AMD_SERVER_CONFIG_VERSION) {
+        snprintf(err, errlen, "server config: unknown version");
+        return AMD_EVERSION;
+    }
+    if (!(cfg->cps > 0 && cfg->cps <= 10000)) {
+        snprintf(err, errlen, "cps: %g out of range (0, 10000]", cfg->cps);
+        return AMD_EINVAL;
+    }
+    if (!(cfg->clock_speed > 0 && cfg->clock_speed <= 10000)) {
+        snprintf(err, errlen, "clock_speed: %g out of range (0, 10000]", cfg->clock_speed);
+        return AMD_EINVAL;
+    }
+    for (size_t i = 0; i < cfg->n_accounts; i++) {
+        if (!amdi_sid_valid(cfg->accounts[i].sid, "AC") || !cfg->accounts[i].token || !token_ok(cfg->accounts[i].token)) {
+            snprintf(err, errlen, "account %zu: expected SID AC + 32 hex digits and a token of 1..64 printable characters",
+                     i + 1);
+            return AMD_EINVAL;
+        }
+    }
+    amd_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return AMD_ENOMEM;
+    s->cfg = *cfg;
+    s->listen = strdup(cfg->listen ? cfg->listen : "127.0.0.1:8080");
+    s->db_path = strdup(cfg->db_path ? cfg->db_path : "amd-serve.db");
+    s->public_url = cfg->public_url ? strdup(cfg->public_url) : NULL;
+    if (!s->listen || !s->db_path || (cfg->public_url && !s->public_url)) {
+        amd_server_destroy(s);
+        return AMD_ENOMEM;
+    }
+    if (!s->cfg.max_body_bytes)
+        s->cfg.max_body_bytes = 64 * 1024;
+    if (s->cfg.http_threads <= 0)
+        s->cfg.http_threads = 2;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc;
+    if ((rc = amdi_store_open(s->db_path, 1, &s->api_store, err, errlen)) ||
+        (rc = amdi_store_open(s->db_path, 0, &s->eng_store, err, errlen))) {
+        amd_server_destroy(s);
+        return rc;
+    }
+    for (size_t i = 0; i < cfg->n_accounts; i++)
+        if (amdi_store_account_put(s->api_store, cfg->accounts[i].sid, cfg->accounts[i].token)) {
+            snprintf(err, errlen, "database %s: cannot store account", s->db_path);
+            amd_server_destroy(s);
+            return AMD_EIO;
+        }
+    amdi_store_accounts(s->api_store, collect_account, s);
+    if (!s->naccounts) {
+        if (amdi_sid_new("AC", s->new_sid) || amdi_token_new(s->new_token) ||
+            amdi_store_account_put(s->api_store, s->new_sid, s->new_token)) {
+            snprintf(err, errlen, "cannot create the first account");
+            amd_server_destroy(s);
+            return AMD_EIO;
+        }
+        s->created_account = 1;
+        collect_account(s, s->new_sid, s->new_token);
+    }
+    if (!s->naccounts) {
+        amd_server_destroy(s);
+        return AMD_ENOMEM;
+    }
+    if ((rc = amdi_dialplan_load(cfg->dialplan_path, &s->plan, err, errlen))) {
+        amd_server_destroy(s);
+        return rc;
+    }
+    amdi_engine_config ec;
+    memset(&ec, 0, sizeof ec);
+    ec.store = s->eng_store;
+    if ((rc = amdi_sim_driver_create(s->plan, &ec.driver))) {
+        amd_server_destroy(s);
+        return rc;
+    }
+    ec.clock_speed = cfg->clock_speed;
+    ec.cps = cfg->cps;
+    ec.webhook_timeout_ms = cfg->webhook_timeout_ms;
+    ec.public_url = s->public_url;
+    ec.log_fn = cfg->log_fn;
+    ec.log_user = cfg->log_user;
+    ec.log_level = cfg->log_level;
+    if ((rc = amdi_engine_create(&ec, &s->engine, err, errlen))) {
+        ec.driver.ops->destroy(ec.driver.state);
+        amd_server_destroy(s);
+        return rc;
+    }
+    for (size_t i = 0; i < s->naccounts; i++)
+        amdi_engine_add_account(s->engine, s->accounts[i].sid, s->accounts[i].token);
+    s->api.store = s->api_store;
+    s->api.engine = s->engine;
+    s->api.accounts = s->accounts;
+    s->api.naccounts = s->naccounts;
+    *out = s;
+    return 0;
+}
+
+int amd_server_new_account(const amd_server *s, char *sid, char *token)
+{
+    if (!s || !s->created_account)
+        return 0;
+    if (sid)
+        memcpy(sid, s->new_sid, 35);
+    if (token)
+        memcpy(token, s->new_token, 33);
+    return 1;
+}
+
+size_t amd_server_account_count(const amd_server *s)
+{
+    return s ? s->naccounts : 0;
+}
+
+const char *amd_server_account_sid(const amd_server *s, size_t i)
+{
+    return s && i < s->naccounts ? s->accounts[i].sid : NULL;
+}
+
+/* ------------------------------------------------------------------ HTTP */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
+{
+    (void)cls;
+    (void)con;
+    req *r = calloc(1, sizeof *r);
+    if (r)
+        r->uri = strdup(uri ? uri : "/");
+    return r;
+}
+
+static void on_done(void *cls, struct MHD_Connection *con, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)con;
+    (void)toe;
+    req *r = *con_cls;
+    if (!r)
+        return;
+    free(r->uri);
+    amdi_buf_free(&r->body);
+    free(r);
+    *con_cls = NULL;
+}
+
+static enum MHD_Result send_resp(struct MHD_Connection *con, amdi_response *ar)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(ar->body_len, ar->body ? ar->body : (void *)"",
+                                                                ar->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!resp) {
+        amdi_response_free(ar);
+        return MHD_NO;
+    }
+    ar->body = NULL; /* MHD owns it now */
+    if (ar->content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ar->content_type);
+    if (ar->www_authenticate)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"Twilio API\"");
+    enum MHD_Result rc = MHD_queue_response(con, (unsigned)ar->status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    amd_server *s = cls;
+    (void)url;
+    (void)version;
+    req *r = *con_cls;
+    if (!r)
+        return MHD_NO;
+    if (!r->seen) {
+        r->seen = 1;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (r->body.len + *upload_size > s->cfg.max_body_bytes)
+            r->too_big = 1;
+        else
+            amdi_buf_append(&r->body, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    amdi_response ar;
+    memset(&ar, 0, sizeof ar);
+    if (r->too_big || r->body.oom) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "Request body larger than %zu bytes", s->cfg.max_body_bytes);
+        ar.status = 413;
+        ar.content_type = "application/json; charset=utf-8";
+        ar.body = amdi_error_json(413, 21200, msg);
+        ar.body_len = ar.body ? strlen(ar.body) : 0;
+        return send_resp(con, &ar);
+    }
+    char *q = strchr(r->uri, '?');
+    if (q)
+        *q++ = 0;
+    const char *auth = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    /* No credentials at all: answer 401 without touching anything else. */
+    amdi_api_handle(&s->api, method, r->uri, q, r->body.p, r->body.len, auth ? auth : "", NULL, &ar);
+    return send_resp(con, &ar);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    amd_server *s = cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = 0;
+    slog(s, AMD_LOG_DEBUG, msg);
+}
+
+static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
+{
+    memset(ss, 0, sizeof *ss);
+    const char *colon = strrchr(spec, ':');
+    if (!colon)
+        return -1;
+    char host[128];
+    size_t hl = (size_t)(colon - spec);
+    if (hl >= sizeof host)
+        return -1;
+    memcpy(host, spec, hl);
+    host[hl] = 0;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || colon[1] == 0 || port < 0 || port > 65535)
+        return -1;
+    if (host[0] == '[' && hl >= 2 && host[hl - 1] == ']') {
+        host[hl - 1] = 0;
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
+            return -1;
+        *len = sizeof *a;
+        return 0;
+    }
+    struct sockaddr_in *a = (struct sockaddr_in *)ss;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    if (!strcmp(host, "localhost"))
+        snprintf(host, sizeof host, "127.0.0.1");
+    if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+        return -1;
+    *len = sizeof *a;
+    return 0;
+}
+
+int amd_server_start(amd_server *s, char *err, size_t errlen)
+{
+    if (!s)
+        return AMD_EINVAL;
+    if (s->started)
+        return AMD_ESTATE;
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    if (parse_listen(s->listen, &ss, &sl)) {
+        snprintf(err, errlen, "listen: '%s' is not ADDR:PORT (e.g. 127.0.0.1:8080 or [::1]:8080)", s->listen);
+        return AMD_EINVAL;
+    }
+    int rc = amdi_engine_start(s->engine);
+    if (rc) {
+        snprintf(err, errlen, "engine: %s", amd_strerror(rc));
+        return rc;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+                              MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                              MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+                              MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+                              MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.http_threads,
+                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+                              MHD_OPTION_END);
+    if (!s->mhd) {
+        snprintf(err, errlen, "cannot listen on %s (address in use or not available)", s->listen);
+        return AMD_EIO;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : 0;
+    s->started = 1;
+    return 0;
+}
+
+int amd_server_port(const amd_server *s)
+{
+    return s ? s->port : 0;
+}
+
+void amd_server_destroy(amd_server *s)
+{
+    if (!s)
+        return;
+    if (s->mhd)
+        MHD_stop_daemon(s->mhd);
+    amdi_engine_destroy(s->engine);
+    amdi_dialplan_free(s->plan);
+    amdi_store_close(s->api_store);
+    amdi_store_close(s->eng_store);
+    free(s->accounts);
+    free(s->listen);
+    free(s->db_path);
+    free(s->public_url);
+    free(s);
+}
+
+/* ------------------------------------------------------------------ call.h */
+
+static const char *const k_status[] = {"queued", "ringing", "in-progress", "completed",
+                                       "busy", "failed", "no-answer", "canceled"};
+
+const char *amd_call_status_name(amd_call_status st)
+{
+    return (unsigned)st < 8 ? k_status[st] : "?";
+}
+
+int amd_call_status_parse(const char *name, amd_call_status *out)
+{
+    for (int i = 0; name && out && i < 8; i++)
+        if (!strcmp(name, k_status[i])) {
+            *out = (amd_call_status)i;
+            return 0;
+        }
+    return AMD_EINVAL;
+}
+
+int amd_call_status_is_final(amd_call_status st)
+{
+    return st >= AMD_CALL_COMPLETED && st <= AMD_CALL_CANCELED;
+}
+
+static int c_api(amd_server *s, const char *method, const char *account, const char *sid, const char *form,
+                 int *http, char **json)
+{
+    if (!s || !account || !json || !amdi_sid_valid(account, "AC") || (sid && !amdi_sid_valid(sid, "CA")))
+        return AMD_EINVAL;
+    *json = NULL;
+    int known = 0;
+    for (size_t i = 0; i < s->naccounts; i++)
+        known |= !strcmp(s->accounts[i].sid, account);
+    if (!known)
+        return AMD_ENOTFOUND;
+    char path[128];
+    if (sid)
+        snprintf(path, sizeof path, "/2010-04-01/Accounts/%s/Calls/%s.json", account, sid);
+    else
+        snprintf(path, sizeof path, "/2010-04-01/Accounts/%s/Calls.json", account);
+    amdi_response r;
+    amdi_api_handle(&s->api, method, path, NULL, form, form ? strlen(form) : 0, NULL, account, &r);
+    if (http)
+        *http = r.status;
+    *json = r.body;
+    if (r.status >= 200 && r.status < 300)
+        return 0;
+    if (r.status == 404)
+        return AMD_ENOTFOUND;
+    if (r.status >= 500)
+        return AMD_EIO;
+    return AMD_EINVAL;
+}
+
+int amd_call_create(amd_server *s, const char *account, const char *form, int *http, char **json)
+{
+    return c_api(s, "POST", account, NULL, form ? form : "", http, json);
+}
+
+int amd_call_fetch(amd_server *s, const char *account, const char *sid, char **json)
+{
+    return sid ? c_api(s, "GET", account, sid, NULL, NULL, json) : AMD_EINVAL;
+}
+
+int amd_call_update(amd_server *s, const char *account, const char *sid, const char *form, int *http, char **json)
+{
+    return sid ? c_api(s, "POST", account, sid, form ? form : "", http, json) : AMD_EINVAL;
+}
+
+void amd_call_free(char *p)
+{
+    free(p);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* Persistence of accounts, calls and call events in SQLite (WAL mode).
+ *
+ * Durability: the API's connection runs with synchronous=FULL, so a call is on disk before
+ * its 201 is sent; the engine's connection runs with synchronous=NORMAL, which in WAL mode
+ * loses nothing on a process crash (only an OS crash can drop the last transitions).
+ * Every transition is committed before any webhook about it is queued.
+ * Each amdi_store is one connection guarded by its own mutex; open one per thread role. */
+#ifndef AMDI_STORE_H
+#define AMDI_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "params.h"
+
+typedef struct amdi_store amdi_store;
+
+/* A call row. Times are UTC ms since the epoch; -1 = null. */
+typedef struct amdi_call_rec {
+    int64_t seq; /* insertion order, the paging key (newest first) */
+    char sid[35], account_sid[35], parent_call_sid[35];
+    char to[AMDI_ADDR_MAX + 1], from[AMDI_ADDR_MAX + 1];
+    char status[16]; /* resource status (the 8 values); "queued" until ringing */
+    char answered_by[24];
+    int64_t date_created, date_updated, start_time, end_time;
+    int64_t answer_time; /* internal: when the far end answered (duration base); -1 */
+    int64_t duration_s, queue_time_ms, amd_duration_ms;
+    int cb_seq; /* next status-callback SequenceNumber */
+    int error_code;
+    char error_message[160];
+} amdi_call_rec;
+
+void amdi_call_rec_init(amdi_call_rec *r);
+
+/* Open (creating the schema if needed). @p durable selects synchronous=FULL. */
+int amdi_store_open(const char *path, int durable, amdi_store **out, char *err, size_t errlen);
+void amdi_store_close(amdi_store *s);
+
+/* Accounts. */
+int amdi_store_account_put(amdi_store *s, const char *sid, const char *token);
+/* Token for @p sid into @p tok (>= 65 bytes). 0, AMD_ENOTFOUND or AMD_EIO. */
+int amdi_store_account_token(amdi_store *s, const char *sid, char *tok, size_t toklen);
+typedef void (*amdi_account_fn)(void *user, const char *sid, const char *token);
+int amdi_store_accounts(amdi_store *s, amdi_account_fn fn, void *user);
+
+/* Calls. insert fills r->seq. @p params is the create form, form-encoded. */
+int amdi_store_call_insert(amdi_store *s, amdi_call_rec *r, const char *params);
+int amdi_store_call_update(amdi_store *s, const amdi_call_rec *r);
+/* Fetch one call of @p account (NULL: any account). 0 or AMD_ENOTFOUND / AMD_EIO. */
+int amdi_store_call_get(amdi_store *s, const char *account, const char *sid, amdi_call_rec *r);
+/* The create form of a call (caller frees). */
+int amdi_store_call_params(amdi_store *s, const char *sid, char **params);
+int amdi_store_call_delete(amdi_store *s, const char *account, const char *sid);
+
+/* A list page: rows matching @p q, newest first, starting after/before the token or at
+ * page*page_size. @p rows gets up to q->page_size + 1 rows (one extra tells whether a next
+ * page exists); returns the count or a negative error. */
+long amdi_store_call_list(amdi_store *s, const char *account, const amdi_list_query *q, amdi_call_rec *rows,
+                          size_t cap);
+
+typedef void (*amdi_call_fn)(void *user, const amdi_call_rec *r);
+/* Calls whose status is not final (restart recovery). */
+int amdi_store_calls_live(amdi_store *s, amdi_call_fn fn, void *user);
+
+/* Events (webhook requests and responses, errors) of a call, JSON text each. */
+int amdi_store_event_add(amdi_store *s, const char *call_sid, int64_t t_ms, const char *request_json,
+                         const char *response_json);
+typedef void (*amdi_event_fn)(void *user, int64_t seq, int64_t t_ms, const char *req, const char *resp);
+long amdi_store_events(amdi_store *s, const char *call_sid, int64_t after_seq, int limit, amdi_event_fn fn,
+                       void *user);
+
+/* Key/value metadata (e.g. the heartbeat used to close out calls after a crash). */
+int amdi_store_meta_set(amdi_store *s, const char *key, int64_t v);
+int amdi_store_meta_get(amdi_store *s, const char *key, int64_t *v);
+
+#endif
