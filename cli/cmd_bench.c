@@ -120,12 +120,34 @@ static void vad_score(const vad_tap *v, cli_segment *seg, long nseg, cli_vad_cou
     }
 }
 
+/* What one file (at one sweep point) leaves behind: kept small, because a sweep holds
+ * points x files of them; the failure text lives only until it is printed. */
 typedef struct bench_file {
-    cli_outcome en, de;
+    amd_answered_by en_ab, de_ab; /* NONE when the run failed or did not happen */
+    int64_t en_ms, de_ms;         /* decision times */
+    int64_t duration_ms;          /* audio read */
     int has_vad;
     cli_vad_counts vad;
-    char vad_warning[200];
+    char *message;                /* failure / VAD warning for stderr (malloc'd), or NULL */
 } bench_file;
+
+static void keep_outcome(const cli_outcome *o, amd_answered_by *ab, int64_t *ms, int64_t *dur)
+{
+    *ab = o->ok ? o->result.answered_by : AMD_ANSWERED_NONE;
+    *ms = o->ok ? o->result.decision_ms : -1;
+    if (o->ok)
+        *dur = o->duration_ms;
+}
+
+static void set_message(bench_file *bf, const char *prefix, const char *text)
+{
+    if (bf->message)
+        return; /* the first problem is the one to report */
+    size_t n = strlen(prefix) + strlen(text) + 1;
+    bf->message = malloc(n);
+    if (bf->message)
+        snprintf(bf->message, n, "%s%s", prefix, text);
+}
 
 typedef struct bench_ctx {
     const cli_manifest *man;
@@ -149,15 +171,24 @@ static void bench_job(void *vctx, size_t j)
     hooks.frame_fn = vad_frame;
     hooks.frame_user = &tap;
     int vad_done = 0;
+    cli_outcome o;
+    bf->en_ab = bf->de_ab = AMD_ANSWERED_NONE;
+    bf->en_ms = bf->de_ms = -1;
     if (c->run_en) {
         cfg.mode = AMD_MODE_ENABLE;
-        cli_feed_file(row->path, &c->common->input, &cfg, c->want_vad ? &hooks : NULL, &bf->en);
+        cli_feed_file(row->path, &c->common->input, &cfg, c->want_vad ? &hooks : NULL, &o);
+        keep_outcome(&o, &bf->en_ab, &bf->en_ms, &bf->duration_ms);
+        if (!o.ok)
+            set_message(bf, "", o.error);
         vad_done = c->want_vad;
     }
     if (c->run_de) {
         cfg.mode = AMD_MODE_DETECT_MESSAGE_END;
         cli_feed_file(row->path, &c->common->input, &cfg,
-                      c->want_vad && !vad_done ? &hooks : NULL, &bf->de);
+                      c->want_vad && !vad_done ? &hooks : NULL, &o);
+        keep_outcome(&o, &bf->de_ab, &bf->de_ms, &bf->duration_ms);
+        if (!o.ok)
+            set_message(bf, "", o.error);
     }
     if (c->want_vad && !tap.oom && tap.n) {
         cli_segment *seg = NULL;
@@ -167,7 +198,7 @@ static void bench_job(void *vctx, size_t j)
             vad_score(&tap, seg, nseg, &bf->vad);
             bf->has_vad = 1;
         } else if (nseg == -2) {
-            snprintf(bf->vad_warning, sizeof bf->vad_warning, "%s", err);
+            set_message(bf, "VAD not scored: ", err);
         }
         free(seg);
     }
@@ -180,15 +211,16 @@ static void bench_done(void *vctx, size_t j)
     bench_ctx *c = vctx;
     bench_file *bf = &c->files[j];
     const cli_manifest_row *row = &c->man->rows[j % c->man->n];
-    const cli_outcome *bad = (c->run_en && !bf->en.ok) ? &bf->en : (c->run_de && !bf->de.ok) ? &bf->de : NULL;
-    if (bad || bf->vad_warning[0])
-        cli_progress_clear(c->progress);
-    if (bad) {
+    int failed = (c->run_en && bf->en_ab == AMD_ANSWERED_NONE) ||
+                 (c->run_de && bf->de_ab == AMD_ANSWERED_NONE);
+    if (failed)
         c->failed++;
-        fprintf(stderr, "amd bench: %s: %s\n", row->file, bad->error);
+    if (bf->message || failed) {
+        cli_progress_clear(c->progress);
+        fprintf(stderr, "amd bench: %s: %s\n", row->file, bf->message ? bf->message : "failed");
     }
-    if (bf->vad_warning[0])
-        fprintf(stderr, "amd bench: %s: VAD not scored: %s\n", row->file, bf->vad_warning);
+    free(bf->message);
+    bf->message = NULL;
     cli_progress_step(c->progress, row->file);
 }
 
@@ -622,11 +654,11 @@ int amd_cli_bench(int argc, char **argv)
         double audio = 0;
         for (size_t i = 0; i < man.n; i++) {
             const bench_file *bf = &ctx.files[p * man.n + i];
-            en[i].ab = bf->en.ok ? bf->en.result.answered_by : AMD_ANSWERED_NONE;
-            en[i].ms = bf->en.result.decision_ms;
-            de[i].ab = bf->de.ok ? bf->de.result.answered_by : AMD_ANSWERED_NONE;
-            de[i].ms = bf->de.result.decision_ms;
-            audio += (double)(run_en ? bf->en.duration_ms : bf->de.duration_ms) / 1000.0;
+            en[i].ab = bf->en_ab;
+            en[i].ms = bf->en_ms;
+            de[i].ab = bf->de_ab;
+            de[i].ms = bf->de_ms;
+            audio += (double)bf->duration_ms / 1000.0;
         }
         if (!sweep) {
             rep.seconds = wall;
