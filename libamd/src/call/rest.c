@@ -172,16 +172,18 @@ static void do_list(amdi_api *api, const char *account, const char *query, int c
     char this_token[32] = "";
     if (given_token)
         snprintf(this_token, sizeof this_token, "%s", given_token);
-    amdi_form_free(&f);
     if (rc) {
+        amdi_form_free(&f);
         respond_api_error(out, &e);
         return;
     }
+    /* q's filter strings point into f: keep it until the page is rendered */
     size_t cap = (size_t)q.page_size + 1;
     amdi_call_rec *rows = malloc(cap * sizeof *rows);
     long n = rows ? amdi_store_call_list(api->store, account, &q, rows, cap) : AMD_ENOMEM;
     if (n < 0) {
         free(rows);
+        amdi_form_free(&f);
         amdi_form_free(&q.canon);
         respond_error(out, 500, 20500, "Internal error: listing failed");
         return;
@@ -239,6 +241,7 @@ static void do_list(amdi_api *api, const char *account, const char *query, int c
         respond_json(out, 200, o);
     }
     free(rows);
+    amdi_form_free(&f);
     amdi_form_free(&q.canon);
 }
 
