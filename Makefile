@@ -47,11 +47,13 @@ asan: setup
 test: build asan
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer harnesses (tests/fuzz/), built with clang + ASan/UBSan, each run FUZZ_SECONDS.
+FUZZ_SECONDS ?= 30
 fuzz: setup
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DAMD_BUILD_FUZZ=ON -DAMD_BUILD_TESTS=OFF \
-	  -DAMD_BUILD_BENCH=OFF >/dev/null
+	  -DAMD_BUILD_BENCH=OFF -DAMD_BUILD_CLI=OFF >/dev/null
 	cmake --build build-fuzz -j $(JOBS)
-	cmake --build build-fuzz --target fuzz-run
+	FUZZ_SECONDS=$(FUZZ_SECONDS) cmake --build build-fuzz --target fuzz-run
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
