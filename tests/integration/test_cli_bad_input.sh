@@ -36,7 +36,8 @@ nan = b"".join(struct.pack("<f", float("nan") if i % 50 == 7 else 0.1 * math.sin
 wav("nan.wav", nan, bits=32, fmt=3)
 inf = b"".join(struct.pack("<f", float("inf") if i == 4000 else 0.0) for i in range(8000))
 wav("inf.wav", inf, bits=32, fmt=3)
-wav("hugeheader.wav", pcm[:100], datalen=0xFFFFFFF0)        # absurd data length
+wav("hugeheader.wav", pcm[:100], datalen=100000000)         # 100 MB declared, 100 B present
+wav("streamed.wav", pcm, datalen=0xFFFFFFFF)                # pipe writers' "unknown length": fine
 open(os.path.join(d, "random.bin"), "wb").write(bytes((i * 7919 + 13) % 256 for i in range(50000)))
 open(os.path.join(d, "riffonly.wav"), "wb").write(b"RIFF\x10\x00\x00\x00WAVE")
 PY
@@ -52,6 +53,7 @@ for f in $bad; do
     grep -q "$f: ..*" "$T/err"; check "$f named on stderr with a reason" $?
 done
 grep -q "good.wav" "$T/out"; check "the good file is still classified" $?
+"$AMD_BIN" classify --format json "$T/streamed.wav" >/dev/null 2>&1; check "a streamed WAV (length 0xFFFFFFFF) is read to its end" $?
 [ "$(wc -l <"$T/out")" -eq 1 ]; check "only the good file on stdout" $?
 grep -q "truncated.wav: truncated" "$T/err"; check "truncation is called truncation" $?
 grep -q "nan.wav: .*NaN" "$T/err"; check "NaN is called NaN" $?

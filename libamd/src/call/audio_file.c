@@ -16,7 +16,8 @@
  *  - truncated files: libsndfile silently shortens a data chunk that runs past
  *    the end of the file and notes "data : N (should be M)" in its log; a call
  *    recording cut short would otherwise be classified as if it had ended
- *    there (e.g. "hangup"), so we report it instead;
+ *    there (e.g. "hangup"), so we report it instead (except for the 2^31 / 2^32
+ *    placeholder sizes of WAVs streamed through a pipe);
  *  - NaN / Inf samples in float files: checked on every read.
  */
 #include "amd/audio_file.h"
@@ -172,7 +173,11 @@ static int log_says_truncated(SNDFILE *sf, long long *claimed, long long *actual
             if (colon && sb) {
                 long long n = strtoll(colon + 1, NULL, 10);
                 long long m = strtoll(sb + 11, NULL, 10);
-                if (m < n) {
+                /* Writers that stream to a pipe cannot know the length and put a
+                 * placeholder of 2^31 or 2^32 bytes in the header (ffmpeg, sox): that is
+                 * "unknown length", and libsndfile then reads to the end of the file. */
+                int placeholder = n >= 0x7FFFF000LL && n <= 0xFFFFFFFFLL;
+                if (m < n && !placeholder) {
                     *claimed = n;
                     *actual = m;
                     return 1;
