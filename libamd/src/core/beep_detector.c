@@ -18,7 +18,8 @@
  *     - single tone: the strongest peak's main lobe holds >= BEEP_PURITY of
  *       the in-band power (a sinusoid at 10 dB SNR gives ~0.9; speech and
  *       music, whose energy is spread over harmonics, rarely pass), and there
- *       is nothing at 2f or f/2 above BEEP_HARM_MAX of it (a sustained vowel
+ *       is nothing at 2f or f/2 above BEEP_HARM_MAX of it (beyond the power
+ *       half way to them, so coloured noise does not count) (a sustained vowel
  *       whose fundamental dominates still carries harmonics at -6..-15 dB);
  *     - dual tone: a second peak within 10 dB (BEEP_DUAL_MIN) and in range,
  *       both together >= BEEP_PURITY, not in an integer frequency ratio
@@ -40,8 +41,10 @@
  *     - it is not a known non-beep: call-progress pairs (350+440 dial,
  *       440+480 ringback, 480+620 busy/reorder, 400+450) and 425 Hz (the ITU
  *       Europe call-progress tone), DTMF pairs (Q.23 rows x columns, +-3.5 %
- *       as in Q.24), fax CNG (1100 +-38 Hz, T.30) lasting >= 350 ms (CNG is
- *       0.5 s +-15 %; a shorter 1100 Hz tone is still a beep), and 2100 Hz
+ *       as in Q.24), fax CNG (1100 +-38 Hz, T.30) lasting 350..650 ms (CNG
+ *       is 0.5 s +-15 %) after 2 s of quiet (a CNG burst follows the call's
+ *       start or its own 3 s pause; a voicemail beep follows the greeting,
+ *       so an 1100 Hz beep after speech is still a beep), and 2100 Hz
  *       +-25 Hz lasting >= 1 s (CED / ANS, reported by fax_detector.c).
  *   A beep is not reported at once: a second tone starting within
  *   BEEP_CHAIN_GAP_MS of its end (double beeps, two-tone "bee-boop" beeps,
@@ -63,21 +66,36 @@
 #define BEEP_PURITY 0.70f         /* tone main lobe(s) / in-band power */
 #define BEEP_DUAL_MIN 0.10f       /* second tone within 10 dB -> dual tone */
 #define BEEP_HARM_MAX 0.02f       /* power at 2f or f/2 below -17 dB of the tone */
+#define BEEP_HARM_EXCESS 0.01f    /* mean power at the tone's harmonics beyond the power between
+                                     them, over the tone's power (tone in white noise or through GSM: <= 0.001;
+                                     a voice or an instrument whose fundamental dominates: >= 0.1) */
+#define BEEP_PARTNER_MIN 0.02f    /* a second peak >= -17 dB under the tone ... */
+#define BEEP_PARTNER_TOL_HZ 5.f   /* ... within 5 Hz of a harmonic of f/k (k <= 6, f/k >= 80 Hz) ... */
+#define BEEP_PARTNER_FRAC 0.5f    /* ... in half the frames: the "tone" is one harmonic of a voice */
+#define BEEP_CNG_MIN_MS 350       /* 1100 Hz tones of CNG length (0.5 s +-15 %, edges +-50 ms) ... */
+#define BEEP_CNG_MAX_MS 650
+#define BEEP_PRE_FRAMES 200       /* ... after 2 s without anything within ... */
+#define BEEP_PRE_LEVEL 0.2f       /* ... 7 dB of the tone are fax CNG, not beeps */
+#define BEEP_EDGE_MAX 0.5f        /* hops just before the start and after the end: < -3 dB of the tone */
 #define BEEP_TRACK_TOL_HZ 12.f    /* frame-to-segment frequency match: max(12 Hz, 2 %) */
 #define BEEP_TRACK_TOL_REL 0.02f
 #define BEEP_BRIDGE_FRAMES 3      /* weak frames bridged inside a segment */
 #define BEEP_ONSET_FRAMES 2       /* first tone frames left out of the frequency statistics */
-#define BEEP_STD_HZ 4.0f          /* frequency spread limit: max(4 Hz, 0.6 %); GSM 06.10 at 15 dB SNR */
+#define BEEP_STD_HZ 2.5f          /* frequency spread limit: max(2.5 Hz, 0.6 %); GSM 06.10 at 15 dB SNR */
 #define BEEP_STD_REL 0.006f       /*   jitters a 2 kHz tone by ~0.4 %, vibrato is 0.7..2 % */
-#define BEEP_ENV_CV 0.45f         /* hop-energy coefficient of variation limit (GSM: up to ~0.4) */
+#define BEEP_DRIFT_HZ 3.0f        /* frequency trend over the segment: max(3 Hz, 0.5 %); intonation */
+#define BEEP_DRIFT_REL 0.005f     /*   glides are 100..500 Hz/s, i.e. >= 10 Hz over a 100 ms "tone" */
+#define BEEP_ENV_CV 0.50f         /* hop-energy coefficient of variation limit (GSM: up to ~0.45) */
+#define BEEP_SHAPE_MAX 0.15f      /* mean main-lobe shape error (lone tone <= 0.13 through GSM at
+                                     20 dB SNR; unresolved pairs 440+480, 400+450, 350+440 >= 0.22) */
 #define BEEP_HARM_STD_HZ 1.5f     /* the same for a dual tone whose two tones are harmonics of */
 #define BEEP_HARM_ENV_CV 0.15f    /*   their difference frequency (adjacent voice harmonics) */
 #define BEEP_HARM_TOL 0.1f        /* ... within this fraction of a harmonic number */
 #define BEEP_LOUD_FRAC 0.30f      /* a hop belongs to the tone if its energy >= 30 % of the tone's */
-#define BEEP_GOOD_FRAC 0.80f      /* tone frames / segment frames */
+#define BEEP_GOOD_FRAC 0.80f      /* tone frames / segment frames (noise and codecs spoil a few) */
 #define BEEP_DUR_SLACK_MS 10      /* edge measurement at hop resolution */
 #define BEEP_MAX_MS 2500          /* longest beep (or chain of beeps) reported */
-#define BEEP_CHAIN_GAP_MS 250     /* gap that chains two tones into one beep; also the report delay */
+#define BEEP_CHAIN_GAP_MS 350     /* gap that chains two tones into one beep; also the report delay */
 #define BEEP_CHAIN_WAIT_MS 1500   /* longest wait for a chained tone in progress */
 
 static float track_tol(float hz)
@@ -88,11 +106,13 @@ static float track_tol(float hz)
 
 static int near(float f, float ref) { return fabsf(f - ref) <= track_tol(ref); }
 
-static int in_range(const amdi_beep *b, float hz) { return hz >= b->min_hz && hz <= b->max_hz; }
+/* The configured range, widened by the estimator's margin (1 %) so a 300 or 2500 Hz beep is in. */
+static int in_range(const amdi_beep *b, float hz) { return hz >= 0.99f * b->min_hz && hz <= 1.01f * b->max_hz; }
 
 void amdi_beep_init(amdi_beep *b, const amd_config *cfg)
 {
     memset(b, 0, sizeof *b);
+    amdi_activity_init(&b->act);
     b->min_hz = (float)cfg->beep_min_hz;
     b->max_hz = (float)cfg->beep_max_hz;
     b->min_ms = cfg->beep_min_ms;
@@ -103,14 +123,46 @@ void amdi_beep_reset(amdi_beep *b)
     float lo = b->min_hz, hi = b->max_hz;
     int ms = b->min_ms;
     memset(b, 0, sizeof *b);
+    amdi_activity_init(&b->act);
     b->min_hz = lo;
     b->max_hz = hi;
     b->min_ms = ms;
 }
 
+/*
+ * Power at the harmonics 2f, 3f, ... of f (up to 3.9 kHz) minus the power half way between
+ * them: what a voice or an instrument has and a generated tone in noise does not. Lobes that
+ * would hit `other` (the second tone of a dual tone, 0 = none) are skipped.
+ */
+static float harm_excess(const float *p, float f, float other)
+{
+    float ex = 0.f;
+    for (int k = 2; k * f <= 3900.f; k++) {
+        float h = (float)k * f, m = ((float)k - 0.5f) * f;
+        if (other > 0.f && (fabsf(h - other) < 4.f * AMDI_BIN_HZ || fabsf(m - other) < 4.f * AMDI_BIN_HZ))
+            continue;
+        ex += amdi_tone_power_at(p, h) - amdi_tone_power_at(p, m);
+    }
+    return ex;
+}
+
+/* f and g both harmonics of one fundamental >= 80 Hz, f being at most its 6th harmonic. */
+static int harmonic_siblings(float f, float g)
+{
+    for (int k = 1; k <= 6; k++) {
+        float f0 = f / (float)k;
+        if (f0 < 80.f)
+            break;
+        float m = rintf(g / f0);
+        if (m >= 1.f && m != (float)k && fabsf(g - m * f0) <= BEEP_PARTNER_TOL_HZ)
+            return 1;
+    }
+    return 0;
+}
+
 /* 0: not a tone frame; 1: single tone f1; 2: dual tone f1 (stronger), f2. */
 static int classify(const amdi_beep *b, const amdi_tone_analysis *a, float *f1, float *f2,
-                    float *pw1, float *pw2)
+                    float *pw1, float *pw2, float *hx, int *partner)
 {
     if (a->f->level_db < BEEP_MIN_DBFS || a->p1.bin == 0 || !in_range(b, a->p1.hz))
         return 0;
@@ -126,17 +178,22 @@ static int classify(const amdi_beep *b, const amdi_tone_analysis *a, float *f1, 
             return 0; /* harmonic pair: voice or instrument */
         *f2 = a->p2.hz;
         *pw2 = a->p2.power;
+        *hx = (harm_excess(p, *f1, *f2) + harm_excess(p, *f2, *f1)) / (a->p1.power + a->p2.power);
+        *partner = 0; /* harmonic dual tones get the stricter steadiness test in seg_valid() */
         return 2;
     }
     if (a->p1.power < BEEP_PURITY * a->total)
         return 0;
-    float hmax = BEEP_HARM_MAX * a->p1.power;
-    if (amdi_tone_power_at(p, 2.f * a->p1.hz) > hmax)
+    /* 2f and f/2 against the power half way to them: coloured noise (pink, hum) is not a harmonic */
+    float hmax = BEEP_HARM_MAX * a->p1.power, f = a->p1.hz;
+    if (amdi_tone_power_at(p, 2.f * f) - amdi_tone_power_at(p, 1.5f * f) > hmax)
         return 0;
-    if (a->p1.hz >= 240.f && amdi_tone_power_at(p, 0.5f * a->p1.hz) > hmax)
+    if (f >= 240.f && amdi_tone_power_at(p, 0.5f * f) - amdi_tone_power_at(p, 0.75f * f) > hmax)
         return 0;
     *f2 = 0.f;
     *pw2 = 0.f;
+    *hx = harm_excess(p, *f1, 0.f) / a->p1.power;
+    *partner = a->p2.bin && a->p2.power >= BEEP_PARTNER_MIN * a->p1.power && harmonic_siblings(*f1, a->p2.hz);
     return 1;
 }
 
@@ -161,6 +218,10 @@ static void seg_add(amdi_beep_seg *s, int64_t idx, float fa, float pwa, float fb
         s->dual = 1;
     }
     if (s->n_good > BEEP_ONSET_FRAMES) {
+        double t = (double)(idx - s->first);
+        s->sta += t;
+        s->st2a += t * t;
+        s->stfa += t * fa;
         s->sa += fa;
         s->sa2 += (double)fa * fa;
         s->na++;
@@ -214,7 +275,7 @@ static int seg_match(const amdi_beep_seg *s, int kind, float f1, float pw1, floa
 static int near_hz(float f, float ref, float tol) { return fabsf(f - ref) <= tol; }
 
 /* Known tones that are not beeps (see the header comment for the sources). */
-static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms)
+static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms, int after_activity)
 {
     if (dual) {
         static const float cpt[][2] = {{350.f, 440.f}, {440.f, 480.f}, {480.f, 620.f}, {400.f, 450.f}};
@@ -235,7 +296,7 @@ static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms)
     }
     if (near_hz(fa, 425.f, 15.f))
         return 1;
-    if (near_hz(fa, 1100.f, 38.f) && dur_ms >= 350)
+    if (near_hz(fa, 1100.f, 38.f) && dur_ms >= BEEP_CNG_MIN_MS && dur_ms <= BEEP_CNG_MAX_MS && !after_activity)
         return 1;
     if (near_hz(fa, 2100.f, 25.f) && dur_ms >= 1000)
         return 1;
@@ -258,15 +319,27 @@ static float spread(double s, double s2, int n)
 #define DBG(...) ((void)0)
 #endif
 
-static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t *start_ms, int64_t *end_ms,
-                     float *hz)
+/* Hop energy of frame j if the ring still holds it (now - 7 <= j <= now), else -1. */
+static float ring_e(const amdi_beep *b, int64_t now, int64_t j)
+{
+    if (j < 0)
+        return 0.f; /* before the call: silence */
+    if (j > now || now - j > 7)
+        return -1.f;
+    return b->hop_e[j & 7];
+}
+
+static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, int64_t *start_ms,
+                     int64_t *end_ms, float *hz)
 {
     DBG("seg %lld..%lld good=%d na=%d nb=%d fa=%.1f sd=%.2f fb=%.1f sdb=%.2f ne=%d cv=%.3f start=%lld loud=%lld\n",
         (long long)s->first * 10, (long long)s->last * 10, s->n_good, s->na, s->nb, s->na ? s->sa / s->na : 0,
         spread(s->sa, s->sa2, s->na), s->nb ? s->sb / s->nb : 0, spread(s->sb, s->sb2, s->nb), s->ne,
         s->ne ? sqrt(fmax(0, s->se2 / s->ne - (s->se / s->ne) * (s->se / s->ne))) / (s->se / s->ne) : 0,
         (long long)s->start_frame * 10, (long long)s->last_loud * 10);
-    if (s->n_good < 3 || s->na < 1)
+    DBG("   shape=%.3f harm=%.3f partner=%d/%d\n", s->nshape ? s->shape / s->nshape : 0, s->nshape ? s->harm / s->nshape : 0, s->n_partner, s->nshape);
+    /* A tone of D ms gives ~D/10 tone frames; the window's smear adds ~2, speech just before takes up to 3. */
+    if (s->na < 3 || s->n_good < b->min_ms / AMDI_HOP_MS - 2)
         return 0;
     *start_ms = s->start_frame * AMDI_HOP_MS;
     *end_ms = (s->last_loud + 1) * AMDI_HOP_MS;
@@ -279,9 +352,24 @@ static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t *start_
     float ma = (float)(s->sa / s->na);
     if (spread(s->sa, s->sa2, s->na) > fmaxf(BEEP_STD_HZ, BEEP_STD_REL * ma))
         return 0;
+    {
+        /* least-squares slope of slot a's frequency, Hz per frame, times the span */
+        double n = s->na, den = n * s->st2a - s->sta * s->sta;
+        double slope = den > 0 ? (n * s->stfa - s->sta * s->sa) / den : 0.0;
+        float drift = (float)fabs(slope * (double)(s->last - s->first));
+        DBG("   drift=%.2f\n", drift);
+        if (drift > fmaxf(BEEP_DRIFT_HZ, BEEP_DRIFT_REL * ma))
+            return 0;
+    }
     int dual = s->nb >= 2 && s->nb * 2 >= s->na;
     float mb = dual ? (float)(s->sb / s->nb) : 0.f;
     if (dual && spread(s->sb, s->sb2, s->nb) > fmaxf(BEEP_STD_HZ, BEEP_STD_REL * mb))
+        return 0;
+    if (s->nshape > 0 && s->shape / s->nshape > BEEP_SHAPE_MAX)
+        return 0;
+    if (s->nshape > 0 && s->harm / s->nshape > BEEP_HARM_EXCESS)
+        return 0;
+    if (s->nshape > 0 && (float)s->n_partner >= BEEP_PARTNER_FRAC * (float)s->nshape)
         return 0;
     if (s->ne >= 2) {
         double m = s->se / s->ne, v = s->se2 / s->ne - m * m;
@@ -300,9 +388,20 @@ static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t *start_
                 return 0;
         }
     }
-    if (is_known_non_beep(ma, mb, dual, dur))
+    float pre = amdi_activity_max(&b->act, s->start_frame - BEEP_PRE_FRAMES, s->start_frame - 10);
+    float level = s->ne ? (float)(s->se / s->ne) : 0.f;
+    if (is_known_non_beep(ma, mb, dual, dur, pre >= BEEP_PRE_LEVEL * level))
+        return 0;
+    /* A beep starts and stops: the hops around it are quieter. A voice holding a pure-looking
+       pitch for 80 ms (espeak's fundamental can hold > 90 % of the power) glides in from and on
+       to other sounds at full level. */
+    float before = fmaxf(s->pre_e1, s->pre_e2);
+    float a1 = ring_e(b, now, s->last_loud + 1), a2 = ring_e(b, now, s->last_loud + 2);
+    DBG("   edges before=%.2f after=%.2f %.2f\n", before / level, a1 / level, a2 / level);
+    if (before > BEEP_EDGE_MAX * level || a1 > BEEP_EDGE_MAX * level || a2 > BEEP_EDGE_MAX * level)
         return 0;
     *hz = (dual && s->pwb > s->pwa) ? mb : ma;
+    DBG("   VALID\n");
     return 1;
 }
 
@@ -319,13 +418,13 @@ static int emit(amdi_beep *b, amdi_tone_event *ev)
 }
 
 /* Close the open segment; a valid one joins (or starts) the pending chain. */
-static int seg_close(amdi_beep *b, amdi_tone_event *ev)
+static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
 {
     int64_t st, en;
     float hz;
     int out = 0;
     b->seg.on = 0;
-    if (!seg_valid(b, &b->seg, &st, &en, &hz))
+    if (!seg_valid(b, &b->seg, now, &st, &en, &hz))
         return 0;
     if (b->pending && st - b->p_end_ms <= BEEP_CHAIN_GAP_MS) {
         b->p_end_ms = en;
@@ -354,16 +453,24 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
     float f1 = 0.f, f2 = 0.f, pw1 = 0.f, pw2 = 0.f;
 
     b->hop_e[idx & 7] = f->energy;
-    int kind = classify(b, a, &f1, &f2, &pw1, &pw2);
+    if (!s->on)
+        amdi_activity_add(&b->act, idx, f->energy);
+    float hx = 0.f;
+    int partner = 0;
+    int kind = classify(b, a, &f1, &f2, &pw1, &pw2, &hx, &partner);
     int good = 0;
-    float fa, fb, pwa, pwb;
+    float fa = 0.f, fb = 0.f, pwa = 0.f, pwb = 0.f;
 
     if (s->on) {
         if (kind && seg_match(s, kind, f1, pw1, f2, pw2, &fa, &pwa, &fb, &pwb)) {
             seg_add(s, idx, fa, pwa, fb, pwb);
             good = 1;
+            s->shape += amdi_tone_shape_error(f->power, &a->p1);
+            s->harm += hx;
+            s->n_partner += partner;
+            s->nshape++;
         } else if (kind || idx - s->last > BEEP_BRIDGE_FRAMES) {
-            out = seg_close(b, ev);
+            out = seg_close(b, idx, ev);
         }
     }
     if (!s->on && kind && !good) {
@@ -386,6 +493,8 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
                     j++;
             }
             s->start_frame = j;
+            s->pre_e1 = j - 1 >= 0 && idx - (j - 1) <= 7 ? b->hop_e[(j - 1) & 7] : 0.f;
+            s->pre_e2 = j - 2 >= 0 && idx - (j - 2) <= 7 ? b->hop_e[(j - 2) & 7] : 0.f;
         }
         if (s->n_good < 2) {
             s->last_loud = idx;

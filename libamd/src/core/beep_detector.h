@@ -28,11 +28,17 @@ typedef struct amdi_beep_seg {
     int dual;             /* a second tone has been seen */
     float fa, fb;         /* tracking references of the two tones (Hz) */
     double sa, sa2, sb, sb2; /* frequency sums (for mean / spread), after the onset frames */
+    double sta, st2a, stfa;  /* time sums for slot a's frequency trend (t in frames from first) */
     int na, nb;
     double pwa, pwb;      /* summed main-lobe power per tone (which is stronger) */
     double se, se2;       /* hop-energy sums over the loud hops (steadiness) */
     int ne;
+    double shape;         /* summed lobe-shape error (amdi_tone_shape_error) */
+    double harm;          /* summed harmonic excess / tone power */
+    int n_partner;        /* frames whose next strongest peak is a harmonic sibling of the tone */
+    int nshape;
     int64_t start_frame;  /* hop where the tone began (energy-refined) */
+    float pre_e1, pre_e2; /* energies of the two hops before start_frame */
     int64_t last_loud;    /* last hop whose energy is near the tone's level */
 } amdi_beep_seg;
 
@@ -41,6 +47,7 @@ typedef struct amdi_beep {
     int min_ms;
     float hop_e[8];       /* ring of the last 8 hop energies, by frame index & 7 */
     amdi_beep_seg seg;
+    amdi_activity act;    /* hop energies outside tone segments (what preceded a tone) */
     /* a validated beep (or chain of beeps) waiting for its trailing gap */
     int pending;
     int64_t p_start_ms, p_end_ms;

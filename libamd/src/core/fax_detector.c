@@ -14,11 +14,12 @@
  *     when the 15 Hz modulation depth is >= FAX_AM_DEPTH or two reversals
  *     450 ms apart were seen, else as AMDI_TONE_FAX_CED.
  *   - CNG: 1100 Hz +-38 Hz, 0.5 s on / 3 s off, +-15 % (T.30 §5.2). One burst
- *     of FAX_CNG_MIN_MS..FAX_CNG_MAX_MS followed by FAX_CNG_QUIET_MS with
- *     nothing louder than 6 dB under the burst: the calling tone's long
- *     silence is its signature (a 0.5 s 1100 Hz beep followed by silence is
- *     indistinguishable and is deliberately taken as CNG; the beep detector
- *     does not report it).
+ *     of FAX_CNG_MIN_MS..FAX_CNG_MAX_MS with quiet around it: nothing within
+ *     7 dB of the burst in the 2 s before it (the call's start or the
+ *     previous pause) and nothing louder than 6 dB under it for
+ *     FAX_CNG_QUIET_MS after it. The calling tone's long silence is its
+ *     signature; the same 1100 Hz tone right after a greeting is a
+ *     voicemail beep (beep_detector.c applies the same rule).
  *   - V.21 channel 2 (T.30 / V.21): FSK at 300 bit/s, mark (1) 1650 Hz,
  *     space (0) 1850 Hz, +-6 Hz (we accept much more); the T.30 preamble is
  *     1 s of HDLC flags 0x7E. Confirmed after FAX_V21_FLAGS consecutive flags
@@ -72,6 +73,7 @@
 #define FAX_CNG_MIN_MS 380       /* 0.5 s -15 % = 425 ms, minus edge measurement */
 #define FAX_CNG_MAX_MS 700       /* 0.5 s +15 % = 575 ms, plus margin */
 #define FAX_CNG_QUIET_MS 1000    /* silence after the burst that confirms it (3 s nominal) */
+#define FAX_CNG_PRE_FRAMES 200   /* and 2 s before it with nothing within 7 dB of the burst */
 #define FAX_V21_LO_BIN 50        /* 1562 Hz */
 #define FAX_V21_HI_BIN 62        /* 1937 Hz */
 #define FAX_V21_BAND 0.6f        /* band power / in-band power to run the demodulator */
@@ -103,6 +105,7 @@ void amdi_fax_init(amdi_fax *x)
 {
     memset(x, 0, sizeof *x);
     make_tables(x);
+    amdi_activity_init(&x->act);
     x->rev_last = -1;
 }
 
@@ -226,8 +229,10 @@ static int cng_frame(amdi_fax *x, const amdi_tone_analysis *a, amdi_tone_event *
         x->cng_last = f->index;
         x->cng_good++;
     }
-    if (!x->cng_on)
+    if (!x->cng_on) {
+        amdi_activity_add(&x->act, f->index, f->energy);
         return 0;
+    }
     float ref = x->cng_ne ? (float)(x->cng_e / x->cng_ne) : f->energy;
     if (f->energy >= 0.3f * ref && (good || f->index - x->cng_last <= 3)) {
         x->cng_last_loud = f->index;
@@ -240,8 +245,10 @@ static int cng_frame(amdi_fax *x, const amdi_tone_analysis *a, amdi_tone_event *
         x->cng_on = 0;
         int64_t st = x->cng_first * AMDI_HOP_MS, en = (x->cng_last_loud + 1) * AMDI_HOP_MS;
         int64_t span = x->cng_last - x->cng_first + 1;
+        float level = x->cng_ne > 0 ? (float)(x->cng_e / x->cng_ne) : 0.f;
+        float pre = amdi_activity_max(&x->act, x->cng_first - FAX_CNG_PRE_FRAMES, x->cng_first - 10);
         if (en - st >= FAX_CNG_MIN_MS && en - st <= FAX_CNG_MAX_MS && x->cng_ne > 0 &&
-            (float)x->cng_good >= 0.8f * (float)span) {
+            (float)x->cng_good >= 0.8f * (float)span && pre < 0.2f * level) {
             x->cng_wait = 1;
             x->cng_burst_start = st;
             x->cng_burst_end = en;

@@ -36,6 +36,7 @@ typedef struct amdi_fax {
     int rev_spaced;   /* reversals found ~450 ms after the previous one */
 
     /* 1100 Hz calling tone */
+    amdi_activity act; /* hop energies outside CNG candidates */
     int cng_on;
     int64_t cng_first, cng_last, cng_last_loud;
     int cng_good;

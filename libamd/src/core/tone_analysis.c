@@ -4,6 +4,10 @@
 
 #include <math.h>
 
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
 float amdi_tone_interp_hz(const float *power, int k)
 {
     float b = sqrtf(power[k]);
@@ -22,6 +26,39 @@ float amdi_tone_interp_hz(const float *power, int k)
     if (d < -1.f)
         d = -1.f;
     return ((float)k + d) * AMDI_BIN_HZ;
+}
+
+/* Hann kernel magnitude at x bins from the tone, given s = |sin(pi x)|. */
+static float hann_w(float x, float s)
+{
+    float ax = fabsf(x);
+    if (ax < 1e-3f)
+        return 1.f;
+    if (fabsf(ax - 1.f) < 1e-3f)
+        return 0.5f;
+    return s / ((float)M_PI * ax * fabsf(1.f - x * x));
+}
+
+float amdi_tone_shape_error(const float *power, const amdi_tone_peak *p)
+{
+    if (p->bin < 2 || p->bin > AMDI_BINS - 3)
+        return 1.f;
+    float d = p->hz / AMDI_BIN_HZ - (float)p->bin; /* tone offset from the peak bin, |d| <= 1 */
+    float s = fabsf(sinf((float)M_PI * d));
+    float w2[5], num = 0.f, den = 0.f, sum = 0.f;
+    for (int j = -2; j <= 2; j++) {
+        float w = hann_w(d - (float)j, s);
+        w2[j + 2] = w * w;
+        num += power[p->bin + j] * w2[j + 2];
+        den += w2[j + 2] * w2[j + 2];
+        sum += power[p->bin + j];
+    }
+    if (den <= 0.f || sum <= 0.f)
+        return 1.f;
+    float a2 = num / den, err = 0.f;
+    for (int j = -2; j <= 2; j++)
+        err += fabsf(power[p->bin + j] - a2 * w2[j + 2]);
+    return err / sum;
 }
 
 static float lobe(const float *p, int k)
@@ -81,4 +118,39 @@ void amdi_tone_analyse(amdi_tone_analysis *a, const amdi_frame *f)
         a->p2.hz = amdi_tone_interp_hz(p, k2);
         a->p2.power = pw;
     }
+}
+
+void amdi_activity_init(amdi_activity *a)
+{
+    for (int i = 0; i < AMDI_ACT_BLOCKS; i++) {
+        a->e[i] = 0.f;
+        a->blk[i] = -1;
+    }
+}
+
+void amdi_activity_add(amdi_activity *a, int64_t frame_index, float energy)
+{
+    int64_t b = frame_index / 10;
+    int i = (int)(b % AMDI_ACT_BLOCKS);
+    if (a->blk[i] != b) {
+        a->blk[i] = b;
+        a->e[i] = energy;
+    } else if (energy > a->e[i]) {
+        a->e[i] = energy;
+    }
+}
+
+float amdi_activity_max(const amdi_activity *a, int64_t from, int64_t to)
+{
+    float m = 0.f;
+    if (from < 0)
+        from = 0;
+    for (int64_t b = from / 10; b <= to / 10; b++) {
+        if (b < 0)
+            continue;
+        int i = (int)(b % AMDI_ACT_BLOCKS);
+        if (a->blk[i] == b && a->e[i] > m)
+            m = a->e[i];
+    }
+    return m;
 }

@@ -50,4 +50,30 @@ float amdi_tone_power_at(const float *power, float hz);
 /* Interpolated frequency of the peak at bin k (1 <= k <= AMDI_BINS-2). */
 float amdi_tone_interp_hz(const float *power, int k);
 
+/*
+ * How far the 5 bins around peak p differ from the main lobe of one
+ * Hann-windowed sinusoid at p->hz: sum |P - A W^2| / sum P with the best
+ * amplitude A (W: Hann kernel |sin(pi d)| / (pi |x| |1 - x^2|) at offset x).
+ * ~0 for a lone steady tone, ~0.1 at 10 dB SNR; two tones closer than the
+ * lobe (ringback 440+480, 400+450), fast vibrato or AM widen it (>= 0.3).
+ */
+float amdi_tone_shape_error(const float *power, const amdi_tone_peak *p);
+
+/*
+ * Recent activity: the loudest hop energy in each 100 ms block of the last
+ * 2.4 s, fed by a detector with the frames outside its tone candidates. Tells
+ * a 1100 Hz voicemail beep right after a greeting from a fax calling tone
+ * (which follows silence: the call's start or its own 3 s pause).
+ */
+#define AMDI_ACT_BLOCKS 24
+typedef struct amdi_activity {
+    float e[AMDI_ACT_BLOCKS];
+    int64_t blk[AMDI_ACT_BLOCKS]; /* block number (frame index / 10) held by each slot, -1 empty */
+} amdi_activity;
+
+void amdi_activity_init(amdi_activity *a);
+void amdi_activity_add(amdi_activity *a, int64_t frame_index, float energy);
+/* Loudest hop energy recorded for frames from..to (inclusive, clipped to the kept history). */
+float amdi_activity_max(const amdi_activity *a, int64_t from, int64_t to);
+
 #endif /* AMDI_TONE_ANALYSIS_H */

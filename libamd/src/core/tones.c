@@ -4,8 +4,9 @@
  * analysis once per frame, then the SIT, fax and beep detectors on it.
  *
  * Interplay
- *   - A SIT or fax confirmation forgets any beep being tracked or pending:
- *     the SIT segments and a fax tone's pieces are not end-of-greeting beeps.
+ *   - A SIT or fax confirmation forgets any beep being tracked or pending and
+ *     stops the beep detector until reset: the call is decided by then, and
+ *     the rest of a SIT, a fax answer tone or V.21 data are not beeps.
  *   - cfg->detect_fax / detect_sit off: those detectors do not run (their
  *     tones may then be reported as beeps if they fit the beep rules; CNG
  *     and long 2100 Hz tones never do).
@@ -30,6 +31,7 @@
 struct amdi_tones {
     int detect_fax;
     int detect_sit;
+    int beep_muted; /* a fax or SIT was confirmed */
     amdi_beep beep;
     amdi_fax fax;
     amdi_sit sit;
@@ -59,6 +61,7 @@ void amdi_tones_reset(amdi_tones *t)
     amdi_beep_reset(&t->beep);
     amdi_fax_reset(&t->fax);
     amdi_sit_reset(&t->sit);
+    t->beep_muted = 0;
     t->active = 0;
     t->active_hz = 0.f;
     t->active_kind = NULL;
@@ -71,14 +74,18 @@ int amdi_tones_frame(amdi_tones *t, const amdi_frame *f, amdi_tone_event *ev)
     amdi_tone_analyse(&a, f);
     if (t->detect_sit && amdi_sit_frame(&t->sit, &a, &ev[n])) {
         n++;
-        amdi_beep_reset(&t->beep);
+        t->beep_muted = 1;
     }
     if (t->detect_fax && amdi_fax_frame(&t->fax, &a, &ev[n])) {
         n++;
-        amdi_beep_reset(&t->beep);
+        t->beep_muted = 1;
     }
-    if (amdi_beep_frame(&t->beep, &a, &ev[n]))
+    if (t->beep_muted) {
+        if (t->beep.seg.on || t->beep.pending)
+            amdi_beep_reset(&t->beep);
+    } else if (amdi_beep_frame(&t->beep, &a, &ev[n])) {
         n++;
+    }
 
     t->active = 1;
     if (t->detect_fax && t->fax.active) {
