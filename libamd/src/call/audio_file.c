@@ -152,10 +152,18 @@ static int slurp_stdin(amd_audio_file *f, char *err, size_t errlen)
 
 /* ---- helpers ---- */
 
-/* libsndfile notes a data chunk that runs past the end of the file as
- * "data : 32000 (should be 1001)" (WAV) or "Data Size : 16000 (should be 2956)" (AU). */
+/* libsndfile notes a chunk that runs past the end of the file as
+ * "data : 32000 (should be 1001)" (WAV), "Data Size : 16000 (should be 2956)" (AU),
+ * " SSND : 287376 (should be 143648)" (AIFF) or, where it only checks the container,
+ * "riff : 143820 (should be 71910)" (W64). Data chunks count at any shortfall; container
+ * sizes only beyond CONTAINER_SLACK bytes, because some writers get the RIFF size wrong by
+ * a header's worth (8 bytes) on intact files. */
+#define AMDI_AF_CONTAINER_SLACK 64
+
 static int log_says_truncated(SNDFILE *sf, long long *claimed, long long *actual)
 {
+    static const char *const data_tags[] = {"data", "Data", "SSND"};
+    static const char *const container_tags[] = {"RIFF", "riff", "FORM", "RF64"};
     char log[4096];
     log[0] = 0;
     sf_command(sf, SFC_GET_LOG_INFO, log, sizeof log);
@@ -167,21 +175,25 @@ static int log_says_truncated(SNDFILE *sf, long long *claimed, long long *actual
         char *p = line;
         while (*p == ' ')
             p++;
-        if ((p[0] == 'd' || p[0] == 'D') && strncmp(p + 1, "ata", 3) == 0) {
-            char *colon = strchr(p, ':');
-            char *sb = strstr(p, "(should be ");
-            if (colon && sb) {
-                long long n = strtoll(colon + 1, NULL, 10);
-                long long m = strtoll(sb + 11, NULL, 10);
-                /* Writers that stream to a pipe cannot know the length and put a
-                 * placeholder of 2^31 or 2^32 bytes in the header (ffmpeg, sox): that is
-                 * "unknown length", and libsndfile then reads to the end of the file. */
-                int placeholder = n >= 0x7FFFF000LL && n <= 0xFFFFFFFFLL;
-                if (m < n && !placeholder) {
-                    *claimed = n;
-                    *actual = m;
-                    return 1;
-                }
+        int is_data = 0, is_container = 0;
+        for (size_t k = 0; k < 3; k++)
+            is_data |= strncmp(p, data_tags[k], 4) == 0;
+        for (size_t k = 0; k < 4; k++)
+            is_container |= strncmp(p, container_tags[k], 4) == 0;
+        char *colon = strchr(p, ':');
+        char *sb = strstr(p, "(should be ");
+        if ((is_data || is_container) && colon && sb) {
+            long long n = strtoll(colon + 1, NULL, 10);
+            long long m = strtoll(sb + 11, NULL, 10);
+            /* Writers that stream to a pipe cannot know the length and put a
+             * placeholder of 2^31 or 2^32 bytes in the header (ffmpeg, sox): that is
+             * "unknown length", and libsndfile then reads to the end of the file. */
+            int placeholder = n >= 0x7FFFF000LL && n <= 0xFFFFFFFFLL;
+            long long slack = is_data ? 0 : AMDI_AF_CONTAINER_SLACK;
+            if (m + slack < n && !placeholder) {
+                *claimed = n;
+                *actual = m;
+                return 1;
             }
         }
         line = nl ? nl + 1 : NULL;
@@ -340,7 +352,7 @@ int amd_audio_file_open(const char *path, const amd_audio_open_opts *opts, amd_a
     if (o.raw == AMD_RAW_NONE) {
         long long claimed = 0, actual = 0;
         if (log_says_truncated(f->sf, &claimed, &actual)) {
-            set_err(err, errlen, "truncated: header declares %lld data bytes, file holds %lld",
+            set_err(err, errlen, "truncated: header declares %lld bytes, file holds %lld",
                     claimed, actual);
             rc = AMD_EFORMAT;
             goto fail;
