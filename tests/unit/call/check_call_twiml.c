@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/* TwiML parsing: the verbs the engine runs, their attributes and simulated durations, and
+ * the two failure classes Twilio distinguishes (12100 malformed XML, 12200 invalid TwiML). */
+#include <check.h>
+#include <string.h>
+
+#include "amd/error.h"
+#include "twiml.h"
+
+Suite *call_twiml_suite(void);
+
+static int parse(const char *x, amdi_twiml **t)
+{
+    char err[200];
+    return amdi_twiml_parse(x, strlen(x), t, err, sizeof err);
+}
+
+START_TEST(verbs)
+{
+    amdi_twiml *t;
+    const char *doc = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- a comment -->\n"
+                      "<Response>\n  <Say voice=\"alice\" loop=\"2\">Hello &amp; welcome &#x41;&#66;</Say>\n"
+                      "  <Play digits=\"12w#\"/>\n  <Play>https://x.com/a.mp3</Play>\n  <Pause length=\"3\"/>\n"
+                      "  <Gather><Say>press</Say><Pause/></Gather>\n  <Dial>+15551230001</Dial>\n"
+                      "  <Redirect method=\"get\">/next?a=1&amp;b=2</Redirect>\n  <Reject reason=\"busy\"/>\n"
+                      "  <Hangup/>\n</Response>\n";
+    ck_assert_int_eq(parse(doc, &t), 0);
+    ck_assert_uint_eq(t->n, 10);
+    ck_assert_int_eq(t->v[0].kind, AMDI_TW_SAY);
+    ck_assert_str_eq(t->v[0].text, "Hello & welcome AB");
+    ck_assert_int_eq(t->v[0].loop, 2);
+    ck_assert_int_eq(t->v[1].kind, AMDI_TW_PLAY);
+    ck_assert_str_eq(t->v[1].digits, "12w#");
+    ck_assert_int_eq(amdi_verb_duration_ms(&t->v[1]), 2000);
+    ck_assert_str_eq(t->v[2].text, "https://x.com/a.mp3");
+    ck_assert_int_eq(t->v[3].kind, AMDI_TW_PAUSE);
+    ck_assert_int_eq(amdi_verb_duration_ms(&t->v[3]), 3000);
+    ck_assert_int_eq(t->v[4].kind, AMDI_TW_SAY); /* Gather's children run in place */
+    ck_assert_int_eq(t->v[5].kind, AMDI_TW_PAUSE);
+    ck_assert_int_eq(amdi_verb_duration_ms(&t->v[5]), 1000); /* default length 1 s */
+    ck_assert_int_eq(t->v[6].kind, AMDI_TW_SKIPPED);
+    ck_assert_str_eq(t->v[6].name, "Dial");
+    ck_assert_int_eq(t->v[7].kind, AMDI_TW_REDIRECT);
+    ck_assert_str_eq(t->v[7].text, "/next?a=1&b=2");
+    ck_assert_str_eq(t->v[7].method, "GET");
+    ck_assert_int_eq(t->v[8].kind, AMDI_TW_REJECT);
+    ck_assert_str_eq(t->v[8].reason, "busy");
+    ck_assert_int_eq(t->v[9].kind, AMDI_TW_HANGUP);
+    amdi_twiml_free(t);
+}
+END_TEST
+
+START_TEST(empty_response_and_cdata)
+{
+    amdi_twiml *t;
+    ck_assert_int_eq(parse("<Response/>", &t), 0);
+    ck_assert_uint_eq(t->n, 0);
+    amdi_twiml_free(t);
+    ck_assert_int_eq(parse("\xEF\xBB\xBF<Response><Say><![CDATA[a <b> c]]></Say></Response>", &t), 0);
+    ck_assert_str_eq(t->v[0].text, "a <b> c");
+    ck_assert_int_eq(amdi_verb_duration_ms(&t->v[0]), 500); /* short texts still take 0.5 s */
+    amdi_twiml_free(t);
+    ck_assert_int_eq(parse("<Response><Say loop='0'>x</Say></Response>", &t), 0);
+    ck_assert_int_eq(amdi_verb_duration_ms(&t->v[0]), 1000 * 500); /* loop=0: "until hang-up" */
+    amdi_twiml_free(t);
+}
+END_TEST
+
+START_TEST(malformed_xml_is_12100)
+{
+    static const char *const bad[] = {
+        "", "   ", "hello", "<Response>", "<Response><Say>x</Response>", "<Response></Respons>",
+        "<Response a=1/>", "<Response a=\"1/>", "<Response>&bogus;</Response>", "<Response>&#0;</Response>",
+        "<Response/><Response/>", "<Response><!-- unterminated </Response>", "<Response><Say>&#xD800;</Say></Response>",
+        "<!DOCTYPE x [<!ENTITY a 'b'>]><Response/>", "<Response><Say><![CDATA[x</Say></Response>"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        amdi_twiml *t = (amdi_twiml *)1;
+        int rc = parse(bad[i], &t);
+        ck_assert_msg(rc == AMD_EFORMAT, "case %zu: rc %d", i, rc);
+        ck_assert_ptr_null(t);
+    }
+}
+END_TEST
+
+START_TEST(invalid_twiml_is_12200)
+{
+    static const char *const bad[] = {
+        "<Html/>", "<Response><Dance/></Response>", "<Response><Pause length=\"x\"/></Response>",
+        "<Response><Pause length=\"-1\"/></Response>", "<Response><Say loop=\"5000\">a</Say></Response>",
+        "<Response><Redirect/></Response>", "<Response><Redirect method=\"PUT\">/x</Redirect></Response>",
+        "<Response><Reject reason=\"angry\"/></Response>", "<Response><Gather><Hangup/></Gather></Response>",
+        "<Response><Play digits=\"12x\"/></Response>"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        amdi_twiml *t;
+        int rc = parse(bad[i], &t);
+        ck_assert_msg(rc == AMD_EINVAL, "case %zu: rc %d", i, rc);
+    }
+}
+END_TEST
+
+START_TEST(limits)
+{
+    /* nesting deeper than the limit */
+    char deep[2048] = "<Response>";
+    for (int i = 0; i < 40; i++)
+        strcat(deep, "<a>");
+    amdi_twiml *t;
+    ck_assert_int_eq(parse(deep, &t), AMD_ELIMIT);
+    /* more than 64 KiB */
+    static char big[AMDI_TWIML_MAX_BYTES + 64];
+    memset(big, ' ', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    memcpy(big, "<Response/>", 11);
+    ck_assert_int_eq(parse(big, &t), AMD_ELIMIT);
+    /* embedded NUL */
+    ck_assert_int_eq(amdi_twiml_parse("<Response/>\0", 12, &t, NULL, 0), AMD_EFORMAT);
+    ck_assert_int_eq(amdi_twiml_parse(NULL, 0, &t, NULL, 0), AMD_EINVAL);
+}
+END_TEST
+
+Suite *call_twiml_suite(void)
+{
+    Suite *s = suite_create("call_twiml");
+    TCase *t = tcase_create("twiml");
+    tcase_add_test(t, verbs);
+    tcase_add_test(t, empty_response_and_cdata);
+    tcase_add_test(t, malformed_xml_is_12100);
+    tcase_add_test(t, invalid_twiml_is_12200);
+    tcase_add_test(t, limits);
+    suite_add_tcase(s, t);
+    return s;
+}
