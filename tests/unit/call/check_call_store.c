@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/* The SQLite store: what is written comes back (nulls included), list paging in both
+ * directions with filters, account isolation, delete, events, and durability across
+ * reopening the file. */
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "amd/error.h"
+#include "store.h"
+
+Suite *call_store_suite(void);
+
+static char g_path[256];
+
+static void setup(void)
+{
+    snprintf(g_path, sizeof g_path, "/tmp/amd-check-store-%d.db", (int)getpid());
+    unlink(g_path);
+}
+
+static void teardown(void)
+{
+    char p[300];
+    unlink(g_path);
+    snprintf(p, sizeof p, "%s-wal", g_path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", g_path);
+    unlink(p);
+}
+
+static amdi_store *open_store(void)
+{
+    amdi_store *s;
+    char err[200];
+    ck_assert_int_eq(amdi_store_open(g_path, 1, &s, err, sizeof err), 0);
+    return s;
+}
+
+#define AC1 "AC00000000000000000000000000000001"
+#define AC2 "AC00000000000000000000000000000002"
+
+static void make(amdi_call_rec *r, const char *acct, int i, const char *status)
+{
+    amdi_call_rec_init(r);
+    snprintf(r->sid, sizeof r->sid, "CA%032d", i);
+    snprintf(r->account_sid, sizeof r->account_sid, "%s", acct);
+    snprintf(r->to, sizeof r->to, "+1555123%04d", i % 3);
+    snprintf(r->from, sizeof r->from, "+15005550006");
+    snprintf(r->status, sizeof r->status, "%s", status);
+    r->date_created = r->date_updated = 1700000000000LL + i * 1000;
+}
+
+START_TEST(round_trip_and_nulls)
+{
+    amdi_store *s = open_store();
+    amdi_call_rec r, g;
+    make(&r, AC1, 1, "queued");
+    ck_assert_int_eq(amdi_store_call_insert(s, &r, "To=%2B1&From=%2B2"), 0);
+    ck_assert_int_gt(r.seq, 0);
+    ck_assert_int_eq(amdi_store_call_get(s, AC1, r.sid, &g), 0);
+    ck_assert_str_eq(g.status, "queued");
+    ck_assert_int_eq(g.start_time, -1);
+    ck_assert_int_eq(g.duration_s, -1);
+    ck_assert_str_eq(g.answered_by, "");
+    r.start_time = 1700000001000LL;
+    r.answer_time = 1700000003000LL;
+    r.end_time = 1700000010000LL;
+    r.duration_s = 7;
+    r.queue_time_ms = 0;
+    snprintf(r.status, sizeof r.status, "completed");
+    snprintf(r.answered_by, sizeof r.answered_by, "machine_end_beep");
+    r.amd_duration_ms = 4321;
+    r.cb_seq = 4;
+    ck_assert_int_eq(amdi_store_call_update(s, &r), 0);
+    ck_assert_int_eq(amdi_store_call_get(s, NULL, r.sid, &g), 0);
+    ck_assert_str_eq(g.answered_by, "machine_end_beep");
+    ck_assert_int_eq(g.duration_s, 7);
+    ck_assert_int_eq(g.queue_time_ms, 0);
+    ck_assert_int_eq(g.answer_time, 1700000003000LL);
+    ck_assert_int_eq(g.cb_seq, 4);
+    char *params;
+    ck_assert_int_eq(amdi_store_call_params(s, r.sid, &params), 0);
+    ck_assert_str_eq(params, "To=%2B1&From=%2B2");
+    free(params);
+    /* the other account cannot see it */
+    ck_assert_int_eq(amdi_store_call_get(s, AC2, r.sid, &g), AMD_ENOTFOUND);
+    ck_assert_int_eq(amdi_store_call_delete(s, AC2, r.sid), AMD_ENOTFOUND);
+    ck_assert_int_eq(amdi_store_call_delete(s, AC1, r.sid), 0);
+    ck_assert_int_eq(amdi_store_call_get(s, AC1, r.sid, &g), AMD_ENOTFOUND);
+    amdi_store_close(s);
+}
+END_TEST
+
+START_TEST(paging_both_ways_with_filters)
+{
+    amdi_store *s = open_store();
+    amdi_call_rec r;
+    for (int i = 0; i < 25; i++) {
+        make(&r, i % 5 == 4 ? AC2 : AC1, i, i % 2 ? "busy" : "completed");
+        r.start_time = r.date_created;
+        ck_assert_int_eq(amdi_store_call_insert(s, &r, ""), 0);
+    }
+    amdi_list_query q;
+    memset(&q, 0, sizeof q);
+    q.start_lo = q.end_lo = INT64_MIN;
+    q.start_hi = q.end_hi = INT64_MAX;
+    q.page_size = 7;
+    amdi_call_rec rows[8];
+    long n = amdi_store_call_list(s, AC1, &q, rows, 8);
+    ck_assert_int_eq(n, 8); /* 7 + 1 "there is more" */
+    ck_assert_str_eq(rows[0].sid, "CA00000000000000000000000000000023"); /* newest first; 24 is AC2's */
+    /* next page after the 7th */
+    q.has_token = 1;
+    q.token_seq = rows[6].seq;
+    int64_t first_of_page2;
+    n = amdi_store_call_list(s, AC1, &q, rows, 8);
+    ck_assert_int_eq(n, 8);
+    first_of_page2 = rows[0].seq;
+    /* previous page from there: the same first 7, newest first, plus one "more" row */
+    q.token_before = 1;
+    q.token_seq = first_of_page2;
+    n = amdi_store_call_list(s, AC1, &q, rows, 8);
+    ck_assert_int_eq(n, 7);
+    ck_assert_str_eq(rows[0].sid, "CA00000000000000000000000000000023");
+    /* all of AC1: 20 calls */
+    q.has_token = 0;
+    q.token_before = 0;
+    q.page_size = 100;
+    amdi_call_rec all[101];
+    ck_assert_int_eq(amdi_store_call_list(s, AC1, &q, all, 101), 20);
+    ck_assert_int_eq(amdi_store_call_list(s, AC2, &q, all, 101), 5);
+    /* filters */
+    q.status = "busy";
+    ck_assert_int_eq(amdi_store_call_list(s, AC1, &q, all, 101), 10);
+    q.to = "+15551230000";
+    long nb = amdi_store_call_list(s, AC1, &q, all, 101);
+    for (long i = 0; i < nb; i++)
+        ck_assert_str_eq(all[i].to, "+15551230000");
+    q.status = NULL;
+    q.to = NULL;
+    q.start_lo = 1700000010000LL;
+    q.start_hi = 1700000015000LL; /* calls 10..14, minus AC2's 14 */
+    ck_assert_int_eq(amdi_store_call_list(s, AC1, &q, all, 101), 4);
+    /* offset paging (Page without token) */
+    q.start_lo = INT64_MIN;
+    q.start_hi = INT64_MAX;
+    q.page_size = 7;
+    q.page = 2;
+    ck_assert_int_eq(amdi_store_call_list(s, AC1, &q, all, 8), 6);
+    amdi_store_close(s);
+}
+END_TEST
+
+static void count_live(void *user, const amdi_call_rec *r)
+{
+    (void)r;
+    (*(int *)user)++;
+}
+
+static void count_ev(void *user, int64_t seq, int64_t t, const char *req, const char *resp)
+{
+    (void)seq;
+    (void)t;
+    (void)req;
+    ck_assert_ptr_nonnull(resp);
+    (*(int *)user)++;
+}
+
+static void count_acct(void *user, const char *sid, const char *token)
+{
+    (void)sid;
+    ck_assert_str_eq(token, "tok2");
+    (*(int *)user)++;
+}
+
+START_TEST(durable_across_reopen)
+{
+    amdi_store *s = open_store();
+    ck_assert_int_eq(amdi_store_account_put(s, AC1, "tok"), 0);
+    ck_assert_int_eq(amdi_store_account_put(s, AC1, "tok2"), 0); /* update, not duplicate */
+    amdi_call_rec r;
+    make(&r, AC1, 7, "in-progress");
+    amdi_store_call_insert(s, &r, "x=1");
+    make(&r, AC1, 8, "completed");
+    amdi_store_call_insert(s, &r, "x=1");
+    amdi_store_event_add(s, r.sid, 5, "{\"a\":1}", "{\"b\":2}");
+    amdi_store_event_add(s, r.sid, 6, NULL, "{\"error_code\":12100}");
+    amdi_store_meta_set(s, "heartbeat", 123456);
+    amdi_store_close(s); /* no explicit checkpoint: WAL must be enough */
+    s = open_store();
+    char tok[65];
+    ck_assert_int_eq(amdi_store_account_token(s, AC1, tok, sizeof tok), 0);
+    ck_assert_str_eq(tok, "tok2");
+    ck_assert_int_eq(amdi_store_account_token(s, AC2, tok, sizeof tok), AMD_ENOTFOUND);
+    int na = 0;
+    amdi_store_accounts(s, count_acct, &na);
+    ck_assert_int_eq(na, 1);
+    int live = 0;
+    ck_assert_int_eq(amdi_store_calls_live(s, count_live, &live), 0);
+    ck_assert_int_eq(live, 1);
+    int ev = 0;
+    ck_assert_int_eq(amdi_store_events(s, r.sid, 0, 10, count_ev, &ev), 2);
+    ck_assert_int_eq(ev, 2);
+    int64_t hb;
+    ck_assert_int_eq(amdi_store_meta_get(s, "heartbeat", &hb), 0);
+    ck_assert_int_eq(hb, 123456);
+    ck_assert_int_eq(amdi_store_meta_get(s, "nothing", &hb), AMD_ENOTFOUND);
+    amdi_store_close(s);
+}
+END_TEST
+
+START_TEST(open_errors)
+{
+    amdi_store *s = (amdi_store *)1;
+    char err[200] = "";
+    ck_assert_int_eq(amdi_store_open("/nonexistent-dir/x/y.db", 1, &s, err, sizeof err), AMD_EIO);
+    ck_assert_ptr_null(s);
+    ck_assert(strstr(err, "/nonexistent-dir/x/y.db") != NULL);
+    /* a file that is not a database */
+    FILE *f = fopen(g_path, "wb");
+    fputs("this is not sqlite, just text that is long enough to be a header........", f);
+    fclose(f);
+    ck_assert_int_eq(amdi_store_open(g_path, 1, &s, err, sizeof err), AMD_EIO);
+}
+END_TEST
+
+Suite *call_store_suite(void)
+{
+    Suite *s = suite_create("call_store");
+    TCase *t = tcase_create("store");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, round_trip_and_nulls);
+    tcase_add_test(t, paging_both_ways_with_filters);
+    tcase_add_test(t, durable_across_reopen);
+    tcase_add_test(t, open_errors);
+    suite_add_tcase(s, t);
+    return s;
+}
