@@ -194,7 +194,75 @@ def detector_seeds():
     write("fuzz_detector", "config_bad_rate", det_program(0xFF, 0, 0, b"\x00\x00\x01\x00"))
 
 
+# ---- fuzz_form: control byte (bit 0 create, 1 update, 2 list, 3 validators) + body ----
+
+def form_seeds():
+    seeds = {
+        "create_min": b"To=%2B15558675310&From=%2B15005550006&Url=https%3A%2F%2Fexample.com%2Fa",
+        "create_amd": b"To=%2B15558675310&From=%2B15005550006&Url=http%3A%2F%2F127.0.0.1%3A9%2Fv"
+                      b"&MachineDetection=DetectMessageEnd&MachineDetectionTimeout=3"
+                      b"&MachineDetectionSpeechThreshold=2400&MachineDetectionSpeechEndThreshold=1200"
+                      b"&MachineDetectionSilenceTimeout=5000&MachineDetectionEngine=Lumenvox"
+                      b"&MachineDetectionMinWordLength=100&MachineDetectionMaxWordLength=5000"
+                      b"&MachineDetectionWordsSilence=50&MachineDetectionMaxNumOfWords=5"
+                      b"&MachineDetectionSilenceThreshold=256&AsyncAmd=true"
+                      b"&AsyncAmdStatusCallback=https%3A%2F%2Fexample.com%2Famd",
+        "create_twiml": b"To=sip%3Aalice%40example.com&From=client%3Abob"
+                        b"&Twiml=%3CResponse%3E%3CSay%3Ehi%3C%2FSay%3E%3C%2FResponse%3E"
+                        b"&StatusCallback=https%3A%2F%2Fcb.example.com%2Fs&StatusCallbackEvent=initiated+ringing"
+                        b"&StatusCallbackEvent=answered&StatusCallbackEvent=completed&Record=True"
+                        b"&RecordingChannels=dual&RecordingTrack=inbound&Trim=do-not-trim"
+                        b"&RecordingStatusCallbackEvent=in-progress%2Ccompleted&Timeout=700&TimeLimit=60"
+                        b"&SendDigits=1234w%23&IfMachine=Continue&Method=get&FallbackUrl=http%3A%2F%2Fx.org",
+        "create_magic": b"To=%2B15005550001&From=%2B15005550006&Url=https%3A%2F%2Fe.com",
+        "create_bad_range": b"To=%2B15558675310&From=%2B15005550006&Url=https%3A%2F%2Fe.com"
+                            b"&MachineDetection=Enable&MachineDetectionTimeout=60",
+        "update": b"Url=https%3A%2F%2Fexample.com%2Fnext&Method=POST&Status=completed&TimeLimit=30"
+                  b"&StatusCallback=https%3A%2F%2Fe.com%2Fs&StatusCallbackMethod=GET",
+        "list": b"To=%2B15558675310&Status=in-progress&StartTime%3E=2026-11-01&StartTime%3C=2026-11-29T03%3A04%3A05Z"
+                b"&EndTime=2026-11-28&PageSize=20&Page=2&PageToken=PA000000000000001f",
+        "bad_escape": b"To=%2&From=%zz",
+        "nul_escape": b"To=%00",
+        "many": b"&".join(b"k%d=v" % i for i in range(300)),
+        "empty_pairs": b"&&=&a&=b&c=",
+    }
+    ctl = {"create": 0x09, "update": 0x0A, "list": 0x0C}
+    for name, body in seeds.items():
+        c = next((v for k, v in ctl.items() if name.startswith(k)), 0x0F)
+        write("fuzz_form", name, bytes([c]) + body)
+    write("fuzz_form", "limit_small", b"\x1f" + seeds["create_min"])
+
+
+# ---- fuzz_twiml: documents as a webhook would answer ----
+
+def twiml_seeds():
+    docs = {
+        "full": b'<?xml version="1.0" encoding="UTF-8"?>\n<!-- greeting -->\n<Response>\n'
+                b'  <Say voice="alice" loop="2">Hello &amp; welcome, caller &#35;1 &#x1F600;</Say>\n'
+                b'  <Play loop="0">https://example.com/a.wav</Play>\n'
+                b'  <Play digits="1w2W#"/>\n  <Pause length="3"/>\n'
+                b'  <Gather><Say>press</Say><Pause/></Gather>\n'
+                b'  <Dial>+15558675310</Dial>\n'
+                b'  <Redirect method="GET">https://example.com/next?a=1&amp;b=2</Redirect>\n'
+                b'  <Hangup/>\n</Response>\n',
+        "reject": b"<Response><Reject reason='busy'/></Response>",
+        "cdata": b"<Response><Say><![CDATA[a < b && c]]></Say></Response>",
+        "bom_doctype": b"\xef\xbb\xbf<!DOCTYPE Response><Response/>",
+        "empty": b"",
+        "not_response": b"<Foo><Say>x</Say></Foo>",
+        "bad_verb": b"<Response><Sing>x</Sing></Response>",
+        "deep": b"<Response>" + b"<Gather>" * 20 + b"</Gather>" * 20 + b"</Response>",
+        "unterminated": b"<Response><Say>hi",
+        "bad_entity": b"<Response><Say>&bogus;</Say></Response>",
+        "many_verbs": b"<Response>" + b"<Pause/>" * 1100 + b"</Response>",
+    }
+    for name, doc in docs.items():
+        write("fuzz_twiml", name, doc)
+
+
 if __name__ == "__main__":
     model_seeds()
     detector_seeds()
     audio_seeds()
+    form_seeds()
+    twiml_seeds()

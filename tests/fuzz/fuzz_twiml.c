@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzz the TwiML parser (src/call/twiml.h; SPEC §6.2, §7 "malformed TwiML"): the input is the
+ * document exactly as a webhook would answer it (or as an inline Twiml parameter), in a
+ * buffer of exactly its size and not NUL-terminated, so any read past the end is caught.
+ *
+ * Checked beyond the sanitizers: the documented return codes with a message on failure; on
+ * success at most AMDI_TWIML_MAX_VERBS verbs, each of a known kind with the fields its kind
+ * promises (Say / Play / Redirect text, Redirect method GET or POST, Reject reason rejected or
+ * busy, loop 0..1000, Pause length 0..600, Play digits from the DTMF set) and a finite,
+ * non-negative simulated duration.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "amd/error.h"
+#include "twiml.h"
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_twiml: contract broken: %s (line %d)\n", #cond, __LINE__);     \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *xml = malloc(size ? size : 1);
+    CHECK(xml != NULL);
+    memcpy(xml, data, size);
+    amdi_twiml *t = (amdi_twiml *)xml; /* must be overwritten */
+    char err[256];
+    memset(err, 'x', sizeof err);
+    int rc = amdi_twiml_parse(xml, size, &t, err, sizeof err);
+    free(xml);
+    CHECK(memchr(err, '\0', sizeof err) != NULL);
+    if (rc != 0) {
+        CHECK(rc == AMD_EFORMAT || rc == AMD_EINVAL || rc == AMD_ELIMIT || rc == AMD_ENOMEM);
+        CHECK(t == NULL);
+        CHECK(err[0] != '\0');
+        return 0;
+    }
+    CHECK(t != NULL && t != (amdi_twiml *)xml);
+    CHECK(t->n <= AMDI_TWIML_MAX_VERBS);
+    int64_t total = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const amdi_verb *v = &t->v[i];
+        CHECK(v->kind >= AMDI_TW_SAY && v->kind <= AMDI_TW_SKIPPED);
+        CHECK(memchr(v->name, '\0', sizeof v->name) != NULL && v->name[0] != '\0');
+        switch (v->kind) {
+        case AMDI_TW_SAY:
+        case AMDI_TW_PLAY:
+            CHECK(v->text != NULL);
+            CHECK(v->loop >= 0 && v->loop <= 1000);
+            if (v->digits)
+                CHECK(strspn(v->digits, "0123456789*#wW") == strlen(v->digits));
+            break;
+        case AMDI_TW_PAUSE:
+            CHECK(v->length_s >= 0 && v->length_s <= 600);
+            break;
+        case AMDI_TW_REDIRECT:
+            CHECK(v->text != NULL && v->text[0] != '\0');
+            CHECK(v->method && (!strcmp(v->method, "GET") || !strcmp(v->method, "POST")));
+            break;
+        case AMDI_TW_REJECT:
+            CHECK(v->reason && (!strcmp(v->reason, "rejected") || !strcmp(v->reason, "busy")));
+            break;
+        default:
+            break;
+        }
+        int64_t d = amdi_verb_duration_ms(v);
+        CHECK(d >= 0);
+        total += d; /* 1024 verbs x at most ~4e12 ms each: no overflow */
+    }
+    CHECK(total >= 0);
+    amdi_twiml_free(t);
+    return 0;
+}
