@@ -196,6 +196,12 @@ class Server:
 
     def cleanup(self):
         self.stop()
+        rc = self.proc.returncode if self.proc else 0
+        self.log.close()
+        # A clean SIGTERM shutdown exits 0: anything else (a sanitizer report, a crash) fails.
+        if not check(rc == 0, "amd serve shut down cleanly (exit %s)" % rc):
+            with open(os.path.join(self.dir, "serve.log")) as f:
+                print(f.read()[-6000:])
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
