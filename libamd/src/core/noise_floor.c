@@ -20,6 +20,9 @@ const int amdi_nf_band_edges[AMDI_NF_BANDS + 1] = {4, 8, 16, 24, 32, 48, 64, 88,
  * 2-4 dB for the narrower bands (fewer degrees of freedom). Measured on white
  * and pink noise with this framing; the factors put the floor at the mean.
  */
+/* 10^(0.02/10): at most +0.02 dB per 10 ms frame (2 dB/s). */
+#define NF_RISE 1.0046158f
+
 static const float nf_bias[AMDI_NF_CH] = {1.4f, 2.5f, 2.2f, 2.0f, 2.0f, 1.8f, 1.8f, 1.7f, 1.7f};
 
 void amdi_noise_floor_init(amdi_noise_floor *nf)
@@ -83,6 +86,12 @@ void amdi_noise_floor_update(amdi_noise_floor *nf, const float *x)
                 m = nf->sub_min[s][c];
         if (m == FLT_MAX)
             m = nf->smooth[c];
-        nf->floor[c] = m * nf_bias[c];
+        m *= nf_bias[c];
+        /* Rise at most NF_RISE per frame: a minimum over 1.6 s climbs into a long stretch of
+         * speech without pauses (music-bed greetings, fast talkers); line noise seldom jumps. */
+        if (nf->n_frames > AMDI_NF_SUBLEN && m > nf->floor[c] * NF_RISE)
+            m = nf->floor[c] * NF_RISE;
+        nf->floor[c] = m;
     }
+    nf->n_frames++;
 }

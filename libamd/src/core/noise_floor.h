@@ -16,6 +16,8 @@
 #ifndef AMDI_NOISE_FLOOR_H
 #define AMDI_NOISE_FLOOR_H
 
+#include <stdint.h>
+
 #include "frame.h"
 
 #define AMDI_NF_BANDS 8           /* spectral bands, see amdi_nf_band_edges */
@@ -33,6 +35,7 @@ typedef struct amdi_noise_floor {
     float floor[AMDI_NF_CH];                  /* current estimate (bias-corrected) */
     float bg_db;                              /* background level (quantile tracker), dBFS-ish (10log10 of s16 power) */
     int sub_pos, sub_idx, n_sub, started;
+    int64_t n_frames;
 } amdi_noise_floor;
 
 void amdi_noise_floor_init(amdi_noise_floor *nf);

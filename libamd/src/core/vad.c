@@ -5,15 +5,22 @@
 #include <math.h>
 #include <string.h>
 
+/* Minimum hop SNR over the noise floor for a speech hop (dB). */
+#define AMDI_VAD_MIN_SNR 4.f
 /* Band SNRs are capped so one very loud band cannot outvote the others. */
 #define BAND_SNR_CAP 25.f
-/* The tone check looks at 250..3500 Hz, the voice band where beeps, SIT, fax and call-progress tones live. */
+/* The tone check looks at 281..3500 Hz, the voice band where beeps, SIT, fax and call-progress tones live. */
 #define TONE_LO_BIN 9 /* 281 Hz: beeps start at 300, dial tone at 350 */
 #define TONE_HI_BIN 112
 /* A Hann main lobe is +-2 bins: a pure tone puts > 99 % of its energy there. Voiced speech
  * spreads over many harmonics; even a single strong low harmonic rarely tops 75 %. */
 #define TONE_RATIO 0.90f
 #define TONE_FRAMES 2 /* peak held for 2 more frames: 30 ms of a steady frequency */
+/* Peakiness above which amdi_tones_active() vetoes speech (a tone in noise or through GSM). */
+#define TONE_ASSIST_RATIO 0.5f
+/* ... and only once the flag has held 80 ms (the shortest beep, SPEC §4.3): shorter
+ * candidates are mostly steady vowels, and a real tone's first hops are caught by TONE_RATIO. */
+#define TONE_ASSIST_FRAMES 8
 
 /*
  * Frame classifier: logistic regression on standardised features
@@ -24,9 +31,9 @@
  * Fitted on the frame labels of a corpus made by bench/corpus/build_corpus.py
  * (train split, seed 777, not testdata/); see bench/RESULTS.md.
  */
-static const float vad_mu[AMDI_VAD_NFEAT] = {10.92f, 14.89f, 0.5381f, 8.854f, 7.044f, 0.2492f, 0.4891f, -3.473f};
-static const float vad_sd[AMDI_VAD_NFEAT] = {8.942f, 15.24f, 0.2546f, 11.33f, 5.676f, 0.174f, 0.2088f, 4.122f};
-static const float vad_w[AMDI_VAD_NFEAT + 1] = {0.6407f, 0.341f, 0.3413f, 1.273f, 1.571f, 0.5268f, -0.05082f, -0.06009f, -0.08586f};
+static const float vad_mu[AMDI_VAD_NFEAT] = {10.92f, 14.89f, 0.5381f, 8.854f, 6.711f, 0.248f, 0.4891f, -3.473f};
+static const float vad_sd[AMDI_VAD_NFEAT] = {8.942f, 15.24f, 0.2546f, 11.33f, 5.479f, 0.1713f, 0.2088f, 4.122f};
+static const float vad_w[AMDI_VAD_NFEAT + 1] = {0.7834f, -0.3691f, 0.4023f, 1.43f, 2.531f, 0.4866f, -0.1099f, 0.2295f, -0.07888f};
 
 void amdi_vad_init(amdi_vad *v)
 {
@@ -123,6 +130,8 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
     /* modulation depth: running variance of the level over ~200 ms */
     {
         float l = f->level_db < -90.f ? -90.f : f->level_db;
+        if (f->index == 0)
+            v->lvl_mean = l; /* start from the first hop, not from 0 dBFS */
         float d = l - v->lvl_mean;
         v->lvl_mean += 0.1f * d;
         v->lvl_var = 0.9f * (v->lvl_var + 0.1f * d * d);
@@ -142,13 +151,20 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
             old[k - AMDI_VAD_SPEC_LO] = m;
         }
         v->spec_pos = (v->spec_pos + 1) % AMDI_VAD_LAG;
-        change = 1.f - dot / sqrtf(n1 * n2);
+        /* until the history has filled, compare with nothing: neutral (the feature's mean) */
+        change = f->index < AMDI_VAD_LAG ? vad_mu[5] : 1.f - dot / sqrtf(n1 * n2);
     }
 
     float prob = 0.f;
-    /* A peaky frame is vetoed at once, before its frequency has proven steady: a beep's
-     * first hops must not confirm a speech onset (they would end the greeting late). */
-    if (have_floor && f->level_db > AMDI_VAD_GATE_DB && pk < TONE_RATIO && !o->tonal && !tone_active) {
+    /* A peaky frame whose peak held since the previous hop is vetoed before the tone has proven
+     * steady (TONE_FRAMES): a beep's first hops must not confirm a speech onset (they would
+     * end the greeting late), while a single peaky hop of a vowel still counts. */
+    /* The tone detectors' flag covers their unconfirmed candidates too, which voiced speech
+     * raises now and then; it vetoes a frame only when the spectrum is also tone-like. */
+    v->tone_run = tone_active ? v->tone_run + 1 : 0;
+    int tone_veto = v->tone_run >= TONE_ASSIST_FRAMES && pk >= TONE_ASSIST_RATIO;
+    if (have_floor && f->level_db > AMDI_VAD_GATE_DB && !(pk >= TONE_RATIO && v->stable >= 1) && !o->tonal &&
+        !tone_veto) {
         float h = amdi_analysis_harmonicity(a, NULL);
         o->harm = h;
         float x[AMDI_VAD_NFEAT];
@@ -168,7 +184,9 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
         prob = 1.f / (1.f + expf(-z));
     }
     o->prob = prob;
-    o->raw = prob >= 0.5f;
+    /* The context features (modulation, background) decay over ~200 ms after a sound ends;
+     * a hop must also carry energy of its own above the floor to count. */
+    o->raw = prob >= 0.5f && snr_hop >= AMDI_VAD_MIN_SNR;
 
     /* smoothing: onset confirmation and hangover */
     v->hist = ((v->hist << 1) | (unsigned)o->raw) & 0xFu;

@@ -69,6 +69,7 @@ typedef struct amdi_vad {
     unsigned hist;      /* raw decisions, bit 0 = newest */
     int in_speech;
     int hang;           /* hops since the last raw speech hop */
+    int tone_run;       /* consecutive frames with amdi_tones_active() */
     float lvl_mean, lvl_var; /* running mean / variance of the hop level (modulation depth) */
     int spec_pos;
     float spec[AMDI_VAD_LAG][AMDI_VAD_SPEC_HI - AMDI_VAD_SPEC_LO]; /* recent magnitude spectra */
