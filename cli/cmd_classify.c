@@ -70,6 +70,8 @@ static void emit_one(void *vctx, size_t i)
         cli_progress_clear(c->progress);
         fprintf(stderr, "amd classify: %s: %s\n", c->names[i], r->error);
         c->failed++;
+        if (exp && *exp)
+            c->scored++; /* a file that cannot be classified is a wrong answer, as in bench */
     } else {
         if (c->stdout_tty) /* the bar and the rows share the terminal */
             cli_progress_clear(c->progress);
@@ -238,7 +240,8 @@ int amd_cli_classify(int argc, char **argv)
                 amd_mode_name(common.cfg.mode), amd_engine_name(common.cfg.engine), ctx.correct,
                 ctx.scored, ctx.scored ? 100.0 * (double)ctx.correct / (double)ctx.scored : 0.0);
         if (ctx.failed)
-            fprintf(sum, "; %zu file%s failed", ctx.failed, ctx.failed == 1 ? "" : "s");
+            fprintf(sum, "; %zu file%s failed (counted as wrong)", ctx.failed,
+                    ctx.failed == 1 ? "" : "s");
         fputc('\n', sum);
     }
     rc = ctx.failed ? 1 : 0;
