@@ -97,6 +97,8 @@ START_TEST(test_monotonic)
 }
 END_TEST
 
+Suite *g711_suite(void);
+
 Suite *g711_suite(void)
 {
     Suite *s = suite_create("g711");
