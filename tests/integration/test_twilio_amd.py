@@ -172,6 +172,39 @@ try:
     fin = wait_call(client, c.sid)
     check(fin.status == "completed" and fin.duration in ("2", "3"), "TimeLimit=2 ends the call after 2 s (%s)" % fin.duration)
 
+    # ---- recording
+    print("Record=true")
+    recv.set("/rec", "", status=204, ctype="text/plain")
+    c = client.calls.create(to=HUMAN, from_=FROM, twiml="<Response><Pause length=\"30\"/></Response>", record=True,
+                            recording_channels="dual", recording_status_callback=recv.url("/rec"),
+                            recording_status_callback_event=["in-progress", "completed"],
+                            status_callback=recv.url("/status"))
+    fin = wait_call(client, c.sid)
+    got = recv.wait_for(lambda r: r["path"] == "/rec" and r["params"].get("CallSid") == c.sid, count=2)
+    st = [r["params"].get("RecordingStatus") for r in got]
+    check(st == ["in-progress", "completed"], "recording status callbacks in-progress, completed: %s" % st)
+    check(all(recv.signature_ok(r) for r in got), "recording callbacks signed")
+    done = recv.wait_for(lambda r: r["path"] == "/status" and r["params"].get("CallSid") == c.sid)
+    rp = got[-1]["params"] if got else {}
+    check(done and done[0]["params"].get("RecordingSid") == rp.get("RecordingSid") and
+          done[0]["params"].get("RecordingUrl") == rp.get("RecordingUrl"),
+          "completed status callback names the recording")
+    recs = client.calls(c.sid).recordings.list()
+    check(len(recs) == 1 and recs[0].sid == rp.get("RecordingSid") and recs[0].status == "completed" and
+          recs[0].channels == 2, "call's Recordings list through python twilio")
+    if recs:
+        r1 = client.recordings(recs[0].sid).fetch()
+        check(r1.call_sid == c.sid and r1.duration == rp.get("RecordingDuration"), "recording fetch")
+        req = urllib.request.Request(rp.get("RecordingUrl", "") + ".wav", headers={
+            "Authorization": "Basic " + base64.b64encode(("%s:%s" % (ACCOUNT, TOKEN)).encode()).decode()})
+        import io
+        import wave
+        data = urllib.request.urlopen(req).read()
+        w = wave.open(io.BytesIO(data))
+        secs = w.getnframes() / w.getframerate()
+        check(w.getnchannels() == 2 and abs(secs - int(fin.duration)) <= 1.5,
+              "RecordingUrl.wav is a dual-channel WAV as long as the call (%.1f s vs %s s)" % (secs, fin.duration))
+
     # ---- a slow webhook target does not delay other calls
     print("slow webhook target")
     recv.set("/slow", "<Response><Hangup/></Response>", delay=4)

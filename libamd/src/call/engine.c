@@ -17,6 +17,8 @@
  */
 #include "engine.h"
 
+#include "recording.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
@@ -73,6 +75,10 @@ typedef struct live {
     int fetching;
     unsigned gen;
     int started; /* instructions started at least once */
+    /* recording */
+    amdi_recording *recw;
+    char rec_sid[35];
+    int64_t rec_start, rec_duration_s;
     struct live *next, *prev; /* active list */
     struct live *hnext;       /* hash chain */
     struct live *qnext;       /* CPS queue */
@@ -106,6 +112,8 @@ struct amdi_engine {
     pthread_mutex_t inbox_mu;
     inbox_item *inbox_head, *inbox_tail;
     int64_t last_heartbeat;
+    char *public_url;
+    char *recordings_dir;
 };
 
 /* ------------------------------------------------------------------ utilities */
@@ -193,6 +201,7 @@ static void live_free(live *c)
         return;
     amdi_create_params_free(&c->p);
     amd_detector_destroy(c->det);
+    amdi_recording_close(c->recw);
     amdi_twiml_free(c->doc);
     free(c->url);
     free(c->method);
@@ -329,6 +338,35 @@ static void send_hook(amdi_engine *e, live *c, int kind, const char *url, const 
 }
 
 
+static void recording_url(amdi_engine *e, const live *c, char *out, size_t n)
+{
+    snprintf(out, n, "%s/2010-04-01/Accounts/%s/Recordings/%s", e->public_url ? e->public_url : "",
+             c->rec.account_sid, c->rec_sid);
+}
+
+static void recording_row(amdi_engine *e, live *c, const char *status, int64_t dur)
+{
+    amdi_recording_rec r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.sid, sizeof r.sid, "%s", c->rec_sid);
+    snprintf(r.account_sid, sizeof r.account_sid, "%s", c->rec.account_sid);
+    snprintf(r.call_sid, sizeof r.call_sid, "%s", c->rec.sid);
+    snprintf(r.status, sizeof r.status, "%s", status);
+    snprintf(r.track, sizeof r.track, "%s", c->p.recording_track);
+    r.channels = !strcmp(c->p.recording_channels, "dual") ? 2 : 1;
+    r.date_created = c->rec_start;
+    r.date_updated = e->now;
+    r.start_time = c->rec_start;
+    r.duration_s = dur;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.wav", e->recordings_dir ? e->recordings_dir : ".", c->rec_sid);
+    if (amdi_store_recording_put(e->cfg.store, &r, path))
+        elog(e, AMD_LOG_ERROR, "call %s: storing recording %s failed", c->rec.sid, c->rec_sid);
+}
+
+/* RecordingStatusCallback for one of its events (bit 1 in-progress, 2 completed, 4 absent). */
+static void recording_callback(amdi_engine *e, live *c, unsigned ev, const char *status, int64_t dur);
+
 /* Store the transition, then send the status callback for @p ev if it was asked for. */
 static void transition(amdi_engine *e, live *c, unsigned ev, const char *cb_status)
 {
@@ -363,7 +401,40 @@ static void transition(amdi_engine *e, live *c, unsigned ev, const char *cb_stat
     }
     if (c->rec.answered_by[0])
         amdi_form_add(&f, "AnsweredBy", c->rec.answered_by);
+    if (ev == AMDI_EV_COMPLETED && c->rec_sid[0] && c->rec_duration_s >= 0) {
+        char url[512];
+        recording_url(e, c, url, sizeof url);
+        amdi_form_add(&f, "RecordingUrl", url);
+        amdi_form_add(&f, "RecordingSid", c->rec_sid);
+        snprintf(num, sizeof num, "%lld", (long long)c->rec_duration_s);
+        amdi_form_add(&f, "RecordingDuration", num);
+    }
     send_hook(e, c, K_STATUS, c->status_cb, c->status_cb_method, &f);
+    amdi_form_free(&f);
+}
+
+static void recording_callback(amdi_engine *e, live *c, unsigned ev, const char *status, int64_t dur)
+{
+    if (!c->p.recording_status_callback || !(c->p.recording_events & ev))
+        return;
+    amdi_form f;
+    amdi_form_init(&f);
+    char url[512], num[32], ts[40];
+    recording_url(e, c, url, sizeof url);
+    amdi_form_add(&f, "AccountSid", c->rec.account_sid);
+    amdi_form_add(&f, "CallSid", c->rec.sid);
+    amdi_form_add(&f, "RecordingSid", c->rec_sid);
+    amdi_form_add(&f, "RecordingUrl", url);
+    amdi_form_add(&f, "RecordingStatus", status);
+    snprintf(num, sizeof num, "%lld", (long long)(dur < 0 ? 0 : dur));
+    amdi_form_add(&f, "RecordingDuration", num);
+    amdi_form_add(&f, "RecordingChannels", !strcmp(c->p.recording_channels, "dual") ? "2" : "1");
+    amdi_time_rfc2822(c->rec_start, ts, sizeof ts);
+    amdi_form_add(&f, "RecordingStartTime", ts);
+    amdi_form_add(&f, "RecordingSource", "OutboundAPI");
+    amdi_form_add(&f, "RecordingTrack", c->p.recording_track);
+    amdi_form_add(&f, "ErrorCode", "0");
+    send_hook(e, c, K_STATUS, c->p.recording_status_callback, c->p.recording_status_callback_method, &f);
     amdi_form_free(&f);
 }
 
@@ -422,6 +493,15 @@ static void end_call(amdi_engine *e, live *c, const char *status)
     c->st = ST_DONE;
     snprintf(c->rec.status, sizeof c->rec.status, "%s", status);
     c->rec.end_time = e->now;
+    int recorded = 0;
+    if (c->recw) {
+        int rate = amdi_recording_rate(c->recw);
+        int64_t frames = amdi_recording_close(c->recw);
+        c->recw = NULL;
+        c->rec_duration_s = rate > 0 ? (frames + rate / 2) / rate : 0;
+        recording_row(e, c, "completed", c->rec_duration_s);
+        recorded = 1;
+    }
     if (c->rec.answer_time >= 0) {
         /* whole seconds, rounded up like a billed call */
         c->rec.duration_s = (e->now - c->rec.answer_time + 999) / 1000;
@@ -429,6 +509,10 @@ static void end_call(amdi_engine *e, live *c, const char *status)
         c->rec.duration_s = -1; /* empty for busy / failed / unanswered (twilio-calls.md §5) */
     }
     transition(e, c, AMDI_EV_COMPLETED, status);
+    if (recorded)
+        recording_callback(e, c, 2, "completed", c->rec_duration_s);
+    else if (c->p.record)
+        recording_callback(e, c, 4, "absent", 0); /* never answered: nothing was recorded */
     elog(e, AMD_LOG_INFO, "call %s: %s", c->rec.sid, status);
     live_free(c);
 }
@@ -662,6 +746,23 @@ static void sink_answered(void *ctx, int rate)
         }
     }
     transition(e, c, AMDI_EV_ANSWERED, "in-progress");
+    if (c->p.record) {
+        char err[300] = "";
+        int rc = AMD_ESTATE;
+        if (e->recordings_dir && !amdi_sid_new("RE", c->rec_sid))
+            rc = amdi_recording_open(e->recordings_dir, c->rec_sid, rate, !strcmp(c->p.recording_channels, "dual"),
+                                     c->p.recording_track, &c->recw, err, sizeof err);
+        if (rc) {
+            elog(e, AMD_LOG_ERROR, "call %s: cannot record: %s", c->rec.sid, err[0] ? err : "no recordings folder");
+            event_error(e, c->rec.sid, 16104, err[0] ? err : "recording unavailable: no recordings folder");
+            c->rec_sid[0] = 0;
+        } else {
+            c->rec_start = e->now;
+            c->rec_duration_s = -1;
+            recording_row(e, c, "in-progress", -1);
+            recording_callback(e, c, 1, "in-progress", 0);
+        }
+    }
     if (c->det && !c->p.async_amd) {
         c->amd_wait = 1; /* sync AMD: the callee hears silence until the decision */
         return;
@@ -692,6 +793,8 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
 {
     sink_ctx *s = ctx;
     live *c = s->c;
+    if (c->recw)
+        amdi_recording_write(c->recw, pcm, NULL, n);
     if (!c->det)
         return;
     int rc = amd_detector_process_float(c->det, pcm, n);
@@ -924,6 +1027,9 @@ int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *e
     }
     pthread_mutex_init(&e->mu, NULL);
     pthread_mutex_init(&e->inbox_mu, NULL);
+    e->public_url = cfg->public_url ? strdup(cfg->public_url) : NULL;
+    e->recordings_dir = cfg->recordings_dir ? strdup(cfg->recordings_dir) : NULL;
+    e->cfg.public_url = e->cfg.recordings_dir = NULL; /* borrowed strings are not kept */
     e->wall0 = wall_ms();
     e->mono0_us = mono_us();
     e->now = e->wall0;
@@ -940,6 +1046,18 @@ int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *e
         return rc;
     }
     *out = e;
+    return 0;
+}
+
+int amdi_engine_set_public_url(amdi_engine *e, const char *url)
+{
+    char *u = url ? strdup(url) : NULL;
+    if (url && !u)
+        return AMD_ENOMEM;
+    pthread_mutex_lock(&e->mu);
+    free(e->public_url);
+    e->public_url = u;
+    pthread_mutex_unlock(&e->mu);
     return 0;
 }
 
@@ -1125,6 +1243,7 @@ static void recover(amdi_engine *e)
     amdi_store_meta_get(e->cfg.store, "heartbeat", &hb);
     rec_list l = {0};
     amdi_store_calls_live(e->cfg.store, collect, &l);
+    amdi_store_recordings_fail_open(e->cfg.store, e->now); /* their WAV headers were never finished */
     int64_t now = e->now;
     for (size_t i = 0; i < l.n; i++) {
         amdi_call_rec *r = &l.v[i];
@@ -1179,6 +1298,7 @@ static void recover(amdi_engine *e)
             fail_with(e, c, 0, "server stopped while the call was being placed");
         }
         c->rec.error_code = 0;
+        c->p.record = 0; /* its recording (if any) was marked failed above; no "absent" callback */
         c->st = ST_INITIATED; /* no detector / leg to settle */
         end_call(e, c, st);
         e->now = saved;
@@ -1225,6 +1345,8 @@ void amdi_engine_destroy(amdi_engine *e)
         e->cfg.driver.ops->destroy(e->cfg.driver.state);
     free(e->hash);
     free(e->accts);
+    free(e->public_url);
+    free(e->recordings_dir);
     pthread_mutex_destroy(&e->mu);
     pthread_mutex_destroy(&e->inbox_mu);
     free(e);

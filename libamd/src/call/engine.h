@@ -27,7 +27,8 @@ typedef struct amdi_engine_config {
     double clock_speed;      /* engine time runs this many times faster than real time */
     double cps;              /* default calls per second per account */
     int webhook_timeout_ms;  /* per request total; default 15000 */
-    const char *public_url;  /* base of recording URLs (may be NULL) */
+    const char *public_url;  /* base of recording URLs (may be NULL; see amdi_engine_set_public_url) */
+    const char *recordings_dir; /* where Record=true writes WAV files (NULL: recording unavailable) */
     amd_log_fn log_fn;
     void *log_user;
     amd_log_level log_level;
@@ -41,6 +42,9 @@ void amdi_engine_destroy(amdi_engine *e);
 
 /* Engine clock: UTC ms, wall time at start plus elapsed real time times clock_speed. */
 int64_t amdi_engine_now(amdi_engine *e);
+
+/* The external base URL (e.g. "http://127.0.0.1:8080") used in RecordingUrl. */
+int amdi_engine_set_public_url(amdi_engine *e, const char *url);
 
 int amdi_engine_add_account(amdi_engine *e, const char *sid, const char *token);
 

@@ -14,6 +14,7 @@
 #include "sid.h"
 #include "signature.h"
 #include "strbuf.h"
+#include "timefmt.h"
 
 #define API_PREFIX "/2010-04-01/Accounts/"
 
@@ -43,6 +44,8 @@ void amdi_response_free(amdi_response *r)
 {
     free(r->body);
     r->body = NULL;
+    free(r->file_path);
+    r->file_path = NULL;
 }
 
 /* HTTP Basic: constant-time comparison against every account's token, so neither a wrong
@@ -397,6 +400,123 @@ static void do_events(amdi_api *api, const char *account, const char *sid, const
     respond_json(out, 200, o);
 }
 
+/* ---------------------------------------------------------------- recordings */
+
+static json_t *date_json(int64_t ms)
+{
+    if (ms < 0)
+        return json_null();
+    char b[40];
+    amdi_time_rfc2822(ms, b, sizeof b);
+    return json_string(b);
+}
+
+static json_t *recording_json(const amdi_recording_rec *r)
+{
+    json_t *o = json_object();
+    char buf[200];
+    json_object_set_new(o, "account_sid", json_string(r->account_sid));
+    json_object_set_new(o, "api_version", json_string("2010-04-01"));
+    json_object_set_new(o, "call_sid", json_string(r->call_sid));
+    json_object_set_new(o, "conference_sid", json_null());
+    json_object_set_new(o, "date_created", date_json(r->date_created));
+    json_object_set_new(o, "date_updated", date_json(r->date_updated));
+    json_object_set_new(o, "start_time", date_json(r->start_time));
+    if (r->duration_s >= 0) {
+        snprintf(buf, sizeof buf, "%lld", (long long)r->duration_s);
+        json_object_set_new(o, "duration", json_string(buf));
+    } else {
+        json_object_set_new(o, "duration", json_null());
+    }
+    json_object_set_new(o, "sid", json_string(r->sid));
+    json_object_set_new(o, "price", json_null());
+    json_object_set_new(o, "price_unit", json_string("USD"));
+    json_object_set_new(o, "status", json_string(r->status));
+    json_object_set_new(o, "channels", json_integer(r->channels));
+    json_object_set_new(o, "source", json_string("OutboundAPI"));
+    json_object_set_new(o, "error_code", r->error_code ? json_integer(r->error_code) : json_null());
+    json_object_set_new(o, "track", json_string(r->track));
+    snprintf(buf, sizeof buf, API_PREFIX "%s/Recordings/%s.json", r->account_sid, r->sid);
+    json_object_set_new(o, "uri", json_string(buf));
+    json_object_set_new(o, "encryption_details", json_null());
+    json_t *sub = json_object();
+    snprintf(buf, sizeof buf, API_PREFIX "%s/Recordings/%s/AddOnResults.json", r->account_sid, r->sid);
+    json_object_set_new(sub, "add_on_results", json_string(buf));
+    snprintf(buf, sizeof buf, API_PREFIX "%s/Recordings/%s/Transcriptions.json", r->account_sid, r->sid);
+    json_object_set_new(sub, "transcriptions", json_string(buf));
+    json_object_set_new(o, "subresource_uris", sub);
+    return o;
+}
+
+/* Recordings list (of a call or of the account): one page of up to PageSize (default 50,
+ * max 1000), newest first; further pages are not offered. */
+static void do_recordings(amdi_api *api, const char *account, const char *call_sid, const char *uri,
+                          const char *query, amdi_response *out)
+{
+    amdi_form f;
+    int size = 50;
+    if (amdi_form_parse(&f, query ? query : "", query ? strlen(query) : 0, AMDI_FORM_MAX_ITEMS) == 0) {
+        const char *ps = amdi_form_get(&f, "PageSize");
+        if (ps)
+            size = atoi(ps) < 1 ? 1 : atoi(ps) > 1000 ? 1000 : atoi(ps);
+        amdi_form_free(&f);
+    }
+    amdi_recording_rec *v = malloc((size_t)size * sizeof *v);
+    long n = v ? amdi_store_recordings(api->store, account, call_sid, v, (size_t)size) : AMD_ENOMEM;
+    if (n < 0) {
+        free(v);
+        respond_error(out, 500, 20500, "Internal error: listing recordings failed");
+        return;
+    }
+    json_t *arr = json_array();
+    for (long i = 0; i < n; i++)
+        json_array_append_new(arr, recording_json(&v[i]));
+    free(v);
+    char buf[300];
+    json_t *o = json_object();
+    json_object_set_new(o, "recordings", arr);
+    json_object_set_new(o, "end", json_integer(n ? n - 1 : 0));
+    snprintf(buf, sizeof buf, "%s?PageSize=%d&Page=0", uri, size);
+    json_object_set_new(o, "first_page_uri", json_string(buf));
+    json_object_set_new(o, "next_page_uri", json_null());
+    json_object_set_new(o, "page", json_integer(0));
+    json_object_set_new(o, "page_size", json_integer(size));
+    json_object_set_new(o, "previous_page_uri", json_null());
+    json_object_set_new(o, "start", json_integer(0));
+    json_object_set_new(o, "uri", json_string(buf));
+    respond_json(out, 200, o);
+}
+
+static void do_recording(amdi_api *api, const char *account, const char *rest, const char *path, amdi_response *out)
+{
+    char sid[35];
+    snprintf(sid, sizeof sid, "%.34s", rest);
+    const char *ext = rest + (strlen(rest) >= 34 ? 34 : strlen(rest));
+    if (!amdi_sid_valid(sid, "RE") || (*ext && strcmp(ext, ".json") && strcmp(ext, ".wav"))) {
+        not_found(out, path);
+        return;
+    }
+    amdi_recording_rec r;
+    char file[4096];
+    int rc = amdi_store_recording_get(api->store, account, sid, &r, file, sizeof file);
+    if (rc) {
+        not_found(out, path);
+        return;
+    }
+    if (!strcmp(ext, ".json")) {
+        respond_json(out, 200, recording_json(&r));
+        return;
+    }
+    if (strcmp(r.status, "completed")) {
+        respond_error(out, 404, 20404, "The recording media is not available (recording not completed)");
+        return;
+    }
+    out->status = 200;
+    out->file_path = strdup(file);
+    if (!out->file_path)
+        respond_error(out, 500, 20500, "Internal error");
+}
+
 /* ---------------------------------------------------------------- routing */
 
 void amdi_api_handle(amdi_api *api, const char *method, const char *path, const char *query, const char *body,
@@ -457,6 +577,16 @@ void amdi_api_handle(amdi_api *api, const char *method, const char *path, const 
                 respond_error(out, 405, 20004, "Method not allowed");
             return;
         }
+        if (!strcmp(rest, "/Recordings.json")) {
+            amdi_call_rec cr;
+            if (!is_get)
+                respond_error(out, 405, 20004, "Method not allowed");
+            else if (amdi_store_call_get(api->store, account, sid, &cr))
+                not_found(out, path);
+            else
+                do_recordings(api, account, sid, path, query, out);
+            return;
+        }
         if (!strcmp(rest, "/Events.json")) {
             if (is_get)
                 do_events(api, account, sid, path, query, out);
@@ -464,6 +594,20 @@ void amdi_api_handle(amdi_api *api, const char *method, const char *path, const 
                 respond_error(out, 405, 20004, "Method not allowed");
             return;
         }
+    }
+    if (!strcmp(p, "/Recordings.json")) {
+        if (is_get)
+            do_recordings(api, account, NULL, path, query, out);
+        else
+            respond_error(out, 405, 20004, "Method not allowed");
+        return;
+    }
+    if (!strncmp(p, "/Recordings/", 12)) {
+        if (is_get)
+            do_recording(api, account, p + 12, path, out);
+        else
+            respond_error(out, 405, 20004, "Method not allowed");
+        return;
     }
     not_found(out, path);
 }

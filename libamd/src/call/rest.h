@@ -28,6 +28,7 @@ typedef struct amdi_response {
     size_t body_len;
     const char *content_type; /* static */
     int www_authenticate;     /* add WWW-Authenticate: Basic realm="Twilio API" */
+    char *file_path;          /* malloc'd: send this file (audio/x-wav) instead of body */
 } amdi_response;
 
 /* Handle one request. @p path is the raw (still percent-encoded) path, @p query the raw query

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "amd/call.h"
 #include "dialplan.h"
@@ -24,7 +27,7 @@
 
 struct amd_server {
     amd_server_config cfg;
-    char *listen, *db_path, *public_url;
+    char *listen, *db_path, *public_url, *recordings_dir;
     amdi_store *api_store, *eng_store;
     amdi_dialplan *plan;
     amdi_engine *engine;
@@ -125,7 +128,15 @@ int amd_server_create(const amd_server_config *cfg, amd_server **out, char *err,
     s->listen = strdup(cfg->listen ? cfg->listen : "127.0.0.1:8080");
     s->db_path = strdup(cfg->db_path ? cfg->db_path : "amd-serve.db");
     s->public_url = cfg->public_url ? strdup(cfg->public_url) : NULL;
-    if (!s->listen || !s->db_path || (cfg->public_url && !s->public_url)) {
+    if (cfg->recordings_dir) {
+        s->recordings_dir = strdup(cfg->recordings_dir);
+    } else { /* default: a folder beside the database */
+        size_t n = strlen(s->db_path ? s->db_path : "") + 16;
+        s->recordings_dir = malloc(n);
+        if (s->recordings_dir)
+            snprintf(s->recordings_dir, n, "%s-recordings", s->db_path ? s->db_path : "amd-serve.db");
+    }
+    if (!s->listen || !s->db_path || (cfg->public_url && !s->public_url) || !s->recordings_dir) {
         amd_server_destroy(s);
         return AMD_ENOMEM;
     }
@@ -176,6 +187,7 @@ int amd_server_create(const amd_server_config *cfg, amd_server **out, char *err,
     ec.cps = cfg->cps;
     ec.webhook_timeout_ms = cfg->webhook_timeout_ms;
     ec.public_url = s->public_url;
+    ec.recordings_dir = s->recordings_dir;
     ec.log_fn = cfg->log_fn;
     ec.log_user = cfg->log_user;
     ec.log_level = cfg->log_level;
@@ -243,6 +255,27 @@ static void on_done(void *cls, struct MHD_Connection *con, void **con_cls, enum 
 
 static enum MHD_Result send_resp(struct MHD_Connection *con, amdi_response *ar)
 {
+    if (ar->file_path) {
+        int fd = open(ar->file_path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+            struct MHD_Response *fr = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+            if (fr) {
+                amdi_response_free(ar);
+                MHD_add_response_header(fr, MHD_HTTP_HEADER_CONTENT_TYPE, "audio/x-wav");
+                enum MHD_Result rc = MHD_queue_response(con, 200, fr);
+                MHD_destroy_response(fr);
+                return rc;
+            }
+        }
+        if (fd >= 0)
+            close(fd);
+        amdi_response_free(ar);
+        ar->status = 404;
+        ar->content_type = "application/json; charset=utf-8";
+        ar->body = amdi_error_json(404, 20404, "The recording media is not available");
+        ar->body_len = ar->body ? strlen(ar->body) : 0;
+    }
     struct MHD_Response *resp = MHD_create_response_from_buffer(ar->body_len, ar->body ? ar->body : (void *)"",
                                                                 ar->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (!resp) {
@@ -384,6 +417,16 @@ int amd_server_start(amd_server *s, char *err, size_t errlen)
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : 0;
+    if (!s->public_url) {
+        /* RecordingUrl needs an absolute base: this server as a client on this host reaches it */
+        char base[200], host[128];
+        const char *colon = strrchr(s->listen, ':');
+        snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - s->listen) : 0, s->listen);
+        if (!strcmp(host, "0.0.0.0") || !host[0])
+            snprintf(host, sizeof host, "127.0.0.1");
+        snprintf(base, sizeof base, "http://%s:%d", host, s->port);
+        amdi_engine_set_public_url(s->engine, base);
+    }
     s->started = 1;
     return 0;
 }
@@ -407,6 +450,7 @@ void amd_server_destroy(amd_server *s)
     free(s->listen);
     free(s->db_path);
     free(s->public_url);
+    free(s->recordings_dir);
     free(s);
 }
 

@@ -29,7 +29,12 @@ static const char k_schema[] =
     "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY AUTOINCREMENT, call_sid TEXT NOT NULL,"
     " t INTEGER NOT NULL, request TEXT, response TEXT);"
     "CREATE INDEX IF NOT EXISTS events_by_call ON events(call_sid, seq);"
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);";
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);"
+    "CREATE TABLE IF NOT EXISTS recordings(seq INTEGER PRIMARY KEY AUTOINCREMENT, sid TEXT NOT NULL UNIQUE,"
+    " account_sid TEXT NOT NULL, call_sid TEXT NOT NULL, status TEXT NOT NULL, track TEXT, channels INTEGER,"
+    " date_created INTEGER, date_updated INTEGER, start_time INTEGER, duration INTEGER, error_code INTEGER,"
+    " path TEXT);"
+    "CREATE INDEX IF NOT EXISTS recordings_by_call ON recordings(call_sid, seq);";
 
 #define COLS                                                                                               \
     "seq, sid, account_sid, parent_call_sid, to_addr, from_addr, status, answered_by, date_created,"       \
@@ -516,6 +521,123 @@ int amdi_store_meta_get(amdi_store *s, const char *key, int64_t *v)
         } else {
             rc = x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
         }
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int amdi_store_recording_put(amdi_store *s, const amdi_recording_rec *r, const char *path)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO recordings(sid, account_sid, call_sid, status, track, channels, date_created,"
+                           " date_updated, start_time, duration, error_code, path)"
+                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT(sid) DO UPDATE SET"
+                           " status=excluded.status, date_updated=excluded.date_updated,"
+                           " duration=excluded.duration, error_code=excluded.error_code",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, r->sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, r->account_sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, r->call_sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, r->status, -1, SQLITE_TRANSIENT);
+        bind_textn(st, 5, r->track);
+        sqlite3_bind_int(st, 6, r->channels);
+        bind_i64n(st, 7, r->date_created);
+        bind_i64n(st, 8, r->date_updated);
+        bind_i64n(st, 9, r->start_time);
+        bind_i64n(st, 10, r->duration_s);
+        if (r->error_code)
+            sqlite3_bind_int(st, 11, r->error_code);
+        else
+            sqlite3_bind_null(st, 11);
+        bind_textn(st, 12, path);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+#define REC_COLS                                                                                           \
+    "sid, account_sid, call_sid, status, track, channels, date_created, date_updated, start_time, duration," \
+    " error_code, path"
+
+static void read_recording(sqlite3_stmt *st, amdi_recording_rec *r)
+{
+    memset(r, 0, sizeof *r);
+    copy_text(st, 0, r->sid, sizeof r->sid);
+    copy_text(st, 1, r->account_sid, sizeof r->account_sid);
+    copy_text(st, 2, r->call_sid, sizeof r->call_sid);
+    copy_text(st, 3, r->status, sizeof r->status);
+    copy_text(st, 4, r->track, sizeof r->track);
+    r->channels = (int)sqlite3_column_int64(st, 5);
+    r->date_created = col_i64(st, 6);
+    r->date_updated = col_i64(st, 7);
+    r->start_time = col_i64(st, 8);
+    r->duration_s = col_i64(st, 9);
+    r->error_code = (int)(col_i64(st, 10) < 0 ? 0 : col_i64(st, 10));
+}
+
+long amdi_store_recordings(amdi_store *s, const char *account, const char *call_sid, amdi_recording_rec *out,
+                           size_t cap)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    long n = AMD_EIO;
+    const char *sql = call_sid ? "SELECT " REC_COLS " FROM recordings WHERE account_sid=?1 AND call_sid=?2"
+                                 " ORDER BY seq DESC LIMIT ?3"
+                               : "SELECT " REC_COLS " FROM recordings WHERE account_sid=?1 ORDER BY seq DESC LIMIT ?3";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
+        if (call_sid)
+            sqlite3_bind_text(st, 2, call_sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)cap);
+        n = 0;
+        while ((size_t)n < cap && sqlite3_step(st) == SQLITE_ROW)
+            read_recording(st, &out[n++]);
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+int amdi_store_recording_get(amdi_store *s, const char *account, const char *sid, amdi_recording_rec *r,
+                             char *path, size_t pathlen)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "SELECT " REC_COLS " FROM recordings WHERE sid=?1 AND account_sid=?2", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
+        int x = sqlite3_step(st);
+        if (x == SQLITE_ROW) {
+            read_recording(st, r);
+            if (path)
+                copy_text(st, 11, path, pathlen);
+            rc = 0;
+        } else {
+            rc = x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
+        }
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int amdi_store_recordings_fail_open(amdi_store *s, int64_t now)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "UPDATE recordings SET status='failed', date_updated=?1 WHERE status='in-progress'",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, now);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
         sqlite3_finalize(st);
     }
     pthread_mutex_unlock(&s->mu);

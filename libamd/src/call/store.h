@@ -70,6 +70,28 @@ typedef void (*amdi_event_fn)(void *user, int64_t seq, int64_t t_ms, const char 
 long amdi_store_events(amdi_store *s, const char *call_sid, int64_t after_seq, int limit, amdi_event_fn fn,
                        void *user);
 
+/* Recordings (Record=true). Times UTC ms; -1 = null. */
+typedef struct amdi_recording_rec {
+    char sid[35], account_sid[35], call_sid[35];
+    char status[16]; /* in-progress, completed, absent, failed */
+    char track[12];  /* inbound, outbound, both */
+    int channels;
+    int64_t date_created, date_updated, start_time, duration_s;
+    int error_code;
+} amdi_recording_rec;
+
+/* Insert or replace by sid; @p path is where the media lives (not exposed on the wire). */
+int amdi_store_recording_put(amdi_store *s, const amdi_recording_rec *r, const char *path);
+/* Recordings of @p account (and of @p call_sid when not NULL), newest first; count or error. */
+long amdi_store_recordings(amdi_store *s, const char *account, const char *call_sid, amdi_recording_rec *out,
+                           size_t cap);
+/* One recording; @p path (may be NULL) receives the media path. 0 or AMD_ENOTFOUND / AMD_EIO. */
+int amdi_store_recording_get(amdi_store *s, const char *account, const char *sid, amdi_recording_rec *r,
+                             char *path, size_t pathlen);
+
+/* Mark recordings left in-progress by a dead process as failed. */
+int amdi_store_recordings_fail_open(amdi_store *s, int64_t now);
+
 /* Key/value metadata (e.g. the heartbeat used to close out calls after a crash). */
 int amdi_store_meta_set(amdi_store *s, const char *key, int64_t v);
 int amdi_store_meta_get(amdi_store *s, const char *key, int64_t *v);
