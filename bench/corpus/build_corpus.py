@@ -633,7 +633,7 @@ def main(argv=None):
                                                     os.path.expanduser("~/.cache"), "libamd-corpus"),
                     help="TTS rendering cache (default ~/.cache/libamd-corpus)")
     ap.add_argument("--clean", action="store_true",
-                    help="first delete *.wav, manifest.csv, voices.csv and segments/ in --out")
+                    help="first delete *.wav, manifest*.csv, voices.csv and segments/ in --out")
     a = ap.parse_args(argv)
 
     voices.check_disjoint()
@@ -646,7 +646,8 @@ def main(argv=None):
     out = a.out
     if a.clean and os.path.isdir(out):
         for f in os.listdir(out):
-            if f.endswith(".wav") or f in ("manifest.csv", "voices.csv"):
+            if f.endswith(".wav") or f in ("manifest.csv", "voices.csv") or \
+                    (f.startswith("manifest-") and f.endswith(".csv")):
                 os.remove(os.path.join(out, f))
         shutil.rmtree(os.path.join(out, "segments"), ignore_errors=True)
     os.makedirs(os.path.join(out, "segments"), exist_ok=True)
@@ -668,6 +669,16 @@ def main(argv=None):
         w.writeheader()
         for i in sorted(rows):
             w.writerow(rows[i])
+    if a.profile == "full":
+        # One manifest per split beside the whole one (same folder, so paths
+        # and segments/ resolve): train on train, tune on dev, report on test.
+        for split in voices.SPLIT_WEIGHTS:
+            with open(os.path.join(out, "manifest-%s.csv" % split), "w", newline="") as f:
+                w = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
+                w.writeheader()
+                for i in sorted(rows):
+                    if rows[i]["split"] == split:
+                        w.writerow(rows[i])
     with open(os.path.join(out, "voices.csv"), "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["voice", "split", "source"])
