@@ -25,6 +25,8 @@
 
 #include "amd/detector.h"
 #include "fuzz_input.h"
+#include "model.h" /* internal: to build a model for the model engine when the build has none */
+#include "model_features.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -292,6 +294,38 @@ static void op_poison(fz_in *in)
     CHECK(amd_detector_time_ms(H.det) == before);
 }
 
+/* A small but complete model (one hidden layer, smooth weights) so the model engine and the
+ * feature code run whatever the build embeds; made once through the public loader. */
+static amd_model *harness_model(void)
+{
+    static amd_model *m;
+    static amd_model spec;
+    static uint8_t file[sizeof(amd_model) * 2];
+    if (m)
+        return m;
+    spec.n_features = AMDI_FEAT_COUNT;
+    spec.n_hidden = 4;
+    snprintf(spec.description, sizeof spec.description, "fuzz_detector harness model");
+    static const float params[AMDI_MODEL_NPARAMS] = {0.8f, 0.2f, 800.f, 1500.f, 0.7f, 1000.f, 0.f, 0.f};
+    memcpy(spec.params, params, sizeof params);
+    for (int i = 0; i < AMDI_FEAT_COUNT; i++) {
+        spec.mean[i] = 0.5f;
+        spec.scale[i] = 1.f;
+        for (int j = 0; j < spec.n_hidden; j++)
+            spec.w1[j][i] = 0.3f * sinf((float)(i * 7 + j));
+    }
+    for (int j = 0; j < spec.n_hidden; j++) {
+        spec.b1[j] = 0.1f * (float)j;
+        spec.w2[j] = j % 2 ? -1.f : 1.5f;
+    }
+    spec.b2 = -0.2f;
+    long n = amdi_model_serialise(&spec, file, sizeof file);
+    CHECK(n > 0 && (size_t)n <= sizeof file);
+    char err[200];
+    CHECK(amd_model_load_memory(file, (size_t)n, &m, err, sizeof err) == 0);
+    return m;
+}
+
 /* A configuration field the input may set, with its documented range (detector.h). */
 typedef struct field {
     int *p;
@@ -320,6 +354,8 @@ static void configure(fz_in *in, amd_config *cfg)
     }
     if (f & 0x40)
         cfg->log_level = AMD_LOG_DEBUG;
+    if ((f & 0x80) || !amd_model_default())
+        cfg->model = harness_model();
 
     field fields[] = {
         {&cfg->timeout_ms, 3000, 59000},         {&cfg->speech_threshold_ms, 1000, 6000},
