@@ -19,7 +19,9 @@
  *       the in-band power (a sinusoid at 10 dB SNR gives ~0.9; speech and
  *       music, whose energy is spread over harmonics, rarely pass), and there
  *       is nothing at 2f or f/2 above BEEP_HARM_MAX of it (beyond the power
- *       half way to them, so coloured noise does not count) (a sustained vowel
+ *       half way to them, so coloured noise does not count), nor at both
+ *       f - f/k and f + f/k (k = 2..6: f would be the k-th harmonic of a
+ *       voice, whose neighbouring harmonics are rarely 17 dB down) (a sustained vowel
  *       whose fundamental dominates still carries harmonics at -6..-15 dB);
  *     - dual tone: a second peak within 10 dB (BEEP_DUAL_MIN) and in range,
  *       both together >= BEEP_PURITY, not in an integer frequency ratio
@@ -76,7 +78,8 @@
 #define BEEP_CNG_MAX_MS 650
 #define BEEP_PRE_FRAMES 200       /* ... after 2 s without anything within ... */
 #define BEEP_PRE_LEVEL 0.2f       /* ... 7 dB of the tone are fax CNG, not beeps */
-#define BEEP_EDGE_MAX 0.5f        /* hops just before the start and after the end: < -3 dB of the tone */
+#define BEEP_EDGE_MAX 0.5f        /* hops just before the start and after the end: < -3 dB of the tone, */
+#define BEEP_EDGE_TONAL 0.15f      /*   unless they are not tonal themselves (babble, noise, clicks) */
 #define BEEP_TRACK_TOL_HZ 12.f    /* frame-to-segment frequency match: max(12 Hz, 2 %) */
 #define BEEP_TRACK_TOL_REL 0.02f
 #define BEEP_BRIDGE_FRAMES 3      /* weak frames bridged inside a segment */
@@ -85,12 +88,14 @@
 #define BEEP_STD_REL 0.006f       /*   jitters a 2 kHz tone by ~0.4 %, vibrato is 0.7..2 % */
 #define BEEP_DRIFT_HZ 3.0f        /* frequency trend over the segment: max(3 Hz, 0.5 %); intonation */
 #define BEEP_DRIFT_REL 0.005f     /*   glides are 100..500 Hz/s, i.e. >= 10 Hz over a 100 ms "tone" */
-#define BEEP_ENV_CV 0.50f         /* hop-energy coefficient of variation limit (GSM: up to ~0.45) */
+#define BEEP_ENV_CV 0.50f         /* hop-energy coefficient of variation limit (GSM 06.10 at 20 dB SNR: 0.2..0.5) */
 #define BEEP_SHAPE_MAX 0.15f      /* mean main-lobe shape error (lone tone <= 0.13 through GSM at
                                      20 dB SNR; unresolved pairs 440+480, 400+450, 350+440 >= 0.22) */
-#define BEEP_HARM_STD_HZ 1.5f     /* the same for a dual tone whose two tones are harmonics of */
+#define BEEP_HARM_STD_HZ 2.0f     /* the same for a dual tone whose two tones are harmonics of */
 #define BEEP_HARM_ENV_CV 0.15f    /*   their difference frequency (adjacent voice harmonics) */
-#define BEEP_HARM_TOL 0.1f        /* ... within this fraction of a harmonic number */
+#define BEEP_HARM_TOL 0.05f       /* ... within this fraction of a harmonic number */
+#define BEEP_HARM_MIN_MS 150      /* ... and such a dual tone (or one whose tones are harmonics of a
+                                     common f0 >= 80 Hz) must last 150 ms: voices pass for < 100 ms */
 #define BEEP_LOUD_FRAC 0.30f      /* a hop belongs to the tone if its energy >= 30 % of the tone's */
 #define BEEP_GOOD_FRAC 0.80f      /* tone frames / segment frames (noise and codecs spoil a few) */
 #define BEEP_DUR_SLACK_MS 10      /* edge measurement at hop resolution */
@@ -179,7 +184,9 @@ static int classify(const amdi_beep *b, const amdi_tone_analysis *a, float *f1, 
         *f2 = a->p2.hz;
         *pw2 = a->p2.power;
         *hx = (harm_excess(p, *f1, *f2) + harm_excess(p, *f2, *f1)) / (a->p1.power + a->p2.power);
-        *partner = 0; /* harmonic dual tones get the stricter steadiness test in seg_valid() */
+        /* harmonic dual tones get the stricter steadiness test in seg_valid(); here the flag only
+           keeps them from counting as a tone for the VAD */
+        *partner = harmonic_siblings(*f1, *f2) || harmonic_siblings(*f2, *f1);
         return 2;
     }
     if (a->p1.power < BEEP_PURITY * a->total)
@@ -190,6 +197,15 @@ static int classify(const amdi_beep *b, const amdi_tone_analysis *a, float *f1, 
         return 0;
     if (f >= 240.f && amdi_tone_power_at(p, 0.5f * f) - amdi_tone_power_at(p, 0.75f * f) > hmax)
         return 0;
+    /* f as the k-th harmonic of a voice (k = 2..6, f0 >= 125 Hz so the lobes are resolved): its
+       neighbours f - f0 and f + f0 are harmonics too; around a generated tone there is only noise. */
+    for (int k = 2; k <= 6; k++) {
+        float f0 = f / (float)k;
+        if (f0 < 4.f * AMDI_BIN_HZ)
+            break;
+        if (fminf(amdi_tone_power_at(p, f - f0), amdi_tone_power_at(p, f + f0)) > hmax)
+            return 0;
+    }
     *f2 = 0.f;
     *pw2 = 0.f;
     *hx = harm_excess(p, *f1, 0.f) / a->p1.power;
@@ -294,7 +310,7 @@ static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms, int a
             return 1;
         return 0;
     }
-    if (near_hz(fa, 425.f, 15.f))
+    if (near_hz(fa, 425.f, 6.f)) /* 425 Hz +-1.5 %: a 417 Hz beep is still a beep */
         return 1;
     if (near_hz(fa, 1100.f, 38.f) && dur_ms >= BEEP_CNG_MIN_MS && dur_ms <= BEEP_CNG_MAX_MS && !after_activity)
         return 1;
@@ -327,6 +343,14 @@ static float ring_e(const amdi_beep *b, int64_t now, int64_t j)
     if (j > now || now - j > 7)
         return -1.f;
     return b->hop_e[j & 7];
+}
+
+/* Purity (strongest peak / in-band power) of frame j if the ring still holds it, else 0. */
+static float ring_p(const amdi_beep *b, int64_t now, int64_t j)
+{
+    if (j < 0 || j > now || now - j > 7)
+        return 0.f;
+    return b->hop_p[j & 7];
 }
 
 static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, int64_t *start_ms,
@@ -362,6 +386,8 @@ static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, in
             return 0;
     }
     int dual = s->nb >= 2 && s->nb * 2 >= s->na;
+    if (!dual && s->nshape > 0 && (float)s->n_partner >= BEEP_PARTNER_FRAC * (float)s->nshape)
+        return 0;
     float mb = dual ? (float)(s->sb / s->nb) : 0.f;
     if (dual && spread(s->sb, s->sb2, s->nb) > fmaxf(BEEP_STD_HZ, BEEP_STD_REL * mb))
         return 0;
@@ -369,22 +395,23 @@ static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, in
         return 0;
     if (s->nshape > 0 && s->harm / s->nshape > BEEP_HARM_EXCESS)
         return 0;
-    if (s->nshape > 0 && (float)s->n_partner >= BEEP_PARTNER_FRAC * (float)s->nshape)
-        return 0;
+
     if (s->ne >= 2) {
         double m = s->se / s->ne, v = s->se2 / s->ne - m * m;
         if (m <= 0 || (v > 0 && sqrt(v) / m > BEEP_ENV_CV))
             return 0;
     }
     if (dual) {
-        /* Two adjacent harmonics of a voice (e.g. 3 x 139 and 4 x 139 Hz under one formant) pass the
-           per-frame checks; a generated dual tone in that relation must then be much steadier. */
+        /* Two harmonics of a voice (e.g. 3 x 139 and 4 x 139 Hz under one formant) pass the per-frame
+           checks; a generated dual tone in that relation must then be steadier and longer. */
         float lo = fminf(ma, mb), d = fabsf(ma - mb), q = lo / d;
-        if (d >= 60.f && q <= 12.f && fabsf(q - rintf(q)) <= BEEP_HARM_TOL) {
+        int adjacent = d >= 60.f && q <= 12.f && fabsf(q - rintf(q)) <= BEEP_HARM_TOL;
+        int siblings = s->nshape > 0 && (float)s->n_partner >= BEEP_PARTNER_FRAC * (float)s->nshape;
+        if (adjacent || siblings) {
             double m = s->ne ? s->se / s->ne : 0, v = s->ne ? s->se2 / s->ne - m * m : 0;
             float cv = m > 0 && v > 0 ? (float)(sqrt(v) / m) : 0.f;
             if (spread(s->sa, s->sa2, s->na) > BEEP_HARM_STD_HZ || spread(s->sb, s->sb2, s->nb) > BEEP_HARM_STD_HZ ||
-                cv > BEEP_HARM_ENV_CV)
+                cv > BEEP_HARM_ENV_CV || dur < BEEP_HARM_MIN_MS)
                 return 0;
         }
     }
@@ -392,13 +419,16 @@ static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, in
     float level = s->ne ? (float)(s->se / s->ne) : 0.f;
     if (is_known_non_beep(ma, mb, dual, dur, pre >= BEEP_PRE_LEVEL * level))
         return 0;
-    /* A beep starts and stops: the hops around it are quieter. A voice holding a pure-looking
-       pitch for 80 ms (espeak's fundamental can hold > 90 % of the power) glides in from and on
-       to other sounds at full level. */
-    float before = fmaxf(s->pre_e1, s->pre_e2);
-    float a1 = ring_e(b, now, s->last_loud + 1), a2 = ring_e(b, now, s->last_loud + 2);
-    DBG("   edges before=%.2f after=%.2f %.2f\n", before / level, a1 / level, a2 / level);
-    if (before > BEEP_EDGE_MAX * level || a1 > BEEP_EDGE_MAX * level || a2 > BEEP_EDGE_MAX * level)
+    /* A beep starts and stops: the hops around it are quieter, or at least not tonal (a beep over
+       babble or noise). A voice holding a pure-looking pitch for 80 ms (espeak's fundamental can
+       hold > 90 % of the power) glides in from and on to other voiced sounds at full level. */
+    float lim = BEEP_EDGE_MAX * level;
+    int before = (s->pre_e1 > lim && s->pre_p1 >= BEEP_EDGE_TONAL) || (s->pre_e2 > lim && s->pre_p2 >= BEEP_EDGE_TONAL);
+    int after = 0;
+    for (int64_t j = s->last_loud + 1; j <= s->last_loud + 2; j++)
+        after |= ring_e(b, now, j) > lim && ring_p(b, now, j) >= BEEP_EDGE_TONAL;
+    DBG("   edges before=%.2f/%.2f after=%.2f\n", s->pre_e1 / level, s->pre_p1, ring_e(b, now, s->last_loud + 1) / level);
+    if (before || after)
         return 0;
     *hz = (dual && s->pwb > s->pwa) ? mb : ma;
     DBG("   VALID\n");
@@ -453,6 +483,7 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
     float f1 = 0.f, f2 = 0.f, pw1 = 0.f, pw2 = 0.f;
 
     b->hop_e[idx & 7] = f->energy;
+    b->hop_p[idx & 7] = a->total > 0.f ? a->p1.power / a->total : 0.f;
     if (!s->on)
         amdi_activity_add(&b->act, idx, f->energy);
     float hx = 0.f;
@@ -495,6 +526,8 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
             s->start_frame = j;
             s->pre_e1 = j - 1 >= 0 && idx - (j - 1) <= 7 ? b->hop_e[(j - 1) & 7] : 0.f;
             s->pre_e2 = j - 2 >= 0 && idx - (j - 2) <= 7 ? b->hop_e[(j - 2) & 7] : 0.f;
+            s->pre_p1 = ring_p(b, idx, j - 1);
+            s->pre_p2 = ring_p(b, idx, j - 2);
         }
         if (s->n_good < 2) {
             s->last_loud = idx;
@@ -516,7 +549,16 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
             out = emit(b, ev);
     }
 
-    b->active = s->on && good && s->n_good >= 2;
+    /* For the VAD: a tone from its third frame on, if it looks like a beep so far (steady pitch,
+       no harmonics, quieter before it); speech glides through such frames without all of these. */
+    b->active = 0;
+    if (s->on && good && s->n_good >= 3 && hx <= BEEP_HARM_EXCESS && !partner) {
+        float e = f->energy, tol = fmaxf(BEEP_STD_HZ, BEEP_STD_REL * s->fa);
+        float fnow = kind == 1 || near(f1, s->fa) ? f1 : f2;
+        int glide = (s->pre_e1 > BEEP_EDGE_MAX * e && s->pre_p1 >= BEEP_EDGE_TONAL) ||
+                    (s->pre_e2 > BEEP_EDGE_MAX * e && s->pre_p2 >= BEEP_EDGE_TONAL);
+        b->active = !glide && fabsf(fnow - s->fa) <= tol;
+    }
     b->active_hz = b->active ? s->fa : 0.f;
     return out;
 }

@@ -39,6 +39,7 @@ typedef struct amdi_beep_seg {
     int nshape;
     int64_t start_frame;  /* hop where the tone began (energy-refined) */
     float pre_e1, pre_e2; /* energies of the two hops before start_frame */
+    float pre_p1, pre_p2; /* and their frames' purity */
     int64_t last_loud;    /* last hop whose energy is near the tone's level */
 } amdi_beep_seg;
 
@@ -46,6 +47,7 @@ typedef struct amdi_beep {
     float min_hz, max_hz;
     int min_ms;
     float hop_e[8];       /* ring of the last 8 hop energies, by frame index & 7 */
+    float hop_p[8];       /* and of the frames' purity (strongest peak / in-band power) */
     amdi_beep_seg seg;
     amdi_activity act;    /* hop energies outside tone segments (what preceded a tone) */
     /* a validated beep (or chain of beeps) waiting for its trailing gap */

@@ -93,7 +93,9 @@ int amdi_sit_frame(amdi_sit *s, const amdi_tone_analysis *a, amdi_tone_event *ev
     }
     if (!s->on || s->cur.last != f->index)
         return 0;
-    if (s->n >= 2 && in_band(s->cur.hz, 0) + in_band(s->cur.hz, 1) + in_band(s->cur.hz, 2)) {
+    /* For the VAD: a steady SIT-band tone from its third frame, or any tone continuing a SIT sequence. */
+    if ((s->n >= 3 && (in_band(s->cur.hz, 0) || (s->nhist >= 1 && (in_band(s->cur.hz, 1) || in_band(s->cur.hz, 2))))) &&
+        (s->n >= 8 || s->nhist >= 1)) {
         s->active = 1;
         s->active_hz = s->cur.hz;
     }
