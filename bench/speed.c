@@ -506,7 +506,7 @@ int main(int argc, char **argv)
             char what[96];
             if (k < 2) snprintf(what, sizeof what, "full pipeline, default, s16 %.1f kHz input", rate / 1000.0);
             else snprintf(what, sizeof what, "full pipeline, default, µ-law 8 kHz");
-            print_row(what, s, best, k < 2 ? "resampled to 8 kHz (SpeexDSP)" : "");
+            print_row(what, s, best, k < 2 ? "synthetic greeting at this rate, resampled to 8 kHz (SpeexDSP)" : "");
             amd_detector_destroy(det);
             free(buf);
         }
