@@ -266,7 +266,13 @@ int amd_cli_serve(int argc, char **argv)
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    fprintf(stderr, "amd serve: stopping\n");
+    amd_server_stats st;
+    if (amd_server_stats_get(srv, &st) == 0)
+        fprintf(stderr,
+                "amd serve: stopping; %ld call(s) still live (closed out at the next start); media clock: %lld ticks, "
+                "%lld started > 20 ms late, worst %.1f ms late; tick work mean %.2f ms, worst %.1f ms; worst commit %.1f ms\n",
+                st.calls_live, st.ticks, st.late_ticks, st.max_lateness_us / 1000.0, st.tick_work_us_avg / 1000.0,
+                st.tick_work_us_max / 1000.0, st.commit_us_max / 1000.0);
     amd_server_destroy(srv);
     rc = 0;
 out:

@@ -86,6 +86,23 @@ int amd_server_start(amd_server *srv, char *err, size_t errlen);
 /** The TCP port being listened on (after start), or 0. */
 int amd_server_port(const amd_server *srv);
 
+/** Counters of a running server (for diagnostics and load tests). */
+typedef struct amd_server_stats {
+    long calls_live;             /**< calls queued or in progress */
+    long calls_queued;           /**< waiting in CPS queues */
+    long calls_active;           /**< dialing, ringing or answered */
+    long long ticks;             /**< 20 ms media-clock ticks run */
+    long long late_ticks;        /**< ticks that started more than 20 ms of real time late */
+    long long max_lateness_us;   /**< worst tick start lateness, microseconds of real time */
+    long long tick_work_us_avg;  /**< mean real time spent processing one tick, microseconds */
+    long long tick_work_us_max;  /**< worst tick processing time */
+    long long commit_us_max;     /**< worst store commit of a tick's transitions */
+    size_t webhooks_pending;     /**< webhook requests queued or in flight */
+} amd_server_stats;
+
+/** Fill @p out. 0 or AMD_EINVAL. */
+int amd_server_stats_get(amd_server *srv, amd_server_stats *out);
+
 /** Stop listening, stop the threads, close the database. NULL is a no-op. */
 void amd_server_destroy(amd_server *srv);
 

@@ -84,6 +84,15 @@ typedef struct live {
     struct live *qnext;       /* CPS queue */
 } live;
 
+/* A webhook waiting for the transaction that stored its transition to commit. */
+typedef struct out_hook {
+    amdi_hook_tag tag;
+    char *url, *method;
+    char token[65];
+    amdi_form form;
+    struct out_hook *next;
+} out_hook;
+
 typedef struct inbox_item {
     amdi_hook_tag tag;
     int transport_ok;
@@ -104,6 +113,7 @@ struct amdi_engine {
     int64_t wall0, mono0_us;
     int64_t now; /* engine time of the current tick */
     int64_t ticks, late_ticks, max_late_us;
+    int64_t work_total_us, work_max_us, commit_max_us;
     acct *accts;
     size_t naccts, cap_accts;
     live **hash;
@@ -114,6 +124,8 @@ struct amdi_engine {
     int64_t last_heartbeat;
     char *public_url;
     char *recordings_dir;
+    int in_tx;
+    out_hook *out_head, *out_tail;
 };
 
 /* ------------------------------------------------------------------ utilities */
@@ -322,21 +334,77 @@ static void base_params(amdi_engine *e, live *c, amdi_form *f, const char *call_
         amdi_form_add(f, "ParentCallSid", c->rec.parent_call_sid);
 }
 
-static void send_hook(amdi_engine *e, live *c, int kind, const char *url, const char *method, const amdi_form *f)
+static void hook_free(out_hook *o)
 {
-    amdi_hook_tag tag;
-    memset(&tag, 0, sizeof tag);
-    snprintf(tag.call_sid, sizeof tag.call_sid, "%s", c->rec.sid);
-    tag.kind = kind;
-    tag.gen = c->gen;
-    tag.t_ms = e->now;
-    int rc = amdi_hooks_send(e->hooks, &tag, url, method, f, c->a->token);
-    if (rc) {
-        elog(e, AMD_LOG_WARN, "call %s: webhook to %s not queued: %s", c->rec.sid, url, amd_strerror(rc));
-        event_error(e, c->rec.sid, 11200, "webhook not queued (server overloaded)");
-    }
+    free(o->url);
+    free(o->method);
+    amdi_form_free(&o->form);
+    free(o);
 }
 
+/* Queue a webhook. It leaves only after the current transaction commits (tx_end), so every
+ * transition is on disk before any request about it is sent. */
+static void send_hook(amdi_engine *e, live *c, int kind, const char *url, const char *method, const amdi_form *f)
+{
+    out_hook *o = calloc(1, sizeof *o);
+    if (!o)
+        return;
+    snprintf(o->tag.call_sid, sizeof o->tag.call_sid, "%s", c->rec.sid);
+    o->tag.kind = kind;
+    o->tag.gen = c->gen;
+    o->tag.t_ms = e->now;
+    o->url = xstrdup(url);
+    o->method = xstrdup(method);
+    snprintf(o->token, sizeof o->token, "%s", c->a->token);
+    amdi_form_init(&o->form);
+    for (size_t i = 0; f && i < f->n; i++)
+        amdi_form_add(&o->form, f->items[i].key, f->items[i].val);
+    if (!o->url) {
+        hook_free(o);
+        return;
+    }
+    if (e->out_tail)
+        e->out_tail->next = o;
+    else
+        e->out_head = o;
+    e->out_tail = o;
+}
+
+static void tx_begin(amdi_engine *e)
+{
+    if (!e->in_tx && amdi_store_begin(e->cfg.store) == 0)
+        e->in_tx = 1;
+}
+
+/* Commit what the tick (or API call) stored, then release its webhooks. */
+static void tx_end(amdi_engine *e)
+{
+    int ok = 1;
+    if (e->in_tx) {
+        int64_t t0 = mono_us();
+        ok = amdi_store_commit(e->cfg.store) == 0;
+        int64_t dt = mono_us() - t0;
+        if (dt > e->commit_max_us)
+            e->commit_max_us = dt;
+        e->in_tx = 0;
+    }
+    out_hook *o = e->out_head;
+    e->out_head = e->out_tail = NULL;
+    while (o) {
+        out_hook *n = o->next;
+        if (!ok) {
+            /* not stored, so not announced */
+            elog(e, AMD_LOG_ERROR, "call %s: transition not committed; webhook to %s dropped", o->tag.call_sid, o->url);
+        } else {
+            int rc = amdi_hooks_send(e->hooks, &o->tag, o->url, o->method, &o->form, o->token);
+            if (rc)
+                elog(e, AMD_LOG_WARN, "call %s: webhook to %s not queued: %s", o->tag.call_sid, o->url,
+                     amd_strerror(rc));
+        }
+        hook_free(o);
+        o = n;
+    }
+}
 
 static void recording_url(amdi_engine *e, const live *c, char *out, size_t n)
 {
@@ -959,6 +1027,7 @@ static void drain_inbox(amdi_engine *e)
 
 static void tick(amdi_engine *e)
 {
+    tx_begin(e);
     drain_inbox(e);
     service_queues(e);
     for (live *c = e->active, *n; c; c = n) {
@@ -969,6 +1038,7 @@ static void tick(amdi_engine *e)
         amdi_store_meta_set(e->cfg.store, "heartbeat", e->now);
         e->last_heartbeat = e->now;
     }
+    tx_end(e);
 }
 
 static void *run(void *arg)
@@ -992,7 +1062,12 @@ static void *run(void *arg)
             e->max_late_us = late;
         if (late > TICK_MS * 1000)
             e->late_ticks++;
+        int64_t w0 = mono_us();
         tick(e);
+        int64_t w = mono_us() - w0;
+        e->work_total_us += w;
+        if (w > e->work_max_us)
+            e->work_max_us = w;
         e->ticks++;
         pthread_mutex_unlock(&e->mu);
         n++;
@@ -1172,6 +1247,7 @@ int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, con
         return 0;
     }
     e->now = amdi_engine_now(e) > e->now ? amdi_engine_now(e) : e->now;
+    tx_begin(e);
     if (u->fallback_url)
         set_str(&c->fallback_url, u->fallback_url);
     if (u->fallback_method)
@@ -1198,6 +1274,7 @@ int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, con
             end_call(e, c, "canceled");
         /* canceled on an answered call has no effect (Twilio: use completed to hang up) */
     }
+    tx_end(e);
     /* c may be freed now: report from the store, which every transition reached first. */
     pthread_mutex_unlock(&e->mu);
     return amdi_store_call_get(e->cfg.store, account, sid, out);
@@ -1212,6 +1289,9 @@ void amdi_engine_stats_get(amdi_engine *e, amdi_engine_stats *st)
     st->ticks = e->ticks;
     st->late_ticks = e->late_ticks;
     st->max_lateness_us = e->max_late_us;
+    st->tick_work_us_total = e->work_total_us;
+    st->tick_work_us_max = e->work_max_us;
+    st->commit_us_max = e->commit_max_us;
     pthread_mutex_unlock(&e->mu);
     st->webhooks_pending = amdi_hooks_pending(e->hooks);
 }
@@ -1312,7 +1392,9 @@ int amdi_engine_start(amdi_engine *e)
 {
     pthread_mutex_lock(&e->mu);
     e->now = amdi_engine_now(e);
+    tx_begin(e);
     recover(e);
+    tx_end(e);
     amdi_store_meta_set(e->cfg.store, "heartbeat", e->now);
     e->last_heartbeat = e->now;
     pthread_mutex_unlock(&e->mu);
@@ -1333,7 +1415,16 @@ void amdi_engine_destroy(amdi_engine *e)
         pthread_join(e->thr, NULL);
     }
     amdi_hooks_destroy(e->hooks);
+    tx_begin(e);
     drain_inbox(e); /* store the events of requests that finished */
+    for (out_hook *o = e->out_head, *n; o; o = n) { /* never sent: the thread is gone */
+        n = o->next;
+        hook_free(o);
+    }
+    e->out_head = e->out_tail = NULL;
+    if (e->in_tx)
+        amdi_store_commit(e->cfg.store);
+    e->in_tx = 0;
     for (unsigned i = 0; i < HASH_BUCKETS; i++)
         for (live *c = e->hash[i], *n; c; c = n) {
             n = c->hnext;

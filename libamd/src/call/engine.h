@@ -64,6 +64,8 @@ typedef struct amdi_engine_stats {
     long live, queued, active;
     int64_t ticks, late_ticks; /* ticks that started more than 20 ms of real time late */
     int64_t max_lateness_us;
+    int64_t tick_work_us_total, tick_work_us_max; /* real time spent inside ticks */
+    int64_t commit_us_max;                        /* worst group commit */
     size_t webhooks_pending;
 } amdi_engine_stats;
 void amdi_engine_stats_get(amdi_engine *e, amdi_engine_stats *st);

@@ -431,6 +431,25 @@ int amd_server_start(amd_server *s, char *err, size_t errlen)
     return 0;
 }
 
+int amd_server_stats_get(amd_server *s, amd_server_stats *out)
+{
+    if (!s || !out)
+        return AMD_EINVAL;
+    amdi_engine_stats st;
+    amdi_engine_stats_get(s->engine, &st);
+    out->calls_live = st.live;
+    out->calls_queued = st.queued;
+    out->calls_active = st.active;
+    out->ticks = st.ticks;
+    out->late_ticks = st.late_ticks;
+    out->max_lateness_us = st.max_lateness_us;
+    out->tick_work_us_avg = st.ticks ? st.tick_work_us_total / st.ticks : 0;
+    out->tick_work_us_max = st.tick_work_us_max;
+    out->commit_us_max = st.commit_us_max;
+    out->webhooks_pending = st.webhooks_pending;
+    return 0;
+}
+
 int amd_server_port(const amd_server *s)
 {
     return s ? s->port : 0;

@@ -643,3 +643,25 @@ int amdi_store_recordings_fail_open(amdi_store *s, int64_t now)
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
+
+int amdi_store_begin(amdi_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : AMD_EIO;
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int amdi_store_commit(amdi_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (rc == SQLITE_BUSY) { /* another connection holds the lock past busy_timeout: keep trying */
+        for (int i = 0; i < 100 && rc == SQLITE_BUSY; i++)
+            rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_unlock(&s->mu);
+    return rc == SQLITE_OK ? 0 : AMD_EIO;
+}

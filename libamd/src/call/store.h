@@ -92,6 +92,11 @@ int amdi_store_recording_get(amdi_store *s, const char *account, const char *sid
 /* Mark recordings left in-progress by a dead process as failed. */
 int amdi_store_recordings_fail_open(amdi_store *s, int64_t now);
 
+/* Group commit: statements between begin and commit become one transaction (one WAL append).
+ * The engine brackets each media-clock tick with them. 0 or AMD_EIO. */
+int amdi_store_begin(amdi_store *s);
+int amdi_store_commit(amdi_store *s);
+
 /* Key/value metadata (e.g. the heartbeat used to close out calls after a crash). */
 int amdi_store_meta_set(amdi_store *s, const char *key, int64_t v);
 int amdi_store_meta_get(amdi_store *s, const char *key, int64_t *v);
