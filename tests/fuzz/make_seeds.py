@@ -260,9 +260,43 @@ def twiml_seeds():
         write("fuzz_twiml", name, doc)
 
 
+# ---- fuzz_rest: ctl byte, path NUL query NUL [auth NUL] body (see fuzz_rest.c) ----
+
+def rest_seeds():
+    GET, POST, DELETE = 0, 1, 2
+    PREFIX = 0x20                      # path gets /2010-04-01/Accounts/{own SID}
+    create = (b"To=%2B15558675310&From=%2B15005550006&Url=https%3A%2F%2Fexample.com%2Fa"
+              b"&MachineDetection=Enable&StatusCallback=https%3A%2F%2Fcb.example.com%2Fs")
+    reqs = {
+        "create": (POST | PREFIX, b"/Calls.json", b"", create),
+        "create_as_account": (POST | PREFIX | 0x08, b"/Calls.json", b"", create),
+        "create_bad": (POST | PREFIX, b"/Calls.json", b"", b"To=%zz"),
+        "fetch_last": (GET | PREFIX, b"/Calls/@@.json", b"", b""),
+        "update_last": (POST | PREFIX, b"/Calls/@@.json", b"", b"Status=canceled"),
+        "delete_last": (DELETE | PREFIX, b"/Calls/@@.json", b"", b""),
+        "events_last": (GET | PREFIX, b"/Calls/@@/Events.json", b"", b""),
+        "recordings_last": (GET | PREFIX, b"/Calls/@@/Recordings.json", b"", b""),
+        "list": (GET | PREFIX, b"/Calls.json", b"PageSize=2&Status=queued&StartTime%3E=2020-01-01", b""),
+        "list_token": (GET | PREFIX, b"/Calls.json", b"PageToken=PA0000000000000002&Page=1", b""),
+        "csv": (GET | PREFIX, b"/Calls.csv", b"To=%2B15558675310", b""),
+        "recordings": (GET | PREFIX, b"/Recordings.json", b"", b""),
+        "recording_media": (GET | PREFIX, b"/Recordings/RE00000000000000000000000000000000.wav", b"", b""),
+        "other_account": (GET | PREFIX | 0x18, b"/Calls.json", b"", b""),
+        "method_put": (3 | PREFIX, b"/Calls.json", b"", b""),
+        "no_prefix": (GET, b"/2010-04-01/Accounts/AC00000000000000000000000000000000/Calls.json", b"", b""),
+    }
+    for name, (ctl, path, query, body) in reqs.items():
+        write("fuzz_rest", name, bytes([ctl]) + path + b"\0" + query + b"\0" + body)
+    # Authorization headers from the input (credential mode 2)
+    for name, auth in {"auth_garbage": b"Basic !!!!", "auth_bearer": b"Bearer x",
+                       "auth_nocolon": b"Basic YWJj", "auth_long": b"Basic " + b"QUFB" * 100}.items():
+        write("fuzz_rest", name, bytes([GET | PREFIX | 0x10]) + b"/Calls.json\0\0" + auth + b"\0")
+
+
 if __name__ == "__main__":
     model_seeds()
     detector_seeds()
     audio_seeds()
     form_seeds()
     twiml_seeds()
+    rest_seeds()
