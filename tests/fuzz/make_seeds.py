@@ -108,7 +108,7 @@ def audio_seeds():
         with tempfile.TemporaryDirectory() as td:
             out = os.path.join(td, "o." + ext)
             chans = [] if "-c" in fmt else ["-c", "1"]
-            r = subprocess.run(["sox", "-n"] + fmt + chans + [out] + tone,
+            r = subprocess.run(["sox", "-R", "-D", "-n"] + fmt + chans + [out] + tone,
                                stderr=subprocess.DEVNULL)
             if r.returncode != 0 or not os.path.exists(out):
                 print("make_seeds: sox cannot write %s, skipped" % name, file=sys.stderr)
