@@ -74,7 +74,7 @@
 #define BEEP_PARTNER_MIN 0.02f    /* a second peak >= -17 dB under the tone ... */
 #define BEEP_PARTNER_TOL_HZ 5.f   /* ... within 5 Hz of a harmonic of f/k (k <= 6, f/k >= 80 Hz) ... */
 #define BEEP_PARTNER_FRAC 0.5f    /* ... in half the frames: the "tone" is one harmonic of a voice */
-#define BEEP_CNG_MIN_MS 350       /* 1100 Hz tones of CNG length (0.5 s +-15 %, edges +-50 ms) ... */
+#define BEEP_CNG_MIN_MS 350       /* 1100 +-45 Hz tones of CNG length (0.5 s +-15 %, edges +-50 ms) ... */
 #define BEEP_CNG_MAX_MS 650
 #define BEEP_PRE_FRAMES 200       /* ... after 2 s without anything within ... */
 #define BEEP_PRE_LEVEL 0.2f       /* ... 7 dB of the tone are fax CNG, not beeps */
@@ -312,7 +312,7 @@ static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms, int a
     }
     if (near_hz(fa, 425.f, 6.f)) /* 425 Hz +-1.5 %: a 417 Hz beep is still a beep */
         return 1;
-    if (near_hz(fa, 1100.f, 38.f) && dur_ms >= BEEP_CNG_MIN_MS && dur_ms <= BEEP_CNG_MAX_MS && !after_activity)
+    if (near_hz(fa, 1100.f, 45.f) && dur_ms >= BEEP_CNG_MIN_MS && dur_ms <= BEEP_CNG_MAX_MS && !after_activity)
         return 1;
     if (near_hz(fa, 2100.f, 25.f) && dur_ms >= 1000)
         return 1;

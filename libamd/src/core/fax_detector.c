@@ -11,7 +11,8 @@
  *   - ANSam (V.8): 2100 Hz amplitude-modulated at 15 Hz +-0.1 Hz with a depth
  *     of 20 % +-1 %; ANS / ANSam with phase reversals every 450 +-25 ms
  *     (V.25 / V.8). Same confirmation time; reported as AMDI_TONE_FAX_ANSAM
- *     when the 15 Hz modulation depth is >= FAX_AM_DEPTH or two reversals
+ *     when the 15 Hz modulation depth is >= FAX_AM_DEPTH (and twice that at
+ *     10 and 20 Hz, which a codec's amplitude wobble is not) or two reversals
  *     450 ms apart were seen, else as AMDI_TONE_FAX_CED.
  *   - CNG: 1100 Hz +-38 Hz, 0.5 s on / 3 s off, +-15 % (T.30 §5.2). One burst
  *     of FAX_CNG_MIN_MS..FAX_CNG_MAX_MS with quiet around it: nothing within
@@ -33,7 +34,8 @@
  *   estimator, main lobe >= half the in-band power (CED at 10 dB SNR ~0.9).
  *   The 15 Hz AM depth is one DFT bin of the hop-RMS envelope (100 Hz
  *   sample rate, so 15 Hz is 3 cycles per 20 frames); 10 ms averaging costs
- *   only 4 % of the depth. Phase reversals are found on the raw hop samples:
+ *   only 4 % of the depth; the same
+ *   is measured at 10 and 20 Hz as a reference. Phase reversals are found on the raw hop samples:
  *   a hop holds exactly 21 cycles of 2100 Hz, so one 80-entry correlation
  *   table gives a phase per hop with a continuous reference; a steady tone
  *   advances by a constant step (its frequency offset), a reversal adds pi.
@@ -42,8 +44,9 @@
  *   1750 Hz is 7 cycles per 32 samples), low-passed by two boxcars (16 and
  *   8 samples: the 3400 Hz image is 42 dB down, +-100 Hz passes), and the
  *   sign of Im(z[n] z*[n-2]) is the bit. Run lengths of equal bits, after a
- *   6-sample glitch filter, give bit counts at 26.67 samples per bit; flags
- *   are a run of six 1s with runs of two 0s between them.
+ *   6-sample glitch filter, give bit counts at 26.67 samples per bit; a flag
+ *   is a run of about six 1s after a run of about two 0s, the two together
+ *   8 bits long (the sum survives codecs that move the bit edges).
  *   Cost: a few comparisons per frame, plus 160 multiply-adds per hop while
  *   a 2100 Hz candidate runs and ~20 flops per sample while V.21 is gated.
  */
@@ -64,8 +67,9 @@
 #define FAX_CED_BRIDGE 6         /* frames: a phase reversal smears ~3 frames of the 32 ms window */
 #define FAX_CED_CONFIRM_MS 1300  /* > the 1 s up to which the beep detector reports 2100 Hz beeps */
 #define FAX_CED_GOOD_FRAC 0.7f
-#define FAX_AM_DEPTH 0.10f       /* ANSam depth is 0.20; plain CED measures < 0.03 */
-#define FAX_REV_RAD 2.0f         /* phase jump counted as a reversal (pi nominal) */
+#define FAX_AM_DEPTH 0.10f       /* ANSam depth is 0.20; plain CED measures < 0.03 (GSM: < 0.1) */
+#define FAX_AM_PEAK 2.0f         /* ... and the 15 Hz depth >= 2x the 10 and 20 Hz ones */
+#define FAX_REV_RAD 2.5f         /* phase jump counted as a reversal (pi nominal; GSM 06.10 makes smaller jumps) */
 #define FAX_REV_MIN 40           /* 450 +-25 ms between reversals, in frames, with a hop of slack */
 #define FAX_REV_MAX 50
 #define FAX_CNG_HZ 1100.f
@@ -79,7 +83,7 @@
 #define FAX_V21_BAND 0.6f        /* band power / in-band power to run the demodulator */
 #define FAX_V21_MIN_DBFS (-50.f)
 #define FAX_V21_FLAGS 8          /* consecutive HDLC flags (8 x 26.7 ms) */
-#define FAX_V21_GLITCH 6         /* samples a new bit value must hold */
+#define FAX_V21_GLITCH 10         /* samples a new bit value must hold */
 #define FAX_V21_SPB (8000.f / 300.f) /* samples per bit */
 
 /* Tables live in the state (no globals; ~1 KiB): see fax_detector.h. */
@@ -96,8 +100,8 @@ static void make_tables(amdi_fax *x)
         mix_sin[n] = (float)sin(2.0 * M_PI * 7.0 * n / 32.0);
     }
     for (int n = 0; n < 20; n++) {
-        am_cos[n] = (float)cos(2.0 * M_PI * 3.0 * n / 20.0);
-        am_sin[n] = (float)sin(2.0 * M_PI * 3.0 * n / 20.0);
+        am_cos[n] = (float)cos(2.0 * M_PI * n / 20.0);
+        am_sin[n] = (float)sin(2.0 * M_PI * n / 20.0);
     }
 }
 
@@ -160,7 +164,9 @@ static int ced_frame(amdi_fax *x, const amdi_tone_analysis *a, amdi_tone_event *
             x->ced_good = 0;
             x->ced_fsum = 0.0;
             x->ced_fn = 0;
-            x->am_re = x->am_im = x->am_sum = 0.0;
+            memset(x->am_re, 0, sizeof x->am_re);
+            memset(x->am_im, 0, sizeof x->am_im);
+            x->am_sum = 0.0;
             x->am_n = 0;
             x->ph_n = 0;
             x->rev_last = -1;
@@ -179,8 +185,11 @@ static int ced_frame(amdi_fax *x, const amdi_tone_analysis *a, amdi_tone_event *
     if (k >= 3) { /* skip the onset frames */
         float e = sqrtf(f->energy);
         int j = (int)(f->index % 20);
-        x->am_re += e * x->am_cos[j];
-        x->am_im += e * x->am_sin[j];
+        for (int m = 0; m < 3; m++) { /* 10, 15, 20 Hz: 2, 3, 4 cycles per 20 frames */
+            int jm = (j * (m + 2)) % 20;
+            x->am_re[m] += e * x->am_cos[jm];
+            x->am_im[m] += e * x->am_sin[jm];
+        }
         x->am_sum += e;
         x->am_n++;
     }
@@ -192,9 +201,12 @@ static int ced_frame(amdi_fax *x, const amdi_tone_analysis *a, amdi_tone_event *
     if ((float)x->ced_good < FAX_CED_GOOD_FRAC * (float)span || fabsf(mean - FAX_CED_HZ) > FAX_CED_TOL) {
         return 0;
     }
-    float depth = x->am_sum > 0 ? (float)(2.0 * sqrt(x->am_re * x->am_re + x->am_im * x->am_im) / x->am_sum)
-                                : 0.f;
-    ev->kind = (depth >= FAX_AM_DEPTH || x->rev_spaced >= 1) ? AMDI_TONE_FAX_ANSAM : AMDI_TONE_FAX_CED;
+    float depth[3] = {0.f, 0.f, 0.f};
+    for (int m = 0; m < 3 && x->am_sum > 0; m++)
+        depth[m] = (float)(2.0 * sqrt(x->am_re[m] * x->am_re[m] + x->am_im[m] * x->am_im[m]) / x->am_sum);
+    /* 15 Hz must stand out from 10 and 20 Hz: a codec's (GSM's) amplitude wobble is broadband */
+    int am = depth[1] >= FAX_AM_DEPTH && depth[1] >= FAX_AM_PEAK * fmaxf(depth[0], depth[2]);
+    ev->kind = (am || x->rev_spaced >= 1) ? AMDI_TONE_FAX_ANSAM : AMDI_TONE_FAX_CED;
     ev->start_ms = x->ced_first * AMDI_HOP_MS;
     ev->end_ms = f->end_ms;
     ev->hz = mean;
@@ -271,31 +283,31 @@ static void v21_restart(amdi_fax *x)
     x->cur_bit = 0;
     x->pend = 0;
     x->run = 0;
-    x->zero_ok = 0;
+    x->zero_len = 0;
     x->flags = 0;
 }
 
-/* A run of `len` samples of bit value `bit` ended. */
+/*
+ * A run of `len` samples of bit value `bit` ended. Between flags the line carries six 1s and two 0s
+ * (01111110, sent LSB first, back to back). Codecs and noise move the bit edges (GSM 06.10 shortens
+ * the 0s to ~1.6 bits and lengthens the 1s), but a whole flag period, 1s plus the 0s before them,
+ * stays 8 bits: that sum is what is checked.
+ */
 static void v21_run(amdi_fax *x, int bit, int len, int64_t end_ms)
 {
-    int nb = (int)((float)len / FAX_V21_SPB + 0.5f);
-    if (bit) {
-        if (nb == 6) {
-            if (x->zero_ok && x->flags > 0) {
-                x->flags++;
-            } else {
-                x->flags = 1;
-                x->flag_start_ms = end_ms - (int64_t)((float)len / 8.f) - 3; /* the leading 0 bit */
-            }
-        } else {
-            x->flags = 0;
-        }
-        x->zero_ok = 0;
-    } else {
-        x->zero_ok = nb == 2;
-        if (!x->zero_ok)
-            x->flags = 0;
+    if (!bit) {
+        x->zero_len = len;
+        return;
     }
+    float ones = (float)len / FAX_V21_SPB, zeros = (float)x->zero_len / FAX_V21_SPB, period = ones + zeros;
+    if (ones >= 5.0f && ones <= 7.5f && zeros >= 0.7f && zeros <= 3.0f && period >= 7.4f && period <= 8.6f) {
+        if (x->flags == 0)
+            x->flag_start_ms = end_ms - (int64_t)((float)(len + x->zero_len) / 8.f);
+        x->flags++;
+    } else {
+        x->flags = x->flags > 1 ? x->flags - 1 : 0; /* a bit error costs a flag, not the run */
+    }
+    x->zero_len = 0;
 }
 
 static void v21_demod(amdi_fax *x, const amdi_frame *f)

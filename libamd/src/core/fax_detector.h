@@ -17,7 +17,7 @@
 typedef struct amdi_fax {
     /* cos / sin of 2100 Hz over one hop (21 whole cycles, so the phase reference is
        continuous from hop to hop), of 1750 Hz over 32 samples (7 cycles), and of
-       15 Hz over 20 frames at 100 Hz (3 cycles). Filled at init. */
+       5 Hz over 20 frames at 100 Hz (multiples give 10, 15, 20 Hz). Filled at init. */
     float ced_cos[AMDI_HOP], ced_sin[AMDI_HOP], mix_cos[32], mix_sin[32], am_cos[20], am_sin[20];
 
     int done; /* a fax tone has been reported: nothing more to do this call */
@@ -28,7 +28,7 @@ typedef struct amdi_fax {
     int ced_good;
     double ced_fsum;
     int ced_fn;
-    double am_re, am_im, am_sum; /* 15 Hz component of the hop envelope */
+    double am_re[3], am_im[3], am_sum; /* 10, 15, 20 Hz components of the hop envelope */
     int am_n;
     float ph_prev, ph_prev2, ph_w; /* hop phases at 2100 Hz, mean phase advance per hop */
     int ph_n;
@@ -55,7 +55,7 @@ typedef struct amdi_fax {
     float acc1_re, acc1_im, acc2_re, acc2_im;
     float z_re[4], z_im[4]; /* last filtered samples, for the discriminator delay */
     int cur_bit, pend, run;
-    int zero_ok;      /* the previous zero run was 2 bits (between two flags) */
+    int zero_len;     /* samples of the last run of 0s */
     int flags;        /* consecutive HDLC flags */
     int64_t flag_start_ms;
 
