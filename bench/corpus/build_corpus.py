@@ -280,6 +280,11 @@ def build_one(spec, cache, outdir):
                 reps += 1
             return t
         start = t
+        if not td and rng.random() < 0.08:
+            # The fake-out: "Hello? ... Ha, got you, I'm not here." A greeting
+            # that opens like a live answer (pause < the speech-end threshold).
+            t = voice_t.put(t, spk.say(spk.pick(texts.HELLO), fs)) + rng.uniform(0.5, 1.0)
+            info["fakeout"] = True
         if target_s < 3.5:
             # Short greetings ("Leave a message.", "Hi, it's John.") are the
             # hard machine cases: one sentence, often under the speech threshold.
@@ -340,7 +345,8 @@ def build_one(spec, cache, outdir):
             kind = str(rng.choice(["single", "dual", "double"], p=[0.6, 0.2, 0.2]))
             if td:
                 kind = ["single", "dual", "double"][spec["k"] % 3]
-            bend, desc = place_beep(tone_t, bstart, kind, fs, rng)
+            harm = (not td) and kind == "single" and rng.random() < 0.15
+            bend, desc = place_beep(tone_t, bstart, kind, fs, rng, harm)
             truth["beep"] = (bstart, bend)
             info["beep"] = desc
             dur = bend + rng.uniform(1.5, 3.0)
@@ -516,21 +522,28 @@ def build_one(spec, cache, outdir):
         "level_dbfs": "" if level is None else "%.1f" % level,
         "noise": info["noise"],
         "beep": info["beep"],
-        "effects": " ".join(effects),
+        "effects": " ".join(effects + (["fakeout-hello"] if info.get("fakeout") else [])),
     }
     return spec["index"], row
 
 
-def place_beep(track, t, kind, fs, rng):
+def place_beep(track, t, kind, fs, rng, harm=False):
     """End-of-greeting tone: single, dual (two simultaneous frequencies) or
-    double (two short beeps); 300-2500 Hz, 0.1-1.2 s in total (corpus.md)."""
+    double (two short beeps); 300-2500 Hz, 0.1-1.2 s in total (corpus.md).
+    @p harm: a single tone with 2nd/3rd harmonics 12-24 dB down (cheap
+    answering machines make square-ish beeps); harmonics above the band dropped."""
     common = [440, 850, 1000, 1000, 1400, 1400, 2000, 800, 1200]
     f = float(rng.choice(common)) if rng.random() < 0.5 else float(rng.uniform(300, 2500))
     amp = 0.5
     if kind == "single":
         d = rng.uniform(0.1, 1.2)
-        end = track.put(t, dsp.tone(fs, [f], d, amp))
-        return end, "single:%dHz:%dms" % (f, d * 1000)
+        y = dsp.tone(fs, [f], d, amp)
+        if harm:
+            for k in (2, 3):
+                if k * f < min(3400.0, fs / 2 - 100):
+                    y += dsp.tone(fs, [k * f], d, amp * dsp.db2lin(-rng.uniform(12, 24)))
+        end = track.put(t, y)
+        return end, "single:%dHz:%dms%s" % (f, d * 1000, "+harmonics" if harm else "")
     if kind == "dual":
         f2 = f + rng.choice([-1, 1]) * rng.uniform(100, 600)
         f2 = float(np.clip(f2, 300, 2500))
