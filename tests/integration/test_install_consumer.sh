@@ -15,18 +15,25 @@ if grep -lE '#include <(fftw3|speex/|sndfile|microhttpd|curl/|sqlite3|jansson)' 
   echo "FAIL: a public header includes a dependency header"; exit 1
 fi
 
+# A sanitizer build (-DAMD_SANITIZE=...) installs instrumented libraries: consumers must link
+# the same sanitizer runtimes (ASan must come first in the library list), so pass the flags on.
+san=$(sed -n 's/^AMD_SANITIZE:STRING=//p' "$AMD_BINARY_DIR/CMakeCache.txt" 2>/dev/null || true)
+sanflags=""
+[ -n "$san" ] && sanflags="-fsanitize=${san//;/,}"
+
 # 1. pkg-config
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
-cc -o "$tmp/consumer-pc" "$AMD_SOURCE_DIR/tests/install/consumer.c" $(pkg-config --cflags --libs libamd)
+cc $sanflags -o "$tmp/consumer-pc" "$AMD_SOURCE_DIR/tests/install/consumer.c" $(pkg-config --cflags --libs libamd)
 out=$(LD_LIBRARY_PATH="$libdir" "$tmp/consumer-pc")
 echo "pkg-config consumer: $out"
 # Static link through pkg-config --static too.
-cc -o "$tmp/consumer-static" "$AMD_SOURCE_DIR/tests/install/consumer.c" -I"$prefix/include" \
+cc $sanflags -o "$tmp/consumer-static" "$AMD_SOURCE_DIR/tests/install/consumer.c" -I"$prefix/include" \
   "$libdir/libamd.a" $(pkg-config --static --libs-only-l libamd | sed 's/-lamd//') $(pkg-config --libs fftw3f speexdsp)
 "$tmp/consumer-static" >/dev/null
 
 # 2. find_package
-cmake -S "$AMD_SOURCE_DIR/tests/install" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake -S "$AMD_SOURCE_DIR/tests/install" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_C_FLAGS="$sanflags" >/dev/null
 cmake --build "$tmp/cm" >/dev/null
 out2=$(LD_LIBRARY_PATH="$libdir" "$tmp/cm/consumer")
 echo "find_package consumer: $out2"

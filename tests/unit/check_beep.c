@@ -322,6 +322,7 @@ START_TEST(test_call_progress_rejected)
             tg_tone(b, n, t + 0.7, 400, 450, -20);
         }
     ck_assert_msg(count_beeps(b, n, NULL) == 0, "UK ringback");
+    free(b);
 }
 END_TEST
 
