@@ -198,7 +198,10 @@ static item *load_manifest(const char *manifest, const char *split, size_t *coun
         }
         item *it = &items[n];
         snprintf(it->rel, sizeof it->rel, "%s", cols[ci_file]);
-        snprintf(it->path, sizeof it->path, "%s/%s", dir, cols[ci_file]);
+        if (cols[ci_file][0] == '/')
+            snprintf(it->path, sizeof it->path, "%s", cols[ci_file]);
+        else
+            snprintf(it->path, sizeof it->path, "%s/%s", dir, cols[ci_file]);
         snprintf(it->truth, sizeof it->truth, "%s", cols[ci_truth]);
         snprintf(it->scenario, sizeof it->scenario, "%s", ci_scen >= 0 && ci_scen < nc ? cols[ci_scen] : "");
         if (read_wav(it->path, &it->a) != 0) {

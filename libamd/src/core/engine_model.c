@@ -16,10 +16,14 @@
  *     cause `model`. This is what saves long live answers ("hello, this is
  *     ... speaking") from the speech threshold: the pause between phrases is
  *     enough when the rest of the evidence says "live".
- *   - Otherwise the timing rules decide, with two bounds kept exactly (SPEC
- *     4.1): a first utterance running past speech_threshold_ms is
- *     machine_start, and silence since answer for silence_timeout_ms is
- *     unknown.
+ *   - Otherwise the timing rules decide, with their bounds kept (SPEC 4.1):
+ *     no first utterance runs past speech_threshold_ms undecided, and silence
+ *     since answer for silence_timeout_ms is unknown. At the speech-threshold
+ *     bound the answer is machine_start unless P <= BOUND_P_HUMAN: the
+ *     classifier is sure the "utterance" is background babble or music behind
+ *     a live answer (the VAD's speech flag stays on through it), and then it
+ *     is human, cause `model`, at the same moment. BOUND_P_HUMAN < 0 gives
+ *     the strict Twilio rule.
  *   - One exception to following the rules: when they say human (speech-end)
  *     but P >= VETO_P (a greeting pausing between sentences), the engine
  *     keeps listening for up to VETO_EXTRA_MS more: more speech -> machine
@@ -121,7 +125,10 @@ static int me_frame(void *state, const amdi_evidence *ev, amdi_engine_decision *
 {
     model_engine *m = state;
     const float *pp = m->model->params;
-    amdi_feat_input in = {ev->frame, ev->speech, ev->speech_prob, ev->noise_db, ev->tone_active};
+    float utt = ev->utt_start_ms >= 0 && ev->last_speech_end_ms >= ev->utt_start_ms
+                    ? (float)(ev->last_speech_end_ms - ev->utt_start_ms) : 0.f;
+    amdi_feat_input in = {ev->frame, ev->speech, ev->speech_prob, ev->noise_db, ev->tone_active, utt,
+                          ev->n_utterances};
     amdi_features_frame(&m->feat, &in);
     int64_t k = m->frames++;
 
@@ -155,6 +162,11 @@ static int me_frame(void *state, const amdi_evidence *ev, amdi_engine_decision *
                 m->state = "veto-wait";
                 return 0;
             }
+        }
+        if (td.answered_by == AMD_ANSWERED_MACHINE_START && td.cause == AMD_CAUSE_SPEECH_THRESHOLD) {
+            float p = evaluate(m);
+            if (p <= pp[AMDI_MP_BOUND_P_HUMAN])
+                return decide(out, AMD_ANSWERED_HUMAN, AMD_CAUSE_MODEL, 1.f - p);
         }
         *out = td; /* the rules' own bounds: speech threshold, silence timeout */
         return 1;

@@ -51,7 +51,8 @@ typedef enum amdi_model_param {
     AMDI_MP_MIN_MACHINE_MS,  /* speech since the first onset before an early machine call */
     AMDI_MP_VETO_P,          /* timing rules' speech-end "human": keep listening if P(machine) >= this */
     AMDI_MP_VETO_EXTRA_MS,   /* ... but at most this much longer; then human after all */
-    AMDI_MP_RESERVED6,
+    AMDI_MP_BOUND_P_HUMAN,   /* at the speech-threshold bound: human if P(machine) <= this (the "speech" was
+                                background babble / music behind a live answer); < 0: strict Twilio bound */
     AMDI_MP_RESERVED7,
     AMDI_MODEL_NPARAMS
 } amdi_model_param;

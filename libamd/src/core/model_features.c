@@ -27,7 +27,7 @@
 
 static const char *const feat_names[AMDI_FEAT_COUNT] = {
     "time", "onset", "first_burst", "cur_burst", "bursts", "speech", "speech_ratio",
-    "longest_burst", "silence", "in_speech", "mean_pause", "burst_rate",
+    "longest_burst", "silence", "in_speech", "mean_pause", "burst_rate", "utt_len", "utts",
     "snr", "noise_db", "level_std", "pause_std", "digital_sil", "speech_prob",
     "flatness", "flux", "centroid", "hf_ratio", "voiced_ratio", "f0_mean", "f0_std", "f0_move",
     "tone",
@@ -117,6 +117,8 @@ void amdi_features_frame(amdi_features *s, const amdi_feat_input *in)
     int speech = in->speech && !in->tone;
     float lvl = f->level_db;
     s->noise_db = in->noise_floor_db;
+    s->utt_len_ms = in->utt_len_ms;
+    s->n_utterances = in->n_utterances;
     if (in->tone)
         s->tone_frames++;
 
@@ -231,6 +233,8 @@ void amdi_features_get(const amdi_features *s, float *o)
         o[AMDI_F_SPEECH_RATIO] = (float)s->speech_frames / since;
         o[AMDI_F_BURST_RATE] = (float)s->bursts / (since * hop);
     }
+    o[AMDI_F_UTT_LEN] = s->utt_len_ms / 1000.f;
+    o[AMDI_F_UTTS] = (float)s->n_utterances;
     o[AMDI_F_LONGEST_BURST] = (float)s->longest_burst_frames * hop;
     o[AMDI_F_SILENCE] = (float)(s->last_speech >= 0 ? n - 1 - s->last_speech : n) * hop;
     o[AMDI_F_IN_SPEECH] = (s->last_speech >= 0 && s->last_speech == n - 1) ? 1.f : 0.f;

@@ -45,6 +45,10 @@ typedef enum amdi_feat_id {
     AMDI_F_IN_SPEECH,      /* [0/1] the current frame is speech */
     AMDI_F_MEAN_PAUSE,     /* [s] mean length of the pauses between bursts (0 if none) */
     AMDI_F_BURST_RATE,     /* [1/s] bursts per second since onset */
+    AMDI_F_UTT_LEN,        /* [s] span of the current (or last) utterance in the timing rules' sense
+                              (pauses under the speech-end threshold inside it): how close the
+                              speech-threshold bound is */
+    AMDI_F_UTTS,           /* [count] utterances so far (timing rules' sense) */
     /* Level, noise floor and continuity. */
     AMDI_F_SNR,            /* [dB] mean (frame level - noise floor) over speech frames */
     AMDI_F_NOISE_DB,       /* [dBFS] current adaptive noise floor */
@@ -78,6 +82,8 @@ typedef struct amdi_feat_input {
     float speech_prob;    /* VAD likelihood 0..1 */
     float noise_floor_db; /* adaptive noise floor, dBFS */
     int tone;             /* a steady tone is present (amdi_tones_active) */
+    float utt_len_ms;     /* current utterance span (engine.h: last_speech_end_ms - utt_start_ms), 0 if none */
+    int n_utterances;     /* utterances started so far */
 } amdi_feat_input;
 
 /* Running state. Plain data: memset to 0 == amdi_features_reset. */
@@ -111,6 +117,8 @@ typedef struct amdi_features {
     float prev_st;               /* f0 of the previous voiced frame in semitones; */
     int64_t prev_voiced_frame;   /* its frame index, -1 none */
     float noise_db;
+    float utt_len_ms;
+    int n_utterances;
 } amdi_features;
 
 void amdi_features_reset(amdi_features *s);
