@@ -19,14 +19,17 @@ Suite *timing_suite(void);
 START_TEST(test_short_burst_is_human_at_speech_end)
 {
     du_call c = du_new(8000, 8000, NOISE, 1);
-    du_speech_ex(&c, 1000, 600, 140, VOICE, 2, 1);
+    du_speech(&c, 1000, 600, 140, VOICE, 2);
     amd_config cfg = du_cfg(AMD_MODE_ENABLE, AMD_ENGINE_TIMING);
     amd_result r;
     du_run(&cfg, &c, 0, &r, NULL);
     du_assert_answer(r, AMD_ANSWERED_HUMAN);
     ck_assert_int_eq(r.cause, AMD_CAUSE_SPEECH_END);
     ck_assert_msg(llabs(r.speech_onset_ms - 1000) <= 10, "onset %lld", (long long)r.speech_onset_ms);
-    int64_t want = 1000 + 600 + cfg.speech_end_threshold_ms;
+    /* the burst as heard ends with its last syllable above -20 dB of the burst level */
+    int64_t end = du_active_end_ms(&c, 1000, 1600, VOICE / 10);
+    ck_assert_int_ge(end, 1500);
+    int64_t want = end + cfg.speech_end_threshold_ms;
     ck_assert_msg(llabs(r.decision_ms - want) <= 10, "decision at %lld ms, want %lld +-10", (long long)r.decision_ms,
                   (long long)want);
     ck_assert(r.confidence > 0.5f && r.confidence <= 1.f);
@@ -38,13 +41,16 @@ END_TEST
 START_TEST(test_speech_end_threshold_moves_decision)
 {
     du_call c = du_new(8000, 8000, NOISE, 3);
-    du_speech_ex(&c, 500, 600, 130, VOICE, 4, 1);
+    du_speech(&c, 500, 600, 130, VOICE, 4);
     amd_config cfg = du_cfg(AMD_MODE_ENABLE, AMD_ENGINE_TIMING);
     cfg.speech_end_threshold_ms = 2000;
     amd_result r;
     du_run(&cfg, &c, 0, &r, NULL);
     du_assert_answer(r, AMD_ANSWERED_HUMAN);
-    ck_assert_msg(llabs(r.decision_ms - (500 + 600 + 2000)) <= 10, "decision at %lld", (long long)r.decision_ms);
+    int64_t end = du_active_end_ms(&c, 500, 1100, VOICE / 10);
+    ck_assert_int_ge(end, 1000);
+    ck_assert_msg(llabs(r.decision_ms - (end + 2000)) <= 10, "decision at %lld, burst end %lld", (long long)r.decision_ms,
+                  (long long)end);
     du_free(&c);
 }
 END_TEST
@@ -53,7 +59,7 @@ END_TEST
 START_TEST(test_long_speech_is_machine_at_threshold)
 {
     du_call c = du_new(8000, 8000, NOISE, 5);
-    du_speech_ex(&c, 700, 4000, 120, VOICE, 6, 1);
+    du_speech(&c, 700, 4000, 120, VOICE, 6);
     amd_config cfg = du_cfg(AMD_MODE_ENABLE, AMD_ENGINE_TIMING);
     amd_result r;
     du_run(&cfg, &c, 0, &r, NULL);
@@ -133,13 +139,16 @@ END_TEST
 START_TEST(test_two_bursts_with_long_pause_is_human)
 {
     du_call c = du_new(8000, 8000, NOISE, 13);
-    du_speech_ex(&c, 500, 2000, 200, VOICE, 14, 1);
+    du_speech(&c, 500, 2000, 200, VOICE, 14);
     du_speech(&c, 4000, 2000, 200, VOICE, 15);
     amd_config cfg = du_cfg(AMD_MODE_ENABLE, AMD_ENGINE_TIMING);
     amd_result r;
     du_run(&cfg, &c, 0, &r, NULL);
     du_assert_answer(r, AMD_ANSWERED_HUMAN);
-    ck_assert_msg(llabs(r.decision_ms - (2500 + 1200)) <= 10, "decision at %lld", (long long)r.decision_ms);
+    int64_t end = du_active_end_ms(&c, 500, 2500, VOICE / 10);
+    ck_assert_int_ge(end, 2300);
+    ck_assert_msg(llabs(r.decision_ms - (end + 1200)) <= 10, "decision at %lld, burst end %lld", (long long)r.decision_ms,
+                  (long long)end);
     du_free(&c);
 }
 END_TEST

@@ -39,7 +39,7 @@
  * -10..-40 dBFS (ITU-T P.56 active level ~ -26 dBov nominal); -62 is 20+ dB below the quietest. */
 #define AMDI_VAD_GATE_DB (-62.f)
 
-#define AMDI_VAD_NFEAT 8
+#define AMDI_VAD_NFEAT 9
 /* Magnitude spectra kept for the spectral-change feature (frames back). */
 #define AMDI_VAD_LAG 4
 #define AMDI_VAD_SPEC_LO 9
@@ -64,12 +64,13 @@ typedef struct amdi_vad_out {
 
 typedef struct amdi_vad {
     amdi_noise_floor nf;
-    int prev_peak;      /* strongest voice-band bin of the previous frame */
+    int prev_peak, prev_peak2; /* the two strongest voice-band peaks of the previous frame */
     int stable;         /* frames the peak held while the spectrum was peaky */
     unsigned hist;      /* raw decisions, bit 0 = newest */
     int in_speech;
     int hang;           /* hops since the last raw speech hop */
     int tone_run;       /* consecutive frames with amdi_tones_active() */
+    int tone_tail;      /* frames left while the window still holds a tone that just ended */
     float lvl_mean, lvl_var; /* running mean / variance of the hop level (modulation depth) */
     int spec_pos;
     float spec[AMDI_VAD_LAG][AMDI_VAD_SPEC_HI - AMDI_VAD_SPEC_LO]; /* recent magnitude spectra */
