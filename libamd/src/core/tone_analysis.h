@@ -28,7 +28,8 @@
 #include "frame.h"
 
 #define AMDI_TA_LO_BIN 3   /* lowest bin of the in-band total (94 Hz) */
-#define AMDI_TA_HI_BIN 126 /* highest bin of the in-band total (3938 Hz) */
+#define AMDI_TA_HI_BIN 126 /* highest bin of the in-band total (3938 Hz); 124 bins = 4 x 31 */
+#define AMDI_TA_P2_MIN 0.35f /* the second peak is searched only when the first holds this much */
 
 typedef struct amdi_tone_peak {
     int bin;     /* peak bin, 0 = no peak */
@@ -40,7 +41,8 @@ typedef struct amdi_tone_analysis {
     const amdi_frame *f;
     float total;       /* power summed over bins AMDI_TA_LO_BIN..AMDI_TA_HI_BIN */
     amdi_tone_peak p1; /* strongest peak */
-    amdi_tone_peak p2; /* strongest local maximum >= 4 bins from p1 (power excludes p1's bins) */
+    amdi_tone_peak p2; /* strongest local maximum >= 4 bins from p1 (power excludes p1's bins);
+                          bin 0 (none) unless p1 holds AMDI_TA_P2_MIN of the in-band power */
 } amdi_tone_analysis;
 
 /* Analyse one frame (f->power must hold AMDI_BINS values). */
