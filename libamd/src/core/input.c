@@ -170,9 +170,18 @@ size_t amdi_input_extra_memory(const amdi_input *in)
 {
     if (!in->rs)
         return 0;
-    /* SpeexDSP keeps the sinc table (filter_len x den_rate floats) and the history
-     * (filter_len x 2); quality 3 uses a 48-tap base filter, longer when downsampling. */
-    size_t ratio = (size_t)(in->rate + AMDI_RATE - 1) / AMDI_RATE;
-    size_t flen = 48 * ratio;
-    return sizeof(float) * (flen * 2 + flen * 2 * (size_t)(AMDI_RATE / 100)) + 256;
+    /*
+     * An estimate of what speex_resampler_init() allocated, following its sizing
+     * rules for quality 3 (base filter 48 taps, oversampling 8): the filter grows by
+     * the decimation ratio; the sinc table is either filter x den_rate (direct) or
+     * filter x 8 + 8 (interpolated), whichever is smaller; plus the history buffer.
+     */
+    spx_uint32_t num = 0, den = 0;
+    speex_resampler_get_ratio((SpeexResamplerState *)in->rs, &num, &den);
+    size_t flen = den ? (48u * (size_t)num + den - 1) / den : 48u;
+    flen = (flen + 7u) & ~(size_t)7u;
+    size_t direct = flen * den, interp = flen * 8u + 8u;
+    size_t table = direct < interp ? direct : interp;
+    size_t hist = flen - 1 + 160;
+    return sizeof(float) * (table + hist) + 128; /* + the state struct */
 }
