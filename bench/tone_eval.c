@@ -241,16 +241,19 @@ int main(int argc, char **argv)
                     on_time++;
                 else
                     late++;
-                /* frequency of the truth: the first number after ':' in the beep column */
+                /* frequencies of the truth: "kind:F1[/F2|+F2]Hz:..." -- the nearer one counts */
                 const char *c = strchr(bdesc, ':');
-                double th = c ? atof(c + 1) : 0;
-                if (th > 0) {
-                    double e = fabs(fb->hz - th);
-                    /* a dual tone's truth lists both; take the nearer */
-                    const char *plus = strchr(c + 1, '+'), *sl = strchr(c + 1, '/');
-                    const char *o = plus ? plus : sl;
-                    if (o && atof(o + 1) > 0 && fabs(fb->hz - atof(o + 1)) < e)
-                        e = fabs(fb->hz - atof(o + 1));
+                double e = -1;
+                for (const char *q = c ? c + 1 : NULL; q && *q && *q != 'H';) {
+                    char *endp;
+                    double th = strtod(q, &endp);
+                    if (endp == q)
+                        break;
+                    if (th > 0 && (e < 0 || fabs(fb->hz - th) < e))
+                        e = fabs(fb->hz - th);
+                    q = (*endp == '/' || *endp == '+') ? endp + 1 : endp;
+                }
+                if (e >= 0) {
                     hz_err_sum += e;
                     if (e > hz_err_max)
                         hz_err_max = e;
