@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DetectMessageEnd (SPEC §4.2, issue 3 §4): constructed greetings ending in a
+ * beep, in silence, with long pauses inside, never ending; the provisional
+ * machine event; humans, silence and hang-ups. Never an end while the
+ * greeting is still speaking.
+ */
+#include <check.h>
+#include <string.h>
+
+#include "detect_util.h"
+
+Suite *message_end_suite(void);
+
+#define NOISE 30.0
+#define VOICE 3000.0
+
+static amd_config dme(void) { return du_cfg(AMD_MODE_DETECT_MESSAGE_END, AMD_ENGINE_TIMING); }
+
+/* 3 s greeting, 0.8 s pause, 400 ms 1 kHz beep -> machine_end_beep at the beep's end. */
+START_TEST(test_greeting_then_beep)
+{
+    du_call c = du_new(8000, 9000, NOISE, 1);
+    du_speech(&c, 500, 3000, 130, VOICE, 2);
+    du_tone(&c, 4300, 400, 1000, 0, 9000);
+    amd_config cfg = dme();
+    amd_result r;
+    du_events ev;
+    du_run(&cfg, &c, 160, &r, &ev);
+    du_assert_answer(r, AMD_ANSWERED_MACHINE_END_BEEP);
+    ck_assert_int_eq(r.cause, AMD_CAUSE_BEEP);
+    /* on time as corpus.md defines it: within [0, +500] ms of the beep's end (the tone
+     * detector waits a little after a beep to tell it from a double beep) */
+    ck_assert_msg(r.decision_ms >= 4700 && r.decision_ms <= 4700 + 500, "decision at %lld", (long long)r.decision_ms);
+    ck_assert_msg(llabs(r.beep_start_ms - 4300) <= 40 && llabs(r.beep_end_ms - 4700) <= 40, "beep %lld..%lld",
+                  (long long)r.beep_start_ms, (long long)r.beep_end_ms);
+    ck_assert_msg(r.beep_hz > 950 && r.beep_hz < 1050, "beep %.0f Hz", (double)r.beep_hz);
+    ck_assert_msg(r.greeting_end_ms >= 3300 && r.greeting_end_ms <= 3550, "greeting end %lld",
+                  (long long)r.greeting_end_ms);
+    /* the provisional event came first, once, when the machine became known */
+    ck_assert_int_eq(ev.n_provisional, 1);
+    ck_assert_int_eq(ev.n_decision, 1);
+    ck_assert_int_eq(ev.provisional.answered_by, AMD_ANSWERED_MACHINE_START);
+    ck_assert_msg(llabs(r.machine_known_ms - (500 + cfg.speech_threshold_ms)) <= 30, "known at %lld",
+                  (long long)r.machine_known_ms);
+    ck_assert_int_eq(ev.provisional.decision_ms, r.machine_known_ms);
+    ck_assert_int_lt(r.machine_known_ms, r.decision_ms);
+    du_free(&c);
+}
+END_TEST
+
+/* Greeting then silence, no beep -> machine_end_silence after speech-end threshold + grace. */
+START_TEST(test_greeting_then_silence)
+{
+    du_call c = du_new(8000, 10000, NOISE, 3);
+    du_speech(&c, 400, 3500, 120, VOICE, 4);
+    amd_config cfg = dme();
+    amd_result r;
+    du_run(&cfg, &c, 0, &r, NULL);
+    du_assert_answer(r, AMD_ANSWERED_MACHINE_END_SILENCE);
+    ck_assert_int_eq(r.cause, AMD_CAUSE_GREETING_SILENCE);
+    int64_t end = du_active_end_ms(&c, 400, 3900, VOICE / 10);
+    ck_assert_msg(llabs(r.greeting_end_ms - end) <= 30, "greeting end %lld, burst end %lld",
+                  (long long)r.greeting_end_ms, (long long)end);
+    int64_t want = r.greeting_end_ms + cfg.speech_end_threshold_ms + cfg.beep_grace_ms;
+    ck_assert_msg(llabs(r.decision_ms - want) <= 10, "decision %lld want %lld", (long long)r.decision_ms,
+                  (long long)want);
+    /* the grace window is a parameter */
+    cfg.beep_grace_ms = 0;
+    amd_result r0;
+    du_run(&cfg, &c, 0, &r0, NULL);
+    du_assert_answer(r0, AMD_ANSWERED_MACHINE_END_SILENCE);
+    ck_assert_int_eq(r0.decision_ms, r.decision_ms - 1500);
+    du_free(&c);
+}
+END_TEST
+
+/* Long pauses inside the greeting (up to 2.5 s) do not end it; the end comes only after its last word. */
+START_TEST(test_long_pauses_inside_greeting)
+{
+    du_call c = du_new(8000, 16000, NOISE, 5);
+    du_speech(&c, 300, 3000, 140, VOICE, 6);  /* "Hi, you've reached ..." */
+    du_speech(&c, 5000, 1500, 140, VOICE, 7); /* 1.7 s pause, then "... please leave ..." */
+    du_speech(&c, 9000, 2000, 140, VOICE, 8); /* 2.5 s pause, then "... after the tone" */
+    du_tone(&c, 11800, 500, 850, 0, 8000);
+    amd_config cfg = dme();
+    amd_result r;
+    du_run(&cfg, &c, 80, &r, NULL);
+    du_assert_answer(r, AMD_ANSWERED_MACHINE_END_BEEP);
+    ck_assert_int_ge(r.decision_ms, 12300);
+    ck_assert_int_ge(r.greeting_end_ms, 10800);
+    du_free(&c);
+}
+END_TEST
+
+/* A greeting that never ends -> machine_end_other at the timeout, never an end mid-greeting. */
+START_TEST(test_greeting_never_ends)
+{
+    du_call c = du_new(8000, 12000, NOISE, 9);
+    for (int k = 0; k < 6; k++)
+        du_speech(&c, 200 + k * 1900, 1700, 125, VOICE, 10 + k);
+    amd_config cfg = dme();
+    cfg.timeout_ms = 10000;
+    amd_result r;
+    du_events ev;
+    du_run(&cfg, &c, 0, &r, &ev);
+    du_assert_answer(r, AMD_ANSWERED_MACHINE_END_OTHER);
+    ck_assert_int_eq(r.cause, AMD_CAUSE_TIMEOUT);
+    ck_assert_int_eq(r.decision_ms, 10000);
+    ck_assert_int_eq(ev.n_provisional, 1);
+    du_free(&c);
+}
+END_TEST
+
+/* Hang-up during the greeting: machine_end_other (never "silence"); after a long-enough silence: silence. */
+START_TEST(test_hangup)
+{
+    du_call c = du_new(8000, 4000, NOISE, 20);
+    du_speech(&c, 300, 3700, 130, VOICE, 21);
+    amd_config cfg = dme();
+    amd_result r;
+    du_run(&cfg, &c, 0, &r, NULL);
+    du_assert_answer(r, AMD_ANSWERED_MACHINE_END_OTHER);
+    ck_assert_int_eq(r.cause, AMD_CAUSE_HANGUP);
+    du_call s = du_new(8000, 5000, NOISE, 22);
+    du_speech(&s, 300, 2800, 130, VOICE, 23);
+    du_run(&cfg, &s, 0, &r, NULL); /* 1.9 s of silence before the end of audio */
+    du_assert_answer(r, AMD_ANSWERED_MACHINE_END_SILENCE);
+    du_free(&c);
+    du_free(&s);
+}
+END_TEST
+
+/* Humans, silence and fax-free lines are reported at once, as in Enable mode. */
+START_TEST(test_non_machines_at_once)
+{
+    amd_config cfg = dme(), en = du_cfg(AMD_MODE_ENABLE, AMD_ENGINE_TIMING);
+    amd_result r, re;
+    du_events ev;
+    du_call h = du_new(8000, 5000, NOISE, 30);
+    du_speech(&h, 600, 600, 160, VOICE, 31);
+    du_run(&cfg, &h, 0, &r, &ev);
+    du_run(&en, &h, 0, &re, NULL);
+    du_assert_answer(r, AMD_ANSWERED_HUMAN);
+    ck_assert_int_eq(r.decision_ms, re.decision_ms);
+    ck_assert_int_eq(ev.n_provisional, 0);
+    ck_assert_int_eq(r.machine_known_ms, -1);
+    du_call z = du_new(8000, 7000, NOISE, 32);
+    du_run(&cfg, &z, 0, &r, NULL);
+    du_assert_answer(r, AMD_ANSWERED_UNKNOWN);
+    ck_assert_int_eq(r.decision_ms, cfg.silence_timeout_ms);
+    du_free(&h);
+    du_free(&z);
+}
+END_TEST
+
+/* A short "leave a message" then a beep: the beep proves the machine before any human verdict. */
+START_TEST(test_short_greeting_then_beep)
+{
+    du_call c = du_new(8000, 5000, NOISE, 40);
+    du_speech(&c, 300, 1400, 150, VOICE, 41);
+    du_tone(&c, 2100, 300, 1400, 0, 9000);
+    amd_config cfg = dme();
+    amd_result r;
+    du_events ev;
+    du_run(&cfg, &c, 0, &r, &ev);
+    du_assert_answer(r, AMD_ANSWERED_MACHINE_END_BEEP);
+    ck_assert_int_ge(r.decision_ms, 2400);
+    ck_assert_int_eq(ev.n_provisional, 1);
+    /* Enable: machine_start, cause beep */
+    amd_config en = du_cfg(AMD_MODE_ENABLE, AMD_ENGINE_TIMING);
+    du_run(&en, &c, 0, &r, NULL);
+    du_assert_answer(r, AMD_ANSWERED_MACHINE_START);
+    ck_assert_int_eq(r.cause, AMD_CAUSE_BEEP);
+    du_free(&c);
+}
+END_TEST
+
+Suite *message_end_suite(void)
+{
+    Suite *s = suite_create("message_end");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_greeting_then_beep);
+    tcase_add_test(tc, test_greeting_then_silence);
+    tcase_add_test(tc, test_long_pauses_inside_greeting);
+    tcase_add_test(tc, test_greeting_never_ends);
+    tcase_add_test(tc, test_hangup);
+    tcase_add_test(tc, test_non_machines_at_once);
+    tcase_add_test(tc, test_short_greeting_then_beep);
+    suite_add_tcase(s, tc);
+    return s;
+}
