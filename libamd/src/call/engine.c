@@ -22,12 +22,14 @@
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "amd/detector.h"
 #include "amd/error.h"
@@ -63,6 +65,10 @@ typedef struct live {
     amdi_leg *leg;
     /* AMD */
     amd_detector *det;
+    float *pend;        /* far-end audio of this tick waiting for the parallel detector pass */
+    size_t pend_n, pend_cap;
+    long work_idx;      /* slot in the tick's work list, -1 when not queued */
+    int det_rc;
     int amd_wait; /* sync AMD: instructions start after the decision */
     /* instructions */
     char *url, *method, *fallback_url, *fallback_method, *status_cb, *status_cb_method, *twiml;
@@ -92,6 +98,22 @@ typedef struct out_hook {
     amdi_form form;
     struct out_hook *next;
 } out_hook;
+
+/* One store operation for the writer thread. A W_COMMIT ends a batch: the writer commits the
+ * transaction and only then sends the batch's webhooks. */
+enum { W_CALL, W_EVENT, W_REC, W_META, W_COMMIT };
+typedef struct wop {
+    int kind;
+    union {
+        amdi_call_rec call;
+        amdi_recording_rec recording;
+    } u;
+    char *s1, *s2, *s3; /* event: call sid, request, response; recording: path; meta: key */
+    int64_t v;          /* event time / meta value */
+    out_hook *hooks;    /* W_COMMIT */
+    int *done;          /* W_COMMIT: set when committed (amdi_engine_update waits for it) */
+    struct wop *next;
+} wop;
 
 typedef struct inbox_item {
     amdi_hook_tag tag;
@@ -126,6 +148,23 @@ struct amdi_engine {
     char *recordings_dir;
     int in_tx;
     out_hook *out_head, *out_tail;
+    /* the store writer: transitions are committed off the media clock's thread */
+    pthread_t writer;
+    int writer_running, wq_stop;
+    pthread_mutex_t wq_mu;
+    pthread_cond_t wq_cv, wq_done_cv;
+    struct wop *wq_head, *wq_tail;
+    _Atomic int64_t commit_max_atomic;
+    /* media workers: the detector pass of a tick runs on these plus the engine thread */
+    live **work;
+    size_t nwork, cap_work;
+    pthread_t *workers;
+    int nworkers;
+    pthread_mutex_t wmu;
+    pthread_cond_t wcv, wdone;
+    unsigned wgen;
+    int wfinished, wstop;
+    atomic_size_t wnext;
 };
 
 /* ------------------------------------------------------------------ utilities */
@@ -213,6 +252,7 @@ static void live_free(live *c)
         return;
     amdi_create_params_free(&c->p);
     amd_detector_destroy(c->det);
+    free(c->pend);
     amdi_recording_close(c->recw);
     amdi_twiml_free(c->doc);
     free(c->url);
@@ -263,11 +303,51 @@ static char *resolve_url(const char *base, const char *ref)
 
 /* ------------------------------------------------------------------ store + events */
 
+static void push_op(amdi_engine *e, wop *o)
+{
+    pthread_mutex_lock(&e->wq_mu);
+    if (e->wq_tail)
+        e->wq_tail->next = o;
+    else
+        e->wq_head = o;
+    e->wq_tail = o;
+    pthread_cond_signal(&e->wq_cv);
+    pthread_mutex_unlock(&e->wq_mu);
+}
+
+static wop *new_op(amdi_engine *e, int kind)
+{
+    wop *o = calloc(1, sizeof *o);
+    if (!o)
+        elog(e, AMD_LOG_ERROR, "out of memory: a store operation was lost");
+    else
+        o->kind = kind;
+    return o;
+}
+
 static void persist(amdi_engine *e, live *c)
 {
     c->rec.date_updated = e->now;
-    if (amdi_store_call_update(e->cfg.store, &c->rec))
-        elog(e, AMD_LOG_ERROR, "call %s: storing the transition to %s failed", c->rec.sid, c->rec.status);
+    wop *o = new_op(e, W_CALL);
+    if (!o)
+        return;
+    o->u.call = c->rec;
+    push_op(e, o);
+}
+
+static void store_event(amdi_engine *e, const char *sid, int64_t t, char *req, char *resp)
+{
+    wop *o = new_op(e, W_EVENT);
+    if (!o || !(o->s1 = strdup(sid))) {
+        free(o);
+        free(req);
+        free(resp);
+        return;
+    }
+    o->s2 = req;
+    o->s3 = resp;
+    o->v = t;
+    push_op(e, o);
 }
 
 static json_t *form_to_json(const char *encoded)
@@ -285,9 +365,7 @@ static json_t *form_to_json(const char *encoded)
 static void event_error(amdi_engine *e, const char *sid, int code, const char *msg)
 {
     json_t *resp = json_pack("{s:i, s:s}", "error_code", code, "error", msg ? msg : "");
-    char *r = json_dumps(resp, JSON_COMPACT);
-    amdi_store_event_add(e->cfg.store, sid, e->now, NULL, r);
-    free(r);
+    store_event(e, sid, e->now, NULL, json_dumps(resp, JSON_COMPACT));
     json_decref(resp);
 }
 
@@ -308,10 +386,7 @@ static void event_hook(amdi_engine *e, const inbox_item *it)
     json_t *body = it->body ? json_stringn_nocheck(it->body, strlen(it->body)) : json_null();
     json_object_set_new(resp, "response_body", body ? body : json_null());
     json_object_set_new(resp, "error", it->transport_ok ? json_null() : json_string(it->error));
-    char *rq = json_dumps(req, JSON_COMPACT), *rs = json_dumps(resp, JSON_COMPACT);
-    amdi_store_event_add(e->cfg.store, it->tag.call_sid, it->tag.t_ms, rq, rs);
-    free(rq);
-    free(rs);
+    store_event(e, it->tag.call_sid, it->tag.t_ms, json_dumps(req, JSON_COMPACT), json_dumps(resp, JSON_COMPACT));
     json_decref(req);
     json_decref(resp);
 }
@@ -372,30 +447,47 @@ static void send_hook(amdi_engine *e, live *c, int kind, const char *url, const 
 
 static void tx_begin(amdi_engine *e)
 {
-    if (!e->in_tx && amdi_store_begin(e->cfg.store) == 0)
-        e->in_tx = 1;
+    e->in_tx = 1; /* the writer opens the transaction when the first operation arrives */
 }
 
-/* Commit what the tick (or API call) stored, then release its webhooks. */
+/* End a batch: the writer commits everything queued so far, then sends its webhooks.
+ * With @p done, *done becomes 1 once that commit happened (see wait_committed). */
+static void tx_end_flag(amdi_engine *e, int *done)
+{
+    wop *o = new_op(e, W_COMMIT);
+    e->in_tx = 0;
+    if (!o) {
+        if (done)
+            *done = 1;
+        return;
+    }
+    o->hooks = e->out_head;
+    o->done = done;
+    e->out_head = e->out_tail = NULL;
+    push_op(e, o);
+}
+
 static void tx_end(amdi_engine *e)
 {
-    int ok = 1;
-    if (e->in_tx) {
-        int64_t t0 = mono_us();
-        ok = amdi_store_commit(e->cfg.store) == 0;
-        int64_t dt = mono_us() - t0;
-        if (dt > e->commit_max_us)
-            e->commit_max_us = dt;
-        e->in_tx = 0;
-    }
-    out_hook *o = e->out_head;
-    e->out_head = e->out_tail = NULL;
+    tx_end_flag(e, NULL);
+}
+
+static void wait_committed(amdi_engine *e, int *done)
+{
+    pthread_mutex_lock(&e->wq_mu);
+    while (!*done && e->writer_running)
+        pthread_cond_wait(&e->wq_done_cv, &e->wq_mu);
+    pthread_mutex_unlock(&e->wq_mu);
+}
+
+static void send_hooks(amdi_engine *e, out_hook *o, int ok)
+{
     while (o) {
         out_hook *n = o->next;
         if (!ok) {
             /* not stored, so not announced */
             elog(e, AMD_LOG_ERROR, "call %s: transition not committed; webhook to %s dropped", o->tag.call_sid, o->url);
-        } else {
+        } else if (e->hooks) {
             int rc = amdi_hooks_send(e->hooks, &o->tag, o->url, o->method, &o->form, o->token);
             if (rc)
                 elog(e, AMD_LOG_WARN, "call %s: webhook to %s not queued: %s", o->tag.call_sid, o->url,
@@ -403,6 +495,80 @@ static void tx_end(amdi_engine *e)
         }
         hook_free(o);
         o = n;
+    }
+}
+
+/* Apply a list of operations in order; commit at each W_COMMIT, then release its webhooks. */
+static void writer_apply(amdi_engine *e, wop *o)
+{
+    amdi_store *st = e->cfg.store;
+    int in_tx = 0, failed = 0;
+    while (o) {
+        wop *n = o->next;
+        if (!in_tx && o->kind != W_COMMIT) {
+            in_tx = amdi_store_begin(st) == 0;
+            failed = !in_tx;
+        }
+        switch (o->kind) {
+        case W_CALL:
+            failed |= amdi_store_call_update(st, &o->u.call) != 0;
+            break;
+        case W_EVENT:
+            failed |= amdi_store_event_add(st, o->s1, o->v, o->s2, o->s3) != 0;
+            break;
+        case W_REC:
+            failed |= amdi_store_recording_put(st, &o->u.recording, o->s1) != 0;
+            break;
+        case W_META:
+            failed |= amdi_store_meta_set(st, o->s1, o->v) != 0;
+            break;
+        case W_COMMIT: {
+            int ok = 1;
+            if (in_tx) {
+                int64_t t0 = mono_us();
+                ok = amdi_store_commit(st) == 0 && !failed;
+                int64_t dt = mono_us() - t0;
+                if (dt > atomic_load(&e->commit_max_atomic))
+                    atomic_store(&e->commit_max_atomic, dt);
+                in_tx = 0;
+            }
+            if (failed)
+                elog(e, AMD_LOG_ERROR, "store: a batch of transitions could not be written");
+            failed = 0;
+            send_hooks(e, o->hooks, ok);
+            if (o->done) {
+                pthread_mutex_lock(&e->wq_mu);
+                *o->done = 1;
+                pthread_cond_broadcast(&e->wq_done_cv);
+                pthread_mutex_unlock(&e->wq_mu);
+            }
+            break;
+        }
+        }
+        free(o->s1);
+        free(o->s2);
+        free(o->s3);
+        free(o);
+        o = n;
+    }
+    if (in_tx)
+        amdi_store_commit(st);
+}
+
+static void *writer_run(void *arg)
+{
+    amdi_engine *e = arg;
+    for (;;) {
+        pthread_mutex_lock(&e->wq_mu);
+        while (!e->wq_head && !e->wq_stop)
+            pthread_cond_wait(&e->wq_cv, &e->wq_mu);
+        wop *list = e->wq_head;
+        e->wq_head = e->wq_tail = NULL;
+        int stop = e->wq_stop;
+        pthread_mutex_unlock(&e->wq_mu);
+        writer_apply(e, list);
+        if (stop && !list)
+            return NULL;
     }
 }
 
@@ -428,8 +594,13 @@ static void recording_row(amdi_engine *e, live *c, const char *status, int64_t d
     r.duration_s = dur;
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.wav", e->recordings_dir ? e->recordings_dir : ".", c->rec_sid);
-    if (amdi_store_recording_put(e->cfg.store, &r, path))
-        elog(e, AMD_LOG_ERROR, "call %s: storing recording %s failed", c->rec.sid, c->rec_sid);
+    wop *o = new_op(e, W_REC);
+    if (!o || !(o->s1 = strdup(path))) {
+        free(o);
+        return;
+    }
+    o->u.recording = r;
+    push_op(e, o);
 }
 
 /* RecordingStatusCallback for one of its events (bit 1 in-progress, 2 completed, 4 absent). */
@@ -547,6 +718,13 @@ static void end_call(amdi_engine *e, live *c, const char *status)
 {
     if (c->st == ST_DONE)
         return;
+    if (c->work_idx >= 0) { /* leaving mid-tick: feed what it heard, then forget the slot */
+        e->work[c->work_idx] = NULL;
+        c->work_idx = -1;
+        if (c->det && c->pend_n)
+            amd_detector_process_float(c->det, c->pend, c->pend_n);
+        c->pend_n = 0;
+    }
     if (c->det && c->st == ST_ANSWERED) {
         amd_detector_finish(c->det);
         on_amd_decision(e, c, 1);
@@ -857,22 +1035,138 @@ static void sink_refused(void *ctx, const char *status, int sip)
     s->gone = 1;
 }
 
+static void detector_result(amdi_engine *e, live *c, int rc)
+{
+    if (rc == 1) {
+        on_amd_decision(e, c, 0);
+    } else if (rc < 0) {
+        elog(e, AMD_LOG_ERROR, "call %s: detector rejected audio: %s", c->rec.sid, amd_strerror(rc));
+        amd_detector_finish(c->det);
+        on_amd_decision(e, c, 0);
+    }
+}
+
 static void sink_audio(void *ctx, const float *pcm, size_t n)
 {
     sink_ctx *s = ctx;
+    amdi_engine *e = s->e;
     live *c = s->c;
     if (c->recw)
         amdi_recording_write(c->recw, pcm, NULL, n);
     if (!c->det)
         return;
-    int rc = amd_detector_process_float(c->det, pcm, n);
-    if (rc == 1)
-        on_amd_decision(s->e, c, 0);
-    else if (rc < 0) {
-        elog(s->e, AMD_LOG_ERROR, "call %s: detector rejected audio: %s", c->rec.sid, amd_strerror(rc));
-        amd_detector_finish(c->det);
-        on_amd_decision(s->e, c, 0);
+    if (c->pend_n + n > c->pend_cap) {
+        /* catching up several frames at once: feed what is queued now, in order */
+        size_t cap = c->pend_cap ? c->pend_cap : 8 * n;
+        while (cap < n)
+            cap *= 2;
+        if (!c->pend) {
+            c->pend = malloc(cap * sizeof *c->pend);
+            c->pend_cap = c->pend ? cap : 0;
+        }
+        if (c->pend_n) {
+            int rc = amd_detector_process_float(c->det, c->pend, c->pend_n);
+            c->pend_n = 0;
+            detector_result(e, c, rc);
+            if (!c->det)
+                return;
+        }
+        if (n > c->pend_cap) {
+            detector_result(e, c, amd_detector_process_float(c->det, pcm, n));
+            return;
+        }
     }
+    memcpy(c->pend + c->pend_n, pcm, n * sizeof *pcm);
+    c->pend_n += n;
+    if (c->work_idx < 0) {
+        if (e->nwork == e->cap_work) {
+            size_t cap = e->cap_work ? e->cap_work * 2 : 1024;
+            live **w = realloc(e->work, cap * sizeof *w);
+            if (!w) { /* no room to defer: run it now */
+                int rc = amd_detector_process_float(c->det, c->pend, c->pend_n);
+                c->pend_n = 0;
+                detector_result(e, c, rc);
+                return;
+            }
+            e->work = w;
+            e->cap_work = cap;
+        }
+        c->work_idx = (long)e->nwork;
+        e->work[e->nwork++] = c;
+    }
+}
+
+/* The detector pass of a tick: every call's queued audio, on all media threads at once.
+ * Detectors are independent (amd.h), and each is touched by exactly one thread here. */
+static void work_items(amdi_engine *e)
+{
+    size_t i;
+    while ((i = atomic_fetch_add(&e->wnext, 1)) < e->nwork) {
+        live *c = e->work[i];
+        if (c && c->det && c->pend_n) {
+            c->det_rc = amd_detector_process_float(c->det, c->pend, c->pend_n);
+            c->pend_n = 0;
+        }
+    }
+}
+
+static void *media_worker(void *arg)
+{
+    amdi_engine *e = arg;
+    unsigned seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&e->wmu);
+        while (e->wgen == seen && !e->wstop)
+            pthread_cond_wait(&e->wcv, &e->wmu);
+        if (e->wstop) {
+            pthread_mutex_unlock(&e->wmu);
+            return NULL;
+        }
+        seen = e->wgen;
+        pthread_mutex_unlock(&e->wmu);
+        work_items(e);
+        pthread_mutex_lock(&e->wmu);
+        e->wfinished++;
+        pthread_cond_signal(&e->wdone);
+        pthread_mutex_unlock(&e->wmu);
+    }
+}
+
+/* Below this many calls the hand-off costs more than it saves. */
+#define PARALLEL_MIN_CALLS 32
+
+static void run_detectors(amdi_engine *e)
+{
+    if (!e->nwork)
+        return;
+    for (size_t i = 0; i < e->nwork; i++)
+        if (e->work[i])
+            e->work[i]->det_rc = 0;
+    atomic_store(&e->wnext, 0);
+    if (e->nworkers && e->nwork >= PARALLEL_MIN_CALLS) {
+        pthread_mutex_lock(&e->wmu);
+        e->wfinished = 0;
+        e->wgen++;
+        pthread_cond_broadcast(&e->wcv);
+        pthread_mutex_unlock(&e->wmu);
+        work_items(e);
+        pthread_mutex_lock(&e->wmu);
+        while (e->wfinished < e->nworkers)
+            pthread_cond_wait(&e->wdone, &e->wmu);
+        pthread_mutex_unlock(&e->wmu);
+    } else {
+        work_items(e);
+    }
+    /* decisions are acted on serially, in the order the audio arrived */
+    for (size_t i = 0; i < e->nwork; i++) {
+        live *c = e->work[i];
+        if (!c)
+            continue;
+        c->work_idx = -1;
+        if (c->det)
+            detector_result(e, c, c->det_rc);
+    }
+    e->nwork = 0;
 }
 
 static void sink_hangup(void *ctx)
@@ -1034,8 +1328,15 @@ static void tick(amdi_engine *e)
         n = c->next;
         service_call(e, c);
     }
+    run_detectors(e);
     if (e->now - e->last_heartbeat >= HEARTBEAT_MS) {
-        amdi_store_meta_set(e->cfg.store, "heartbeat", e->now);
+        wop *o = new_op(e, W_META);
+        if (o && (o->s1 = strdup("heartbeat"))) {
+            o->v = e->now;
+            push_op(e, o);
+        } else {
+            free(o);
+        }
         e->last_heartbeat = e->now;
     }
     tx_end(e);
@@ -1120,6 +1421,18 @@ int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *e
         free(e);
         return rc;
     }
+    pthread_mutex_init(&e->wq_mu, NULL);
+    pthread_cond_init(&e->wq_cv, NULL);
+    pthread_cond_init(&e->wq_done_cv, NULL);
+    atomic_init(&e->commit_max_atomic, 0);
+    if (pthread_create(&e->writer, NULL, writer_run, e)) {
+        snprintf(err, errlen, "engine: cannot start the store writer thread");
+        amdi_hooks_destroy(e->hooks);
+        free(e->hash);
+        free(e);
+        return AMD_ENOMEM;
+    }
+    e->writer_running = 1;
     *out = e;
     return 0;
 }
@@ -1175,6 +1488,7 @@ static live *live_new(amdi_engine *e, const amdi_call_rec *rec, amdi_create_para
     memset(p, 0, sizeof *p);
     c->a = a;
     c->st = ST_QUEUED;
+    c->work_idx = -1;
     c->url = xstrdup(c->p.url);
     c->method = xstrdup(c->p.method);
     c->fallback_url = xstrdup(c->p.fallback_url);
@@ -1274,9 +1588,11 @@ int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, con
             end_call(e, c, "canceled");
         /* canceled on an answered call has no effect (Twilio: use completed to hang up) */
     }
-    tx_end(e);
-    /* c may be freed now: report from the store, which every transition reached first. */
+    int committed = 0;
+    tx_end_flag(e, &committed);
+    /* c may be freed now: report from the store once the change is committed. */
     pthread_mutex_unlock(&e->mu);
+    wait_committed(e, &committed);
     return amdi_store_call_get(e->cfg.store, account, sid, out);
 }
 
@@ -1291,7 +1607,7 @@ void amdi_engine_stats_get(amdi_engine *e, amdi_engine_stats *st)
     st->max_lateness_us = e->max_late_us;
     st->tick_work_us_total = e->work_total_us;
     st->tick_work_us_max = e->work_max_us;
-    st->commit_us_max = e->commit_max_us;
+    st->commit_us_max = atomic_load(&e->commit_max_atomic);
     pthread_mutex_unlock(&e->mu);
     st->webhooks_pending = amdi_hooks_pending(e->hooks);
 }
@@ -1394,10 +1710,25 @@ int amdi_engine_start(amdi_engine *e)
     e->now = amdi_engine_now(e);
     tx_begin(e);
     recover(e);
-    tx_end(e);
-    amdi_store_meta_set(e->cfg.store, "heartbeat", e->now);
-    e->last_heartbeat = e->now;
+    int committed = 0;
+    tx_end_flag(e, &committed);
+    e->last_heartbeat = e->now - HEARTBEAT_MS; /* the first tick stores one */
     pthread_mutex_unlock(&e->mu);
+    wait_committed(e, &committed);
+    int n = e->cfg.media_threads;
+    if (n <= 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cpus < 1 ? 1 : cpus > 8 ? 8 : (int)cpus;
+    }
+    pthread_mutex_init(&e->wmu, NULL);
+    pthread_cond_init(&e->wcv, NULL);
+    pthread_cond_init(&e->wdone, NULL);
+    e->workers = n > 1 ? calloc((size_t)(n - 1), sizeof *e->workers) : NULL;
+    for (int i = 0; e->workers && i < n - 1; i++) {
+        if (pthread_create(&e->workers[i], NULL, media_worker, e))
+            break;
+        e->nworkers++;
+    }
     if (pthread_create(&e->thr, NULL, run, e))
         return AMD_ENOMEM;
     e->running = 1;
@@ -1413,18 +1744,34 @@ void amdi_engine_destroy(amdi_engine *e)
         e->stop = 1;
         pthread_mutex_unlock(&e->mu);
         pthread_join(e->thr, NULL);
+        pthread_mutex_lock(&e->wmu);
+        e->wstop = 1;
+        pthread_cond_broadcast(&e->wcv);
+        pthread_mutex_unlock(&e->wmu);
+        for (int i = 0; i < e->nworkers; i++)
+            pthread_join(e->workers[i], NULL);
+        pthread_mutex_destroy(&e->wmu);
+        pthread_cond_destroy(&e->wcv);
+        pthread_cond_destroy(&e->wdone);
     }
+    free(e->workers);
+    free(e->work);
+    /* let the writer finish what the last tick queued (its webhooks still go out) */
+    pthread_mutex_lock(&e->wq_mu);
+    e->wq_stop = 1;
+    pthread_cond_broadcast(&e->wq_cv);
+    pthread_mutex_unlock(&e->wq_mu);
+    if (e->writer_running)
+        pthread_join(e->writer, NULL);
+    e->writer_running = 0;
     amdi_hooks_destroy(e->hooks);
-    tx_begin(e);
-    drain_inbox(e); /* store the events of requests that finished */
-    for (out_hook *o = e->out_head, *n; o; o = n) { /* never sent: the thread is gone */
-        n = o->next;
-        hook_free(o);
-    }
-    e->out_head = e->out_tail = NULL;
-    if (e->in_tx)
-        amdi_store_commit(e->cfg.store);
-    e->in_tx = 0;
+    e->hooks = NULL;
+    /* store the events of requests that finished, on this thread now */
+    drain_inbox(e);
+    tx_end(e);
+    wop *rest = e->wq_head;
+    e->wq_head = e->wq_tail = NULL;
+    writer_apply(e, rest);
     for (unsigned i = 0; i < HASH_BUCKETS; i++)
         for (live *c = e->hash[i], *n; c; c = n) {
             n = c->hnext;
@@ -1440,5 +1787,8 @@ void amdi_engine_destroy(amdi_engine *e)
     free(e->recordings_dir);
     pthread_mutex_destroy(&e->mu);
     pthread_mutex_destroy(&e->inbox_mu);
+    pthread_mutex_destroy(&e->wq_mu);
+    pthread_cond_destroy(&e->wq_cv);
+    pthread_cond_destroy(&e->wq_done_cv);
     free(e);
 }

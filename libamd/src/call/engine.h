@@ -27,6 +27,7 @@ typedef struct amdi_engine_config {
     double clock_speed;      /* engine time runs this many times faster than real time */
     double cps;              /* default calls per second per account */
     int webhook_timeout_ms;  /* per request total; default 15000 */
+    int media_threads;       /* threads running detectors each tick; 0 = one per online CPU (max 8) */
     const char *public_url;  /* base of recording URLs (may be NULL; see amdi_engine_set_public_url) */
     const char *recordings_dir; /* where Record=true writes WAV files (NULL: recording unavailable) */
     amd_log_fn log_fn;
