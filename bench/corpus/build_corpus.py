@@ -491,11 +491,12 @@ def build_one(spec, cache, outdir):
 
     name = "%s_%05d.wav" % (scen, spec["index"])
     write_wav(os.path.join(outdir, name), y, fs, codec)
-    if segs or True:
-        with open(os.path.join(outdir, "segments", name + ".csv"), "w", newline="") as f:
-            f.write("start_ms,end_ms\n")
-            for s in segs:
-                f.write("%d,%d\n" % (s[0], s[1]))
+    # Every file gets a segment file, header-only when nothing is speech, so
+    # VAD scoring also charges speech found in tones, noise and silence.
+    with open(os.path.join(outdir, "segments", name + ".csv"), "w", newline="") as f:
+        f.write("start_ms,end_ms\n")
+        for s in segs:
+            f.write("%d,%d\n" % (s[0], s[1]))
 
     truth_row = SCENARIOS[scen]
     ms = lambda t: "" if t is None else str(int(round(t * 1000)))
@@ -509,9 +510,7 @@ def build_one(spec, cache, outdir):
         "beep_start_ms": ms(truth["beep"][0]) if "beep" in truth else "",
         "beep_end_ms": ms(truth["beep"][1]) if "beep" in truth else "",
         "scenario": scen,
-        "source": "+".join(filter(None, [spk.source if spk else "",
-                                         "synthetic" if (np.any(tones) or info["bg"] or "tail" in info) else ""]))
-                  or "synthetic",
+        "source": sources_of(spk, tones, info),
         "lang": spk.lang if spk else "",
         "snr_db": "" if snr is None else "%.1f" % snr,
         "codec": codec,
@@ -525,6 +524,17 @@ def build_one(spec, cache, outdir):
         "effects": " ".join(effects + (["fakeout-hello"] if info.get("fakeout") else [])),
     }
     return spec["index"], row
+
+
+def sources_of(spk, tones, info):
+    """The `source` column: where the file's material came from."""
+    src = [spk.source] if spk else []
+    babble = info["bg"] == "babble" or ("tail" in info and info["tail"][1] == "babble")
+    if babble and "espeak-ng" not in src:
+        src.append("espeak-ng")
+    if np.any(tones) or (info["bg"] and info["bg"] != "babble") or ("tail" in info and info["tail"][1] != "babble"):
+        src.append("synthetic")
+    return "+".join(src) or "synthetic"
 
 
 def place_beep(track, t, kind, fs, rng, harm=False):
