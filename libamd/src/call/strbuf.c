@@ -91,8 +91,14 @@ char *amdi_buf_take(amdi_buf *b)
         amdi_buf_free(b);
         return NULL;
     }
-    if (!b->p && reserve(b, 0))
-        return NULL;
+    if (!b->p) {
+        /* nothing was ever appended: hand out "" (reserve() leaves new memory unwritten; the
+         * TwiML parser's empty attribute values were read as unterminated strings, found by
+         * fuzz_twiml) */
+        if (reserve(b, 0))
+            return NULL;
+        b->p[0] = '\0';
+    }
     char *p = b->p;
     memset(b, 0, sizeof *b);
     return p;
