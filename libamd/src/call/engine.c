@@ -749,8 +749,8 @@ static void end_call(amdi_engine *e, live *c, const char *status)
         recorded = 1;
     }
     if (c->rec.answer_time >= 0) {
-        /* whole seconds, rounded up like a billed call */
-        c->rec.duration_s = (e->now - c->rec.answer_time + 999) / 1000;
+        /* whole seconds, rounded to nearest (the last 20 ms frame must not add a second) */
+        c->rec.duration_s = (e->now - c->rec.answer_time + 500) / 1000;
     } else {
         c->rec.duration_s = -1; /* empty for busy / failed / unanswered (twilio-calls.md §5) */
     }

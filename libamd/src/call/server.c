@@ -146,6 +146,11 @@ int amd_server_create(const amd_server_config *cfg, amd_server **out, char *err,
         s->cfg.http_threads = 2;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc;
+    /* the dial plan first: a bad plan must not leave a half-initialised database behind */
+    if ((rc = amdi_dialplan_load(cfg->dialplan_path, &s->plan, err, errlen))) {
+        amd_server_destroy(s);
+        return rc;
+    }
     if ((rc = amdi_store_open(s->db_path, 1, &s->api_store, err, errlen)) ||
         (rc = amdi_store_open(s->db_path, 0, &s->eng_store, err, errlen))) {
         amd_server_destroy(s);
@@ -171,10 +176,6 @@ int amd_server_create(const amd_server_config *cfg, amd_server **out, char *err,
     if (!s->naccounts) {
         amd_server_destroy(s);
         return AMD_ENOMEM;
-    }
-    if ((rc = amdi_dialplan_load(cfg->dialplan_path, &s->plan, err, errlen))) {
-        amd_server_destroy(s);
-        return rc;
     }
     amdi_engine_config ec;
     memset(&ec, 0, sizeof ec);
