@@ -103,13 +103,14 @@ const amdi_frame *amdi_analysis_hop(amdi_analysis *a, const float *hop)
     memcpy(a->ring + (AMDI_WIN - AMDI_HOP), hop, sizeof(float) * AMDI_HOP);
 
     const float *h = a->ring + (AMDI_WIN - AMDI_HOP);
-    float e = 0.f, ma = 0.f;
-    for (int i = 0; i < AMDI_HOP; i++) {
-        e += h[i] * h[i];
-        ma += fabsf(h[i]);
-    }
-    e /= AMDI_HOP;
-    ma /= AMDI_HOP;
+    float e4[4] = {0.f, 0.f, 0.f, 0.f}, m4[4] = {0.f, 0.f, 0.f, 0.f};
+    for (int i = 0; i < AMDI_HOP; i += 4) /* four partial sums: short dependency chains */
+        for (int j = 0; j < 4; j++) {
+            e4[j] += h[i + j] * h[i + j];
+            m4[j] += fabsf(h[i + j]);
+        }
+    float e = ((e4[0] + e4[1]) + (e4[2] + e4[3])) / AMDI_HOP;
+    float ma = ((m4[0] + m4[1]) + (m4[2] + m4[3])) / AMDI_HOP;
 
     for (int i = 0; i < AMDI_WIN; i++)
         a->fft_in[i] = a->ring[i] * a->hann[i];

@@ -4,6 +4,9 @@
 
 #include <math.h>
 #include <string.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 /* Minimum hop SNR over the noise floor for a speech hop (dB). */
 #define AMDI_VAD_MIN_SNR 4.f
@@ -58,7 +61,39 @@ void amdi_vad_init(amdi_vad *v)
     v->prev_peak = v->prev_peak2 = -10;
 }
 
-static float db10(float x) { return 10.f * log10f(x > 1e-20f ? x : 1e-20f); }
+/*
+ * 10 log10(x) to ~0.02 dB from the float's exponent and a quadratic in its
+ * mantissa: a dozen levels per frame, where libm's log10f would cost more than
+ * the FFT. Deterministic (bit operations), x clamped at 1e-20.
+ */
+static float db10(float x)
+{
+    union {
+        float f;
+        uint32_t u;
+    } v = {x > 1e-20f ? x : 1e-20f};
+    float e = (float)(int)((v.u >> 23) & 255u) - 128.f;
+    v.u = (v.u & 0x007FFFFFu) | 0x3F800000u; /* mantissa in [1, 2) */
+    float m = v.f;
+    float l2 = e + (-0.34484843f * m + 2.02466578f) * m - 0.67487759f;
+    return 3.0102999566f * l2;
+}
+
+/* Sum of p[a..b) with four accumulators (a latency-bound chain would cost 4x). */
+static float sum4(const float *p, int a, int b)
+{
+    float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
+    int k = a;
+    for (; k + 4 <= b; k += 4) {
+        s0 += p[k];
+        s1 += p[k + 1];
+        s2 += p[k + 2];
+        s3 += p[k + 3];
+    }
+    for (; k < b; k++)
+        s0 += p[k];
+    return (s0 + s1) + (s2 + s3);
+}
 
 /*
  * Share of voice-band energy in the two strongest +-2-bin peaks; main peak bin
@@ -67,38 +102,33 @@ static float db10(float x) { return 10.f * log10f(x > 1e-20f ? x : 1e-20f); }
  */
 static float peakiness(const float *p, int *k1, int *k2)
 {
-    float tot = 1e-20f, m1 = -1.f, m2 = -1.f;
-    int b1 = -1, b2 = -1;
-    for (int k = TONE_LO_BIN - 2; k < TONE_HI_BIN + 2; k++)
-        tot += p[k];
-    for (int k = TONE_LO_BIN + 1; k < TONE_HI_BIN; k++) {
-        if (p[k] < p[k - 1] || p[k] < p[k + 1])
-            continue;
-        if (p[k] > m1) {
-            m2 = m1;
-            b2 = b1;
-            m1 = p[k];
+    float tot = 1e-20f + sum4(p, TONE_LO_BIN - 2, TONE_HI_BIN + 2);
+    /* two plain arg-max scans (cheap, well predicted) rather than a local-maximum search */
+    int b1 = TONE_LO_BIN + 1;
+    for (int k = TONE_LO_BIN + 2; k < TONE_HI_BIN; k++)
+        if (p[k] > p[b1])
             b1 = k;
-        } else if (p[k] > m2 && (k < b1 - 2 || k > b1 + 2)) {
-            m2 = p[k];
-            b2 = k;
-        }
-    }
-    *k1 = b1 >= 0 ? b1 : -10;
+    *k1 = -10;
     *k2 = -10;
-    if (b1 < 0)
-        return 0.f;
-    if (b2 >= 0 && b2 >= b1 - 2 && b2 <= b1 + 2)
-        b2 = -1; /* the runner-up was found before b1 took the lead and sits on b1's lobe */
-    float s = 0.f;
-    for (int k = b1 - 2; k <= b1 + 2; k++)
-        s += p[k];
-    if (b2 >= 0) {
-        *k2 = b2;
+    if (p[b1] < p[b1 - 1] || p[b1] < p[b1 + 1])
+        return 0.f; /* the maximum sits on the band edge: a slope, not a peak */
+    int b2 = -1;
+    for (int k = TONE_LO_BIN + 1; k < TONE_HI_BIN; k++) {
+        if (k >= b1 - 2 && k <= b1 + 2)
+            continue;
+        if (b2 < 0 || p[k] > p[b2])
+            b2 = k;
+    }
+    /* the runner-up counts only as a peak of its own (not the skirt of b1's lobe) */
+    if (b2 >= 0 && (p[b2] < p[b2 - 1] || p[b2] < p[b2 + 1]))
+        b2 = -1;
+    float s = p[b1 - 2] + p[b1 - 1] + p[b1] + p[b1 + 1] + p[b1 + 2];
+    if (b2 >= 0)
         for (int k = b2 - 2; k <= b2 + 2; k++)
             if (k < b1 - 2 || k > b1 + 2)
                 s += p[k];
-    }
+    *k1 = b1;
+    *k2 = b2 >= 0 ? b2 : -10;
     s /= tot;
     return s > 1.f ? 1.f : s;
 }
@@ -114,17 +144,17 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
     int have_floor = v->nf.started;
     float snr_hop = 0.f, band = 0.f, rel = 0.f, bmax = 0.f;
     if (have_floor) {
-        snr_hop = db10(ch[0]) - db10(v->nf.floor[0]);
-        for (int b = 1; b < AMDI_NF_CH; b++) {
-            if (b == 1)
-                continue; /* 125-250 Hz: hum and handling noise more than voice */
-            float s = db10(ch[b]) - db10(v->nf.floor[b]);
+        float l0 = db10(ch[0]);
+        snr_hop = l0 - db10(v->nf.floor[0]);
+        rel = l0 - v->nf.bg_db;
+        /* band 1 (125-250 Hz) is skipped: hum and handling noise more than voice */
+        for (int b = 2; b < AMDI_NF_CH; b++) {
+            float s = db10((ch[b] + 1e-20f) / (v->nf.floor[b] + 1e-20f));
             band += s < 0.f ? 0.f : (s > BAND_SNR_CAP ? BAND_SNR_CAP : s);
             if (s > bmax)
                 bmax = s;
         }
         band /= (float)(AMDI_NF_BANDS - 1);
-        rel = db10(ch[0]) - v->nf.bg_db;
     }
     o->rel_db = rel;
     amdi_noise_floor_update(&v->nf, ch);
@@ -163,15 +193,31 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
     float change = 0.f;
     {
         float *old = v->spec[v->spec_pos];
-        float dot = 0.f, n1 = 1e-9f, n2 = 1e-9f;
-        for (int k = AMDI_VAD_SPEC_LO; k < AMDI_VAD_SPEC_HI; k++) {
-            float m = sqrtf(f->power[k]);
-            float q = old[k - AMDI_VAD_SPEC_LO];
-            dot += m * q;
-            n1 += m * m;
-            n2 += q * q;
-            old[k - AMDI_VAD_SPEC_LO] = m;
+        float mag[AMDI_VAD_SPEC_HI - AMDI_VAD_SPEC_LO];
+        const float *pw = f->power + AMDI_VAD_SPEC_LO;
+        int nb = AMDI_VAD_SPEC_HI - AMDI_VAD_SPEC_LO, k = 0;
+#if defined(__SSE__)
+        for (; k + 4 <= nb; k += 4)
+            _mm_storeu_ps(mag + k, _mm_sqrt_ps(_mm_loadu_ps(pw + k)));
+#endif
+        for (; k < nb; k++)
+            mag[k] = sqrtf(pw[k]);
+        float d[4] = {0.f, 0.f, 0.f, 0.f}, a1[4] = {0.f, 0.f, 0.f, 0.f}, a2[4] = {0.f, 0.f, 0.f, 0.f};
+        for (k = 0; k + 4 <= nb; k += 4)
+            for (int j = 0; j < 4; j++) {
+                d[j] += mag[k + j] * old[k + j];
+                a1[j] += mag[k + j] * mag[k + j];
+                a2[j] += old[k + j] * old[k + j];
+            }
+        for (; k < nb; k++) {
+            d[0] += mag[k] * old[k];
+            a1[0] += mag[k] * mag[k];
+            a2[0] += old[k] * old[k];
         }
+        memcpy(old, mag, sizeof mag);
+        float dot = (d[0] + d[1]) + (d[2] + d[3]);
+        float n1 = 1e-9f + (a1[0] + a1[1]) + (a1[2] + a1[3]);
+        float n2 = 1e-9f + (a2[0] + a2[1]) + (a2[2] + a2[3]);
         v->spec_pos = (v->spec_pos + 1) % AMDI_VAD_LAG;
         /* until the history has filled, compare with nothing: neutral (the feature's mean) */
         change = f->index < AMDI_VAD_LAG ? vad_mu[5] : 1.f - dot / sqrtf(n1 * n2);
