@@ -43,6 +43,7 @@
 #define HASH_BUCKETS 65536  /* call lookup by SID */
 #define QUEUE_HORIZON_MS (24LL * 3600 * 1000) /* Twilio queues up to 24 h of calls */
 #define HEARTBEAT_MS 1000
+#define EVENT_BODY_MAX 4096 /* bytes of a webhook response kept in the Events list */
 
 enum { K_URL = 1, K_FALLBACK, K_STATUS, K_AMD };
 enum { ST_QUEUED, ST_INITIATED, ST_RINGING, ST_ANSWERED, ST_DONE };
@@ -383,7 +384,15 @@ static void event_hook(amdi_engine *e, const inbox_item *it)
     json_object_set_new(resp, "request_duration", json_integer(it->duration_ms));
     json_object_set_new(resp, "response_code", it->transport_ok ? json_integer(it->http_status) : json_null());
     json_object_set_new(resp, "content_type", it->content_type ? json_string(it->content_type) : json_null());
-    json_t *body = it->body ? json_stringn_nocheck(it->body, strlen(it->body)) : json_null();
+    /* keep at most 4 KiB of a response body in the Events list, and only valid UTF-8 */
+    json_t *body = json_null();
+    if (it->body) {
+        size_t n = strlen(it->body);
+        body = json_stringn(it->body, n > EVENT_BODY_MAX ? EVENT_BODY_MAX : n);
+        if (!body) /* cut inside a character, or binary */
+            body = json_string(n > EVENT_BODY_MAX ? "(response body not UTF-8 text or cut; first 4 KiB not shown)"
+                                                 : "(response body is not UTF-8 text)");
+    }
     json_object_set_new(resp, "response_body", body ? body : json_null());
     json_object_set_new(resp, "error", it->transport_ok ? json_null() : json_string(it->error));
     store_event(e, it->tag.call_sid, it->tag.t_ms, json_dumps(req, JSON_COMPACT), json_dumps(resp, JSON_COMPACT));
