@@ -361,6 +361,7 @@ static int on_hop(void *user, const float *hop)
     e->t_ms = f->end_ms;
     e->level_db = f->level_db;
     e->noise_db = vo->noise_db;
+    e->background_db = vo->bg_db;
     e->snr_db = vo->snr_db;
     e->mean_abs = f->mean_abs;
     e->speech_prob = vo->prob;

@@ -91,6 +91,10 @@ typedef struct amdi_evidence {
     int64_t total_speech_ms;     /* speech frames x 10 ms since answer */
     int n_utterances;            /* utterances started so far (the current one included) */
     int n_runs;                  /* speech runs (VAD on->off segments) started so far */
+
+    /* Added after the first version (append only): */
+    float background_db;         /* background level, dBFS: a low quantile of the hop level that
+                                    rises to a continuous babble / music bed (noise_floor.h bg_db) */
 } amdi_evidence;
 
 /* An engine's verdict. */

@@ -10,6 +10,31 @@ void amdi_msgend_start(amdi_msgend *m, const amdi_evidence *ev)
 {
     m->active = 1;
     m->known_ms = ev->t_ms;
+    m->ref_db = ev->background_db;
+    m->quiet_since = ev->t_ms;
+    m->loud_run = 0;
+}
+
+/* Track the quiet stretch; returns its length in ms. */
+static int64_t quiet_ms(amdi_msgend *m, const amdi_evidence *ev)
+{
+    if (ev->speech_raw || ev->in_speech) {
+        /* the background under the greeting: follow it down at once, up slowly */
+        if (ev->background_db < m->ref_db)
+            m->ref_db = ev->background_db;
+        else
+            m->ref_db += 0.01f;
+        m->quiet_since = ev->t_ms;
+        m->loud_run = 0;
+        return 0;
+    }
+    if (ev->level_db > m->ref_db + AMDI_QUIET_DB) {
+        if (++m->loud_run >= AMDI_QUIET_BREAK)
+            m->quiet_since = ev->t_ms;
+    } else {
+        m->loud_run = 0;
+    }
+    return ev->t_ms - m->quiet_since;
 }
 
 static int beep_end(const amdi_evidence *ev, amd_result *res)
@@ -37,10 +62,12 @@ int amdi_msgend_frame(amdi_msgend *m, const amd_config *cfg, const amdi_evidence
 {
     if (!m->active)
         return 0;
+    int64_t q = quiet_ms(m, ev);
     if (beep_end(ev, res))
         return 1;
     int64_t need = (int64_t)cfg->speech_end_threshold_ms + cfg->beep_grace_ms;
-    if (!ev->in_speech && !ev->tone_active && ev->speech_onset_ms >= 0 && ev->silence_ms >= need) {
+    if (!ev->in_speech && !ev->tone_active && ev->speech_onset_ms >= 0 && ev->silence_ms >= need &&
+        q >= need) {
         res->answered_by = AMD_ANSWERED_MACHINE_END_SILENCE;
         res->cause = AMD_CAUSE_GREETING_SILENCE;
         /* Silence after speech is a weaker end signal than a beep: the greeting could resume. */
@@ -53,11 +80,11 @@ int amdi_msgend_frame(amdi_msgend *m, const amd_config *cfg, const amdi_evidence
 
 int amdi_msgend_finish(amdi_msgend *m, const amd_config *cfg, const amdi_evidence *ev, amd_result *res)
 {
-    (void)m;
     if (ev && beep_end(ev, res))
         return 1;
+    int64_t q = ev ? ev->t_ms - m->quiet_since : 0;
     if (ev && !ev->in_speech && ev->speech_onset_ms >= 0 &&
-        ev->silence_ms >= (int64_t)cfg->speech_end_threshold_ms) {
+        ev->silence_ms >= (int64_t)cfg->speech_end_threshold_ms && q >= (int64_t)cfg->speech_end_threshold_ms) {
         /* audio ended after the speech-end silence: no beep can follow any more */
         res->answered_by = AMD_ANSWERED_MACHINE_END_SILENCE;
         res->cause = AMD_CAUSE_GREETING_SILENCE;

@@ -13,6 +13,10 @@
  *     greeting's last word; ending on silence inside it would start the
  *     message just before a beep;
  *   - the timeout (detector.c) -> machine_end_other.
+ * "Silence" is also quiet: the level must stay within AMDI_QUIET_DB of the
+ * background heard under the greeting. Music or a crowd that starts after the
+ * greeting (a machine playing on, a line handed to something else) is not
+ * speech but no end of the greeting either: it ends as machine_end_other.
  * Never an end while the greeting speaks: the silence rule needs the VAD's
  * smoothed decision off (hangover included) and the full silence behind it.
  */
@@ -24,9 +28,17 @@
 #include "amd/detector.h"
 #include "engine.h"
 
+/* Quiet: hop level at most this much above the greeting's background level (dB). */
+#define AMDI_QUIET_DB 12.f
+/* Loud non-speech hops in a row that break a quiet stretch (clicks shorter than this do not). */
+#define AMDI_QUIET_BREAK 3
+
 typedef struct amdi_msgend {
     int active;           /* following a greeting */
     int64_t known_ms;     /* when the machine became known */
+    float ref_db;         /* background level while the greeting spoke, dBFS */
+    int64_t quiet_since;  /* start of the current quiet stretch (level near ref_db) */
+    int loud_run;         /* consecutive loud non-speech hops */
 } amdi_msgend;
 
 void amdi_msgend_reset(amdi_msgend *m);

@@ -162,6 +162,7 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
     if (o->noise_db < -100.f)
         o->noise_db = -100.f;
     o->snr_db = f->level_db - o->noise_db;
+    o->bg_db = v->nf.bg_db - 90.309f; /* s16 power dB -> dBFS (10 log10 32768^2) */
     o->band_snr = band;
 
     /* steady-tone check */

@@ -56,6 +56,7 @@ typedef struct amdi_vad_out {
     float harm;         /* harmonicity 0..1 (0 when not computed) */
     float band_snr;     /* mean positive band SNR, dB */
     float rel_db;       /* hop level over the background level (noise_floor.h bg_db), dB */
+    float bg_db;        /* that background level, dBFS */
     float feat[AMDI_VAD_NFEAT]; /* the classifier's inputs (see vad.c), for diagnostics and training */
     int onset;          /* speech started on this frame (confirmed) */
     int64_t onset_ms;   /* start of the first hop of that speech, when onset */
