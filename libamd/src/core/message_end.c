@@ -18,7 +18,7 @@ void amdi_msgend_start(amdi_msgend *m, const amdi_evidence *ev)
 /* Track the quiet stretch; returns its length in ms. */
 static int64_t quiet_ms(amdi_msgend *m, const amdi_evidence *ev)
 {
-    if (ev->speech_raw || ev->in_speech) {
+    if (ev->speech_raw) {
         /* the background under the greeting: follow it down at once, up slowly */
         if (ev->background_db < m->ref_db)
             m->ref_db = ev->background_db;
