@@ -435,6 +435,8 @@ static void send_hook(amdi_engine *e, live *c, int kind, const char *url, const 
         return;
     snprintf(o->tag.call_sid, sizeof o->tag.call_sid, "%s", c->rec.sid);
     o->tag.kind = kind;
+    /* lanes: TwiML fetches (and their fallback), status / recording callbacks, the AMD result */
+    o->tag.lane = kind == K_FALLBACK ? K_URL : kind;
     o->tag.gen = c->gen;
     o->tag.t_ms = e->now;
     o->url = xstrdup(url);

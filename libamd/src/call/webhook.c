@@ -111,13 +111,14 @@ static int start_job(amdi_hooks *h, job *j)
     return 0;
 }
 
-static int sid_busy(amdi_hooks *h, const char *sid)
+static int lane_busy(amdi_hooks *h, const amdi_hook_tag *t)
 {
     for (int i = 0; i < h->ninflight; i++)
-        if (!strcmp(h->inflight[i]->tag.call_sid, sid))
+        if (h->inflight[i]->tag.lane == t->lane && !strcmp(h->inflight[i]->tag.call_sid, t->call_sid))
             return 1;
     return 0;
 }
+
 
 static void finish(amdi_hooks *h, job *j, CURLcode code)
 {
@@ -158,7 +159,9 @@ static void *run(void *arg)
         while (j && h->ninflight < h->cfg.max_inflight && scanned < 4 * h->cfg.max_inflight) {
             scanned++;
             job *next = j->next;
-            if (sid_busy(h, j->tag.call_sid)) {
+            /* FIFO per lane holds without more bookkeeping: a request is only ever skipped because
+             * its lane is in flight, and then every later request of that lane is skipped too */
+            if (lane_busy(h, &j->tag)) {
                 prev = j;
                 j = next;
                 continue;

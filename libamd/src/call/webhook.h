@@ -4,9 +4,9 @@
  * Requests are form-encoded (POST) or carry their parameters in the query (GET), and are
  * signed with X-Twilio-Signature. Each request has a hard total timeout, so a slow or dead
  * target costs one transfer slot for at most that long and never blocks the caller: sending
- * only queues. Requests of one call go out one at a time in the order queued (so status
- * callbacks arrive in SequenceNumber order); different calls run in parallel up to the
- * in-flight limit. */
+ * only queues. Requests of one call and lane (e.g. its status callbacks) go out one at a
+ * time in the order queued, so status callbacks arrive in SequenceNumber order; other lanes
+ * (TwiML fetches, the AMD result) and other calls run in parallel up to the in-flight limit. */
 #ifndef AMDI_WEBHOOK_H
 #define AMDI_WEBHOOK_H
 
@@ -24,6 +24,7 @@ typedef struct amdi_hook_tag {
     int kind;      /* engine-defined */
     unsigned gen;  /* engine-defined generation (stale-response detection) */
     int64_t t_ms;  /* engine time when queued */
+    int lane;      /* requests of one call and lane go out one at a time, in order */
 } amdi_hook_tag;
 
 typedef struct amdi_hook_result {
