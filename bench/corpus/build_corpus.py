@@ -422,6 +422,20 @@ def build_one(spec, cache, outdir):
         if pk > 0.98:            # keep the voice unclipped; record the real level
             v *= 0.98 / pk
             level += 20 * np.log10(0.98 / pk)
+    reverb_s = None
+    if segs and not td and rng.random() < (0.12 if scen.startswith("human") else 0.06):
+        # A speakerphone or a room: reverberation on the talker only. Truth
+        # stays the dry speech; the level is restored over the true segments.
+        reverb_s = rng.uniform(0.2, 0.7)
+        v = dsp.reverb(v, fs, rng, reverb_s, rng.uniform(0.3, 0.7))
+        mask = np.zeros(n, bool)
+        for a_ms, b_ms in segs:
+            mask[a_ms * fs // 1000:b_ms * fs // 1000] = True
+        v *= dsp.db2lin(level - dsp.rms_db(v[mask]))
+        pk = np.max(np.abs(v))
+        if pk > 0.98:
+            v *= 0.98 / pk
+            level += 20 * np.log10(0.98 / pk)
     tones = tone_t.fit(n)
     if "beep" in truth and level is not None:
         # beep level relative to the speech level, -10..+3 dB (RMS of a sine = peak/sqrt2)
@@ -469,7 +483,7 @@ def build_one(spec, cache, outdir):
     y = y + bg
 
     # Line effects.
-    effects = []
+    effects = ["reverb%.1fs" % reverb_s] if reverb_s else []
     if rng.random() < (0.05 if not td else 0.08):
         c = np.max(np.abs(y)) * rng.uniform(0.3, 0.6)
         y = np.clip(y, -c, c)

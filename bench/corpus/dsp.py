@@ -218,6 +218,19 @@ def bandlimit(x, fs, lo=300.0, hi=3400.0, edge=60.0):
     return np.fft.irfft(spec * g, n)
 
 
+def reverb(x, fs, rng, rt60, wet):
+    """Room / speakerphone reverberation: convolution with an exponentially
+    decaying noise tail (60 dB down after @p rt60 s) behind the direct path."""
+    m = max(1, int(rt60 * fs))
+    t = np.arange(m) / fs
+    ir = rng.standard_normal(m) * np.exp(-6.91 * t / rt60)
+    ir[:int(0.003 * fs)] = 0                  # first reflections after ~3 ms
+    ir /= np.sqrt(np.sum(ir * ir)) + 1e-12
+    nfft = 1 << int(np.ceil(np.log2(len(x) + m)))
+    tail = np.fft.irfft(np.fft.rfft(x, nfft) * np.fft.rfft(ir, nfft), nfft)[:len(x)]
+    return (1 - wet) * x + wet * tail
+
+
 def resample(x, fs_in, fs_out):
     """FFT resampling of a whole (short, silence-edged) signal."""
     if fs_in == fs_out or len(x) == 0:
