@@ -151,6 +151,24 @@ try:
     check(any(e["request"] and e["request"]["url"] == recv.url("/garbage") for e in ev["events"]),
           "Events list records the webhook request")
 
+    # ---- <Redirect> with a relative URL, GET status callbacks
+    print("<Redirect>, StatusCallbackMethod=GET")
+    recv.set("/flow/start", "<Response><Say>one</Say><Redirect method=\"GET\">next?step=2</Redirect></Response>")
+    recv.set("/flow/next", "<Response><Redirect>/flow/last</Redirect></Response>")
+    recv.set("/flow/last", "<Response><Hangup/></Response>")
+    c = client.calls.create(to=HUMAN, from_=FROM, url=recv.url("/flow/start?step=1"),
+                            status_callback=recv.url("/status-get"), status_callback_method="GET")
+    fin = wait_call(client, c.sid)
+    nxt = recv.matching(lambda r: r["path"] == "/flow/next" and r["params"].get("CallSid") == c.sid)
+    last = recv.matching(lambda r: r["path"] == "/flow/last" and r["params"].get("CallSid") == c.sid)
+    check(len(nxt) == 1 and nxt[0]["method"] == "GET" and nxt[0]["params"].get("step") == "2",
+          "relative <Redirect method=GET> resolved against the document URL")
+    check(len(last) == 1 and last[0]["method"] == "POST", "absolute-path <Redirect> (POST by default)")
+    check(fin.status == "completed", "<Hangup/> after two redirects completes the call")
+    sg = recv.wait_for(lambda r: r["path"] == "/status-get" and r["params"].get("CallSid") == c.sid)
+    check(len(sg) == 1 and sg[0]["method"] == "GET" and recv.signature_ok(sg[0]),
+          "status callback by GET, parameters in the query, signature over the full URL")
+
     # ---- live redirect and hang-up through update
     print("update: redirect a live call, then hang up")
     recv.set("/long", "<Response><Pause length=\"600\"/></Response>")

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from twilio_harness import (ACCOUNT, ACCOUNT2, BUSY, FROM, HUMAN_STAYS, NO_ANSWER, TOKEN, TOKEN2,  # noqa: E402
+from twilio_harness import (ACCOUNT, ACCOUNT2, BUSY, DEFAULT_DIALPLAN, FROM, HUMAN_STAYS, NO_ANSWER, TOKEN, TOKEN2,  # noqa: E402
                             FAILED, Server, TwilioRestException, check, finish, wait_call)
 
 srv = Server(clock_speed=20, cps=500)
@@ -190,6 +190,14 @@ try:
     check(st == 404 and json.loads(body)["code"] == 20404, "malformed call sid -> 404 20404")
     st, _, body = raw("PUT", "/2010-04-01/Accounts/%s/Calls.json" % ACCOUNT, body="")
     check(st == 405, "PUT -> 405")
+
+    # ---- the shipped default dial plan loads (every audio file it names exists and decodes)
+    try:
+        d = Server(dialplan=DEFAULT_DIALPLAN)
+        check(True, "testdata/dialplan.json loads")
+        d.cleanup()
+    except RuntimeError as e:
+        check(False, "testdata/dialplan.json loads: %s" % e)
 
     # ---- CSV
     st, hdr, body = raw("GET", "/2010-04-01/Accounts/%s/Calls.csv?PageSize=5&Status=busy" % ACCOUNT)
