@@ -220,6 +220,14 @@ long cli_manifest_segments(const cli_manifest *m, const cli_manifest_row *row, c
             cli_csv_free(&t);
             return -2;
         }
+        /* the same bounds as the manifest's own times (parse_ms): beyond them the cast to
+         * int64 ms below overflows (found by fuzz_manifest with 1e200) */
+        if (a < 0 || b > 1e12) {
+            snprintf(err, errlen, "%s:%zu: segment times must be within 0..1e12 ms", path, r->line);
+            free(s);
+            cli_csv_free(&t);
+            return -2;
+        }
         if (b < a) {
             snprintf(err, errlen, "%s:%zu: segment ends before it starts", path, r->line);
             free(s);

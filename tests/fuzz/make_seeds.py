@@ -293,6 +293,24 @@ def rest_seeds():
         write("fuzz_rest", name, bytes([GET | PREFIX | 0x10]) + b"/Calls.json\0\0" + auth + b"\0")
 
 
+# ---- fuzz_manifest: manifest CSV [NUL segments/a.wav.csv] (see fuzz_manifest.c) ----
+
+def manifest_seeds():
+    head = (b"file,answered_by_enable,answered_by_detect_end,label,speech_onset_ms,greeting_end_ms,"
+            b"beep_start_ms,beep_end_ms,scenario,split\r\n")
+    rows = (b'a.wav,machine_start,machine_end_beep,machine,430,5200,5300,5800,"beep, single",test\r\n'
+            b"sub/b.wav,human,human,human,300,,,,short,dev\n"
+            b'"c ""quoted"".wav",unknown,unknown,unknown,,,,,silence,test\n\n')
+    segs = b"start_ms,end_ms\n430,1200\n1500.5,5200\n"
+    write("fuzz_manifest", "full", head + rows + b"\0" + segs)
+    write("fuzz_manifest", "minimal", b"file\na.wav\n")
+    write("fuzz_manifest", "bad_label", b"file,answered_by_enable\na.wav,robot\n")
+    write("fuzz_manifest", "bad_time", b"file,beep_end_ms\na.wav,-3\n")
+    write("fuzz_manifest", "unterminated_quote", b'file,label\n"a.wav,human\n')
+    write("fuzz_manifest", "bad_segments", b"file\na.wav\n\0start_ms,end_ms\n5,3\n")
+    write("fuzz_manifest", "no_file_column", b"path,label\nx,y\n")
+
+
 if __name__ == "__main__":
     model_seeds()
     detector_seeds()
@@ -300,3 +318,4 @@ if __name__ == "__main__":
     form_seeds()
     twiml_seeds()
     rest_seeds()
+    manifest_seeds()
