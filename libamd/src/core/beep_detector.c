@@ -71,6 +71,17 @@
 #define BEEP_HARM_EXCESS 0.01f    /* mean power at the tone's harmonics beyond the power between
                                      them, over the tone's power (tone in white noise or through GSM: <= 0.001;
                                      a voice or an instrument whose fundamental dominates: >= 0.1) */
+#define BEEP_LOW_HZ 500.f         /* a tone under 500 Hz (where voices' fundamentals are) ... */
+#define BEEP_LOW_SHORT_MS 150     /* ... and shorter than 150 ms ... */
+#define BEEP_LOW_STD_HZ 1.0f      /* ... must hold its pitch within 1 Hz */
+#define BEEP_RICH_FRAC 0.3f       /* tone frames with an overtone (2f within 17 dB) that make a "rich" tone */
+#define BEEP_RICH_MIN_MS 100      /* which must last 100 ms, */
+#define BEEP_RICH_STD_HZ 1.5f     /* hold its pitch within max(1.5 Hz, 0.2 %) (spread and drift), */
+#define BEEP_RICH_STD_REL 0.002f
+#define BEEP_RICH_ENV_CV 0.2f     /* its level within 20 %, */
+#define BEEP_RICH_EDGE 0.35f      /* start and stop: 4.5 dB quieter hops on both sides, */
+#define BEEP_RICH_SHAPE 0.05f     /* keep a clean lobe, */
+#define BEEP_RICH_ATTACK 0.8f     /* and be at >= 80 % of its level one hop after its start and before its end */
 #define BEEP_PARTNER_MIN 0.02f    /* a second peak >= -17 dB under the tone ... */
 #define BEEP_PARTNER_TOL_HZ 5.f   /* ... within 5 Hz of a harmonic of f/k (k <= 6, f/k >= 80 Hz) ... */
 #define BEEP_PARTNER_FRAC 0.5f    /* ... in half the frames: the "tone" is one harmonic of a voice */
@@ -79,7 +90,7 @@
 #define BEEP_PRE_FRAMES 200       /* ... after 2 s without anything within ... */
 #define BEEP_PRE_LEVEL 0.2f       /* ... 7 dB of the tone are fax CNG, not beeps */
 #define BEEP_EDGE_MAX 0.5f        /* hops just before the start and after the end: < -3 dB of the tone, */
-#define BEEP_EDGE_TONAL 0.15f      /*   unless they are not tonal themselves (babble, noise, clicks) */
+#define BEEP_EDGE_TONAL 0.15f     /*   unless they are not tonal themselves (babble, noise, clicks) */
 #define BEEP_TRACK_TOL_HZ 12.f    /* frame-to-segment frequency match: max(12 Hz, 2 %) */
 #define BEEP_TRACK_TOL_REL 0.02f
 #define BEEP_BRIDGE_FRAMES 3      /* weak frames bridged inside a segment */
@@ -151,10 +162,10 @@ static float harm_excess(const float *p, float f, float other)
     return ex;
 }
 
-/* f and g both harmonics of one fundamental >= 80 Hz, f being at most its 6th harmonic. */
-static int harmonic_siblings(float f, float g)
+/* f and g both harmonics of one fundamental >= 80 Hz, f being its k-th harmonic, kmin <= k <= 6. */
+static int harmonic_siblings(float f, float g, int kmin)
 {
-    for (int k = 1; k <= 6; k++) {
+    for (int k = kmin; k <= 6; k++) {
         float f0 = f / (float)k;
         if (f0 < 80.f)
             break;
@@ -167,8 +178,9 @@ static int harmonic_siblings(float f, float g)
 
 /* 0: not a tone frame; 1: single tone f1; 2: dual tone f1 (stronger), f2. */
 static int classify(const amdi_beep *b, const amdi_tone_analysis *a, float *f1, float *f2,
-                    float *pw1, float *pw2, float *hx, int *partner)
+                    float *pw1, float *pw2, float *hx, int *partner, int *rich)
 {
+    *rich = 0;
     if (a->f->level_db < BEEP_MIN_DBFS || a->p1.bin == 0 || !in_range(b, a->p1.hz))
         return 0;
     const float *p = a->f->power;
@@ -186,15 +198,18 @@ static int classify(const amdi_beep *b, const amdi_tone_analysis *a, float *f1, 
         *hx = (harm_excess(p, *f1, *f2) + harm_excess(p, *f2, *f1)) / (a->p1.power + a->p2.power);
         /* harmonic dual tones get the stricter steadiness test in seg_valid(); here the flag only
            keeps them from counting as a tone for the VAD */
-        *partner = harmonic_siblings(*f1, *f2) || harmonic_siblings(*f2, *f1);
+        *partner = harmonic_siblings(*f1, *f2, 1) || harmonic_siblings(*f2, *f1, 1);
         return 2;
     }
     if (a->p1.power < BEEP_PURITY * a->total)
         return 0;
-    /* 2f and f/2 against the power half way to them: coloured noise (pink, hum) is not a harmonic */
+    /* 2f and f/2 against the power half way to them: coloured noise (pink, hum) is not a harmonic.
+       Overtones (2f) are allowed, as cheap machines make square-ish beeps, but flag the frame: such
+       a tone must pass the stricter tests a voice's fundamental fails. A subharmonic (f/2) means f
+       is not the fundamental at all. */
     float hmax = BEEP_HARM_MAX * a->p1.power, f = a->p1.hz;
     if (amdi_tone_power_at(p, 2.f * f) - amdi_tone_power_at(p, 1.5f * f) > hmax)
-        return 0;
+        *rich = 1;
     if (f >= 240.f && amdi_tone_power_at(p, 0.5f * f) - amdi_tone_power_at(p, 0.75f * f) > hmax)
         return 0;
     /* f as the k-th harmonic of a voice (k = 2..6, f0 >= 125 Hz so the lobes are resolved): its
@@ -209,7 +224,13 @@ static int classify(const amdi_beep *b, const amdi_tone_analysis *a, float *f1, 
     *f2 = 0.f;
     *pw2 = 0.f;
     *hx = harm_excess(p, *f1, 0.f) / a->p1.power;
-    *partner = a->p2.bin && a->p2.power >= BEEP_PARTNER_MIN * a->p1.power && harmonic_siblings(*f1, a->p2.hz);
+    if (a->p2.bin && a->p2.power >= BEEP_PARTNER_MIN * a->p1.power) {
+        float m = rintf(a->p2.hz / f);
+        if (m >= 2.f && fabsf(a->p2.hz - m * f) <= BEEP_PARTNER_TOL_HZ + 0.01f * a->p2.hz)
+            *rich = 1; /* an overtone of f */
+        else
+            *partner = harmonic_siblings(f, a->p2.hz, 2); /* f is a higher harmonic of a voice */
+    }
     return 1;
 }
 
@@ -345,6 +366,9 @@ static float ring_e(const amdi_beep *b, int64_t now, int64_t j)
     return b->hop_e[j & 7];
 }
 
+/* A voiced-looking (tonal) neighbour: a voice gliding or stepping into (or out of) the "tone". */
+static int voiced(float purity) { return purity >= BEEP_EDGE_TONAL; }
+
 /* Purity (strongest peak / in-band power) of frame j if the ring still holds it, else 0. */
 static float ring_p(const amdi_beep *b, int64_t now, int64_t j)
 {
@@ -376,6 +400,8 @@ static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, in
     float ma = (float)(s->sa / s->na);
     if (spread(s->sa, s->sa2, s->na) > fmaxf(BEEP_STD_HZ, BEEP_STD_REL * ma))
         return 0;
+    if (ma < BEEP_LOW_HZ && dur < BEEP_LOW_SHORT_MS && spread(s->sa, s->sa2, s->na) > BEEP_LOW_STD_HZ)
+        return 0;
     {
         /* least-squares slope of slot a's frequency, Hz per frame, times the span */
         double n = s->na, den = n * s->st2a - s->sta * s->sta;
@@ -393,8 +419,30 @@ static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, in
         return 0;
     if (s->nshape > 0 && s->shape / s->nshape > BEEP_SHAPE_MAX)
         return 0;
-    if (s->nshape > 0 && s->harm / s->nshape > BEEP_HARM_EXCESS)
-        return 0;
+    /* A tone with overtones: a square-ish beep, or a voice whose fundamental dominates. Beeps are
+       generated: rock-steady pitch and level, clean edges; a voice is not all of these. */
+    int rich = s->nshape > 0 && ((float)s->n_rich >= BEEP_RICH_FRAC * (float)s->nshape ||
+                                 s->harm / s->nshape > BEEP_HARM_EXCESS);
+    if (rich) {
+        double n = s->na, den = n * s->st2a - s->sta * s->sta;
+        double slope = den > 0 ? (n * s->stfa - s->sta * s->sa) / den : 0.0;
+        float drift = (float)fabs(slope * (double)(s->last - s->first));
+        double m = s->ne ? s->se / s->ne : 0, v = s->ne ? s->se2 / s->ne - m * m : 0;
+        float cv = m > 0 && v > 0 ? (float)(sqrt(v) / m) : 0.f;
+        float lim = BEEP_RICH_EDGE * (float)m;
+        float edge = fmaxf(fmaxf(s->pre_e1, s->pre_e2), fmaxf(ring_e(b, now, s->last_loud + 1), ring_e(b, now, s->last_loud + 2)));
+        float tol = fmaxf(BEEP_RICH_STD_HZ, BEEP_RICH_STD_REL * ma);
+        /* sharp edges: the hop after the start and the one before the end are at full level (a
+           generated beep ramps in a few ms; a sung note swells over 30..100 ms) */
+        float dec_e = s->dec_e;
+        int soft = s->att_e < BEEP_RICH_ATTACK * (float)m || dec_e < BEEP_RICH_ATTACK * (float)m;
+        DBG("   RICH dur=%lld sd=%.2f drift=%.2f cv=%.3f edge=%.2f shape=%.3f rich=%d/%d harm=%.3f att=%.2f dec=%.2f\n",
+            (long long)dur, spread(s->sa, s->sa2, s->na), drift, cv, m > 0 ? edge / m : 0, s->shape / s->nshape,
+            s->n_rich, s->nshape, s->harm / s->nshape, m > 0 ? s->att_e / m : 0, m > 0 ? dec_e / m : 0);
+        if (soft || dur < BEEP_RICH_MIN_MS || spread(s->sa, s->sa2, s->na) > tol || drift > tol || cv > BEEP_RICH_ENV_CV ||
+            edge > lim || s->shape / s->nshape > BEEP_RICH_SHAPE)
+            return 0;
+    }
 
     if (s->ne >= 2) {
         double m = s->se / s->ne, v = s->se2 / s->ne - m * m;
@@ -423,10 +471,10 @@ static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, in
        babble or noise). A voice holding a pure-looking pitch for 80 ms (espeak's fundamental can
        hold > 90 % of the power) glides in from and on to other voiced sounds at full level. */
     float lim = BEEP_EDGE_MAX * level;
-    int before = (s->pre_e1 > lim && s->pre_p1 >= BEEP_EDGE_TONAL) || (s->pre_e2 > lim && s->pre_p2 >= BEEP_EDGE_TONAL);
+    int before = (s->pre_e1 > lim && voiced(s->pre_p1)) || (s->pre_e2 > lim && voiced(s->pre_p2));
     int after = 0;
     for (int64_t j = s->last_loud + 1; j <= s->last_loud + 2; j++)
-        after |= ring_e(b, now, j) > lim && ring_p(b, now, j) >= BEEP_EDGE_TONAL;
+        after |= ring_e(b, now, j) > lim && voiced(ring_p(b, now, j));
     DBG("   edges before=%.2f/%.2f after=%.2f\n", s->pre_e1 / level, s->pre_p1, ring_e(b, now, s->last_loud + 1) / level);
     if (before || after)
         return 0;
@@ -487,8 +535,8 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
     if (!s->on)
         amdi_activity_add(&b->act, idx, f->energy);
     float hx = 0.f;
-    int partner = 0;
-    int kind = classify(b, a, &f1, &f2, &pw1, &pw2, &hx, &partner);
+    int partner = 0, rich = 0;
+    int kind = classify(b, a, &f1, &f2, &pw1, &pw2, &hx, &partner, &rich);
     int good = 0;
     float fa = 0.f, fb = 0.f, pwa = 0.f, pwb = 0.f;
 
@@ -499,6 +547,7 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
             s->shape += amdi_tone_shape_error(f->power, &a->p1);
             s->harm += hx;
             s->n_partner += partner;
+            s->n_rich += rich;
             s->nshape++;
         } else if (kind || idx - s->last > BEEP_BRIDGE_FRAMES) {
             out = seg_close(b, idx, ev);
@@ -528,12 +577,14 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
             s->pre_e2 = j - 2 >= 0 && idx - (j - 2) <= 7 ? b->hop_e[(j - 2) & 7] : 0.f;
             s->pre_p1 = ring_p(b, idx, j - 1);
             s->pre_p2 = ring_p(b, idx, j - 2);
+            s->att_e = j + 1 <= idx ? b->hop_e[(j + 1) & 7] : e;
         }
         if (s->n_good < 2) {
             s->last_loud = idx;
         } else {
             float ref = s->ne ? (float)(s->se / s->ne) : e;
             if (e >= BEEP_LOUD_FRAC * ref) {
+                s->dec_e = b->hop_e[(idx - 1) & 7]; /* the hop before the (so far) last loud one */
                 s->last_loud = idx;
                 s->se += e;
                 s->se2 += (double)e * e;
@@ -552,11 +603,11 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
     /* For the VAD: a tone from its third frame on, if it looks like a beep so far (steady pitch,
        no harmonics, quieter before it); speech glides through such frames without all of these. */
     b->active = 0;
-    if (s->on && good && s->n_good >= 3 && hx <= BEEP_HARM_EXCESS && !partner) {
+    if (s->on && good && !partner && (s->n_good >= 6 || (s->n_good >= 3 && hx <= BEEP_HARM_EXCESS && !rich))) {
         float e = f->energy, tol = fmaxf(BEEP_STD_HZ, BEEP_STD_REL * s->fa);
         float fnow = kind == 1 || near(f1, s->fa) ? f1 : f2;
-        int glide = (s->pre_e1 > BEEP_EDGE_MAX * e && s->pre_p1 >= BEEP_EDGE_TONAL) ||
-                    (s->pre_e2 > BEEP_EDGE_MAX * e && s->pre_p2 >= BEEP_EDGE_TONAL);
+        int glide = (s->pre_e1 > BEEP_EDGE_MAX * e && voiced(s->pre_p1)) ||
+                    (s->pre_e2 > BEEP_EDGE_MAX * e && voiced(s->pre_p2));
         b->active = !glide && fabsf(fnow - s->fa) <= tol;
     }
     b->active_hz = b->active ? s->fa : 0.f;

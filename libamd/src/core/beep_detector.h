@@ -36,10 +36,13 @@ typedef struct amdi_beep_seg {
     double shape;         /* summed lobe-shape error (amdi_tone_shape_error) */
     double harm;          /* summed harmonic excess / tone power */
     int n_partner;        /* frames whose next strongest peak is a harmonic sibling of the tone */
+    int n_rich;           /* frames with an overtone (2f) */
     int nshape;
     int64_t start_frame;  /* hop where the tone began (energy-refined) */
     float pre_e1, pre_e2; /* energies of the two hops before start_frame */
     float pre_p1, pre_p2; /* and their frames' purity */
+    float att_e;          /* energy of the hop after start_frame (attack) */
+    float dec_e;          /* energy of the hop before last_loud (decay) */
     int64_t last_loud;    /* last hop whose energy is near the tone's level */
 } amdi_beep_seg;
 
