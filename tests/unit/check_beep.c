@@ -256,6 +256,29 @@ START_TEST(test_dual_and_double)
 }
 END_TEST
 
+/* Square-ish beeps of cheap machines: 2nd and 3rd harmonics 12..24 dB down are still beeps. */
+START_TEST(test_beep_with_overtones)
+{
+    size_t n;
+    float *b = sig_new(3000, &n);
+    static const double hz[] = {440, 850, 1000, 1400};
+    static const double db[] = {-12, -18, -24};
+    for (int i = 0; i < 4; i++) {
+        for (int j = 0; j < 3; j++) {
+            memset(b, 0, n * sizeof *b);
+            tg_tone(b, n, 1000.9, 500, hz[i], -16);
+            for (int k = 2; k <= 3; k++)
+                if (k * hz[i] < 3400)
+                    tg_tone(b, n, 1000.9, 500, k * hz[i], -16 + db[j]);
+            char what[64];
+            snprintf(what, sizeof what, "%.0f Hz with overtones at %.0f dB", hz[i], db[j]);
+            expect_beep(b, n, NULL, 1000.9, 500, hz[i], what);
+        }
+    }
+    free(b);
+}
+END_TEST
+
 /* A greeting, a pause, the beep: one beep, nothing during the greeting. */
 START_TEST(test_beep_after_speech)
 {
@@ -467,6 +490,7 @@ Suite *beep_suite(void)
     tcase_add_test(tc, test_g711);
     tcase_add_test(tc, test_gsm);
     tcase_add_test(tc, test_dual_and_double);
+    tcase_add_test(tc, test_beep_with_overtones);
     tcase_add_test(tc, test_beep_after_speech);
     tcase_add_test(tc, test_call_progress_rejected);
     tcase_add_test(tc, test_dtmf_rejected);
