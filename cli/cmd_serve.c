@@ -270,7 +270,8 @@ int amd_cli_serve(int argc, char **argv)
     amd_server_stats st;
     if (amd_server_stats_get(srv, &st) == 0)
         fprintf(stderr,
-                "amd serve: stopping; %ld call(s) still live (closed out at the next start); media clock: %lld ticks, "
+                "amd serve: stopping; %ld call(s) live (answered: completed now; queued: dialed after the next start); "
+                "media clock: %lld ticks, "
                 "%lld started > 20 ms late, worst %.1f ms late; tick work mean %.2f ms, worst %.1f ms; worst commit %.1f ms\n",
                 st.calls_live, st.ticks, st.late_ticks, st.max_lateness_us / 1000.0, st.tick_work_us_avg / 1000.0,
                 st.tick_work_us_max / 1000.0, st.commit_us_max / 1000.0);

@@ -72,6 +72,20 @@ try:
     check(all(f.status == "busy" for f in fin), "calls queued at the crash are dialed after restart: %s" %
           [f.status for f in fin])
     check(len(client.calls.list()) == 5, "every acknowledged call is still listed")
+
+    # ---- a clean stop (SIGTERM) ends live calls now, with their callbacks
+    print("clean stop (SIGTERM)")
+    c = client.calls.create(to=HUMAN_STAYS, from_=FROM, url=recv.url("/long"), status_callback=recv.url("/status"))
+    wait_call(client, c.sid, final=("in-progress",))
+    srv.stop()
+    check(srv.proc.returncode == 0, "SIGTERM: clean exit")
+    got = recv.wait_for(lambda r: r["path"] == "/status" and r["params"].get("CallSid") == c.sid, timeout=5)
+    check(len(got) == 1 and got[0]["params"]["CallStatus"] == "completed",
+          "the live call's completed callback was sent before the server exited")
+    srv.start()
+    client = srv.client()
+    f = client.calls(c.sid).fetch()
+    check(f.status == "completed" and f.end_time is not None, "after restart it reads completed")
 finally:
     srv.cleanup()
 finish()

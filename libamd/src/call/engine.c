@@ -1764,6 +1764,32 @@ void amdi_engine_destroy(amdi_engine *e)
         pthread_mutex_destroy(&e->wmu);
         pthread_cond_destroy(&e->wcv);
         pthread_cond_destroy(&e->wdone);
+        /* A clean stop ends the calls in progress now, truthfully and with their callbacks,
+         * rather than leaving them to the next start's crash recovery. Queued calls stay
+         * queued: they are dialed after the next start. */
+        pthread_mutex_lock(&e->mu);
+        e->now = amdi_engine_now(e) > e->now ? amdi_engine_now(e) : e->now;
+        tx_begin(e);
+        drain_inbox(e);
+        long ended = 0;
+        for (live *c = e->active, *n; c; c = n) {
+            n = c->next;
+            int answered = c->st == ST_ANSWERED;
+            fail_with(e, c, 0, answered ? "server shut down during the call"
+                                        : "server shut down while the call was being placed");
+            c->rec.error_code = 0;
+            end_call(e, c, answered ? "completed" : "failed");
+            ended++;
+        }
+        int committed = 0;
+        tx_end_flag(e, &committed);
+        pthread_mutex_unlock(&e->mu);
+        wait_committed(e, &committed);
+        /* let their webhooks go out, for at most 2 s */
+        for (int i = 0; ended && i < 200 && amdi_hooks_pending(e->hooks) > 0; i++) {
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
     }
     free(e->workers);
     free(e->work);

@@ -38,7 +38,9 @@ typedef struct amdi_engine_config {
 int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *err, size_t errlen);
 /* Close out calls left live by a previous process (see engine.c), then start the thread. */
 int amdi_engine_start(amdi_engine *e);
-/* Stop the thread; calls still live are closed out as on a crash at the next start. */
+/* Stop the threads. Calls in progress end now (answered: completed; still being placed:
+ * failed) and their callbacks get up to 2 s to go out; queued calls stay queued for the
+ * next start. */
 void amdi_engine_destroy(amdi_engine *e);
 
 /* Engine clock: UTC ms, wall time at start plus elapsed real time times clock_speed. */
