@@ -128,9 +128,10 @@ START_TEST(test_two_bursts_with_short_pause_is_machine)
     du_run(&cfg, &c, 0, &r, NULL);
     du_assert_answer(r, AMD_ANSWERED_MACHINE_START);
     ck_assert_int_eq(r.cause, AMD_CAUSE_SPEECH_THRESHOLD);
-    /* not before speech resumes (a decision in the pause could be a human's "hello ... hello?") */
-    ck_assert_int_ge(r.decision_ms, 3300);
-    ck_assert_int_le(r.decision_ms, 3300 + 100);
+    /* not before speech resumes (a decision in the pause could be a human's "hello ... hello?");
+     * the pause does not count as speech: 2 s + 0.4 s of the second phrase */
+    ck_assert_int_ge(r.decision_ms, 3300 + 300);
+    ck_assert_int_le(r.decision_ms, 3300 + 400 + 150);
     du_free(&c);
 }
 END_TEST
@@ -209,6 +210,7 @@ static amdi_evidence ev_at(int64_t t, int64_t onset, int64_t utt_start, int64_t 
     e.in_speech = raw;
     e.silence_ms = onset >= 0 ? t - last_end : t;
     e.utt_speech_ms = last_end > utt_start ? last_end - utt_start : 0;
+    e.utt_active_ms = e.utt_speech_ms; /* continuous speech */
     return e;
 }
 
@@ -245,6 +247,14 @@ START_TEST(test_engine_rules_exact)
     ck_assert_int_eq(vt->frame(mem, &e, &d), 1);
     ck_assert_int_eq(d.answered_by, AMD_ANSWERED_HUMAN);
     ck_assert_int_eq(d.cause, AMD_CAUSE_SPEECH_END);
+    /* speech activity, not span: 3 s from onset with only 2 s of it active is no machine yet */
+    vt->reset(mem);
+    e = ev_at(4000, 1000, 1000, 4000, 1);
+    e.utt_active_ms = 2000;
+    ck_assert_int_eq(vt->frame(mem, &e, &d), 0);
+    e.utt_active_ms = 2400;
+    ck_assert_int_eq(vt->frame(mem, &e, &d), 1);
+    ck_assert_int_eq(d.answered_by, AMD_ANSWERED_MACHINE_START);
     /* timeout: the engine leaves it to the detector (unknown) */
     vt->reset(mem);
     e = ev_at(30000, 1000, 29000, 29990, 1);

@@ -302,12 +302,14 @@ static void bookkeeping(amd_detector *d, const amdi_frame *f, const amdi_vad_out
             vo->onset_ms - e->last_speech_end_ms >= (int64_t)d->cfg.speech_end_threshold_ms) {
             e->utt_start_ms = vo->onset_ms;
             e->utt_speech_ms = 0;
+            e->utt_active_ms = 0;
             e->n_utterances++;
         }
         e->n_runs++;
         e->in_speech = 1;
         /* the confirming hops were speech */
         e->utt_speech_ms += t - vo->onset_ms - AMDI_HOP_MS;
+        e->utt_active_ms += t - vo->onset_ms - AMDI_HOP_MS;
         e->total_speech_ms += t - vo->onset_ms - AMDI_HOP_MS;
     }
     if (e->in_speech && vo->raw) {
@@ -315,6 +317,8 @@ static void bookkeeping(amd_detector *d, const amdi_frame *f, const amdi_vad_out
         e->utt_speech_ms += AMDI_HOP_MS;
         e->total_speech_ms += AMDI_HOP_MS;
     }
+    if (vo->speech && e->utt_start_ms >= 0)
+        e->utt_active_ms += AMDI_HOP_MS;
     if (vo->offset)
         e->in_speech = 0;
     e->silence_ms = e->speech_onset_ms >= 0 ? t - e->last_speech_end_ms : t;

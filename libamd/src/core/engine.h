@@ -95,6 +95,8 @@ typedef struct amdi_evidence {
     /* Added after the first version (append only): */
     float background_db;         /* background level, dBFS: a low quantile of the hop level that
                                     rises to a continuous babble / music bed (noise_floor.h bg_db) */
+    int64_t utt_active_ms;       /* hops x 10 ms of the current utterance with the smoothed VAD on
+                                    (speech plus gaps under the VAD hangover; longer pauses excluded) */
 } amdi_evidence;
 
 /* An engine's verdict. */
