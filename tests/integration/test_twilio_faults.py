@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: MIT
+"""Webhook targets that refuse, hang, answer too much or answer garbage (SPEC §7): the call
+goes on (FallbackUrl with ErrorCode 11200, or ends with the error recorded in its Events),
+the server keeps serving, and nothing else is delayed."""
+import base64
+import json
+import os
+import socket
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from twilio_harness import ACCOUNT, FROM, HUMAN, TOKEN, Receiver, Server, check, finish, wait_call  # noqa: E402
+
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+closed_port = s.getsockname()[1]
+s.close()  # nothing listens here now: connections are refused
+refused = "http://127.0.0.1:%d/twiml" % closed_port
+
+recv = Receiver()
+recv.set("/fallback", "<Response><Say>fallback</Say></Response>")
+recv.set("/hang", "<Response/>", delay=5)
+recv.set("/huge", "<Response>" + "<Pause/>" * 20000 + "</Response>")
+recv.set("/binary", "\x00\xff\xfe<Response>", ctype="application/octet-stream")
+srv = Server(clock_speed=10, extra=["--webhook-timeout", "800"])
+client = srv.client()
+
+
+def events(sid):
+    req = urllib.request.Request(srv.base + "/2010-04-01/Accounts/%s/Calls/%s/Events.json" % (ACCOUNT, sid), headers={
+        "Authorization": "Basic " + base64.b64encode(("%s:%s" % (ACCOUNT, TOKEN)).encode()).decode()})
+    return json.loads(urllib.request.urlopen(req).read())["events"]
+
+
+try:
+    print("refused connection")
+    c = client.calls.create(to=HUMAN, from_=FROM, url=refused, fallback_url=recv.url("/fallback"),
+                            status_callback="http://127.0.0.1:%d/status" % closed_port)
+    got = recv.wait_for(lambda r: r["path"] == "/fallback" and r["params"].get("CallSid") == c.sid)
+    check(len(got) == 1 and got[0]["params"].get("ErrorCode") == "11200" and got[0]["params"].get("ErrorUrl") == refused,
+          "refused Url -> FallbackUrl with ErrorCode 11200")
+    f = wait_call(client, c.sid)
+    check(f.status == "completed", "the call completes although its StatusCallback target refuses")
+
+    print("hanging target (webhook timeout 800 ms)")
+    t0 = time.time()
+    c = client.calls.create(to=HUMAN, from_=FROM, url=recv.url("/hang"), fallback_url=recv.url("/fallback"))
+    got = recv.wait_for(lambda r: r["path"] == "/fallback" and r["params"].get("CallSid") == c.sid, timeout=20)
+    check(len(got) == 1, "hung Url -> FallbackUrl after the webhook timeout")
+    f = wait_call(client, c.sid)
+    ev = events(c.sid)
+    errs = [e["response"].get("error") for e in ev if e["request"] and e["request"]["url"] == recv.url("/hang")]
+    check(errs and errs[0] and "imeout" in errs[0], "Events records the timeout: %s" % errs)
+
+    print("oversized and binary answers")
+    c1 = client.calls.create(to=HUMAN, from_=FROM, url=recv.url("/huge"))
+    c2 = client.calls.create(to=HUMAN, from_=FROM, url=recv.url("/binary"))
+    f1, f2 = wait_call(client, c1.sid), wait_call(client, c2.sid)
+    check(f1.status == "completed" and f2.status == "completed", "both calls end")
+    e1 = events(c1.sid)
+    check(any(e["response"].get("error") == "response body too large" for e in e1 if e["response"]),
+          "a response over 64 KiB is refused (Events: response body too large)")
+    e2 = events(c2.sid)
+    check(any(e["response"].get("error_code") == 12100 for e in e2 if e["response"]),
+          "a binary answer is a TwiML parse error 12100, and the Events list stays valid JSON")
+
+    print("the server still answers")
+    c = client.calls.create(to=HUMAN, from_=FROM, twiml="<Response><Hangup/></Response>")
+    check(wait_call(client, c.sid).status == "completed", "a normal call afterwards")
+finally:
+    srv.cleanup()
+finish()
