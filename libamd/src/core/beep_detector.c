@@ -42,8 +42,8 @@
  *       40 Hz, dial 350+440 at 90 Hz, UK 400+450 at 50 Hz) and vowels swell;
  *     - it is not a known non-beep: call-progress pairs (350+440 dial,
  *       440+480 ringback, 480+620 busy/reorder, 400+450) and 425 Hz (the ITU
- *       Europe call-progress tone), DTMF pairs (Q.23 rows x columns, +-3.5 %
- *       as in Q.24), fax CNG (1100 +-38 Hz, T.30) lasting 350..650 ms (CNG
+ *       Europe call-progress tone), DTMF pairs (Q.23 rows x columns, +-2 %: senders
+ *       keep +-1.8 %; a wider net would catch ordinary dual beeps), fax CNG (1100 +-38 Hz, T.30) lasting 350..650 ms (CNG
  *       is 0.5 s +-15 %) after 2 s of quiet (a CNG burst follows the call's
  *       start or its own 3 s pause; a voicemail beep follows the greeting,
  *       so an 1100 Hz beep after speech is still a beep), and 2100 Hz
@@ -63,6 +63,10 @@
 
 #include <math.h>
 #include <string.h>
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
 
 #define BEEP_MIN_DBFS (-55.f)     /* hop level floor: -45 dBFS tones at 10 dB SNR pass */
 #define BEEP_PURITY 0.70f         /* tone main lobe(s) / in-band power */
@@ -99,6 +103,7 @@
 #define BEEP_STD_REL 0.006f       /*   jitters a 2 kHz tone by ~0.4 %, vibrato is 0.7..2 % */
 #define BEEP_DRIFT_HZ 3.0f        /* frequency trend over the segment: max(3 Hz, 0.5 %); intonation */
 #define BEEP_DRIFT_REL 0.005f     /*   glides are 100..500 Hz/s, i.e. >= 10 Hz over a 100 ms "tone" */
+#define BEEP_DTMF_TOL 0.02f       /* DTMF pair match (Q.23 senders: +-1.8 %) */
 #define BEEP_ENV_CV 0.50f         /* hop-energy coefficient of variation limit (GSM 06.10 at 20 dB SNR: 0.2..0.5) */
 #define BEEP_SHAPE_MAX 0.15f      /* mean main-lobe shape error (lone tone <= 0.13 through GSM at
                                      20 dB SNR; unresolved pairs 440+480, 400+450, 350+440 >= 0.22) */
@@ -324,8 +329,8 @@ static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms, int a
         static const float col[] = {1209.f, 1336.f, 1477.f, 1633.f};
         int r = 0, c = 0;
         for (int i = 0; i < 4; i++) {
-            r |= near_hz(lo, row[i], 0.035f * row[i]);
-            c |= near_hz(hi, col[i], 0.035f * col[i]);
+            r |= near_hz(lo, row[i], BEEP_DTMF_TOL * row[i]);
+            c |= near_hz(hi, col[i], BEEP_DTMF_TOL * col[i]);
         }
         if (r && c)
             return 1;
@@ -338,6 +343,20 @@ static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms, int a
     if (near_hz(fa, 2100.f, 25.f) && dur_ms >= 1000)
         return 1;
     return 0;
+}
+
+/*
+ * Hop-energy coefficient of variation that two steady tones cause by beating: the 10 ms hop mean of
+ * their product term, 2 a b cos(2 pi df t), keeps |sinc(df * 10 ms)| of it (a tone pair 141 Hz
+ * apart wobbles by +-20 % from hop to hop, one 660 Hz apart by < 5 %).
+ */
+static float beat_cv(float fa, float fb, double pa, double pb)
+{
+    if (fb <= 0.f || pa <= 0 || pb <= 0)
+        return 0.f;
+    double x = M_PI * fabs(fa - fb) * AMDI_HOP_MS / 1000.0;
+    double sinc = x > 1e-6 ? fabs(sin(x) / x) : 1.0;
+    return (float)(2.0 * sqrt(pa * pb) / (pa + pb) * sinc / sqrt(2.0));
 }
 
 static float spread(double s, double s2, int n)
@@ -446,7 +465,7 @@ static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, in
 
     if (s->ne >= 2) {
         double m = s->se / s->ne, v = s->se2 / s->ne - m * m;
-        if (m <= 0 || (v > 0 && sqrt(v) / m > BEEP_ENV_CV))
+        if (m <= 0 || (v > 0 && sqrt(v) / m > BEEP_ENV_CV + beat_cv(ma, mb, s->pwa, s->pwb)))
             return 0;
     }
     if (dual) {
@@ -459,7 +478,7 @@ static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, in
             double m = s->ne ? s->se / s->ne : 0, v = s->ne ? s->se2 / s->ne - m * m : 0;
             float cv = m > 0 && v > 0 ? (float)(sqrt(v) / m) : 0.f;
             if (spread(s->sa, s->sa2, s->na) > BEEP_HARM_STD_HZ || spread(s->sb, s->sb2, s->nb) > BEEP_HARM_STD_HZ ||
-                cv > BEEP_HARM_ENV_CV || dur < BEEP_HARM_MIN_MS)
+                cv > BEEP_HARM_ENV_CV + beat_cv(ma, mb, s->pwa, s->pwb) || dur < BEEP_HARM_MIN_MS)
                 return 0;
         }
     }
