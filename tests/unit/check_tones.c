@@ -154,6 +154,49 @@ START_TEST(test_active_kinds)
 }
 END_TEST
 
+/* amdi_tones_beep_pending: set from the beep's third frame until its event, clear otherwise. */
+START_TEST(test_beep_pending)
+{
+    size_t n = TG_MS(4000);
+    float *b = calloc(n, sizeof *b);
+    tu_rng r;
+    tu_rng_seed(&r, 12);
+    tu_make_speechlike(b, TG_MS(1500), TG_RATE, 140, 3000, &r);
+    tg_tone(b, n, 2000, 300, 1000, -20);
+    amd_config cfg;
+    amd_config_init(&cfg);
+    amdi_analysis an;
+    void *abuf = aligned_alloc(64, (amdi_analysis_buf_size() + 63) & ~(size_t)63);
+    void *mem = aligned_alloc(16, amdi_tones_size());
+    ck_assert_int_eq(amdi_analysis_init(&an, abuf), 0);
+    amdi_tones *t = amdi_tones_init(mem, &cfg);
+    int64_t first = -1, last = -1, event_at = -1;
+    int speech_pending = 0;
+    for (size_t p = 0; p + AMDI_HOP <= n; p += AMDI_HOP) {
+        const amdi_frame *f = amdi_analysis_hop(&an, b + p);
+        amdi_tone_event ev[AMDI_TONES_MAX_EVENTS];
+        int k = amdi_tones_frame(t, f, ev);
+        if (k > 0 && ev[0].kind == AMDI_TONE_BEEP)
+            event_at = f->end_ms;
+        if (amdi_tones_beep_pending(t)) {
+            if (f->end_ms <= 1500)
+                speech_pending++;
+            if (first < 0 && f->end_ms > 1500)
+                first = f->end_ms;
+            last = f->end_ms;
+        }
+    }
+    ck_assert_msg(speech_pending <= 3, "pending on %d speech frames", speech_pending);
+    ck_assert_msg(first >= 2000 && first <= 2040, "pending from %lld", (long long)first);
+    ck_assert_msg(event_at > 2300 && last == event_at - AMDI_HOP_MS, "pending until %lld, event at %lld",
+                  (long long)last, (long long)event_at);
+    amdi_analysis_free(&an);
+    free(abuf);
+    free(mem);
+    free(b);
+}
+END_TEST
+
 START_TEST(test_interpolation_accuracy)
 {
     amdi_analysis an;
@@ -253,6 +296,7 @@ Suite *tones_suite(void)
     tcase_add_test(tc, test_memory_contract);
     tcase_add_test(tc, test_reset);
     tcase_add_test(tc, test_active_kinds);
+    tcase_add_test(tc, test_beep_pending);
     tcase_add_test(tc, test_interpolation_accuracy);
     tcase_add_test(tc, test_shape_error_separates_unresolved_pairs);
     tcase_add_test(tc, test_activity);

@@ -630,5 +630,10 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
         b->active = !glide && fabsf(fnow - s->fa) <= tol;
     }
     b->active_hz = b->active ? s->fa : 0.f;
+    /* A segment that looked like a beep in some frame stays a candidate until it is judged. */
+    if (!s->on)
+        b->candidate = 0;
+    else if (b->active)
+        b->candidate = 1;
     return out;
 }

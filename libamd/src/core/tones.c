@@ -113,3 +113,10 @@ int amdi_tones_active(const amdi_tones *t, float *hz, const char **kind)
         *kind = t->active_kind;
     return t->active;
 }
+
+int amdi_tones_beep_pending(const amdi_tones *t)
+{
+    if (t->beep_muted)
+        return 0;
+    return t->beep.pending || t->beep.active || (t->beep.seg.on && t->beep.candidate);
+}

@@ -52,4 +52,15 @@ int amdi_tones_frame(amdi_tones *t, const amdi_frame *f, amdi_tone_event *ev);
  */
 int amdi_tones_active(const amdi_tones *t, float *hz, const char **kind);
 
+/*
+ * Nonzero while a beep may still be reported: a beep-like steady tone is in
+ * progress, or a beep has ended and waits out its trailing gap (chained
+ * double beeps), which ends at most ~350 ms after the tone. Decision logic
+ * that would otherwise decide in that window (e.g. "human" at the speech-end
+ * silence of a short greeting whose beep is playing) can hold its decision
+ * until this clears and the AMDI_TONE_BEEP event (if any) has arrived.
+ * (Additive to the original interface.)
+ */
+int amdi_tones_beep_pending(const amdi_tones *t);
+
 #endif /* AMDI_TONES_H */
