@@ -199,6 +199,21 @@ try:
     except RuntimeError as e:
         check(False, "testdata/dialplan.json loads: %s" % e)
 
+    # ---- XML, the 2010 API's representation when the path has no extension
+    import xml.etree.ElementTree as ET
+    st, hdr, body = raw("GET", "/2010-04-01/Accounts/%s/Calls/%s" % (ACCOUNT, live.sid))
+    root = ET.fromstring(body)
+    check(st == 200 and "xml" in hdr.get("Content-Type", "") and root.tag == "TwilioResponse" and
+          root.find("Call/Sid").text == live.sid and root.find("Call/Status").text == "completed",
+          "GET Calls/{Sid} without extension -> XML <TwilioResponse><Call>")
+    st, _, body = raw("GET", "/2010-04-01/Accounts/%s/Calls?PageSize=3" % ACCOUNT)
+    root = ET.fromstring(body)
+    check(st == 200 and root.find("Calls").get("pagesize") == "3" and len(root.findall("Calls/Call")) == 3,
+          "GET Calls without extension -> XML list with paging attributes")
+    st, _, body = raw("GET", "/2010-04-01/Accounts/%s/Calls/CA%s" % (ACCOUNT, "0" * 32))
+    root = ET.fromstring(body)
+    check(st == 404 and root.find("RestException/Code").text == "20404", "XML RestException")
+
     # ---- CSV
     st, hdr, body = raw("GET", "/2010-04-01/Accounts/%s/Calls.csv?PageSize=5&Status=busy" % ACCOUNT)
     lines = body.strip().split("\r\n")
