@@ -35,6 +35,11 @@ typedef struct run {
     amdi_tone_event ev[64];
     int64_t at[64];
     int n;
+    /* true speech segments of the current file (segments/<file>.csv), for the "tone active
+       during speech" figure: the VAD never counts a tone frame as speech */
+    int64_t seg_s[512], seg_e[512];
+    int nseg;
+    int64_t speech_frames, speech_active;
 } run;
 
 static int on_hop(void *user, const float *hop)
@@ -48,6 +53,15 @@ static int on_hop(void *user, const float *hop)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     r->ns += (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec);
     r->frames++;
+    if (r->nseg > 0) {
+        int64_t mid = f->end_ms - AMDI_HOP_MS / 2;
+        for (int i = 0; i < r->nseg; i++)
+            if (mid >= r->seg_s[i] && mid < r->seg_e[i]) {
+                r->speech_frames++;
+                r->speech_active += amdi_tones_active(r->t, NULL, NULL) != 0;
+                break;
+            }
+    }
     for (int i = 0; i < k && r->n < 64; i++) {
         r->at[r->n] = f->end_ms;
         r->ev[r->n++] = ev[i];
@@ -137,6 +151,7 @@ int main(int argc, char **argv)
     run r;
     r.ns = 0;
     r.frames = 0;
+    r.speech_frames = r.speech_active = 0;
     if (!abuf || !tmem || amdi_analysis_init(&r.an, abuf) != 0)
         return 1;
 
@@ -169,6 +184,22 @@ int main(int argc, char **argv)
         amdi_analysis_reset(&r.an);
         r.t = amdi_tones_init(tmem, &cfg);
         r.n = 0;
+        r.nseg = 0;
+        {
+            char spath[8400];
+            snprintf(spath, sizeof spath, "%ssegments/%s.csv", dir, f[c_file]);
+            FILE *sfp = fopen(spath, "r");
+            if (sfp) {
+                char sl[256];
+                long a, b;
+                while (fgets(sl, sizeof sl, sfp) && r.nseg < 512)
+                    if (sscanf(sl, "%ld,%ld", &a, &b) == 2) {
+                        r.seg_s[r.nseg] = a;
+                        r.seg_e[r.nseg++] = b;
+                    }
+                fclose(sfp);
+            }
+        }
         float buf[4096 * 2], mono[4096];
         sf_count_t got;
         int64_t frames = 0;
@@ -310,6 +341,9 @@ int main(int argc, char **argv)
            sit_files ? 100.0 * sit_hit / sit_files : 0, (long long)pct(sit_t, n_sit_t, 0.5),
            (long long)pct(sit_t, n_sit_t, 0.9));
     printf("false fax events %d, false sit events %d (files of other classes)\n", false_fax, false_sit);
+    if (r.speech_frames > 0)
+        printf("tone active during true speech: %lld of %lld speech frames (%.2f %%)\n", (long long)r.speech_active,
+               (long long)r.speech_frames, 100.0 * (double)r.speech_active / (double)r.speech_frames);
     /* the clock's own cost, to subtract */
     struct timespec t0, t1;
     double empty = 0;

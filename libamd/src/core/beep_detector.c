@@ -75,6 +75,7 @@
 #define BEEP_HARM_EXCESS 0.01f    /* mean power at the tone's harmonics beyond the power between
                                      them, over the tone's power (tone in white noise or through GSM: <= 0.001;
                                      a voice or an instrument whose fundamental dominates: >= 0.1) */
+#define BEEP_ACTIVE_PURITY 0.8f   /* "tone active" for the VAD: the strongest peak holds 80 % */
 #define BEEP_LOW_HZ 500.f         /* a tone under 500 Hz (where voices' fundamentals are) ... */
 #define BEEP_LOW_SHORT_MS 150     /* ... and shorter than 150 ms ... */
 #define BEEP_LOW_STD_HZ 1.0f      /* ... must hold its pitch within 1 Hz */
@@ -622,7 +623,8 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
     /* For the VAD: a tone from its third frame on, if it looks like a beep so far (steady pitch,
        no harmonics, quieter before it); speech glides through such frames without all of these. */
     b->active = 0;
-    if (s->on && good && !partner && (s->n_good >= 6 || (s->n_good >= 3 && hx <= BEEP_HARM_EXCESS && !rich))) {
+    if (s->on && good && !partner && a->p1.power >= BEEP_ACTIVE_PURITY * a->total &&
+        (s->n_good >= 6 || (s->n_good >= 3 && hx <= BEEP_HARM_EXCESS && !rich))) {
         float e = f->energy, tol = fmaxf(BEEP_STD_HZ, BEEP_STD_REL * s->fa);
         float fnow = kind == 1 || near(f1, s->fa) ? f1 : f2;
         int glide = (s->pre_e1 > BEEP_EDGE_MAX * e && voiced(s->pre_p1)) ||

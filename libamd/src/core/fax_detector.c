@@ -393,15 +393,17 @@ int amdi_fax_frame(amdi_fax *x, const amdi_tone_analysis *a, amdi_tone_event *ev
         x->done = 1;
         return 1;
     }
-    if (x->ced_on && x->ced_last == a->f->index && x->ced_good >= 2) {
+    /* For the VAD: a candidate from its 4th tone frame (V.21: its 2nd flag); speech formants pass
+       the per-frame tests for a frame or two, rarely for four. */
+    if (x->ced_on && x->ced_last == a->f->index && x->ced_good >= 4) {
         x->active = 1;
         x->active_hz = FAX_CED_HZ;
         x->active_kind = "ced";
-    } else if (x->cng_on && x->cng_last == a->f->index && x->cng_good >= 2) {
+    } else if (x->cng_on && x->cng_last == a->f->index && x->cng_good >= 4) {
         x->active = 1;
         x->active_hz = FAX_CNG_HZ;
         x->active_kind = "cng";
-    } else if (x->v21_gate >= 3 && x->v21_miss == 0) {
+    } else if (x->v21_gate >= 3 && x->v21_miss == 0 && x->flags >= 2) {
         x->active = 1;
         x->active_hz = 1750.f;
         x->active_kind = "v21";

@@ -93,9 +93,13 @@ int amdi_sit_frame(amdi_sit *s, const amdi_tone_analysis *a, amdi_tone_event *ev
     }
     if (!s->on || s->cur.last != f->index)
         return 0;
-    /* For the VAD: a steady SIT-band tone from its third frame, or any tone continuing a SIT sequence. */
-    if ((s->n >= 3 && (in_band(s->cur.hz, 0) || (s->nhist >= 1 && (in_band(s->cur.hz, 1) || in_band(s->cur.hz, 2))))) &&
-        (s->n >= 8 || s->nhist >= 1)) {
+    /* For the VAD: a steady first-band tone from its 8th frame, or the next tone of a SIT sequence
+       from its 3rd (speech harmonics cross these bands briefly, not in order). */
+    const amdi_sit_seg *prev = s->nhist >= 1 ? &s->hist[1] : NULL;
+    int prev_ok = prev && s->cur.first - prev->last <= SIT_GAP_FRAMES && seg_ms(prev) >= SIT_MIN_MS;
+    if ((in_band(s->cur.hz, 0) && s->n >= 8) ||
+        (s->n >= 3 && prev_ok && ((in_band(s->cur.hz, 1) && in_band(prev->hz, 0)) ||
+                                  (in_band(s->cur.hz, 2) && in_band(prev->hz, 1))))) {
         s->active = 1;
         s->active_hz = s->cur.hz;
     }
