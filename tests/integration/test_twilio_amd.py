@@ -16,7 +16,9 @@ from twilio_harness import (ACCOUNT, BUSY, DIALPLAN, FAX, FROM, HUMAN, HUMAN_STA
 recv = Receiver()
 srv = Server(clock_speed=10)
 client = srv.client()
-TWIML_SHORT = "<Response><Say>Hello from the test</Say><Pause length=\"2\"/></Response>"
+# long enough that every call outlives its AMD decision (a call that ends first is decided on
+# the audio heard so far, which is right but would not match classify on the whole file)
+TWIML_SHORT = "<Response><Say>Hello from the test</Say><Pause length=\"12\"/></Response>"
 recv.set("/twiml", TWIML_SHORT)
 recv.set("/status", "", status=204, ctype="text/plain")
 recv.set("/amd", "", status=200, ctype="text/plain")
