@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "amd/detector.h"
 #include "amd/error.h"
 #include "amd/model.h"
 #include "model.h"
@@ -306,6 +307,116 @@ START_TEST(test_default_model)
 }
 END_TEST
 
+/* ---- golden decisions on testdata/ ---- */
+
+/* Minimal WAV reader for the committed testdata (PCM 16-bit, G.711 µ-law / A-law, mono). */
+static int16_t *read_wav16(const char *path, size_t *n, int *rate)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    uint8_t hdr[12];
+    int16_t *out = NULL;
+    unsigned fmt = 0, bits = 0, ch = 0;
+    if (fread(hdr, 1, 12, f) != 12 || memcmp(hdr, "RIFF", 4) || memcmp(hdr + 8, "WAVE", 4))
+        goto done;
+    for (;;) {
+        uint8_t c[8];
+        if (fread(c, 1, 8, f) != 8)
+            break;
+        uint32_t sz = (uint32_t)c[4] | (uint32_t)c[5] << 8 | (uint32_t)c[6] << 16 | (uint32_t)c[7] << 24;
+        if (!memcmp(c, "fmt ", 4)) {
+            uint8_t b[16];
+            if (sz < 16 || fread(b, 1, 16, f) != 16)
+                break;
+            fmt = b[0] | b[1] << 8;
+            ch = b[2] | b[3] << 8;
+            *rate = (int)(b[4] | b[5] << 8 | b[6] << 16 | (uint32_t)b[7] << 24);
+            bits = b[14] | b[15] << 8;
+            fseek(f, (long)(sz - 16 + (sz & 1)), SEEK_CUR);
+        } else if (!memcmp(c, "data", 4)) {
+            if (ch != 1 || !((fmt == 1 && bits == 16) || ((fmt == 6 || fmt == 7) && bits == 8)))
+                break;
+            size_t bps = bits / 8, cnt = sz / bps;
+            uint8_t *raw = malloc(sz ? sz : 1);
+            out = malloc((cnt ? cnt : 1) * sizeof *out);
+            cnt = fread(raw, bps, cnt, f);
+            for (size_t i = 0; i < cnt; i++)
+                out[i] = fmt == 1 ? (int16_t)(raw[2 * i] | raw[2 * i + 1] << 8)
+                                  : fmt == 7 ? amd_ulaw_decode(raw[i]) : amd_alaw_decode(raw[i]);
+            free(raw);
+            *n = cnt;
+            break;
+        } else {
+            fseek(f, (long)(sz + (sz & 1)), SEEK_CUR);
+        }
+    }
+done:
+    fclose(f);
+    return out;
+}
+
+static amd_result run_model(const int16_t *x, size_t n, int rate, size_t chunk)
+{
+    amd_config cfg;
+    amd_config_init(&cfg);
+    cfg.sample_rate = rate;
+    cfg.engine = AMD_ENGINE_MODEL;
+    amd_detector *d = NULL;
+    char err[256];
+    ck_assert_msg(amd_detector_create(&cfg, &d, err, sizeof err) == 0, "create: %s", err);
+    for (size_t i = 0; i < n; i += chunk)
+        if (amd_detector_process_s16(d, x + i, n - i < chunk ? n - i : chunk) == 1)
+            break;
+    amd_detector_finish(d);
+    amd_result r;
+    amd_detector_result(d, &r);
+    amd_detector_destroy(d);
+    return r;
+}
+
+/*
+ * The embedded default model on testdata/ gives exactly the decisions recorded in
+ * models/testdata_expected.csv when it was trained (a changed feature, engine or
+ * model shows up here), whatever the chunk size, and is right at least as often.
+ */
+START_TEST(test_golden_testdata)
+{
+    if (!amd_model_default())
+        return;
+    FILE *f = fopen(tu_source_path("models/testdata_expected.csv"), "r");
+    ck_assert_msg(f != NULL, "models/testdata_expected.csv missing");
+    char line[512];
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f)); /* header: file,truth,answered_by,decision_ms */
+    int files = 0, right = 0;
+    while (fgets(line, sizeof line, f)) {
+        char file[256], truth[64], want[64];
+        long long want_ms;
+        if (sscanf(line, "%255[^,],%63[^,],%63[^,],%lld", file, truth, want, &want_ms) != 4)
+            continue;
+        char rel[300];
+        snprintf(rel, sizeof rel, "testdata/%s", file);
+        size_t n = 0;
+        int rate = 0;
+        int16_t *x = read_wav16(tu_source_path(rel), &n, &rate);
+        ck_assert_msg(x != NULL, "cannot read %s", rel);
+        amd_result r = run_model(x, n, rate, 160);
+        ck_assert_msg(!strcmp(amd_answered_by_name(r.answered_by), want) && r.decision_ms == want_ms,
+                      "%s: got %s at %lld ms, golden %s at %lld ms", file, amd_answered_by_name(r.answered_by),
+                      (long long)r.decision_ms, want, want_ms);
+        amd_result r2 = run_model(x, n, rate, 7); /* chunking never changes a decision */
+        ck_assert_int_eq(r2.answered_by, r.answered_by);
+        ck_assert_int_eq(r2.decision_ms, r.decision_ms);
+        files++;
+        right += !strcmp(want, truth);
+        free(x);
+    }
+    fclose(f);
+    ck_assert_int_gt(files, 20);
+    ck_assert_msg(right * 10 >= files * 8, "default model right on only %d of %d testdata files", right, files);
+}
+END_TEST
+
 Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -319,6 +430,8 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_nan_weight);
     tcase_add_test(tc, test_invalid_args_and_files);
     tcase_add_test(tc, test_default_model);
+    tcase_add_test(tc, test_golden_testdata);
+    tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
     return s;
 }
