@@ -23,8 +23,13 @@
  *     voicemail beep (beep_detector.c applies the same rule).
  *   - V.21 channel 2 (T.30 / V.21): FSK at 300 bit/s, mark (1) 1650 Hz,
  *     space (0) 1850 Hz, +-6 Hz (we accept much more); the T.30 preamble is
- *     1 s of HDLC flags 0x7E. Confirmed after FAX_V21_FLAGS consecutive flags
- *     (~0.27 s). Many fax machines answer with V.21 only (no CED).
+ *     1 s of HDLC flags 0x7E. Confirmed once FAX_V21_FLAGS flags are counted
+ *     (+1 per flag, -1 per corrupted one; ~0.27 s on a clean line). Many fax
+ *     machines answer with V.21 only (no CED).
+ *   Measured limits (check_fax.c): CED / ANSam / PR and CNG from -45 dBFS at
+ *   10 dB SNR (G.711, and GSM 06.10, where ANSam vs plain CED is not told
+ *   apart reliably); V.21 at 10 dB SNR linear, 20 dB through G.711, 30 dB
+ *   through GSM 06.10 (at 20 dB about 2 preambles in 3).
  *   Each confirmation ends in one event naming what was heard; after it the
  *   detector stops (a call has one answer).
  *
@@ -34,8 +39,8 @@
  *   estimator, main lobe >= half the in-band power (CED at 10 dB SNR ~0.9).
  *   The 15 Hz AM depth is one DFT bin of the hop-RMS envelope (100 Hz
  *   sample rate, so 15 Hz is 3 cycles per 20 frames); 10 ms averaging costs
- *   only 4 % of the depth; the same
- *   is measured at 10 and 20 Hz as a reference. Phase reversals are found on the raw hop samples:
+ *   only 4 % of the depth; the same is measured at 10 and 20 Hz as a
+ *   reference. Phase reversals are found on the raw hop samples:
  *   a hop holds exactly 21 cycles of 2100 Hz, so one 80-entry correlation
  *   table gives a phase per hop with a continuous reference; a steady tone
  *   advances by a constant step (its frequency offset), a reversal adds pi.
@@ -44,7 +49,7 @@
  *   1750 Hz is 7 cycles per 32 samples), low-passed by two boxcars (16 and
  *   8 samples: the 3400 Hz image is 42 dB down, +-100 Hz passes), and the
  *   sign of Im(z[n] z*[n-2]) is the bit. Run lengths of equal bits, after a
- *   6-sample glitch filter, give bit counts at 26.67 samples per bit; a flag
+ *   FAX_V21_GLITCH-sample glitch filter, give bit counts at 26.67 samples per bit; a flag
  *   is a run of about six 1s after a run of about two 0s, the two together
  *   8 bits long (the sum survives codecs that move the bit edges).
  *   Cost: a few comparisons per frame, plus 160 multiply-adds per hop while
