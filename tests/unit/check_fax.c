@@ -280,6 +280,48 @@ START_TEST(test_no_fax_on_voice_music_and_when_disabled)
 }
 END_TEST
 
+#ifdef AMD_HAVE_SPANDSP
+/* The same verdicts on libspandsp's own generators (an independent implementation of the recs). */
+START_TEST(test_spandsp_generated)
+{
+    size_t n;
+    float *b = sig_new(6000, &n);
+    tu_rng r;
+    tu_rng_seed(&r, 0x5DA);
+    static const struct {
+        int tone;
+        amdi_tone_kind kind;
+        const char *name;
+    } t[] = {{2, AMDI_TONE_FAX_CED, "ANS"},
+             {3, AMDI_TONE_FAX_ANSAM, "ANS/PR"},
+             {4, AMDI_TONE_FAX_ANSAM, "ANSam"},
+             {5, AMDI_TONE_FAX_ANSAM, "ANSam/PR"}};
+    for (int i = 0; i < 4; i++) {
+        for (int noisy = 0; noisy < 2; noisy++) {
+            memset(b, 0, n * sizeof *b);
+            ck_assert(tg_spandsp_connect_tone(b, n, 700.3, 3300, t[i].tone) > 0);
+            if (noisy)
+                tg_noise_snr(b, n, -18, 15, &r); /* spandsp sends at about -13 dBm0 */
+            char what[64];
+            snprintf(what, sizeof what, "spandsp %s%s", t[i].name, noisy ? " SNR ~15 dB" : "");
+            expect_fax(b, n, NULL, t[i].kind, 700.3, what);
+        }
+    }
+    memset(b, 0, n * sizeof *b);
+    ck_assert(tg_spandsp_connect_tone(b, n, 300, 5000, 1) > 0); /* CNG, its own cadence */
+    expect_fax(b, n, NULL, AMDI_TONE_FAX_CNG, 300, "spandsp CNG");
+    memset(b, 0, n * sizeof *b);
+    ck_assert(tg_spandsp_v21_flags(b, n, 400.7, 38) > 0);
+    expect_fax(b, n, NULL, AMDI_TONE_FAX_V21, 400.7, "spandsp V.21 preamble");
+    memset(b, 0, n * sizeof *b);
+    double e = tg_spandsp_connect_tone(b, n, 500, 3000, 2);
+    ck_assert(tg_spandsp_v21_flags(b, n, e + 75, 38) > 0);
+    expect_fax(b, n, NULL, AMDI_TONE_FAX_CED, 500, "spandsp CED then V.21");
+    free(b);
+}
+END_TEST
+#endif
+
 Suite *fax_suite(void)
 {
     Suite *s = suite_create("fax");
@@ -293,6 +335,9 @@ Suite *fax_suite(void)
     tcase_add_test(tc, test_v21_flags);
     tcase_add_test(tc, test_answering_fax_sequence);
     tcase_add_test(tc, test_no_fax_on_voice_music_and_when_disabled);
+#ifdef AMD_HAVE_SPANDSP
+    tcase_add_test(tc, test_spandsp_generated);
+#endif
     suite_add_tcase(s, tc);
     return s;
 }

@@ -9,6 +9,16 @@
 
 #include "analysis.h"
 
+#ifdef AMD_HAVE_SPANDSP
+/* spandsp's headers are not written for -Wstrict-prototypes and friends */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstrict-prototypes"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include <spandsp.h>
+#pragma GCC diagnostic pop
+#endif
+
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
@@ -106,6 +116,59 @@ double tg_sit(float *buf, size_t n, double start_ms, const double hz[3], const d
         t += ms[i] + gap_ms;
     }
     return t;
+}
+
+double tg_spandsp_connect_tone(float *buf, size_t n, double start_ms, double dur_ms, int tone)
+{
+#ifdef AMD_HAVE_SPANDSP
+    modem_connect_tones_tx_state_t *s = modem_connect_tones_tx_init(NULL, tone);
+    if (!s)
+        return -1;
+    size_t a = clampn(start_ms, n), b = clampn(start_ms + dur_ms, n);
+    int16_t amp[160];
+    for (size_t i = a; i < b; i += 160) {
+        int len = (int)(b - i < 160 ? b - i : 160);
+        len = modem_connect_tones_tx(s, amp, len);
+        for (int k = 0; k < len; k++)
+            buf[i + (size_t)k] += amp[k];
+    }
+    modem_connect_tones_tx_free(s);
+    return start_ms + dur_ms;
+#else
+    (void)buf, (void)n, (void)start_ms, (void)dur_ms, (void)tone;
+    return -1;
+#endif
+}
+
+double tg_spandsp_v21_flags(float *buf, size_t n, double start_ms, int nflags)
+{
+#ifdef AMD_HAVE_SPANDSP
+    hdlc_tx_state_t *h = hdlc_tx_init(NULL, false, 2, false, NULL, NULL);
+    if (!h)
+        return -1;
+    hdlc_tx_flags(h, nflags);
+    fsk_tx_state_t *f = fsk_tx_init(NULL, &preset_fsk_specs[FSK_V21CH2], (get_bit_func_t)hdlc_tx_get_bit, h);
+    if (!f) {
+        hdlc_tx_free(h);
+        return -1;
+    }
+    /* nflags flags at 300 bit/s; the tail after them is HDLC idle (more flags / marks) */
+    double dur_ms = nflags * 8 * 1000.0 / 300.0;
+    size_t a = clampn(start_ms, n), b = clampn(start_ms + dur_ms, n);
+    int16_t amp[160];
+    for (size_t i = a; i < b; i += 160) {
+        int len = (int)(b - i < 160 ? b - i : 160);
+        len = fsk_tx(f, amp, len);
+        for (int k = 0; k < len; k++)
+            buf[i + (size_t)k] += amp[k];
+    }
+    fsk_tx_free(f);
+    hdlc_tx_free(h);
+    return start_ms + dur_ms;
+#else
+    (void)buf, (void)n, (void)start_ms, (void)nflags;
+    return -1;
+#endif
 }
 
 /* A sung vowel: 1/k harmonic amplitudes through two formant resonances. */

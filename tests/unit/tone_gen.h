@@ -38,6 +38,15 @@ double tg_cng(float *buf, size_t n, double start_ms, int bursts, double dbfs);
 double tg_sit(float *buf, size_t n, double start_ms, const double hz[3], const double ms[3], double gap_ms,
               double dbfs);
 
+/*
+ * The same fax signals from libspandsp (Steve Underwood's reference implementation:
+ * modem_connect_tones_tx, fsk_tx + hdlc_tx), when the build found it (AMD_HAVE_SPANDSP).
+ * tone: 1 CNG, 2 ANS, 3 ANS with phase reversals, 4 ANSam, 5 ANSam with phase reversals
+ * (spandsp's MODEM_CONNECT_TONES_* numbering). Return the end in ms, or -1 without spandsp.
+ */
+double tg_spandsp_connect_tone(float *buf, size_t n, double start_ms, double dur_ms, int tone);
+double tg_spandsp_v21_flags(float *buf, size_t n, double start_ms, int nflags);
+
 /* Sung vowel: harmonic series on f0 with vibrato (depth fraction, rate Hz) and jitter, formant shaped. */
 void tg_sung(float *buf, size_t n, double start_ms, double dur_ms, double f0, double vib_depth, double vib_hz,
              double dbfs, tu_rng *r);
