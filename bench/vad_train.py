@@ -10,7 +10,7 @@ with segments through vad_frames, labels each 10 ms frame from
 segments/<file>.csv (frame centre inside a segment = speech), and adds a
 noisy copy of each clean-line training file (white or pink noise at 3..18 dB
 SNR, seeded) so low-SNR lines are represented. Files of split `test` are held
-out. Fits a 9-8-1 tanh/logistic network (Adam, full batch, 800 steps) and
+out. Fits a 12-8-1 tanh/logistic network (Adam, full batch, 800 steps) and
 prints the C arrays to paste into vad.c, and the held-out raw frame F1.
 Needs python3-numpy and sox (Debian); runs with /usr/bin/python3.
 """
@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-NFEAT, HIDDEN = 9, 8
+NFEAT, HIDDEN = 12, 8
 
 
 def read_wav(path):

@@ -55,8 +55,9 @@ START_TEST(test_chunk_invariance)
     size_t chunks[] = {1, 7, 80, 160, 0};
     for (int kind = 0; kind < 4; kind++) {
         amd_result ref8;
+        du_call c8 = make_call(kind, 8000);
         for (int ri = 0; ri < 3; ri++) {
-            du_call c = make_call(kind, rates[ri]);
+            du_call c = ri == 0 ? make_call(kind, 8000) : du_resample(&c8, rates[ri]);
             amd_config cfg = du_cfg(kind == 3 ? AMD_MODE_DETECT_MESSAGE_END : AMD_MODE_ENABLE, AMD_ENGINE_TIMING);
             amd_result whole, r;
             du_run(&cfg, &c, 0, &whole, NULL);
@@ -78,6 +79,7 @@ START_TEST(test_chunk_invariance)
             }
             du_free(&c);
         }
+        du_free(&c8);
     }
 }
 END_TEST

@@ -126,6 +126,37 @@ static inline int64_t du_active_end_ms(const du_call *c, double from_ms, double 
     return end;
 }
 
+/*
+ * The same call at another rate: windowed-sinc interpolation of the 8 kHz
+ * original (Hann window, 24 taps each side, cutoff 3.8 kHz), so tests can
+ * compare decisions on identical audio at 16 and 44.1 kHz.
+ */
+static inline du_call du_resample(const du_call *c, int rate)
+{
+    du_call o;
+    o.rate = rate;
+    o.n = (size_t)((double)c->n * rate / c->rate);
+    o.x = calloc(o.n ? o.n : 1, sizeof(float));
+    ck_assert_ptr_nonnull(o.x);
+    const double fc = 3800.0 / c->rate; /* cutoff in cycles per input sample */
+    const int half = 24;
+    for (size_t j = 0; j < o.n; j++) {
+        double t = (double)j * c->rate / rate; /* position in input samples */
+        long i0 = (long)floor(t);
+        double acc = 0;
+        for (long i = i0 - half + 1; i <= i0 + half; i++) {
+            if (i < 0 || (size_t)i >= c->n)
+                continue;
+            double d = t - (double)i;
+            double sinc = fabs(d) < 1e-9 ? 2 * fc : sin(2 * 3.14159265358979 * fc * d) / (3.14159265358979 * d);
+            double w = 0.5 + 0.5 * cos(3.14159265358979 * d / half);
+            acc += c->x[i] * sinc * w;
+        }
+        o.x[j] = (float)acc;
+    }
+    return o;
+}
+
 /* Add a tone (one or two frequencies, hz2 = 0 for one) of peak amplitude amp per component. */
 static inline void du_tone(du_call *c, double start_ms, double len_ms, double hz1, double hz2, double amp)
 {

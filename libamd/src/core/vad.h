@@ -39,7 +39,7 @@
  * -10..-40 dBFS (ITU-T P.56 active level ~ -26 dBov nominal); -62 is 20+ dB below the quietest. */
 #define AMDI_VAD_GATE_DB (-62.f)
 
-#define AMDI_VAD_NFEAT 9
+#define AMDI_VAD_NFEAT 12
 /* Magnitude spectra kept for the spectral-change feature (frames back). */
 #define AMDI_VAD_LAG 4
 #define AMDI_VAD_SPEC_LO 9
@@ -73,6 +73,7 @@ typedef struct amdi_vad {
     int tone_run;       /* consecutive frames with amdi_tones_active() */
     int tone_tail;      /* frames left while the window still holds a tone that just ended */
     float lvl_mean, lvl_var; /* running mean / variance of the hop level (modulation depth) */
+    float lt_mean, lt_var, lt_change, lt_harm; /* ~1 s / 250 ms context */
     int spec_pos;
     float spec[AMDI_VAD_LAG][AMDI_VAD_SPEC_HI - AMDI_VAD_SPEC_LO]; /* recent magnitude spectra */
 } amdi_vad;
