@@ -1654,6 +1654,8 @@ static void recover(amdi_engine *e)
     int64_t now = e->now;
     for (size_t i = 0; i < l.n; i++) {
         amdi_call_rec *r = &l.v[i];
+        if (find_live(e, r->sid))
+            continue; /* created through the API after listening began: already queued */
         char *enc = NULL;
         amdi_create_params p;
         memset(&p, 0, sizeof p);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* amd_server: the libmicrohttpd face of the Calls API, and the C API of call.h. */
+#define _GNU_SOURCE /* F_OFD_SETLK: a database lock owned by the server object, not the process */
 #include "amd/server.h"
 
 #include <arpa/inet.h>
@@ -39,6 +40,7 @@ struct amd_server {
     struct MHD_Daemon *mhd;
     int port;
     int started;
+    int lock_fd; /* holds a write lock on <db>.lock: one server per database */
 };
 
 /* Per-request state, created by the URI-log callback so that the raw (still encoded) URI
@@ -124,6 +126,7 @@ int amd_server_create(const amd_server_config *cfg, amd_server **out, char *err,
     amd_server *s = calloc(1, sizeof *s);
     if (!s)
         return AMD_ENOMEM;
+    s->lock_fd = -1;
     s->cfg = *cfg;
     s->listen = strdup(cfg->listen ? cfg->listen : "127.0.0.1:8080");
     s->db_path = strdup(cfg->db_path ? cfg->db_path : "amd-serve.db");
@@ -146,6 +149,32 @@ int amd_server_create(const amd_server_config *cfg, amd_server **out, char *err,
         s->cfg.http_threads = 2;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc;
+    /* One server per database: a second one would close out the first one's live calls. */
+    s->lock_fd = -1;
+    if (strcmp(s->db_path, ":memory:")) {
+        size_t ln = strlen(s->db_path) + 8;
+        char *lp = malloc(ln);
+        if (lp) {
+            snprintf(lp, ln, "%s.lock", s->db_path);
+            s->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+            free(lp);
+        }
+        struct flock fl;
+        memset(&fl, 0, sizeof fl);
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+#ifdef F_OFD_SETLK
+        int lock_cmd = F_OFD_SETLK; /* also refuses a second server inside this process */
+#else
+        int lock_cmd = F_SETLK;
+#endif
+        if (s->lock_fd < 0 || fcntl(s->lock_fd, lock_cmd, &fl) == -1) {
+            snprintf(err, errlen, "database %s is in use by another amd serve (or %s.lock cannot be created)",
+                     s->db_path, s->db_path);
+            amd_server_destroy(s);
+            return AMD_ESTATE;
+        }
+    }
     /* the dial plan first: a bad plan must not leave a half-initialised database behind */
     if ((rc = amdi_dialplan_load(cfg->dialplan_path, &s->plan, err, errlen))) {
         amd_server_destroy(s);
@@ -394,11 +423,6 @@ int amd_server_start(amd_server *s, char *err, size_t errlen)
         snprintf(err, errlen, "listen: '%s' is not ADDR:PORT (e.g. 127.0.0.1:8080 or [::1]:8080)", s->listen);
         return AMD_EINVAL;
     }
-    int rc = amdi_engine_start(s->engine);
-    if (rc) {
-        snprintf(err, errlen, "engine: %s", amd_strerror(rc));
-        return rc;
-    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -415,6 +439,15 @@ int amd_server_start(amd_server *s, char *err, size_t errlen)
     if (!s->mhd) {
         snprintf(err, errlen, "cannot listen on %s (address in use or not available)", s->listen);
         return AMD_EIO;
+    }
+    /* Listening first: a server that cannot bind must not touch the calls in the database.
+     * Recovery then runs; calls created meanwhile are already in the engine and kept. */
+    int rc = amdi_engine_start(s->engine);
+    if (rc) {
+        MHD_stop_daemon(s->mhd);
+        s->mhd = NULL;
+        snprintf(err, errlen, "engine: %s", amd_strerror(rc));
+        return rc;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : 0;
@@ -471,6 +504,8 @@ void amd_server_destroy(amd_server *s)
     free(s->db_path);
     free(s->public_url);
     free(s->recordings_dir);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* releases the lock */
     free(s);
 }
 

@@ -167,6 +167,11 @@ START_TEST(config_validation)
     ck_assert_int_eq(amd_server_new_account(s, sid, tok), 1);
     ck_assert_int_eq((int)strlen(sid), 34);
     ck_assert_uint_eq(amd_server_account_count(s), 1);
+    /* one server per database: a second would close out the first one's live calls */
+    amd_server *s2 = (amd_server *)1;
+    ck_assert_int_eq(amd_server_create(&cfg, &s2, err, sizeof err), AMD_ESTATE);
+    ck_assert_ptr_null(s2);
+    ck_assert(strstr(err, "in use") != NULL);
     amd_server_destroy(s);
     ck_assert_int_eq(amd_server_create(&cfg, &s, err, sizeof err), 0);
     ck_assert_int_eq(amd_server_new_account(s, sid, tok), 0);
