@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Golden audio: every file of testdata/ (manifest.csv, corpus.md format)
+ * through the detector in both modes, default engine. Asserts what a user of
+ * the bundled demo would notice: the accuracy floors below, and the two
+ * costly errors bounded — a live person answered as a machine, and a
+ * voicemail "greeting ended" decided before the greeting really ended.
+ * WAV (PCM16 / µ-law / A-law, mono) is read by a small RIFF parser here so the
+ * core suites need nothing beyond libamd.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "amd/detector.h"
+#include "test_util.h"
+
+Suite *testdata_suite(void);
+
+/* Accuracy floors on testdata/ (47 files), under the measured figures (default engine
+ * = timing: Enable 0.915, DetectMessageEnd 0.915) by ~3 files, so a regression trips them. */
+#define MIN_ENABLE_ACC 0.85
+#define MIN_DME_ACC 0.83
+#define MAX_HUMAN_AS_MACHINE 2
+
+typedef struct wav {
+    int fmt, rate, channels;
+    const uint8_t *data;
+    size_t bytes;
+    uint8_t *buf;
+} wav;
+
+static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+static int wav_read(const char *path, wav *w)
+{
+    memset(w, 0, sizeof *w);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    if (n < 44) {
+        fclose(f);
+        return -1;
+    }
+    w->buf = malloc((size_t)n);
+    if (!w->buf || fread(w->buf, 1, (size_t)n, f) != (size_t)n) {
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    if (memcmp(w->buf, "RIFF", 4) || memcmp(w->buf + 8, "WAVE", 4))
+        return -1;
+    size_t off = 12;
+    while (off + 8 <= (size_t)n) {
+        uint32_t len = le32(w->buf + off + 4);
+        const uint8_t *c = w->buf + off + 8;
+        if (!memcmp(w->buf + off, "fmt ", 4) && len >= 16) {
+            w->fmt = le16(c);
+            w->channels = le16(c + 2);
+            w->rate = (int)le32(c + 4);
+            if (w->fmt == 0xFFFE && len >= 26)
+                w->fmt = le16(c + 24); /* WAVE_FORMAT_EXTENSIBLE: the sub-format */
+        } else if (!memcmp(w->buf + off, "data", 4)) {
+            w->data = c;
+            w->bytes = len <= (size_t)n - off - 8 ? len : (size_t)n - off - 8;
+        }
+        off += 8 + len + (len & 1);
+    }
+    return w->data && w->channels == 1 && (w->fmt == 1 || w->fmt == 6 || w->fmt == 7) ? 0 : -1;
+}
+
+static amd_result classify(const wav *w, amd_mode mode)
+{
+    amd_config cfg;
+    amd_config_init(&cfg);
+    cfg.mode = mode;
+    cfg.sample_rate = w->rate;
+    amd_detector *d;
+    char err[200];
+    ck_assert_msg(amd_detector_create(&cfg, &d, err, sizeof err) == 0, "%s", err);
+    /* a call server's 20 ms packets */
+    size_t per = (size_t)w->rate / 50, bps = w->fmt == 1 ? 2 : 1, n = w->bytes / bps;
+    for (size_t i = 0; i < n; i += per) {
+        size_t m = n - i < per ? n - i : per;
+        int rc;
+        if (w->fmt == 1) {
+            int16_t tmp[960];
+            for (size_t k = 0; k < m; k++)
+                tmp[k] = (int16_t)le16(w->data + 2 * (i + k));
+            rc = amd_detector_process_s16(d, tmp, m);
+        } else if (w->fmt == 7) {
+            rc = amd_detector_process_ulaw(d, w->data + i, m);
+        } else {
+            rc = amd_detector_process_alaw(d, w->data + i, m);
+        }
+        ck_assert_int_ge(rc, 0);
+        if (rc == 1)
+            break;
+    }
+    amd_detector_finish(d);
+    amd_result r;
+    amd_detector_result(d, &r);
+    amd_detector_destroy(d);
+    return r;
+}
+
+/* split a CSV line in place (no quoting in the manifest) */
+static int split(char *line, char **f, int max)
+{
+    int n = 0;
+    char *p = line;
+    while (n < max) {
+        f[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c)
+            break;
+        *c = '\0';
+        p = c + 1;
+    }
+    char *nl = strpbrk(f[n - 1], "\r\n");
+    if (nl)
+        *nl = '\0';
+    return n;
+}
+
+START_TEST(test_manifest_expected_results)
+{
+    FILE *m = fopen(tu_source_path("testdata/manifest.csv"), "r");
+    ck_assert_msg(m != NULL, "testdata/manifest.csv missing");
+    char line[2048], *h[64], *f[64];
+    ck_assert(fgets(line, sizeof line, m) != NULL);
+    int nh = split(line, h, 64);
+    int c_file = -1, c_en = -1, c_de = -1, c_ge = -1;
+    for (int i = 0; i < nh; i++) {
+        if (!strcmp(h[i], "file"))
+            c_file = i;
+        else if (!strcmp(h[i], "answered_by_enable"))
+            c_en = i;
+        else if (!strcmp(h[i], "answered_by_detect_end"))
+            c_de = i;
+        else if (!strcmp(h[i], "greeting_end_ms"))
+            c_ge = i;
+    }
+    ck_assert(c_file >= 0 && c_en >= 0 && c_de >= 0 && c_ge >= 0);
+    int n = 0, ok_en = 0, ok_de = 0, humans = 0, h_as_m = 0;
+    char report[4096] = "";
+    while (fgets(line, sizeof line, m)) {
+        int nf = split(line, f, 64);
+        if (nf < nh || !f[c_file][0])
+            continue;
+        char rel[600];
+        snprintf(rel, sizeof rel, "testdata/%s", f[c_file]);
+        wav w;
+        ck_assert_msg(wav_read(tu_source_path(rel), &w) == 0, "cannot read %s", rel);
+        amd_result en = classify(&w, AMD_MODE_ENABLE), de = classify(&w, AMD_MODE_DETECT_MESSAGE_END);
+        n++;
+        int a = !strcmp(amd_answered_by_name(en.answered_by), f[c_en]);
+        int b = !strcmp(amd_answered_by_name(de.answered_by), f[c_de]);
+        ok_en += a;
+        ok_de += b;
+        if (!strcmp(f[c_en], "human")) {
+            humans++;
+            h_as_m += amd_answered_by_is_machine(en.answered_by);
+        }
+        /* never a greeting-ended decision (beep / silence) before the greeting really ended */
+        if (f[c_ge][0] && (de.answered_by == AMD_ANSWERED_MACHINE_END_BEEP ||
+                           de.answered_by == AMD_ANSWERED_MACHINE_END_SILENCE))
+            ck_assert_msg(de.decision_ms >= atoll(f[c_ge]), "%s: %s at %lld ms, greeting ends at %s ms", f[c_file],
+                          amd_answered_by_name(de.answered_by), (long long)de.decision_ms, f[c_ge]);
+        if ((!a || !b) && strlen(report) < sizeof report - 200) {
+            char one[200];
+            snprintf(one, sizeof one, " %s:%s/%s", f[c_file], amd_answered_by_name(en.answered_by),
+                     amd_answered_by_name(de.answered_by));
+            strcat(report, one);
+        }
+        free(w.buf);
+    }
+    fclose(m);
+    ck_assert_int_ge(n, 30);
+    double acc_en = (double)ok_en / n, acc_de = (double)ok_de / n;
+    ck_assert_msg(acc_en >= MIN_ENABLE_ACC, "Enable accuracy %.3f (%d/%d); wrong:%s", acc_en, ok_en, n, report);
+    ck_assert_msg(acc_de >= MIN_DME_ACC, "DetectMessageEnd accuracy %.3f (%d/%d); wrong:%s", acc_de, ok_de, n,
+                  report);
+    ck_assert_msg(h_as_m <= MAX_HUMAN_AS_MACHINE, "%d of %d humans answered as machine;%s", h_as_m, humans, report);
+}
+END_TEST
+
+Suite *testdata_suite(void)
+{
+    Suite *s = suite_create("testdata");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_manifest_expected_results);
+    suite_add_tcase(s, tc);
+    return s;
+}
