@@ -10,8 +10,9 @@
  *   has ended: start, end (hop resolution, 10 ms) and frequency (the stronger
  *   tone of a dual tone; mean of per-frame interpolated estimates, within
  *   ~1-2 Hz). Measured limits (check_beep.c): -45..0 dBFS, 10 dB SNR on a
- *   linear or G.711 line; through GSM 06.10 beeps up to 1.5 kHz at 20 dB SNR
- *   (GSM's RPE coding wobbles higher tones by up to 50 % in level).
+ *   linear or G.711 line; through GSM 06.10 beeps up to 1.5 kHz at 15 dB SNR
+ *   and up to 2 kHz at 20 dB most of the time (GSM's RPE coding distorts
+ *   higher tones; above 2 kHz about half are found).
  *
  * How it works
  *   1. Tone frames. tone_analysis.c has found the two strongest spectral
@@ -45,8 +46,10 @@
  *      - its lobe has the shape of one sinusoid (amdi_tone_shape_error <=
  *        BEEP_SHAPE_MAX): unresolved pairs (ringback 440+480, dial 350+440,
  *        UK 400+450) are wider;
- *      - its level is steady: hop-energy coefficient of variation <=
- *        BEEP_ENV_CV plus what two beating tones cause (beat_cv());
+ *      - its level is steady: coefficient of variation of its 20 ms (two-hop)
+ *        energies <= BEEP_ENV_CV plus what two beating tones cause
+ *        (beat_cv()); 20 ms because GSM 06.10 wobbles the level inside its
+ *        20 ms frames;
  *      - it is not a voice's harmonic: not in half its frames with a second
  *        peak that is a sibling harmonic (BEEP_PARTNER_*); a dual tone whose
  *        tones are harmonics of one f0 must be steadier (BEEP_HARM_*) and
@@ -135,7 +138,7 @@
 #define BEEP_DRIFT_HZ 3.0f        /* frequency trend over the segment: max(3 Hz, 0.5 %); intonation */
 #define BEEP_DRIFT_REL 0.005f     /*   glides are 100..500 Hz/s, i.e. >= 10 Hz over a 100 ms "tone" */
 #define BEEP_DTMF_TOL 0.02f       /* DTMF pair match (Q.23 senders: +-1.8 %) */
-#define BEEP_ENV_CV 0.50f         /* hop-energy coefficient of variation limit (GSM 06.10 at 20 dB SNR: 0.2..0.5) */
+#define BEEP_ENV_CV 0.50f         /* coefficient of variation of 20 ms energies (GSM 06.10 at 20 dB SNR: < 0.4) */
 #define BEEP_SHAPE_MAX 0.15f      /* mean main-lobe shape error (lone tone <= 0.13 through GSM at
                                      20 dB SNR; unresolved pairs 440+480, 400+450, 350+440 >= 0.22) */
 #define BEEP_HARM_STD_HZ 2.0f     /* the same for a dual tone whose two tones are harmonics of */
@@ -148,6 +151,7 @@
 #define BEEP_DUR_SLACK_MS 10      /* edge measurement at hop resolution */
 #define BEEP_MAX_MS 2500          /* longest beep (or chain of beeps) reported */
 #define BEEP_CHAIN_GAP_MS 350     /* gap that chains two tones into one beep; also the report delay */
+#define BEEP_PR_GAP_MS 60         /* 2100 Hz pieces this close are an answer tone with reversals */
 #define BEEP_CHAIN_WAIT_MS 1500   /* longest wait for a chained tone in progress */
 
 static float track_tol(float hz)
@@ -496,7 +500,8 @@ static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, in
 
     if (s->ne >= 2) {
         double m = s->se / s->ne, v = s->se2 / s->ne - m * m;
-        if (m <= 0 || (v > 0 && sqrt(v) / m > BEEP_ENV_CV + beat_cv(ma, mb, s->pwa, s->pwb)))
+        double mp = s->np >= 2 ? s->sp / s->np : m, vp = s->np >= 2 ? s->sp2 / s->np - mp * mp : v;
+        if (m <= 0 || (vp > 0 && sqrt(vp) / mp > BEEP_ENV_CV + beat_cv(ma, mb, s->pwa, s->pwb)))
             return 0;
     }
     if (dual) {
@@ -552,8 +557,14 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
     float hz;
     int out = 0;
     b->seg.on = 0;
-    if (!seg_valid(b, &b->seg, now, &st, &en, &hz))
+    if (!seg_valid(b, &b->seg, now, &st, &en, &hz)) {
+        /* A 2100 Hz "beep" that carries straight on as more 2100 Hz tone (within a phase
+           reversal's gap) is a piece of an ANS / ANSam answer tone with reversals: not a beep. */
+        if (b->pending && near_hz(b->p_hz, 2100.f, 25.f) && near_hz(b->seg.fa, 2100.f, 25.f) &&
+            b->seg.first * AMDI_HOP_MS - b->p_end_ms <= BEEP_PR_GAP_MS)
+            b->pending = 0;
         return 0;
+    }
     if (b->pending && st - b->p_end_ms <= BEEP_CHAIN_GAP_MS) {
         b->p_end_ms = en;
         if (en - st > b->p_best_ms) {
@@ -639,6 +650,19 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
                 s->se += e;
                 s->se2 += (double)e * e;
                 s->ne++;
+                /* 20 ms (two-hop) energies for the steadiness test: GSM 06.10 codes 20 ms frames and
+                   most of its level wobble is inside them */
+                if (s->pair_open && s->pair_idx == idx - 1) {
+                    double pe = 0.5 * ((double)s->pair_e + e);
+                    s->sp += pe;
+                    s->sp2 += pe * pe;
+                    s->np++;
+                    s->pair_open = 0;
+                } else {
+                    s->pair_open = 1;
+                    s->pair_idx = idx;
+                    s->pair_e = e;
+                }
             }
         }
     }

@@ -33,6 +33,10 @@ typedef struct amdi_beep_seg {
     double pwa, pwb;      /* summed main-lobe power per tone (which is stronger) */
     double se, se2;       /* hop-energy sums over the loud hops (steadiness) */
     int ne;
+    double sp, sp2;       /* two-hop (20 ms) energy sums over pairs of loud hops */
+    int np, pair_open;
+    int64_t pair_idx;
+    float pair_e;
     double shape;         /* summed lobe-shape error (amdi_tone_shape_error) */
     double harm;          /* summed harmonic excess / tone power */
     int n_partner;        /* frames whose next strongest peak is a harmonic sibling of the tone */
