@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 typedef struct amdi_leg amdi_leg; /* driver-private per-call state */
+struct amdi_call_rec;               /* store.h */
 
 /* What the driver reports about a leg, in order, from inside advance(). */
 typedef struct amdi_leg_sink {
@@ -32,11 +33,26 @@ typedef struct amdi_driver_ops {
     /* Hang up / cancel from our side and free the leg. */
     void (*release)(void *drv, amdi_leg *leg);
     void (*destroy)(void *drv);
+    /* Optional (NULL: dial is used): dial knowing the server call's SID. */
+    int (*dial_call)(void *drv, const char *call_sid, const char *to, const char *from, int64_t now_ms,
+                     amdi_leg **out);
+    /* Optional: told of every status change (@p amd 0; @p status is the callback's status, e.g.
+     * "initiated", while rec->status is the resource's) after the transition is queued for the
+     * store, and of the AMD result (@p amd 1), of any call, also one that never had a leg. */
+    void (*observe)(void *drv, const struct amdi_call_rec *rec, const char *status, int amd);
 } amdi_driver_ops;
 
 typedef struct amdi_driver {
     const amdi_driver_ops *ops;
     void *state;
 } amdi_driver;
+
+/* Create an amd_server (server.h) over @p drv instead of the simulated carrier; the server
+ * owns the driver from here on, also when this fails. NULL: the sim driver over
+ * cfg->dialplan_path (what amd_server_create does). Defined in server.c. */
+struct amd_server;
+struct amd_server_config;
+int amdi_server_create_with(const struct amd_server_config *cfg, const amdi_driver *drv, struct amd_server **out,
+                            char *err, size_t errlen);
 
 #endif

@@ -625,6 +625,8 @@ static void transition(amdi_engine *e, live *c, unsigned ev, const char *cb_stat
     if (send)
         seq = c->rec.cb_seq++;
     persist(e, c);
+    if (e->cfg.driver.ops->observe)
+        e->cfg.driver.ops->observe(e->cfg.driver.state, &c->rec, cb_status, 0);
     if (!send)
         return;
     amdi_form f;
@@ -919,6 +921,8 @@ static void on_amd_decision(amdi_engine *e, live *c, int ending)
     snprintf(c->rec.answered_by, sizeof c->rec.answered_by, "%s", ab && *ab ? ab : "unknown");
     c->rec.amd_duration_ms = r.decision_ms < 0 ? 0 : r.decision_ms;
     persist(e, c); /* stored before anyone hears about it */
+    if (e->cfg.driver.ops->observe)
+        e->cfg.driver.ops->observe(e->cfg.driver.state, &c->rec, c->rec.status, 1);
     elog(e, AMD_LOG_INFO, "call %s: AnsweredBy=%s after %lld ms (%s)", c->rec.sid, c->rec.answered_by,
          (long long)c->rec.amd_duration_ms, amd_cause_name(r.cause));
     char dur[32];
@@ -1206,7 +1210,9 @@ static void dial(amdi_engine *e, live *c)
     c->rec.start_time = e->now;
     c->rec.queue_time_ms = e->now - c->rec.date_created > 0 ? e->now - c->rec.date_created : 0;
     activate(e, c);
-    int rc = e->cfg.driver.ops->dial(e->cfg.driver.state, c->rec.to, c->rec.from, e->now, &c->leg);
+    const amdi_driver_ops *ops = e->cfg.driver.ops;
+    int rc = ops->dial_call ? ops->dial_call(e->cfg.driver.state, c->rec.sid, c->rec.to, c->rec.from, e->now, &c->leg)
+                            : ops->dial(e->cfg.driver.state, c->rec.to, c->rec.from, e->now, &c->leg);
     transition(e, c, AMDI_EV_INITIATED, "initiated");
     if (rc) {
         fail_with(e, c, 21214, "the carrier driver could not place the call");

@@ -101,6 +101,31 @@ static int token_ok(const char *t)
 
 int amd_server_create(const amd_server_config *cfg, amd_server **out, char *err, size_t errlen)
 {
+    return amdi_server_create_with(cfg, NULL, out, err, errlen);
+}
+
+/* Frees a driver handed to amdi_server_create_with when the server cannot take it. */
+static int drop_driver(const amdi_driver *drv, int rc)
+{
+    if (drv && drv->ops && drv->ops->destroy)
+        drv->ops->destroy(drv->state);
+    return rc;
+}
+
+static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int *taken, amd_server **out, char *err,
+                       size_t errlen);
+
+int amdi_server_create_with(const amd_server_config *cfg, const amdi_driver *drv, amd_server **out, char *err,
+                            size_t errlen)
+{
+    int taken = 0;
+    int rc = create_impl(cfg, drv, &taken, out, err, errlen);
+    return rc && !taken ? drop_driver(drv, rc) : rc;
+}
+
+static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int *taken, amd_server **out, char *err,
+                       size_t errlen)
+{
     if (!out)
         return AMD_EINVAL;
     *out = NULL;
@@ -209,7 +234,10 @@ int amd_server_create(const amd_server_config *cfg, amd_server **out, char *err,
     amdi_engine_config ec;
     memset(&ec, 0, sizeof ec);
     ec.store = s->eng_store;
-    if ((rc = amdi_sim_driver_create(s->plan, &ec.driver))) {
+    if (drv) {
+        ec.driver = *drv;
+        *taken = 1;
+    } else if ((rc = amdi_sim_driver_create(s->plan, &ec.driver))) {
         amd_server_destroy(s);
         return rc;
     }

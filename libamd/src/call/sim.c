@@ -114,7 +114,8 @@ static void sim_destroy(void *drv)
     free(drv);
 }
 
-static const amdi_driver_ops k_sim_ops = {"sim", sim_dial, sim_advance, sim_release, sim_destroy};
+static const amdi_driver_ops k_sim_ops = {
+    .name = "sim", .dial = sim_dial, .advance = sim_advance, .release = sim_release, .destroy = sim_destroy};
 
 int amdi_sim_driver_create(const amdi_dialplan *plan, amdi_driver *out)
 {
