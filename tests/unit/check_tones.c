@@ -197,6 +197,55 @@ START_TEST(test_beep_pending)
 }
 END_TEST
 
+/* amdi_tones_pending: set while a SIT forms and while CED runs, before their events; clear in silence. */
+START_TEST(test_tones_pending)
+{
+    size_t n = TG_MS(6000);
+    float *b = calloc(n, sizeof *b);
+    double hz[3] = {913.8, 1370.6, 1776.7}, ms[3] = {380, 380, 380};
+    tg_sit(b, n, 500, hz, ms, 0, -20);
+    tg_ans(b, n, 2500, 3000, -20, 0, 0);
+    amd_config cfg;
+    amd_config_init(&cfg);
+    amdi_analysis an;
+    void *abuf = aligned_alloc(64, (amdi_analysis_buf_size() + 63) & ~(size_t)63);
+    void *mem = aligned_alloc(16, amdi_tones_size());
+    ck_assert_int_eq(amdi_analysis_init(&an, abuf), 0);
+    amdi_tones *t = amdi_tones_init(mem, &cfg);
+    int64_t sit_at = -1, ced_at = -1;
+    int pend_sit_gap = 0, n_sit_gap = 0, pend_ced = 0, pend_silence = 0;
+    for (size_t p = 0; p + AMDI_HOP <= n; p += AMDI_HOP) {
+        const amdi_frame *f = amdi_analysis_hop(&an, b + p);
+        amdi_tone_event ev[AMDI_TONES_MAX_EVENTS];
+        int k = amdi_tones_frame(t, f, ev);
+        for (int i = 0; i < k; i++) {
+            if (ev[i].kind == AMDI_TONE_SIT)
+                sit_at = f->end_ms;
+            if (ev[i].kind == AMDI_TONE_FAX_CED)
+                ced_at = f->end_ms;
+        }
+        int pend = amdi_tones_pending(t);
+        if (f->end_ms > 900 && sit_at < 0) {
+            pend_sit_gap += pend; /* second and third tone of the SIT, before the event */
+            n_sit_gap++;
+        }
+        if (f->end_ms > 2600 && f->end_ms < 3700)
+            pend_ced += pend;
+        if ((f->end_ms > 100 && f->end_ms < 450) || (f->end_ms > 2000 && f->end_ms < 2450))
+            pend_silence += pend;
+    }
+    ck_assert(sit_at > 1400 && ced_at > 3700);
+    ck_assert_msg(pend_sit_gap >= n_sit_gap - 2, "pending %d of %d frames while the SIT formed", pend_sit_gap,
+                  n_sit_gap);
+    ck_assert_msg(pend_ced >= 100, "pending %d of 109 frames while CED ran", pend_ced);
+    ck_assert_msg(pend_silence == 0, "pending on %d silent frames", pend_silence);
+    amdi_analysis_free(&an);
+    free(abuf);
+    free(mem);
+    free(b);
+}
+END_TEST
+
 START_TEST(test_interpolation_accuracy)
 {
     amdi_analysis an;
@@ -297,6 +346,7 @@ Suite *tones_suite(void)
     tcase_add_test(tc, test_reset);
     tcase_add_test(tc, test_active_kinds);
     tcase_add_test(tc, test_beep_pending);
+    tcase_add_test(tc, test_tones_pending);
     tcase_add_test(tc, test_interpolation_accuracy);
     tcase_add_test(tc, test_shape_error_separates_unresolved_pairs);
     tcase_add_test(tc, test_activity);

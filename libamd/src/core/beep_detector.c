@@ -169,6 +169,7 @@ void amdi_beep_init(amdi_beep *b, const amd_config *cfg)
 {
     memset(b, 0, sizeof *b);
     amdi_activity_init(&b->act);
+    b->last_active = -1;
     b->min_hz = (float)cfg->beep_min_hz;
     b->max_hz = (float)cfg->beep_max_hz;
     b->min_ms = cfg->beep_min_ms;
@@ -180,6 +181,7 @@ void amdi_beep_reset(amdi_beep *b)
     int ms = b->min_ms;
     memset(b, 0, sizeof *b);
     amdi_activity_init(&b->act);
+    b->last_active = -1;
     b->min_hz = lo;
     b->max_hz = hi;
     b->min_ms = ms;
@@ -686,10 +688,11 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
         b->active = !glide && fabsf(fnow - s->fa) <= tol;
     }
     b->active_hz = b->active ? s->fa : 0.f;
-    /* A segment that looked like a beep in some frame stays a candidate until it is judged. */
-    if (!s->on)
-        b->candidate = 0;
-    else if (b->active)
-        b->candidate = 1;
+    /* A beep-like tone that just stopped stays a candidate until its segment is judged
+       (amdi_tones_beep_pending). */
+    if (b->active)
+        b->last_active = idx;
+    b->candidate = s->on && b->last_active >= 0 && idx - b->last_active <= BEEP_BRIDGE_FRAMES + 1 &&
+                   b->last_active >= s->first;
     return out;
 }

@@ -63,7 +63,8 @@ typedef struct amdi_beep {
     float p_hz;
     int64_t p_best_ms;    /* duration of the longest part (its frequency is reported) */
     /* current-frame candidate, for amdi_tones_active */
-    int candidate;        /* the open segment has looked like a beep (amdi_tones_beep_pending) */
+    int candidate;        /* a beep-like tone just stopped, its segment not judged yet */
+    int64_t last_active;  /* frame index of the last beep-like ("active") frame, -1 none */
     int active;
     float active_hz;
 } amdi_beep;

@@ -387,6 +387,7 @@ int amdi_fax_frame(amdi_fax *x, const amdi_tone_analysis *a, amdi_tone_event *ev
     x->active = 0;
     x->active_hz = 0.f;
     x->active_kind = NULL;
+    x->pending = 0;
     if (x->done)
         return 0;
     int out = ced_frame(x, a, ev);
@@ -396,8 +397,12 @@ int amdi_fax_frame(amdi_fax *x, const amdi_tone_analysis *a, amdi_tone_event *ev
         out = v21_frame(x, a, ev);
     if (out) {
         x->done = 1;
+        x->pending = 0;
         return 1;
     }
+    /* A fax tone may be about to be confirmed (amdi_tones_pending). */
+    x->pending = (x->ced_on && x->ced_good >= 4) || (x->cng_on && x->cng_good >= 4) || x->cng_wait ||
+                 (x->v21_gate >= 3 && x->flags >= 1);
     /* For the VAD: a candidate from its 4th tone frame (V.21: its 2nd flag); speech formants pass
        the per-frame tests for a frame or two, rarely for four. */
     if (x->ced_on && x->ced_last == a->f->index && x->ced_good >= 4) {

@@ -59,6 +59,8 @@ typedef struct amdi_fax {
     int flags;        /* consecutive HDLC flags */
     int64_t flag_start_ms;
 
+    int pending; /* a candidate that may still be confirmed */
+
     /* trace */
     int active;
     float active_hz;

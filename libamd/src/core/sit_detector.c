@@ -69,6 +69,7 @@ int amdi_sit_frame(amdi_sit *s, const amdi_tone_analysis *a, amdi_tone_event *ev
     const amdi_frame *f = a->f;
     s->active = 0;
     s->active_hz = 0.f;
+    s->pending = 0;
     if (s->done)
         return 0;
     int good = f->level_db >= SIT_MIN_DBFS && a->p1.bin && a->p1.power >= SIT_PURITY * a->total &&
@@ -91,6 +92,11 @@ int amdi_sit_frame(amdi_sit *s, const amdi_tone_analysis *a, amdi_tone_event *ev
         s->fsum = a->p1.hz;
         s->n = 1;
     }
+    /* A SIT may be forming (amdi_tones_pending): the gap right after a first- or second-band tone
+       of SIT length; during the tones themselves s->active (below) says so. */
+    const amdi_sit_seg *last = s->nhist >= 1 ? &s->hist[1] : NULL;
+    s->pending = last && f->index - last->last <= SIT_GAP_FRAMES && seg_ms(last) >= SIT_MIN_MS &&
+                 (in_band(last->hz, 0) || in_band(last->hz, 1));
     if (!s->on || s->cur.last != f->index)
         return 0;
     /* For the VAD: a steady first-band tone from its 8th frame, or the next tone of a SIT sequence
@@ -102,6 +108,7 @@ int amdi_sit_frame(amdi_sit *s, const amdi_tone_analysis *a, amdi_tone_event *ev
                                   (in_band(s->cur.hz, 2) && in_band(prev->hz, 1))))) {
         s->active = 1;
         s->active_hz = s->cur.hz;
+        s->pending = 1;
     }
     if (!in_band(s->cur.hz, 2) || seg_ms(&s->cur) < SIT_CONFIRM_MS || s->nhist < 2)
         return 0;
@@ -117,5 +124,6 @@ int amdi_sit_frame(amdi_sit *s, const amdi_tone_analysis *a, amdi_tone_event *ev
     ev->end_ms = f->end_ms;
     ev->hz = g1->hz;
     s->done = 1;
+    s->pending = 0;
     return 1;
 }

@@ -26,6 +26,7 @@ typedef struct amdi_sit {
     int n;
     amdi_sit_seg hist[2]; /* the two segments before cur: hist[1] is the most recent */
     int nhist;
+    int pending; /* a SIT may be forming */
     int active;
     float active_hz;
 } amdi_sit;

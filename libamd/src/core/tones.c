@@ -125,5 +125,10 @@ int amdi_tones_beep_pending(const amdi_tones *t)
 {
     if (t->beep_muted)
         return 0;
-    return t->beep.pending || t->beep.active || (t->beep.seg.on && t->beep.candidate);
+    return t->beep.pending || t->beep.active || t->beep.candidate;
+}
+
+int amdi_tones_pending(const amdi_tones *t)
+{
+    return amdi_tones_beep_pending(t) || (t->detect_fax && t->fax.pending) || (t->detect_sit && t->sit.pending);
 }

@@ -63,4 +63,13 @@ int amdi_tones_active(const amdi_tones *t, float *hz, const char **kind);
  */
 int amdi_tones_beep_pending(const amdi_tones *t);
 
+/*
+ * Nonzero while any tone event may be about to arrive: amdi_tones_beep_pending(),
+ * or a fax candidate (2100 Hz or 1100 Hz tone under way, CNG's silence being
+ * checked, V.21 flags being counted) or a SIT sequence forming. Holding a
+ * "human" decision while this is set lets a fax or intercept that starts
+ * right after a short utterance still decide the call. (Additive.)
+ */
+int amdi_tones_pending(const amdi_tones *t);
+
 #endif /* AMDI_TONES_H */
