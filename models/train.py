@@ -204,8 +204,12 @@ class Evaluator:
         return [json.loads(l) for l in out.strip().splitlines()]
 
 
+LAT_WEIGHT = 0.0  # --latency-weight: bonus per ms of median latency saved (human + machine)
+
+
 def score(r, base, hm_weight):
     s = r["accuracy"] - hm_weight * r["human_as_machine"]
+    s += LAT_WEIGHT * ((base["human_p50"] - r["human_p50"]) + (base["machine_p50"] - r["machine_p50"]))
     # the model must not trade the costly error for accuracy: no more human-as-machine than the rules
     if r["human_as_machine"] > base["human_as_machine"]:
         s -= 1.0
@@ -263,9 +267,14 @@ def main():
     ap.add_argument("--l2", default="1e-3,1e-2", help="L2 strengths to try")
     ap.add_argument("--hm-weight", type=float, default=0.25,
                     help="dev objective: accuracy - W * human_as_machine (the costly error)")
+    ap.add_argument("--latency-weight", type=float, default=0.0,
+                    help="dev objective bonus per ms of median latency saved vs the rules (2e-5: 500 ms ~ 1 point); "
+                         "0 (default): accuracy first, latency only as the constraint")
     ap.add_argument("--report", default=None, help="write the dev figures of the chosen model here (JSON)")
     a = ap.parse_args()
 
+    global LAT_WEIGHT
+    LAT_WEIGHT = a.latency_weight
     work = a.work or os.path.join(os.path.dirname(os.path.abspath(a.out)), "train-work")
     os.makedirs(work, exist_ok=True)
     manifest = combine(a.corpus.split(","), os.path.join(work, "corpus.csv"))
