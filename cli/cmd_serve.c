@@ -54,6 +54,12 @@ static void usage(FILE *out)
             "  --clock-speed X        simulated time runs X times faster (default 1) [AMD_CLOCK_SPEED]\n"
             "  --public-url URL       this server's external base URL [AMD_PUBLIC_URL]\n"
             "  --recordings DIR       recordings folder [AMD_RECORDINGS]\n"
+            "  --sip-listen IP:PORT   place calls over SIP/RTP from this UDP address instead of the\n"
+            "                         simulated carrier (numeric IP; e.g. 127.0.0.1:5090) [AMD_SIP_LISTEN]\n"
+            "  --sip-trunk URI        send phone numbers to this trunk / PBX, e.g. sip:192.0.2.10:5060\n"
+            "                         (To=sip:... URIs are dialed directly) [AMD_SIP_TRUNK]\n"
+            "  --sip-auth USER:PASS   digest credentials for challenges (per call: SipAuthUsername /\n"
+            "                         SipAuthPassword) [AMD_SIP_AUTH]\n"
             "  --webhook-timeout MS   total time per webhook request (default 15000) [AMD_WEBHOOK_TIMEOUT]\n"
             "  --log-level LEVEL      error, warn, info or debug (default info) [AMD_LOG_LEVEL]\n"
             "  -h, --help             this text\n"
@@ -120,6 +126,12 @@ static int apply(serve_opts *o, const char *name, const char *v, char *err, size
         c->public_url = v;
     else if (!strcmp(name, "recordings"))
         c->recordings_dir = v;
+    else if (!strcmp(name, "sip-listen"))
+        c->sip_listen = v;
+    else if (!strcmp(name, "sip-trunk"))
+        c->sip_trunk = v;
+    else if (!strcmp(name, "sip-auth"))
+        c->sip_auth = v;
     else if (!strcmp(name, "account"))
         return add_account(o, v, err, errlen);
     else if (!strcmp(name, "cps")) {
@@ -165,6 +177,8 @@ int amd_cli_serve(int argc, char **argv)
                                          {"AMD_DIALPLAN", "dialplan"},      {"AMD_CPS", "cps"},
                                          {"AMD_CLOCK_SPEED", "clock-speed"}, {"AMD_PUBLIC_URL", "public-url"},
                                          {"AMD_RECORDINGS", "recordings"},  {"AMD_LOG_LEVEL", "log-level"},
+                                         {"AMD_SIP_LISTEN", "sip-listen"},  {"AMD_SIP_TRUNK", "sip-trunk"},
+                                         {"AMD_SIP_AUTH", "sip-auth"},
                                          {"AMD_WEBHOOK_TIMEOUT", "webhook-timeout"}};
     for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
         const char *v = getenv(env[i][0]);
@@ -260,7 +274,10 @@ int amd_cli_serve(int argc, char **argv)
     }
     for (size_t i = 0; i < amd_server_account_count(srv); i++)
         printf("amd serve: account %s\n", amd_server_account_sid(srv, i));
-    if (!o.cfg.dialplan_path)
+    if (o.cfg.sip_listen)
+        printf("amd serve: SIP driver on udp %s%s%s\n", o.cfg.sip_listen, o.cfg.sip_trunk ? ", trunk " : "",
+               o.cfg.sip_trunk ? o.cfg.sip_trunk : "");
+    else if (!o.cfg.dialplan_path)
         printf("amd serve: no --dialplan: every number fails as unroutable (try --dialplan testdata/dialplan.json)\n");
     fflush(stdout);
     while (!g_stop) {

@@ -51,6 +51,11 @@ typedef struct amd_server_config {
     amd_log_fn log_fn;             /**< optional log sink */
     void *log_user;
     amd_log_level log_level;       /**< default AMD_LOG_INFO */
+    /* SIP driver (issue 9): set sip_listen to place calls over SIP/RTP instead of the simulated
+     * carrier (then clock_speed must be 1 and dialplan_path is ignored). */
+    const char *sip_listen;        /**< our SIP UDP address, numeric "IP:PORT", e.g. "127.0.0.1:5090"; NULL: sim */
+    const char *sip_trunk;         /**< "sip:IP[:PORT]" that phone-number `To`s are sent to; NULL: only sip: `To`s */
+    const char *sip_auth;          /**< default digest credentials "user:password"; NULL: none */
 } amd_server_config;
 
 typedef struct amd_server amd_server;

@@ -40,6 +40,10 @@ typedef struct amdi_driver_ops {
      * "initiated", while rec->status is the resource's) after the transition is queued for the
      * store, and of the AMD result (@p amd 1), of any call, also one that never had a leg. */
     void (*observe)(void *drv, const struct amdi_call_rec *rec, const char *status, int amd);
+    /* Optional (NULL: dial_call / dial): dial with the call's own digest credentials
+     * (SipAuthUsername / SipAuthPassword; either may be NULL); used when the call has them. */
+    int (*dial_auth)(void *drv, const char *to, const char *from, const char *user, const char *pass,
+                     int64_t now_ms, amdi_leg **out);
 } amdi_driver_ops;
 
 typedef struct amdi_driver {

@@ -82,6 +82,7 @@ typedef struct live {
     int fetching;
     unsigned gen;
     int started; /* instructions started at least once */
+    int sip_code; /* the driver's SIP code of a refusal (SipResponseCode); 0: from the status */
     /* recording */
     amdi_recording *recw;
     char rec_sid[35];
@@ -642,7 +643,11 @@ static void transition(amdi_engine *e, live *c, unsigned ev, const char *cb_stat
         snprintf(num, sizeof num, "%lld", (long long)(c->rec.duration_s > 0 ? c->rec.duration_s : 0));
         amdi_form_add(&f, "CallDuration", num);
         amdi_form_add(&f, "Duration", c->rec.duration_s > 0 ? "1" : "0");
-        if (!strcmp(cb_status, "busy"))
+        char sc[16];
+        snprintf(sc, sizeof sc, "%d", c->sip_code);
+        if (c->sip_code > 0 && strcmp(cb_status, "completed") && strcmp(cb_status, "canceled"))
+            amdi_form_add(&f, "SipResponseCode", sc);
+        else if (!strcmp(cb_status, "busy"))
             amdi_form_add(&f, "SipResponseCode", "486");
         else if (!strcmp(cb_status, "no-answer") || !strcmp(cb_status, "canceled"))
             amdi_form_add(&f, "SipResponseCode", "487");
@@ -1043,7 +1048,7 @@ static void sink_answered(void *ctx, int rate)
 static void sink_refused(void *ctx, const char *status, int sip)
 {
     sink_ctx *s = ctx;
-    (void)sip;
+    s->c->sip_code = sip;
     if (!strcmp(status, "failed") && sip == 404)
         fail_with(s->e, s->c, 21214, "'To' number cannot be routed by the dial plan");
     end_call(s->e, s->c, status);
@@ -1211,8 +1216,11 @@ static void dial(amdi_engine *e, live *c)
     c->rec.queue_time_ms = e->now - c->rec.date_created > 0 ? e->now - c->rec.date_created : 0;
     activate(e, c);
     const amdi_driver_ops *ops = e->cfg.driver.ops;
-    int rc = ops->dial_call ? ops->dial_call(e->cfg.driver.state, c->rec.sid, c->rec.to, c->rec.from, e->now, &c->leg)
-                            : ops->dial(e->cfg.driver.state, c->rec.to, c->rec.from, e->now, &c->leg);
+    int rc = ops->dial_auth && c->p.sip_auth_username
+                 ? ops->dial_auth(e->cfg.driver.state, c->rec.to, c->rec.from, c->p.sip_auth_username,
+                                  c->p.sip_auth_password, e->now, &c->leg)
+             : ops->dial_call ? ops->dial_call(e->cfg.driver.state, c->rec.sid, c->rec.to, c->rec.from, e->now, &c->leg)
+                              : ops->dial(e->cfg.driver.state, c->rec.to, c->rec.from, e->now, &c->leg);
     transition(e, c, AMDI_EV_INITIATED, "initiated");
     if (rc) {
         fail_with(e, c, 21214, "the carrier driver could not place the call");

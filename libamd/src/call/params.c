@@ -235,6 +235,8 @@ int amdi_create_params_parse(amdi_create_params *p, amdi_form *form, amdi_api_er
     /* To / From and the test-credential magic numbers (twilio-calls.md §14). */
     p->to = get_nonempty(f, "To");
     p->from = get_nonempty(f, "From");
+    p->sip_auth_username = get_nonempty(f, "SipAuthUsername");
+    p->sip_auth_password = get_nonempty(f, "SipAuthPassword");
     if (!p->to) {
         amdi_api_error_set(e, 400, 21201, "No 'To' number is specified");
         goto fail;

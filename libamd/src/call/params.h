@@ -54,6 +54,7 @@ typedef struct amdi_create_params {
     const char *async_amd_status_callback, *async_amd_status_callback_method;
     int time_limit_s;
     const char *caller_id;
+    const char *sip_auth_username, *sip_auth_password; /* SIP driver digest credentials (may be NULL) */
 } amdi_create_params;
 
 /* Validate a create form (takes ownership of @p form's contents on success AND failure).

@@ -23,6 +23,7 @@
 #include "rest.h"
 #include "sid.h"
 #include "sim.h"
+#include "sip_driver.h"
 #include "store.h"
 #include "strbuf.h"
 
@@ -101,6 +102,37 @@ static int token_ok(const char *t)
 
 int amd_server_create(const amd_server_config *cfg, amd_server **out, char *err, size_t errlen)
 {
+    if (cfg && cfg->version == AMD_SERVER_CONFIG_VERSION && cfg->sip_listen && *cfg->sip_listen) {
+        /* the SIP driver: real calls run on real time only */
+        if (cfg->clock_speed != 1) {
+            snprintf(err, errlen, "clock_speed: must be 1 with the SIP driver (real calls run in real time)");
+            return AMD_EINVAL;
+        }
+        amdi_sip_config sc;
+        memset(&sc, 0, sizeof sc);
+        sc.listen = cfg->sip_listen;
+        sc.trunk = cfg->sip_trunk;
+        sc.log_fn = cfg->log_fn;
+        sc.log_user = cfg->log_user;
+        char user[128] = "", pass[128] = "";
+        if (cfg->sip_auth && *cfg->sip_auth) {
+            const char *colon = strchr(cfg->sip_auth, ':');
+            size_t ul = colon ? (size_t)(colon - cfg->sip_auth) : 0;
+            if (!colon || ul == 0 || ul >= sizeof user || strlen(colon + 1) >= sizeof pass) {
+                snprintf(err, errlen, "sip_auth: expected user:password");
+                return AMD_EINVAL;
+            }
+            memcpy(user, cfg->sip_auth, ul);
+            snprintf(pass, sizeof pass, "%s", colon + 1);
+            sc.auth_user = user;
+            sc.auth_pass = pass;
+        }
+        amdi_driver drv;
+        int rc = amdi_sip_driver_create(&sc, &drv, err, errlen);
+        if (rc)
+            return rc;
+        return amdi_server_create_with(cfg, &drv, out, err, errlen);
+    }
     return amdi_server_create_with(cfg, NULL, out, err, errlen);
 }
 

@@ -1,0 +1,705 @@
+/* SPDX-License-Identifier: MIT */
+/* The `sip` carrier driver: SIP UAC + RTP over libre 1.1.0 (Debian libre-dev).
+ *
+ * Threading (the design in one place):
+ *  - libre keeps one event loop per process (re_main over a global fd / timer table). The
+ *    driver runs it on its own thread, started at create. Every libre callback (SIP responses,
+ *    incoming BYE, RTP packets, the 20 ms RTP send timer) runs on that thread, holding libre's
+ *    loop lock (re_main holds it whenever it is not waiting in epoll).
+ *  - The engine thread calls the driver ops (driver.h). dial() and release() touch libre
+ *    objects (sipsess_connect, mem_deref of the session / RTP socket): they do so between
+ *    re_thread_enter() and re_thread_leave(), i.e. holding the same loop lock, so libre is never
+ *    entered by two threads at once and no libre callback can run for a leg while it is being
+ *    freed. libre timers added from the engine thread (SIP retransmissions) are picked up
+ *    within 20 ms because the RTP send timer wakes the loop every 20 ms.
+ *  - advance() never takes the loop lock. What the libre thread learns about a leg (ringing,
+ *    answered, refused with a SIP code, far-end BYE) and the audio it receives go into the
+ *    leg's `shared` part under the leg's own mutex; advance() copies the events out and drains
+ *    20 ms frames from the leg's jitter buffer (sip_jb.h) at the engine's media clock.
+ *    Lock order: loop lock, then leg mutex; the engine thread never takes the loop lock while
+ *    holding a leg mutex.
+ *  - release() runs libre's hang-up: mem_deref() of an established session sends BYE, of a
+ *    session that had a provisional response CANCEL (RFC 3261 §9.1); libre keeps the
+ *    transaction alive on its own and calls none of our handlers afterwards.
+ *
+ * Media: AMD starts at answer (200 OK), not at early media (183), SPEC §6.2 / issue 9. The
+ * far end's PCMU / PCMA is decoded to float and placed by RTP timestamp (sip_jb.h). We send
+ * 20 ms of G.711 silence back (so NATs / SBCs see symmetric media) and nothing else. */
+#include "sip_driver.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+
+#include <re.h>
+#define DEBUG_MODULE "amd-sip"
+#define DEBUG_LEVEL 0
+#include <re_dbg.h>
+
+#include "amd/detector.h"
+#include "amd/error.h"
+#include "sip_jb.h"
+
+#define FRAME_MS 20       /* the engine's media tick and our ptime (RFC 3551 default for G.711) */
+#define FRAME_SAMPLES 160 /* 8 kHz * 20 ms */
+#define PT_PCMU 0         /* RFC 3551 static payload types */
+#define PT_PCMA 8
+#define PT_TELEV 101      /* dynamic PT we offer for telephone-event (RFC 4733) */
+/* Jitter buffer depth: 60 ms covers the jitter of a loaded LAN / SBC path while adding less
+ * than a tenth of the shortest AMD timer (MachineDetectionSpeechEndThreshold >= 500 ms). */
+#define JB_DELAY_SAMPLES 480
+#define MAX_PAYLOAD 1920 /* up to 240 ms of G.711 in one packet */
+
+static pthread_mutex_t g_once_mu = PTHREAD_MUTEX_INITIALIZER;
+static int g_in_use; /* libre's loop is per process: one SIP driver at a time */
+
+typedef struct sipdrv sipdrv;
+
+/* The digest credentials, a libre object of their own so a session that outlives its leg
+ * (CANCEL / BYE still in flight) never reaches back into freed memory. */
+typedef struct creds {
+    char *user, *pass;
+} creds;
+
+struct amdi_leg {
+    sipdrv *d;
+    /* libre side: touched with the loop lock held only */
+    struct le le; /* in d->media while RTP is flowing */
+    struct sipsess *sess;
+    struct sdp_session *sdp;
+    struct sdp_media *sdpm;
+    struct rtp_sock *rtp;
+    struct mbuf *txmb;
+    struct sa raddr;
+    int tx_pt;
+    uint32_t tx_ts;
+    int in_media;
+    /* shared with the engine thread under mu */
+    pthread_mutex_t mu;
+    struct {
+        int ringing, answered, hangup;
+        int refused_code; /* 0: not refused */
+        char refused_status[16];
+        amdi_sipjb jb;
+    } sh;
+    /* engine thread only */
+    int ringing_sent, answered_sent, done;
+    int64_t t_answer, frames_out;
+    float frame[FRAME_SAMPLES];
+    float dec[MAX_PAYLOAD];
+};
+
+struct sipdrv {
+    pthread_t th;
+    int thread_started;
+    struct dnsc *dnsc;
+    struct sip *sip;
+    struct sipsess_sock *sock;
+    struct tmr tick, stop_tmr;
+    struct list media; /* legs to send RTP for */
+    struct sa laddr;
+    char host[64];    /* "IP:PORT" of our SIP socket for From URIs */
+    char trunk[256];  /* "IP[:PORT][;params]" phone numbers are sent to */
+    char user[128], pass[128];
+    uint16_t rtp_min, rtp_max;
+    amd_log_fn log_fn;
+    void *log_user;
+    pthread_mutex_t stats_mu;
+    amdi_sip_stats stats;
+};
+
+/* ------------------------------------------------------------------ helpers */
+
+static void set_refused(amdi_leg *l, int code)
+{
+    const char *st = "failed";
+    if (code == 486 || code == 600)
+        st = "busy";
+    else if (code == 408 || code == 480 || code == 487)
+        st = "no-answer";
+    pthread_mutex_lock(&l->mu);
+    if (!l->sh.refused_code && !l->sh.answered) {
+        l->sh.refused_code = code;
+        snprintf(l->sh.refused_status, sizeof l->sh.refused_status, "%s", st);
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+/* Apply the far end's SDP: where to send, which G.711 law. */
+static void apply_remote_media(amdi_leg *l)
+{
+    const struct sa *ra = sdp_media_raddr(l->sdpm);
+    if (ra && sa_isset(ra, SA_ALL))
+        l->raddr = *ra;
+    const struct sdp_format *f = sdp_media_rformat(l->sdpm, NULL);
+    /* static PTs may come without a=rtpmap (name NULL): go by the number (pitfall 4) */
+    if (f && (f->pt == PT_PCMU || f->pt == PT_PCMA))
+        l->tx_pt = f->pt;
+}
+
+static void media_start(amdi_leg *l)
+{
+    if (l->in_media)
+        return;
+    l->in_media = 1;
+    list_append(&l->d->media, &l->le, l);
+}
+
+static void media_stop(amdi_leg *l)
+{
+    if (!l->in_media)
+        return;
+    l->in_media = 0;
+    list_unlink(&l->le);
+}
+
+/* ------------------------------------------------------------------ libre callbacks (loop thread) */
+
+static void on_rtp(const struct sa *src, const struct rtp_header *hdr, struct mbuf *mb, void *arg)
+{
+    amdi_leg *l = arg;
+    (void)src;
+    size_t n = mbuf_get_left(mb);
+    const uint8_t *p = mbuf_buf(mb);
+    if (hdr->pt != PT_PCMU && hdr->pt != PT_PCMA)
+        return; /* telephone-event, comfort noise, anything else: not audio for the detector */
+    if (n > MAX_PAYLOAD)
+        n = MAX_PAYLOAD;
+    float dec[MAX_PAYLOAD];
+    for (size_t i = 0; i < n; i++)
+        dec[i] = (float)(hdr->pt == PT_PCMU ? amd_ulaw_decode(p[i]) : amd_alaw_decode(p[i])) / 32768.0f;
+    pthread_mutex_lock(&l->mu);
+    if (l->sh.answered && !l->sh.hangup) /* early media is ringback, not the answering party */
+        amdi_sipjb_put(&l->sh.jb, hdr->ssrc, hdr->ts, dec, n);
+    pthread_mutex_unlock(&l->mu);
+}
+
+static int offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg)
+{
+    /* a re-INVITE from the far end (hold, codec change): answer from the same media */
+    amdi_leg *l = arg;
+    int err = sdp_decode(l->sdp, msg->mb, true);
+    if (err)
+        return err;
+    apply_remote_media(l);
+    return sdp_encode(descp, l->sdp, false);
+}
+
+static int answer_h(const struct sip_msg *msg, void *arg)
+{
+    amdi_leg *l = arg;
+    int err = sdp_decode(l->sdp, msg->mb, false);
+    if (!err)
+        apply_remote_media(l);
+    return err;
+}
+
+static void progr_h(const struct sip_msg *msg, void *arg)
+{
+    amdi_leg *l = arg;
+    if (msg->scode == 180 || msg->scode == 183) {
+        pthread_mutex_lock(&l->mu);
+        l->sh.ringing = 1;
+        pthread_mutex_unlock(&l->mu);
+    }
+    /* 183 with SDP: early media (libre only calls answer_h for 2xx, pitfall 3). Learn the
+     * address, but its audio (ringback, announcements) never reaches the detector. */
+    if (msg->scode == 183 && mbuf_get_left(msg->mb) && !sdp_decode(l->sdp, msg->mb, false))
+        apply_remote_media(l);
+}
+
+static void estab_h(const struct sip_msg *msg, void *arg)
+{
+    amdi_leg *l = arg;
+    (void)msg;
+    pthread_mutex_lock(&l->mu);
+    if (!l->sh.refused_code)
+        l->sh.answered = 1;
+    pthread_mutex_unlock(&l->mu);
+    media_start(l);
+    pthread_mutex_lock(&l->d->stats_mu);
+    l->d->stats.answered++;
+    pthread_mutex_unlock(&l->d->stats_mu);
+}
+
+static void close_h(int err, const struct sip_msg *msg, void *arg)
+{
+    amdi_leg *l = arg;
+    media_stop(l);
+    pthread_mutex_lock(&l->mu);
+    int answered = l->sh.answered;
+    if (answered)
+        l->sh.hangup = 1; /* far-end BYE (or the dialog failed) after answer */
+    pthread_mutex_unlock(&l->mu);
+    if (answered)
+        return;
+    int code;
+    if (msg && !msg->req && msg->scode >= 300)
+        code = msg->scode;
+    else if (err == ETIMEDOUT)
+        code = 408; /* Timer B: nobody answered the INVITE at all */
+    else
+        code = 500;
+    set_refused(l, code);
+}
+
+static int auth_h(char **user, char **pass, const char *realm, void *arg)
+{
+    creds *c = arg;
+    (void)realm;
+    if (!c->user || !c->pass)
+        return EAUTH; /* challenged without credentials: the call fails with the 401 / 407 */
+    int err = str_dup(user, c->user);
+    if (!err)
+        err = str_dup(pass, c->pass);
+    return err;
+}
+
+static void conn_h(const struct sip_msg *msg, void *arg)
+{
+    sipdrv *d = arg;
+    /* inbound calls are not modelled (the Calls API only places calls) */
+    (void)sip_treply(NULL, d->sip, msg, 603, "Decline");
+}
+
+/* 20 ms: send one frame of silence on every answered leg; also keeps the loop waking so
+ * timers started from the engine thread are seen promptly. */
+static void tick_h(void *arg)
+{
+    sipdrv *d = arg;
+    long long sent = 0;
+    for (struct le *le = list_head(&d->media); le; le = le->next) {
+        amdi_leg *l = le->data;
+        if (!sa_isset(&l->raddr, SA_ALL))
+            continue;
+        struct mbuf *mb = l->txmb;
+        mb->pos = RTP_HEADER_SIZE;
+        mb->end = RTP_HEADER_SIZE;
+        /* G.711 silence: µ-law 0xFF, A-law 0xD5 (ITU-T G.711 zero codes) */
+        if (mbuf_fill(mb, l->tx_pt == PT_PCMA ? 0xD5 : 0xFF, FRAME_SAMPLES))
+            continue;
+        mb->pos = RTP_HEADER_SIZE;
+        if (!rtp_send(l->rtp, &l->raddr, false, false, (uint8_t)l->tx_pt, l->tx_ts, mb))
+            sent++;
+        l->tx_ts += FRAME_SAMPLES;
+    }
+    if (sent) {
+        pthread_mutex_lock(&d->stats_mu);
+        d->stats.rtp_sent += sent;
+        pthread_mutex_unlock(&d->stats_mu);
+    }
+    tmr_start(&d->tick, FRAME_MS, tick_h, d);
+}
+
+static void exit_h(void *arg)
+{
+    (void)arg;
+    re_cancel();
+}
+
+static void stop_h(void *arg)
+{
+    (void)arg;
+    re_cancel(); /* BYEs still unanswered after the grace period: stop anyway */
+}
+
+static void *loop_thread(void *arg)
+{
+    (void)arg;
+    (void)re_main(NULL);
+    return NULL;
+}
+
+static void dbg_drop(int level, const char *p, size_t len, void *arg)
+{
+    (void)level;
+    (void)p;
+    (void)len;
+    (void)arg; /* libraries do not write to stderr (STYLE.md) */
+}
+
+/* ------------------------------------------------------------------ driver ops (engine thread) */
+
+static void creds_destroy(void *arg)
+{
+    creds *c = arg;
+    mem_deref(c->user);
+    mem_deref(c->pass);
+}
+
+static void fill_user(char *out, size_t cap, const char *from)
+{
+    size_t j = 0;
+    for (const char *p = from ? from : ""; *p && j + 1 < cap; p++)
+        if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '+' ||
+            *p == '.' || *p == '-' || *p == '_')
+            out[j++] = *p;
+    out[j] = 0;
+    if (!j)
+        snprintf(out, cap, "amd");
+}
+
+static int leg_connect(sipdrv *d, amdi_leg *l, const char *to_uri, const char *from, const char *user,
+                       const char *pass)
+{
+    struct mbuf *offer = NULL;
+    creds *c = NULL;
+    char from_uri[256], fu[96];
+    int err;
+    fill_user(fu, sizeof fu, from);
+    snprintf(from_uri, sizeof from_uri, "sip:%s@%s", fu, d->host);
+
+    struct sa rtp_ip = d->laddr;
+    sa_set_port(&rtp_ip, 0);
+    err = rtp_listen(&l->rtp, IPPROTO_UDP, &rtp_ip, d->rtp_min, d->rtp_max, false, on_rtp, NULL, l);
+    if (err)
+        return err;
+    err = sdp_session_alloc(&l->sdp, &rtp_ip);
+    if (!err)
+        err = sdp_media_add(&l->sdpm, l->sdp, "audio", sa_port(rtp_local(l->rtp)), "RTP/AVP");
+    if (!err)
+        err = sdp_format_add(NULL, l->sdpm, false, "0", "PCMU", 8000, 1, NULL, NULL, NULL, false, NULL);
+    if (!err)
+        err = sdp_format_add(NULL, l->sdpm, false, "8", "PCMA", 8000, 1, NULL, NULL, NULL, false, NULL);
+    if (!err)
+        err = sdp_format_add(NULL, l->sdpm, false, "101", "telephone-event", 8000, 1, NULL, NULL, NULL, false,
+                             "0-15");
+    if (!err)
+        err = sdp_media_set_lattr(l->sdpm, true, "ptime", "%d", FRAME_MS);
+    if (!err)
+        err = sdp_encode(&offer, l->sdp, true);
+    if (err)
+        goto out;
+    l->txmb = mbuf_alloc(RTP_HEADER_SIZE + FRAME_SAMPLES);
+    c = mem_zalloc(sizeof *c, creds_destroy);
+    if (!l->txmb || !c) {
+        err = ENOMEM;
+        goto out;
+    }
+    const char *u = user && *user ? user : (d->user[0] ? d->user : NULL);
+    const char *pw = user && *user ? pass : (d->user[0] ? d->pass : NULL);
+    if (u && (err = str_dup(&c->user, u)))
+        goto out;
+    if (pw && (err = str_dup(&c->pass, pw)))
+        goto out;
+    err = sipsess_connect(&l->sess, d->sock, to_uri, NULL, from_uri, "amd", NULL, 0, "application/sdp", offer,
+                          auth_h, c, true, offer_h, answer_h, progr_h, estab_h, NULL, NULL, close_h, l, NULL);
+out:
+    mem_deref(offer);
+    mem_deref(c);
+    return err;
+}
+
+static int sip_dial_auth(void *drv, const char *to, const char *from, const char *user, const char *pass,
+                         int64_t now_ms, amdi_leg **out)
+{
+    sipdrv *d = drv;
+    (void)now_ms;
+    amdi_leg *l = calloc(1, sizeof *l);
+    if (!l)
+        return AMD_ENOMEM;
+    l->d = d;
+    l->tx_pt = PT_PCMU;
+    pthread_mutex_init(&l->mu, NULL);
+    amdi_sipjb_init(&l->sh.jb, JB_DELAY_SAMPLES);
+    char uri[512];
+    int routable = 1;
+    if (!strncasecmp(to, "sip:", 4))
+        snprintf(uri, sizeof uri, "%s", to);
+    else if (d->trunk[0])
+        snprintf(uri, sizeof uri, "sip:%s@%s", to, d->trunk);
+    else
+        routable = 0;
+    pthread_mutex_lock(&d->stats_mu);
+    d->stats.legs++;
+    pthread_mutex_unlock(&d->stats_mu);
+    if (!routable) {
+        set_refused(l, 404); /* like an unroutable number on the simulated carrier */
+        *out = l;
+        return 0;
+    }
+    re_thread_enter();
+    int err = leg_connect(d, l, uri, from, user, pass);
+    if (err) {
+        l->sess = mem_deref(l->sess);
+        l->sdp = mem_deref(l->sdp);
+        l->rtp = mem_deref(l->rtp);
+        l->txmb = mem_deref(l->txmb);
+    }
+    re_thread_leave();
+    if (err)
+        set_refused(l, err == EINVAL ? 400 : 503); /* a bad URI, or no ports / memory */
+    *out = l;
+    return 0;
+}
+
+static int sip_dial(void *drv, const char *to, const char *from, int64_t now_ms, amdi_leg **out)
+{
+    return sip_dial_auth(drv, to, from, NULL, NULL, now_ms, out);
+}
+
+static void sip_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink *k, void *ctx)
+{
+    (void)drv;
+    if (l->done)
+        return;
+    pthread_mutex_lock(&l->mu);
+    int ringing = l->sh.ringing, answered = l->sh.answered, hangup = l->sh.hangup, code = l->sh.refused_code;
+    char status[16];
+    memcpy(status, l->sh.refused_status, sizeof status);
+    pthread_mutex_unlock(&l->mu);
+    if (code && !l->answered_sent) {
+        l->done = 1;
+        k->refused(ctx, status, code);
+        return;
+    }
+    if ((ringing || answered) && !l->ringing_sent) {
+        l->ringing_sent = 1;
+        k->ringing(ctx);
+        return; /* one transition per media tick, as the engine expects */
+    }
+    if (answered && !l->answered_sent) {
+        l->answered_sent = 1;
+        l->t_answer = now;
+        l->frames_out = 0;
+        k->answered(ctx, 8000);
+        return;
+    }
+    if (!l->answered_sent)
+        return;
+    int64_t due = (now - l->t_answer) / FRAME_MS;
+    while (l->frames_out < due) {
+        pthread_mutex_lock(&l->mu);
+        amdi_sipjb_get(&l->sh.jb, l->frame, FRAME_SAMPLES);
+        pthread_mutex_unlock(&l->mu);
+        l->frames_out++;
+        k->audio(ctx, l->frame, FRAME_SAMPLES);
+    }
+    if (hangup) {
+        /* the far end hung up: what it said up to its BYE is still heard first */
+        for (;;) {
+            pthread_mutex_lock(&l->mu);
+            int64_t pend = amdi_sipjb_pending(&l->sh.jb);
+            if (pend > 0)
+                amdi_sipjb_get(&l->sh.jb, l->frame, FRAME_SAMPLES);
+            pthread_mutex_unlock(&l->mu);
+            if (pend <= 0)
+                break;
+            k->audio(ctx, l->frame, FRAME_SAMPLES);
+        }
+        l->done = 1;
+        k->remote_hangup(ctx);
+    }
+}
+
+static void sip_release(void *drv, amdi_leg *l)
+{
+    sipdrv *d = drv;
+    re_thread_enter();
+    media_stop(l);
+    l->sess = mem_deref(l->sess); /* BYE if established, CANCEL if ringing */
+    l->sdp = mem_deref(l->sdp);
+    l->rtp = mem_deref(l->rtp);
+    l->txmb = mem_deref(l->txmb);
+    re_thread_leave();
+    pthread_mutex_lock(&d->stats_mu);
+    d->stats.packets += l->sh.jb.packets;
+    d->stats.late_packets += l->sh.jb.late;
+    d->stats.rebases += l->sh.jb.rebases;
+    d->stats.lost_samples += l->sh.jb.lost_samples;
+    d->stats.played_samples += l->sh.jb.played_samples;
+    d->stats.trimmed_samples += l->sh.jb.trimmed_samples;
+    pthread_mutex_unlock(&d->stats_mu);
+    pthread_mutex_destroy(&l->mu);
+    free(l);
+}
+
+static void drv_free(sipdrv *d)
+{
+    /* the loop has stopped (or never ran): libre objects may be freed from this thread */
+    d->sock = mem_deref(d->sock);
+    d->sip = mem_deref(d->sip);
+    d->dnsc = mem_deref(d->dnsc);
+    pthread_mutex_destroy(&d->stats_mu);
+    free(d);
+    libre_close();
+    pthread_mutex_lock(&g_once_mu);
+    g_in_use = 0;
+    pthread_mutex_unlock(&g_once_mu);
+}
+
+static void sip_destroy(void *drv)
+{
+    sipdrv *d = drv;
+    if (d->log_fn) {
+        char m[400];
+        amdi_sip_stats *t = &d->stats;
+        snprintf(m, sizeof m,
+                 "sip: %lld legs, %lld answered; RTP in %lld packets, %lld late (dropped), %lld re-based; "
+                 "%.3f %% of %lld played samples lost, %lld trimmed (far end fast); RTP out %lld packets",
+                 t->legs, t->answered, t->packets, t->late_packets, t->rebases,
+                 t->played_samples ? 100.0 * (double)t->lost_samples / (double)t->played_samples : 0.0,
+                 t->played_samples, t->trimmed_samples, t->rtp_sent);
+        d->log_fn(d->log_user, AMD_LOG_INFO, m);
+    }
+    if (d->thread_started) {
+        re_thread_enter();
+        d->sock = mem_deref(d->sock); /* no more sessions; pending BYE / CANCEL transactions run on */
+        /* exit_h stops the loop once every transaction is done; 2 s at most (BYE
+         * retransmissions beyond that would only delay shutdown). */
+        tmr_start(&d->stop_tmr, 2000, stop_h, d);
+        sip_close(d->sip, false);
+        re_thread_leave();
+        pthread_join(d->th, NULL);
+        tmr_cancel(&d->tick);
+        tmr_cancel(&d->stop_tmr);
+        sip_close(d->sip, true);
+    }
+    drv_free(d);
+}
+
+void amdi_sip_driver_stats(void *drv, amdi_sip_stats *st)
+{
+    sipdrv *d = drv;
+    pthread_mutex_lock(&d->stats_mu);
+    *st = d->stats;
+    pthread_mutex_unlock(&d->stats_mu);
+}
+
+static const amdi_driver_ops k_sip_ops = {
+    .name = "sip",
+    .dial = sip_dial,
+    .advance = sip_advance,
+    .release = sip_release,
+    .destroy = sip_destroy,
+    .dial_auth = sip_dial_auth,
+};
+
+/* "IP:PORT" with a numeric IP (never a hostname: no DNS, see sip-testing.md §0). */
+static int parse_hostport(const char *s, struct sa *out, uint16_t def_port)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", s);
+    if (!sa_decode(out, buf, strlen(buf)))
+        return 0;
+    return sa_set_str(out, buf, def_port);
+}
+
+int amdi_sip_driver_create(const amdi_sip_config *cfg, amdi_driver *out, char *err, size_t errlen)
+{
+    if (!cfg || !cfg->listen || !out) {
+        snprintf(err, errlen, "sip: a listen address is required");
+        return AMD_EINVAL;
+    }
+    pthread_mutex_lock(&g_once_mu);
+    if (g_in_use) {
+        pthread_mutex_unlock(&g_once_mu);
+        snprintf(err, errlen, "sip: only one SIP driver per process (libre has one event loop)");
+        return AMD_ESTATE;
+    }
+    g_in_use = 1;
+    pthread_mutex_unlock(&g_once_mu);
+    sipdrv *d = calloc(1, sizeof *d);
+    if (!d) {
+        pthread_mutex_lock(&g_once_mu);
+        g_in_use = 0;
+        pthread_mutex_unlock(&g_once_mu);
+        return AMD_ENOMEM;
+    }
+    pthread_mutex_init(&d->stats_mu, NULL);
+    list_init(&d->media);
+    tmr_init(&d->tick);
+    tmr_init(&d->stop_tmr);
+    int rc = AMD_EINVAL;
+    if (libre_init()) {
+        snprintf(err, errlen, "sip: libre_init failed");
+        free(d);
+        pthread_mutex_lock(&g_once_mu);
+        g_in_use = 0;
+        pthread_mutex_unlock(&g_once_mu);
+        return AMD_EIO;
+    }
+    dbg_init(DBG_ERR, DBG_NONE);
+    dbg_handler_set(dbg_drop, NULL);
+    /* libre's fd table defaults to 1024 entries; a thousand calls need one RTP socket each */
+    struct rlimit rl;
+    if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur > 1024)
+        (void)fd_setsize(rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur);
+
+    if (parse_hostport(cfg->listen, &d->laddr, 5060) || !sa_isset(&d->laddr, SA_ADDR)) {
+        snprintf(err, errlen, "sip: --sip-listen: expected a numeric IP:PORT, got '%s'", cfg->listen);
+        goto fail;
+    }
+    if (sa_port(&d->laddr) == 0)
+        sa_set_port(&d->laddr, 5060);
+    (void)re_snprintf(d->host, sizeof d->host, "%J", &d->laddr);
+    if (cfg->trunk && *cfg->trunk) {
+        const char *t = cfg->trunk;
+        if (strncasecmp(t, "sip:", 4)) {
+            snprintf(err, errlen, "sip: --sip-trunk: expected sip:IP[:PORT], got '%s'", cfg->trunk);
+            goto fail;
+        }
+        t += 4;
+        const char *at = strchr(t, '@');
+        if (at)
+            t = at + 1;
+        struct sa ta;
+        char hp[128];
+        size_t hl = strcspn(t, ";?>");
+        if (hl >= sizeof hp || hl == 0) {
+            snprintf(err, errlen, "sip: --sip-trunk: bad URI '%s'", cfg->trunk);
+            goto fail;
+        }
+        memcpy(hp, t, hl);
+        hp[hl] = 0;
+        if (parse_hostport(hp, &ta, 5060)) {
+            snprintf(err, errlen, "sip: --sip-trunk: the host must be a numeric IP (no DNS), got '%s'", cfg->trunk);
+            goto fail;
+        }
+        snprintf(d->trunk, sizeof d->trunk, "%s", t);
+        size_t tl = strcspn(d->trunk, ">");
+        d->trunk[tl] = 0;
+    }
+    d->log_fn = cfg->log_fn;
+    d->log_user = cfg->log_user;
+    if (cfg->auth_user)
+        snprintf(d->user, sizeof d->user, "%s", cfg->auth_user);
+    if (cfg->auth_pass)
+        snprintf(d->pass, sizeof d->pass, "%s", cfg->auth_pass);
+    d->rtp_min = (uint16_t)(cfg->rtp_port_min > 0 ? cfg->rtp_port_min : 20000);
+    d->rtp_max = (uint16_t)(cfg->rtp_port_max > cfg->rtp_port_min ? cfg->rtp_port_max : 39999);
+
+    rc = AMD_EIO;
+    if (dnsc_alloc(&d->dnsc, NULL, NULL, 0) || /* no servers: a hostname can never leave the box */
+        sip_alloc(&d->sip, d->dnsc, 4096, 4096, 4096, "libamd", exit_h, d)) {
+        snprintf(err, errlen, "sip: cannot start the SIP stack");
+        goto fail;
+    }
+    if (sip_transp_add(d->sip, SIP_TRANSP_UDP, &d->laddr)) {
+        snprintf(err, errlen, "sip: cannot bind UDP %s", d->host);
+        goto fail;
+    }
+    if (sipsess_listen(&d->sock, d->sip, 1024, conn_h, d)) {
+        snprintf(err, errlen, "sip: cannot create the session socket");
+        goto fail;
+    }
+    tmr_start(&d->tick, FRAME_MS, tick_h, d);
+    if (pthread_create(&d->th, NULL, loop_thread, d)) {
+        snprintf(err, errlen, "sip: cannot start the SIP thread");
+        goto fail;
+    }
+    d->thread_started = 1;
+    out->ops = &k_sip_ops;
+    out->state = d;
+    return 0;
+fail:
+    tmr_cancel(&d->tick);
+    drv_free(d);
+    return rc;
+}

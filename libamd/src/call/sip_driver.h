@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* The `sip` carrier driver (SPEC §6.2 "Drivers", issue 9): places each call leg as a SIP
+ * INVITE (UDP) with libre, receives the far end's G.711 RTP into the engine's detector and
+ * hangs up with BYE / CANCEL. See sip_driver.c for the threading design. */
+#ifndef AMDI_SIP_DRIVER_H
+#define AMDI_SIP_DRIVER_H
+
+#include <stddef.h>
+
+#include "amd/log.h"
+#include "driver.h"
+
+typedef struct amdi_sip_config {
+    const char *listen;    /* SIP UDP address "IP:PORT" (numeric), e.g. "127.0.0.1:5090" */
+    const char *trunk;     /* where phone numbers go: "sip:IP[:PORT]" (user part ignored); NULL: numbers fail (404) */
+    const char *auth_user; /* default digest credentials (per call SipAuthUsername/-Password win); may be NULL */
+    const char *auth_pass;
+    int rtp_port_min, rtp_port_max; /* RTP ports on the listen IP; 0: 20000..39999 */
+    amd_log_fn log_fn; /* optional: a summary of the receive side when the driver stops */
+    void *log_user;
+} amdi_sip_config;
+
+/* Start the SIP stack and its thread. Only one SIP driver may exist per process at a time
+ * (libre keeps one event loop per process): a second create returns AMD_ESTATE.
+ * 0, AMD_EINVAL (bad address / trunk: message in @p err), AMD_EIO (cannot bind), AMD_ENOMEM. */
+int amdi_sip_driver_create(const amdi_sip_config *cfg, amdi_driver *out, char *err, size_t errlen);
+
+/* Receive-side counters summed over every leg so far (for the bench and the logs). */
+typedef struct amdi_sip_stats {
+    long long legs, answered, packets, late_packets, rebases, lost_samples, played_samples, trimmed_samples;
+    long long rtp_sent;
+} amdi_sip_stats;
+void amdi_sip_driver_stats(void *drv, amdi_sip_stats *st);
+
+#endif
