@@ -91,6 +91,8 @@ int amd_server_start(amd_server *srv, char *err, size_t errlen);
 /** The TCP port being listened on (after start), or 0. */
 int amd_server_port(const amd_server *srv);
 
+#define AMD_SERVER_LATENESS_BUCKETS 201
+
 /** Counters of a running server (for diagnostics and load tests). */
 typedef struct amd_server_stats {
     long calls_live;             /**< calls queued or in progress */
@@ -103,6 +105,9 @@ typedef struct amd_server_stats {
     long long tick_work_us_max;  /**< worst tick processing time */
     long long commit_us_max;     /**< worst store commit of a tick's transitions */
     size_t webhooks_pending;     /**< webhook requests queued or in flight */
+    /** Histogram of tick start lateness (every answered call's 20 ms frame of that tick is as
+     *  late): bucket i counts ticks [i, i+1) ms late, the last one those >= 200 ms. */
+    long long lateness_ms_hist[AMD_SERVER_LATENESS_BUCKETS];
 } amd_server_stats;
 
 /** Fill @p out. 0 or AMD_EINVAL. */

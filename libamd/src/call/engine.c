@@ -137,6 +137,7 @@ struct amdi_engine {
     int64_t wall0, mono0_us;
     int64_t now; /* engine time of the current tick */
     int64_t ticks, late_ticks, max_late_us;
+    int64_t late_hist[AMDI_LATE_BUCKETS];
     int64_t work_total_us, work_max_us, commit_max_us;
     acct *accts;
     size_t naccts, cap_accts;
@@ -1388,6 +1389,8 @@ static void *run(void *arg)
             e->max_late_us = late;
         if (late > TICK_MS * 1000)
             e->late_ticks++;
+        int64_t lb = late < 0 ? 0 : late / 1000;
+        e->late_hist[lb < AMDI_LATE_BUCKETS - 1 ? lb : AMDI_LATE_BUCKETS - 1]++;
         int64_t w0 = mono_us();
         tick(e);
         int64_t w = mono_us() - w0;
@@ -1633,6 +1636,7 @@ void amdi_engine_stats_get(amdi_engine *e, amdi_engine_stats *st)
     st->tick_work_us_total = e->work_total_us;
     st->tick_work_us_max = e->work_max_us;
     st->commit_us_max = atomic_load(&e->commit_max_atomic);
+    memcpy(st->late_hist, e->late_hist, sizeof st->late_hist);
     pthread_mutex_unlock(&e->mu);
     st->webhooks_pending = amdi_hooks_pending(e->hooks);
 }

@@ -63,12 +63,14 @@ int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, con
 int amdi_engine_is_live(amdi_engine *e, const char *sid);
 
 /* Counters for diagnostics and load tests. */
+#define AMDI_LATE_BUCKETS 201
 typedef struct amdi_engine_stats {
     long live, queued, active;
     int64_t ticks, late_ticks; /* ticks that started more than 20 ms of real time late */
     int64_t max_lateness_us;
     int64_t tick_work_us_total, tick_work_us_max; /* real time spent inside ticks */
     int64_t commit_us_max;                        /* worst group commit */
+    int64_t late_hist[AMDI_LATE_BUCKETS];         /* tick start lateness: [i, i+1) ms; last: >= 200 ms */
     size_t webhooks_pending;
 } amdi_engine_stats;
 void amdi_engine_stats_get(amdi_engine *e, amdi_engine_stats *st);

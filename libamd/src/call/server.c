@@ -541,6 +541,8 @@ int amd_server_stats_get(amd_server *s, amd_server_stats *out)
     out->tick_work_us_max = st.tick_work_us_max;
     out->commit_us_max = st.commit_us_max;
     out->webhooks_pending = st.webhooks_pending;
+    for (int i = 0; i < AMD_SERVER_LATENESS_BUCKETS && i < AMDI_LATE_BUCKETS; i++)
+        out->lateness_ms_hist[i] = st.late_hist[i];
     return 0;
 }
 
