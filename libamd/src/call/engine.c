@@ -52,7 +52,7 @@ typedef struct acct {
     char sid[35];
     char token[65];
     double cps;
-    int64_t next_slot;
+    double next_slot; /* engine ms; fractional so that e.g. 150 CPS is not rounded to 1/7 ms */
     struct live *qhead, *qtail;
     long qlen;
 } acct;
@@ -1242,8 +1242,13 @@ static void service_queues(amdi_engine *e)
             c->qnext = NULL;
             a->qlen--;
             e->nqueued--;
-            int64_t base = a->next_slot > e->now - (int64_t)gap ? a->next_slot : e->now;
-            a->next_slot = base + (int64_t)llround(gap);
+            /* Keep the schedule while the backlog lasts: the queue is looked at once a tick, so
+             * every slot of the last tick is still due (with a gap shorter than a tick, several
+             * fall in one; measuring staleness by the gap instead capped any CPS at one call
+             * per 20 ms tick = 50/s). A queue idle for longer earns no burst credit. */
+            double stale = gap > TICK_MS ? gap : TICK_MS;
+            double base = a->next_slot >= (double)e->now - stale ? a->next_slot : (double)e->now;
+            a->next_slot = base + gap;
             dial(e, c);
         }
     }

@@ -363,6 +363,77 @@ START_TEST(server_hangs_up)
 }
 END_TEST
 
+/* CPS above 50 (one call per 20 ms tick): the queue dials several calls per tick, so the
+ * dial-out rate is the CPS asked for (twilio-calls.md: calls over the CPS are queued and
+ * dialed at that rate). 300 calls at 150 CPS, engine clock 10x: 2 s of engine time. */
+static int64_t g_dial_times[400];
+static int g_ndials;
+
+static int count_dial(void *user, amd_host_call *call, const char *sid, const char *to, const char *from)
+{
+    (void)user;
+    (void)sid;
+    (void)to;
+    (void)from;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    pthread_mutex_lock(&g_mu);
+    if (g_ndials < 400)
+        g_dial_times[g_ndials++] = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    pthread_mutex_unlock(&g_mu);
+    return amd_host_call_busy(call);
+}
+
+static void release_on_hangup(void *user, amd_host_call *call)
+{
+    (void)user;
+    amd_host_call_release(call);
+}
+
+START_TEST(cps_above_fifty)
+{
+    static char db[256];
+    /* tmpfs: 300 durable creates must be quicker than their dial-out for a queue to form */
+    snprintf(db, sizeof db, "/dev/shm/amd-check-host-cps-%d.db", (int)getpid());
+    const char *sfx[] = {"", "-wal", "-shm", ".lock"};
+    amd_server_account acc = {AC, "tok"};
+    amd_server_config cfg;
+    amd_server_config_init(&cfg);
+    cfg.listen = "127.0.0.1:0";
+    cfg.db_path = db;
+    cfg.accounts = &acc;
+    cfg.n_accounts = 1;
+    cfg.cps = 150;
+    cfg.clock_speed = 10;
+    g_ndials = 0;
+    amd_host_callbacks cb = {count_dial, release_on_hangup, on_event, NULL};
+    amd_server *s = NULL;
+    char err[256] = "", sid[35];
+    ck_assert_int_eq(amd_server_create_host(&cfg, &cb, &s, err, sizeof err), 0);
+    ck_assert_int_eq(amd_server_start(s, err, sizeof err), 0);
+    for (int i = 0; i < 300; i++)
+        create(s, TWIML_LONG, sid);
+    for (int i = 0; i < 1000; i++) {
+        pthread_mutex_lock(&g_mu);
+        int n = g_ndials;
+        pthread_mutex_unlock(&g_mu);
+        if (n >= 300)
+            break;
+        sleep_ms(10);
+    }
+    amd_server_destroy(s);
+    for (int i = 0; i < 4; i++) {
+        char p[300];
+        snprintf(p, sizeof p, "%s%s", db, sfx[i]);
+        unlink(p);
+    }
+    ck_assert_int_eq(g_ndials, 300);
+    /* calls 50..299 were all waiting: their spacing is the CPS (engine time = 10 x real) */
+    double rate = 249.0 / ((g_dial_times[299] - g_dial_times[50]) / 1e6) / 10.0;
+    ck_assert_msg(rate > 135 && rate < 165, "dial-out rate %.1f calls/s of engine time, want 150", rate);
+}
+END_TEST
+
 Suite *call_host_suite(void)
 {
     Suite *s = suite_create("call_host");
@@ -373,6 +444,7 @@ Suite *call_host_suite(void)
     tcase_add_test(t, answer_feed_detect);
     tcase_add_test(t, busy_and_failed);
     tcase_add_test(t, server_hangs_up);
+    tcase_add_test(t, cps_above_fifty);
     suite_add_tcase(s, t);
     return s;
 }
