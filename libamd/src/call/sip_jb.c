@@ -28,6 +28,7 @@ static void rebase(amdi_sipjb *jb, uint32_t ssrc, uint32_t ts)
     jb->ssrc = ssrc;
     jb->ts_base = ts;
     jb->idx_base = idx;
+    jb->from = idx;
 }
 
 void amdi_sipjb_put(amdi_sipjb *jb, uint32_t ssrc, uint32_t ts, const float *pcm, size_t n)
@@ -87,7 +88,7 @@ void amdi_sipjb_get(amdi_sipjb *jb, float *out, size_t n)
             jb->buf[k] = 0;
         } else {
             out[i] = 0;
-            if (jb->started && c < jb->hi)
+            if (jb->started && c >= jb->from && c < jb->hi)
                 jb->lost_samples++; /* a gap inside what arrived */
         }
     }

@@ -26,6 +26,7 @@ typedef struct amdi_sipjb {
     int64_t idx_base;
     int64_t cursor; /* next sample index to play */
     int64_t hi;     /* one past the highest sample index written */
+    int64_t from;   /* first sample index of the current source: before it is the delay, not loss */
     int delay;      /* samples between arrival of the newest packet and its playout */
     /* counters */
     int64_t packets, late, rebases, lost_samples, played_samples, trimmed_samples;
