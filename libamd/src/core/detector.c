@@ -373,7 +373,8 @@ static int on_hop(void *user, const float *hop)
     e->speech = vo->speech;
     e->tone_active = tact || vo->tonal;
     e->tone_hz = tact ? thz : vo->tonal_hz;
-    e->tone_kind = tact ? tkind : (vo->tonal ? "tone" : NULL);
+    /* the VAD's own steady-tone check gives a frequency but no kind (detector.h lists the kinds) */
+    e->tone_kind = tact ? tkind : NULL;
     e->tone_events = d->tev;
     e->n_tone_events = n_ev < 0 ? 0 : (n_ev > AMDI_TONES_MAX_EVENTS ? AMDI_TONES_MAX_EVENTS : n_ev);
     bookkeeping(d, f, vo);
