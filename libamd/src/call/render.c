@@ -101,6 +101,121 @@ json_t *amdi_call_json(const amdi_call_rec *r)
     return o;
 }
 
+/* A JSON string as jansson's dump writes it without flags: '"', '\\' and control characters
+ * escaped (\b \f \n \r \t, else \u00XX), everything else (UTF-8, '/') as is. */
+static void jstr(amdi_buf *b, const char *s)
+{
+    amdi_buf_putc(b, '"');
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        amdi_buf_append(b, run, (size_t)(s - run));
+        run = s + 1;
+        switch (c) {
+        case '"': amdi_buf_puts(b, "\\\""); break;
+        case '\\': amdi_buf_puts(b, "\\\\"); break;
+        case '\b': amdi_buf_puts(b, "\\b"); break;
+        case '\f': amdi_buf_puts(b, "\\f"); break;
+        case '\n': amdi_buf_puts(b, "\\n"); break;
+        case '\r': amdi_buf_puts(b, "\\r"); break;
+        case '\t': amdi_buf_puts(b, "\\t"); break;
+        default: amdi_buf_printf(b, "\\u%04X", c); break;
+        }
+    }
+    amdi_buf_append(b, run, (size_t)(s - run));
+    amdi_buf_putc(b, '"');
+}
+
+static void jkey(amdi_buf *b, const char *k, int first)
+{
+    if (!first)
+        amdi_buf_putc(b, ',');
+    amdi_buf_putc(b, '"');
+    amdi_buf_puts(b, k);
+    amdi_buf_puts(b, "\":");
+}
+
+static void jdate(amdi_buf *b, const char *k, int64_t ms)
+{
+    jkey(b, k, 0);
+    if (ms < 0) {
+        amdi_buf_puts(b, "null");
+        return;
+    }
+    char d[40];
+    amdi_time_rfc2822(ms, d, sizeof d);
+    jstr(b, d);
+}
+
+static void jnum(amdi_buf *b, const char *k, int64_t v)
+{
+    jkey(b, k, 0);
+    if (v < 0)
+        amdi_buf_puts(b, "null");
+    else
+        amdi_buf_printf(b, "\"%lld\"", (long long)v);
+}
+
+static void jopt(amdi_buf *b, const char *k, const char *v)
+{
+    jkey(b, k, 0);
+    if (v && *v)
+        jstr(b, v);
+    else
+        amdi_buf_puts(b, "null");
+}
+
+void amdi_call_json_write(amdi_buf *b, const amdi_call_rec *r)
+{
+    char tf[AMDI_ADDR_MAX + 16], ff[AMDI_ADDR_MAX + 16], base[128];
+    amdi_format_number(r->to, tf, sizeof tf);
+    amdi_format_number(r->from, ff, sizeof ff);
+    snprintf(base, sizeof base, "/2010-04-01/Accounts/%s/Calls/%s", r->account_sid, r->sid);
+    amdi_buf_putc(b, '{');
+    jkey(b, "sid", 1);
+    jstr(b, r->sid);
+    jdate(b, "date_created", r->date_created);
+    jdate(b, "date_updated", r->date_updated);
+    jopt(b, "parent_call_sid", r->parent_call_sid);
+    jkey(b, "account_sid", 0);
+    jstr(b, r->account_sid);
+    jkey(b, "to", 0);
+    jstr(b, r->to);
+    jkey(b, "to_formatted", 0);
+    jstr(b, tf);
+    jkey(b, "from", 0);
+    jstr(b, r->from);
+    jkey(b, "from_formatted", 0);
+    jstr(b, ff);
+    amdi_buf_puts(b, ",\"phone_number_sid\":null");
+    jkey(b, "status", 0);
+    jstr(b, r->status);
+    jdate(b, "start_time", r->start_time);
+    jdate(b, "end_time", r->end_time);
+    jnum(b, "duration", r->duration_s);
+    amdi_buf_puts(b, ",\"price\":null,\"price_unit\":\"USD\",\"direction\":\"outbound-api\"");
+    jopt(b, "answered_by", r->answered_by);
+    amdi_buf_puts(b, ",\"api_version\":\"2010-04-01\",\"forwarded_from\":null,\"group_sid\":null,"
+                     "\"caller_name\":null");
+    jnum(b, "queue_time", r->queue_time_ms < 0 ? 0 : r->queue_time_ms);
+    amdi_buf_puts(b, ",\"trunk_sid\":null");
+    jkey(b, "uri", 0);
+    amdi_buf_printf(b, "\"%s.json\"", base);
+    amdi_buf_puts(b, ",\"subresource_uris\":{");
+    static const char *const subs[][2] = {
+        {"feedback", "Feedback"}, {"user_defined_messages", "UserDefinedMessages"},
+        {"notifications", "Notifications"}, {"recordings", "Recordings"}, {"streams", "Streams"},
+        {"payments", "Payments"}, {"user_defined_message_subscriptions", "UserDefinedMessageSubscriptions"},
+        {"siprec", "Siprec"}, {"events", "Events"}};
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        amdi_buf_printf(b, "%s\"%s\":\"%s/%s.json\"", i ? "," : "", subs[i][0], base, subs[i][1]);
+    amdi_buf_printf(b, ",\"feedback_summaries\":\"/2010-04-01/Accounts/%s/Calls/FeedbackSummary.json\"",
+                    r->account_sid);
+    amdi_buf_printf(b, ",\"transcriptions\":\"%s/Transcriptions.json\"}}", base);
+}
+
 static void csv_cell(amdi_buf *b, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {

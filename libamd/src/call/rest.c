@@ -217,11 +217,8 @@ static void do_list(amdi_api *api, const char *account, const char *query, int c
         out->body_len = b.len;
         out->body = amdi_buf_take(&b);
     } else {
-        json_t *calls = json_array();
-        for (long i = 0; i < n; i++)
-            json_array_append_new(calls, amdi_call_json(&first[i]));
+        /* the page envelope through jansson, the calls written directly (render.h) */
         json_t *o = json_object();
-        json_object_set_new(o, "calls", calls);
         json_object_set_new(o, "end", json_integer(n ? (json_int_t)q.page * q.page_size + n - 1 : 0));
         json_object_set_new(o, "first_page_uri", uri_json(account, "json", &q, 0, NULL));
         char tok[19];
@@ -241,7 +238,29 @@ static void do_list(amdi_api *api, const char *account, const char *query, int c
         }
         json_object_set_new(o, "start", json_integer((json_int_t)q.page * q.page_size));
         json_object_set_new(o, "uri", uri_json(account, "json", &q, q.page, this_token[0] ? this_token : NULL));
-        respond_json(out, 200, o);
+        char *env = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        amdi_buf b;
+        amdi_buf_init(&b);
+        amdi_buf_puts(&b, "{\"calls\":[");
+        for (long i = 0; i < n; i++) {
+            if (i)
+                amdi_buf_putc(&b, ',');
+            amdi_call_json_write(&b, &first[i]);
+        }
+        amdi_buf_puts(&b, "],");
+        if (env && env[0] == '{')
+            amdi_buf_puts(&b, env + 1);
+        free(env);
+        if (!env || b.oom) {
+            amdi_buf_free(&b);
+            respond_error(out, 500, 20500, "Internal error: out of memory");
+        } else {
+            out->status = 200;
+            out->content_type = "application/json; charset=utf-8";
+            out->body_len = b.len;
+            out->body = amdi_buf_take(&b);
+        }
     }
     free(rows);
     amdi_form_free(&f);
