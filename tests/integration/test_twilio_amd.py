@@ -1,13 +1,17 @@
 # SPDX-License-Identifier: MIT
 """python twilio against `amd serve`: AMD (sync and async, human / machine / fax), signed
 webhooks checked with twilio's RequestValidator, the status-callback sequence, busy,
-no-answer, Fallback, live redirects, hang-up by update, and the Events list."""
+no-answer, Fallback, live redirects, hang-up by update, the Events list, recordings (callback
+fields, account-wide list pages, delete)."""
 import json
 import os
 import sys
 import time
+import urllib.error
 import urllib.request
 import base64
+
+from twilio.base.exceptions import TwilioRestException
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from twilio_harness import (ACCOUNT, BUSY, DIALPLAN, FAX, FROM, HUMAN, HUMAN_STAYS, MACHINE_BEEP,  # noqa: E402
@@ -224,6 +228,60 @@ try:
         secs = w.getnframes() / w.getframerate()
         check(w.getnchannels() == 2 and abs(secs - int(fin.duration)) <= 1.5,
               "RecordingUrl.wav is a dual-channel WAV as long as the call (%.1f s vs %s s)" % (secs, fin.duration))
+    want_keys = {"AccountSid", "CallSid", "RecordingSid", "RecordingUrl", "RecordingStatus", "RecordingDuration",
+                 "RecordingChannels", "RecordingStartTime", "RecordingSource", "RecordingTrack", "ErrorCode"}
+    check(set(rp) == want_keys and rp.get("RecordingChannels") == "2" and rp.get("ErrorCode") == "0",
+          "recording callback fields (twilio-calls.md section 9): %s" % sorted(rp))
+    check(done and done[0]["params"].get("RecordingDuration") == rp.get("RecordingDuration"),
+          "completed status callback has RecordingDuration")
+
+    # ---- recordings: account-wide list pages, delete
+    print("Recordings paging and delete")
+    more = [client.calls.create(to=HUMAN, from_=FROM, twiml="<Response><Pause length=\"1\"/><Hangup/></Response>",
+                                record=True) for _ in range(2)]
+    for m in more:
+        wait_call(client, m.sid)
+    time.sleep(0.5)
+    page = client.recordings.page(page_size=1)
+    check(len(list(page)) == 1 and page.next_page_url is not None, "account recordings: PageSize=1 has a next page")
+    allrecs = client.recordings.list(page_size=1)
+    check(len(allrecs) == 3 and len({r.sid for r in allrecs}) == 3,
+          "account recordings list follows next_page_uri: 3 distinct (%d)" % len(allrecs))
+    auth_hdr = {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (ACCOUNT, TOKEN)).encode()).decode()}
+    for bad in ("PageSize=1001", "PageSize=0", "PageSize=x", "Page=-1", "Page=100001"):
+        try:
+            urllib.request.urlopen(urllib.request.Request(
+                "%s/2010-04-01/Accounts/%s/Recordings.json?%s" % (srv.base, ACCOUNT, bad), headers=auth_hdr))
+            check(False, "recordings list %s is refused" % bad)
+        except urllib.error.HTTPError as ex:
+            body = json.loads(ex.read())
+            check(ex.code == 400 and body.get("code") == 20001, "recordings list %s -> 400 / 20001" % bad)
+    if allrecs:
+        victim = allrecs[0]
+        wav_req = urllib.request.Request(
+            "%s/2010-04-01/Accounts/%s/Recordings/%s.wav" % (srv.base, ACCOUNT, victim.sid),
+            headers={"Authorization": "Basic " + base64.b64encode(("%s:%s" % (ACCOUNT, TOKEN)).encode()).decode()})
+        check(len(urllib.request.urlopen(wav_req).read()) > 44, "recording media before delete")
+        media = os.path.join(srv.db + "-recordings", victim.sid + ".wav")
+        check(os.path.exists(media), "the media file is in the recordings folder")
+        check(client.recordings(victim.sid).delete() is True, "DELETE recording -> 204")
+        check(not os.path.exists(media), "DELETE removed the media file")
+        try:
+            client.recordings(victim.sid).fetch()
+            check(False, "deleted recording is gone")
+        except TwilioRestException as ex:
+            check(ex.status == 404, "deleted recording fetch -> 404 (%s)" % ex.status)
+        try:
+            urllib.request.urlopen(wav_req)
+            check(False, "deleted recording media is gone")
+        except urllib.error.HTTPError as ex:
+            check(ex.code == 404, "deleted recording media -> 404 (%s)" % ex.code)
+        check(len(client.recordings.list()) == 2, "account recordings list no longer has it")
+        try:
+            client.recordings(victim.sid).delete()
+            check(False, "second delete 404")
+        except TwilioRestException as ex:
+            check(ex.status == 404, "deleting it again -> 404 (%s)" % ex.status)
 
     # ---- a slow webhook target does not delay other calls
     print("slow webhook target")

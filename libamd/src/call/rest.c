@@ -16,6 +16,8 @@
 #include "strbuf.h"
 #include "timefmt.h"
 
+#include <unistd.h>
+
 #define API_PREFIX "/2010-04-01/Accounts/"
 
 static void respond_json(amdi_response *out, int status, json_t *o)
@@ -467,26 +469,46 @@ static json_t *recording_json(const amdi_recording_rec *r)
     return o;
 }
 
-/* Recordings list (of a call or of the account): one page of up to PageSize (default 50,
- * max 1000), newest first; further pages are not offered. */
+/* Recordings list (of a call or of the account): page Page (from 0) of PageSize (default 50,
+ * max 1000), newest first, with next / previous page URIs (twilio-calls.md list envelope). */
+#define RECORDING_PAGE_MAX 100000 /* Page beyond this is absurd: 400 rather than a huge OFFSET scan */
 static void do_recordings(amdi_api *api, const char *account, const char *call_sid, const char *uri,
                           const char *query, amdi_response *out)
 {
     amdi_form f;
-    int size = 50;
+    long size = 50, page = 0;
     if (amdi_form_parse(&f, query ? query : "", query ? strlen(query) : 0, AMDI_FORM_MAX_ITEMS) == 0) {
-        const char *ps = amdi_form_get(&f, "PageSize");
-        if (ps)
-            size = atoi(ps) < 1 ? 1 : atoi(ps) > 1000 ? 1000 : atoi(ps);
+        const char *ps = amdi_form_get(&f, "PageSize"), *pg = amdi_form_get(&f, "Page");
+        char *end = NULL;
+        if (ps) {
+            size = strtol(ps, &end, 10);
+            if (!*ps || *end || size < 1 || size > 1000) {
+                amdi_form_free(&f);
+                respond_error(out, 400, 20001, "PageSize must be an integer from 1 to 1000");
+                return;
+            }
+        }
+        if (pg) {
+            page = strtol(pg, &end, 10);
+            if (!*pg || *end || page < 0 || page > RECORDING_PAGE_MAX) {
+                amdi_form_free(&f);
+                respond_error(out, 400, 20001, "Page must be an integer from 0 to 100000");
+                return;
+            }
+        }
         amdi_form_free(&f);
     }
-    amdi_recording_rec *v = malloc((size_t)size * sizeof *v);
-    long n = v ? amdi_store_recordings(api->store, account, call_sid, v, (size_t)size) : AMD_ENOMEM;
+    amdi_recording_rec *v = malloc((size_t)(size + 1) * sizeof *v); /* one extra: is there a next page? */
+    long n = v ? amdi_store_recordings_at(api->store, account, call_sid, (int64_t)page * size, v, (size_t)size + 1)
+               : AMD_ENOMEM;
     if (n < 0) {
         free(v);
         respond_error(out, 500, 20500, "Internal error: listing recordings failed");
         return;
     }
+    int has_next = n > size;
+    if (has_next)
+        n = size;
     json_t *arr = json_array();
     for (long i = 0; i < n; i++)
         json_array_append_new(arr, recording_json(&v[i]));
@@ -494,25 +516,55 @@ static void do_recordings(amdi_api *api, const char *account, const char *call_s
     char buf[300];
     json_t *o = json_object();
     json_object_set_new(o, "recordings", arr);
-    json_object_set_new(o, "end", json_integer(n ? n - 1 : 0));
-    snprintf(buf, sizeof buf, "%s?PageSize=%d&Page=0", uri, size);
+    json_object_set_new(o, "end", json_integer(n ? page * size + n - 1 : 0));
+    snprintf(buf, sizeof buf, "%s?PageSize=%ld&Page=0", uri, size);
     json_object_set_new(o, "first_page_uri", json_string(buf));
-    json_object_set_new(o, "next_page_uri", json_null());
-    json_object_set_new(o, "page", json_integer(0));
+    snprintf(buf, sizeof buf, "%s?PageSize=%ld&Page=%ld", uri, size, page + 1);
+    json_object_set_new(o, "next_page_uri", has_next ? json_string(buf) : json_null());
+    json_object_set_new(o, "page", json_integer(page));
     json_object_set_new(o, "page_size", json_integer(size));
-    json_object_set_new(o, "previous_page_uri", json_null());
-    json_object_set_new(o, "start", json_integer(0));
+    snprintf(buf, sizeof buf, "%s?PageSize=%ld&Page=%ld", uri, size, page - 1);
+    json_object_set_new(o, "previous_page_uri", page > 0 ? json_string(buf) : json_null());
+    json_object_set_new(o, "start", json_integer(page * size));
+    snprintf(buf, sizeof buf, "%s?PageSize=%ld&Page=%ld", uri, size, page);
     json_object_set_new(o, "uri", json_string(buf));
     respond_json(out, 200, o);
 }
 
-static void do_recording(amdi_api *api, const char *account, const char *rest, const char *path, amdi_response *out)
+/* DELETE a recording: the row and its media file; 204. */
+static void do_recording_delete(amdi_api *api, const char *account, const char *sid, const char *path,
+                                amdi_response *out)
+{
+    char file[4096] = "";
+    int rc = amdi_store_recording_delete(api->store, account, sid, file, sizeof file);
+    if (rc == AMD_ENOTFOUND) {
+        not_found(out, path);
+    } else if (rc == AMD_ESTATE) {
+        respond_error(out, 400, 20001, "The recording is in progress: it can be deleted once it has completed");
+    } else if (rc) {
+        respond_error(out, 500, 20500, "Internal error: deleting the recording failed");
+    } else {
+        if (file[0])
+            unlink(file); /* a missing file (never written) is fine */
+        out->status = 204;
+    }
+}
+
+static void do_recording(amdi_api *api, const char *account, const char *rest, const char *path, int del,
+                         amdi_response *out)
 {
     char sid[35];
     snprintf(sid, sizeof sid, "%.34s", rest);
     const char *ext = rest + (strlen(rest) >= 34 ? 34 : strlen(rest));
     if (!amdi_sid_valid(sid, "RE") || (*ext && strcmp(ext, ".json") && strcmp(ext, ".wav"))) {
         not_found(out, path);
+        return;
+    }
+    if (del) {
+        if (!strcmp(ext, ".wav"))
+            respond_error(out, 405, 20004, "Method not allowed");
+        else
+            do_recording_delete(api, account, sid, path, out);
         return;
     }
     amdi_recording_rec r;
@@ -791,8 +843,8 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
         return;
     }
     if (!strncmp(p, "/Recordings/", 12)) {
-        if (is_get)
-            do_recording(api, account, p + 12, path, out);
+        if (is_get || is_del)
+            do_recording(api, account, p + 12, path, is_del, out);
         else
             respond_error(out, 405, 20004, "Method not allowed");
         return;

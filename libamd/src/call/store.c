@@ -584,17 +584,49 @@ static void read_recording(sqlite3_stmt *st, amdi_recording_rec *r)
 long amdi_store_recordings(amdi_store *s, const char *account, const char *call_sid, amdi_recording_rec *out,
                            size_t cap)
 {
+    return amdi_store_recordings_at(s, account, call_sid, 0, out, cap);
+}
+
+int amdi_store_recording_delete(amdi_store *s, const char *account, const char *sid, char *path, size_t pathlen)
+{
+    amdi_recording_rec r;
+    int rc = amdi_store_recording_get(s, account, sid, &r, path, pathlen);
+    if (rc)
+        return rc;
+    /* the engine still writes an in-progress one and would store it again when it ends */
+    if (!strcmp(r.status, "in-progress"))
+        return AMD_ESTATE;
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "DELETE FROM recordings WHERE sid=?1 AND account_sid=?2", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_DONE)
+            rc = sqlite3_changes(s->db) ? 0 : AMD_ENOTFOUND;
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+long amdi_store_recordings_at(amdi_store *s, const char *account, const char *call_sid, int64_t offset,
+                              amdi_recording_rec *out, size_t cap)
+{
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
     long n = AMD_EIO;
     const char *sql = call_sid ? "SELECT " REC_COLS " FROM recordings WHERE account_sid=?1 AND call_sid=?2"
-                                 " ORDER BY seq DESC LIMIT ?3"
-                               : "SELECT " REC_COLS " FROM recordings WHERE account_sid=?1 ORDER BY seq DESC LIMIT ?3";
+                                 " ORDER BY seq DESC LIMIT ?3 OFFSET ?4"
+                               : "SELECT " REC_COLS " FROM recordings WHERE account_sid=?1 ORDER BY seq DESC LIMIT ?3"
+                                 " OFFSET ?4";
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
         if (call_sid)
             sqlite3_bind_text(st, 2, call_sid, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 3, (sqlite3_int64)cap);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)offset);
         n = 0;
         while ((size_t)n < cap && sqlite3_step(st) == SQLITE_ROW)
             read_recording(st, &out[n++]);

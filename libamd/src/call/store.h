@@ -85,6 +85,12 @@ int amdi_store_recording_put(amdi_store *s, const amdi_recording_rec *r, const c
 /* Recordings of @p account (and of @p call_sid when not NULL), newest first; count or error. */
 long amdi_store_recordings(amdi_store *s, const char *account, const char *call_sid, amdi_recording_rec *out,
                            size_t cap);
+/* The same, skipping the @p offset newest (a list page). */
+long amdi_store_recordings_at(amdi_store *s, const char *account, const char *call_sid, int64_t offset,
+                              amdi_recording_rec *out, size_t cap);
+/* Delete a recording of @p account that is not in progress; @p path receives its media path.
+ * 0, AMD_ENOTFOUND, AMD_ESTATE (in progress), AMD_EIO. */
+int amdi_store_recording_delete(amdi_store *s, const char *account, const char *sid, char *path, size_t pathlen);
 /* One recording; @p path (may be NULL) receives the media path. 0 or AMD_ENOTFOUND / AMD_EIO. */
 int amdi_store_recording_get(amdi_store *s, const char *account, const char *sid, amdi_recording_rec *r,
                              char *path, size_t pathlen);
