@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: MIT
 """Webhook targets that refuse, hang, answer too much or answer garbage (SPEC §7): the call
 goes on (FallbackUrl with ErrorCode 11200, or ends with the error recorded in its Events),
-the server keeps serving, and nothing else is delayed."""
+the server keeps serving, and nothing else is delayed. Oversized bodies (declared, chunked) and
+absurd parameters are refused with clear errors."""
 import base64
 import json
 import os
 import socket
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -65,6 +68,70 @@ try:
     e2 = events(c2.sid)
     check(any(e["response"].get("error_code") == 12100 for e in e2 if e["response"]),
           "a binary answer is a TwiML parse error 12100, and the Events list stays valid JSON")
+
+    print("oversized and absurd requests")
+    host, port = srv.base[len("http://"):].split(":")
+    auth = "Basic " + base64.b64encode(("%s:%s" % (ACCOUNT, TOKEN)).encode()).decode()
+    head = ("POST /2010-04-01/Accounts/%s/Calls.json HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n" % (ACCOUNT, auth))
+
+    def exchange(data, chunks=(), timeout=5):
+        k = socket.create_connection((host, int(port)))
+        k.settimeout(timeout)
+        got = b""
+        t0 = time.time()
+        try:
+            k.sendall(data)
+            for ch in chunks:
+                k.sendall(ch)
+            while not got.endswith(b"}") and b"\r\n\r\n" not in got[:0] and time.time() - t0 < timeout:
+                x = k.recv(4096)
+                if not x:
+                    break
+                got += x
+                if b"}" in got:
+                    break
+        except OSError:
+            pass
+        k.close()
+        return got, time.time() - t0
+
+    got, dt = exchange((head + "Content-Length: 99999999999\r\n\r\nTo=1").encode())
+    check(got.startswith(b"HTTP/1.1 413") and b"65536" in got and dt < 2,
+          "Content-Length of 100 GB -> 413 at once, before the body (%.2f s): %r" % (dt, got[:40]))
+    chunk = b"400\r\n" + b"a" * 1024 + b"\r\n"
+    got, _ = exchange((head + "Transfer-Encoding: chunked\r\n\r\n").encode(), [chunk] * 100 + [b"0\r\n\r\n"])
+    check(got.startswith(b"HTTP/1.1 413"), "chunked body of 100 KiB -> 413: %r" % got[:40])
+    got, dt = exchange((head + "Transfer-Encoding: chunked\r\n\r\n").encode(), [chunk] * 2048, timeout=10)
+    check(not got.startswith(b"HTTP/1.1 2"), "chunked body of 2 MiB is cut off, not stored (%.1f s)" % dt)
+
+    def create_raw(form):
+        body = urllib.parse.urlencode(form, doseq=True)
+        req = urllib.request.Request("%s/2010-04-01/Accounts/%s/Calls.json" % (srv.base, ACCOUNT), data=body.encode(),
+                                     headers={"Authorization": auth})
+        try:
+            r = urllib.request.urlopen(req)
+            return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as ex:
+            return ex.code, json.loads(ex.read())
+
+    ok = {"To": HUMAN, "From": FROM, "Twiml": "<Response><Hangup/></Response>"}
+    for extra, code, what in (
+            ({"Timeout": "99999999999"}, 21208, "Timeout of 10^11 s"),
+            ({"TimeLimit": "99999999999"}, 21200, "TimeLimit of 10^11 s"),
+            ({"TimeLimit": "-1"}, 21200, "negative TimeLimit"),
+            ({"MachineDetection": "Enable", "MachineDetectionTimeout": "1000000000"}, 21263, "MachineDetectionTimeout 10^9"),
+            ({"MachineDetection": "Enable", "MachineDetectionSpeechEndThreshold": "99999999"}, 21263,
+             "MachineDetectionSpeechEndThreshold 10^8"),
+            ({"To": "+1" + "5" * 3000}, 21211, "To of 3000 digits"),
+            ({"StatusCallback": "http://" + "a" * 5000 + ".com/"}, 21205, "StatusCallback of 5000 characters"),
+            ({"RecordingChannels": "seven"}, 21200, "RecordingChannels seven"),
+            ({"X%d" % i: "1" for i in range(3000)}, 21200, "3000 form parameters")):
+        f = dict(ok)
+        f.update(extra)
+        st, body = create_raw(f)
+        check(st == 400 and body.get("code") == code and body.get("message"),
+              "%s -> 400 / %d (%s)" % (what, code, str(body.get("message"))[:70]))
 
     print("the server still answers")
     c = client.calls.create(to=HUMAN, from_=FROM, twiml="<Response><Hangup/></Response>")

@@ -50,6 +50,7 @@ typedef struct req {
     char *uri;
     amdi_buf body;
     int too_big;
+    size_t discarded; /* body bytes thrown away after too_big */
     int seen;
 } req;
 
@@ -393,13 +394,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         return MHD_NO;
     if (!r->seen) {
         r->seen = 1;
-        return MHD_YES;
-    }
-    if (*upload_size) {
-        if (r->body.len + *upload_size > s->cfg.max_body_bytes)
+        /* a declared body over the limit is refused before it is read (SPEC §6.2: bodies
+         * bounded), instead of waiting for gigabytes that will be thrown away */
+        const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (!cl || strtoull(cl, NULL, 10) <= s->cfg.max_body_bytes)
+            return MHD_YES;
+        r->too_big = 1;
+    } else if (*upload_size) {
+        /* past the limit (chunked, no length): discard to the end, then 413 (MHD cannot answer
+         * mid-upload); a sender that goes on past 16 times the limit is cut off */
+        if (r->body.len + *upload_size > s->cfg.max_body_bytes) {
             r->too_big = 1;
-        else
+            r->discarded += *upload_size;
+            if (r->discarded > 16 * s->cfg.max_body_bytes)
+                return MHD_NO;
+        } else {
             amdi_buf_append(&r->body, upload, *upload_size);
+        }
         *upload_size = 0;
         return MHD_YES;
     }
