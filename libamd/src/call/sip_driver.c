@@ -102,6 +102,7 @@ struct sipdrv {
     struct sip *sip;
     struct sipsess_sock *sock;
     struct tmr tick, stop_tmr;
+    uint64_t tick_t0, ticks_done; /* RTP send schedule (ms, frames) */
     struct list media; /* legs to send RTP for */
     struct sa laddr;
     char host[64];    /* "IP:PORT" of our SIP socket for From URIs */
@@ -268,33 +269,45 @@ static void conn_h(const struct sip_msg *msg, void *arg)
     (void)sip_treply(NULL, d->sip, msg, 603, "Decline");
 }
 
-/* 20 ms: send one frame of silence on every answered leg; also keeps the loop waking so
- * timers started from the engine thread are seen promptly. */
+/* Every 20 ms: one frame of silence on every answered leg. The schedule is absolute (frame k
+ * at t0 + 20k ms), so timer slop and the time spent sending do not stretch the packet interval;
+ * after a stall of more than 100 ms the missed frames are skipped, not burst. The timer also
+ * keeps the loop waking so timers started from the engine thread are seen promptly. */
 static void tick_h(void *arg)
 {
     sipdrv *d = arg;
+    uint64_t now = tmr_jiffies();
+    if (!d->tick_t0)
+        d->tick_t0 = now;
+    uint64_t due = (now - d->tick_t0) / FRAME_MS + 1;
+    if (due - d->ticks_done > 5)
+        d->ticks_done = due - 5;
     long long sent = 0;
-    for (struct le *le = list_head(&d->media); le; le = le->next) {
-        amdi_leg *l = le->data;
-        if (!sa_isset(&l->raddr, SA_ALL))
-            continue;
-        struct mbuf *mb = l->txmb;
-        mb->pos = RTP_HEADER_SIZE;
-        mb->end = RTP_HEADER_SIZE;
-        /* G.711 silence: µ-law 0xFF, A-law 0xD5 (ITU-T G.711 zero codes) */
-        if (mbuf_fill(mb, l->tx_pt == PT_PCMA ? 0xD5 : 0xFF, FRAME_SAMPLES))
-            continue;
-        mb->pos = RTP_HEADER_SIZE;
-        if (!rtp_send(l->rtp, &l->raddr, false, false, (uint8_t)l->tx_pt, l->tx_ts, mb))
-            sent++;
-        l->tx_ts += FRAME_SAMPLES;
+    for (; d->ticks_done < due; d->ticks_done++) {
+        for (struct le *le = list_head(&d->media); le; le = le->next) {
+            amdi_leg *l = le->data;
+            if (!sa_isset(&l->raddr, SA_ALL))
+                continue;
+            struct mbuf *mb = l->txmb;
+            mb->pos = RTP_HEADER_SIZE;
+            mb->end = RTP_HEADER_SIZE;
+            /* G.711 silence: µ-law 0xFF, A-law 0xD5 (ITU-T G.711 zero codes) */
+            if (mbuf_fill(mb, l->tx_pt == PT_PCMA ? 0xD5 : 0xFF, FRAME_SAMPLES))
+                continue;
+            mb->pos = RTP_HEADER_SIZE;
+            if (!rtp_send(l->rtp, &l->raddr, false, false, (uint8_t)l->tx_pt, l->tx_ts, mb))
+                sent++;
+            l->tx_ts += FRAME_SAMPLES;
+        }
     }
     if (sent) {
         pthread_mutex_lock(&d->stats_mu);
         d->stats.rtp_sent += sent;
         pthread_mutex_unlock(&d->stats_mu);
     }
-    tmr_start(&d->tick, FRAME_MS, tick_h, d);
+    uint64_t next = d->tick_t0 + due * FRAME_MS;
+    now = tmr_jiffies();
+    tmr_start(&d->tick, next > now ? next - now : 1, tick_h, d);
 }
 
 static void exit_h(void *arg)

@@ -3,9 +3,7 @@
 
 #include <string.h>
 
-/* Drift limit: the buffer may hold up to delay + 200 ms before it is trimmed back (a far-end
- * clock 100 ppm fast gains 200 ms in half an hour; a burst after a network stall is shorter). */
-#define TRIM_SLACK 1600
+#define TRIM_SLACK AMDI_SIPJB_TRIM_SLACK
 
 void amdi_sipjb_init(amdi_sipjb *jb, int delay_samples)
 {

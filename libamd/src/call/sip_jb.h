@@ -17,6 +17,11 @@
 
 /* 1 s at 8 kHz: G.711 is 8 kHz (RFC 3551 §4.5.14); jumps beyond it re-base. */
 #define AMDI_SIPJB_CAP 8000
+/* The buffer may hold up to delay + 600 ms before the oldest audio is dropped: a stall of the
+ * engine thread (the media clock catches up afterwards) must not lose audio, while a far-end
+ * clock 100 ppm fast only gains 600 ms in 100 minutes. Measured: 1,000 calls on a loaded
+ * 2-core machine saw media-clock stalls up to ~0.8 s (bench/RESULTS.md "SIP calls"). */
+#define AMDI_SIPJB_TRIM_SLACK 4800
 
 typedef struct amdi_sipjb {
     float buf[AMDI_SIPJB_CAP];

@@ -216,7 +216,7 @@ START_TEST(fast_far_end_is_trimmed)
             ts += PKT;
         }
         amdi_sipjb_get(&jb, out, PKT);
-        ck_assert_int_le(amdi_sipjb_pending(&jb), DELAY + 1600 + 2 * PKT);
+        ck_assert_int_le(amdi_sipjb_pending(&jb), DELAY + AMDI_SIPJB_TRIM_SLACK + 2 * PKT);
     }
     ck_assert_int_gt(jb.trimmed_samples, 0);
 }
