@@ -201,6 +201,8 @@ try:
     auth = create("sip:auth@127.0.0.1:5074", machine_detection="DetectMessageEnd",
                   sip_auth_username="amd", sip_auth_password="secret")
     noauth = create("sip:auth@127.0.0.1:5074")
+    digits = create("sip:human@127.0.0.1:5070", send_digits="1w9#",
+                    twiml="<Response><Pause length=\"3\"/></Response>")
 
     # human: answered, AMD says human; then our hang-up (BYE) completes it
     end = time.time() + 30
@@ -297,6 +299,13 @@ try:
     cb = final_cb(noauth.sid)
     check(c.status == "failed" and cb.get("SipResponseCode") == "401",
           "digest challenge without credentials: failed, SipResponseCode %s" % cb.get("SipResponseCode"))
+    c = wait_call(client, digits.sid, timeout=20)
+    time.sleep(0.3)
+    with open(os.path.join(WORK, "baresip.log"), errors="replace") as f:
+        log = f.read()
+    got = [d for d in "19#" if "received event: '%s' (end=1)" % d in log]
+    check(c.status == "completed" and got == list("19#"),
+          "SendDigits=1w9# reached the far end as RFC 4733 events (baresip heard %s)" % "".join(got))
     print("all calls done in %.1f s" % (time.time() - t0))
 finally:
     srv.cleanup()

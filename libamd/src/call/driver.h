@@ -44,6 +44,9 @@ typedef struct amdi_driver_ops {
      * (SipAuthUsername / SipAuthPassword; either may be NULL); used when the call has them. */
     int (*dial_auth)(void *drv, const char *to, const char *from, const char *user, const char *pass,
                      int64_t now_ms, amdi_leg **out);
+    /* Optional: play the call's SendDigits (0-9 * # A-D; w = 0.5 s, W = 1 s pause) to the far
+     * end; called once, right after the leg reported answered. */
+    void (*send_digits)(void *drv, amdi_leg *leg, const char *digits);
 } amdi_driver_ops;
 
 typedef struct amdi_driver {

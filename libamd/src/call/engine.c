@@ -1013,6 +1013,8 @@ static void sink_answered(void *ctx, int rate)
         }
     }
     transition(e, c, AMDI_EV_ANSWERED, "in-progress");
+    if (c->p.send_digits && *c->p.send_digits && c->leg && e->cfg.driver.ops->send_digits)
+        e->cfg.driver.ops->send_digits(e->cfg.driver.state, c->leg, c->p.send_digits);
     if (c->p.record) {
         char err[300] = "";
         int rc = AMD_ESTATE;

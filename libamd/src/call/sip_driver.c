@@ -24,7 +24,8 @@
  *
  * Media: AMD starts at answer (200 OK), not at early media (183), SPEC §6.2 / issue 9. The
  * far end's PCMU / PCMA is decoded to float and placed by RTP timestamp (sip_jb.h). We send
- * 20 ms of G.711 silence back (so NATs / SBCs see symmetric media) and nothing else. */
+ * 20 ms of G.711 silence back (so NATs / SBCs see symmetric media), replaced by RFC 4733
+ * telephone-event packets while SendDigits plays. */
 #include "sip_driver.h"
 
 #include <errno.h>
@@ -77,9 +78,14 @@ struct amdi_leg {
     struct rtp_sock *rtp;
     struct mbuf *txmb;
     struct sa raddr;
-    int tx_pt;
-    uint32_t tx_ts;
+    int tx_pt, te_pt; /* te_pt: the far end's telephone-event PT, -1 if it did not take it */
+    uint32_t tx_ts, ts_tel;
     int in_media;
+    /* SendDigits (RFC 4733), loop thread only */
+    struct telev *tel;
+    char digits[64];
+    size_t dpos;
+    int dstate, dframes, dcode;
     /* shared with the engine thread under mu */
     pthread_mutex_t mu;
     struct {
@@ -142,6 +148,43 @@ static void apply_remote_media(amdi_leg *l)
     /* static PTs may come without a=rtpmap (name NULL): go by the number (pitfall 4) */
     if (f && (f->pt == PT_PCMU || f->pt == PT_PCMA))
         l->tx_pt = f->pt;
+    const struct sdp_format *te = sdp_media_rformat(l->sdpm, "telephone-event");
+    l->te_pt = te ? te->pt : -1;
+}
+
+/* RFC 4733 digit timing: 100 ms tone, 100 ms gap (ITU-T Q.24 asks >= 40 ms each; 100 ms is
+ * what most IVRs expect of generated digits); Twilio's w / W pause 0.5 s / 1 s. */
+#define DIGIT_FRAMES 5
+#define GAP_FRAMES 5
+
+static void dtmf_step(amdi_leg *l)
+{
+    if (l->dstate == 0 && l->digits[l->dpos]) {
+        char ch = l->digits[l->dpos++];
+        if (ch == 'w' || ch == 'W') {
+            l->dstate = 2;
+            l->dframes = ch == 'w' ? 25 : 50;
+            return;
+        }
+        int code = telev_digit2code(ch);
+        if (code < 0 || l->te_pt < 0)
+            return;
+        if (telev_send(l->tel, code, false))
+            return;
+        l->dcode = code;
+        l->dstate = 1;
+        l->dframes = DIGIT_FRAMES;
+        return;
+    }
+    if (l->dstate && --l->dframes <= 0) {
+        if (l->dstate == 1) {
+            (void)telev_send(l->tel, l->dcode, true);
+            l->dstate = 2;
+            l->dframes = GAP_FRAMES;
+        } else {
+            l->dstate = 0;
+        }
+    }
 }
 
 static void media_start(amdi_leg *l)
@@ -289,6 +332,22 @@ static void tick_h(void *arg)
             if (!sa_isset(&l->raddr, SA_ALL))
                 continue;
             struct mbuf *mb = l->txmb;
+            if (l->tel) {
+                dtmf_step(l);
+                bool marker = false;
+                mb->pos = RTP_HEADER_SIZE;
+                mb->end = RTP_HEADER_SIZE;
+                if (!telev_poll(l->tel, &marker, mb)) {
+                    /* an RFC 4733 event packet replaces this frame's audio */
+                    if (marker)
+                        l->ts_tel = l->tx_ts;
+                    mb->pos = RTP_HEADER_SIZE;
+                    if (!rtp_send(l->rtp, &l->raddr, false, marker, (uint8_t)l->te_pt, l->ts_tel, mb))
+                        sent++;
+                    l->tx_ts += FRAME_SAMPLES;
+                    continue;
+                }
+            }
             mb->pos = RTP_HEADER_SIZE;
             mb->end = RTP_HEADER_SIZE;
             /* G.711 silence: µ-law 0xFF, A-law 0xD5 (ITU-T G.711 zero codes) */
@@ -390,6 +449,10 @@ static int leg_connect(sipdrv *d, amdi_leg *l, const char *to_uri, const char *f
     if (err)
         goto out;
     l->txmb = mbuf_alloc(RTP_HEADER_SIZE + FRAME_SAMPLES);
+    if (!l->txmb || telev_alloc(&l->tel, FRAME_MS)) {
+        err = ENOMEM;
+        goto out;
+    }
     c = mem_zalloc(sizeof *c, creds_destroy);
     if (!l->txmb || !c) {
         err = ENOMEM;
@@ -419,6 +482,7 @@ static int sip_dial_auth(void *drv, const char *to, const char *from, const char
         return AMD_ENOMEM;
     l->d = d;
     l->tx_pt = PT_PCMU;
+    l->te_pt = -1;
     pthread_mutex_init(&l->mu, NULL);
     amdi_sipjb_init(&l->sh.jb, JB_DELAY_SAMPLES);
     char uri[512];
@@ -444,6 +508,7 @@ static int sip_dial_auth(void *drv, const char *to, const char *from, const char
         l->sdp = mem_deref(l->sdp);
         l->rtp = mem_deref(l->rtp);
         l->txmb = mem_deref(l->txmb);
+        l->tel = mem_deref(l->tel);
     }
     re_thread_leave();
     if (err)
@@ -511,6 +576,16 @@ static void sip_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink
     }
 }
 
+static void sip_send_digits(void *drv, amdi_leg *l, const char *digits)
+{
+    (void)drv;
+    re_thread_enter();
+    if (l->tel)
+        snprintf(l->digits, sizeof l->digits, "%s", digits); /* Twilio allows 32 digits */
+    l->dpos = 0;
+    re_thread_leave();
+}
+
 static void sip_release(void *drv, amdi_leg *l)
 {
     sipdrv *d = drv;
@@ -520,6 +595,7 @@ static void sip_release(void *drv, amdi_leg *l)
     l->sdp = mem_deref(l->sdp);
     l->rtp = mem_deref(l->rtp);
     l->txmb = mem_deref(l->txmb);
+    l->tel = mem_deref(l->tel);
     re_thread_leave();
     pthread_mutex_lock(&d->stats_mu);
     d->stats.packets += l->sh.jb.packets;
@@ -592,6 +668,7 @@ static const amdi_driver_ops k_sip_ops = {
     .release = sip_release,
     .destroy = sip_destroy,
     .dial_auth = sip_dial_auth,
+    .send_digits = sip_send_digits,
 };
 
 /* "IP:PORT" with a numeric IP (never a hostname: no DNS, see sip-testing.md §0). */
