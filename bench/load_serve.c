@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Load benchmark of the call server (SPEC §6.3), in process through the public C API.
  *
- *   load_serve concurrent --audio FILE [--calls 1000] [--hold 30] [--db PATH]
+ *   load_serve concurrent --audio FILE [--calls 1000] [--hold 30] [--db PATH] [--media-priority N]
  *     N simulated calls (sim driver, real-time clock) answered by FILE with AMD in
  *     DetectMessageEnd mode and a 59 s detection timeout, so every detector runs for the whole
  *     hold; then, over --hold seconds: media-clock lateness distribution (each tick carries one
@@ -97,7 +97,7 @@ static void base_cfg(amd_server_config *cfg, const char *db, amd_server_account 
 
 /* ---------------------------------------------------------------- concurrent */
 
-static int concurrent(const char *audio, long n, double hold, const char *db)
+static int concurrent(const char *audio, long n, double hold, const char *db, int prio)
 {
     char dir[256], plan[300];
     snprintf(dir, sizeof dir, "%s.d", db);
@@ -119,6 +119,7 @@ static int concurrent(const char *audio, long n, double hold, const char *db)
     base_cfg(&cfg, db, &acc);
     cfg.dialplan_path = plan;
     cfg.cps = 2000;
+    cfg.media_priority = prio;
     amd_server *s = NULL;
     char err[256] = "";
     if (amd_server_create(&cfg, &s, err, sizeof err) || amd_server_start(s, err, sizeof err)) {
@@ -364,13 +365,14 @@ static int queue(long n, double cps, double speed, const char *db)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: load_serve concurrent --audio FILE [--calls N] [--hold S] [--db PATH]\n"
+        fprintf(stderr, "usage: load_serve concurrent --audio FILE [--calls N] [--hold S] [--db PATH] [--media-priority N]\n"
                         "       load_serve queue [--calls N] [--cps X] [--clock-speed Y] [--db PATH]\n");
         return 2;
     }
     const char *mode = argv[1], *audio = NULL, *db = NULL;
     long n = -1;
     double hold = 30, cps = 20, speed = 25;
+    int prio = 0;
     for (int i = 2; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--audio"))
             audio = argv[i + 1];
@@ -384,6 +386,8 @@ int main(int argc, char **argv)
             speed = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--db"))
             db = argv[i + 1];
+        else if (!strcmp(argv[i], "--media-priority"))
+            prio = atoi(argv[i + 1]);
         else {
             fprintf(stderr, "load_serve: unknown option %s\n", argv[i]);
             return 2;
@@ -403,7 +407,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "load_serve: concurrent needs --audio FILE\n");
             return 2;
         }
-        return concurrent(audio, n > 0 ? n : 1000, hold, db);
+        return concurrent(audio, n > 0 ? n : 1000, hold, db, prio);
     }
     if (!strcmp(mode, "queue"))
         return queue(n > 0 ? n : 100000, cps, speed, db);

@@ -61,6 +61,9 @@ static void usage(FILE *out)
             "  --sip-auth USER:PASS   digest credentials for challenges (per call: SipAuthUsername /\n"
             "                         SipAuthPassword) [AMD_SIP_AUTH]\n"
             "  --webhook-timeout MS   total time per webhook request (default 15000) [AMD_WEBHOOK_TIMEOUT]\n"
+            "  --media-priority N     run the media clock and detectors with real-time priority N\n"
+            "                         (SCHED_RR 1..99, needs root / CAP_SYS_NICE) so other load cannot\n"
+            "                         make audio frames late; 0 = normal (default) [AMD_MEDIA_PRIORITY]\n"
             "  --log-level LEVEL      error, warn, info or debug (default info) [AMD_LOG_LEVEL]\n"
             "  -h, --help             this text\n"
             "\n"
@@ -152,6 +155,12 @@ static int apply(serve_opts *o, const char *name, const char *v, char *err, size
             return -1;
         }
         c->webhook_timeout_ms = (int)l;
+    } else if (!strcmp(name, "media-priority")) {
+        if (cli_parse_int(v, &l) || l < 0 || l > 99) {
+            snprintf(err, errlen, "--media-priority: expected 0..99, got '%s'", v);
+            return -1;
+        }
+        c->media_priority = (int)l;
     } else if (!strcmp(name, "log-level")) {
         if (parse_level(v, &c->log_level)) {
             snprintf(err, errlen, "--log-level: expected error, warn, info or debug, got '%s'", v);
@@ -179,7 +188,8 @@ int amd_cli_serve(int argc, char **argv)
                                          {"AMD_RECORDINGS", "recordings"},  {"AMD_LOG_LEVEL", "log-level"},
                                          {"AMD_SIP_LISTEN", "sip-listen"},  {"AMD_SIP_TRUNK", "sip-trunk"},
                                          {"AMD_SIP_AUTH", "sip-auth"},
-                                         {"AMD_WEBHOOK_TIMEOUT", "webhook-timeout"}};
+                                         {"AMD_WEBHOOK_TIMEOUT", "webhook-timeout"},
+                                         {"AMD_MEDIA_PRIORITY", "media-priority"}};
     for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
         const char *v = getenv(env[i][0]);
         if (v && *v && apply(&o, env[i][1], v, err, sizeof err)) {

@@ -56,6 +56,11 @@ typedef struct amd_server_config {
     const char *sip_listen;        /**< our SIP UDP address, numeric "IP:PORT", e.g. "127.0.0.1:5090"; NULL: sim */
     const char *sip_trunk;         /**< "sip:IP[:PORT]" that phone-number `To`s are sent to; NULL: only sip: `To`s */
     const char *sip_auth;          /**< default digest credentials "user:password"; NULL: none */
+    /** 1..99: run the media clock and the detector threads with SCHED_RR at this priority, as
+     *  telephony servers run their media threads, so other load on the machine cannot make
+     *  audio frames late (needs root or CAP_SYS_NICE; if refused, a warning is logged and they
+     *  run normally). 0 (default): normal scheduling. */
+    int media_priority;
 } amd_server_config;
 
 typedef struct amd_server amd_server;

@@ -1770,6 +1770,20 @@ int amdi_engine_start(amdi_engine *e)
     if (pthread_create(&e->thr, NULL, run, e))
         return AMD_ENOMEM;
     e->running = 1;
+    if (e->cfg.media_priority > 0) {
+        /* SCHED_RR: a media thread waits for no ordinary process (measured: 1,000 AMD calls on
+         * a 2-core machine at load average 9 had 26 % of ticks > 20 ms late at normal
+         * priority, none at RR 10; bench/RESULTS.md "Call server load") */
+        struct sched_param sp;
+        memset(&sp, 0, sizeof sp);
+        sp.sched_priority = e->cfg.media_priority;
+        int rc = pthread_setschedparam(e->thr, SCHED_RR, &sp);
+        for (int i = 0; !rc && i < e->nworkers; i++)
+            rc = pthread_setschedparam(e->workers[i], SCHED_RR, &sp);
+        if (rc)
+            elog(e, AMD_LOG_WARN, "media threads keep normal priority: SCHED_RR %d refused (%s)",
+                 e->cfg.media_priority, strerror(rc));
+    }
     return 0;
 }
 

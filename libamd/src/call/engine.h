@@ -33,6 +33,7 @@ typedef struct amdi_engine_config {
     amd_log_fn log_fn;
     void *log_user;
     amd_log_level log_level;
+    int media_priority;      /* 1..99: SCHED_RR for the media-clock and detector threads; 0: normal */
 } amdi_engine_config;
 
 int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *err, size_t errlen);

@@ -170,6 +170,10 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
         snprintf(err, errlen, "cps: %g out of range (0, 10000]", cfg->cps);
         return AMD_EINVAL;
     }
+    if (cfg->media_priority < 0 || cfg->media_priority > 99) {
+        snprintf(err, errlen, "media_priority: %d out of range 0..99", cfg->media_priority);
+        return AMD_EINVAL;
+    }
     if (!(cfg->clock_speed > 0 && cfg->clock_speed <= 10000)) {
         snprintf(err, errlen, "clock_speed: %g out of range (0, 10000]", cfg->clock_speed);
         return AMD_EINVAL;
@@ -282,6 +286,7 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
     ec.log_fn = cfg->log_fn;
     ec.log_user = cfg->log_user;
     ec.log_level = cfg->log_level;
+    ec.media_priority = cfg->media_priority;
     if ((rc = amdi_engine_create(&ec, &s->engine, err, errlen))) {
         ec.driver.ops->destroy(ec.driver.state);
         amd_server_destroy(s);

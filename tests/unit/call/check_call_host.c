@@ -190,6 +190,10 @@ START_TEST(bad_arguments)
     cfg.cps = -1;
     ck_assert_int_eq(amd_server_create_host(&cfg, &ok, &s, err, sizeof err), AMD_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "cps"));
+    cfg.cps = 1;
+    cfg.media_priority = 100; /* SCHED_RR priorities are 1..99 */
+    ck_assert_int_eq(amd_server_create_host(&cfg, &ok, &s, err, sizeof err), AMD_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "media_priority"));
     /* NULL handles */
     ck_assert_int_eq(amd_host_call_ringing(NULL), AMD_EINVAL);
     ck_assert_int_eq(amd_host_call_answered(NULL, 8000), AMD_EINVAL);
