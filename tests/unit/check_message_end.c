@@ -176,6 +176,88 @@ START_TEST(test_short_greeting_then_beep)
 }
 END_TEST
 
+/*
+ * A 1.0 s greeting, a gap, then a 500 ms beep. The timing rule would say "human" 1.2 s after
+ * the greeting's last word, while the beep plays (or waits out its chain gap before it is
+ * reported). The verdict is held while a tone is pending: the beep decides the call, at its
+ * end plus the report delay, in both modes.
+ */
+static void short_greeting_beep(double gap_ms, uint64_t seed)
+{
+    const double g0 = 500, glen = 1000, beep_len = 500;
+    du_call c = du_new(8000, 6000, NOISE, seed);
+    du_speech_ex(&c, g0, glen, 150, VOICE, seed + 1, 1);
+    double b0 = g0 + glen + gap_ms, b1 = b0 + beep_len;
+    du_tone(&c, b0, beep_len, 1000, 0, 9000);
+    amd_config cfg = dme();
+    amd_result r;
+    du_events ev;
+    du_run(&cfg, &c, 160, &r, &ev);
+    du_assert_answer(r, AMD_ANSWERED_MACHINE_END_BEEP);
+    ck_assert_int_eq(r.cause, AMD_CAUSE_BEEP);
+    ck_assert_msg(r.decision_ms >= (int64_t)b1 && r.decision_ms <= (int64_t)b1 + 500,
+                  "gap %.0f: decision at %lld, beep end %.0f", gap_ms, (long long)r.decision_ms, b1);
+    ck_assert_msg(llabs(r.beep_end_ms - (int64_t)b1) <= 40, "beep end %lld", (long long)r.beep_end_ms);
+    ck_assert_int_eq(ev.n_decision, 1);
+    ck_assert_int_eq(ev.n_provisional, 1);
+    amd_config en = du_cfg(AMD_MODE_ENABLE, AMD_ENGINE_TIMING);
+    du_run(&en, &c, 160, &r, NULL);
+    du_assert_answer(r, AMD_ANSWERED_MACHINE_START);
+    ck_assert_int_eq(r.cause, AMD_CAUSE_BEEP);
+    ck_assert_msg(r.decision_ms >= (int64_t)b1 && r.decision_ms <= (int64_t)b1 + 500, "Enable: decision at %lld",
+                  (long long)r.decision_ms);
+    du_free(&c);
+}
+
+START_TEST(test_short_greeting_gap300_beep) { short_greeting_beep(300, 50); }
+END_TEST
+
+/* the beep plays across the 1.2 s speech-end mark */
+START_TEST(test_short_greeting_gap900_beep) { short_greeting_beep(900, 60); }
+END_TEST
+
+/* the beep ends just before the mark: its chain gap (beep pending, not yet reported) spans it */
+START_TEST(test_short_greeting_gap600_beep) { short_greeting_beep(600, 70); }
+END_TEST
+
+/* The same short greeting with no tone after it: "human" exactly when it was before the hold
+ * existed (speech end + speech_end_threshold_ms, within a frame), in both modes. */
+START_TEST(test_short_hello_no_tone_not_delayed)
+{
+    du_call c = du_new(8000, 6000, NOISE, 80);
+    du_speech_ex(&c, 500, 1000, 150, VOICE, 81, 1);
+    int64_t end = du_active_end_ms(&c, 500, 1500, VOICE / 10);
+    amd_mode modes[2] = {AMD_MODE_ENABLE, AMD_MODE_DETECT_MESSAGE_END};
+    for (int i = 0; i < 2; i++) {
+        amd_config cfg = du_cfg(modes[i], AMD_ENGINE_TIMING);
+        amd_result r;
+        du_run(&cfg, &c, 160, &r, NULL);
+        du_assert_answer(r, AMD_ANSWERED_HUMAN);
+        int64_t want = end + cfg.speech_end_threshold_ms;
+        ck_assert_msg(llabs(r.decision_ms - want) <= 10, "mode %d: decision at %lld, want %lld", i,
+                      (long long)r.decision_ms, (long long)want);
+    }
+    du_free(&c);
+}
+END_TEST
+
+/* A short "hello?" then a fax answer tone (CED) starting 0.9 s later: fax, not human. */
+START_TEST(test_short_hello_then_ced_is_fax)
+{
+    du_call c = du_new(8000, 7000, NOISE, 90);
+    du_speech_ex(&c, 500, 600, 150, VOICE, 91, 1);
+    du_tone(&c, 2000, 4000, 2100, 0, 6000);
+    amd_mode modes[2] = {AMD_MODE_ENABLE, AMD_MODE_DETECT_MESSAGE_END};
+    for (int i = 0; i < 2; i++) {
+        amd_config cfg = du_cfg(modes[i], AMD_ENGINE_TIMING);
+        amd_result r;
+        du_run(&cfg, &c, 160, &r, NULL);
+        du_assert_answer(r, AMD_ANSWERED_FAX);
+    }
+    du_free(&c);
+}
+END_TEST
+
 Suite *message_end_suite(void)
 {
     Suite *s = suite_create("message_end");
@@ -188,6 +270,11 @@ Suite *message_end_suite(void)
     tcase_add_test(tc, test_hangup);
     tcase_add_test(tc, test_non_machines_at_once);
     tcase_add_test(tc, test_short_greeting_then_beep);
+    tcase_add_test(tc, test_short_greeting_gap300_beep);
+    tcase_add_test(tc, test_short_greeting_gap600_beep);
+    tcase_add_test(tc, test_short_greeting_gap900_beep);
+    tcase_add_test(tc, test_short_hello_no_tone_not_delayed);
+    tcase_add_test(tc, test_short_hello_then_ced_is_fax);
     suite_add_tcase(s, tc);
     return s;
 }

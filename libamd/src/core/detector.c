@@ -63,6 +63,8 @@ static void state_reset(amd_detector *d)
     d->raw_hist_frames = 0;
     result_clear(&d->res);
     d->decided = d->machine_known = d->finished = 0;
+    d->held = d->msgend_held = 0;
+    d->held_since_ms = 0;
 }
 
 int amd_detector_create(const amd_config *cfg, amd_detector **out, char *err, size_t errlen)
@@ -289,6 +291,37 @@ static int tone_rules(amd_detector *d)
     return 0;
 }
 
+/*
+ * Tone hold. The timing rule says "human" speech_end_threshold_ms after a short
+ * utterance; a short greeting ("please leave a message") is often followed by
+ * its beep just then, and the beep event only arrives on the beep's trailing
+ * edge plus its chain gap (~350 ms, tones.h). Deciding "human" there answers a
+ * voicemail as a live call, and in DetectMessageEnd a silence end there starts
+ * the message over the beep. A fax or SIT that starts right after a short
+ * utterance is the same case. So while amdi_tones_pending() (a beep playing or
+ * waiting to be reported, a fax candidate, a SIT forming) a human / unknown
+ * verdict and the greeting-silence end are held; a tone event decides the call
+ * instead, or the verdict is released on the first frame the flag clears
+ * (decision_ms = that frame). When no tone is pending nothing changes.
+ * Bounded: a pending flag cannot hold a verdict longer than AMDI_TONE_HOLD_MS
+ * (the longest beep corpus.md allows is 1.2 s, plus its gap; a CED / CNG is
+ * confirmed within ~2.5 s of its start, issue 3), and never past the timeout.
+ */
+#define AMDI_TONE_HOLD_MS 3000
+
+/* Nonzero if a verdict first held at d->held_since_ms may stay held on the frame ending at t_ms. */
+static int tone_pending(const amd_detector *d)
+{
+    /* e.tone_active adds the VAD's own steady-tone check: a dual-tone beep with two equal
+       components is not "active" for the beep detector's purity test until it ends */
+    return amdi_tones_pending(d->tones) || d->ev.tone_active;
+}
+
+static int may_hold(const amd_detector *d, int64_t t_ms)
+{
+    return tone_pending(d) && t_ms < (int64_t)d->cfg.timeout_ms && t_ms - d->held_since_ms < AMDI_TONE_HOLD_MS;
+}
+
 /* ---- the per-frame pipeline ---- */
 
 static void bookkeeping(amd_detector *d, const amdi_frame *f, const amdi_vad_out *vo)
@@ -404,20 +437,52 @@ static int on_hop(void *user, const float *hop)
     const char *state = NULL;
     if (!tone_rules(d)) {
         amdi_engine_decision dec;
-        if (!d->machine_known) {
+        if (!d->machine_known && d->held) {
+            /* an engine verdict held for a pending tone (see AMDI_TONE_HOLD_MS); the engine is
+             * not called again after its verdict (engine.h) */
+            state = "hold-tone";
+            if (!may_hold(d, e->t_ms)) {
+                d->held = 0;
+                decide(d, d->held_dec.answered_by, d->held_dec.cause, d->held_dec.confidence, e->t_ms);
+            }
+        } else if (!d->machine_known) {
             state = d->eng->state_name(d->eng_state);
             memset(&dec, 0, sizeof dec);
             if (d->eng->frame(d->eng_state, e, &dec)) {
                 if (dec.answered_by == AMD_ANSWERED_MACHINE_START &&
-                    d->cfg.mode == AMD_MODE_DETECT_MESSAGE_END)
+                    d->cfg.mode == AMD_MODE_DETECT_MESSAGE_END) {
                     provisional(d, dec.cause, dec.confidence);
-                else
+                } else if (dec.answered_by != AMD_ANSWERED_MACHINE_START &&
+                           tone_pending(d) && e->t_ms < (int64_t)d->cfg.timeout_ms) {
+                    d->held = 1;
+                    d->held_dec = dec;
+                    d->held_since_ms = e->t_ms;
+                    state = "hold-tone";
+                    dlog(&d->cfg, AMD_LOG_DEBUG, "%s held at %lld ms: a tone is pending",
+                         amd_answered_by_name(dec.answered_by), (long long)e->t_ms);
+                } else {
                     decide(d, dec.answered_by, dec.cause, dec.confidence, e->t_ms);
+                }
             }
         }
         if (!d->decided && d->machine_known) {
-            if (amdi_msgend_frame(&d->me, &d->cfg, e, &d->res))
-                final_decision(d, e->t_ms);
+            amd_result before = d->res;
+            if (amdi_msgend_frame(&d->me, &d->cfg, e, &d->res)) {
+                int hold = 0;
+                if (d->res.answered_by == AMD_ANSWERED_MACHINE_END_SILENCE) {
+                    if (!d->msgend_held)
+                        d->held_since_ms = e->t_ms;
+                    /* a beep (or fax / SIT) may be about to end the greeting instead */
+                    hold = may_hold(d, e->t_ms);
+                }
+                d->msgend_held = hold;
+                if (hold)
+                    d->res = before;
+                else
+                    final_decision(d, e->t_ms);
+            } else {
+                d->msgend_held = 0;
+            }
         }
         if (!d->decided && e->t_ms >= d->cfg.timeout_ms) {
             if (d->machine_known) {
@@ -500,6 +565,12 @@ int amd_detector_finish(amd_detector *d)
     if (d->machine_known) {
         amdi_msgend_finish(&d->me, &d->cfg, ev, &d->res);
         final_decision(d, t);
+        return 1;
+    }
+    if (d->held) {
+        /* the audio ended while a verdict waited for a tone that never came */
+        d->held = 0;
+        decide(d, d->held_dec.answered_by, d->held_dec.cause, d->held_dec.confidence, t);
         return 1;
     }
     amdi_engine_decision dec;

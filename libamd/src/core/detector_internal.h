@@ -40,6 +40,13 @@ struct amd_detector {
     uint8_t raw_hist[AMDI_RAW_HIST / 8];
     int64_t raw_hist_frames;  /* frames recorded so far */
 
+    /* Tone hold (see detector.c hold_for_tone): an engine's human / unknown verdict, or
+     * DetectMessageEnd's silence end, waiting while a tone event may be about to arrive. */
+    int held;                 /* an engine verdict is held */
+    amdi_engine_decision held_dec;
+    int64_t held_since_ms;    /* first frame of the current hold (engine verdict or silence end) */
+    int msgend_held;          /* the silence end is being held */
+
     amd_result res;
     int decided;              /* final decision made */
     int machine_known;        /* DetectMessageEnd: provisional machine event raised */
