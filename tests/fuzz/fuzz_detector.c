@@ -58,6 +58,7 @@ typedef struct harness {
     int64_t last_time_ms;
     int64_t fed;           /* samples fed since create / reset (for the audio bound) */
     int64_t total_fed;     /* samples fed by this input (for the audio bound) */
+    uint64_t trace;        /* FNV-1a over every polled result and clock reading (replay check) */
     union {
         int16_t s16[MAX_CHUNK];
         float f32[MAX_CHUNK];
@@ -96,14 +97,25 @@ static void check_decision(const amd_result *r, int64_t now_ms)
 }
 
 /* Poll and compare against what was seen before (SPEC §4.2: a result never changes). */
+static void trace_mix(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        H.trace = (H.trace ^ b[i]) * 0x100000001b3ull;
+}
+
 static void check_result(void)
 {
     amd_result r;
+    memset(&r, 0, sizeof r); /* padding too: the whole struct goes into the trace */
     int rc = amd_detector_result(H.det, &r);
+    trace_mix(&rc, sizeof rc);
+    trace_mix(&r, sizeof r);
     CHECK(rc == 0 || rc == 1);
     int64_t now = amd_detector_time_ms(H.det);
     CHECK(now >= H.last_time_ms);
     H.last_time_ms = now;
+    trace_mix(&now, sizeof now);
     if (rc == 0) {
         CHECK(!H.decided);
         CHECK(r.answered_by == AMD_ANSWERED_NONE);
@@ -395,6 +407,47 @@ static void configure(fz_in *in, amd_config *cfg)
     }
 }
 
+/* The op program: process / generate / poison / finish / reset / callbacks, until the input or
+ * the audio budget runs out. */
+static void run_program(fz_in *in, amd_detector *det)
+{
+    int ops = 0;
+    while (fz_left(in) > 0 && ops++ < 256 && budget() > 0) {
+        uint8_t op = fz_u8(in);
+        switch (op % 12) {
+        case 0: case 1: case 2: op_raw(in); break;
+        case 3: op_generate(in, 0); break;
+        case 4: op_generate(in, 1); break;
+        case 5: op_generate(in, 2); break;
+        case 6: op_generate(in, 3); break;
+        case 7: op_poison(in); break;
+        case 8: {
+            int rc = amd_detector_finish(det);
+            CHECK(rc == 1); /* a decision is always available after finish, also when repeated */
+            H.finished = 1;
+            check_result();
+            CHECK(H.decided);
+            break;
+        }
+        case 9:
+            CHECK(amd_detector_reset(det) == 0);
+            H.finished = H.decided = H.decision_events = 0;
+            H.last_time_ms = 0;
+            H.fed = 0;
+            CHECK(amd_detector_time_ms(det) == 0);
+            check_result();
+            break;
+        case 10:
+            CHECK(amd_detector_set_event_callback(det, (op & 0x10) ? on_event : NULL, NULL) == 0);
+            CHECK(amd_detector_set_frame_callback(det, (op & 0x20) ? on_frame : NULL, NULL) == 0);
+            break;
+        default:
+            check_result();
+            break;
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -403,7 +456,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     amd_config cfg;
     amd_config_init(&cfg);
     configure(&in, &cfg);
-    H.fmt = fz_u8(&in) & 3;
+    uint8_t fb = fz_u8(&in);
+    H.fmt = fb & 3;
+    const int replay = (fb >> 2) & 1; /* run the program twice, with a reset between */
     cfg.log_fn = on_log;
 
     char verr[256] = "", cerr[256] = "";
@@ -432,41 +487,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     H.finished = H.decided = H.decision_events = 0;
     H.last_time_ms = 0;
     H.fed = H.total_fed = 0;
+    H.trace = 0xcbf29ce484222325ull;
     check_result();
 
-    int ops = 0;
-    while (fz_left(&in) > 0 && ops++ < 256 && budget() > 0) {
-        uint8_t op = fz_u8(&in);
-        switch (op % 12) {
-        case 0: case 1: case 2: op_raw(&in); break;
-        case 3: op_generate(&in, 0); break;
-        case 4: op_generate(&in, 1); break;
-        case 5: op_generate(&in, 2); break;
-        case 6: op_generate(&in, 3); break;
-        case 7: op_poison(&in); break;
-        case 8: {
-            int rc = amd_detector_finish(det);
-            CHECK(rc == 1); /* a decision is always available after finish, also when repeated */
-            H.finished = 1;
-            check_result();
-            CHECK(H.decided);
-            break;
-        }
-        case 9:
-            CHECK(amd_detector_reset(det) == 0);
-            H.finished = H.decided = H.decision_events = 0;
-            H.last_time_ms = 0;
-            H.fed = 0;
-            CHECK(amd_detector_time_ms(det) == 0);
-            check_result();
-            break;
-        case 10:
-            CHECK(amd_detector_set_event_callback(det, (op & 0x10) ? on_event : NULL, NULL) == 0);
-            CHECK(amd_detector_set_frame_callback(det, (op & 0x20) ? on_frame : NULL, NULL) == 0);
-            break;
-        default:
-            check_result();
-            break;
+    size_t prog = in.off;
+    run_program(&in, det);
+    if (replay) {
+        /* Determinism and reset (detector.h: "back to the state right after create"): the same
+         * program after amd_detector_reset must observe exactly what it did on the fresh detector. */
+        uint64_t first = H.trace;
+        CHECK(amd_detector_set_event_callback(det, NULL, NULL) == 0);
+        CHECK(amd_detector_set_frame_callback(det, NULL, NULL) == 0);
+        CHECK(amd_detector_reset(det) == 0);
+        H.finished = H.decided = H.decision_events = 0;
+        H.last_time_ms = 0;
+        H.fed = H.total_fed = 0;
+        H.trace = 0xcbf29ce484222325ull;
+        check_result();
+        in.off = prog;
+        run_program(&in, det);
+        if (H.trace != first) {
+            fprintf(stderr, "fuzz_detector: the same audio after reset gave different results\n");
+            abort();
         }
     }
     amd_detector_destroy(det);

@@ -192,6 +192,12 @@ def detector_seeds():
     # config edits: field 0 (timeout) at its minimum, field 12 (beep_grace) at its maximum
     write("fuzz_detector", "config_edits", det_program(0, 0x01, 0, human, edits=b"\x02\x00\x00\x0c\x01"))
     write("fuzz_detector", "config_bad_rate", det_program(0xFF, 0, 0, b"\x00\x00\x01\x00"))
+    # the same programs run twice with a reset between (format byte bit 2): must observe the same
+    write("fuzz_detector", "replay_human_s16", det_program(0, 0x00, 0 | 4, cb + human + bytes([OP_FINISH])))
+    write("fuzz_detector", "replay_machine_dme_ulaw", det_program(0, 0x01, 2 | 4, cb + machine))
+    write("fuzz_detector", "replay_fax_model_16k", det_program(3, 0x96, 1 | 4, fax + sit))
+    write("fuzz_detector", "replay_reset_between_calls",
+          det_program(0, 0x00, 3 | 4, human + bytes([OP_RESET]) + dual + bytes([OP_FINISH])))
 
 
 # ---- fuzz_form: control byte (bit 0 create, 1 update, 2 list, 3 validators) + body ----
