@@ -181,6 +181,7 @@ static int concurrent(const char *audio, long n, double hold, const char *db, in
     printf("frame lateness: p50 < %d ms, p99 < %d ms, max %s%d ms; late > 20 ms: %lld of %lld ticks (%.2f %%)\n", p50 + 1,
            p99 + 1, pmax == AMD_SERVER_LATENESS_BUCKETS - 1 ? ">= " : "< ", pmax == AMD_SERVER_LATENESS_BUCKETS - 1 ? pmax : pmax + 1,
            late, ticks, ticks ? 100.0 * late / ticks : 0.0);
+    printf("worst tick start lateness (whole run, from start-up): %.1f ms\n", st1.max_lateness_us / 1000.0);
     printf("tick work: mean %lld us, max %lld us (whole run); worst store commit %lld us\n", st1.tick_work_us_avg,
            st1.tick_work_us_max, st1.commit_us_max);
     printf("cpu: %.1f s in %.1f s = %.0f %% of one core (2 cores = 200 %%)\n", cpu, wall, 100 * cpu / wall);
