@@ -227,7 +227,7 @@ GRID = {
     MIN_MACHINE: [600, 1000, 1400, 1800, 2200],
     VETO_P: [0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 1.01],
     VETO_EXTRA: [100, 200, 300, 500, 800],
-    BOUND_P_HUMAN: [-1.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5],
+    BOUND_P_HUMAN: [-1.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5],
 }
 START = [0.98, 0.1, 600, 1400, 1.01, 300, -1.0, 0]
 
@@ -260,6 +260,8 @@ def main():
     ap.add_argument("--corpus", required=True,
                     help="manifest.csv of corpora made by bench/corpus/build_corpus.py (comma-separated: "
                          "each one's train split trains, each one's dev split tunes)")
+    ap.add_argument("--dev-corpus", default=None,
+                    help="manifests whose dev splits tune the policy (comma-separated; default: --corpus)")
     ap.add_argument("--tool", required=True, help="the dump_features program (bench/dump_features.c)")
     ap.add_argument("--out", required=True, help="model file to write")
     ap.add_argument("--work", default=None, help="folder for feature dumps (default: beside --out)")
@@ -279,7 +281,10 @@ def main():
     os.makedirs(work, exist_ok=True)
     manifest = combine(a.corpus.split(","), os.path.join(work, "corpus.csv"))
     tr_rows, tr_truth = dump(a.tool, manifest, "train", os.path.join(work, "train"))
-    dv_rows, dv_truth = dump(a.tool, manifest, "dev", os.path.join(work, "dev"))
+    dev_manifest = manifest
+    if a.dev_corpus:
+        dev_manifest = combine(a.dev_corpus.split(","), os.path.join(work, "dev-corpus.csv"))
+    dv_rows, dv_truth = dump(a.tool, dev_manifest, "dev", os.path.join(work, "dev" if not a.dev_corpus else "dev2"))
     Xtr, ytr, wtr = snapshots(tr_rows, tr_truth)
     Xdv, ydv, wdv = snapshots(dv_rows, dv_truth)
     log("train snapshots %d (%d files), dev snapshots %d" % (len(ytr), len(set(tr_rows[:, 0].astype(int))), len(ydv)))
@@ -288,7 +293,7 @@ def main():
     std = np.sqrt(((Xtr - mean) ** 2 * wtr[:, None]).sum(0) / wtr.sum())
     scale = np.where(std > 1e-6, 1.0 / np.maximum(std, 1e-6), 0.0)
 
-    ev = Evaluator(a.tool, manifest, "dev")
+    ev = Evaluator(a.tool, dev_manifest, "dev")
     base = ev.baseline("timing")
     log("timing engine on dev:", json.dumps(base))
     tmp = os.path.join(work, "candidate.amdm")

@@ -26,8 +26,8 @@
  *     the strict Twilio rule.
  *   - One exception to following the rules: when they say human (speech-end)
  *     but P >= VETO_P (a greeting pausing between sentences), the engine
- *     keeps listening for up to VETO_EXTRA_MS more: more speech -> machine
- *     (cause `model`), still silence -> human (cause `speech-end`).
+ *     keeps listening for up to VETO_EXTRA_MS more: more speech that keeps
+ *     P >= VETO_P -> machine (cause `model`); otherwise the rules' human.
  *
  * Cost: the features' per-frame update, plus one forward pass (<= 32 x 27
  * multiply-adds and tanh) every 50 ms.
@@ -125,8 +125,7 @@ static int me_frame(void *state, const amdi_evidence *ev, amdi_engine_decision *
 {
     model_engine *m = state;
     const float *pp = m->model->params;
-    float utt = ev->utt_start_ms >= 0 && ev->last_speech_end_ms >= ev->utt_start_ms
-                    ? (float)(ev->last_speech_end_ms - ev->utt_start_ms) : 0.f;
+    float utt = (float)ev->utt_active_ms; /* what the speech-threshold bound counts */
     amdi_feat_input in = {ev->frame, ev->speech, ev->speech_prob, ev->noise_db, ev->tone_active, utt,
                           ev->n_utterances};
     amdi_features_frame(&m->feat, &in);
@@ -140,8 +139,14 @@ static int me_frame(void *state, const amdi_evidence *ev, amdi_engine_decision *
 
     if (m->vetoed) {
         m->state = "veto-wait";
-        if (ev->speech)
-            return decide(out, AMD_ANSWERED_MACHINE_START, AMD_CAUSE_MODEL, evaluate(m));
+        if (ev->speech) {
+            /* more speech after the pause: a greeting going on - if the classifier, now
+             * seeing it, still holds its view; otherwise the rules' human stands */
+            float p = evaluate(m);
+            if (p >= pp[AMDI_MP_VETO_P])
+                return decide(out, AMD_ANSWERED_MACHINE_START, AMD_CAUSE_MODEL, p);
+            return decide(out, m->timing_dec.answered_by, m->timing_dec.cause, m->timing_dec.confidence);
+        }
         if (ev->t_ms >= m->veto_deadline_ms)
             return decide(out, m->timing_dec.answered_by, m->timing_dec.cause, m->timing_dec.confidence);
         return 0;

@@ -45,9 +45,9 @@ typedef enum amdi_feat_id {
     AMDI_F_IN_SPEECH,      /* [0/1] the current frame is speech */
     AMDI_F_MEAN_PAUSE,     /* [s] mean length of the pauses between bursts (0 if none) */
     AMDI_F_BURST_RATE,     /* [1/s] bursts per second since onset */
-    AMDI_F_UTT_LEN,        /* [s] span of the current (or last) utterance in the timing rules' sense
-                              (pauses under the speech-end threshold inside it): how close the
-                              speech-threshold bound is */
+    AMDI_F_UTT_LEN,        /* [s] speech activity of the current (or last) utterance in the timing
+                              rules' sense (engine.h utt_active_ms: VAD on-time; pauses under the
+                              speech-end threshold join it): how close the speech-threshold bound is */
     AMDI_F_UTTS,           /* [count] utterances so far (timing rules' sense) */
     /* Level, noise floor and continuity. */
     AMDI_F_SNR,            /* [dB] mean (frame level - noise floor) over speech frames */
@@ -82,7 +82,7 @@ typedef struct amdi_feat_input {
     float speech_prob;    /* VAD likelihood 0..1 */
     float noise_floor_db; /* adaptive noise floor, dBFS */
     int tone;             /* a steady tone is present (amdi_tones_active) */
-    float utt_len_ms;     /* current utterance span (engine.h: last_speech_end_ms - utt_start_ms), 0 if none */
+    float utt_len_ms;     /* current utterance's speech activity (engine.h utt_active_ms), 0 if none */
     int n_utterances;     /* utterances started so far */
 } amdi_feat_input;
 
