@@ -140,7 +140,9 @@ extern const amdi_engine_vt amdi_engine_model;  /* engine_model.c: trained class
 static inline const amdi_engine_vt *amdi_engine_for(amd_engine e)
 {
     switch (e) {
-    case AMD_ENGINE_DEFAULT: return &amdi_engine_timing;
+    /* the model engine measured best on held-out data (models/MODEL_CARD.md); a build without an
+     * embedded model falls back to the timing rules */
+    case AMD_ENGINE_DEFAULT: return amd_model_default() ? &amdi_engine_model : &amdi_engine_timing;
     case AMD_ENGINE_TIMING: return &amdi_engine_timing;
     case AMD_ENGINE_WORDS: return &amdi_engine_words;
     case AMD_ENGINE_MODEL: return &amdi_engine_model;
