@@ -65,5 +65,23 @@ run "$(basename "$f") DetectMessageEnd s16 fast" "$f" DetectMessageEnd --fast
 f="$T/$(basename "${FILES[0]}")"
 run "$(basename "$f") Enable s16/160 real time" "$f" Enable --chunk 160
 
+# a call created over REST (what a Twilio client does) reaches the host the same way
+f="$T/$(basename "${FILES[0]}")"
+want=$("$AMD_BIN" classify --format csv --machine-detection Enable "$f" | awk -F, 'NR==2{print $2}')
+"$EX" --serve --fast --db "$T/s.db" "$f" >"$T/sout" 2>"$T/serr" &
+pid=$!
+for _ in $(seq 50); do grep -q '^listening' "$T/sout" && break; sleep 0.1; done
+port=$(sed -n 's/^listening 127.0.0.1:\([0-9]*\).*/\1/p' "$T/sout")
+code=$(curl -s -o "$T/created" -w '%{http_code}' -u AC00000000000000000000000000000001:example-token \
+    --data-urlencode To=+15551230009 --data-urlencode From=+15005550006 -d MachineDetection=Enable \
+    --data-urlencode 'Twiml=<Response><Pause length="60"/></Response>' \
+    "http://127.0.0.1:$port/2010-04-01/Accounts/AC00000000000000000000000000000001/Calls.json")
+[ "$code" = 201 ]; check "REST create on the embedding server -> 201 ($code)" $?
+for _ in $(seq 200); do grep -q 'status=completed' "$T/sout" && break; sleep 0.1; done
+kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+grep -q "^dial CA.* to=+15551230009" "$T/sout"; check "REST-created call dialed by the host" $?
+got=$(sed -n 's/^amd .* AnsweredBy=\([^ ]*\) .*/\1/p' "$T/sout")
+[ "$got" = "$want" ]; check "REST-created call: AnsweredBy=$got equals amd classify ($want)" $?
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
