@@ -102,6 +102,20 @@ def cpu_s(pid):
     return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def threads(pid):
+    out = {}
+    for t in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, t)) as f:
+                raw = f.read()
+            name = raw[raw.index("(") + 1:raw.rindex(")")]
+            v = raw.rsplit(")", 1)[1].split()
+            out[t] = (name, (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK"))
+        except (OSError, ValueError):
+            pass
+    return out
+
+
 def sipp_pid():
     # the sipp child of `timeout`
     try:
@@ -156,14 +170,19 @@ try:
         time.sleep(1)
     print("in progress at once: %d of %d (%.1f s after the first create)" % (up, args.calls, time.time() - t0))
     spid = sipp_pid()
-    c0, s0, w0 = cpu_s(srv.pid), cpu_s(spid), time.time()
+    c0, s0, w0, th0 = cpu_s(srv.pid), cpu_s(spid), time.time(), threads(srv.pid)
     time.sleep(args.hold)
-    c1, s1, w1 = cpu_s(srv.pid), cpu_s(spid), time.time()
+    c1, s1, w1, th1 = cpu_s(srv.pid), cpu_s(spid), time.time(), threads(srv.pid)
+    busiest = sorted(((th1[t][1] - th0.get(t, ("", 0))[1], th1[t][0], t) for t in th1), reverse=True)[:4]
     up_end = in_progress(conn)
-    tally = collections.Counter((c.get("answered_by") or "-") for c in calls())
+    everything = calls()
+    tally = collections.Counter((c.get("answered_by") or "-") for c in everything)
+    print("status: %s" % dict(collections.Counter(c.get("status") for c in everything)))
     print("still in progress after the %.0f s hold: %d" % (args.hold, up_end))
     print("CPU over the hold: amd serve %.1f %% of one core, SIPp %.1f %% (2 cores = 200 %%)"
           % (100 * (c1 - c0) / (w1 - w0), 100 * (s1 - s0) / (w1 - w0)))
+    print("busiest amd serve threads: %s" % ", ".join("%s/%s %.1f %%" % (n, t, 100 * c / (w1 - w0))
+                                                        for c, n, t in busiest))
     print("AnsweredBy: %s" % dict(tally))
     print("machine load average (1, 5, 15 min; other jobs share the cores): %.1f %.1f %.1f" % os.getloadavg())
 finally:

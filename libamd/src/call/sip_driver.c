@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <re.h>
@@ -384,6 +385,7 @@ static void stop_h(void *arg)
 static void *loop_thread(void *arg)
 {
     (void)arg;
+    (void)prctl(PR_SET_NAME, "amd-sip", 0, 0, 0); /* shows in top -H / the SIP bench */
     (void)re_main(NULL);
     return NULL;
 }

@@ -15,11 +15,8 @@ void amdi_sipjb_init(amdi_sipjb *jb, int delay_samples)
     jb->delay = delay_samples;
 }
 
-static void rebase(amdi_sipjb *jb, uint32_t ssrc, uint32_t ts)
+static void rebase_at(amdi_sipjb *jb, uint32_t ssrc, uint32_t ts, int64_t idx)
 {
-    int64_t idx = jb->cursor + jb->delay;
-    if (jb->started && jb->hi > idx && jb->hi - jb->cursor < AMDI_SIPJB_CAP / 2)
-        idx = jb->hi; /* new source: after what the old one left, not over it */
     if (jb->started)
         jb->rebases++;
     jb->started = 1;
@@ -27,6 +24,15 @@ static void rebase(amdi_sipjb *jb, uint32_t ssrc, uint32_t ts)
     jb->ts_base = ts;
     jb->idx_base = idx;
     jb->from = idx;
+}
+
+/* A new source (or a clock restart) plays `delay` after now, not over the old source's audio. */
+static void rebase(amdi_sipjb *jb, uint32_t ssrc, uint32_t ts)
+{
+    int64_t idx = jb->cursor + jb->delay;
+    if (jb->started && jb->hi > idx && jb->hi - jb->cursor < AMDI_SIPJB_CAP / 2)
+        idx = jb->hi;
+    rebase_at(jb, ssrc, ts, idx);
 }
 
 void amdi_sipjb_put(amdi_sipjb *jb, uint32_t ssrc, uint32_t ts, const float *pcm, size_t n)
@@ -45,9 +51,10 @@ void amdi_sipjb_put(amdi_sipjb *jb, uint32_t ssrc, uint32_t ts, const float *pcm
         end = idx + (int64_t)n;
     } else if (end <= jb->cursor) {
         if (idx >= jb->hi - (int64_t)n) {
-            /* the newest packet, yet already due: the far end paused or its clock runs slow.
-             * Play it `delay` from now rather than drop every packet from here on. */
-            rebase(jb, ssrc, ts);
+            /* the newest packet, yet already due: the far end paused, its clock runs slow or
+             * a burst came late. Play it now rather than drop every packet from here on; not
+             * `delay` from now, or every late burst would ratchet the buffer up a full delay. */
+            rebase_at(jb, ssrc, ts, jb->cursor);
             idx = jb->idx_base;
             end = idx + (int64_t)n;
         } else {

@@ -7,8 +7,8 @@
  * plays out `delay` samples after the current play position; packets that arrive out of
  * order within the buffer land in their slot; a packet whose slot was already played is late
  * and dropped. Missing samples play out as silence (counted as lost). If the far end's clock
- * runs fast the buffer is trimmed back to `delay`; if it runs slow (or it paused sending) the
- * next newest packet re-bases. Not thread-safe: the SIP driver guards it with the leg mutex. */
+ * runs fast the buffer is trimmed back to `delay`; if it runs slow (or it paused sending, or a
+ * burst arrived late) the newest packet re-bases to play at once. Not thread-safe: the SIP driver guards it with the leg mutex. */
 #ifndef AMDI_SIP_JB_H
 #define AMDI_SIP_JB_H
 
