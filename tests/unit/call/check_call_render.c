@@ -4,12 +4,15 @@
  * calls, calls with every nullable field null, and addresses that need escaping. */
 #include <check.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "render.h"
 #include "store.h"
+#include "timefmt.h"
+#include <time.h>
 
 Suite *call_render_suite(void);
 
@@ -63,11 +66,38 @@ START_TEST(writer_matches_jansson)
 }
 END_TEST
 
+/* The dates in those objects: RFC 2822 in UTC, as gmtime + strftime in the C locale give them,
+ * over 1970..9999 (the hand-formatted fast path) and at the edges of days and years. */
+START_TEST(dates_match_gmtime)
+{
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int64_t ms = i < 4 ? (int64_t[]){0, 86399999, 951782400000LL, 253402300799999LL}[i]
+                           : (int64_t)(x % 253402300800000ULL);
+        time_t t = (time_t)(ms / 1000);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+        static const char *const mo[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+        char want[64], got[64];
+        snprintf(want, sizeof want, "%s, %02d %s %04d %02d:%02d:%02d +0000", wd[tm.tm_wday], tm.tm_mday,
+                 mo[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        amdi_time_rfc2822(ms, got, sizeof got);
+        ck_assert_msg(!strcmp(got, want), "%lld ms: %s, want %s", (long long)ms, got, want);
+    }
+}
+END_TEST
+
 Suite *call_render_suite(void)
 {
     Suite *s = suite_create("call_render");
     TCase *t = tcase_create("json");
     tcase_add_test(t, writer_matches_jansson);
+    tcase_add_test(t, dates_match_gmtime);
     suite_add_tcase(s, t);
     return s;
 }
