@@ -16,8 +16,9 @@
  *     / _float() / _ulaw() in chunks of any size, and amd_host_call_hangup() when the far end
  *     hangs up. The server's media clock consumes the audio in 20 ms frames, so feeding faster
  *     than real time is allowed (it is buffered, up to #AMD_HOST_MAX_BUFFER_MS).
- *  3. The server reports every stored status change and the AMD result through
- *     amd_host_callbacks.event (the same moments as the REST status callbacks).
+ *  3. The server reports every status change and the AMD result through
+ *     amd_host_callbacks.event, at the moments the REST status callbacks are queued (those go
+ *     out only after the change is committed; this callback comes right before the commit).
  *  4. When the server is done with the leg (our side hangs up: TwiML `<Hangup/>`, `Timeout`,
  *     `TimeLimit`, an update with `Status=completed|canceled`, or after the far end hung up or
  *     refused) it calls amd_host_callbacks.hangup. The host hangs the call up in its stack if it
@@ -53,7 +54,8 @@ typedef struct amd_host_call amd_host_call;
 
 /** What amd_host_callbacks.event reports. */
 typedef enum amd_host_event_kind {
-    AMD_HOST_EVENT_STATUS = 0, /**< the call's status changed (stored before this is called) */
+    AMD_HOST_EVENT_STATUS = 0, /**< the call's status changed (already queued for the store, in
+                                    order; the REST API shows it once that tick's batch commits) */
     AMD_HOST_EVENT_AMD = 1     /**< the detector decided; answered_by is set */
 } amd_host_event_kind;
 
