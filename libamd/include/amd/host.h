@@ -88,7 +88,8 @@ typedef struct amd_host_callbacks {
 
 /**
  * Create a server whose calls are placed by the host (instead of the simulated carrier of
- * amd_server_create()); @p cfg as for amd_server_create() (its dialplan_path is ignored).
+ * amd_server_create()); @p cfg as for amd_server_create() (dialplan_path and the sip_* fields
+ * are ignored).
  * @p cb is copied. Then amd_server_start() as usual; the REST API, amd_call_*() and the
  * webhooks work unchanged.
  * @return 0; AMD_EINVAL (NULL or missing callback, bad config field: message in @p err),
