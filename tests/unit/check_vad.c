@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "analysis_tables.h"
 #include "detect_util.h"
 #include "input.h"
 #include "vad.h"
@@ -197,6 +198,28 @@ START_TEST(test_deterministic)
 }
 END_TEST
 
+/* The shared window / lag tables are exactly what the analysis computed per detector before
+ * (so sharing them changed no decision): the same double arithmetic, rounded to float. */
+START_TEST(test_analysis_tables_exact)
+{
+    float h[AMDI_WIN];
+    for (int i = 0; i < AMDI_WIN; i++) {
+        h[i] = (float)(0.5 - 0.5 * cos(2.0 * 3.14159265358979323846 * i / AMDI_WIN));
+        ck_assert_msg(h[i] == amdi_hann[i], "hann[%d] %.9g != %.9g", i, (double)amdi_hann[i], (double)h[i]);
+    }
+    double w0 = 0;
+    for (int i = 0; i < AMDI_WIN; i++)
+        w0 += (double)h[i] * h[i];
+    for (int k = 0; k <= AMDI_LAG_MAX; k++) {
+        double wk = 0;
+        for (int i = 0; i < AMDI_WIN; i++)
+            wk += (double)h[i] * h[(i + k) % AMDI_WIN];
+        float want = wk > 0 ? (float)(w0 / wk) : 0.f;
+        ck_assert_msg(want == amdi_lagnorm[k], "lagnorm[%d] %.9g != %.9g", k, (double)amdi_lagnorm[k], (double)want);
+    }
+}
+END_TEST
+
 Suite *vad_suite(void)
 {
     Suite *s = suite_create("vad");
@@ -208,6 +231,7 @@ Suite *vad_suite(void)
     tcase_add_test(tc, test_speech_in_noise);
     tcase_add_test(tc, test_noise_floor_tracks);
     tcase_add_test(tc, test_deterministic);
+    tcase_add_test(tc, test_analysis_tables_exact);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -365,6 +365,7 @@ int tg_run(const float *buf, size_t n, const amd_config *cfg, tg_result *res)
     for (size_t pos = 0; pos + AMDI_HOP <= n; pos += AMDI_HOP) {
         const amdi_frame *f = amdi_analysis_hop(&an, buf + pos);
         amdi_tone_event ev[AMDI_TONES_MAX_EVENTS];
+        memset(ev, 0, sizeof ev); /* padding too: test_deterministic compares the events' bytes */
         int k = amdi_tones_frame(t, f, ev);
         for (int i = 0; i < k && res->n < TG_MAX_EVENTS; i++) {
             res->decided_ms[res->n] = f->end_ms;

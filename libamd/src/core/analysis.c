@@ -9,10 +9,7 @@
 #include <fftw3.h>
 
 #include "amd/error.h"
-
-#ifndef M_PI
-#define M_PI 3.14159265358979323846
-#endif
+#include "analysis_tables.h"
 
 /*
  * The one process-wide lock around FFTW's planner (STYLE.md: "FFTW planning
@@ -25,45 +22,24 @@ static pthread_mutex_t amdi_fftw_lock = PTHREAD_MUTEX_INITIALIZER;
 
 size_t amdi_analysis_buf_size(void)
 {
-    return ALIGN64(sizeof(float) * AMDI_WIN) * 4 + ALIGN64(sizeof(float) * 2 * AMDI_BINS) * 2 +
-           ALIGN64(sizeof(float) * AMDI_BINS);
+    return ALIGN64(sizeof(float) * AMDI_WIN) + ALIGN64(sizeof(float) * AMDI_BINS);
 }
 
 int amdi_analysis_init(amdi_analysis *a, void *buf)
 {
     memset(a, 0, sizeof *a);
     char *p = buf;
-    a->hann = (float *)p;
-    p += ALIGN64(sizeof(float) * AMDI_WIN);
     a->ring = (float *)p;
     p += ALIGN64(sizeof(float) * AMDI_WIN);
-    a->fft_in = (float *)p;
-    p += ALIGN64(sizeof(float) * AMDI_WIN);
-    a->ac_out = (float *)p;
-    p += ALIGN64(sizeof(float) * AMDI_WIN);
-    a->fft_out = (float *)p;
-    p += ALIGN64(sizeof(float) * 2 * AMDI_BINS);
-    a->ac_in = (float *)p;
-    p += ALIGN64(sizeof(float) * 2 * AMDI_BINS);
     a->power = (float *)p;
 
-    /* Periodic Hann: exact overlap-add at 50 %; its power-sum normalises the spectrum below. */
-    for (int i = 0; i < AMDI_WIN; i++)
-        a->hann[i] = (float)(0.5 - 0.5 * cos(2.0 * M_PI * i / AMDI_WIN));
-    /* Autocorrelation of the window itself, for the unbiased normalisation of r(k). */
-    double w0 = 0;
-    for (int i = 0; i < AMDI_WIN; i++)
-        w0 += (double)a->hann[i] * a->hann[i];
-    for (int k = 0; k <= AMDI_LAG_MAX; k++) {
-        double wk = 0;
-        for (int i = 0; i < AMDI_WIN; i++) /* circular, as the FFT computes it */
-            wk += (double)a->hann[i] * a->hann[(i + k) % AMDI_WIN];
-        a->lagnorm[k] = wk > 0 ? (float)(w0 / wk) : 0.f;
-    }
-
+    /* The plans are made on 64-byte aligned arrays like the stack arrays they run on (the
+     * planner with FFTW_ESTIMATE does not touch them). */
+    _Alignas(64) float in[AMDI_WIN];
+    _Alignas(64) float out[2 * AMDI_BINS];
     pthread_mutex_lock(&amdi_fftw_lock);
-    fftwf_plan f = fftwf_plan_dft_r2c_1d(AMDI_WIN, a->fft_in, (fftwf_complex *)a->fft_out, FFTW_ESTIMATE);
-    fftwf_plan b = fftwf_plan_dft_c2r_1d(AMDI_WIN, (fftwf_complex *)a->ac_in, a->ac_out, FFTW_ESTIMATE);
+    fftwf_plan f = fftwf_plan_dft_r2c_1d(AMDI_WIN, in, (fftwf_complex *)out, FFTW_ESTIMATE);
+    fftwf_plan b = fftwf_plan_dft_c2r_1d(AMDI_WIN, (fftwf_complex *)out, in, FFTW_ESTIMATE);
     pthread_mutex_unlock(&amdi_fftw_lock);
     a->plan_fwd = f;
     a->plan_inv = b;
@@ -112,10 +88,11 @@ const amdi_frame *amdi_analysis_hop(amdi_analysis *a, const float *hop)
     float e = ((e4[0] + e4[1]) + (e4[2] + e4[3])) / AMDI_HOP;
     float ma = ((m4[0] + m4[1]) + (m4[2] + m4[3])) / AMDI_HOP;
 
+    _Alignas(64) float in[AMDI_WIN];
+    _Alignas(64) float X[2 * AMDI_BINS];
     for (int i = 0; i < AMDI_WIN; i++)
-        a->fft_in[i] = a->ring[i] * a->hann[i];
-    fftwf_execute((fftwf_plan)a->plan_fwd);
-    const float *X = a->fft_out;
+        in[i] = a->ring[i] * amdi_hann[i];
+    fftwf_execute_dft_r2c((fftwf_plan)a->plan_fwd, in, (fftwf_complex *)X);
     for (int k = 0; k < AMDI_BINS; k++)
         a->power[k] = X[2 * k] * X[2 * k] + X[2 * k + 1] * X[2 * k + 1];
 
@@ -135,15 +112,15 @@ const amdi_frame *amdi_analysis_hop(amdi_analysis *a, const float *hop)
 
 float amdi_analysis_harmonicity(amdi_analysis *a, int *lag)
 {
-    float *c = a->ac_in;
+    _Alignas(64) float c[2 * AMDI_BINS];
+    _Alignas(64) float r[AMDI_WIN];
     for (int k = 0; k < AMDI_BINS; k++) {
         c[2 * k] = a->power[k];
         c[2 * k + 1] = 0.f;
     }
     /* drop DC and the lowest bins (< 94 Hz: hum, not voice) so they do not fake periodicity */
     c[0] = c[2] = c[4] = 0.f;
-    fftwf_execute((fftwf_plan)a->plan_inv);
-    const float *r = a->ac_out;
+    fftwf_execute_dft_c2r((fftwf_plan)a->plan_inv, (fftwf_complex *)c, r);
     float r0 = r[0];
     float best = 0.f;
     int bl = 0;
@@ -156,7 +133,7 @@ float amdi_analysis_harmonicity(amdi_analysis *a, int *lag)
         /* local maxima only: the peak at the pitch period, not the slope towards it */
         if (r[k] < r[k - 1] || r[k] < r[k + 1])
             continue;
-        float v = r[k] * a->lagnorm[k];
+        float v = r[k] * amdi_lagnorm[k];
         if (v > best) {
             best = v;
             bl = k;

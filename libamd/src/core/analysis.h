@@ -26,16 +26,18 @@
 #define AMDI_LAG_MIN 20
 #define AMDI_LAG_MAX 100
 
+/*
+ * Per-detector state is only what must persist between hops (the sample ring
+ * and this hop's power spectrum): the FFT work arrays live on the stack of the
+ * hop and the window / lag tables are shared read-only (analysis_tables.h), so
+ * many live detectors touch less memory per hop (SPEC §4.5, 10,000 detectors).
+ * The plans are executed on those arrays with FFTW's new-array interface (same
+ * 64-byte alignment as the planning arrays, out of place).
+ */
 typedef struct amdi_analysis {
     void *plan_fwd, *plan_inv; /* fftwf_plan */
-    float *hann;               /* AMDI_WIN */
     float *ring;               /* AMDI_WIN newest samples, oldest first */
-    float *fft_in;             /* AMDI_WIN, windowed */
-    float *fft_out;            /* 2 * AMDI_BINS (complex interleaved) */
-    float *ac_in;              /* 2 * AMDI_BINS complex (power spectrum, imag 0) */
-    float *ac_out;             /* AMDI_WIN autocorrelation */
     float *power;              /* AMDI_BINS */
-    float lagnorm[AMDI_LAG_MAX + 1]; /* 1 / autocorrelation of the window at each lag */
     int64_t index;             /* next frame index */
     amdi_frame frame;          /* the frame being built */
 } amdi_analysis;

@@ -32,6 +32,7 @@ void amdi_noise_floor_init(amdi_noise_floor *nf)
         nf->cur_min[c] = FLT_MAX;
         for (int s = 0; s < AMDI_NF_SUB; s++)
             nf->sub_min[s][c] = FLT_MAX;
+        nf->sub_min_all[c] = FLT_MAX;
     }
 }
 
@@ -83,12 +84,19 @@ void amdi_noise_floor_update(amdi_noise_floor *nf, const float *x)
         nf->sub_idx = (nf->sub_idx + 1) % AMDI_NF_SUB;
         if (nf->n_sub < AMDI_NF_SUB)
             nf->n_sub++;
+        /* the minimum over the completed sub-windows changes only here (every 200 ms) */
+        for (int c = 0; c < AMDI_NF_CH; c++) {
+            float m = FLT_MAX;
+            for (int s = 0; s < AMDI_NF_SUB; s++)
+                if (nf->sub_min[s][c] < m)
+                    m = nf->sub_min[s][c];
+            nf->sub_min_all[c] = m;
+        }
     }
     for (int c = 0; c < AMDI_NF_CH; c++) {
         float m = nf->cur_min[c];
-        for (int s = 0; s < AMDI_NF_SUB; s++)
-            if (nf->sub_min[s][c] < m)
-                m = nf->sub_min[s][c];
+        if (nf->sub_min_all[c] < m)
+            m = nf->sub_min_all[c];
         if (m == FLT_MAX)
             m = nf->smooth[c];
         m *= nf_bias[c];

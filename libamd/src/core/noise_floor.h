@@ -32,6 +32,7 @@ typedef struct amdi_noise_floor {
     float smooth[AMDI_NF_CH];                 /* smoothed power */
     float cur_min[AMDI_NF_CH];                /* min in the running sub-window */
     float sub_min[AMDI_NF_SUB][AMDI_NF_CH];   /* minima of the last completed sub-windows */
+    float sub_min_all[AMDI_NF_CH];            /* min over sub_min (changes only when a sub-window closes) */
     float floor[AMDI_NF_CH];                  /* current estimate (bias-corrected) */
     float bg_db;                              /* background level (quantile tracker), dBFS-ish (10log10 of s16 power) */
     int sub_pos, sub_idx, n_sub, started;

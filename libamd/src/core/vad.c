@@ -102,6 +102,38 @@ static float sum4(const float *p, int a, int b)
     return (s0 + s1) + (s2 + s3);
 }
 
+/* Largest of p[a..b) (-1 for an empty range; powers are >= 0). */
+static float range_max(const float *p, int a, int b)
+{
+    float m = -1.f;
+    int k = a;
+#if defined(__SSE__)
+    if (b - a >= 8) {
+        __m128 m0 = _mm_loadu_ps(p + k), m1 = _mm_loadu_ps(p + k + 4);
+        for (k += 8; k + 8 <= b; k += 8) {
+            m0 = _mm_max_ps(m0, _mm_loadu_ps(p + k));
+            m1 = _mm_max_ps(m1, _mm_loadu_ps(p + k + 4));
+        }
+        m0 = _mm_max_ps(m0, m1);
+        m0 = _mm_max_ps(m0, _mm_movehl_ps(m0, m0));
+        m0 = _mm_max_ss(m0, _mm_shuffle_ps(m0, m0, 1));
+        m = _mm_cvtss_f32(m0);
+    }
+#endif
+    for (; k < b; k++)
+        m = p[k] > m ? p[k] : m;
+    return m;
+}
+
+/* First k in [a, b) with p[k] == m (m taken from the same range). */
+static int first_of(const float *p, int a, int b, float m)
+{
+    int k = a;
+    while (k < b - 1 && p[k] != m)
+        k++;
+    return k;
+}
+
 /*
  * Share of voice-band energy in the two strongest +-2-bin peaks; main peak bin
  * in *k1. Peaks must be local maxima inside the band (a spectrum that merely
@@ -110,21 +142,23 @@ static float sum4(const float *p, int a, int b)
 static float peakiness(const float *p, int *k1, int *k2)
 {
     float tot = 1e-20f + sum4(p, TONE_LO_BIN - 2, TONE_HI_BIN + 2);
-    /* two plain arg-max scans (cheap, well predicted) rather than a local-maximum search */
-    int b1 = TONE_LO_BIN + 1;
-    for (int k = TONE_LO_BIN + 2; k < TONE_HI_BIN; k++)
-        if (p[k] > p[b1])
-            b1 = k;
+    /* two arg-max scans (first index of the largest value) rather than a local-maximum search:
+       the maximum by SIMD, then the first bin holding it (one well-predicted exit) */
+    int b1 = first_of(p, TONE_LO_BIN + 1, TONE_HI_BIN, range_max(p, TONE_LO_BIN + 1, TONE_HI_BIN));
     *k1 = -10;
     *k2 = -10;
     if (p[b1] < p[b1 - 1] || p[b1] < p[b1 + 1])
         return 0.f; /* the maximum sits on the band edge: a slope, not a peak */
     int b2 = -1;
-    for (int k = TONE_LO_BIN + 1; k < TONE_HI_BIN; k++) {
-        if (k >= b1 - 2 && k <= b1 + 2)
-            continue;
-        if (b2 < 0 || p[k] > p[b2])
-            b2 = k;
+    {
+        /* the runner-up: the same outside b1's +-2-bin lobe */
+        int lo_end = b1 - 2 > TONE_LO_BIN + 1 ? b1 - 2 : TONE_LO_BIN + 1;
+        int hi_beg = b1 + 3 < TONE_HI_BIN ? b1 + 3 : TONE_HI_BIN;
+        float m_lo = range_max(p, TONE_LO_BIN + 1, lo_end), m_hi = range_max(p, hi_beg, TONE_HI_BIN);
+        if (lo_end > TONE_LO_BIN + 1 && m_lo >= m_hi)
+            b2 = first_of(p, TONE_LO_BIN + 1, lo_end, m_lo);
+        else if (hi_beg < TONE_HI_BIN)
+            b2 = first_of(p, hi_beg, TONE_HI_BIN, m_hi);
     }
     /* the runner-up counts only as a peak of its own (not the skirt of b1's lobe) */
     if (b2 >= 0 && (p[b2] < p[b2 - 1] || p[b2] < p[b2 + 1]))
