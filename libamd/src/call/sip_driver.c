@@ -3,24 +3,26 @@
  *
  * Threading (the design in one place):
  *  - libre keeps one event loop per process (re_main over a global fd / timer table). The
- *    driver runs it on its own thread, started at create. Every libre callback (SIP responses,
- *    incoming BYE, RTP packets, the 20 ms RTP send timer) runs on that thread, holding libre's
- *    loop lock (re_main holds it whenever it is not waiting in epoll).
- *  - The engine thread calls the driver ops (driver.h). dial() and release() touch libre
- *    objects (sipsess_connect, mem_deref of the session / RTP socket): they do so between
- *    re_thread_enter() and re_thread_leave(), i.e. holding the same loop lock, so libre is never
- *    entered by two threads at once and no libre callback can run for a leg while it is being
- *    freed. libre timers added from the engine thread (SIP retransmissions) are picked up
- *    within 20 ms because the RTP send timer wakes the loop every 20 ms.
- *  - advance() never takes the loop lock. What the libre thread learns about a leg (ringing,
+ *    driver runs it on its own thread ("amd-sip"), started at create. Every libre object is
+ *    created, used and freed on that thread only: SIP responses, incoming BYE, RTP packets,
+ *    the 20 ms RTP send timer and the engine's commands all run there.
+ *  - The engine thread calls the driver ops (driver.h). They never call libre: dial() allocates
+ *    the leg, fills in what to dial and posts a command on a libre mqueue (a pipe the loop
+ *    polls); send_digits() and release() post commands too, destroy() posts "stop" and joins.
+ *    The loop runs the commands in order. (An earlier version took libre's loop lock from the
+ *    engine thread with re_thread_enter(); under 1,000 calls the loop thread re-takes that
+ *    unfair mutex after every epoll_wait, and the engine thread starved for seconds.)
+ *  - advance() runs on the engine thread. What the loop thread learns about a leg (ringing,
  *    answered, refused with a SIP code, far-end BYE) and the audio it receives go into the
- *    leg's `shared` part under the leg's own mutex; advance() copies the events out and drains
+ *    leg's `sh` part under the leg's own mutex; advance() copies the events out and drains
  *    20 ms frames from the leg's jitter buffer (sip_jb.h) at the engine's media clock.
- *    Lock order: loop lock, then leg mutex; the engine thread never takes the loop lock while
- *    holding a leg mutex.
+ *  - Leg lifetime: the engine owns a leg from dial() to release(); after release() it never
+ *    touches it again and the loop thread frees it when it runs the release command, after
+ *    hanging up. libre calls none of our handlers for a session after mem_deref() (it swaps in
+ *    its own), and the RTP socket is closed in the same step, so no callback outlives the leg.
  *  - release() runs libre's hang-up: mem_deref() of an established session sends BYE, of a
  *    session that had a provisional response CANCEL (RFC 3261 §9.1); libre keeps the
- *    transaction alive on its own and calls none of our handlers afterwards.
+ *    transaction alive on its own.
  *
  * Media: AMD starts at answer (200 OK), not at early media (183), SPEC §6.2 / issue 9. The
  * far end's PCMU / PCMA is decoded to float and placed by RTP timestamp (sip_jb.h). We send
@@ -63,6 +65,9 @@ static int g_in_use; /* libre's loop is per process: one SIP driver at a time */
 
 typedef struct sipdrv sipdrv;
 
+/* Commands from the engine thread to the loop thread (mqueue ids). */
+enum { CMD_DIAL = 1, CMD_DIGITS, CMD_RELEASE, CMD_STOP };
+
 /* The digest credentials, a libre object of their own so a session that outlives its leg
  * (CANCEL / BYE still in flight) never reaches back into freed memory. */
 typedef struct creds {
@@ -95,6 +100,9 @@ struct amdi_leg {
         char refused_status[16];
         amdi_sipjb jb;
     } sh;
+    /* written by the engine thread before it posts the command that reads them */
+    char req_uri[600], req_from[128], req_user[128], req_pass[128], req_digits[64];
+    int req_auth;
     /* engine thread only */
     int ringing_sent, answered_sent, done;
     int64_t t_answer, frames_out;
@@ -108,6 +116,7 @@ struct sipdrv {
     struct dnsc *dnsc;
     struct sip *sip;
     struct sipsess_sock *sock;
+    struct mqueue *mq; /* engine thread -> loop thread commands */
     struct tmr tick, stop_tmr;
     uint64_t tick_t0, ticks_done; /* RTP send schedule (ms, frames) */
     struct list media; /* legs to send RTP for */
@@ -315,8 +324,7 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 
 /* Every 20 ms: one frame of silence on every answered leg. The schedule is absolute (frame k
  * at t0 + 20k ms), so timer slop and the time spent sending do not stretch the packet interval;
- * after a stall of more than 100 ms the missed frames are skipped, not burst. The timer also
- * keeps the loop waking so timers started from the engine thread are seen promptly. */
+ * after a stall of more than 100 ms the missed frames are skipped, not burst. */
 static void tick_h(void *arg)
 {
     sipdrv *d = arg;
@@ -474,6 +482,65 @@ out:
     return err;
 }
 
+/* ------------------------------------------------------------------ commands (loop thread) */
+
+static void leg_free(sipdrv *d, amdi_leg *l)
+{
+    media_stop(l);
+    l->sess = mem_deref(l->sess); /* BYE if established, CANCEL if ringing */
+    l->sdp = mem_deref(l->sdp);
+    l->rtp = mem_deref(l->rtp);
+    l->txmb = mem_deref(l->txmb);
+    l->tel = mem_deref(l->tel);
+    pthread_mutex_lock(&d->stats_mu);
+    d->stats.packets += l->sh.jb.packets;
+    d->stats.late_packets += l->sh.jb.late;
+    d->stats.rebases += l->sh.jb.rebases;
+    d->stats.lost_samples += l->sh.jb.lost_samples;
+    d->stats.played_samples += l->sh.jb.played_samples;
+    d->stats.trimmed_samples += l->sh.jb.trimmed_samples;
+    pthread_mutex_unlock(&d->stats_mu);
+    pthread_mutex_destroy(&l->mu);
+    free(l);
+}
+
+static void cmd_h(int id, void *data, void *arg)
+{
+    sipdrv *d = arg;
+    amdi_leg *l = data;
+    switch (id) {
+    case CMD_DIAL: {
+        int err = leg_connect(d, l, l->req_uri, l->req_from, l->req_auth ? l->req_user : NULL,
+                              l->req_auth ? l->req_pass : NULL);
+        if (err) {
+            l->sess = mem_deref(l->sess);
+            l->sdp = mem_deref(l->sdp);
+            l->rtp = mem_deref(l->rtp);
+            l->txmb = mem_deref(l->txmb);
+            l->tel = mem_deref(l->tel);
+            set_refused(l, err == EINVAL ? 400 : 503); /* a bad URI, or no ports / memory */
+        }
+        break;
+    }
+    case CMD_DIGITS:
+        if (l->tel) {
+            memcpy(l->digits, l->req_digits, sizeof l->digits);
+            l->dpos = 0;
+        }
+        break;
+    case CMD_RELEASE:
+        leg_free(d, l);
+        break;
+    case CMD_STOP:
+        d->sock = mem_deref(d->sock); /* no more sessions; pending BYE / CANCEL transactions run on */
+        /* exit_h stops the loop once every transaction is done; 2 s at most (BYE
+         * retransmissions beyond that would only delay shutdown). */
+        tmr_start(&d->stop_tmr, 2000, stop_h, d);
+        sip_close(d->sip, false);
+        break;
+    }
+}
+
 static int sip_dial_auth(void *drv, const char *to, const char *from, const char *user, const char *pass,
                          int64_t now_ms, amdi_leg **out)
 {
@@ -487,7 +554,7 @@ static int sip_dial_auth(void *drv, const char *to, const char *from, const char
     l->te_pt = -1;
     pthread_mutex_init(&l->mu, NULL);
     amdi_sipjb_init(&l->sh.jb, JB_DELAY_SAMPLES);
-    char uri[512];
+    char uri[600];
     int routable = 1;
     if (!strncasecmp(to, "sip:", 4))
         snprintf(uri, sizeof uri, "%s", to);
@@ -503,18 +570,13 @@ static int sip_dial_auth(void *drv, const char *to, const char *from, const char
         *out = l;
         return 0;
     }
-    re_thread_enter();
-    int err = leg_connect(d, l, uri, from, user, pass);
-    if (err) {
-        l->sess = mem_deref(l->sess);
-        l->sdp = mem_deref(l->sdp);
-        l->rtp = mem_deref(l->rtp);
-        l->txmb = mem_deref(l->txmb);
-        l->tel = mem_deref(l->tel);
-    }
-    re_thread_leave();
-    if (err)
-        set_refused(l, err == EINVAL ? 400 : 503); /* a bad URI, or no ports / memory */
+    snprintf(l->req_uri, sizeof l->req_uri, "%s", uri);
+    snprintf(l->req_from, sizeof l->req_from, "%s", from ? from : "");
+    l->req_auth = user && *user;
+    snprintf(l->req_user, sizeof l->req_user, "%s", l->req_auth ? user : "");
+    snprintf(l->req_pass, sizeof l->req_pass, "%s", l->req_auth && pass ? pass : "");
+    if (mqueue_push(d->mq, CMD_DIAL, l))
+        set_refused(l, 503);
     *out = l;
     return 0;
 }
@@ -580,40 +642,25 @@ static void sip_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink
 
 static void sip_send_digits(void *drv, amdi_leg *l, const char *digits)
 {
-    (void)drv;
-    re_thread_enter();
-    if (l->tel)
-        snprintf(l->digits, sizeof l->digits, "%s", digits); /* Twilio allows 32 digits */
-    l->dpos = 0;
-    re_thread_leave();
+    sipdrv *d = drv;
+    snprintf(l->req_digits, sizeof l->req_digits, "%s", digits); /* Twilio allows 32 digits */
+    (void)mqueue_push(d->mq, CMD_DIGITS, l);
 }
 
 static void sip_release(void *drv, amdi_leg *l)
 {
     sipdrv *d = drv;
-    re_thread_enter();
-    media_stop(l);
-    l->sess = mem_deref(l->sess); /* BYE if established, CANCEL if ringing */
-    l->sdp = mem_deref(l->sdp);
-    l->rtp = mem_deref(l->rtp);
-    l->txmb = mem_deref(l->txmb);
-    l->tel = mem_deref(l->tel);
-    re_thread_leave();
-    pthread_mutex_lock(&d->stats_mu);
-    d->stats.packets += l->sh.jb.packets;
-    d->stats.late_packets += l->sh.jb.late;
-    d->stats.rebases += l->sh.jb.rebases;
-    d->stats.lost_samples += l->sh.jb.lost_samples;
-    d->stats.played_samples += l->sh.jb.played_samples;
-    d->stats.trimmed_samples += l->sh.jb.trimmed_samples;
-    pthread_mutex_unlock(&d->stats_mu);
-    pthread_mutex_destroy(&l->mu);
-    free(l);
+    if (!l->req_uri[0] || mqueue_push(d->mq, CMD_RELEASE, l)) {
+        /* never handed to the loop (unroutable), or the queue failed: nothing of libre's to undo */
+        pthread_mutex_destroy(&l->mu);
+        free(l);
+    }
 }
 
 static void drv_free(sipdrv *d)
 {
     /* the loop has stopped (or never ran): libre objects may be freed from this thread */
+    d->mq = mem_deref(d->mq);
     d->sock = mem_deref(d->sock);
     d->sip = mem_deref(d->sip);
     d->dnsc = mem_deref(d->dnsc);
@@ -628,6 +675,15 @@ static void drv_free(sipdrv *d)
 static void sip_destroy(void *drv)
 {
     sipdrv *d = drv;
+    if (d->thread_started) {
+        if (!mqueue_push(d->mq, CMD_STOP, NULL))
+            pthread_join(d->th, NULL);
+        else
+            pthread_detach(d->th); /* cannot happen short of ENOMEM; leak rather than hang */
+        tmr_cancel(&d->tick);
+        tmr_cancel(&d->stop_tmr);
+        sip_close(d->sip, true);
+    }
     if (d->log_fn) {
         char m[400];
         amdi_sip_stats *t = &d->stats;
@@ -638,19 +694,6 @@ static void sip_destroy(void *drv)
                  t->played_samples ? 100.0 * (double)t->lost_samples / (double)t->played_samples : 0.0,
                  t->played_samples, t->trimmed_samples, t->rtp_sent);
         d->log_fn(d->log_user, AMD_LOG_INFO, m);
-    }
-    if (d->thread_started) {
-        re_thread_enter();
-        d->sock = mem_deref(d->sock); /* no more sessions; pending BYE / CANCEL transactions run on */
-        /* exit_h stops the loop once every transaction is done; 2 s at most (BYE
-         * retransmissions beyond that would only delay shutdown). */
-        tmr_start(&d->stop_tmr, 2000, stop_h, d);
-        sip_close(d->sip, false);
-        re_thread_leave();
-        pthread_join(d->th, NULL);
-        tmr_cancel(&d->tick);
-        tmr_cancel(&d->stop_tmr);
-        sip_close(d->sip, true);
     }
     drv_free(d);
 }
@@ -779,6 +822,10 @@ int amdi_sip_driver_create(const amdi_sip_config *cfg, amdi_driver *out, char *e
     }
     if (sipsess_listen(&d->sock, d->sip, 1024, conn_h, d)) {
         snprintf(err, errlen, "sip: cannot create the session socket");
+        goto fail;
+    }
+    if (mqueue_alloc(&d->mq, cmd_h, d)) {
+        snprintf(err, errlen, "sip: cannot create the command queue");
         goto fail;
     }
     tmr_start(&d->tick, FRAME_MS, tick_h, d);
