@@ -157,7 +157,7 @@ void cli_report_md(FILE *f, const cli_bench_report *r)
     if (r->has_vad) {
         double p, rc, f1;
         cli_vad_scores(&r->vad, &p, &rc, &f1);
-        fprintf(f, "\n**VAD** (10 ms frames against segments/, %d files, %lld frames analysed with the most patient settings): precision ",
+        fprintf(f, "\n**VAD** (10 ms frames against segments/, %d files, %lld frames, every frame of each file: the analysis runs on after the decision): precision ",
                 r->vad.files, r->vad.tp + r->vad.fp + r->vad.fn + r->vad.tn);
         md_num(f, p, "%.3f");
         fputs(", recall ", f);

@@ -159,27 +159,6 @@ typedef struct bench_ctx {
     int failed;
 } bench_ctx;
 
-/*
- * The detector stops analysing once it has decided, so the VAD pass runs a separate
- * detector with the most patient settings of SPEC §4.1 (DetectMessageEnd, longest
- * timeout and thresholds, no fax / SIT shortcut) to score as much of each file as the
- * detector will look at. The VAD itself does not depend on these settings; only how
- * long the analysis runs does.
- */
-static void patient_config(amd_config *cfg)
-{
-    cfg->mode = AMD_MODE_DETECT_MESSAGE_END;
-    cfg->timeout_ms = 59000;
-    cfg->speech_threshold_ms = 6000;
-    cfg->speech_end_threshold_ms = 5000;
-    cfg->silence_timeout_ms = 10000;
-    cfg->max_word_length_ms = 20000;
-    cfg->max_num_of_words = 100;
-    cfg->beep_grace_ms = 5000;
-    cfg->detect_fax = 0;
-    cfg->detect_sit = 0;
-}
-
 static void bench_job(void *vctx, size_t j)
 {
     bench_ctx *c = vctx;
@@ -190,37 +169,46 @@ static void bench_job(void *vctx, size_t j)
     cli_outcome o;
     bf->en_ab = bf->de_ab = AMD_ANSWERED_NONE;
     bf->en_ms = bf->de_ms = -1;
+    /*
+     * VAD scoring taps the frames of the scored run (DetectMessageEnd when it runs, else
+     * Enable): with a frame callback set, the detector analyses to the end of the file
+     * after its decision (detector.h), so every frame of the file is scored. The VAD does
+     * not depend on the mode or thresholds.
+     */
+    cli_segment *seg = NULL;
+    long nseg = -1;
+    vad_tap tap = {0};
+    cli_feed_hooks hooks = {0};
+    if (c->want_vad) {
+        char err[200] = "";
+        nseg = cli_manifest_segments(c->man, row, &seg, err, sizeof err);
+        if (nseg == -2)
+            set_message(bf, "VAD not scored: ", err);
+        hooks.frame_fn = vad_frame;
+        hooks.frame_user = &tap;
+    }
+    const cli_feed_hooks *h_en = nseg >= 0 && !c->run_de ? &hooks : NULL;
+    const cli_feed_hooks *h_de = nseg >= 0 && c->run_de ? &hooks : NULL;
+    int tapped_ok = 0;
     if (c->run_en) {
         cfg.mode = AMD_MODE_ENABLE;
-        cli_feed_file(row->path, &c->common->input, &cfg, NULL, &o);
+        cli_feed_file(row->path, &c->common->input, &cfg, h_en, &o);
         keep_outcome(&o, &bf->en_ab, &bf->en_ms, &bf->duration_ms);
         if (!o.ok)
             set_message(bf, "", o.error);
+        else if (h_en)
+            tapped_ok = 1;
     }
     if (c->run_de) {
         cfg.mode = AMD_MODE_DETECT_MESSAGE_END;
-        cli_feed_file(row->path, &c->common->input, &cfg, NULL, &o);
+        cli_feed_file(row->path, &c->common->input, &cfg, h_de, &o);
         keep_outcome(&o, &bf->de_ab, &bf->de_ms, &bf->duration_ms);
         if (!o.ok)
             set_message(bf, "", o.error);
+        else if (h_de)
+            tapped_ok = 1;
     }
-    if (!c->want_vad || bf->message)
-        return;
-    cli_segment *seg = NULL;
-    char err[200] = "";
-    long nseg = cli_manifest_segments(c->man, row, &seg, err, sizeof err);
-    if (nseg == -2)
-        set_message(bf, "VAD not scored: ", err);
-    if (nseg < 0)
-        return;
-    vad_tap tap = {0};
-    cli_feed_hooks hooks = {0};
-    hooks.frame_fn = vad_frame;
-    hooks.frame_user = &tap;
-    amd_config vcfg = c->cfgs[point];
-    patient_config(&vcfg);
-    cli_feed_file(row->path, &c->common->input, &vcfg, &hooks, &o);
-    if (o.ok && !tap.oom) {
+    if (tapped_ok && !tap.oom) {
         vad_score(&tap, seg, nseg, &bf->vad);
         bf->has_vad = 1;
     } else if (tap.oom) {

@@ -117,7 +117,9 @@ START_TEST(test_determinism_reset_callbacks)
     ck_assert_int_eq(ev.n_provisional, 0);
     same_result(&a, &ev.decision, "callback vs poll");
     ck_assert(ev.frames_monotonic);
-    ck_assert_int_eq(ev.last_frame_ms, a.decision_ms); /* frames stop at the decision */
+    /* with a frame callback the analysis runs on to the end of the audio (detector.h) */
+    ck_assert_int_eq(ev.last_frame_ms, (int64_t)(c.n / 80) * 10);
+    ck_assert_int_lt(a.decision_ms, ev.last_frame_ms);
 
     /* reset: one detector, two calls */
     amd_detector *d;
@@ -340,12 +342,62 @@ START_TEST(test_logging)
 }
 END_TEST
 
+/* Issue: traces and the VAD score must cover the whole call. With a frame callback the analysis
+ * runs on after the decision to the end of the audio, and the decision is the same as without. */
+static void run_plain(const amd_config *cfg_in, const du_call *c, size_t chunk, amd_result *res)
+{
+    amd_config cfg = *cfg_in;
+    cfg.sample_rate = c->rate;
+    amd_detector *d = NULL;
+    char err[256];
+    ck_assert_int_eq(amd_detector_create(&cfg, &d, err, sizeof err), 0);
+    int16_t *s = malloc(c->n * sizeof(int16_t));
+    ck_assert_ptr_nonnull(s);
+    tu_to_s16(c->x, s, c->n);
+    for (size_t off = 0; off < c->n; off += chunk)
+        ck_assert_int_ge(amd_detector_process_s16(d, s + off, c->n - off < chunk ? c->n - off : chunk), 0);
+    ck_assert_int_eq(amd_detector_finish(d), 1);
+    ck_assert_int_eq(amd_detector_result(d, res), 1);
+    amd_detector_destroy(d);
+    free(s);
+}
+
+START_TEST(test_frames_after_decision)
+{
+    du_call c = du_new(8000, 12000, 30.0, 11);
+    du_speech(&c, 500, 600, 140, 3000.0, 12);      /* a "hello" -> human at ~2.3 s */
+    du_speech(&c, 6000, 3000, 140, 3000.0, 13);    /* more talk long after the decision */
+    amd_mode modes[2] = {AMD_MODE_ENABLE, AMD_MODE_DETECT_MESSAGE_END};
+    for (int m = 0; m < 2; m++) {
+        amd_config cfg = du_cfg(modes[m], AMD_ENGINE_TIMING);
+        amd_result traced, plain;
+        du_events ev;
+        du_run(&cfg, &c, 160, &traced, &ev);
+        run_plain(&cfg, &c, 160, &plain);
+        ck_assert_int_eq(traced.answered_by, AMD_ANSWERED_HUMAN);
+        ck_assert_int_eq(traced.answered_by, plain.answered_by);
+        ck_assert_int_eq(traced.cause, plain.cause);
+        ck_assert_int_eq(traced.decision_ms, plain.decision_ms);
+        ck_assert_int_eq(traced.speech_onset_ms, plain.speech_onset_ms);
+        ck_assert(traced.confidence == plain.confidence);
+        ck_assert_int_lt(traced.decision_ms, 3000);
+        ck_assert_int_eq(ev.n_decision, 1);
+        /* every 10 ms of the 12 s file, in order, to its end */
+        ck_assert_int_eq(ev.n_frames, 1200);
+        ck_assert(ev.frames_monotonic);
+        ck_assert_int_eq(ev.last_frame_ms, 12000);
+    }
+    du_free(&c);
+}
+END_TEST
+
 Suite *detector_suite(void)
 {
     Suite *s = suite_create("detector");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_chunk_invariance);
+    tcase_add_test(tc, test_frames_after_decision);
     tcase_add_test(tc, test_formats);
     tcase_add_test(tc, test_determinism_reset_callbacks);
     tcase_add_test(tc, test_invalid_arguments);

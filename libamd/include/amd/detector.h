@@ -217,12 +217,19 @@ void amd_detector_destroy(amd_detector *det);
 /** Set (or clear with NULL) the decision callback. May be called at any time. */
 int amd_detector_set_event_callback(amd_detector *det, amd_event_fn fn, void *user);
 
-/** Set (or clear with NULL) the per-frame trace callback (one call per 10 ms hop). */
+/**
+ * Set (or clear with NULL) the per-frame trace callback (one call per 10 ms hop).
+ * While one is set, the analysis (level, noise floor, VAD, tones) goes on after
+ * the final decision to the end of the audio, so a trace covers the whole call;
+ * the decision, its result and its events do not change (frames after it carry
+ * the decision's name as their state). Without one, analysis stops at the decision.
+ */
 int amd_detector_set_frame_callback(amd_detector *det, amd_frame_fn fn, void *user);
 
 /**
  * Feed audio. Any number of samples (0 is allowed). Samples after the final
- * decision are accepted and ignored cheaply.
+ * decision are accepted and ignored cheaply (analysed for the frame callback
+ * only when one is set).
  * @return 1 if a final decision is available (made in this call or earlier),
  *         0 if not yet, AMD_EINVAL for a NULL pointer with n > 0, or for
  *         float input containing NaN/Inf (the whole chunk is then rejected

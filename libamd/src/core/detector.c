@@ -380,10 +380,17 @@ static const char *state_name(const amd_detector *d)
     return d->eng->state_name(d->eng_state);
 }
 
-/* One hop. Returns 1 when the final decision is made (stop consuming). */
+/*
+ * One hop. Returns 1 when the final decision is made (stop consuming) - unless a
+ * frame callback is set: then the signal path (analysis, tones, VAD, evidence)
+ * keeps running to the end of the audio so a trace or a VAD score covers the
+ * whole call, while the decision, its result and its events stay as they were
+ * (no rule, engine or message-end logic runs after the decision).
+ */
 static int on_hop(void *user, const float *hop)
 {
     amd_detector *d = user;
+    int was_decided = d->decided;
     const amdi_frame *f = amdi_analysis_hop(&d->an, hop);
     int n_ev = amdi_tones_frame(d->tones, f, d->tev);
     float thz = 0.f;
@@ -435,6 +442,11 @@ static int on_hop(void *user, const float *hop)
     }
 
     const char *state = NULL;
+    if (was_decided) {
+        if (d->fr_fn)
+            emit_frame_info(d, state_name(d));
+        return d->fr_fn ? 0 : 1;
+    }
     if (!tone_rules(d)) {
         amdi_engine_decision dec;
         if (!d->machine_known && d->held) {
@@ -505,7 +517,7 @@ static int on_hop(void *user, const float *hop)
     }
     if (d->fr_fn)
         emit_frame_info(d, d->decided ? state_name(d) : (state && !d->machine_known ? state : state_name(d)));
-    return d->decided;
+    return d->decided && !d->fr_fn;
 }
 
 static int process(amd_detector *d, amdi_sample_fmt fmt, const void *data, size_t n)
@@ -514,12 +526,12 @@ static int process(amd_detector *d, amdi_sample_fmt fmt, const void *data, size_
         return AMD_EINVAL;
     if (d->finished)
         return AMD_ESTATE;
-    if (d->decided) {
-        d->in.samples_in += (int64_t)n;
+    if (d->decided && !d->fr_fn) {
+        d->in.samples_in += (int64_t)n; /* ignored cheaply (detector.h) */
         return 1;
     }
     if (n == 0)
-        return 0;
+        return d->decided;
     if (amdi_input_push(&d->in, fmt, data, n, on_hop, d))
         return 1;
     return d->decided;
@@ -553,7 +565,7 @@ int amd_detector_finish(amd_detector *d)
         return AMD_EINVAL;
     if (d->finished)
         return 1;
-    if (!d->decided)
+    if (!d->decided || d->fr_fn)
         amdi_input_flush(&d->in, on_hop, d);
     d->finished = 1;
     if (d->decided)
