@@ -296,7 +296,16 @@ int main(int argc, char **argv)
         pthread_mutex_unlock(&g_mu);
     }
     int ok = g_completed > 0;
-    if (sid[0] && !amd_call_fetch(srv, ACCOUNT, sid, &json)) {
+    /* the final event comes just before its store commit (host.h): wait for the stored call */
+    for (int i = 0; sid[0] && i < 100; i++) {
+        if (!amd_call_fetch(srv, ACCOUNT, sid, &json) && !strstr(json, "\"status\":\"in-progress\"") &&
+            !strstr(json, "\"status\":\"queued\"") && !strstr(json, "\"status\":\"ringing\""))
+            break;
+        amd_call_free(json);
+        json = NULL;
+        sleep_ms(20);
+    }
+    if (json) {
         for (char *c = json; *c; c++) /* one line */
             if (*c == '\n')
                 *c = ' ';
