@@ -92,6 +92,11 @@ struct amdi_leg {
     char digits[64];
     size_t dpos;
     int dstate, dframes, dcode;
+    /* arrival lateness (loop thread): transit = arrival (8 kHz units) - RTP timestamp */
+    int have_transit;
+    uint32_t transit_ssrc;
+    int32_t transit_min;
+    long long late_hist[5], late_max_ms;
     /* shared with the engine thread under mu */
     pthread_mutex_t mu;
     struct {
@@ -229,9 +234,24 @@ static void on_rtp(const struct sa *src, const struct rtp_header *hdr, struct mb
     for (size_t i = 0; i < n; i++)
         dec[i] = (float)(hdr->pt == PT_PCMU ? amd_ulaw_decode(p[i]) : amd_alaw_decode(p[i])) / 32768.0f;
     pthread_mutex_lock(&l->mu);
-    if (l->sh.answered && !l->sh.hangup) /* early media is ringback, not the answering party */
+    int take = l->sh.answered && !l->sh.hangup; /* early media is ringback, not the answering party */
+    if (take)
         amdi_sipjb_put(&l->sh.jb, hdr->ssrc, hdr->ts, dec, n);
     pthread_mutex_unlock(&l->mu);
+    if (take) {
+        int32_t transit = (int32_t)((uint32_t)(tmr_jiffies() * 8) - hdr->ts);
+        if (!l->have_transit || hdr->ssrc != l->transit_ssrc || transit < l->transit_min) {
+            l->have_transit = 1;
+            l->transit_ssrc = hdr->ssrc;
+            l->transit_min = transit;
+        }
+        long long late_ms = ((long long)transit - l->transit_min) / 8;
+        if (late_ms > 100000)
+            late_ms = 0; /* the far end restarted its clock (a new base follows) */
+        l->late_hist[late_ms < 20 ? 0 : late_ms < 60 ? 1 : late_ms < 200 ? 2 : late_ms < 600 ? 3 : 4]++;
+        if (late_ms > l->late_max_ms)
+            l->late_max_ms = late_ms;
+    }
 }
 
 static int offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg)
@@ -499,6 +519,10 @@ static void leg_free(sipdrv *d, amdi_leg *l)
     d->stats.lost_samples += l->sh.jb.lost_samples;
     d->stats.played_samples += l->sh.jb.played_samples;
     d->stats.trimmed_samples += l->sh.jb.trimmed_samples;
+    for (int i = 0; i < 5; i++)
+        d->stats.late_hist[i] += l->late_hist[i];
+    if (l->late_max_ms > d->stats.late_max_ms)
+        d->stats.late_max_ms = l->late_max_ms;
     pthread_mutex_unlock(&d->stats_mu);
     pthread_mutex_destroy(&l->mu);
     free(l);
@@ -685,14 +709,16 @@ static void sip_destroy(void *drv)
         sip_close(d->sip, true);
     }
     if (d->log_fn) {
-        char m[400];
+        char m[600];
         amdi_sip_stats *t = &d->stats;
         snprintf(m, sizeof m,
                  "sip: %lld legs, %lld answered; RTP in %lld packets, %lld late (dropped), %lld re-based; "
-                 "%.3f %% of %lld played samples lost, %lld trimmed (far end fast); RTP out %lld packets",
+                 "%.3f %% of %lld played samples lost, %lld trimmed (far end fast); RTP out %lld packets; "
+                 "arrival lateness (ms) <20: %lld, 20-60: %lld, 60-200: %lld, 200-600: %lld, >=600: %lld, worst %lld",
                  t->legs, t->answered, t->packets, t->late_packets, t->rebases,
                  t->played_samples ? 100.0 * (double)t->lost_samples / (double)t->played_samples : 0.0,
-                 t->played_samples, t->trimmed_samples, t->rtp_sent);
+                 t->played_samples, t->trimmed_samples, t->rtp_sent, t->late_hist[0], t->late_hist[1],
+                 t->late_hist[2], t->late_hist[3], t->late_hist[4], t->late_max_ms);
         d->log_fn(d->log_user, AMD_LOG_INFO, m);
     }
     drv_free(d);

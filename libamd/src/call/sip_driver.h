@@ -29,6 +29,11 @@ int amdi_sip_driver_create(const amdi_sip_config *cfg, amdi_driver *out, char *e
 typedef struct amdi_sip_stats {
     long long legs, answered, packets, late_packets, rebases, lost_samples, played_samples, trimmed_samples;
     long long rtp_sent;
+    /* arrival lateness of each RTP packet after answer: arrival time minus RTP timestamp,
+     * relative to the earliest packet of its source (RFC 3550 §6.4.1 transit time), in
+     * buckets < 20, 20-60, 60-200, 200-600, >= 600 ms; and the worst seen */
+    long long late_hist[5];
+    long long late_max_ms;
 } amdi_sip_stats;
 void amdi_sip_driver_stats(void *drv, amdi_sip_stats *st);
 
