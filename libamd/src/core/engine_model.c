@@ -7,7 +7,7 @@
  *
  * How it decides, frame by frame (policy parameters come from the model file,
  * tuned on the dev split by models/train.py; model.h lists them):
- *   - P = P(machine | features so far) is evaluated every EVAL_EVERY frames
+ *   - P = P(machine | features so far) is evaluated every EVAL_EVERY (10) frames
  *     and on every frame where a decision could be taken.
  *   - Early machine: after at least MIN_MACHINE_MS since the first onset,
  *     P >= P_MACHINE -> machine_start, cause `model`.
@@ -30,7 +30,7 @@
  *     P >= VETO_P -> machine (cause `model`); otherwise the rules' human.
  *
  * Cost: the features' per-frame update, plus one forward pass (<= 32 x 27
- * multiply-adds and tanh) every 50 ms.
+ * multiply-adds and tanh) every 100 ms and on the frames where a rule could fire.
  */
 #include <string.h>
 
@@ -38,7 +38,7 @@
 #include "model.h"
 #include "model_features.h"
 
-#define EVAL_EVERY 5 /* frames between routine evaluations: 50 ms, below the 10 % of any threshold */
+#define EVAL_EVERY 10 /* frames between routine evaluations: 100 ms, under 10 % of any threshold */
 
 typedef struct model_engine {
     const amd_model *model;

@@ -17,7 +17,8 @@
  *   burst         a run of speech frames; pauses shorter than AMDI_FEAT_BURST_GAP_MS join bursts
  *                 (the gaps between words of one phrase), longer ones separate them
  *   onset         the first speech frame since answer
- *   voiced frame  a speech frame whose spectrum shows a harmonic comb (see f0 below)
+ *   voiced frame  a speech frame whose spectrum shows a harmonic comb; f0 is estimated on every
+ *                 4th speech frame (a 25 Hz contour), so the f0 features use those frames
  */
 #ifndef AMDI_FEATURES_H
 #define AMDI_FEATURES_H
@@ -66,10 +67,11 @@ typedef enum amdi_feat_id {
                               consecutive speech frames (articulation rate) */
     AMDI_F_CENTROID,       /* [kHz] mean spectral centroid */
     AMDI_F_HF_RATIO,       /* [0..1] mean share of energy above 2 kHz (codec / band limiting) */
-    AMDI_F_VOICED_RATIO,   /* [0..1] voiced frames / speech frames */
+    AMDI_F_VOICED_RATIO,   /* [0..1] voiced share of the speech frames whose f0 was estimated */
     AMDI_F_F0_MEAN,        /* [100 Hz] mean f0 estimate over voiced frames */
     AMDI_F_F0_STD,         /* [semitones] standard deviation of f0 over voiced frames (intonation range) */
-    AMDI_F_F0_MOVE,        /* [semitones] mean |f0 change| between consecutive voiced frames */
+    AMDI_F_F0_MOVE,        /* [semitones] mean |f0 change| between consecutive f0 estimates (40 ms
+                              apart) that are both voiced */
     /* Tones. */
     AMDI_F_TONE,           /* [s] time a steady tone (beep / fax / SIT candidate) was present */
     AMDI_FEAT_COUNT
@@ -112,6 +114,7 @@ typedef struct amdi_features {
     float prev_band[AMDI_FEAT_BANDS];
     int prev_band_ok;
     int64_t voiced;
+    int64_t f0_evals;             /* speech frames whose f0 was estimated (every F0_EVERY-th) */
     double f0_sum, st_sum, st_sq, move_sum;
     int64_t move_n;
     float prev_st;               /* f0 of the previous voiced frame in semitones; */
