@@ -282,6 +282,18 @@ try:
             check(False, "second delete 404")
         except TwilioRestException as ex:
             check(ex.status == 404, "deleting it again -> 404 (%s)" % ex.status)
+    if len(allrecs) > 1:
+        r2 = allrecs[1]
+        f2 = client.calls(r2.call_sid).recordings(r2.sid).fetch()
+        check(f2.sid == r2.sid and f2.call_sid == r2.call_sid, "call-scoped recording fetch")
+        other = [x for x in [c.sid] + [m.sid for m in more] if x != r2.call_sid][0]
+        try:
+            client.calls(other).recordings(r2.sid).fetch()
+            check(False, "a recording under another call is not found")
+        except TwilioRestException as ex:
+            check(ex.status == 404, "a recording fetched under another call -> 404 (%s)" % ex.status)
+        check(client.calls(r2.call_sid).recordings(r2.sid).delete() is True, "call-scoped DELETE -> 204")
+        check(len(client.recordings.list()) == 1, "account recordings list: 1 left")
 
     # ---- a slow webhook target does not delay other calls
     print("slow webhook target")

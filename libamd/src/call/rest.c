@@ -550,8 +550,10 @@ static void do_recording_delete(amdi_api *api, const char *account, const char *
     }
 }
 
-static void do_recording(amdi_api *api, const char *account, const char *rest, const char *path, int del,
-                         amdi_response *out)
+/* One recording: /Recordings/{Sid}[.json|.wav], or under its call (@p call_sid not NULL:
+ * /Calls/{CallSid}/Recordings/{Sid}, which must be that call's). */
+static void do_recording(amdi_api *api, const char *account, const char *call_sid, const char *rest,
+                         const char *path, int del, amdi_response *out)
 {
     char sid[35];
     snprintf(sid, sizeof sid, "%.34s", rest);
@@ -559,6 +561,13 @@ static void do_recording(amdi_api *api, const char *account, const char *rest, c
     if (!amdi_sid_valid(sid, "RE") || (*ext && strcmp(ext, ".json") && strcmp(ext, ".wav"))) {
         not_found(out, path);
         return;
+    }
+    if (call_sid) {
+        amdi_recording_rec own;
+        if (amdi_store_recording_get(api->store, account, sid, &own, NULL, 0) || strcmp(own.call_sid, call_sid)) {
+            not_found(out, path);
+            return;
+        }
     }
     if (del) {
         if (!strcmp(ext, ".wav"))
@@ -827,6 +836,13 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
                 do_recordings(api, account, sid, path, query, out);
             return;
         }
+        if (!strncmp(rest, "/Recordings/", 12)) {
+            if (is_get || is_del)
+                do_recording(api, account, sid, rest + 12, path, is_del, out);
+            else
+                respond_error(out, 405, 20004, "Method not allowed");
+            return;
+        }
         if (!strcmp(rest, "/Events.json")) {
             if (is_get)
                 do_events(api, account, sid, path, query, out);
@@ -844,7 +860,7 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
     }
     if (!strncmp(p, "/Recordings/", 12)) {
         if (is_get || is_del)
-            do_recording(api, account, p + 12, path, is_del, out);
+            do_recording(api, account, NULL, p + 12, path, is_del, out);
         else
             respond_error(out, 405, 20004, "Method not allowed");
         return;
