@@ -37,6 +37,10 @@ ap.add_argument("--cps", type=float, default=100)
 ap.add_argument("--hold", type=float, default=30)
 ap.add_argument("--audio", default=None, help="far-end audio (default: the first machine_beep file in testdata)")
 ap.add_argument("--mode", default="DetectMessageEnd")
+ap.add_argument("--media-priority", type=int, default=0,
+                help="amd serve --media-priority (SCHED_RR for the media clock, detectors and the SIP thread)")
+ap.add_argument("--sipp-priority", type=int, default=0,
+                help="run the SIPp far end under chrt -r N (on a shared machine the load generator starves too)")
 args = ap.parse_args()
 
 if os.environ.get("AMD_SIP_NETNS") != "1":
@@ -62,7 +66,8 @@ scen = os.path.join(work, "uas.xml")
 with open(scen, "w") as f:
     f.write(xml)
 
-sipp = subprocess.Popen(["timeout", str(int(args.calls / args.cps + args.hold + 120)), "sipp", "-sf", scen,
+sipp = subprocess.Popen(["timeout", str(int(args.calls / args.cps + args.hold + 120))] +
+                        (["chrt", "-r", str(args.sipp_priority)] if args.sipp_priority else []) + ["sipp", "-sf", scen,
                          "-i", "127.0.0.1", "-p", "5070", "-mi", "127.0.0.1", "-mp", "40000", "-nostdin",
                          "-max_socket", "60000", "-trace_err"],
                         stdout=open(os.path.join(work, "sipp.log"), "w"), stderr=subprocess.STDOUT, cwd=work)
@@ -73,7 +78,8 @@ db = os.path.join(work, "load.db")
 import shlex  # noqa: E402
 wrap = shlex.split(os.environ.get("AMD_SIP_LOAD_WRAP", ""))  # e.g. "gdb -batch -ex run -ex bt --args"
 srv = subprocess.Popen(wrap + [args.amd, "serve", "--listen", "127.0.0.1:0", "--db", db, "--cps", str(args.cps),
-                        "--account", AC + ":" + TK, "--sip-listen", "127.0.0.1:5090", "--log-level", "info"],
+                        "--account", AC + ":" + TK, "--sip-listen", "127.0.0.1:5090", "--log-level", "info"] +
+                       (["--media-priority", str(args.media_priority)] if args.media_priority else []),
                        stdout=subprocess.PIPE, stderr=open(os.path.join(work, "serve.err"), "w"), text=True)
 port = None
 while port is None:

@@ -115,6 +115,7 @@ int amd_server_create(const amd_server_config *cfg, amd_server **out, char *err,
         sc.trunk = cfg->sip_trunk;
         sc.log_fn = cfg->log_fn;
         sc.log_user = cfg->log_user;
+        sc.media_priority = cfg->media_priority;
         char user[128] = "", pass[128] = "";
         if (cfg->sip_auth && *cfg->sip_auth) {
             const char *colon = strchr(cfg->sip_auth, ':');

@@ -16,6 +16,7 @@ typedef struct amdi_sip_config {
     const char *auth_user; /* default digest credentials (per call SipAuthUsername/-Password win); may be NULL */
     const char *auth_pass;
     int rtp_port_min, rtp_port_max; /* RTP ports on the listen IP; 0: 20000..39999 */
+    int media_priority; /* > 0: SCHED_RR priority of the SIP thread (as the engine's media threads) */
     amd_log_fn log_fn; /* optional: a summary of the receive side when the driver stops */
     void *log_user;
 } amdi_sip_config;
