@@ -18,6 +18,17 @@
  */
 static pthread_mutex_t amdi_fftw_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * One pair of plans for the whole process, guarded by that lock and counted:
+ * every detector runs the same 256-point transforms, a plan is read-only once
+ * made and FFTW's new-array execute is thread-safe, so 10,000 live detectors
+ * share one plan in cache instead of 10,000 scattered plan structures (~5 KB of
+ * RSS each; SPEC §4.5). Made by the first detector, destroyed with the last.
+ * Like the lock, this holds no call state.
+ */
+static fftwf_plan amdi_plan_fwd, amdi_plan_inv;
+static long amdi_plan_users;
+
 #define ALIGN64(x) (((x) + 63u) & ~(size_t)63u)
 
 size_t amdi_analysis_buf_size(void)
@@ -38,28 +49,37 @@ int amdi_analysis_init(amdi_analysis *a, void *buf)
     _Alignas(64) float in[AMDI_WIN];
     _Alignas(64) float out[2 * AMDI_BINS];
     pthread_mutex_lock(&amdi_fftw_lock);
-    fftwf_plan f = fftwf_plan_dft_r2c_1d(AMDI_WIN, in, (fftwf_complex *)out, FFTW_ESTIMATE);
-    fftwf_plan b = fftwf_plan_dft_c2r_1d(AMDI_WIN, (fftwf_complex *)out, in, FFTW_ESTIMATE);
-    pthread_mutex_unlock(&amdi_fftw_lock);
-    a->plan_fwd = f;
-    a->plan_inv = b;
-    if (!f || !b) {
-        amdi_analysis_free(a);
-        return AMD_ENOMEM;
+    if (!amdi_plan_users) {
+        amdi_plan_fwd = fftwf_plan_dft_r2c_1d(AMDI_WIN, in, (fftwf_complex *)out, FFTW_ESTIMATE);
+        amdi_plan_inv = fftwf_plan_dft_c2r_1d(AMDI_WIN, (fftwf_complex *)out, in, FFTW_ESTIMATE);
+        if (!amdi_plan_fwd || !amdi_plan_inv) {
+            if (amdi_plan_fwd)
+                fftwf_destroy_plan(amdi_plan_fwd);
+            if (amdi_plan_inv)
+                fftwf_destroy_plan(amdi_plan_inv);
+            amdi_plan_fwd = amdi_plan_inv = NULL;
+            pthread_mutex_unlock(&amdi_fftw_lock);
+            return AMD_ENOMEM;
+        }
     }
+    amdi_plan_users++;
+    a->plan_fwd = amdi_plan_fwd;
+    a->plan_inv = amdi_plan_inv;
+    pthread_mutex_unlock(&amdi_fftw_lock);
     amdi_analysis_reset(a);
     return 0;
 }
 
 void amdi_analysis_free(amdi_analysis *a)
 {
-    if (!a)
+    if (!a || !a->plan_fwd)
         return;
     pthread_mutex_lock(&amdi_fftw_lock);
-    if (a->plan_fwd)
-        fftwf_destroy_plan((fftwf_plan)a->plan_fwd);
-    if (a->plan_inv)
-        fftwf_destroy_plan((fftwf_plan)a->plan_inv);
+    if (--amdi_plan_users == 0) {
+        fftwf_destroy_plan(amdi_plan_fwd);
+        fftwf_destroy_plan(amdi_plan_inv);
+        amdi_plan_fwd = amdi_plan_inv = NULL;
+    }
     pthread_mutex_unlock(&amdi_fftw_lock);
     a->plan_fwd = a->plan_inv = NULL;
 }
@@ -129,16 +149,18 @@ float amdi_analysis_harmonicity(amdi_analysis *a, int *lag)
             *lag = 0;
         return 0.f;
     }
+    /* local maxima only: the peak at the pitch period, not the slope towards it. Branch-free
+     * (a masked product per lag, then the largest), the first lag holding it as the lag. */
+    _Alignas(64) float v[AMDI_LAG_MAX + 1];
     for (int k = AMDI_LAG_MIN; k <= AMDI_LAG_MAX; k++) {
-        /* local maxima only: the peak at the pitch period, not the slope towards it */
-        if (r[k] < r[k - 1] || r[k] < r[k + 1])
-            continue;
-        float v = r[k] * amdi_lagnorm[k];
-        if (v > best) {
-            best = v;
-            bl = k;
-        }
+        int peak = (r[k] >= r[k - 1]) & (r[k] >= r[k + 1]);
+        v[k] = peak ? r[k] * amdi_lagnorm[k] : 0.f;
     }
+    for (int k = AMDI_LAG_MIN; k <= AMDI_LAG_MAX; k++)
+        best = v[k] > best ? v[k] : best;
+    if (lag && best > 0.f)
+        for (bl = AMDI_LAG_MIN; v[bl] != best; bl++)
+            ;
     if (lag)
         *lag = bl;
     best /= r0;
