@@ -248,8 +248,11 @@ static void on_rtp(const struct sa *src, const struct rtp_header *hdr, struct mb
             l->transit_min = transit;
         }
         long long late_ms = ((long long)transit - l->transit_min) / 8;
-        if (late_ms > 100000)
-            late_ms = 0; /* the far end restarted its clock (a new base follows) */
+        if (late_ms > 5000) {
+            /* a timestamp jump (the far end restarted its clock), not 5 s of lateness: new base */
+            l->transit_min = transit;
+            late_ms = 0;
+        }
         l->late_hist[late_ms < 20 ? 0 : late_ms < 60 ? 1 : late_ms < 200 ? 2 : late_ms < 600 ? 3 : 4]++;
         if (late_ms > l->late_max_ms)
             l->late_max_ms = late_ms;
