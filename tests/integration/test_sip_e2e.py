@@ -306,6 +306,17 @@ try:
     got = [d for d in "19#" if "received event: '%s' (end=1)" % d in log]
     check(c.status == "completed" and got == list("19#"),
           "SendDigits=1w9# reached the far end as RFC 4733 events (baresip heard %s)" % "".join(got))
+    # the server-wide default credentials (--sip-auth) answer the challenge too
+    srv2 = Server(clock_speed=1, cps=50, extra=["--sip-listen", "127.0.0.1:5092", "--sip-auth", "amd:secret"])
+    try:
+        c2 = srv2.client()
+        a2 = c2.calls.create(to="sip:auth@127.0.0.1:5074", from_=FROM,
+                             twiml="<Response><Pause length=\"2\"/></Response>")
+        f2 = wait_call(c2, a2.sid, timeout=20)
+        check(f2.status == "completed" and int(f2.duration or 0) >= 2,
+              "--sip-auth user:password answers the digest challenge (%s, %s s)" % (f2.status, f2.duration))
+    finally:
+        srv2.cleanup()
     print("all calls done in %.1f s" % (time.time() - t0))
 finally:
     srv.cleanup()
