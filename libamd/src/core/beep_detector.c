@@ -31,7 +31,11 @@
  *        both together >= BEEP_PURITY and not in an integer ratio.
  *   2. Segments. Consecutive tone frames at the same frequencies (within
  *      max(12 Hz, 2 %)) form a segment; up to BEEP_BRIDGE_FRAMES weak frames
- *      inside are bridged (codec glitches, a phase reversal). Its start and
+ *      inside are bridged (codec glitches, a phase reversal), and up to
+ *      BEEP_HOLD_MAX_FRAMES frames where a louder music / babble note spoils
+ *      the tone frame but the segment's tone(s) still hold BEEP_HOLD_PURITY
+ *      of the power are held (a segment ending held is judged as ending at
+ *      its last tone frame, with what followed that frame as its edge). Its start and
  *      end are measured on the raw 10 ms hop energies (the 32 ms window
  *      smears them by up to 3 hops).
  *   3. A closed segment is a beep (part) if
@@ -132,6 +136,13 @@
 #define BEEP_TRACK_TOL_HZ 12.f    /* frame-to-segment frequency match: max(12 Hz, 2 %) */
 #define BEEP_TRACK_TOL_REL 0.02f
 #define BEEP_BRIDGE_FRAMES 3      /* weak frames bridged inside a segment */
+#define BEEP_HOLD_MIN_GOOD 5      /* an established segment (5 tone frames) ... */
+#define BEEP_HOLD_PURITY 0.45f    /* ... whose tone(s) still hold 45 % of the in-band power, the
+                                     strongest peak being one of them, is held through a music or
+                                     babble bed's louder note (a 2000+2500 Hz beep under music:
+                                     each tone ~0.3 of the power for 50 ms) ... */
+#define BEEP_HOLD_MAX_FRAMES 8    /* ... for up to 80 ms after the last tone frame; a segment that
+                                     ends held is judged as ending at its last tone frame */
 #define BEEP_ONSET_FRAMES 2       /* first tone frames left out of the frequency statistics */
 #define BEEP_STD_HZ 2.5f          /* frequency spread limit: max(2.5 Hz, 0.6 %); GSM 06.10 at 15 dB SNR */
 #define BEEP_STD_REL 0.006f       /*   jitters a 2 kHz tone by ~0.4 %, vibrato is 0.7..2 % */
@@ -284,6 +295,7 @@ static void seg_open(amdi_beep *b, int64_t idx)
     s->first = s->last = idx;
     s->start_frame = idx;
     s->last_loud = idx;
+    s->last_held = idx;
 }
 
 /* Add a tone frame whose frequencies are already matched to slots a (fa) and b (fb, 0 = none). */
@@ -445,13 +457,17 @@ static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, in
     /* A tone of D ms gives ~D/10 tone frames; the window's smear adds ~2, speech just before takes up to 3. */
     if (s->na < 3 || s->n_good < b->min_ms / AMDI_HOP_MS - 2)
         return 0;
+    /* Ended in held frames (the tone faded under the bed, or the bed swallowed its end): judge it as
+       ending at its last tone frame, with what followed that frame as its "after" edge. */
+    int ended_held = s->last_held > s->last;
+    int64_t last_loud = ended_held && s->last_loud > s->last ? s->last : s->last_loud;
     *start_ms = s->start_frame * AMDI_HOP_MS;
-    *end_ms = (s->last_loud + 1) * AMDI_HOP_MS;
+    *end_ms = (last_loud + 1) * AMDI_HOP_MS;
     int64_t dur = *end_ms - *start_ms;
     if (dur < b->min_ms - BEEP_DUR_SLACK_MS || dur > BEEP_MAX_MS)
         return 0;
     int64_t span = s->last - s->first + 1;
-    if ((float)s->n_good < BEEP_GOOD_FRAC * (float)span)
+    if ((float)(s->n_good + s->n_held) < BEEP_GOOD_FRAC * (float)span)
         return 0;
     float ma = (float)(s->sa / s->na);
     if (spread(s->sa, s->sa2, s->na) > fmaxf(BEEP_STD_HZ, BEEP_STD_REL * ma))
@@ -486,7 +502,10 @@ static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, in
         double m = s->ne ? s->se / s->ne : 0, v = s->ne ? s->se2 / s->ne - m * m : 0;
         float cv = m > 0 && v > 0 ? (float)(sqrt(v) / m) : 0.f;
         float lim = BEEP_RICH_EDGE * (float)m;
-        float edge = fmaxf(fmaxf(s->pre_e1, s->pre_e2), fmaxf(ring_e(b, now, s->last_loud + 1), ring_e(b, now, s->last_loud + 2)));
+        float post = fmaxf(ring_e(b, now, s->last_loud + 1), ring_e(b, now, s->last_loud + 2));
+        if (ended_held)
+            post = fmaxf(post, fmaxf(s->post_e1, s->post_e2));
+        float edge = fmaxf(fmaxf(s->pre_e1, s->pre_e2), post);
         float tol = fmaxf(BEEP_RICH_STD_HZ, BEEP_RICH_STD_REL * ma);
         /* sharp edges: the hop after the start and the one before the end are at full level (a
            generated beep ramps in a few ms; a sung note swells over 30..100 ms) */
@@ -529,7 +548,7 @@ static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, in
        hold > 90 % of the power) glides in from and on to other voiced sounds at full level. */
     float lim = BEEP_EDGE_MAX * level;
     int before = (s->pre_e1 > lim && voiced(s->pre_p1)) || (s->pre_e2 > lim && voiced(s->pre_p2));
-    int after = 0;
+    int after = ended_held && ((s->post_e1 > lim && voiced(s->post_p1)) || (s->post_e2 > lim && voiced(s->post_p2)));
     for (int64_t j = s->last_loud + 1; j <= s->last_loud + 2; j++)
         after |= ring_e(b, now, j) > lim && voiced(ring_p(b, now, j));
     DBG("   edges before=%.2f/%.2f after=%.2f\n", s->pre_e1 / level, s->pre_p1, ring_e(b, now, s->last_loud + 1) / level);
@@ -545,6 +564,7 @@ static int emit(amdi_beep *b, amdi_tone_event *ev)
     b->pending = 0;
     if (b->p_end_ms - b->p_start_ms > BEEP_MAX_MS)
         return 0;
+    DBG("EMIT %lld-%lld %.1f\n", (long long)b->p_start_ms, (long long)b->p_end_ms, b->p_hz);
     ev->kind = AMDI_TONE_BEEP;
     ev->start_ms = b->p_start_ms;
     ev->end_ms = b->p_end_ms;
@@ -585,6 +605,19 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
     return out;
 }
 
+/* The open segment's tone(s) still there, steady, under a louder bed that spoils the tone frame. */
+static int held(const amdi_beep_seg *s, const amdi_tone_analysis *a)
+{
+    if (s->n_good < BEEP_HOLD_MIN_GOOD || a->f->level_db < BEEP_MIN_DBFS || a->p1.bin == 0 || a->total <= 0.f)
+        return 0;
+    int dual = s->dual && s->fb > 0.f;
+    if (!near(a->p1.hz, s->fa) && !(dual && near(a->p1.hz, s->fb)))
+        return 0;
+    const float *p = a->f->power;
+    float pw = amdi_tone_power_at(p, s->fa) + (dual ? amdi_tone_power_at(p, s->fb) : 0.f);
+    return pw >= BEEP_HOLD_PURITY * a->total;
+}
+
 int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *ev)
 {
     const amdi_frame *f = a->f;
@@ -600,7 +633,10 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
     float hx = 0.f;
     int partner = 0, rich = 0;
     int kind = classify(b, a, &f1, &f2, &pw1, &pw2, &hx, &partner, &rich);
-    int good = 0;
+    DBG("F %lld k=%d p1=%.1f/%.3f p2=%.1f/%.3f lv=%.1f\n", (long long)idx * 10, kind, a->p1.hz,
+        a->total > 0.f ? a->p1.power / a->total : 0.f, a->p2.hz, a->total > 0.f ? a->p2.power / a->total : 0.f,
+        f->level_db);
+    int good = 0, hold = 0;
     float fa = 0.f, fb = 0.f, pwa = 0.f, pwb = 0.f;
 
     if (s->on) {
@@ -612,7 +648,11 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
             s->n_partner += partner;
             s->n_rich += rich;
             s->nshape++;
-        } else if (kind || idx - s->last > BEEP_BRIDGE_FRAMES) {
+        } else if (idx - s->last <= BEEP_HOLD_MAX_FRAMES && held(s, a)) {
+            s->last_held = idx;
+            s->n_held++;
+            hold = 1;
+        } else if (kind || idx - (s->last > s->last_held ? s->last : s->last_held) > BEEP_BRIDGE_FRAMES) {
             out = seg_close(b, idx, ev);
         }
     }
@@ -622,6 +662,16 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
         good = 1;
     }
 
+    if (s->on && !good) {
+        /* what followed the last tone frame: the "after" edge of a segment that ends held */
+        if (idx == s->last + 1) {
+            s->post_e1 = f->energy;
+            s->post_p1 = b->hop_p[idx & 7];
+        } else if (idx == s->last + 2) {
+            s->post_e2 = f->energy;
+            s->post_p2 = b->hop_p[idx & 7];
+        }
+    }
     if (s->on) {
         float e = f->energy;
         if (s->n_good == 3 && good) {
@@ -679,7 +729,12 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
     /* For the VAD: a tone from its third frame on, if it looks like a beep so far (steady pitch,
        no harmonics, quieter before it); speech glides through such frames without all of these. */
     b->active = 0;
-    if (s->on && good && !partner && a->p1.power >= BEEP_ACTIVE_PURITY * a->total &&
+    /* a dual tone counts with both its tones; one whose tones are harmonics of a common f0 (2000 +
+       2500 Hz) only once it has held for 100 ms with both tones steady, which voices do not */
+    float held_pw = kind == 2 ? pw1 + pw2 : a->p1.power;
+    int dual_ok = kind == 2 && s->nb >= 8 && spread(s->sa, s->sa2, s->na) <= BEEP_HARM_STD_HZ &&
+                  spread(s->sb, s->sb2, s->nb) <= BEEP_HARM_STD_HZ;
+    if (s->on && good && (!partner || dual_ok) && held_pw >= BEEP_ACTIVE_PURITY * a->total &&
         (s->n_good >= 6 || (s->n_good >= 3 && hx <= BEEP_HARM_EXCESS && !rich))) {
         float e = f->energy, tol = fmaxf(BEEP_STD_HZ, BEEP_STD_REL * s->fa);
         float fnow = kind == 1 || near(f1, s->fa) ? f1 : f2;
@@ -687,11 +742,16 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
                     (s->pre_e2 > BEEP_EDGE_MAX * e && voiced(s->pre_p2));
         b->active = !glide && fabsf(fnow - s->fa) <= tol;
     }
+    DBG("A %lld act=%d good=%d partner=%d dual_ok=%d held=%.2f hx=%.3f rich=%d ng=%d sda=%.2f sdb=%.2f\n", (long long)idx * 10, b->active, good,
+        partner, dual_ok, a->total > 0.f ? held_pw / a->total : 0.f, hx, rich, s->n_good, spread(s->sa, s->sa2, s->na),
+        spread(s->sb, s->sb2, s->nb));
     b->active_hz = b->active ? s->fa : 0.f;
     /* A beep-like tone that just stopped stays a candidate until its segment is judged
        (amdi_tones_beep_pending). */
     if (b->active)
         b->last_active = idx;
+    else if ((hold || good) && s->on && b->last_active >= s->first && idx - b->last_active <= BEEP_BRIDGE_FRAMES + 1)
+        b->last_active = idx; /* a beep-like tone going on under a louder bed stays a candidate */
     b->candidate = s->on && b->last_active >= 0 && idx - b->last_active <= BEEP_BRIDGE_FRAMES + 1 &&
                    b->last_active >= s->first;
     return out;

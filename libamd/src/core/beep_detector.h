@@ -48,6 +48,10 @@ typedef struct amdi_beep_seg {
     float att_e;          /* energy of the hop after start_frame (attack) */
     float dec_e;          /* energy of the hop before last_loud (decay) */
     int64_t last_loud;    /* last hop whose energy is near the tone's level */
+    int64_t last_held;    /* last frame where the tone was still there under a louder bed (held) */
+    int n_held;           /* such frames */
+    float post_e1, post_e2; /* energies of the two frames after `last` (for a segment ending held) */
+    float post_p1, post_p2; /* and their purity */
 } amdi_beep_seg;
 
 typedef struct amdi_beep {
