@@ -271,6 +271,28 @@ START_TEST(test_dual_and_double)
 }
 END_TEST
 
+/* A beep under a music bed whose louder note spoils 50 ms of it (the tones keep ~60 % of the power):
+   still one beep, start to end, reported in time (corpus machine_beep_00894: 2000+2500 Hz under
+   music; before the hold it split in two parts, both rejected). */
+START_TEST(test_beep_through_music_note)
+{
+    size_t n;
+    float *b = sig_new(3500, &n);
+    tg_tone(b, n, 1000.6, 1100, 2000, -26);
+    tg_tone(b, n, 1000.6, 1100, 2500, -26);
+    tg_tone(b, n, 1900, 50, 600, -28); /* the note: 600 + 900 Hz, each 2 dB under a tone */
+    tg_tone(b, n, 1900, 50, 900, -28);
+    expect_beep(b, n, NULL, 1000.6, 1100, 2000, "2000+2500 Hz beep with a 50 ms music note inside");
+    /* single tone, note near its start */
+    memset(b, 0, n * sizeof *b);
+    tg_tone(b, n, 1000.6, 600, 1022, -22);
+    tg_tone(b, n, 1150, 60, 500, -24);
+    tg_tone(b, n, 1150, 60, 760, -24);
+    expect_beep(b, n, NULL, 1000.6, 600, 1022, "1022 Hz beep with a 60 ms music note inside");
+    free(b);
+}
+END_TEST
+
 /* Square-ish beeps of cheap machines: 2nd and 3rd harmonics 12..24 dB down are still beeps. */
 START_TEST(test_beep_with_overtones)
 {
@@ -506,6 +528,7 @@ Suite *beep_suite(void)
     tcase_add_test(tc, test_gsm);
     tcase_add_test(tc, test_dual_and_double);
     tcase_add_test(tc, test_beep_with_overtones);
+    tcase_add_test(tc, test_beep_through_music_note);
     tcase_add_test(tc, test_beep_after_speech);
     tcase_add_test(tc, test_call_progress_rejected);
     tcase_add_test(tc, test_dtmf_rejected);
