@@ -722,7 +722,9 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
     /* The pending beep is reported once its trailing gap has passed with nothing chained to it. */
     if (b->pending && !out && f->end_ms >= b->p_end_ms + BEEP_CHAIN_GAP_MS) {
         int follow = s->on && s->n_good >= 3 && s->start_frame * AMDI_HOP_MS - b->p_end_ms <= BEEP_CHAIN_GAP_MS;
-        if (!follow || f->end_ms >= b->p_end_ms + BEEP_CHAIN_WAIT_MS)
+        /* a SIT's first or second tone taken for a beep: the SIT, confirmed on its third tone,
+           mutes the beep (tones.c) */
+        if ((!follow && !b->defer) || f->end_ms >= b->p_end_ms + BEEP_CHAIN_WAIT_MS)
             out = emit(b, ev);
     }
 

@@ -21,7 +21,8 @@
  *   steady frequency (a jump of more than SIT_JUMP_HZ starts a new segment,
  *   as the NA tones follow each other without a gap; up to SIT_BRIDGE frames
  *   of weak frames are bridged, for the ITU gaps and the 32 ms window's
- *   transition frames). The last two segments are kept; when the current
+ *   transition frames; the same tone resuming within SIT_GAP_FRAMES of its
+   end continues its segment, as packet loss zeroes 20..40 ms of it). The last two segments are kept; when the current
  *   segment is in the third band and has lasted SIT_CONFIRM_MS, the previous
  *   two must be in the first and second bands, each SIT_MIN_MS..SIT_MAX_MS
  *   long, with gaps of at most SIT_GAP_FRAMES between them.
@@ -87,10 +88,22 @@ int amdi_sit_frame(amdi_sit *s, const amdi_tone_analysis *a, amdi_tone_event *ev
     }
     if (!s->on && good) {
         s->on = 1;
-        s->cur.hz = a->p1.hz;
-        s->cur.first = s->cur.last = f->index;
-        s->fsum = a->p1.hz;
-        s->n = 1;
+        const amdi_sit_seg *h = s->nhist >= 1 ? &s->hist[1] : NULL;
+        if (h && fabsf(a->p1.hz - h->hz) <= SIT_JUMP_HZ && f->index - h->last <= SIT_GAP_FRAMES) {
+            /* The same tone resuming after a hole (packet loss zeroes 20..40 ms): one segment. */
+            s->cur = *h;
+            s->cur.last = f->index;
+            s->n = (int)(h->last - h->first + 1) + 1;
+            s->fsum = (double)h->hz * (s->n - 1) + a->p1.hz;
+            s->cur.hz = (float)(s->fsum / s->n);
+            s->hist[1] = s->hist[0];
+            s->nhist--;
+        } else {
+            s->cur.hz = a->p1.hz;
+            s->cur.first = s->cur.last = f->index;
+            s->fsum = a->p1.hz;
+            s->n = 1;
+        }
     }
     /* A SIT may be forming (amdi_tones_pending): the gap right after a first- or second-band tone
        of SIT length; during the tones themselves s->active (below) says so. */

@@ -90,8 +90,12 @@ int amdi_tones_frame(amdi_tones *t, const amdi_frame *f, amdi_tone_event *ev)
     if (t->beep_muted) {
         if (t->beep.seg.on || t->beep.pending)
             amdi_beep_reset(&t->beep);
-    } else if (amdi_beep_frame(&t->beep, &a, &ev[n])) {
-        n++;
+    } else {
+        /* a SIT may be forming (its second or third tone follows a first or second): a pending
+           beep waits, so a SIT tone taken for a beep gives way to the SIT */
+        t->beep.defer = t->detect_sit && t->sit.pending;
+        if (amdi_beep_frame(&t->beep, &a, &ev[n]))
+            n++;
     }
 
     t->active = 1;
