@@ -401,6 +401,36 @@ START_TEST(test_dtmf_rejected)
 }
 END_TEST
 
+/* A dual beep that happens to sit on a DTMF pair (corpus machine_beep_00078: 855+1206 Hz, 1.2 s),
+   longer than a keyed digit and alone after the greeting, is a beep; the same pair as a keypad run
+   after speech (200 ms digits, 350 ms apart) or as a short digit is not. */
+START_TEST(test_dtmf_pair_beep_after_speech)
+{
+    size_t n;
+    float *b = sig_new(8000, &n);
+    tu_rng r;
+    tu_rng_seed(&r, 77);
+    tu_make_speechlike(b, TG_MS(3500), TG_RATE, 130, 3000, &r);
+    tg_tone(b, n, 3650.4, 400, 852, -22);
+    tg_tone(b, n, 3650.4, 400, 1209, -20);
+    expect_beep(b, n, NULL, 3650.4, 400, 1209, "852+1209 Hz 400 ms after speech");
+    static const double row[] = {697, 770, 852, 941}, col[] = {1209, 1336, 1477, 1633};
+    memset(b, 0, n * sizeof *b);
+    tu_make_speechlike(b, TG_MS(3500), TG_RATE, 130, 3000, &r);
+    for (int i = 0; i < 8; i++) {
+        tg_tone(b, n, 3650 + 350 * i, 200, row[i % 4], -22);
+        tg_tone(b, n, 3650 + 350 * i, 200, col[(i + 1) % 4], -20);
+    }
+    ck_assert_msg(count_beeps(b, n, NULL) == 0, "keypad run after speech reported as a beep");
+    memset(b, 0, n * sizeof *b);
+    tu_make_speechlike(b, TG_MS(3500), TG_RATE, 130, 3000, &r);
+    tg_tone(b, n, 3650, 120, 941, -22);
+    tg_tone(b, n, 3650, 120, 1336, -20);
+    ck_assert_msg(count_beeps(b, n, NULL) == 0, "a 120 ms digit after speech reported as a beep");
+    free(b);
+}
+END_TEST
+
 START_TEST(test_fax_tones_rejected)
 {
     size_t n;
@@ -532,6 +562,7 @@ Suite *beep_suite(void)
     tcase_add_test(tc, test_beep_after_speech);
     tcase_add_test(tc, test_call_progress_rejected);
     tcase_add_test(tc, test_dtmf_rejected);
+    tcase_add_test(tc, test_dtmf_pair_beep_after_speech);
     tcase_add_test(tc, test_fax_tones_rejected);
     tcase_add_test(tc, test_singing_rejected);
     tcase_add_test(tc, test_false_beeps_per_hour);

@@ -72,7 +72,8 @@
  *        440+480 ringback, 480+620 busy / reorder, 400+450 UK) and 425 Hz
  *        +-1.5 % (ITU Europe call progress), DTMF pairs (Q.23 rows x columns
  *        +-2 %: senders keep +-1.8 %; a wider net catches ordinary dual
- *        beeps), fax CNG (1100 +-45 Hz, 350..650 ms: T.30's 0.5 s +-15 %)
+ *        beeps) unless longer than BEEP_DTMF_BEEP_MS, after speech and with no
+ *        other digit within BEEP_DTMF_ALONE_MS (a keypad run cancels it), fax CNG (1100 +-45 Hz, 350..650 ms: T.30's 0.5 s +-15 %)
  *        after 2 s with nothing within 7 dB (a CNG burst follows the call's
  *        start or its own 3 s pause; a voicemail beep follows the greeting,
  *        so an 1100 Hz beep after speech is still a beep), and 2100 +-25 Hz
@@ -149,6 +150,8 @@
 #define BEEP_DRIFT_HZ 3.0f        /* frequency trend over the segment: max(3 Hz, 0.5 %); intonation */
 #define BEEP_DRIFT_REL 0.005f     /*   glides are 100..500 Hz/s, i.e. >= 10 Hz over a 100 ms "tone" */
 #define BEEP_DTMF_TOL 0.02f       /* DTMF pair match (Q.23 senders: +-1.8 %) */
+#define BEEP_DTMF_BEEP_MS 150     /* a DTMF-pair tone this long (keyed digits: 40..100 ms), after */
+#define BEEP_DTMF_ALONE_MS 2000   /*   speech and with no other digit within 2 s, is a beep */
 #define BEEP_ENV_CV 0.50f         /* coefficient of variation of 20 ms energies (GSM 06.10 at 20 dB SNR: < 0.4) */
 #define BEEP_SHAPE_MAX 0.15f      /* mean main-lobe shape error (lone tone <= 0.13 through GSM at
                                      20 dB SNR; unresolved pairs 440+480, 400+450, 350+440 >= 0.22) */
@@ -365,7 +368,20 @@ static int seg_match(const amdi_beep_seg *s, int kind, float f1, float pw1, floa
 
 static int near_hz(float f, float ref, float tol) { return fabsf(f - ref) <= tol; }
 
-/* Known tones that are not beeps (see the header comment for the sources). */
+/* A DTMF pair (Q.23 rows x columns +-2 %), lo < hi. */
+static int is_dtmf_pair(float lo, float hi)
+{
+    static const float row[] = {697.f, 770.f, 852.f, 941.f};
+    static const float col[] = {1209.f, 1336.f, 1477.f, 1633.f};
+    int r = 0, c = 0;
+    for (int i = 0; i < 4; i++) {
+        r |= near_hz(lo, row[i], BEEP_DTMF_TOL * row[i]);
+        c |= near_hz(hi, col[i], BEEP_DTMF_TOL * col[i]);
+    }
+    return r && c;
+}
+
+/* Known tones that are not beeps (see the header comment for the sources); 2 = a DTMF pair. */
 static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms, int after_activity)
 {
     if (dual) {
@@ -374,15 +390,8 @@ static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms, int a
         for (size_t i = 0; i < sizeof cpt / sizeof cpt[0]; i++)
             if (near_hz(lo, cpt[i][0], 15.f) && near_hz(hi, cpt[i][1], 15.f))
                 return 1;
-        static const float row[] = {697.f, 770.f, 852.f, 941.f};
-        static const float col[] = {1209.f, 1336.f, 1477.f, 1633.f};
-        int r = 0, c = 0;
-        for (int i = 0; i < 4; i++) {
-            r |= near_hz(lo, row[i], BEEP_DTMF_TOL * row[i]);
-            c |= near_hz(hi, col[i], BEEP_DTMF_TOL * col[i]);
-        }
-        if (r && c)
-            return 1;
+        if (is_dtmf_pair(lo, hi))
+            return 2;
         return 0;
     }
     if (near_hz(fa, 425.f, 6.f)) /* 425 Hz +-1.5 %: a 417 Hz beep is still a beep */
@@ -541,7 +550,14 @@ static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, in
     }
     float pre = amdi_activity_max(&b->act, s->start_frame - BEEP_PRE_FRAMES, s->start_frame - 10);
     float level = s->ne ? (float)(s->se / s->ne) : 0.f;
-    if (is_known_non_beep(ma, mb, dual, dur, pre >= BEEP_PRE_LEVEL * level))
+    int known = is_known_non_beep(ma, mb, dual, dur, pre >= BEEP_PRE_LEVEL * level);
+    /* A DTMF pair is a beep only if it is longer than a keyed digit and alone after speech: some
+       machines beep with a DTMF pair; a keypad sends digits in runs (seg_close() drops a pending
+       DTMF-pair beep when another digit follows). */
+    if (known == 2 && (dur < BEEP_DTMF_BEEP_MS || pre < BEEP_PRE_LEVEL * level ||
+                       (b->last_dtmf_ms > 0 && *start_ms - b->last_dtmf_ms < BEEP_DTMF_ALONE_MS)))
+        return 0;
+    if (known == 1)
         return 0;
     /* A beep starts and stops: the hops around it are quieter, or at least not tonal (a beep over
        babble or noise). A voice holding a pure-looking pitch for 80 ms (espeak's fundamental can
@@ -579,7 +595,18 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
     float hz;
     int out = 0;
     b->seg.on = 0;
-    if (!seg_valid(b, &b->seg, now, &st, &en, &hz)) {
+    float lo = fminf(b->seg.fa, b->seg.fb), hi = fmaxf(b->seg.fa, b->seg.fb);
+    int dtmf = b->seg.dual && lo > 0.f && b->seg.n_good >= 3 && is_dtmf_pair(lo, hi);
+    int valid = seg_valid(b, &b->seg, now, &st, &en, &hz);
+    if (dtmf) {
+        /* another digit after a pending DTMF-pair beep: a keypad run, not a beep */
+        if (b->pending && b->p_dtmf && b->seg.first * AMDI_HOP_MS - b->p_end_ms < BEEP_DTMF_ALONE_MS)
+            b->pending = 0;
+        b->last_dtmf_ms = (b->seg.last + 1) * AMDI_HOP_MS;
+        if (valid && b->pending)
+            valid = 0; /* a digit chained to a beep: neither is trusted alone */
+    }
+    if (!valid) {
         /* A 2100 Hz "beep" that carries straight on as more 2100 Hz tone (within a phase
            reversal's gap) is a piece of an ANS / ANSam answer tone with reversals: not a beep. */
         if (b->pending && near_hz(b->p_hz, 2100.f, 25.f) && near_hz(b->seg.fa, 2100.f, 25.f) &&
@@ -598,6 +625,7 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
     if (b->pending)
         out = emit(b, ev);
     b->pending = 1;
+    b->p_dtmf = dtmf;
     b->p_start_ms = st;
     b->p_end_ms = en;
     b->p_best_ms = en - st;

@@ -63,6 +63,8 @@ typedef struct amdi_beep {
     amdi_activity act;    /* hop energies outside tone segments (what preceded a tone) */
     /* a validated beep (or chain of beeps) waiting for its trailing gap */
     int pending;
+    int p_dtmf;           /* the pending beep is a DTMF pair */
+    int64_t last_dtmf_ms; /* end of the last DTMF-pair segment (0 = none) */
     int defer;            /* set by the caller each frame: a SIT sequence is forming (tones.c);
                              a pending beep then waits (up to BEEP_CHAIN_WAIT_MS) for it */
     int64_t p_start_ms, p_end_ms;
