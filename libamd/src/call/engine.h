@@ -8,7 +8,10 @@
  * functions below. One mutex guards the call table; webhook results come back through an
  * inbox so the webhook thread never waits for the engine.
  * Ordering: every transition is committed to the store before any webhook about it is
- * queued. */
+ * queued.
+ * Ownership: a call belongs to the engine; ending it only marks it ended, and it is freed at
+ * one point only, after every callback of that tick (or update) has returned (engine.c,
+ * reap()). */
 #ifndef AMDI_ENGINE_H
 #define AMDI_ENGINE_H
 
