@@ -54,6 +54,11 @@
 #define QUEUE_HORIZON_MS (24LL * 3600 * 1000) /* Twilio queues up to 24 h of calls */
 #define HEARTBEAT_MS 1000
 #define EVENT_BODY_MAX 4096 /* bytes of a webhook response kept in the Events list */
+/* TwiML documents one call may fetch (Url, <Redirect>, FallbackUrl, REST redirects): a
+ * <Redirect> loop otherwise runs until TimeLimit (up to 24 h). Beyond it the call ends with
+ * Twilio's error for too many redirects. */
+#define MAX_TWIML_FETCHES 100
+#define ERR_TOO_MANY_REDIRECTS 11215
 
 enum { K_URL = 1, K_FALLBACK, K_STATUS, K_AMD };
 enum { ST_QUEUED, ST_INITIATED, ST_RINGING, ST_ANSWERED, ST_DONE };
@@ -90,6 +95,7 @@ typedef struct live {
     int in_verb;
     int64_t verb_until;
     int fetching;
+    int fetches; /* TwiML fetches so far (MAX_TWIML_FETCHES) */
     unsigned gen;
     int started; /* instructions started at least once */
     int sip_code; /* the driver's SIP code of a refusal (SipResponseCode); 0: from the status */
@@ -448,6 +454,7 @@ static void send_hook(amdi_engine *e, live *c, int kind, const char *url, const 
     if (!o)
         return;
     snprintf(o->tag.call_sid, sizeof o->tag.call_sid, "%s", c->rec.sid);
+    snprintf(o->tag.account, sizeof o->tag.account, "%s", c->rec.account_sid);
     o->tag.kind = kind;
     /* lanes: TwiML fetches (and their fallback), status / recording callbacks, the AMD result */
     o->tag.lane = kind == K_FALLBACK ? K_URL : kind;
@@ -818,6 +825,14 @@ static void fail_with(amdi_engine *e, live *c, int code, const char *msg)
 
 static void fetch_url(amdi_engine *e, live *c, int kind, const char *url, const char *method, const amdi_form *extra)
 {
+    if (++c->fetches > MAX_TWIML_FETCHES) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "more than %d TwiML documents fetched on this call (a <Redirect> loop?); call ended",
+                 MAX_TWIML_FETCHES);
+        fail_with(e, c, ERR_TOO_MANY_REDIRECTS, msg);
+        end_call(e, c, "completed");
+        return;
+    }
     amdi_form f;
     amdi_form_init(&f);
     base_params(e, c, &f, "in-progress");
@@ -1482,6 +1497,8 @@ int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *e
     memset(&hc, 0, sizeof hc);
     hc.timeout_ms = cfg->webhook_timeout_ms > 0 ? cfg->webhook_timeout_ms : 15000;
     hc.done = on_hook_done;
+    hc.policy = cfg->net_policy;
+    hc.max_inflight_per_account = cfg->webhook_inflight_per_account;
     hc.user = e;
     int rc = amdi_hooks_create(&hc, &e->hooks);
     if (rc) {

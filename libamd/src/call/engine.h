@@ -37,6 +37,8 @@ typedef struct amdi_engine_config {
     void *log_user;
     amd_log_level log_level;
     int media_priority;      /* 1..99: SCHED_RR for the media-clock and detector threads; 0: normal */
+    const struct amdi_net_policy *net_policy; /* borrowed: where outgoing requests may connect */
+    int webhook_inflight_per_account;         /* 0: the webhook default */
 } amdi_engine_config;
 
 int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *err, size_t errlen);
