@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from twilio_harness import ACCOUNT, FROM, HUMAN, HUMAN_STAYS, TOKEN, Receiver, Server, check, finish, wait_call  # noqa: E402
+from twilio.base.exceptions import TwilioRestException  # noqa: E402  (the harness skips without twilio)
 
 SECRET = "TOPSECRET-4242"
 recv = Receiver()
@@ -126,6 +127,13 @@ try:
     e = events(srv, loop.sid)
     codes = [x["response"].get("error_code") for x in e["events"] if x["response"] and not x["request"]]
     check(11215 in codes, "with error 11215 in Events: %s" % codes)
+    print("inline Twiml is parsed at create")
+    try:
+        client.calls.create(to=HUMAN, from_=FROM, twiml="<Response><Foo/></Response>")
+        check(False, "invalid inline Twiml refused at create")
+    except TwilioRestException as x:
+        check(x.status == 400 and x.code == 12200 and "Foo" in (x.msg or ""),
+              "invalid inline Twiml -> 400, 12200, message names <Foo> (%s %s %s)" % (x.status, x.code, x.msg))
     many = client.calls.create(to=HUMAN_STAYS, from_=FROM, url=recv.url("/many"))
     wait_call(client, many.sid, timeout=60)
     e = events(srv, many.sid)

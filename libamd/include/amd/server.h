@@ -68,7 +68,7 @@ typedef struct amd_server_config {
     const char *webhook_allow;
     /** Most webhook requests one account may have in flight at once (the rest wait their turn;
      *  accounts are served round-robin, so one account's slow webhooks cannot hold up another's).
-     *  Default 64; 1..256 (the server-wide limit). */
+     *  Default (and 0) 64; 1..256 (the server-wide limit). */
     int webhook_inflight_per_account;
 } amd_server_config;
 

@@ -141,9 +141,14 @@ int amdi_net_policy_parse(const char *list, amdi_net_policy *out, char *err, siz
         if (parse_one(a, (size_t)(b - a), &r)) {
             if (a == b)
                 snprintf(err, errlen, "allow list has an empty item (stray comma?)");
-            else
-                snprintf(err, errlen, "'%.*s' is not an IPv4 or IPv6 CIDR range (e.g. 127.0.0.0/8 or ::1/128)",
-                         (int)(b - a > 80 ? 80 : b - a), a);
+            else {
+                char shown[81]; /* the item as typed, cut, control bytes shown as '?' */
+                size_t n = (size_t)(b - a) < sizeof shown - 1 ? (size_t)(b - a) : sizeof shown - 1;
+                for (size_t i = 0; i < n; i++)
+                    shown[i] = (unsigned char)a[i] >= ' ' && (unsigned char)a[i] < 0x7f ? a[i] : '?';
+                shown[n] = 0;
+                snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 CIDR range (e.g. 127.0.0.0/8 or ::1/128)", shown);
+            }
             amdi_net_policy_free(out);
             return AMD_EINVAL;
         }
@@ -189,6 +194,10 @@ int amdi_net_policy_check(const amdi_net_policy *p, const struct sockaddr *sa, s
     int v6;
     if (!sa) {
         snprintf(why, whylen, "no address");
+        return 1;
+    }
+    if (p && p->refuse_all) {
+        snprintf(why, whylen, "every address is refused by this server's configuration");
         return 1;
     }
     if (sa->sa_family == AF_INET && salen >= sizeof(struct sockaddr_in)) {

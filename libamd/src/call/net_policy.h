@@ -31,6 +31,7 @@ typedef struct amdi_net_range {
 typedef struct amdi_net_policy {
     amdi_net_range *allow;
     size_t n_allow;
+    int refuse_all; /* refuse every address (nothing leaves the machine: tests, fuzzers) */
 } amdi_net_policy;
 
 /* Parse a comma-separated CIDR list ("127.0.0.0/8, ::1/128"; a bare address is a host range;

@@ -183,9 +183,9 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
         snprintf(err, errlen, "clock_speed: %g out of range (0, 10000]", cfg->clock_speed);
         return AMD_EINVAL;
     }
-    if (cfg->webhook_inflight_per_account < 1 || cfg->webhook_inflight_per_account > AMDI_HOOKS_MAX_INFLIGHT) {
-        snprintf(err, errlen, "webhook_inflight_per_account: %d out of range 1..%d", cfg->webhook_inflight_per_account,
-                 AMDI_HOOKS_MAX_INFLIGHT);
+    if (cfg->webhook_inflight_per_account < 0 || cfg->webhook_inflight_per_account > AMDI_HOOKS_MAX_INFLIGHT) {
+        snprintf(err, errlen, "webhook_inflight_per_account: %d out of range 1..%d (0: default)",
+                 cfg->webhook_inflight_per_account, AMDI_HOOKS_MAX_INFLIGHT);
         return AMD_EINVAL;
     }
     amdi_net_policy policy;
