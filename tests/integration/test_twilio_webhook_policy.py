@@ -43,7 +43,12 @@ class Redirector(BaseHTTPRequestHandler):
         if n:
             self.rfile.read(n)
         Redirector.hits.append(self.path)
-        if self.path.startswith("/ok"):
+        if self.path.startswith("/chain/"):  # /chain/N -> /chain/N+1, endlessly
+            data = b""
+            n = int(self.path.split("/")[2].split("?")[0])
+            self.send_response(302)
+            self.send_header("Location", "/chain/%d" % (n + 1))
+        elif self.path.startswith("/ok"):
             data = b"<Response><Pause length=\"1\"/></Response>"
             self.send_response(200)
             self.send_header("Content-Type", "text/xml")
@@ -114,6 +119,14 @@ try:
     check(any("127.0.0.1 is loopback" in (e["response"].get("error") or "") for e in ev if e["request"]),
           "the hop is refused with the reason in Events")
     check(SECRET not in json.dumps(ev), "nothing of the hop target's reply in Events")
+    del Redirector.hits[:]
+    chain = client.calls.create(to=HUMAN, from_=FROM, url=red_base + "/chain/0")
+    wait_call(client, chain.sid)
+    hops = [p for p in Redirector.hits if p.startswith("/chain/")]
+    check(len(hops) == 11, "HTTP redirects: the first request and at most 10 more (%d)" % len(hops))
+    ev = events(srv, chain.sid)["events"]
+    codes = [e["response"].get("error_code") for e in ev if e["response"] and not e["request"]]
+    check(11215 in codes, "too many redirects is error 11215: %s" % codes)
     srv.cleanup()
 
     print("caps: TwiML fetches per call, events per call (loopback allowed)")

@@ -140,6 +140,7 @@ typedef struct inbox_item {
     long http_status;
     char *body, *content_type, *method, *url, *request_body;
     char error[160];
+    int too_many_redirects;
     int64_t duration_ms;
     struct inbox_item *next;
 } inbox_item;
@@ -1341,6 +1342,7 @@ static void on_hook_done(void *user, const amdi_hook_tag *tag, const amdi_hook_r
     it->url = xstrdup(r->url);
     it->request_body = xstrdup(r->request_body);
     snprintf(it->error, sizeof it->error, "%s", r->error);
+    it->too_many_redirects = r->too_many_redirects;
     it->duration_ms = r->duration_ms;
     pthread_mutex_lock(&e->inbox_mu);
     if (e->inbox_tail)
@@ -1378,7 +1380,8 @@ static void handle_result(amdi_engine *e, inbox_item *it)
             snprintf(msg, sizeof msg, "HTTP retrieval failure: %s", it->error);
         else
             snprintf(msg, sizeof msg, "HTTP retrieval failure: status %ld", it->http_status);
-        instructions_failed(e, c, it->tag.kind, 11200, msg, it->url);
+        /* Twilio: 11215 when a fetch follows too many HTTP redirects, else 11200 */
+        instructions_failed(e, c, it->tag.kind, it->too_many_redirects ? ERR_TOO_MANY_REDIRECTS : 11200, msg, it->url);
         return;
     }
     load_doc(e, c, it->tag.kind, it->body ? it->body : "", it->body ? strlen(it->body) : 0, it->url);

@@ -167,6 +167,7 @@ static void finish(amdi_hooks *h, job *j, CURLcode code)
         snprintf(r.error, sizeof r.error, "%s",
                  j->too_big ? "response body too large" : j->refused[0] && code == CURLE_COULDNT_CONNECT ? j->refused
                                                                                 : curl_easy_strerror(code));
+    r.too_many_redirects = code == CURLE_TOO_MANY_REDIRECTS;
     r.duration_ms = mono_ms() - j->t0;
     r.method = j->post ? "POST" : "GET";
     r.url = j->url;

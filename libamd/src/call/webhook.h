@@ -39,6 +39,7 @@ typedef struct amdi_hook_result {
     size_t body_len;
     const char *content_type; /* or NULL */
     char error[160];    /* transport error text when !transport_ok */
+    int too_many_redirects; /* failed after following the most redirects allowed (10) */
     int64_t duration_ms;
     const char *method; /* "GET"/"POST" */
     const char *url;    /* the URL requested (with the query for GET) */
