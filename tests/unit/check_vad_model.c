@@ -131,6 +131,9 @@ START_TEST(test_damage_refused)
         {P + 4, {200, 0}, 2, "description length 200"},
         {P + 6, {7}, 1, "control character"},
         {P + 6 + dl + 4 * AMDI_VAD_NFEAT, {0, 0, 0, 0}, 4, "standard deviation 0 is 0"},
+        {P + 6 + dl + 4 * AMDI_VAD_NFEAT, {0, 0, 0x80, 0xbf}, 4, "standard deviation 0 is -1"},
+        {P + 6 + dl, {0, 0x50, 0xc3, 0x47}, 4, "a weight is outside"},     /* mean[0] = 1e5 */
+        {len - 4, {0, 0x50, 0xc3, 0xc7}, 4, "a weight is outside"},        /* b2 = -1e5 */
         {P + 6 + dl, {0, 0, 0xc0, 0x7f}, 4, "NaN or infinite"},
     };
     for (size_t k = 0; k < sizeof edits / sizeof edits[0]; k++) {

@@ -50,6 +50,13 @@ static int parse_head(amdi_rd *r, amdi_vad_model *m, unsigned *nf, char *err, si
     return 0;
 }
 
+static int weight_err(char *err, size_t errlen)
+{
+    amdi_seterr(err, errlen, "VAD model: a weight is outside -%g..%g", (double)AMDI_VAD_MAX_WEIGHT,
+                (double)AMDI_VAD_MAX_WEIGHT);
+    return AMD_EFORMAT;
+}
+
 int amdi_vad_model_parse(const uint8_t *data, size_t len, amdi_vad_model *m, char *err, size_t errlen)
 {
     if (!m) {
@@ -80,11 +87,26 @@ int amdi_vad_model_parse(const uint8_t *data, size_t len, amdi_vad_model *m, cha
         amdi_seterr(err, errlen, "VAD model: a weight is NaN or infinite");
         return AMD_EFORMAT;
     }
+    /* Bounded weights keep the forward pass finite for every input the VAD computes (its
+     * features are clamped or bounded): no overflow to inf - inf = NaN. The trained ones are < 100. */
     for (unsigned i = 0; i < nf; i++)
-        if (!(m->sd[i] > 0.f)) {
-            amdi_seterr(err, errlen, "VAD model: standard deviation %u is %g, not positive", i, (double)m->sd[i]);
+        if (!(m->sd[i] >= AMDI_VAD_MIN_SD && m->sd[i] <= AMDI_VAD_MAX_WEIGHT)) {
+            amdi_seterr(err, errlen, "VAD model: standard deviation %u is %g, outside %g..%g", i, (double)m->sd[i],
+                        (double)AMDI_VAD_MIN_SD, (double)AMDI_VAD_MAX_WEIGHT);
             return AMD_EFORMAT;
         }
+    for (size_t k = 0; k < nf; k++)
+        if (fabsf(m->mean[k]) > AMDI_VAD_MAX_WEIGHT)
+            return weight_err(err, errlen);
+    for (size_t j = 0; j < nh; j++) {
+        for (unsigned i = 0; i < nf; i++)
+            if (fabsf(m->w1[j][i]) > AMDI_VAD_MAX_WEIGHT)
+                return weight_err(err, errlen);
+        if (fabsf(m->b1[j]) > AMDI_VAD_MAX_WEIGHT || fabsf(m->w2[j]) > AMDI_VAD_MAX_WEIGHT)
+            return weight_err(err, errlen);
+    }
+    if (fabsf(m->b2) > AMDI_VAD_MAX_WEIGHT)
+        return weight_err(err, errlen);
     if (r.off != r.len) {
         amdi_seterr(err, errlen, "VAD model: %zu unused bytes at the end of the payload", r.len - r.off);
         return AMD_EFORMAT;

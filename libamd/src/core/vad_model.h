@@ -11,10 +11,11 @@
  *     u16 n_features (must equal AMDI_VAD_NFEAT)
  *     u16 n_hidden   (1..AMDI_VAD_MAX_HIDDEN)
  *     u16 desc_len   (< AMDI_VAD_DESC_MAX), then desc_len bytes of description (no control characters)
- *     f32 mean[n_features], f32 sd[n_features] (each sd > 0)     z = (x - mean) / sd
+ *     f32 mean[n_features], f32 sd[n_features]                z = (x - mean) / sd
  *     f32 w1[n_hidden][n_features], f32 b1[n_hidden], f32 w2[n_hidden], f32 b2
  *                                              logit = w2.tanh(W1 z + b1) + b2
- *   The payload must be consumed exactly; every float must be finite.
+ *   The payload must be consumed exactly; every float must be finite, every weight and mean
+ *   within +-AMDI_VAD_MAX_WEIGHT, every sd within AMDI_VAD_MIN_SD..AMDI_VAD_MAX_WEIGHT.
  * The output is P(speech) = 1 / (1 + exp(-logit)).
  */
 #ifndef AMDI_VAD_MODEL_H
@@ -30,6 +31,9 @@
 #define AMDI_VAD_MAX_HIDDEN 32
 #define AMDI_VAD_DESC_MAX 160
 #define AMDI_VAD_MAX_PAYLOAD 65536u
+/* Bounds on every weight and mean (|w| <= this) and standard deviation (AMDI_VAD_MIN_SD..this). */
+#define AMDI_VAD_MAX_WEIGHT 10000.f
+#define AMDI_VAD_MIN_SD 1e-6f
 
 typedef struct amdi_vad_model {
     int n_hidden;
