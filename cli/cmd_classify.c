@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* `amd classify`: label recorded calls (SPEC §5). */
+/* `amd classify`: label recorded calls. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +31,7 @@ static void usage(FILE *out)
           "                            beep_start_ms, beep_end_ms, beep_hz (null / empty when not\n"
           "                            applicable), machine_known_ms, engine, mode, duration_ms,\n"
           "                            sample_rate, format\n"
-          "  --manifest FILE           classify every file of a corpus manifest (corpus.md), add\n"
+          "  --manifest FILE           classify every file of a corpus manifest (bench/README.md), add\n"
           "                            expected / correct columns and end with an accuracy line\n"
           "  --split NAME              with --manifest: only rows whose split column is NAME\n",
           out);

@@ -14,6 +14,8 @@
 #include "model_features.h"
 #include "test_util.h"
 
+Suite *model_suite(void);
+
 /* A small valid MLP with seeded weights. */
 static void make_model(amd_model *m, int hidden, uint64_t seed)
 {

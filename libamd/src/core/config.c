@@ -10,6 +10,7 @@
 
 #include "amd/detector.h"
 #include "amd/params.h"
+#include "diag.h"
 
 void amd_config_init(amd_config *cfg)
 {
@@ -26,8 +27,7 @@ void amd_config_init(amd_config *cfg)
 
 static int range_err(char *err, size_t errlen, const char *field, long v, long lo, long hi)
 {
-    if (err && errlen)
-        snprintf(err, errlen, "%s: %ld out of range %ld..%ld", field, v, lo, hi);
+    amdi_seterr(err, errlen, "%s: %ld out of range %ld..%ld", field, v, lo, hi);
     return AMD_EINVAL;
 }
 
@@ -41,9 +41,8 @@ static int check_param(const amd_config *cfg, const amd_param *p, char *err, siz
         return range_err(err, errlen, p->field, v, p->min, p->max);
     const amd_param *lo = p->above ? amd_param_by_field(p->above) : NULL;
     if (lo && v <= amd_param_get(cfg, lo)) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: %d must be greater than %s (%d)", p->field, v, lo->field,
-                     amd_param_get(cfg, lo));
+        amdi_seterr(err, errlen, "%s: %d must be greater than %s (%d)", p->field, v, lo->field,
+                    amd_param_get(cfg, lo));
         return AMD_EINVAL;
     }
     return 0;
@@ -54,14 +53,12 @@ int amd_config_validate(const amd_config *cfg, char *err, size_t errlen)
     if (err && errlen)
         err[0] = '\0';
     if (!cfg) {
-        if (err && errlen)
-            snprintf(err, errlen, "config: NULL");
+        amdi_seterr(err, errlen, "config: NULL");
         return AMD_EINVAL;
     }
     if (cfg->version != AMD_CONFIG_VERSION) {
-        if (err && errlen)
-            snprintf(err, errlen, "version: %u unsupported (expected %u; call amd_config_init)",
-                     cfg->version, (unsigned)AMD_CONFIG_VERSION);
+        amdi_seterr(err, errlen, "version: %u unsupported (expected %u; call amd_config_init)",
+                    cfg->version, (unsigned)AMD_CONFIG_VERSION);
         return AMD_EVERSION;
     }
     size_t n;

@@ -16,6 +16,7 @@
 
 #include "amd/error.h"
 #include "model_features.h"
+#include "diag.h"
 #include "model_file.h"
 
 /* Longest duration a model's decision policy may hold, ms (see amdi_model_parse). */

@@ -3,11 +3,10 @@
 #include "model_file.h"
 
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "amd/error.h"
+#include "diag.h"
 
 uint32_t amdi_crc32(const uint8_t *data, size_t len)
 {
@@ -18,16 +17,6 @@ uint32_t amdi_crc32(const uint8_t *data, size_t len)
             c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
     }
     return c ^ 0xffffffffu;
-}
-
-void amdi_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /* ---- reader ---- */

@@ -69,7 +69,4 @@ long amdi_file_seal(amdi_wr *w, const amdi_file_kind *kind, unsigned format_vers
 /* CRC-32 (IEEE, reflected, as zlib) of data[0..len). */
 uint32_t amdi_crc32(const uint8_t *data, size_t len);
 
-/* printf-style message into err (if err and errlen). */
-void amdi_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
 #endif /* AMDI_MODEL_FILE_H */

@@ -21,7 +21,7 @@
 #define TONE_FRAMES 2 /* peak held for 2 more frames: 30 ms of a steady frequency */
 /* Peakiness above which amdi_tones_active() vetoes speech (a tone in noise or through GSM). */
 #define TONE_ASSIST_RATIO 0.5f
-/* ... and only once the flag has held 80 ms (the shortest beep, SPEC §4.3): shorter
+/* ... and only once the flag has held 80 ms (the shortest beep, amd/params.h beep_min_ms): shorter
  * candidates are mostly steady vowels, and a real tone's first hops are caught by TONE_RATIO. */
 #define TONE_ASSIST_FRAMES 8
 

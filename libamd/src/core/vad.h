@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Voice activity detection for telephone audio (SPEC §4.3). Internal.
+ * Voice activity detection for telephone audio. Internal.
  *
  * What does it do
  *   Per 10 ms frame: a speech likelihood, a raw per-hop decision, and a
