@@ -8,7 +8,6 @@
 
 #include <stddef.h>
 
-
 /* printf-style message into err[0..errlen) when err is not NULL and errlen > 0. */
 void amdi_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
