@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The `amd` program: dispatch to the subcommands (SPEC §5). */
+/* The `amd` program: dispatch to the subcommands. */
 #include <stdio.h>
 #include <string.h>
 

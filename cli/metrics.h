@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The corpus metrics of shared/corpus.md, with exactly its definitions, shared by every
+/* The corpus metrics, with the definitions written beside each below, shared by every
  * report (`amd bench` on the detector, on --predictions from another engine, --sweep).
  *
  * Percentiles use the nearest-rank method: the p-th percentile of n sorted values is
@@ -47,7 +47,7 @@ typedef struct cli_mode_metrics {
     cli_pct silence_err;                  /* machine_end_silence files: decision_ms - greeting_end_ms */
 } cli_mode_metrics;
 
-/* Beep alignment window of corpus.md: on time when 0 <= decision - beep_end <= 500 ms. */
+/* Beep alignment window: on time when 0 <= decision - beep_end <= 500 ms. */
 #define CLI_BEEP_ON_TIME_MS 500
 
 /*
@@ -65,7 +65,7 @@ double cli_percentile(double *v, size_t n, double p);
 double cli_metrics_accuracy(const cli_mode_metrics *m);
 double cli_rate(int num, int den);
 
-/* VAD frame counts at 10 ms against segments/ (corpus.md). */
+/* VAD frame counts at 10 ms against segments/ (a frame is speech when its midpoint lies in a segment). */
 typedef struct cli_vad_counts {
     long long tp, fp, fn, tn;
     int files;

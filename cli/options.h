@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Options shared by `amd classify`, `amd trace` and `amd bench`: every SPEC §4.1
- * detector parameter as a flag (Twilio names in kebab case), the input flags
+/* Options shared by `amd classify`, `amd trace` and `amd bench`: every detector
+ * parameter of the library's table (amd/params.h) as a flag (Twilio names in kebab case), the input flags
  * (--raw, --rate, --channel), --model and -j. One parser, so the three commands
  * accept exactly the same spellings and report the same errors. */
 #ifndef AMD_CLI_OPTIONS_H

@@ -80,6 +80,10 @@ def model_seeds():
     default = os.path.join(ROOT, "models/default.amdm")
     if os.path.exists(default) and os.path.getsize(default) > 0:
         write("fuzz_model", "default_model", b"\x00" + open(default, "rb").read())
+    # the VAD model (control bit 6): the embedded file as is and with the header fixed up
+    vad = open(os.path.join(ROOT, "models/vad.amdv"), "rb").read()
+    write("fuzz_model", "vad_model", b"\x40" + vad)
+    write("fuzz_model", "vad_model_fix", b"\x47" + vad)
 
 
 # ---- fuzz_audio_file: containers and raw input, 4-byte option prefix (see fuzz_audio_file.c) ----

@@ -13,7 +13,7 @@
 
 #include "tone_gen.h"
 
-/* Named limits (SPEC §4.3, issue 3). */
+/* Named limits. */
 #define ACCEPT_MIN_HZ 300.0    /* default beep_min_hz */
 #define ACCEPT_MAX_HZ 2500.0   /* default beep_max_hz */
 #define ACCEPT_MIN_MS 80.0     /* default beep_min_ms */

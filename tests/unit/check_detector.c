@@ -229,7 +229,7 @@ START_TEST(test_invalid_arguments)
 }
 END_TEST
 
-/* Memory: one detector stays under the 32 KiB budget (SPEC §4.5), at every rate. */
+/* Memory: one detector stays under the 32 KiB budget (README, bench/RESULTS.md), at every rate. */
 START_TEST(test_memory_budget)
 {
     int rates[] = {8000, 16000, 44100, 48000};

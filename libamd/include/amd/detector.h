@@ -53,33 +53,35 @@ typedef enum amd_engine {
  * Detector configuration: a plain struct. Fill with amd_config_init(), change
  * fields, pass to amd_detector_create(), which validates it once (see
  * amd_config_validate()). Durations are milliseconds of audio time.
+ * Ranges, defaults, Twilio names and units of the parameters below: the
+ * table in amd/params.h (amd_params()).
  */
 typedef struct amd_config {
     unsigned version;            /**< must be AMD_CONFIG_VERSION */
-    int sample_rate;             /**< input rate in Hz, 8000..48000; default 8000 */
+    int sample_rate;             /**< input rate in Hz */
 
-    amd_mode mode;               /**< `MachineDetection`; default AMD_MODE_ENABLE */
-    int timeout_ms;              /**< `MachineDetectionTimeout` (s on the wire) 3000..59000; default 30000 */
-    int speech_threshold_ms;     /**< `MachineDetectionSpeechThreshold` 1000..6000; default 2400 */
-    int speech_end_threshold_ms; /**< `MachineDetectionSpeechEndThreshold` 500..5000; default 1200 */
-    int silence_timeout_ms;      /**< `MachineDetectionSilenceTimeout` 2000..10000; default 5000 */
-    amd_engine engine;           /**< `MachineDetectionEngine`; default AMD_ENGINE_DEFAULT */
+    amd_mode mode;               /**< `MachineDetection` */
+    int timeout_ms;              /**< `MachineDetectionTimeout` (seconds on the wire) */
+    int speech_threshold_ms;     /**< `MachineDetectionSpeechThreshold` */
+    int speech_end_threshold_ms; /**< `MachineDetectionSpeechEndThreshold` */
+    int silence_timeout_ms;      /**< `MachineDetectionSilenceTimeout` */
+    amd_engine engine;           /**< `MachineDetectionEngine` */
 
     /* Word-counting engine (AMD_ENGINE_WORDS), Asterisk AMD() semantics. */
-    int min_word_length_ms;      /**< `MachineDetectionMinWordLength` 10..5000; default 100 */
-    int max_word_length_ms;      /**< `MachineDetectionMaxWordLength` 100..20000; default 5000 */
-    int words_silence_ms;        /**< `MachineDetectionWordsSilence` 10..5000; default 50 */
-    int max_num_of_words;        /**< `MachineDetectionMaxNumOfWords` 1..100; default 5 */
-    int silence_threshold;       /**< `MachineDetectionSilenceThreshold`, mean |sample| on the s16 scale, 0..32767; default 256 */
+    int min_word_length_ms;      /**< shorter bursts are not words */
+    int max_word_length_ms;      /**< a longer word -> machine */
+    int words_silence_ms;        /**< silence separating two words */
+    int max_num_of_words;        /**< more words -> machine */
+    int silence_threshold;       /**< mean |sample| on the s16 scale below which a frame is silence */
 
     /* Tone detection (beyond Twilio). */
-    int beep_min_ms;             /**< shortest end-of-greeting beep, 40..1000; default 80 */
-    int beep_min_hz;             /**< lowest beep frequency, 200..3000; default 300 */
-    int beep_max_hz;             /**< highest beep frequency, 200..3500, > beep_min_hz; default 2500 */
+    int beep_min_ms;             /**< shortest end-of-greeting beep */
+    int beep_min_hz;             /**< lowest beep frequency */
+    int beep_max_hz;             /**< highest beep frequency, > beep_min_hz */
     int beep_grace_ms;           /**< DetectMessageEnd: after greeting + speech-end silence, wait this much
-                                      longer for a late beep before machine_end_silence, 0..5000; default 1500 */
-    int detect_fax;              /**< nonzero: CED/ANSam/CNG/V.21 end in `fax`; default 1 */
-    int detect_sit;              /**< nonzero: special information tones end in machine, cause `sit`; default 1 */
+                                      longer for a late beep before machine_end_silence */
+    int detect_fax;              /**< nonzero: CED/ANSam/CNG/V.21 end in `fax` */
+    int detect_sit;              /**< nonzero: special information tones end in machine, cause `sit` */
 
     /**
      * Model for AMD_ENGINE_MODEL / DEFAULT. NULL: the built-in default model.
@@ -92,11 +94,11 @@ typedef struct amd_config {
     amd_log_level log_level;     /**< most verbose level delivered; default AMD_LOG_WARN */
 } amd_config;
 
-/** Fill @p cfg with the defaults above (Twilio's defaults). @p cfg must not be NULL. */
+/** Fill @p cfg with the defaults of amd/params.h (Twilio's defaults); log_level AMD_LOG_WARN. */
 void amd_config_init(amd_config *cfg);
 
 /**
- * Check every field against its range.
+ * Check every field against its range in amd/params.h.
  * @return 0, or AMD_EINVAL with a message naming the field and its range
  *         written to @p err (e.g. "speech_threshold_ms: 700 out of range 1000..6000"),
  *         or AMD_EVERSION for an unknown cfg->version.
