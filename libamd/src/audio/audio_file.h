@@ -59,7 +59,7 @@ typedef struct amdi_audio_file amdi_audio_file;
  *         a message naming the reason in @p err.
  */
 int amdi_audio_file_open(const char *path, const amdi_audio_open_opts *opts, amdi_audio_file **out,
-                        char *err, size_t errlen);
+                         char *err, size_t errlen);
 
 /** File properties; valid until close. */
 const amdi_audio_info *amdi_audio_file_info(const amdi_audio_file *f);
