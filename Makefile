@@ -13,7 +13,7 @@ APT_PACKAGES = cmake make gcc pkg-config clang libclang-rt-14-dev \
   libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libjansson-dev \
   python3 python3-twilio python3-numpy espeak-ng sox libsox-fmt-all \
   asterisk-core-sounds-en-wav libspandsp-dev libtiff-dev \
-  libre-dev librem-dev baresip-core sip-tester iproute2 wrk curl
+  libre-dev librem-dev baresip-core sip-tester iproute2 wrk curl abigail-tools
 
 .PHONY: all setup build demo test asan fuzz clean
 

@@ -188,11 +188,11 @@ int cli_common_parse(cli_common *c, int argc, char **argv, int *i, char *err, si
     }
     if (strcmp(key, "raw") == 0) {
         if (!strcasecmp(v, "ulaw") || !strcasecmp(v, "mulaw") || !strcasecmp(v, "u-law"))
-            c->input.raw = AMD_RAW_ULAW;
+            c->input.raw = AMDI_RAW_ULAW;
         else if (!strcasecmp(v, "alaw") || !strcasecmp(v, "a-law"))
-            c->input.raw = AMD_RAW_ALAW;
+            c->input.raw = AMDI_RAW_ALAW;
         else if (!strcasecmp(v, "s16") || !strcasecmp(v, "s16le") || !strcasecmp(v, "pcm"))
-            c->input.raw = AMD_RAW_S16;
+            c->input.raw = AMDI_RAW_S16;
         else {
             snprintf(err, errlen, "--raw: '%s' is not ulaw, alaw or s16", v);
             return -1;
@@ -233,11 +233,11 @@ int cli_common_parse(cli_common *c, int argc, char **argv, int *i, char *err, si
 
 int cli_common_finish(cli_common *c, char *err, size_t errlen)
 {
-    if (c->input.raw != AMD_RAW_NONE && c->input.raw_rate == 0) {
+    if (c->input.raw != AMDI_RAW_NONE && c->input.raw_rate == 0) {
         snprintf(err, errlen, "--raw needs --rate N (the sample rate in Hz)");
         return -1;
     }
-    if (c->input.raw == AMD_RAW_NONE && c->input.raw_rate != 0) {
+    if (c->input.raw == AMDI_RAW_NONE && c->input.raw_rate != 0) {
         snprintf(err, errlen, "--rate only applies to headerless input (with --raw)");
         return -1;
     }

@@ -8,12 +8,12 @@
 
 #include <stdio.h>
 
-#include "amd/audio_file.h"
+#include "audio_file.h"
 #include "amd/detector.h"
 
 typedef struct cli_common {
     amd_config cfg;            /* detector parameters; sample_rate is set per file */
-    amd_audio_open_opts input; /* --raw / --rate / --channel */
+    amdi_audio_open_opts input; /* --raw / --rate / --channel */
     int jobs;                  /* -j N; 0 = not given */
     amd_model *model;          /* --model FILE (owned), or NULL for the built-in one */
     int mode_given;            /* --machine-detection was given */

@@ -340,53 +340,6 @@ END_TEST
 
 /* ---- golden decisions on testdata/ ---- */
 
-/* Minimal WAV reader for the committed testdata (PCM 16-bit, G.711 µ-law / A-law, mono). */
-static int16_t *read_wav16(const char *path, size_t *n, int *rate)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t hdr[12];
-    int16_t *out = NULL;
-    unsigned fmt = 0, bits = 0, ch = 0;
-    if (fread(hdr, 1, 12, f) != 12 || memcmp(hdr, "RIFF", 4) || memcmp(hdr + 8, "WAVE", 4))
-        goto done;
-    for (;;) {
-        uint8_t c[8];
-        if (fread(c, 1, 8, f) != 8)
-            break;
-        uint32_t sz = (uint32_t)c[4] | (uint32_t)c[5] << 8 | (uint32_t)c[6] << 16 | (uint32_t)c[7] << 24;
-        if (!memcmp(c, "fmt ", 4)) {
-            uint8_t b[16];
-            if (sz < 16 || fread(b, 1, 16, f) != 16)
-                break;
-            fmt = b[0] | b[1] << 8;
-            ch = b[2] | b[3] << 8;
-            *rate = (int)(b[4] | b[5] << 8 | b[6] << 16 | (uint32_t)b[7] << 24);
-            bits = b[14] | b[15] << 8;
-            fseek(f, (long)(sz - 16 + (sz & 1)), SEEK_CUR);
-        } else if (!memcmp(c, "data", 4)) {
-            if (ch != 1 || !((fmt == 1 && bits == 16) || ((fmt == 6 || fmt == 7) && bits == 8)))
-                break;
-            size_t bps = bits / 8, cnt = sz / bps;
-            uint8_t *raw = malloc(sz ? sz : 1);
-            out = malloc((cnt ? cnt : 1) * sizeof *out);
-            cnt = fread(raw, bps, cnt, f);
-            for (size_t i = 0; i < cnt; i++)
-                out[i] = fmt == 1 ? (int16_t)(raw[2 * i] | raw[2 * i + 1] << 8)
-                                  : fmt == 7 ? amd_ulaw_decode(raw[i]) : amd_alaw_decode(raw[i]);
-            free(raw);
-            *n = cnt;
-            break;
-        } else {
-            fseek(f, (long)(sz + (sz & 1)), SEEK_CUR);
-        }
-    }
-done:
-    fclose(f);
-    return out;
-}
-
 static amd_result run_model(const int16_t *x, size_t n, int rate, size_t chunk)
 {
     amd_config cfg;
@@ -435,8 +388,9 @@ START_TEST(test_golden_testdata)
         snprintf(rel, sizeof rel, "testdata/%s", file);
         size_t n = 0;
         int rate = 0;
-        int16_t *x = read_wav16(tu_source_path(rel), &n, &rate);
-        ck_assert_msg(x != NULL, "cannot read %s", rel);
+        char err[200] = "";
+        int16_t *x = tu_read_audio_s16(tu_source_path(rel), &n, &rate, err, sizeof err);
+        ck_assert_msg(x != NULL, "cannot read %s: %s", rel, err);
         amd_result r = run_model(x, n, rate, 160);
         const char *got = amd_answered_by_name(r.answered_by);
         long long dt = (long long)r.decision_ms - want_ms;

@@ -5,8 +5,8 @@
  * the bundled demo would notice: the accuracy floors below, and the two
  * costly errors bounded — a live person answered as a machine, and a
  * voicemail "greeting ended" decided before the greeting really ended.
- * WAV (PCM16 / µ-law / A-law, mono) is read by a small RIFF parser here so the
- * core suites need nothing beyond libamd.
+ * The files are read with the amdaudio reader the CLI uses and fed as s16 in a
+ * call server's 20 ms packets.
  */
 #include <check.h>
 #include <stdio.h>
@@ -27,54 +27,10 @@ Suite *testdata_suite(void);
 #define MAX_HUMAN_AS_MACHINE 2
 
 typedef struct wav {
-    int fmt, rate, channels;
-    const uint8_t *data;
-    size_t bytes;
-    uint8_t *buf;
+    int rate;
+    size_t n;
+    int16_t *x;
 } wav;
-
-static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-
-static int wav_read(const char *path, wav *w)
-{
-    memset(w, 0, sizeof *w);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    if (n < 44) {
-        fclose(f);
-        return -1;
-    }
-    w->buf = malloc((size_t)n);
-    if (!w->buf || fread(w->buf, 1, (size_t)n, f) != (size_t)n) {
-        fclose(f);
-        return -1;
-    }
-    fclose(f);
-    if (memcmp(w->buf, "RIFF", 4) || memcmp(w->buf + 8, "WAVE", 4))
-        return -1;
-    size_t off = 12;
-    while (off + 8 <= (size_t)n) {
-        uint32_t len = le32(w->buf + off + 4);
-        const uint8_t *c = w->buf + off + 8;
-        if (!memcmp(w->buf + off, "fmt ", 4) && len >= 16) {
-            w->fmt = le16(c);
-            w->channels = le16(c + 2);
-            w->rate = (int)le32(c + 4);
-            if (w->fmt == 0xFFFE && len >= 26)
-                w->fmt = le16(c + 24); /* WAVE_FORMAT_EXTENSIBLE: the sub-format */
-        } else if (!memcmp(w->buf + off, "data", 4)) {
-            w->data = c;
-            w->bytes = len <= (size_t)n - off - 8 ? len : (size_t)n - off - 8;
-        }
-        off += 8 + len + (len & 1);
-    }
-    return w->data && w->channels == 1 && (w->fmt == 1 || w->fmt == 6 || w->fmt == 7) ? 0 : -1;
-}
 
 static amd_result classify(const wav *w, amd_mode mode)
 {
@@ -86,20 +42,9 @@ static amd_result classify(const wav *w, amd_mode mode)
     char err[200];
     ck_assert_msg(amd_detector_create(&cfg, &d, err, sizeof err) == 0, "%s", err);
     /* a call server's 20 ms packets */
-    size_t per = (size_t)w->rate / 50, bps = w->fmt == 1 ? 2 : 1, n = w->bytes / bps;
-    for (size_t i = 0; i < n; i += per) {
-        size_t m = n - i < per ? n - i : per;
-        int rc;
-        if (w->fmt == 1) {
-            int16_t tmp[960];
-            for (size_t k = 0; k < m; k++)
-                tmp[k] = (int16_t)le16(w->data + 2 * (i + k));
-            rc = amd_detector_process_s16(d, tmp, m);
-        } else if (w->fmt == 7) {
-            rc = amd_detector_process_ulaw(d, w->data + i, m);
-        } else {
-            rc = amd_detector_process_alaw(d, w->data + i, m);
-        }
+    size_t per = (size_t)w->rate / 50;
+    for (size_t i = 0; i < w->n; i += per) {
+        int rc = amd_detector_process_s16(d, w->x + i, w->n - i < per ? w->n - i : per);
         ck_assert_int_ge(rc, 0);
         if (rc == 1)
             break;
@@ -158,7 +103,9 @@ START_TEST(test_manifest_expected_results)
         char rel[600];
         snprintf(rel, sizeof rel, "testdata/%s", f[c_file]);
         wav w;
-        ck_assert_msg(wav_read(tu_source_path(rel), &w) == 0, "cannot read %s", rel);
+        char err[200] = "";
+        w.x = tu_read_audio_s16(tu_source_path(rel), &w.n, &w.rate, err, sizeof err);
+        ck_assert_msg(w.x != NULL, "cannot read %s: %s", rel, err);
         amd_result en = classify(&w, AMD_MODE_ENABLE), de = classify(&w, AMD_MODE_DETECT_MESSAGE_END);
         n++;
         int a = !strcmp(amd_answered_by_name(en.answered_by), f[c_en]);
@@ -180,7 +127,7 @@ START_TEST(test_manifest_expected_results)
                      amd_answered_by_name(de.answered_by));
             strcat(report, one);
         }
-        free(w.buf);
+        free(w.x);
     }
     fclose(m);
     ck_assert_int_ge(n, 30);

@@ -17,6 +17,16 @@
  * Threading: a detector is used by one thread at a time; distinct detectors
  * are fully independent and may run in parallel. A model is shared read-only.
  * Memory: everything is allocated at create; process calls never allocate.
+ *
+ * ABI growth: the structs the library fills (amd_result, amd_frame_info) start
+ * with `size_t struct_size`, the number of bytes of the struct that hold data.
+ * New fields are only ever appended, so a program built against older headers
+ * keeps working with a newer library (it never reads past its own struct), and
+ * a program built against newer headers reads a field only if
+ * AMD_STRUCT_HAS(ptr, type, field) says the running library filled it.
+ * amd_detector_result() passes the caller's sizeof, as zlib's deflateInit()
+ * passes sizeof(z_stream): the library never writes past the caller's struct.
+ * Enum values are only appended too; amd_config keeps its own `version`.
  */
 #ifndef AMD_DETECTOR_H
 #define AMD_DETECTOR_H
@@ -31,6 +41,13 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/**
+ * Nonzero when the struct at @p ptr (an amd_result or amd_frame_info the library
+ * filled) holds @p field: its struct_size reaches past the field's end.
+ */
+#define AMD_STRUCT_HAS(ptr, type, field) \
+    ((ptr)->struct_size >= offsetof(type, field) + sizeof(((const type *)0)->field))
 
 /** Version of struct amd_config; amd_config_init() sets it. */
 #define AMD_CONFIG_VERSION 1
@@ -126,7 +143,12 @@ typedef enum amd_answered_by {
     AMD_ANSWERED_UNKNOWN              /**< "unknown" */
 } amd_answered_by;
 
-/** Twilio string of an answered_by value; "" for AMD_ANSWERED_NONE. */
+/**
+ * Twilio string of an answered_by value: "human", "machine_start", ... "unknown"
+ * (a decision that no answering party could be told); "" for AMD_ANSWERED_NONE
+ * (not decided yet: Twilio sends no AnsweredBy); NULL for a value that is not an
+ * amd_answered_by at all (never for one the library reported).
+ */
 const char *amd_answered_by_name(amd_answered_by a);
 /** Parse a Twilio AnsweredBy string (exact). 0 or AMD_EINVAL. */
 int amd_answered_by_parse(const char *name, amd_answered_by *out);
@@ -158,8 +180,12 @@ typedef enum amd_cause {
 /** Stable kebab-case name of a cause (see above); "none" for AMD_CAUSE_NONE. */
 const char *amd_cause_name(amd_cause c);
 
-/** A decision. Times are ms of audio since answer; -1 where not applicable. */
+/**
+ * A decision. Times are ms of audio since answer; -1 where not applicable.
+ * Fields are only appended in later versions (see "ABI growth" above).
+ */
 typedef struct amd_result {
+    size_t struct_size;          /**< bytes of this struct the library filled (set by the library) */
     amd_answered_by answered_by; /**< AMD_ANSWERED_NONE until decided */
     amd_cause cause;
     float confidence;            /**< 0..1 */
@@ -185,8 +211,12 @@ typedef enum amd_event {
  */
 typedef void (*amd_event_fn)(void *user, amd_event event, const amd_result *result);
 
-/** Per-frame analysis record, for tracing (amd trace) and diagnostics. */
+/**
+ * Per-frame analysis record, for tracing (amd trace) and diagnostics.
+ * Fields are only appended in later versions (see "ABI growth" above).
+ */
 typedef struct amd_frame_info {
+    size_t struct_size;     /**< bytes of this struct the library filled (set by the library) */
     int64_t time_ms;        /**< end of the 10 ms hop this describes */
     float level_db;         /**< hop level, dBFS */
     float noise_floor_db;   /**< adaptive noise floor estimate, dBFS */
@@ -260,9 +290,15 @@ int amd_detector_reset(amd_detector *det);
 /**
  * Poll the result. @p out is always filled (answered_by AMD_ANSWERED_NONE
  * while undecided; the provisional machine time and onset are filled as known).
- * @return 1 decided, 0 not yet, AMD_EINVAL for NULL arguments.
+ * Call it as amd_detector_result(det, &r): the macro passes sizeof r, and the
+ * library fills min(sizeof r, its own sizeof(amd_result)) bytes and sets
+ * r.struct_size to that. Bindings that cannot use the macro call
+ * amd_detector_result_sized() with their struct's size.
+ * @return 1 decided, 0 not yet, AMD_EINVAL for NULL arguments or an
+ *         @p out_size smaller than the first release's amd_result.
  */
-int amd_detector_result(const amd_detector *det, amd_result *out);
+int amd_detector_result_sized(const amd_detector *det, amd_result *out, size_t out_size);
+#define amd_detector_result(det, out) amd_detector_result_sized((det), (out), sizeof *(out))
 
 /** Audio time consumed so far, ms since answer. */
 int64_t amd_detector_time_ms(const amd_detector *det);

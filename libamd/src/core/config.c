@@ -137,7 +137,7 @@ static const char *const answered_names[] = {
 const char *amd_answered_by_name(amd_answered_by a)
 {
     if ((int)a < 0 || (size_t)a >= sizeof answered_names / sizeof answered_names[0])
-        return "";
+        return NULL; /* not an amd_answered_by: distinct from "" (not decided yet) */
     return answered_names[a];
 }
 

@@ -123,7 +123,7 @@ START_TEST(shared_flags_and_units)
     ck_assert_int_eq(c.cfg.mode, AMD_MODE_DETECT_MESSAGE_END);
     ck_assert_int_eq(c.jobs, 3);
     ck_assert_int_eq(c.cfg.detect_fax, 0);
-    ck_assert_int_eq(c.input.raw, AMD_RAW_ALAW);
+    ck_assert_int_eq(c.input.raw, AMDI_RAW_ALAW);
     ck_assert_int_eq(c.input.raw_rate, 16000);
     ck_assert_int_eq(c.input.channel, 2);
     ck_assert_int_eq(cli_common_finish(&c, err, sizeof err), 0);
