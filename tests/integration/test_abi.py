@@ -63,7 +63,12 @@ def judge(old, new):
             if section.startswith("other"):
                 bad.append(line)
             continue
-        if re.match(r"\d+ Added (function|variable)s?:$", line):
+        m = re.match(r"(Function|Variable) symbols changes summary: (\d+) Removed", line)
+        if m:
+            if int(m.group(2)):
+                bad.append(line)
+            continue
+        if re.match(r"\d+ Added (function|variable)s?( symbols? not referenced by debug info)?:$", line):
             section = "added"
             continue
         if re.match(r"\d+ (Removed|Changed)", line) or re.match(r"\d+ .*(Removed|Changed).*:$", line):

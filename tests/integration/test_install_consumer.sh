@@ -77,7 +77,7 @@ only_these() {
 
 echo "== component lib"
 cmake --install "$B" --prefix "$tmp/lib" --component lib >/dev/null
-only_these "$tmp/lib" '^lib[^/]*/libamd\.(so|so\.[0-9.]+|a)$' '^include/amd/(amd|version|error|log|model|detector)\.h$' \
+only_these "$tmp/lib" '^lib[^/]*/libamd\.(so|so\.[0-9.]+|a)$' '^include/amd/(amd|version|error|log|model|detector|params)\.h$' \
     '^lib[^/]*/pkgconfig/libamd\.pc$' '^lib[^/]*/cmake/amd/amd(Config|ConfigVersion|Targets|Targets-[a-z]+)\.cmake$' \
     '^share/amd/models/[^/]+\.amdm$'
 lib_consumers "$tmp/lib" "$sanflags"

@@ -32,11 +32,8 @@ typedef struct wav {
     int16_t *x;
 } wav;
 
-static amd_result classify(const wav *w, amd_mode mode)
+static amd_result classify_cfg(const wav *w, amd_config cfg)
 {
-    amd_config cfg;
-    amd_config_init(&cfg);
-    cfg.mode = mode;
     cfg.sample_rate = w->rate;
     amd_detector *d;
     char err[200];
@@ -54,6 +51,14 @@ static amd_result classify(const wav *w, amd_mode mode)
     amd_detector_result(d, &r);
     amd_detector_destroy(d);
     return r;
+}
+
+static amd_result classify(const wav *w, amd_mode mode)
+{
+    amd_config cfg;
+    amd_config_init(&cfg);
+    cfg.mode = mode;
+    return classify_cfg(w, cfg);
 }
 
 /* split a CSV line in place (no quoting in the manifest) */
@@ -139,12 +144,87 @@ START_TEST(test_manifest_expected_results)
 }
 END_TEST
 
+/* The testdata files, read once. */
+static int read_all(wav *ws, int max)
+{
+    FILE *m = fopen(tu_source_path("testdata/manifest.csv"), "r");
+    ck_assert_msg(m != NULL, "testdata/manifest.csv missing");
+    char line[2048], *f[64];
+    ck_assert(fgets(line, sizeof line, m) != NULL);
+    int n = 0;
+    while (n < max && fgets(line, sizeof line, m)) {
+        split(line, f, 64);
+        if (!f[0][0])
+            continue;
+        char rel[600];
+        snprintf(rel, sizeof rel, "testdata/%s", f[0]);
+        char err[256];
+        ws[n].x = tu_read_audio_s16(tu_source_path(rel), &ws[n].n, &ws[n].rate, err, sizeof err);
+        ck_assert_msg(ws[n].x != NULL, "cannot read %s: %s", rel, err);
+        n++;
+    }
+    fclose(m);
+    ck_assert_int_ge(n, 30);
+    return n;
+}
+
+#define MAX_FILES 128
+
+/* Twilio's parameters keep their direction whatever the engine decides early: a lower
+ * MachineDetectionSpeechThreshold never gives fewer machine answers (nor turns a file's
+ * machine answer into another one), a shorter MachineDetectionSpeechEndThreshold never gives
+ * a later human answer. Default engine, Enable mode, every testdata file. */
+START_TEST(test_parameters_are_monotonic)
+{
+    static wav ws[MAX_FILES];
+    int n = read_all(ws, MAX_FILES);
+    static const int mst[] = {1000, 1500, 2000, 2400, 3000, 4000, 5000, 6000};
+    static const int set[] = {500, 700, 900, 1200, 1600, 2000, 3000, 5000};
+    enum { NV = 8 };
+    static amd_result r[NV][MAX_FILES];
+    amd_config cfg;
+    amd_config_init(&cfg);
+    int machines_prev = -1;
+    for (int v = 0; v < NV; v++) {
+        cfg.speech_threshold_ms = mst[v];
+        int machines = 0;
+        for (int i = 0; i < n; i++) {
+            r[v][i] = classify_cfg(&ws[i], cfg);
+            machines += amd_answered_by_is_machine(r[v][i].answered_by);
+        }
+        if (machines_prev >= 0)
+            ck_assert_msg(machines <= machines_prev, "%d machine answers at speech threshold %d, %d at %d", machines,
+                          mst[v], machines_prev, mst[v - 1]);
+        machines_prev = machines;
+    }
+    amd_config_init(&cfg);
+    int humans_checked = 0;
+    for (int v = 0; v < NV; v++) {
+        cfg.speech_end_threshold_ms = set[v];
+        for (int i = 0; i < n; i++) {
+            r[v][i] = classify_cfg(&ws[i], cfg);
+            for (int u = 0; u < v; u++)
+                if (r[u][i].answered_by == AMD_ANSWERED_HUMAN && r[v][i].answered_by == AMD_ANSWERED_HUMAN) {
+                    humans_checked++;
+                    ck_assert_msg(r[u][i].decision_ms <= r[v][i].decision_ms,
+                                  "file %d: human at %lld ms with speech end %d, at %lld ms with %d", i,
+                                  (long long)r[u][i].decision_ms, set[u], (long long)r[v][i].decision_ms, set[v]);
+                }
+        }
+    }
+    ck_assert_int_gt(humans_checked, 100); /* the sweep did compare live answers */
+    for (int i = 0; i < n; i++)
+        free(ws[i].x);
+}
+END_TEST
+
 Suite *testdata_suite(void)
 {
     Suite *s = suite_create("testdata");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_manifest_expected_results);
+    tcase_add_test(tc, test_parameters_are_monotonic);
     suite_add_tcase(s, tc);
     return s;
 }
