@@ -29,6 +29,7 @@ typedef struct request {
     float *out;
     size_t scratch_cap;
     int failed;
+    int started; /* a piece was synthesized (set while the request is off the queue) */
 } request;
 
 struct amdi_tts {
@@ -117,23 +118,23 @@ static int synth_cb(short *wav, int n, espeak_EVENT *ev)
     return 0;
 }
 
-/* Length of the next piece of @p s: through the first sentence end (. ! ? ; : then space or
- * end) within AMDI_TTS_PIECE_BYTES, else the last space before it, else the limit moved back
- * to a UTF-8 character boundary. */
-static size_t piece_len(const char *s)
+/* Length of the next piece of @p s: through the first boundary (@p ends followed by a space)
+ * within @p limit bytes, else through the last space before it, else the limit moved back to
+ * a UTF-8 character boundary. */
+static size_t piece_len(const char *s, size_t limit, const char *ends)
 {
     size_t n = strlen(s), last_space = 0;
-    if (n <= AMDI_TTS_PIECE_BYTES)
-        return n;
-    for (size_t i = 0; i < AMDI_TTS_PIECE_BYTES; i++) {
-        if (strchr(".!?;:", s[i]) && isspace((unsigned char)s[i + 1]))
+    for (size_t i = 0; i < limit && i < n; i++) {
+        if (strchr(ends, s[i]) && (s[i + 1] == '\0' || isspace((unsigned char)s[i + 1])))
             return i + 1;
         if (isspace((unsigned char)s[i]))
             last_space = i;
     }
+    if (n <= limit)
+        return n;
     if (last_space > 0)
         return last_space + 1;
-    size_t k = AMDI_TTS_PIECE_BYTES;
+    size_t k = limit;
     while (k > 1 && ((unsigned char)s[k] & 0xC0) == 0x80)
         k--;
     return k;
@@ -149,7 +150,9 @@ static int synth_piece(amdi_tts *t, request *r)
             espeak_SetVoiceByName("en-us");
         snprintf(t->current_voice, sizeof t->current_voice, "%s", r->voice);
     }
-    size_t n = piece_len(r->text + r->pos);
+    /* the first piece is a clause at most: its audio is what the caller waits for */
+    size_t n = r->pos == 0 ? piece_len(r->text, AMDI_TTS_FIRST_PIECE_BYTES, ",;:.!?")
+                           : piece_len(r->text + r->pos, AMDI_TTS_PIECE_BYTES, ".!?;:");
     char piece[AMDI_TTS_PIECE_BYTES + 1];
     memcpy(piece, r->text + r->pos, n);
     piece[n] = '\0';
@@ -183,6 +186,7 @@ static void *worker(void *arg)
         if (done) {
             request_free(r);
         } else { /* round robin: back of the queue */
+            r->started = 1;
             r->next = NULL;
             if (t->tail)
                 t->tail->next = r;
@@ -287,11 +291,16 @@ int amdi_tts_say(amdi_tts *t, const char *text, const amdi_tts_voice *voice, int
     snprintf(r->voice, sizeof r->voice, "%s", voice->espeak);
     *out = amdi_stream_ref(r->stream);
     pthread_mutex_lock(&t->mu);
-    if (t->tail)
-        t->tail->next = r;
-    else
-        t->head = r;
-    t->tail = r;
+    /* ahead of every request that has audio out already, behind the other new ones: a new
+     * <Say> waits for first pieces only, not for other calls' long texts */
+    request **pp = &t->head;
+    while (*pp && !(*pp)->started) {
+        pp = &(*pp)->next;
+    }
+    r->next = *pp;
+    *pp = r;
+    if (!r->next)
+        t->tail = r;
     pthread_cond_signal(&t->cv);
     pthread_mutex_unlock(&t->mu);
     return 0;

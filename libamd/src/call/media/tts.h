@@ -5,8 +5,10 @@
  * request queue. amdi_tts_say queues the text and returns at once with a stream (stream.h)
  * the worker fills: espeak-ng synthesizes at 22050 Hz in ~20 ms pieces, each resampled to
  * 8 kHz (resample.h) and published immediately, so the first frame can go out long before the
- * sentence is done. Requests are served round robin one sentence (at most
- * AMDI_TTS_PIECE_BYTES) at a time, so a long text does not hold up another call's first audio.
+ * sentence is done. Requests are served a piece at a time: a new request's first clause goes
+ * ahead of requests already speaking (they have audio buffered), then round robin one sentence
+ * (at most AMDI_TTS_PIECE_BYTES) at a time, so a long text or a burst of calls does not hold
+ * up another call's first audio.
  * A cancelled stream (player stop, hang-up) is dropped at the next piece or sooner.
  *
  * <Say loop>: create the request with @p retain and give the player the loop count
@@ -24,8 +26,10 @@
 
 /* Twilio's limit for the basic voices' text (TW/api/errors/13521), in bytes. */
 #define AMDI_TTS_MAX_TEXT 4096
-/* The largest piece synthesized before the worker turns to the next request. */
+/* The largest piece synthesized before the worker turns to the next request; a request's
+ * first piece is one clause of at most AMDI_TTS_FIRST_PIECE_BYTES. */
 #define AMDI_TTS_PIECE_BYTES 400
+#define AMDI_TTS_FIRST_PIECE_BYTES 120
 /* Twilio's <Say> warnings: empty text, text too long (TW/api/errors/13520, /13521). */
 #define AMDI_TWILIO_SAY_EMPTY 13520
 #define AMDI_TWILIO_SAY_TOO_LONG 13521
