@@ -10,6 +10,7 @@
 
 #include "amd/error.h"
 #include "media/cache.h"
+#include "media/player.h"
 
 Suite *call_media_cache_suite(void);
 
@@ -201,6 +202,39 @@ START_TEST(many_threads)
 }
 END_TEST
 
+/* The <Play> path end to end: a fetched WAV completes into the cache, a call gets a hit and
+ * its player sends exactly that audio, looped, from the first frame on. */
+START_TEST(cached_audio_plays_through_player)
+{
+    amdi_audio_cache *c;
+    ck_assert_int_eq(amdi_audio_cache_create(1 << 20, &c), 0);
+    size_t len;
+    unsigned char *w = wav_of(1000, 8192, &len);
+    amdi_pcm *p;
+    int code;
+    ck_assert_int_eq(amdi_audio_cache_get(c, "u:beep", 0, &p, &code), AMDI_CACHE_FETCH);
+    ck_assert_int_eq(amdi_audio_cache_put_bytes(c, "u:beep", w, len, "audio/x-wav", 0, 0, NULL, 0), 0);
+    free(w);
+    ck_assert_int_eq(amdi_audio_cache_get(c, "u:beep", 1, &p, &code), AMDI_CACHE_HIT);
+    amdi_player *pl;
+    ck_assert_int_eq(amdi_player_create(4, &pl), 0);
+    ck_assert_int_eq(amdi_player_add_pcm(pl, p, 2, NULL), 0);
+    amdi_pcm_unref(p);
+    amdi_audio_cache_destroy(c); /* the player's reference keeps the audio */
+    float out[AMDI_MEDIA_FRAME];
+    size_t heard = 0;
+    amdi_player_done d;
+    for (int f = 0; f < 20 && !amdi_player_poll(pl, &d); f++) {
+        amdi_player_frame(pl, out);
+        for (int i = 0; i < AMDI_MEDIA_FRAME; i++)
+            heard += out[i] > 0.24f && out[i] < 0.26f;
+    }
+    ck_assert_uint_eq(heard, 2000);
+    ck_assert_uint_eq(d.samples, 2000);
+    amdi_player_destroy(pl);
+}
+END_TEST
+
 Suite *call_media_cache_suite(void)
 {
     Suite *s = suite_create("call_media_cache");
@@ -209,6 +243,7 @@ Suite *call_media_cache_suite(void)
     tcase_add_test(tc, lru_eviction_and_playing_buffer_survives);
     tcase_add_test(tc, failures_expiry_and_stale_fetches);
     tcase_add_test(tc, many_threads);
+    tcase_add_test(tc, cached_audio_plays_through_player);
     suite_add_tcase(s, tc);
     return s;
 }

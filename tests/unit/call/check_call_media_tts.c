@@ -11,6 +11,7 @@
 
 #include "amd/error.h"
 #include "media/pcm.h"
+#include "media/player.h"
 #include "media/tts.h"
 
 Suite *call_media_tts_suite(void);
@@ -221,6 +222,43 @@ START_TEST(round_robin_and_cancel)
 }
 END_TEST
 
+/* The <Say loop="2"> path end to end, paced like a media tick (20 ms a frame): the player
+ * gets speech from the worker's stream within a few frames, twice, with no underrun. */
+START_TEST(say_through_player_in_real_time)
+{
+    amdi_tts *t;
+    ck_assert_int_eq(amdi_tts_create(&t, NULL, 0), 0);
+    amdi_tts_voice v;
+    amdi_tts_voice_resolve("Polly.Joanna", NULL, &v);
+    amdi_stream *s;
+    ck_assert_int_eq(amdi_tts_say(t, "Your code is four two seven.", &v, 1, &s), 0);
+    amdi_player *pl;
+    ck_assert_int_eq(amdi_player_create(4, &pl), 0);
+    ck_assert_int_eq(amdi_player_add_stream(pl, s, 2, NULL), 0);
+    amdi_stream_unref(s);
+    float out[AMDI_MEDIA_FRAME];
+    amdi_player_done d;
+    int first = -1, f;
+    for (f = 0; f < 1000 && !amdi_player_poll(pl, &d); f++) {
+        amdi_player_frame(pl, out);
+        for (int i = 0; first < 0 && i < AMDI_MEDIA_FRAME; i++)
+            if (out[i] != 0.0f)
+                first = f;
+        sleep_ms(20);
+    }
+    ck_assert_msg(f < 1000, "the <Say> never finished");
+    ck_assert_int_eq(d.end, AMDI_PLAY_DONE);
+    ck_assert_msg(d.samples > 2 * 8000 && d.samples < 8 * 8000, "%llu samples for two passes",
+                  (unsigned long long)d.samples);
+    amdi_player_stats st;
+    amdi_player_get_stats(pl, &st);
+    ck_assert_uint_eq(st.underruns, 0); /* synthesis runs far ahead of real time */
+    ck_assert_int_ge(first, 0);
+    amdi_player_destroy(pl);
+    amdi_tts_destroy(t);
+}
+END_TEST
+
 Suite *call_media_tts_suite(void)
 {
     Suite *s = suite_create("call_media_tts");
@@ -230,6 +268,7 @@ Suite *call_media_tts_suite(void)
     tcase_add_test(tc, text_limits);
     tcase_add_test(tc, speech_of_plausible_length);
     tcase_add_test(tc, round_robin_and_cancel);
+    tcase_add_test(tc, say_through_player_in_real_time);
     suite_add_tcase(s, tc);
     return s;
 }
