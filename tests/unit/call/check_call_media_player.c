@@ -247,6 +247,18 @@ START_TEST(digits_have_q23_energies_and_timing)
     ck_assert_uint_eq(d.id, id);
     ck_assert_uint_eq(d.samples, total);
     free(out);
+    /* the key per frame, for RFC 4733 events: "1b" = 5 frames of 1, 5 of gap, 5 of B, 5 of gap */
+    ck_assert_int_eq(amdi_player_add_digits(p, "1b", NULL), 0);
+    char seq[21] = "";
+    float fr[F];
+    for (int i = 0; i < 20; i++) {
+        amdi_player_frame(p, fr);
+        char k = amdi_player_frame_digit(p);
+        seq[i] = k ? k : '-';
+    }
+    ck_assert_str_eq(seq, "11111-----BBBBB-----");
+    amdi_player_frame(p, fr);
+    ck_assert_int_eq(amdi_player_frame_digit(p), 0);
     amdi_player_destroy(p);
 }
 END_TEST

@@ -94,3 +94,19 @@ void amdi_dtmf_render(const char *digits, size_t pos, float *out, size_t n)
     for (; w < n; w++)
         out[w] = 0;
 }
+
+char amdi_dtmf_key_at(const char *digits, size_t pos)
+{
+    size_t start = 0;
+    for (size_t i = 0; digits[i]; i++) {
+        size_t len = char_samples(digits[i]);
+        if (pos < start + len) {
+            float lo, hi;
+            if (pos - start >= MS(AMDI_DTMF_TONE_MS) || !amdi_dtmf_freqs(digits[i], &lo, &hi))
+                return 0;
+            return digits[i] >= 'a' && digits[i] <= 'd' ? (char)(digits[i] - 'a' + 'A') : digits[i];
+        }
+        start += len;
+    }
+    return 0;
+}

@@ -24,6 +24,9 @@ int amdi_dtmf_validate(const char *digits, size_t *bad_pos);
 int amdi_dtmf_freqs(char c, float *low_hz, float *high_hz);
 /* Samples at 8 kHz that @p digits lasts (tones, gaps and pauses). */
 size_t amdi_dtmf_samples(const char *digits);
+/* The key whose tone sounds at sample @p pos of @p digits (upper case), or 0 in a gap, a
+ * pause or past the end: what a driver needs to send the digit as an RFC 4733 event. */
+char amdi_dtmf_key_at(const char *digits, size_t pos);
 /* Write samples [@p pos, @p pos + @p n) of the signal for @p digits into @p out; past the
  * end it writes silence. Deterministic and stateless, so a player resumes anywhere. */
 void amdi_dtmf_render(const char *digits, size_t pos, float *out, size_t n);

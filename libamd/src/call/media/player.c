@@ -35,6 +35,7 @@ struct amdi_player {
     size_t cap;
     uint64_t head, cur, tail;
     uint32_t next_id;
+    char frame_digit; /* key sounding in the last frame */
     amdi_player_stats st;
 };
 
@@ -165,7 +166,7 @@ static int pass_ended(slot *s)
 /* Render up to @p n samples of @p s into @p out. Returns the samples written; *done is set
  * when the source ended (also when it ends exactly at the frame's end, so the executor hears
  * of it in the same tick), *short_read when a stream had nothing more yet. */
-static size_t render(slot *s, float *out, size_t n, int *done, int *short_read)
+static size_t render(slot *s, float *out, size_t n, int *done, int *short_read, char *digit)
 {
     size_t w = 0;
     *done = 0;
@@ -199,8 +200,11 @@ static size_t render(slot *s, float *out, size_t n, int *done, int *short_read)
             k = s->len - s->pos < n - w ? s->len - s->pos : n - w;
             if (s->kind == SRC_PCM)
                 memcpy(out + w, s->pcm->samples + s->pos, k * sizeof *out);
-            else if (s->kind == SRC_DIGITS)
+            else if (s->kind == SRC_DIGITS) {
                 amdi_dtmf_render(s->digits, s->pos, out + w, k);
+                char key = amdi_dtmf_key_at(s->digits, s->pos);
+                *digit = key ? key : amdi_dtmf_key_at(s->digits, s->pos + k - 1);
+            }
             else
                 memset(out + w, 0, k * sizeof *out);
         }
@@ -216,11 +220,12 @@ int amdi_player_frame(amdi_player *p, float out[AMDI_MEDIA_FRAME])
     size_t w = 0;
     int busy = 0;
     p->st.frames++;
+    p->frame_digit = 0;
     while (w < AMDI_MEDIA_FRAME && p->cur < p->tail) {
         slot *s = &p->slots[p->cur % p->cap];
         int done, short_read;
         busy = 1;
-        w += render(s, out + w, AMDI_MEDIA_FRAME - w, &done, &short_read);
+        w += render(s, out + w, AMDI_MEDIA_FRAME - w, &done, &short_read, &p->frame_digit);
         if (done) {
             s->end = AMDI_PLAY_DONE;
             p->cur++;
@@ -266,6 +271,11 @@ void amdi_player_stop(amdi_player *p)
         if (s->stream)
             amdi_stream_cancel(s->stream);
     }
+}
+
+char amdi_player_frame_digit(const amdi_player *p)
+{
+    return p ? p->frame_digit : 0;
 }
 
 size_t amdi_player_pending(const amdi_player *p)

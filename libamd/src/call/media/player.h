@@ -65,6 +65,10 @@ int amdi_player_add_stream(amdi_player *p, amdi_stream *s, unsigned loop, uint32
 
 /* Fill @p out with the next 20 ms. Returns 1 when a source was playing, 0 when idle. */
 int amdi_player_frame(amdi_player *p, float out[AMDI_MEDIA_FRAME]);
+/* The DTMF key (0-9 A-D * #) whose tone sounded in the last frame, or 0: a SIP driver sends
+ * it as RFC 4733 telephone-events (event start when it appears, end when it goes back to 0)
+ * alongside or instead of the in-band tone. */
+char amdi_player_frame_digit(const amdi_player *p);
 /* Take the oldest finished source: 1 and *done, or 0 when none finished. */
 int amdi_player_poll(amdi_player *p, amdi_player_done *done);
 /* End every queued and playing source now (AMDI_PLAY_STOPPED); the next frame is silence.
