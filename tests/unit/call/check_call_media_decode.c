@@ -193,6 +193,23 @@ START_TEST(bad_input_refused_with_13420)
     ck_assert_int_eq(rc, AMD_EFORMAT);
     ck_assert(err[0] != '\0');
     ck_assert_int_eq(amdi_audio_decode("", 0, NULL, NULL, &p, err, sizeof err), AMD_EFORMAT);
+    /* an empty body with a headerless type (fuzz_media_decode regress-empty-raw-alaw: it used
+     * to resample into a NULL buffer) */
+    ck_assert_int_eq(amdi_audio_decode("", 0, "audio/alaw; rate=8000; channels=2", NULL, &p, err, sizeof err),
+                     AMD_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err, "empty"));
+    /* a valid header with no samples is silence of length 0, at any rate */
+    size_t hlen;
+    unsigned char *hdr = encode(SF_FORMAT_WAV | SF_FORMAT_PCM_16, 8000, 1, 0.0, &hlen);
+    ck_assert_int_eq(amdi_audio_decode(hdr, hlen, "audio/wav", NULL, &p, err, sizeof err), 0);
+    ck_assert_uint_eq(p->n, 0);
+    amdi_pcm_unref(p);
+    free(hdr);
+    hdr = encode(SF_FORMAT_RAW | SF_FORMAT_ULAW, 8000, 1, 0.001, &hlen); /* 8 raw bytes */
+    ck_assert_int_eq(amdi_audio_decode(hdr, hlen, "audio/ulaw", NULL, &p, err, sizeof err), 0);
+    ck_assert_uint_eq(p->n, 8);
+    amdi_pcm_unref(p);
+    free(hdr);
     ck_assert_int_eq(amdi_audio_decode(NULL, 5, NULL, NULL, &p, err, sizeof err), AMD_EINVAL);
     ck_assert_int_eq(amdi_audio_decode(wav, len, NULL, NULL, NULL, err, sizeof err), AMD_EINVAL);
     /* the caps */

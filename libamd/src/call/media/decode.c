@@ -163,8 +163,8 @@ typedef struct outbuf {
 
 static int reserve(outbuf *o, size_t more)
 {
-    if (o->n + more <= o->cap)
-        return 0;
+    if (o->s && o->n + more <= o->cap)
+        return 0; /* never NULL afterwards: o->s + o->n must be a valid pointer even for 0 samples */
     size_t cap = o->cap ? o->cap : 8000;
     while (cap < o->n + more)
         cap *= 2;
@@ -250,6 +250,10 @@ int amdi_audio_decode(const void *data, size_t len, const char *content_type, co
     ct_kind kind = classify_type(content_type, &params, type, sizeof type);
     if (kind == CT_NOT_AUDIO) {
         set_err(err, errlen, "Content-Type %s is not audio", type);
+        return AMD_EFORMAT;
+    }
+    if (len == 0) {
+        set_err(err, errlen, "empty body");
         return AMD_EFORMAT;
     }
     SF_VIRTUAL_IO vio = {vio_len, vio_seek, vio_read, vio_write, vio_tell};
