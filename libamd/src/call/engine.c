@@ -650,7 +650,8 @@ static void take_queue(amdi_engine *e)
     }
 }
 
-/* Apply the held operations up to @p last in one transaction. 0 or AMD_EIO (rolled back). */
+/* Apply the held operations up to @p last in one transaction. 1 when it committed, 0 when
+ * there was nothing to write, AMD_EIO when the store refused (rolled back). */
 static int apply_held(amdi_engine *e, wop *last)
 {
     amdi_store *st = e->cfg.store;
@@ -687,7 +688,7 @@ static int apply_held(amdi_engine *e, wop *last)
     int64_t dt = mono_us() - t0;
     if (dt > atomic_load(&e->commit_max_atomic))
         atomic_store(&e->commit_max_atomic, dt);
-    return rc;
+    return rc ? rc : 1;
 }
 
 /* Commit every complete batch held (with @p all, everything held), in order, then release
@@ -700,7 +701,8 @@ static int writer_flush(amdi_engine *e, int all)
             last = o;
     if (!last)
         return 0;
-    if (apply_held(e, last)) {
+    int wrote = apply_held(e, last);
+    if (wrote < 0) {
         char why[200];
         amdi_store_last_error(e->cfg.store, why, sizeof why);
         amdi_engine_store_error(e, why);
@@ -722,7 +724,8 @@ static int writer_flush(amdi_engine *e, int all)
     e->held_n -= n;
     pthread_cond_broadcast(&e->wq_done_cv);
     pthread_mutex_unlock(&e->wq_mu);
-    store_health(e, 0, NULL, n);
+    if (wrote) /* only a real commit shows the store writable again */
+        store_health(e, 0, NULL, n);
     for (wop *o = head, *nx; o; o = nx) {
         nx = o->next;
         if (o->kind == W_COMMIT)
