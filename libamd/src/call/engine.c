@@ -615,8 +615,39 @@ int amdi_engine_call_view(amdi_engine *e, amdi_call_rec *r)
     return last != NULL;
 }
 
-/* Move the queue to the held list (wq_mu held). A newer metadata value (the heartbeat)
- * replaces a held one, so a long outage does not pile them up. */
+/* A batch end that carries nothing (no webhooks, nobody waiting). */
+static int bare_commit(const wop *o)
+{
+    return o && o->kind == W_COMMIT && !o->hooks && !o->done;
+}
+
+/* Drop held metadata of @p key (a newer value is coming), and a bare batch end that only
+ * closed it. wq_mu held. */
+static void drop_held_meta(amdi_engine *e, const char *key)
+{
+    for (wop **pp = &e->held_head, *prev = NULL; *pp;) {
+        wop *h = *pp;
+        if (h->kind != W_META || strcmp(h->s1, key)) {
+            prev = h;
+            pp = &h->next;
+            continue;
+        }
+        *pp = h->next;
+        e->held_n--;
+        op_free(h);
+        if (bare_commit(*pp) && (!prev || prev->kind == W_COMMIT)) {
+            wop *c = *pp;
+            *pp = c->next;
+            op_free(c);
+        }
+        if (!*pp)
+            e->held_tail = prev;
+    }
+}
+
+/* Move the queue to the held list (wq_mu held). Held changes commit together, so a long
+ * outage must not pile up what carries nothing: a newer metadata value (the heartbeat)
+ * replaces the held one, and a bare batch end right after another batch end is dropped. */
 static void take_queue(amdi_engine *e)
 {
     wop *o = e->wq_head;
@@ -624,20 +655,12 @@ static void take_queue(amdi_engine *e)
     while (o) {
         wop *n = o->next;
         o->next = NULL;
-        if (o->kind == W_META) {
-            for (wop **pp = &e->held_head, *prev = NULL; *pp;) {
-                wop *h = *pp;
-                if (h->kind == W_META && !strcmp(h->s1, o->s1)) {
-                    *pp = h->next;
-                    if (e->held_tail == h)
-                        e->held_tail = prev;
-                    e->held_n--;
-                    op_free(h);
-                } else {
-                    prev = h;
-                    pp = &h->next;
-                }
-            }
+        if (o->kind == W_META)
+            drop_held_meta(e, o->s1);
+        if (bare_commit(o) && e->held_tail && e->held_tail->kind == W_COMMIT) {
+            op_free(o);
+            o = n;
+            continue;
         }
         if (o->kind != W_COMMIT)
             e->held_n++;
