@@ -16,7 +16,9 @@ Recordings disk full:
 - a recording cut short ends `failed` with error 16104, its duration is what the file holds
   (a valid WAV whose header matches its size), the RecordingStatusCallback says `failed`;
 - a recording that cannot be created at all ends `failed` with duration 0 and no file;
-- no 0-byte file is ever left; a recording with room ends `completed` and holds its duration.
+- no 0-byte file is ever left; a recording with room ends `completed` and holds its duration;
+- a recording open when the server is killed (-9) ends `failed` at the next start, its file
+  repaired to a valid WAV of what it holds and `duration` that long.
 """
 import os
 import shutil
@@ -265,6 +267,21 @@ try:
         empty = [f for f in os.listdir(recdir) if os.path.getsize(os.path.join(recdir, f)) == 0]
         check(not empty, "no 0-byte recording files (%s)" % empty)
         check("failed: writing" in log_text(srv), "the log says why a recording failed")
+        # a recording interrupted by kill -9 is not left half-described either
+        os.remove(filler)  # the one filler file of both fills
+        crash = recorded_call(600)
+        wait_call(client, crash.sid, final=("in-progress",), timeout=30)
+        time.sleep(3)
+        srv.kill()
+        srv.start()
+        client = srv.client()
+        r = rec_of(crash)
+        path = os.path.join(recdir, r.sid + ".wav") if r else ""
+        if check(r is not None and r.status == "failed" and r.error_code == 16104 and os.path.exists(path),
+                 "after kill -9 the open recording ends failed / 16104 (%s)" % (r.status if r else None)):
+            n, rate, whole = frames_in(path)
+            check(whole and int(r.duration) == int(n / rate + 0.5) and 2 <= int(r.duration) <= 5,
+                  "its file is repaired and its duration %s is what it holds (%d frames)" % (r.duration, n))
     finally:
         srv.cleanup()
 finally:

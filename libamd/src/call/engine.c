@@ -13,6 +13,7 @@
  *   - dialed but not answered: failed, end_time = last heartbeat;
  *   - in progress: completed, end_time = last heartbeat (the last moment the server is known
  *     to have been running the call), duration from answer to that moment;
+ *   - a recording still open: failed (16104), its file repaired to the frames it holds;
  * each with error_message saying so, and the completed status callback if one was asked for.
  */
 #include "engine.h"
@@ -1960,13 +1961,64 @@ static void collect(void *user, const amdi_call_rec *r)
     l->v[l->n++] = *r;
 }
 
+typedef struct open_rec {
+    amdi_recording_rec r;
+    char path[4096];
+} open_rec;
+
+typedef struct open_rec_list {
+    open_rec *v;
+    size_t n, cap;
+} open_rec_list;
+
+static void collect_recording(void *user, const amdi_recording_rec *r, const char *path)
+{
+    open_rec_list *l = user;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        open_rec *nv = realloc(l->v, cap * sizeof *nv);
+        if (!nv)
+            return;
+        l->v = nv;
+        l->cap = cap;
+    }
+    l->v[l->n].r = *r;
+    snprintf(l->v[l->n].path, sizeof l->v[l->n].path, "%s", path);
+    l->n++;
+}
+
+/* Recordings a dead process left in progress were not written whole: each ends `failed`
+ * (16104) with its file made a valid WAV of the whole frames it holds, and that duration. */
+static void close_out_recordings(amdi_engine *e)
+{
+    open_rec_list l = {0};
+    amdi_store_recordings_open(e->cfg.store, collect_recording, &l);
+    for (size_t i = 0; i < l.n; i++) {
+        amdi_recording_rec *r = &l.v[i].r;
+        int64_t frames = 0;
+        int rate = 0;
+        if (amdi_recording_repair(l.v[i].path, &frames, &rate))
+            elog(e, AMD_LOG_WARN, "recording %s: the file left by the previous run could not be repaired; removed",
+                 r->sid);
+        snprintf(r->status, sizeof r->status, "failed");
+        r->duration_s = rate > 0 ? (frames + rate / 2) / rate : 0;
+        r->error_code = REC_ERR_NOT_STORED;
+        r->date_updated = e->now;
+        if (amdi_store_recording_put(e->cfg.store, r, l.v[i].path))
+            elog(e, AMD_LOG_ERROR, "recording %s: cannot store its end after a restart", r->sid);
+    }
+    if (l.n)
+        elog(e, AMD_LOG_WARN, "%zu recording(s) left in progress by the previous run ended failed", l.n);
+    free(l.v);
+}
+
 static void recover(amdi_engine *e)
 {
     int64_t hb = -1;
     amdi_store_meta_get(e->cfg.store, "heartbeat", &hb);
     rec_list l = {0};
     amdi_store_calls_live(e->cfg.store, collect, &l);
-    amdi_store_recordings_fail_open(e->cfg.store, e->now); /* their WAV headers were never finished */
+    close_out_recordings(e);
     int64_t now = e->now;
     for (size_t i = 0; i < l.n; i++) {
         amdi_call_rec *r = &l.v[i];

@@ -218,6 +218,40 @@ int amdi_recording_rate(const amdi_recording *r)
     return r ? r->rate : 0;
 }
 
+int amdi_recording_repair(const char *path, int64_t *frames, int *rate)
+{
+    *frames = 0;
+    *rate = 0;
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : AMD_EIO;
+    unsigned char h[HEADER_BYTES];
+    struct stat st;
+    ssize_t got = pread(fd, h, sizeof h, 0);
+    amdi_recording r;
+    memset(&r, 0, sizeof r);
+    int ok = got == HEADER_BYTES && !fstat(fd, &st) && !memcmp(h, "RIFF", 4) && !memcmp(h + 8, "WAVEfmt ", 8) &&
+             !memcmp(h + 36, "data", 4) && (h[22] == 1 || h[22] == 2) && h[23] == 0 && h[34] == 16;
+    if (ok) {
+        r.dual = h[22] == 2;
+        r.rate = (int)(h[24] | h[25] << 8 | h[26] << 16 | (unsigned)h[27] << 24);
+        uint64_t data = (uint64_t)(st.st_size - HEADER_BYTES);
+        uint64_t max = (UINT32_MAX - 36) / block_align(&r) * block_align(&r);
+        r.frames = (int64_t)((data > max ? max : data) / block_align(&r));
+        data = (uint64_t)r.frames * block_align(&r);
+        header(&r, h, (uint32_t)data);
+        ok = r.rate > 0 && !ftruncate(fd, HEADER_BYTES + (off_t)data) && !pwrite_all(fd, h, sizeof h, 0);
+    }
+    ok = !close(fd) && ok;
+    if (!ok || r.frames == 0) { /* not ours, or nothing in it: leave no unusable file */
+        unlink(path);
+        return ok ? 0 : AMD_EIO;
+    }
+    *frames = r.frames;
+    *rate = r.rate;
+    return 0;
+}
+
 const char *amdi_recording_error(const amdi_recording *r)
 {
     return r ? r->err : "";

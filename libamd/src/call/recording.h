@@ -33,6 +33,11 @@ int amdi_recording_write(amdi_recording *r, const float *inbound, const float *o
  * reason in @p err), in which case a file with no audio is removed. */
 int amdi_recording_close(amdi_recording *r, int64_t *frames, char *err, size_t errlen);
 int amdi_recording_rate(const amdi_recording *r);
+/* After a crash: make the file at @p path (left open by a dead process) a valid WAV of the
+ * whole frames it holds, and report them (@p frames, @p rate). A file with no audio, or that is
+ * not one of these recordings, is removed (frames 0). 0, or AMD_EIO when it could not be fixed
+ * (removed too). A missing file is 0 frames. */
+int amdi_recording_repair(const char *path, int64_t *frames, int *rate);
 /* Why the recording failed ("" while it has not). */
 const char *amdi_recording_error(const amdi_recording *r);
 

@@ -727,15 +727,21 @@ int amdi_store_recording_get(amdi_store *s, const char *account, const char *sid
     return rc;
 }
 
-int amdi_store_recordings_fail_open(amdi_store *s, int64_t now)
+int amdi_store_recordings_open(amdi_store *s, amdi_recording_fn fn, void *user)
 {
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
     int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "UPDATE recordings SET status='failed', date_updated=?1 WHERE status='in-progress'",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, now);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "SELECT " REC_COLS " FROM recordings WHERE status='in-progress' ORDER BY seq", -1,
+                           &st, NULL) == SQLITE_OK) {
+        int x;
+        amdi_recording_rec r;
+        while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+            read_recording(st, &r);
+            const unsigned char *p = sqlite3_column_text(st, 11);
+            fn(user, &r, p ? (const char *)p : "");
+        }
+        rc = x == SQLITE_DONE ? 0 : AMD_EIO;
         sqlite3_finalize(st);
     }
     pthread_mutex_unlock(&s->mu);

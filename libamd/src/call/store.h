@@ -96,8 +96,10 @@ int amdi_store_recording_delete(amdi_store *s, const char *account, const char *
 int amdi_store_recording_get(amdi_store *s, const char *account, const char *sid, amdi_recording_rec *r,
                              char *path, size_t pathlen);
 
-/* Mark recordings left in-progress by a dead process as failed. */
-int amdi_store_recordings_fail_open(amdi_store *s, int64_t now);
+/* Recordings left in-progress by a dead process (@p path: their media file). The callback
+ * runs with the store locked: copy, do not call back into the store. */
+typedef void (*amdi_recording_fn)(void *user, const amdi_recording_rec *r, const char *path);
+int amdi_store_recordings_open(amdi_store *s, amdi_recording_fn fn, void *user);
 
 /* Group commit: statements between begin and commit become one transaction (one WAL append).
  * The engine brackets each media-clock tick with them. 0 or AMD_EIO; a failed commit is

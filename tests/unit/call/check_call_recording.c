@@ -194,6 +194,39 @@ START_TEST(existing_open_folder_is_narrowed)
 }
 END_TEST
 
+/* A file a killed process left behind: header sizes 0, audio after it, half a frame at the end. */
+START_TEST(repair_after_a_crash)
+{
+    amdi_recording *r;
+    char err[200];
+    ck_assert_int_eq(amdi_recording_open(g_dir, SID, 8000, 1, NULL, &r, err, sizeof err), 0);
+    amdi_recording_close(r, NULL, err, sizeof err); /* a valid empty file: header only */
+    FILE *f = fopen(g_file, "ab");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 4 * 300 + 2; i++) /* 300 dual frames and half of one more */
+        fputc(i & 0x7f, f);
+    fclose(f);
+    int64_t frames = -1;
+    int rate = -1;
+    ck_assert_int_eq(amdi_recording_repair(g_file, &frames, &rate), 0);
+    ck_assert_int_eq(frames, 300);
+    ck_assert_int_eq(rate, 8000);
+    assert_wav(4 * 300);
+    /* a file with no audio is removed; a missing one is 0 frames */
+    ck_assert_int_eq(truncate(g_file, 44), 0);
+    ck_assert_int_eq(amdi_recording_repair(g_file, &frames, &rate), 0);
+    ck_assert_int_eq(frames, 0);
+    ck_assert_int_eq(access(g_file, F_OK), -1);
+    ck_assert_int_eq(amdi_recording_repair(g_file, &frames, &rate), 0);
+    /* something that is not one of our recordings is not trusted */
+    f = fopen(g_file, "wb");
+    fputs("not a wav file at all, but long enough to have a header of 44 bytes", f);
+    fclose(f);
+    ck_assert_int_eq(amdi_recording_repair(g_file, &frames, &rate), AMD_EIO);
+    ck_assert_int_eq(frames, 0);
+}
+END_TEST
+
 Suite *call_recording_suite(void)
 {
     Suite *s = suite_create("call_recording");
@@ -205,6 +238,7 @@ Suite *call_recording_suite(void)
     tcase_add_test(tc, no_room_for_the_header_leaves_no_file);
     tcase_add_test(tc, no_audio_written_leaves_no_file);
     tcase_add_test(tc, existing_open_folder_is_narrowed);
+    tcase_add_test(tc, repair_after_a_crash);
     suite_add_tcase(s, tc);
     return s;
 }
