@@ -106,11 +106,13 @@ try:
     # ------------------------------------------------------------------ database disk full
     print("database disk full during live calls")
     dbfs = mount_tmpfs("db", "8m")
-    srv = Server(clock_speed=1, cps=50, db=os.path.join(dbfs, "calls.db"))
+    # recordings on the ordinary disk: only the database fills here
+    srv = Server(clock_speed=1, cps=50, db=os.path.join(dbfs, "calls.db"),
+                 extra=["--recordings", os.path.join(ROOT, "recordings-db-phase")])
     try:
         client = srv.client()
         limits = [6, 7, 8, 9, 10]  # seconds from the answer: they end after the disk has filled
-        calls = [client.calls.create(to=HUMAN_STAYS, from_=FROM, twiml=PAUSE, time_limit=lim,
+        calls = [client.calls.create(to=HUMAN_STAYS, from_=FROM, twiml=PAUSE, time_limit=lim, record=(lim == 6),
                                      status_callback=recv.url("/st"), status_callback_event=EVENTS)
                  for lim in limits]
         hang = client.calls.create(to=HUMAN_STAYS, from_=FROM, twiml=PAUSE, time_limit=600,
@@ -138,6 +140,10 @@ try:
         seen = {c.sid: client.calls(c.sid).fetch().status for c in calls + [hang]}
         check(all(s == "completed" for s in seen.values()),
               "API agrees with memory during the outage: all ended calls read completed (%s)" % seen)
+        recs = client.calls(calls[0].sid).recordings.list()
+        check(len(recs) == 1 and recs[0].status == "completed" and int(recs[0].duration) == limits[0],
+              "a recording that ended during the outage reads completed, its row not stored yet (%s)"
+              % [(r.status, r.duration) for r in recs])
         listed = {c.sid: c.status for c in client.calls.list(to=HUMAN_STAYS)}
         check(all(listed.get(c.sid) == "completed" for c in calls + [hang]),
               "the calls list agrees too (%s)" % [listed.get(c.sid) for c in calls + [hang]])

@@ -616,6 +616,22 @@ int amdi_engine_call_view(amdi_engine *e, amdi_call_rec *r)
     return last != NULL;
 }
 
+int amdi_engine_recording_view(amdi_engine *e, amdi_recording_rec *r)
+{
+    const wop *last = NULL;
+    pthread_mutex_lock(&e->wq_mu);
+    for (const wop *o = e->held_head; o; o = o->next)
+        if (o->kind == W_REC && !strcmp(o->u.recording.sid, r->sid))
+            last = o;
+    for (const wop *o = e->wq_head; o; o = o->next)
+        if (o->kind == W_REC && !strcmp(o->u.recording.sid, r->sid))
+            last = o;
+    if (last)
+        *r = last->u.recording;
+    pthread_mutex_unlock(&e->wq_mu);
+    return last != NULL;
+}
+
 /* A batch end that carries nothing (no webhooks, nobody waiting). */
 static int bare_commit(const wop *o)
 {

@@ -69,6 +69,8 @@ void amdi_engine_store_error(amdi_engine *e, const char *why);
 /* Overlay @p r (a row read from the store) with the engine's newer change of that call that is
  * not committed yet, if any (seq is kept). Returns 1 when @p r was replaced. */
 int amdi_engine_call_view(amdi_engine *e, amdi_call_rec *r);
+/* The same for a recording row. */
+int amdi_engine_recording_view(amdi_engine *e, amdi_recording_rec *r);
 
 /* Nonzero while the call is queued or in progress. */
 int amdi_engine_is_live(amdi_engine *e, const char *sid);

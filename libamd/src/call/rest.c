@@ -545,8 +545,10 @@ static void do_recordings(amdi_api *api, const char *account, const char *call_s
     if (has_next)
         n = size;
     json_t *arr = json_array();
-    for (long i = 0; i < n; i++)
+    for (long i = 0; i < n; i++) {
+        amdi_engine_recording_view(api->engine, &v[i]); /* a change not stored yet */
         json_array_append_new(arr, recording_json(&v[i]));
+    }
     free(v);
     char buf[300];
     json_t *o = json_object();
@@ -614,6 +616,8 @@ static void do_recording(amdi_api *api, const char *account, const char *call_si
     amdi_recording_rec r;
     char file[4096];
     int rc = amdi_store_recording_get(api->store, account, sid, &r, file, sizeof file);
+    if (!rc)
+        amdi_engine_recording_view(api->engine, &r); /* memory is ahead of a failing store */
     if (rc) {
         not_found(out, path);
         return;
