@@ -61,6 +61,15 @@ typedef struct amd_server_config {
      *  audio frames late (needs root or CAP_SYS_NICE; if refused, a warning is logged and they
      *  run normally). 0 (default): normal scheduling. */
     int media_priority;
+    /** Outgoing requests (webhooks, TwiML fetches, callbacks) may not connect to loopback,
+     *  private, shared (CGNAT), link-local, unspecified, multicast or reserved addresses,
+     *  checked on the address actually connected to. This comma-separated CIDR list
+     *  ("127.0.0.0/8,::1/128") opens ranges again (local development). NULL/"": none. */
+    const char *webhook_allow;
+    /** Most webhook requests one account may have in flight at once (the rest wait their turn;
+     *  accounts are served round-robin, so one account's slow webhooks cannot hold up another's).
+     *  Default (and 0) 64; 1..256 (the server-wide limit). */
+    int webhook_inflight_per_account;
 } amd_server_config;
 
 typedef struct amd_server amd_server;

@@ -15,6 +15,16 @@
  *     to have been running the call), duration from answer to that moment;
  *   - a recording still open: failed (16104), its file repaired to the frames it holds;
  * each with error_message saying so, and the completed status callback if one was asked for.
+ *
+ * Ownership of a call (struct live): the engine owns it from amdi_engine_submit() until it is
+ * freed, and it is freed at ONE point only: reap(), which runs when the work that may hold a
+ * pointer to it is over (the end of a tick, of an update, of recovery, of shutdown). Ending a
+ * call (end_call) only marks it ST_DONE, takes it off the hash, queue, active and work lists
+ * and puts it on the engine's dead list, so every callback still on the stack of that tick
+ * (the driver's sink, the detector pass, TwiML execution) may keep reading it; each of them
+ * checks ST_DONE before acting on it. Its driver leg is released in reap() too, since the
+ * driver may be inside advance() for that very leg when the call ends. Nothing outside the engine thread (under e->mu) ever
+ * holds a pointer to a call.
  */
 #include "engine.h"
 
@@ -49,6 +59,11 @@
  * for a storage failure of its own (16101/16102 are "absent", 16105 an encryption failure);
  * this server uses 16104 for every "recording could not be made" case. */
 #define REC_ERR_NOT_STORED 16104
+/* TwiML documents one call may fetch (Url, <Redirect>, FallbackUrl, REST redirects): a
+ * <Redirect> loop otherwise runs until TimeLimit (up to 24 h). Beyond it the call ends with
+ * Twilio's error for too many redirects. */
+#define MAX_TWIML_FETCHES 100
+#define ERR_TOO_MANY_REDIRECTS 11215
 
 enum { K_URL = 1, K_FALLBACK, K_STATUS, K_AMD };
 enum { ST_QUEUED, ST_INITIATED, ST_RINGING, ST_ANSWERED, ST_DONE };
@@ -85,6 +100,7 @@ typedef struct live {
     int in_verb;
     int64_t verb_until;
     int fetching;
+    int fetches; /* TwiML fetches so far (MAX_TWIML_FETCHES) */
     unsigned gen;
     int started; /* instructions started at least once */
     int sip_code; /* the driver's SIP code of a refusal (SipResponseCode); 0: from the status */
@@ -96,6 +112,7 @@ typedef struct live {
     struct live *next, *prev; /* active list */
     struct live *hnext;       /* hash chain */
     struct live *qnext;       /* CPS queue */
+    struct live *dnext;       /* dead list: ended, freed by reap() */
 } live;
 
 /* A webhook waiting for the transaction that stored its transition to commit. */
@@ -129,6 +146,7 @@ typedef struct inbox_item {
     long http_status;
     char *body, *content_type, *method, *url, *request_body;
     char error[160];
+    int too_many_redirects;
     int64_t duration_ms;
     struct inbox_item *next;
 } inbox_item;
@@ -149,6 +167,7 @@ struct amdi_engine {
     size_t naccts, cap_accts;
     live **hash;
     live *active;
+    live *dead; /* ended calls waiting for reap() */
     long nlive, nactive, nqueued;
     pthread_mutex_t inbox_mu;
     inbox_item *inbox_head, *inbox_tail;
@@ -448,6 +467,7 @@ static void send_hook(amdi_engine *e, live *c, int kind, const char *url, const 
     if (!o)
         return;
     snprintf(o->tag.call_sid, sizeof o->tag.call_sid, "%s", c->rec.sid);
+    snprintf(o->tag.account, sizeof o->tag.account, "%s", c->rec.account_sid);
     o->tag.kind = kind;
     /* lanes: TwiML fetches (and their fallback), status / recording callbacks, the AMD result */
     o->tag.lane = kind == K_FALLBACK ? K_URL : kind;
@@ -1036,10 +1056,7 @@ static void end_call(amdi_engine *e, live *c, const char *status)
         amd_detector_finish(c->det);
         on_amd_decision(e, c, 1);
     }
-    if (c->leg) {
-        e->cfg.driver.ops->release(e->cfg.driver.state, c->leg);
-        c->leg = NULL;
-    }
+    /* the leg is released by reap(): the driver may be inside advance() for it right now */
     if (c->st == ST_QUEUED)
         remove_from_queue(e, c);
     detach(e, c);
@@ -1074,7 +1091,23 @@ static void end_call(amdi_engine *e, live *c, const char *status)
     else if (c->p.record && !c->rec_failed)
         recording_callback(e, c, 4, "absent", 0, 0); /* never answered: nothing was recorded */
     elog(e, AMD_LOG_INFO, "call %s: %s", c->rec.sid, status);
-    live_free(c);
+    c->dnext = e->dead; /* freed by reap(), once every callback of this tick has returned */
+    e->dead = c;
+}
+
+/* The single point where calls are freed (see the ownership rule at the top). */
+static void reap(amdi_engine *e)
+{
+    live *c = e->dead;
+    e->dead = NULL;
+    while (c) {
+        live *n = c->dnext;
+        if (c->leg) /* hang up / cancel from our side */
+            e->cfg.driver.ops->release(e->cfg.driver.state, c->leg);
+        c->leg = NULL;
+        live_free(c);
+        c = n;
+    }
 }
 
 static void fail_with(amdi_engine *e, live *c, int code, const char *msg)
@@ -1089,6 +1122,14 @@ static void fail_with(amdi_engine *e, live *c, int code, const char *msg)
 
 static void fetch_url(amdi_engine *e, live *c, int kind, const char *url, const char *method, const amdi_form *extra)
 {
+    if (++c->fetches > MAX_TWIML_FETCHES) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "more than %d TwiML documents fetched on this call (a <Redirect> loop?); call ended",
+                 MAX_TWIML_FETCHES);
+        fail_with(e, c, ERR_TOO_MANY_REDIRECTS, msg);
+        end_call(e, c, "completed");
+        return;
+    }
     amdi_form f;
     amdi_form_init(&f);
     base_params(e, c, &f, "in-progress");
@@ -1280,6 +1321,8 @@ static void sink_ringing(void *ctx)
 {
     sink_ctx *s = ctx;
     live *c = s->c;
+    if (c->st == ST_DONE)
+        return;
     c->st = ST_RINGING;
     c->t_ring = s->e->now;
     snprintf(c->rec.status, sizeof c->rec.status, "ringing");
@@ -1291,6 +1334,8 @@ static void sink_answered(void *ctx, int rate)
     sink_ctx *s = ctx;
     amdi_engine *e = s->e;
     live *c = s->c;
+    if (c->st == ST_DONE)
+        return;
     c->st = ST_ANSWERED;
     c->t_answer = e->now;
     c->rec.answer_time = e->now;
@@ -1355,6 +1400,8 @@ static void sink_answered(void *ctx, int rate)
 static void sink_refused(void *ctx, const char *status, int sip)
 {
     sink_ctx *s = ctx;
+    if (s->c->st == ST_DONE)
+        return;
     s->c->sip_code = sip;
     if (!strcmp(status, "failed") && sip == 404)
         fail_with(s->e, s->c, 21214, "'To' number cannot be routed by the dial plan");
@@ -1378,6 +1425,8 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
     sink_ctx *s = ctx;
     amdi_engine *e = s->e;
     live *c = s->c;
+    if (c->st == ST_DONE) /* ended earlier in this tick (e.g. by its own AMD decision) */
+        return;
     if (c->recw && amdi_recording_write(c->recw, pcm, NULL, n) == AMD_EIO)
         recording_failed(e, c, amdi_recording_error(c->recw));
     if (!c->det)
@@ -1395,7 +1444,7 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
             int rc = amd_detector_process_float(c->det, c->pend, c->pend_n);
             c->pend_n = 0;
             detector_result(e, c, rc);
-            if (!c->det)
+            if (!c->det || c->st == ST_DONE)
                 return;
         }
         if (n > c->pend_cap) {
@@ -1490,7 +1539,7 @@ static void run_detectors(amdi_engine *e)
         if (!c)
             continue;
         c->work_idx = -1;
-        if (c->det)
+        if (c->det && c->st != ST_DONE)
             detector_result(e, c, c->det_rc);
     }
     e->nwork = 0;
@@ -1565,7 +1614,7 @@ static void service_call(amdi_engine *e, live *c)
     sink_ctx s = {e, c, 0};
     if (c->leg)
         e->cfg.driver.ops->advance(e->cfg.driver.state, c->leg, e->now, &k_sink, &s);
-    if (s.gone)
+    if (s.gone || c->st == ST_DONE) /* ended inside the driver's callbacks */
         return;
     if ((c->st == ST_INITIATED || c->st == ST_RINGING) && e->now - c->t_dial >= (int64_t)c->p.timeout_s * 1000) {
         end_call(e, c, "no-answer");
@@ -1597,6 +1646,7 @@ static void on_hook_done(void *user, const amdi_hook_tag *tag, const amdi_hook_r
     it->url = xstrdup(r->url);
     it->request_body = xstrdup(r->request_body);
     snprintf(it->error, sizeof it->error, "%s", r->error);
+    it->too_many_redirects = r->too_many_redirects;
     it->duration_ms = r->duration_ms;
     pthread_mutex_lock(&e->inbox_mu);
     if (e->inbox_tail)
@@ -1634,7 +1684,8 @@ static void handle_result(amdi_engine *e, inbox_item *it)
             snprintf(msg, sizeof msg, "HTTP retrieval failure: %s", it->error);
         else
             snprintf(msg, sizeof msg, "HTTP retrieval failure: status %ld", it->http_status);
-        instructions_failed(e, c, it->tag.kind, 11200, msg, it->url);
+        /* Twilio: 11215 when a fetch follows too many HTTP redirects, else 11200 */
+        instructions_failed(e, c, it->tag.kind, it->too_many_redirects ? ERR_TOO_MANY_REDIRECTS : 11200, msg, it->url);
         return;
     }
     load_doc(e, c, it->tag.kind, it->body ? it->body : "", it->body ? strlen(it->body) : 0, it->url);
@@ -1666,6 +1717,7 @@ static void tick(amdi_engine *e)
         service_call(e, c);
     }
     run_detectors(e);
+    reap(e);
     if (e->now - e->last_heartbeat >= HEARTBEAT_MS) {
         wop *o = new_op(e, W_META);
         if (o && (o->s1 = strdup("heartbeat"))) {
@@ -1752,6 +1804,8 @@ int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *e
     memset(&hc, 0, sizeof hc);
     hc.timeout_ms = cfg->webhook_timeout_ms > 0 ? cfg->webhook_timeout_ms : 15000;
     hc.done = on_hook_done;
+    hc.policy = cfg->net_policy;
+    hc.max_inflight_per_account = cfg->webhook_inflight_per_account;
     hc.user = e;
     int rc = amdi_hooks_create(&hc, &e->hooks);
     if (rc) {
@@ -1928,9 +1982,9 @@ int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, con
             end_call(e, c, "canceled");
         /* canceled on an answered call has no effect (Twilio: use completed to hang up) */
     }
+    reap(e); /* c may be freed now: report from the store once the change is committed */
     int committed = 0;
     tx_end_flag(e, &committed);
-    /* c may be freed now: report from the store once the change is committed. */
     pthread_mutex_unlock(&e->mu);
     wait_committed(e, &committed);
     int rc = amdi_store_call_get(e->cfg.store, account, sid, out);
@@ -2096,6 +2150,7 @@ static void recover(amdi_engine *e)
         end_call(e, c, st);
         e->now = saved;
     }
+    reap(e);
     if (l.n)
         elog(e, AMD_LOG_WARN, "closed out or re-queued %zu call(s) left live by the previous run", l.n);
     free(l.v);
@@ -2181,6 +2236,7 @@ void amdi_engine_destroy(amdi_engine *e)
             end_call(e, c, answered ? "completed" : "failed");
             ended++;
         }
+        reap(e);
         int committed = 0;
         tx_end_flag(e, &committed);
         pthread_mutex_unlock(&e->mu);
@@ -2210,6 +2266,7 @@ void amdi_engine_destroy(amdi_engine *e)
     take_queue(e); /* the writer has stopped: this thread is the writer now */
     pthread_mutex_unlock(&e->wq_mu);
     writer_drain(e);
+    reap(e);
     for (unsigned i = 0; i < HASH_BUCKETS; i++)
         for (live *c = e->hash[i], *n; c; c = n) {
             n = c->hnext;

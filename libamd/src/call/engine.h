@@ -8,7 +8,10 @@
  * functions below. One mutex guards the call table; webhook results come back through an
  * inbox so the webhook thread never waits for the engine.
  * Ordering: every transition is committed to the store before any webhook about it is
- * queued. */
+ * queued.
+ * Ownership: a call belongs to the engine; ending it only marks it ended, and it is freed at
+ * one point only, after every callback of that tick (or update) has returned (engine.c,
+ * reap()). */
 #ifndef AMDI_ENGINE_H
 #define AMDI_ENGINE_H
 
@@ -35,6 +38,8 @@ typedef struct amdi_engine_config {
     void *log_user;
     amd_log_level log_level;
     int media_priority;      /* 1..99: SCHED_RR for the media-clock and detector threads; 0: normal */
+    const struct amdi_net_policy *net_policy; /* borrowed: where outgoing requests may connect */
+    int webhook_inflight_per_account;         /* 0: the webhook default */
 } amdi_engine_config;
 
 int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *err, size_t errlen);

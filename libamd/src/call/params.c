@@ -11,6 +11,7 @@
 
 #include "amd/error.h"
 #include "timefmt.h"
+#include "twiml.h"
 
 void amdi_api_error_set(amdi_api_error *e, int http, int code, const char *fmt, ...)
 {
@@ -225,6 +226,32 @@ void amdi_create_params_free(amdi_create_params *p)
     memset(p, 0, sizeof *p);
 }
 
+/* Inline `Twiml` is parsed when it arrives, so a document the call could never run is refused
+ * with the REST request (HTTP 400) instead of failing the call later. The code is the one
+ * Twilio reports for such a document (twilio.com/docs/api/errors): 12100 "Document parse
+ * failure" for malformed XML, 12200 "Schema validation warning" for XML that is not TwiML. */
+static int check_inline_twiml(const char *twiml, amdi_api_error *e)
+{
+    if (strlen(twiml) > AMDI_TWIML_INLINE_MAX) {
+        amdi_api_error_set(e, 400, 21200, "Twiml is %zu characters; the limit is %d", strlen(twiml),
+                           AMDI_TWIML_INLINE_MAX);
+        return -1;
+    }
+    amdi_twiml *t = NULL;
+    char err[200] = "";
+    int rc = amdi_twiml_parse(twiml, strlen(twiml), &t, err, sizeof err);
+    amdi_twiml_free(t);
+    if (rc == 0)
+        return 0;
+    if (rc == AMD_ENOMEM) {
+        amdi_api_error_set(e, 503, 20500, "Out of memory while parsing Twiml");
+        return -1;
+    }
+    amdi_api_error_set(e, 400, rc == AMD_EINVAL ? AMDI_ERR_SCHEMA : AMDI_ERR_DOCUMENT_PARSE, "Twiml is not valid TwiML: %s",
+                       err[0] ? err : amd_strerror(rc));
+    return -1;
+}
+
 int amdi_create_params_parse(amdi_create_params *p, amdi_form *form, amdi_api_error *e)
 {
     memset(p, 0, sizeof *p);
@@ -288,9 +315,7 @@ int amdi_create_params_parse(amdi_create_params *p, amdi_form *form, amdi_api_er
             goto fail;
         }
         p->twiml = NULL;
-    } else if (strlen(p->twiml) > AMDI_TWIML_INLINE_MAX) {
-        amdi_api_error_set(e, 400, 21200, "Twiml is %zu characters; the limit is %d", strlen(p->twiml),
-                           AMDI_TWIML_INLINE_MAX);
+    } else if (check_inline_twiml(p->twiml, e)) {
         goto fail;
     }
     if (get_method(f, "Method", &p->method, e) || get_method(f, "FallbackMethod", &p->fallback_method, e) ||
@@ -445,11 +470,8 @@ int amdi_update_params_parse(amdi_update_params *u, const amdi_form *f, amdi_api
         amdi_api_error_set(e, 400, 21205, "Url is not a valid URL: %.200s", u->url);
         return -1;
     }
-    if (u->twiml && strlen(u->twiml) > AMDI_TWIML_INLINE_MAX) {
-        amdi_api_error_set(e, 400, 21200, "Twiml is %zu characters; the limit is %d", strlen(u->twiml),
-                           AMDI_TWIML_INLINE_MAX);
+    if (u->twiml && check_inline_twiml(u->twiml, e))
         return -1;
-    }
     if (get_method(f, "Method", &u->method, e) || get_method(f, "FallbackMethod", &u->fallback_method, e) ||
         get_method(f, "StatusCallbackMethod", &u->status_callback_method, e))
         return -1;

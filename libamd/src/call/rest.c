@@ -432,6 +432,10 @@ static void do_events(amdi_api *api, const char *account, const char *sid, const
     char base[160], buf[256];
     snprintf(base, sizeof base, API_PREFIX "%s/Calls/%s/Events.json", account, sid);
     json_object_set_new(o, "events", c.arr);
+    /* not in Twilio's resource: how many events between the first and the last ones kept
+     * were dropped (store.h, AMDI_EVENTS_KEEP_FIRST / _LAST) */
+    long dropped = amdi_store_events_dropped(api->store, sid);
+    json_object_set_new(o, "events_dropped", json_integer(dropped > 0 ? dropped : 0));
     json_object_set_new(o, "end", json_integer(n > 0 ? (json_int_t)page * size + (more ? size : n) - 1 : 0));
     snprintf(buf, sizeof buf, "%s?PageSize=%d&Page=0", base, size);
     json_object_set_new(o, "first_page_uri", json_string(buf));

@@ -19,6 +19,7 @@
 #include "amd/call.h"
 #include "dialplan.h"
 #include "engine.h"
+#include "net_policy.h"
 #include "render.h"
 #include "rest.h"
 #include "sid.h"
@@ -26,6 +27,7 @@
 #include "sip_driver.h"
 #include "store.h"
 #include "strbuf.h"
+#include "webhook.h"
 
 struct amd_server {
     amd_server_config cfg;
@@ -42,6 +44,7 @@ struct amd_server {
     int port;
     int started;
     int lock_fd; /* holds a write lock on <db>.lock: one server per database */
+    amdi_net_policy policy; /* where outgoing requests may connect (outlives the engine) */
 };
 
 /* Per-request state, created by the URI-log callback so that the raw (still encoded) URI
@@ -66,6 +69,7 @@ void amd_server_config_init(amd_server_config *cfg)
     cfg->webhook_timeout_ms = 15000;
     cfg->http_threads = 2;
     cfg->log_level = AMD_LOG_INFO;
+    cfg->webhook_inflight_per_account = 64;
 }
 
 static void slog(amd_server *s, amd_log_level lv, const char *msg)
@@ -179,6 +183,18 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
         snprintf(err, errlen, "clock_speed: %g out of range (0, 10000]", cfg->clock_speed);
         return AMD_EINVAL;
     }
+    if (cfg->webhook_inflight_per_account < 0 || cfg->webhook_inflight_per_account > AMDI_HOOKS_MAX_INFLIGHT) {
+        snprintf(err, errlen, "webhook_inflight_per_account: %d out of range 1..%d (0: default)",
+                 cfg->webhook_inflight_per_account, AMDI_HOOKS_MAX_INFLIGHT);
+        return AMD_EINVAL;
+    }
+    amdi_net_policy policy;
+    char perr[200] = "";
+    int prc = amdi_net_policy_parse(cfg->webhook_allow, &policy, perr, sizeof perr);
+    if (prc) {
+        snprintf(err, errlen, "webhook_allow: %s", perr[0] ? perr : amd_strerror(prc));
+        return prc;
+    }
     for (size_t i = 0; i < cfg->n_accounts; i++) {
         if (!amdi_sid_valid(cfg->accounts[i].sid, "AC") || !cfg->accounts[i].token || !token_ok(cfg->accounts[i].token)) {
             snprintf(err, errlen, "account %zu: expected SID AC + 32 hex digits and a token of 1..64 printable characters",
@@ -187,8 +203,11 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
         }
     }
     amd_server *s = calloc(1, sizeof *s);
-    if (!s)
+    if (!s) {
+        amdi_net_policy_free(&policy);
         return AMD_ENOMEM;
+    }
+    s->policy = policy;
     s->lock_fd = -1;
     s->cfg = *cfg;
     s->listen = strdup(cfg->listen ? cfg->listen : "127.0.0.1:8080");
@@ -284,6 +303,8 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
     ec.clock_speed = cfg->clock_speed;
     ec.cps = cfg->cps;
     ec.webhook_timeout_ms = cfg->webhook_timeout_ms;
+    ec.net_policy = &s->policy;
+    ec.webhook_inflight_per_account = cfg->webhook_inflight_per_account;
     ec.public_url = s->public_url;
     ec.recordings_dir = s->recordings_dir;
     ec.log_fn = cfg->log_fn;
@@ -577,6 +598,7 @@ void amd_server_destroy(amd_server *s)
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
     amdi_engine_destroy(s->engine);
+    amdi_net_policy_free(&s->policy);
     amdi_dialplan_free(s->plan);
     amdi_store_close(s->api_store);
     amdi_store_close(s->eng_store);

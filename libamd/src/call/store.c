@@ -34,6 +34,7 @@ static const char k_schema[] =
     "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY AUTOINCREMENT, call_sid TEXT NOT NULL,"
     " t INTEGER NOT NULL, request TEXT, response TEXT);"
     "CREATE INDEX IF NOT EXISTS events_by_call ON events(call_sid, seq);"
+    "CREATE TABLE IF NOT EXISTS events_dropped(call_sid TEXT PRIMARY KEY, n INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);"
     "CREATE TABLE IF NOT EXISTS recordings(seq INTEGER PRIMARY KEY AUTOINCREMENT, sid TEXT NOT NULL UNIQUE,"
     " account_sid TEXT NOT NULL, call_sid TEXT NOT NULL, status TEXT NOT NULL, track TEXT, channels INTEGER,"
@@ -415,6 +416,12 @@ int amdi_store_call_delete(amdi_store *s, const char *account, const char *sid)
             rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
             sqlite3_finalize(st);
         }
+        if (!rc && sqlite3_prepare_v2(s->db, "DELETE FROM events_dropped WHERE call_sid=?1", -1, &st, NULL) ==
+                       SQLITE_OK) {
+            sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+            rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
+            sqlite3_finalize(st);
+        }
         sqlite3_exec(s->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
     }
     pthread_mutex_unlock(&s->mu);
@@ -513,6 +520,47 @@ int amdi_store_calls_live(amdi_store *s, amdi_call_fn fn, void *user)
     return rc;
 }
 
+/* Keep a call's first AMDI_EVENTS_KEEP_FIRST and last AMDI_EVENTS_KEEP_LAST events: drop the
+ * oldest one after the first ones, and count it. Caller holds s->mu. */
+static int trim_events(amdi_store *s, const char *call_sid)
+{
+    sqlite3_stmt *st;
+    int64_t n = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT COUNT(*) FROM events WHERE call_sid=?1", -1, &st, NULL) != SQLITE_OK)
+        return AMD_EIO;
+    sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    int64_t over = n - (AMDI_EVENTS_KEEP_FIRST + AMDI_EVENTS_KEEP_LAST);
+    if (over <= 0)
+        return 0;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db,
+                           "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE call_sid=?1"
+                           " ORDER BY seq LIMIT ?2 OFFSET ?3)",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, over);
+        sqlite3_bind_int(st, 3, AMDI_EVENTS_KEEP_FIRST);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
+        sqlite3_finalize(st);
+    }
+    if (rc)
+        return rc;
+    rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO events_dropped(call_sid, n) VALUES(?1, ?2)"
+                           " ON CONFLICT(call_sid) DO UPDATE SET n = n + excluded.n",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, over);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
+        sqlite3_finalize(st);
+    }
+    return rc;
+}
+
 int amdi_store_event_add(amdi_store *s, const char *call_sid, int64_t t_ms, const char *req, const char *resp)
 {
     pthread_mutex_lock(&s->mu);
@@ -527,8 +575,24 @@ int amdi_store_event_add(amdi_store *s, const char *call_sid, int64_t t_ms, cons
         rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
         sqlite3_finalize(st);
     }
+    if (!rc)
+        rc = trim_events(s, call_sid);
     pthread_mutex_unlock(&s->mu);
     return rc;
+}
+
+long amdi_store_events_dropped(amdi_store *s, const char *call_sid)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    long n = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "SELECT n FROM events_dropped WHERE call_sid=?1", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
+        n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return n;
 }
 
 long amdi_store_events(amdi_store *s, const char *call_sid, int64_t after_seq, int limit, amdi_event_fn fn,

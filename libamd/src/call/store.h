@@ -64,7 +64,13 @@ typedef void (*amdi_call_fn)(void *user, const amdi_call_rec *r);
 /* Calls whose status is not final (restart recovery). */
 int amdi_store_calls_live(amdi_store *s, amdi_call_fn fn, void *user);
 
-/* Events (webhook requests and responses, errors) of a call, JSON text each. */
+/* Events (webhook requests and responses, errors) of a call, JSON text each. A call keeps its
+ * first AMDI_EVENTS_KEEP_FIRST and its last AMDI_EVENTS_KEEP_LAST events; those in between are
+ * dropped as new ones arrive (a <Redirect> loop must not grow the database without bound) and
+ * counted: amdi_store_events_dropped(). */
+#define AMDI_EVENTS_KEEP_FIRST 100
+#define AMDI_EVENTS_KEEP_LAST 100
+long amdi_store_events_dropped(amdi_store *s, const char *call_sid);
 int amdi_store_event_add(amdi_store *s, const char *call_sid, int64_t t_ms, const char *request_json,
                          const char *response_json);
 typedef void (*amdi_event_fn)(void *user, int64_t seq, int64_t t_ms, const char *req, const char *resp);

@@ -328,6 +328,40 @@ START_TEST(refused_transaction_then_retry)
 }
 END_TEST
 
+/* A call keeps its first and last events; those between are dropped and counted. */
+static void ev_seen(void *user, int64_t seq, int64_t t_ms, const char *req, const char *resp)
+{
+    (void)seq;
+    (void)req;
+    (void)resp;
+    int64_t *ts = user;
+    ts[ts[0]++ + 1] = t_ms;
+}
+
+START_TEST(events_capped_first_and_last_kept)
+{
+    amdi_store *s = open_store();
+    const char *sid = "CA00000000000000000000000000000077";
+    int total = AMDI_EVENTS_KEEP_FIRST + AMDI_EVENTS_KEEP_LAST + 50;
+    ck_assert_int_eq(amdi_store_begin(s), 0);
+    for (int i = 0; i < total; i++)
+        ck_assert_int_eq(amdi_store_event_add(s, sid, i, "{}", "{}"), 0);
+    ck_assert_int_eq(amdi_store_commit(s), 0);
+    ck_assert_int_eq(amdi_store_event_add(s, "CA00000000000000000000000000000078", 5, NULL, NULL), 0);
+    static int64_t ts[1 + 1000];
+    ts[0] = 0;
+    long n = amdi_store_events(s, sid, 0, 1000, ev_seen, ts);
+    ck_assert_int_eq(n, AMDI_EVENTS_KEEP_FIRST + AMDI_EVENTS_KEEP_LAST);
+    ck_assert_int_eq(ts[1], 0);                                      /* the first */
+    ck_assert_int_eq(ts[AMDI_EVENTS_KEEP_FIRST], AMDI_EVENTS_KEEP_FIRST - 1);
+    ck_assert_int_eq(ts[AMDI_EVENTS_KEEP_FIRST + 1], AMDI_EVENTS_KEEP_FIRST + 50); /* then the last ones */
+    ck_assert_int_eq(ts[n], total - 1);
+    ck_assert_int_eq(amdi_store_events_dropped(s, sid), 50);
+    ck_assert_int_eq(amdi_store_events_dropped(s, "CA00000000000000000000000000000078"), 0);
+    amdi_store_close(s);
+}
+END_TEST
+
 Suite *call_store_suite(void)
 {
     Suite *s = suite_create("call_store");
@@ -339,6 +373,7 @@ Suite *call_store_suite(void)
     tcase_add_test(t, open_errors);
     tcase_add_test(t, private_files_whatever_the_umask);
     tcase_add_test(t, refused_transaction_then_retry);
+    tcase_add_test(t, events_capped_first_and_last_kept);
     suite_add_tcase(s, t);
     return s;
 }
