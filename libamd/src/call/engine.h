@@ -15,6 +15,7 @@
 #ifndef AMDI_ENGINE_H
 #define AMDI_ENGINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "amd/log.h"
@@ -64,6 +65,17 @@ int amdi_engine_submit(amdi_engine *e, const amdi_call_rec *rec, amdi_create_par
  * Returns 0, AMD_ENOTFOUND, or -1 with @p err (e.g. 21220 for a finished call). */
 int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, const amdi_update_params *u,
                        amdi_call_rec *out, amdi_api_error *err);
+
+/* Store health. A change the store refuses (a full disk) is held in memory and retried in
+ * order until it commits. store_failing: nonzero while that is so (@p why, may be NULL, gets
+ * the reason); new calls should then be refused. store_error: the API's own write failed. */
+int amdi_engine_store_failing(amdi_engine *e, char *why, size_t n);
+void amdi_engine_store_error(amdi_engine *e, const char *why);
+/* Overlay @p r (a row read from the store) with the engine's newer change of that call that is
+ * not committed yet, if any (seq is kept). Returns 1 when @p r was replaced. */
+int amdi_engine_call_view(amdi_engine *e, amdi_call_rec *r);
+/* The same for a recording row. */
+int amdi_engine_recording_view(amdi_engine *e, amdi_recording_rec *r);
 
 /* Nonzero while the call is queued or in progress. */
 int amdi_engine_is_live(amdi_engine *e, const char *sid);

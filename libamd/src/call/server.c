@@ -238,7 +238,9 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
         char *lp = malloc(ln);
         if (lp) {
             snprintf(lp, ln, "%s.lock", s->db_path);
-            s->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+            s->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            if (s->lock_fd >= 0)
+                (void)fchmod(s->lock_fd, 0600); /* whatever the umask; holds nothing secret, but private */
             free(lp);
         }
         struct flock fl;
