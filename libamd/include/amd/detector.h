@@ -17,6 +17,19 @@
  * Threading: a detector is used by one thread at a time; distinct detectors
  * are fully independent and may run in parallel. A model is shared read-only.
  * Memory: everything is allocated at create; process calls never allocate.
+ *
+ * FFTW in the host process: libamd uses FFTW (single precision, libfftw3f).
+ * When the library is loaded it calls fftwf_make_planner_thread_safe() and
+ * makes its two 256-point plans, once for the process; it never plans or
+ * destroys a plan afterwards (amd_detector_create / destroy do not enter
+ * FFTW's planner), and only executes those plans. A host may therefore plan,
+ * execute and destroy its own FFTW plans (float, double or long double) from
+ * any thread at any time, also while detectors are created and destroyed.
+ * A host must not call fftwf_cleanup() or fftwf_cleanup_threads() while the
+ * library is loaded (they free every plan in the process, libamd's included,
+ * and the latter removes the planner lock), and if it loads libamd with
+ * dlopen() while other threads are planning FFTW transforms it should call
+ * fftwf_make_planner_thread_safe() itself before those threads start.
  */
 #ifndef AMD_DETECTOR_H
 #define AMD_DETECTOR_H
@@ -203,8 +216,8 @@ typedef struct amd_detector amd_detector;
 
 /**
  * Create a detector. Validates @p cfg (see amd_config_validate) and allocates
- * everything the detector will ever need (FFT plans are made here under a
- * process-wide lock).
+ * everything the detector will ever need (the FFT plans are shared, made once
+ * when the library is loaded; see "FFTW in the host process" above).
  * @param cfg copied; need not outlive the call (cfg->model must).
  * @param out receives the detector; set to NULL on failure.
  * @return 0, AMD_EINVAL / AMD_EVERSION (message in @p err), AMD_ENOMEM.
