@@ -125,6 +125,12 @@ const amdi_frame *amdi_analysis_hop(amdi_analysis *a, const float *hop)
     return f;
 }
 
+int64_t amdi_analysis_skip(amdi_analysis *a)
+{
+    a->index++;
+    return a->index * AMDI_HOP_MS;
+}
+
 float amdi_analysis_harmonicity(amdi_analysis *a, int *lag)
 {
     _Alignas(64) float c[2 * AMDI_BINS];

@@ -52,6 +52,8 @@ void amdi_analysis_free(amdi_analysis *a);
 void amdi_analysis_reset(amdi_analysis *a);
 /* Push one hop (AMDI_HOP samples) and compute the frame. The result stays valid until the next call. */
 const amdi_frame *amdi_analysis_hop(amdi_analysis *a, const float *hop);
+/* A hop that was lost: advance the frame clock only (no samples, no spectrum). Returns its end_ms. */
+int64_t amdi_analysis_skip(amdi_analysis *a);
 /*
  * Normalised autocorrelation peak of the current frame over the pitch lags:
  * returns max_k r(k) / (r(0) w(k)) in [0,1] (w: the window's own

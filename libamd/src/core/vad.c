@@ -352,3 +352,15 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
     }
     o->speech = v->in_speech;
 }
+
+void amdi_vad_gap(amdi_vad *v, amdi_vad_out *o)
+{
+    o->onset = 0;
+    o->offset = v->in_speech;
+    v->in_speech = 0;
+    v->hist = 0;
+    v->hang = 0;
+    o->raw = 0;
+    o->speech = 0;
+    o->prob = 0.f;
+}

@@ -87,4 +87,11 @@ void amdi_vad_init(amdi_vad *v);
 void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone_active,
                     amdi_vad_out *out);
 
+/*
+ * The audio was lost for longer than AMD_LOST_HOLD_MS (packet loss): end any
+ * speech run (out->offset set if one was in progress) so that speech after
+ * the gap must be confirmed anew. Levels and the noise floor are untouched.
+ */
+void amdi_vad_gap(amdi_vad *v, amdi_vad_out *out);
+
 #endif /* AMDI_VAD_H */
