@@ -66,6 +66,7 @@ static void state_reset(amd_detector *d)
     d->held = d->msgend_held = 0;
     d->held_since_ms = 0;
     d->lost_run_ms = 0;
+    d->gap_cut = 0;
     d->beep_active = 0;
     d->in_callback = 0;
     amdi_dtmf_reset(&d->dtmf);
@@ -461,6 +462,7 @@ static const char *state_name(const amd_detector *d)
 }
 
 static int after_frame(amd_detector *d, int was_decided);
+static int held_hop(amd_detector *d, int64_t t, int was_decided);
 
 static amd_cause fax_cause(amdi_tone_kind k);
 
@@ -501,8 +503,9 @@ static int on_hop(void *user, const float *hop)
 {
     amd_detector *d = user;
     int was_decided = d->decided;
-    d->lost_run_ms = 0;
     const amdi_frame *f = amdi_analysis_hop(&d->an, hop);
+    d->lost_run_ms = 0;
+    d->gap_cut = 0;
     int n_ev = amdi_tones_frame(d->tones, f, d->tev);
     float thz = 0.f;
     const char *tkind = NULL;
@@ -558,33 +561,23 @@ static int on_hop(void *user, const float *hop)
 }
 
 /*
- * A lost hop (amd_detector_process_lost): the clock advances, nothing is
- * analysed, and the evidence of the last heard hop is held - speech for up to
- * AMD_LOST_HOLD_MS, then the speech run is ended and the rest is silence.
+ * A lost hop: the evidence of
+ * the last heard hop is held - speech for up to AMD_LOST_HOLD_MS of loss, then
+ * the speech run is ended and the rest is silence at the noise floor.
  */
-static int on_lost_hop(amd_detector *d)
+static int held_hop(amd_detector *d, int64_t t, int was_decided)
 {
-    int was_decided = d->decided;
     amdi_evidence *e = &d->ev;
-    int64_t t = amdi_analysis_skip(&d->an);
-    d->lost_run_ms += AMDI_HOP_MS;
-    if (!d->have_frame) {
-        /* nothing heard yet: only the clock runs (the timeout still applies) */
-        if (!was_decided && t >= d->cfg.timeout_ms) {
-            e->t_ms = t;
-            decide(d, AMD_ANSWERED_UNKNOWN, AMD_CAUSE_TIMEOUT, 0.5f, t);
-        }
-        return d->decided && !keeps_running(d);
-    }
     e->t_ms = t;
     e->lost = 1;
     e->n_tone_events = 0;
     amdi_vad_out *vo = &d->vo;
     vo->onset = vo->offset = 0;
     if (d->lost_run_ms > AMD_LOST_HOLD_MS) {
-        if (d->lost_run_ms - AMDI_HOP_MS <= AMD_LOST_HOLD_MS)
+        if (!d->gap_cut) {
             amdi_vad_gap(&d->vad, vo); /* first hop past the hold: end the speech run */
-        /* the rest of a long gap is silence at the noise floor, no tone */
+            d->gap_cut = 1;
+        }
         e->speech_raw = e->speech = 0;
         e->speech_prob = 0.f;
         e->level_db = e->noise_db;
@@ -607,6 +600,23 @@ static int on_lost_hop(amd_detector *d)
         d->raw_hist_frames = k + 1;
     }
     return after_frame(d, was_decided);
+}
+
+/* A lost hop (amd_detector_process_lost): the clock advances, nothing is analysed. */
+static int on_lost_hop(amd_detector *d)
+{
+    int was_decided = d->decided;
+    int64_t t = amdi_analysis_skip(&d->an);
+    d->lost_run_ms += AMDI_HOP_MS;
+    if (!d->have_frame) {
+        /* nothing heard yet: only the clock runs (the timeout still applies) */
+        if (!was_decided && t >= d->cfg.timeout_ms) {
+            d->ev.t_ms = t;
+            decide(d, AMD_ANSWERED_UNKNOWN, AMD_CAUSE_TIMEOUT, 0.5f, t);
+        }
+        return d->decided && !keeps_running(d);
+    }
+    return held_hop(d, t, was_decided);
 }
 
 /* The decision logic of one hop (heard or lost), after its evidence is complete. */

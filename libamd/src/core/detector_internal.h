@@ -50,6 +50,7 @@ struct amd_detector {
 
     /* Added: packet loss, event selection, signal events. */
     int64_t lost_run_ms;      /* length of the current run of lost hops */
+    int gap_cut;              /* the current gap outlasted AMD_LOST_HOLD_MS: speech run ended */
     unsigned ev_mask;         /* events delivered (AMD_EVENT_BIT) */
     int in_callback;          /* an event is being delivered: ev_info describes it */
     amd_event_info ev_info;

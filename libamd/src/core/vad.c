@@ -224,13 +224,13 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
     /* modulation depth: running variance of the level over ~200 ms */
     {
         float l = f->level_db < -90.f ? -90.f : f->level_db;
-        if (f->index == 0)
+        if (v->seen == 0)
             v->lvl_mean = l; /* start from the first hop, not from 0 dBFS */
         float d = l - v->lvl_mean;
         v->lvl_mean += 0.1f * d;
         v->lvl_var = 0.9f * (v->lvl_var + 0.1f * d * d);
         float d2 = l - v->lt_mean;
-        if (f->index == 0)
+        if (v->seen == 0)
             v->lt_mean = l, d2 = 0.f;
         v->lt_mean += 0.02f * d2;
         v->lt_var = 0.98f * (v->lt_var + 0.02f * d2 * d2);
@@ -267,7 +267,7 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
         float n2 = 1e-9f + (a2[0] + a2[1]) + (a2[2] + a2[3]);
         v->spec_pos = (v->spec_pos + 1) % AMDI_VAD_LAG;
         /* until the history has filled, compare with nothing: neutral (the feature's mean) */
-        change = f->index < AMDI_VAD_LAG ? vad_mu[5] : 1.f - dot / sqrtf(n1 * n2);
+        change = v->seen < AMDI_VAD_LAG ? vad_mu[5] : 1.f - dot / sqrtf(n1 * n2);
         v->lt_change += 0.04f * (change - v->lt_change);
     }
 
@@ -351,6 +351,7 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
         }
     }
     o->speech = v->in_speech;
+    v->seen++;
 }
 
 void amdi_vad_gap(amdi_vad *v, amdi_vad_out *o)

@@ -76,6 +76,7 @@ typedef struct amdi_vad {
     float lt_mean, lt_var, lt_change, lt_harm; /* ~1 s / 250 ms context */
     int spec_pos;
     float spec[AMDI_VAD_LAG][AMDI_VAD_SPEC_HI - AMDI_VAD_SPEC_LO]; /* recent magnitude spectra */
+    int64_t seen;       /* frames analysed (not the frame index: lost hops advance that, see detector.c) */
 } amdi_vad;
 
 void amdi_vad_init(amdi_vad *v);
