@@ -17,7 +17,7 @@
  * into a machine_* answer), and accuracy against the manifest where it has a truth
  * column. --verbose lists the files whose answer process_lost changed.
  *
- *   loss_eval --dtmf --manifest corpus/manifest.csv [--label human|machine|...]
+ *   loss_eval --dtmf --manifest corpus/manifest.csv [--label LABEL_OR_SCENARIO]
  *
  * instead counts DTMF digits the in-band receiver reports on every file (with
  * the DTMF event selected, to the end of each file) and prints digits per hour
@@ -152,13 +152,20 @@ static amd_answered_by classify(const amd_config *cfg, const float *x, size_t n,
 
 typedef struct dtmf_count {
     int n;
+    amd_detector *d;
+    const char *name;
 } dtmf_count;
 
 static void on_dtmf(void *user, amd_event ev, const amd_result *r)
 {
     (void)r;
-    if (ev == AMD_EVENT_DTMF)
-        ((dtmf_count *)user)->n++;
+    dtmf_count *c = user;
+    amd_event_info info;
+    if (ev == AMD_EVENT_DTMF && amd_detector_event_info(c->d, &info) == 1) {
+        c->n++;
+        fprintf(stderr, "  %s: digit %c at %lld ms (%.0f + %.0f Hz)\n", c->name, info.digit,
+                (long long)info.time_ms, (double)info.hz, (double)info.hz2);
+    }
 }
 
 static int count_dtmf(const amd_config *cfg, const float *x, size_t n, const char *name)
@@ -166,14 +173,12 @@ static int count_dtmf(const amd_config *cfg, const float *x, size_t n, const cha
     amd_detector *d = NULL;
     if (amd_detector_create(cfg, &d, NULL, 0) != 0)
         exit(1);
-    dtmf_count c = {0};
+    dtmf_count c = {0, d, name};
     amd_detector_set_event_callback(d, on_dtmf, &c);
     amd_detector_set_event_mask(d, AMD_EVENT_BIT(AMD_EVENT_DTMF));
     amd_detector_process_float(d, x, n);
     amd_detector_finish(d);
     amd_detector_destroy(d);
-    if (c.n)
-        fprintf(stderr, "  %s: %d digit(s)\n", name, c.n);
     return c.n;
 }
 
@@ -221,7 +226,7 @@ int main(int argc, char **argv)
     char line[8192], *f[MAX_COLS];
     if (!fgets(line, sizeof line, mf))
         return 1;
-    int nc = split(line, f, MAX_COLS), c_file = -1, c_truth = -1, c_label = -1;
+    int nc = split(line, f, MAX_COLS), c_file = -1, c_truth = -1, c_label = -1, c_scen = -1;
     const char *truth_col = cfg.mode == AMD_MODE_ENABLE ? "answered_by_enable" : "answered_by_detect_end";
     for (int i = 0; i < nc; i++) {
         if (!strcmp(f[i], "file"))
@@ -230,6 +235,8 @@ int main(int argc, char **argv)
             c_truth = i;
         if (!strcmp(f[i], "label"))
             c_label = i;
+        if (!strcmp(f[i], "scenario"))
+            c_scen = i;
     }
     if (c_file < 0)
         return fprintf(stderr, "no file column\n"), 1;
@@ -241,7 +248,8 @@ int main(int argc, char **argv)
         int n = split(line, f, MAX_COLS);
         if (n <= c_file || !f[c_file][0])
             continue;
-        if (label && (c_label < 0 || c_label >= n || strcmp(f[c_label], label)))
+        if (label && !((c_label >= 0 && c_label < n && !strcmp(f[c_label], label)) ||
+                       (c_scen >= 0 && c_scen < n && !strcmp(f[c_scen], label))))
             continue;
         char path[8192];
         snprintf(path, sizeof path, "%s%s", dir, f[c_file]);
