@@ -561,9 +561,9 @@ static int on_hop(void *user, const float *hop)
 }
 
 /*
- * A lost hop: the evidence of
- * the last heard hop is held - speech for up to AMD_LOST_HOLD_MS of loss, then
- * the speech run is ended and the rest is silence at the noise floor.
+ * A lost hop: the evidence of the last heard hop is held - speech for up to
+ * AMD_LOST_HOLD_MS of loss, then the speech run is ended and the rest is silence
+ * at the noise floor; a steady tone is held for the tone detectors likewise.
  */
 static int held_hop(amd_detector *d, int64_t t, int was_decided)
 {
@@ -591,6 +591,12 @@ static int held_hop(amd_detector *d, int64_t t, int was_decided)
     amdi_frame held = *e->frame;
     held.index = t / AMDI_HOP_MS - 1;
     held.end_ms = t;
+    if (e->tone_active) {
+        /* a steady tone (beep, fax, SIT) was playing: the tone detectors see it go on through
+         * the gap (the last heard frame again), so a lost packet does not cut a beep in two */
+        int n_ev = amdi_tones_frame(d->tones, &held, d->tev);
+        e->n_tone_events = n_ev < 0 ? 0 : (n_ev > AMDI_TONES_MAX_EVENTS ? AMDI_TONES_MAX_EVENTS : n_ev);
+    }
     bookkeeping(d, &held, vo);
     {
         int64_t k = held.index;
