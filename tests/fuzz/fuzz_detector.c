@@ -15,7 +15,11 @@
  *  - a decision, once made, never changes until reset (§4.2), is a valid answered_by with
  *    a cause, confidence in [0,1] and decision_ms within the audio fed;
  *  - the decision event fires at most once per call, and only with the polled result;
- *  - finish always leaves a decision; audio time never runs backwards.
+ *  - finish always leaves a decision; audio time never runs backwards;
+ *  - process_lost advances the clock by exactly the samples reported (the documented one-hour
+ *    bound and finish give AMD_EINVAL / AMD_ESTATE) and follows the same decision contract;
+ *  - set_event_mask refuses unknown bits; every signal event it selects comes with its details
+ *    from amd_detector_event_info (valid kind, digit, times within the audio fed).
  */
 #include <math.h>
 #include <stdint.h>
@@ -131,6 +135,20 @@ static void check_result(void)
 static void on_event(void *user, amd_event ev, const amd_result *res)
 {
     (void)user;
+    amd_event_info info;
+    CHECK(amd_detector_event_info(H.det, &info) == 1);
+    CHECK(info.event == ev);
+    if (ev >= AMD_EVENT_SPEECH_ONSET && ev <= AMD_EVENT_DTMF) {
+        int64_t now = amd_detector_time_ms(H.det);
+        CHECK(info.time_ms >= 0 && info.time_ms <= now + 11);
+        CHECK(info.detected_ms >= info.time_ms && info.detected_ms <= now + 11);
+        CHECK(info.end_ms == -1 || (info.end_ms >= info.time_ms && info.end_ms <= now + 11));
+        CHECK(ev == AMD_EVENT_DTMF ? strchr("0123456789*#ABCD", info.digit) != NULL && info.digit != 0
+                                   : info.digit == 0);
+        CHECK(isfinite(info.hz) && isfinite(info.hz2));
+        CHECK(res != NULL);
+        return;
+    }
     CHECK(ev == AMD_EVENT_DECISION || ev == AMD_EVENT_MACHINE_PROVISIONAL);
     if (ev == AMD_EVENT_MACHINE_PROVISIONAL) {
         CHECK(H.mode == AMD_MODE_DETECT_MESSAGE_END);
@@ -181,6 +199,7 @@ static void feed(size_t n)
     CHECK(rc == 0 || rc == 1);
     H.fed += (int64_t)n;
     H.total_fed += (int64_t)n;
+    CHECK(amd_detector_time_ms(H.det) == H.fed * 1000 / H.rate); /* every sample counts, any chunking */
     check_result();
     CHECK(rc == H.decided);
 }
@@ -242,6 +261,38 @@ static int64_t budget(void)
 {
     int64_t cap = (int64_t)MAX_AUDIO_MS * H.rate / 1000;
     return cap > H.total_fed ? cap - H.total_fed : 0;
+}
+
+/* A gap of lost packets (amd_detector_process_lost), sometimes out of the documented bound. */
+static void op_lost(fz_in *in)
+{
+    int64_t before = amd_detector_time_ms(H.det);
+    uint8_t how = fz_u8(in);
+    size_t n = how == 0xff ? (size_t)H.rate * 3600 + 1 : (size_t)fz_range(in, 0, 3 * H.rate);
+    if (how != 0xff && (int64_t)n > budget())
+        n = (size_t)budget();
+    int rc = amd_detector_process_lost(H.det, n);
+    if (how == 0xff || H.finished) {
+        CHECK(how == 0xff ? rc == AMD_EINVAL : rc == AMD_ESTATE);
+        CHECK(amd_detector_time_ms(H.det) == before);
+        return;
+    }
+    CHECK(rc == 0 || rc == 1);
+    H.fed += (int64_t)n;
+    H.total_fed += (int64_t)n;
+    CHECK(amd_detector_time_ms(H.det) == H.fed * 1000 / H.rate);
+    check_result();
+    CHECK(rc == H.decided);
+}
+
+/* Select events: any mask of the known bits is taken, unknown bits are refused. */
+static void op_mask(fz_in *in)
+{
+    unsigned m = fz_u32(in);
+    unsigned known = AMD_EVENT_MASK_DEFAULT | AMD_EVENT_MASK_SIGNALS;
+    if (fz_u8(in) & 1)
+        m &= known;
+    CHECK(amd_detector_set_event_mask(H.det, m) == ((m & ~known) ? AMD_EINVAL : 0));
 }
 
 static void op_generate(fz_in *in, int kind)
@@ -414,7 +465,7 @@ static void run_program(fz_in *in, amd_detector *det)
     int ops = 0;
     while (fz_left(in) > 0 && ops++ < 256 && budget() > 0) {
         uint8_t op = fz_u8(in);
-        switch (op % 12) {
+        switch (op % 14) {
         case 0: case 1: case 2: op_raw(in); break;
         case 3: op_generate(in, 0); break;
         case 4: op_generate(in, 1); break;
@@ -441,6 +492,8 @@ static void run_program(fz_in *in, amd_detector *det)
             CHECK(amd_detector_set_event_callback(det, (op & 0x10) ? on_event : NULL, NULL) == 0);
             CHECK(amd_detector_set_frame_callback(det, (op & 0x20) ? on_frame : NULL, NULL) == 0);
             break;
+        case 12: op_lost(in); break;
+        case 13: op_mask(in); break;
         default:
             check_result();
             break;
@@ -498,6 +551,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint64_t first = H.trace;
         CHECK(amd_detector_set_event_callback(det, NULL, NULL) == 0);
         CHECK(amd_detector_set_frame_callback(det, NULL, NULL) == 0);
+        CHECK(amd_detector_set_event_mask(det, AMD_EVENT_MASK_DEFAULT) == 0); /* as after create */
         CHECK(amd_detector_reset(det) == 0);
         H.finished = H.decided = H.decision_events = 0;
         H.last_time_ms = 0;

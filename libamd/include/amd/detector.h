@@ -27,6 +27,19 @@
  * amd_detector_result() passes the caller's sizeof, as zlib's deflateInit()
  * passes sizeof(z_stream): the library never writes past the caller's struct.
  * Enum values are only appended too; amd_config keeps its own `version`.
+ *
+ * FFTW in the host process: libamd uses FFTW (single precision, libfftw3f).
+ * When the library is loaded it calls fftwf_make_planner_thread_safe() and
+ * makes its two 256-point plans, once for the process; it never plans or
+ * destroys a plan afterwards (amd_detector_create / destroy do not enter
+ * FFTW's planner), and only executes those plans. A host may therefore plan,
+ * execute and destroy its own FFTW plans (float, double or long double) from
+ * any thread at any time, also while detectors are created and destroyed.
+ * A host must not call fftwf_cleanup() or fftwf_cleanup_threads() while the
+ * library is loaded (they free every plan in the process, libamd's included,
+ * and the latter removes the planner lock), and if it loads libamd with
+ * dlopen() while other threads are planning FFTW transforms it should call
+ * fftwf_make_planner_thread_safe() itself before those threads start.
  */
 #ifndef AMD_DETECTOR_H
 #define AMD_DETECTOR_H
@@ -201,13 +214,22 @@ typedef struct amd_result {
 /** Events delivered to an amd_event_fn. */
 typedef enum amd_event {
     AMD_EVENT_DECISION = 1,           /**< the final decision (once per call) */
-    AMD_EVENT_MACHINE_PROVISIONAL = 2 /**< DetectMessageEnd: a machine is known, greeting still running */
+    AMD_EVENT_MACHINE_PROVISIONAL = 2, /**< DetectMessageEnd: a machine is known, greeting still running */
+    /* Signal events (added in 0.2): delivered only when selected with amd_detector_set_event_mask();
+     * details from amd_detector_event_info() inside the callback. */
+    AMD_EVENT_SPEECH_ONSET = 3, /**< the VAD confirmed the start of a speech run (every run, not only the first) */
+    AMD_EVENT_BEEP_START = 4,   /**< a steady tone in the beep band began: a candidate, not always followed by BEEP_END */
+    AMD_EVENT_BEEP_END = 5,     /**< a beep ended (the tone an end-of-greeting decision uses): start, end, hz */
+    AMD_EVENT_FAX_TONE = 6,     /**< a fax / modem tone was confirmed (CED, ANSam, CNG, V.21; cause says which) */
+    AMD_EVENT_SIT = 7,          /**< a special information tone (carrier intercept) was confirmed */
+    AMD_EVENT_DTMF = 8          /**< an in-band DTMF digit (ITU-T Q.23 / Q.24 receiver) */
 } amd_event;
 
 /**
  * Decision callback, called from inside the process / finish call that
  * completed the evidence, on that thread. @p result is valid only during the
- * call. Must not call back into the same detector except amd_detector_result().
+ * call. Must not call back into the same detector except amd_detector_result()
+ * and amd_detector_event_info().
  */
 typedef void (*amd_event_fn)(void *user, amd_event event, const amd_result *result);
 
@@ -235,8 +257,8 @@ typedef struct amd_detector amd_detector;
 
 /**
  * Create a detector. Validates @p cfg (see amd_config_validate) and allocates
- * everything the detector will ever need (FFT plans are made here under a
- * process-wide lock).
+ * everything the detector will ever need (the FFT plans are shared, made once
+ * when the library is loaded; see "FFTW in the host process" above).
  * @param cfg copied; need not outlive the call (cfg->model must).
  * @param out receives the detector; set to NULL on failure.
  * @return 0, AMD_EINVAL / AMD_EVERSION (message in @p err), AMD_ENOMEM.
@@ -305,6 +327,76 @@ int64_t amd_detector_time_ms(const amd_detector *det);
 
 /** Bytes allocated by this detector (excluding the shared model and FFTW's own plan memory). */
 size_t amd_detector_memory(const amd_detector *det);
+
+/* ---- Added in 0.2: packet loss, event selection, signal events ---- */
+
+/**
+ * The next @p n samples (at the input rate) were lost: a jitter-buffer gap, a
+ * missing RTP packet. Call it in place of the process call for that stretch;
+ * never feed silence for a gap. The detector conceals the gap:
+ *   - time stays audio time: the gap counts toward amd_detector_time_ms(),
+ *     the decision times and MachineDetectionTimeout (to within one 10 ms hop);
+ *   - nothing is analysed for it: the noise floor, VAD, tone detectors and
+ *     classifier features do not see fake silence, so no fake speech onset,
+ *     end of speech or tone results from it;
+ *   - the state heard before the gap is held through it: a gap in silence
+ *     counts as silence (toward SpeechEndThreshold / SilenceTimeout); a gap in
+ *     speech counts as speech for its first AMD_LOST_HOLD_MS, after which the
+ *     speech run is ended at the gap's start + AMD_LOST_HOLD_MS and the rest
+ *     of the gap counts as silence (a long gap is a far end that stopped
+ *     sending, e.g. silence suppression): speech after it must be confirmed
+ *     anew. Tones (beeps) are held the same way.
+ * Decisions due during a gap are made on time. Any n (0 allowed, up to one
+ * hour of samples).
+ * @return as amd_detector_process_s16 (1 decided, 0 not yet), AMD_EINVAL
+ *         for NULL or n over one hour, AMD_ESTATE after finish().
+ */
+int amd_detector_process_lost(amd_detector *det, size_t n);
+
+/** How long (ms) a gap in speech is taken for speech (see amd_detector_process_lost). */
+#define AMD_LOST_HOLD_MS 300
+
+/** Bit of an event in an event mask. */
+#define AMD_EVENT_BIT(e) (1u << (unsigned)(e))
+/** The events delivered by default: the decision and the provisional machine event. */
+#define AMD_EVENT_MASK_DEFAULT (AMD_EVENT_BIT(AMD_EVENT_DECISION) | AMD_EVENT_BIT(AMD_EVENT_MACHINE_PROVISIONAL))
+/** Every signal event. */
+#define AMD_EVENT_MASK_SIGNALS                                                                                  \
+    (AMD_EVENT_BIT(AMD_EVENT_SPEECH_ONSET) | AMD_EVENT_BIT(AMD_EVENT_BEEP_START) |                              \
+     AMD_EVENT_BIT(AMD_EVENT_BEEP_END) | AMD_EVENT_BIT(AMD_EVENT_FAX_TONE) | AMD_EVENT_BIT(AMD_EVENT_SIT) |     \
+     AMD_EVENT_BIT(AMD_EVENT_DTMF))
+
+/**
+ * Select the events the event callback receives (AMD_EVENT_BIT of each;
+ * default AMD_EVENT_MASK_DEFAULT). Kept across amd_detector_reset().
+ * While any signal event is selected the analysis goes on after the final
+ * decision to the end of the audio (as with a frame callback), so digits,
+ * tones and onsets keep coming; the decision does not change. The DTMF
+ * receiver runs only while AMD_EVENT_DTMF is selected.
+ * @return 0, or AMD_EINVAL for NULL or an unknown bit.
+ */
+int amd_detector_set_event_mask(amd_detector *det, unsigned mask);
+
+/** Details of the event being delivered (see amd_detector_event_info). Times: ms of audio since answer. */
+typedef struct amd_event_info {
+    amd_event event;
+    int64_t time_ms;     /**< when it happened: onset start, tone start, digit start; decision: decision_ms */
+    int64_t end_ms;      /**< BEEP_END: beep end; FAX_TONE / SIT: when confirmed; else -1 */
+    int64_t detected_ms; /**< the audio time at which the detector knew (end of the frame that completed it) */
+    float hz;            /**< tone frequency (beep, fax, SIT first tone); DTMF: the low-group tone; else 0 */
+    float hz2;           /**< DTMF: the high-group tone; else 0 */
+    char digit;          /**< DTMF: '0'-'9', '*', '#', 'A'-'D'; else 0 */
+    amd_cause cause;     /**< FAX_TONE: AMD_CAUSE_FAX_*; SIT: AMD_CAUSE_SIT; decision events: the cause */
+} amd_event_info;
+
+/**
+ * Inside the event callback (the only detector call allowed there besides
+ * amd_detector_result): the details of the event being delivered. For signal
+ * events the callback's @p result is the result so far (undecided: answered_by
+ * AMD_ANSWERED_NONE).
+ * @return 1 and @p out filled during a callback, 0 outside one, AMD_EINVAL for NULL.
+ */
+int amd_detector_event_info(const amd_detector *det, amd_event_info *out);
 
 /* G.711 helpers (ITU-T G.711 tables), exposed for callers that need them. */
 int16_t amd_ulaw_decode(uint8_t u);

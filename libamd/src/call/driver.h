@@ -22,6 +22,9 @@ typedef struct amdi_leg_sink {
     void (*audio)(void *ctx, const float *pcm, size_t n);
     /* The far end hung up after answering. */
     void (*remote_hangup)(void *ctx);
+    /* Optional (NULL: feed silence through audio): @p n samples of far-end audio that were
+     * lost (a jitter-buffer gap), in place of an audio() call for that stretch. */
+    void (*lost)(void *ctx, size_t n);
 } amdi_leg_sink;
 
 typedef struct amdi_driver_ops {

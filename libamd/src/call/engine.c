@@ -1307,6 +1307,7 @@ static void sink_ringing(void *ctx);
 static void sink_answered(void *ctx, int rate);
 static void sink_refused(void *ctx, const char *status, int sip);
 static void sink_audio(void *ctx, const float *pcm, size_t n);
+static void sink_lost(void *ctx, size_t n);
 static void sink_hangup(void *ctx);
 
 typedef struct sink_ctx {
@@ -1315,7 +1316,8 @@ typedef struct sink_ctx {
     int gone; /* the call ended inside the callback: stop touching it */
 } sink_ctx;
 
-static const amdi_leg_sink k_sink = {sink_ringing, sink_answered, sink_refused, sink_audio, sink_hangup};
+static const amdi_leg_sink k_sink = {sink_ringing, sink_answered, sink_refused, sink_audio, sink_hangup,
+                                     sink_lost};
 
 static void sink_ringing(void *ctx)
 {
@@ -1470,6 +1472,28 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
         c->work_idx = (long)e->nwork;
         e->work[e->nwork++] = c;
     }
+}
+
+/* Far-end audio lost in transport: the recording keeps its timing with silence, the detector
+ * is told of the gap (after the audio queued before it, in order). */
+static void sink_lost(void *ctx, size_t n)
+{
+    sink_ctx *s = ctx;
+    amdi_engine *e = s->e;
+    live *c = s->c;
+    static const float zeros[960];
+    for (size_t off = 0; c->recw && off < n; off += 960)
+        amdi_recording_write(c->recw, zeros, NULL, n - off < 960 ? n - off : 960);
+    if (!c->det)
+        return;
+    if (c->pend_n) {
+        int rc = amd_detector_process_float(c->det, c->pend, c->pend_n);
+        c->pend_n = 0;
+        detector_result(e, c, rc);
+        if (!c->det)
+            return;
+    }
+    detector_result(e, c, amd_detector_process_lost(c->det, n));
 }
 
 /* The detector pass of a tick: every call's queued audio, on all media threads at once.

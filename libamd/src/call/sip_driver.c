@@ -661,10 +661,15 @@ static void sip_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink
     int64_t due = (now - l->t_answer) / FRAME_MS;
     while (l->frames_out < due) {
         pthread_mutex_lock(&l->mu);
-        amdi_sipjb_get(&l->sh.jb, l->frame, FRAME_SAMPLES);
+        size_t lost = amdi_sipjb_get(&l->sh.jb, l->frame, FRAME_SAMPLES);
         pthread_mutex_unlock(&l->mu);
         l->frames_out++;
-        k->audio(ctx, l->frame, FRAME_SAMPLES);
+        /* a whole frame missing inside the stream (a lost or late packet): tell the detector it
+         * was lost instead of feeding it silence (amd_detector_process_lost) */
+        if (lost == FRAME_SAMPLES && k->lost)
+            k->lost(ctx, FRAME_SAMPLES);
+        else
+            k->audio(ctx, l->frame, FRAME_SAMPLES);
     }
     if (hangup) {
         /* the far end hung up: what it said up to its BYE is still heard first */

@@ -82,8 +82,9 @@ void amdi_sipjb_put(amdi_sipjb *jb, uint32_t ssrc, uint32_t ts, const float *pcm
     }
 }
 
-void amdi_sipjb_get(amdi_sipjb *jb, float *out, size_t n)
+size_t amdi_sipjb_get(amdi_sipjb *jb, float *out, size_t n)
 {
+    size_t lost = 0;
     for (size_t i = 0; i < n; i++) {
         int64_t c = jb->cursor + (int64_t)i;
         size_t k = (size_t)(c % AMDI_SIPJB_CAP);
@@ -93,13 +94,16 @@ void amdi_sipjb_get(amdi_sipjb *jb, float *out, size_t n)
             jb->buf[k] = 0;
         } else {
             out[i] = 0;
-            if (jb->started && c >= jb->from && c < jb->hi)
+            if (jb->started && c >= jb->from && c < jb->hi) {
                 jb->lost_samples++; /* a gap inside what arrived */
+                lost++;
+            }
         }
     }
     jb->cursor += (int64_t)n;
     if (jb->started)
         jb->played_samples += (int64_t)n;
+    return lost;
 }
 
 int64_t amdi_sipjb_pending(const amdi_sipjb *jb)

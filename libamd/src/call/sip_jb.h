@@ -40,8 +40,9 @@ typedef struct amdi_sipjb {
 void amdi_sipjb_init(amdi_sipjb *jb, int delay_samples);
 /* One packet's decoded samples at RTP timestamp @p ts of source @p ssrc. */
 void amdi_sipjb_put(amdi_sipjb *jb, uint32_t ssrc, uint32_t ts, const float *pcm, size_t n);
-/* The next @p n samples (silence where nothing arrived). */
-void amdi_sipjb_get(amdi_sipjb *jb, float *out, size_t n);
+/* The next @p n samples (silence where nothing arrived). Returns how many of them were lost:
+ * missing inside what arrived (counted in lost_samples). */
+size_t amdi_sipjb_get(amdi_sipjb *jb, float *out, size_t n);
 /* Samples written but not yet played (0 before the first packet). */
 int64_t amdi_sipjb_pending(const amdi_sipjb *jb);
 

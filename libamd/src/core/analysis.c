@@ -12,22 +12,42 @@
 #include "analysis_tables.h"
 
 /*
- * The one process-wide lock around FFTW's planner (FFTW's manual,
- * "Thread safety": only fftw_execute is thread-safe, planning must be serialised). It is the library's only
- * static mutable object and holds no call state.
+ * FFTW in a shared process. FFTW's planner (plan creation, plan destruction,
+ * wisdom) is global and not thread-safe; a host that plans its own transforms
+ * knows nothing of a lock of ours. So:
+ *   - fftwf_make_planner_thread_safe() (FFTW >= 3.3.5, libfftw3f_threads)
+ *     installs FFTW's own planner lock, which guards every planner call in the
+ *     process, the host's included; it is called when the library is loaded
+ *     (a constructor), before any detector exists;
+ *   - libamd plans exactly once per process, at that same moment, one
+ *     256-point r2c / c2r pair shared by every detector (a plan is read-only
+ *     once made and FFTW's new-array execute is thread-safe, so 10,000 live
+ *     detectors share one plan in cache; bench/RESULTS.md) and never destroys them:
+ *     after load, libamd never enters FFTW's planner again, so creating and
+ *     destroying detectors cannot race a host's planning.
+ * The plans are reachable from these statics until exit (leak checkers list
+ * them as "still reachable"). What a host may and may not do with FFTW is in
+ * detector.h. These statics hold no call state.
  */
-static pthread_mutex_t amdi_fftw_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/*
- * One pair of plans for the whole process, guarded by that lock and counted:
- * every detector runs the same 256-point transforms, a plan is read-only once
- * made and FFTW's new-array execute is thread-safe, so 10,000 live detectors
- * share one plan in cache instead of 10,000 scattered plan structures (~5 KB of
- * RSS each; bench/RESULTS.md). Made by the first detector, destroyed with the last.
- * Like the lock, this holds no call state.
- */
+static pthread_once_t amdi_fftw_once = PTHREAD_ONCE_INIT;
 static fftwf_plan amdi_plan_fwd, amdi_plan_inv;
-static long amdi_plan_users;
+
+static void amdi_fftw_setup(void)
+{
+    /* The plans are made on 64-byte aligned arrays like the stack arrays they run on (the
+     * planner with FFTW_ESTIMATE does not touch them). */
+    _Alignas(64) float in[AMDI_WIN];
+    _Alignas(64) float out[2 * AMDI_BINS];
+    fftwf_make_planner_thread_safe();
+    amdi_plan_fwd = fftwf_plan_dft_r2c_1d(AMDI_WIN, in, (fftwf_complex *)out, FFTW_ESTIMATE);
+    amdi_plan_inv = fftwf_plan_dft_c2r_1d(AMDI_WIN, (fftwf_complex *)out, in, FFTW_ESTIMATE);
+}
+
+/* At library load (or program start for the static library): before the host's threads run. */
+__attribute__((constructor)) static void amdi_fftw_load(void)
+{
+    pthread_once(&amdi_fftw_once, amdi_fftw_setup);
+}
 
 #define ALIGN64(x) (((x) + 63u) & ~(size_t)63u)
 
@@ -43,45 +63,20 @@ int amdi_analysis_init(amdi_analysis *a, void *buf)
     a->ring = (float *)p;
     p += ALIGN64(sizeof(float) * AMDI_WIN);
     a->power = (float *)p;
-
-    /* The plans are made on 64-byte aligned arrays like the stack arrays they run on (the
-     * planner with FFTW_ESTIMATE does not touch them). */
-    _Alignas(64) float in[AMDI_WIN];
-    _Alignas(64) float out[2 * AMDI_BINS];
-    pthread_mutex_lock(&amdi_fftw_lock);
-    if (!amdi_plan_users) {
-        amdi_plan_fwd = fftwf_plan_dft_r2c_1d(AMDI_WIN, in, (fftwf_complex *)out, FFTW_ESTIMATE);
-        amdi_plan_inv = fftwf_plan_dft_c2r_1d(AMDI_WIN, (fftwf_complex *)out, in, FFTW_ESTIMATE);
-        if (!amdi_plan_fwd || !amdi_plan_inv) {
-            if (amdi_plan_fwd)
-                fftwf_destroy_plan(amdi_plan_fwd);
-            if (amdi_plan_inv)
-                fftwf_destroy_plan(amdi_plan_inv);
-            amdi_plan_fwd = amdi_plan_inv = NULL;
-            pthread_mutex_unlock(&amdi_fftw_lock);
-            return AMD_ENOMEM;
-        }
-    }
-    amdi_plan_users++;
+    pthread_once(&amdi_fftw_once, amdi_fftw_setup); /* done at load; a no-op here */
+    if (!amdi_plan_fwd || !amdi_plan_inv)
+        return AMD_ENOMEM;
     a->plan_fwd = amdi_plan_fwd;
     a->plan_inv = amdi_plan_inv;
-    pthread_mutex_unlock(&amdi_fftw_lock);
     amdi_analysis_reset(a);
     return 0;
 }
 
 void amdi_analysis_free(amdi_analysis *a)
 {
-    if (!a || !a->plan_fwd)
-        return;
-    pthread_mutex_lock(&amdi_fftw_lock);
-    if (--amdi_plan_users == 0) {
-        fftwf_destroy_plan(amdi_plan_fwd);
-        fftwf_destroy_plan(amdi_plan_inv);
-        amdi_plan_fwd = amdi_plan_inv = NULL;
-    }
-    pthread_mutex_unlock(&amdi_fftw_lock);
-    a->plan_fwd = a->plan_inv = NULL;
+    /* the shared plans live for the whole process (see amdi_fftw_setup) */
+    if (a)
+        a->plan_fwd = a->plan_inv = NULL;
 }
 
 void amdi_analysis_reset(amdi_analysis *a)
@@ -128,6 +123,12 @@ const amdi_frame *amdi_analysis_hop(amdi_analysis *a, const float *hop)
     f->level_db = e > 1.07e-1f ? 10.f * log10f(e / (32768.f * 32768.f)) : -100.f;
     f->mean_abs = ma;
     return f;
+}
+
+int64_t amdi_analysis_skip(amdi_analysis *a)
+{
+    a->index++;
+    return a->index * AMDI_HOP_MS;
 }
 
 float amdi_analysis_harmonicity(amdi_analysis *a, int *lag)

@@ -9,9 +9,10 @@
  * several times cheaper than a time-domain autocorrelation over the pitch
  * lags.
  *
- * FFTW plans are made once in amdi_analysis_init() with FFTW_ESTIMATE under
- * one process-wide mutex (FFTW's planner is not thread-safe); executing a
- * plan is thread-safe, and nothing is planned or allocated per frame. Buffers
+ * FFTW plans are made once per process, at library load, with FFTW_ESTIMATE
+ * after making FFTW's planner thread-safe (analysis.c), and shared by every
+ * detector; executing a plan is thread-safe, and nothing is planned or
+ * allocated per frame or per detector. Buffers
  * live in caller memory (amdi_analysis_buf_size(), SIMD-aligned).
  */
 #ifndef AMDI_ANALYSIS_H
@@ -46,11 +47,13 @@ typedef struct amdi_analysis {
 size_t amdi_analysis_buf_size(void);
 /* Set up using buf (amdi_analysis_buf_size() bytes, 64-byte aligned). 0 or AMD_ENOMEM. */
 int amdi_analysis_init(amdi_analysis *a, void *buf);
-/* Destroy the plans (under the same lock). */
+/* Release the shared plans (they stay alive for the process; see analysis.c). */
 void amdi_analysis_free(amdi_analysis *a);
 void amdi_analysis_reset(amdi_analysis *a);
 /* Push one hop (AMDI_HOP samples) and compute the frame. The result stays valid until the next call. */
 const amdi_frame *amdi_analysis_hop(amdi_analysis *a, const float *hop);
+/* A hop that was lost: advance the frame clock only (no samples, no spectrum). Returns its end_ms. */
+int64_t amdi_analysis_skip(amdi_analysis *a);
 /*
  * Normalised autocorrelation peak of the current frame over the pitch lags:
  * returns max_k r(k) / (r(0) w(k)) in [0,1] (w: the window's own

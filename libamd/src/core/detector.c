@@ -66,6 +66,11 @@ static void state_reset(amd_detector *d)
     d->decided = d->machine_known = d->finished = 0;
     d->held = d->msgend_held = 0;
     d->held_since_ms = 0;
+    d->lost_run_ms = 0;
+    d->gap_cut = 0;
+    d->beep_active = 0;
+    d->in_callback = 0;
+    amdi_dtmf_reset(&d->dtmf);
 }
 
 int amd_detector_create(const amd_config *cfg, amd_detector **out, char *err, size_t errlen)
@@ -131,6 +136,7 @@ int amd_detector_create(const amd_config *cfg, amd_detector **out, char *err, si
         return rc;
     }
     d->mem_bytes = total + amdi_input_extra_memory(&d->in);
+    d->ev_mask = AMD_EVENT_MASK_DEFAULT;
     state_reset(d);
     dlog(cfg, AMD_LOG_DEBUG, "detector created: engine %s, mode %s, %d Hz, %zu bytes", eng->name,
          amd_mode_name(cfg->mode), cfg->sample_rate, d->mem_bytes);
@@ -165,6 +171,82 @@ int amd_detector_set_frame_callback(amd_detector *d, amd_frame_fn fn, void *user
     return 0;
 }
 
+/*
+ * The analysis goes on after the final decision while a frame callback is set
+ * or a signal event is selected (detector.h).
+ */
+static int keeps_running(const amd_detector *d)
+{
+    return d->fr_fn != NULL || (d->ev_fn && (d->ev_mask & AMD_EVENT_MASK_SIGNALS));
+}
+
+/* Deliver @p ev if selected; @p info (may be NULL for the decision events) is what
+ * amd_detector_event_info() reports during the call. */
+static void deliver(amd_detector *d, amd_event ev, const amd_result *r, const amd_event_info *info)
+{
+    if (!d->ev_fn || !(d->ev_mask & AMD_EVENT_BIT(ev)))
+        return;
+    if (info) {
+        d->ev_info = *info;
+    } else {
+        memset(&d->ev_info, 0, sizeof d->ev_info);
+        d->ev_info.time_ms = d->ev_info.detected_ms = r->decision_ms;
+        d->ev_info.end_ms = -1;
+        d->ev_info.cause = r->cause;
+    }
+    d->ev_info.event = ev;
+    d->in_callback = 1;
+    d->ev_fn(d->ev_user, ev, r);
+    d->in_callback = 0;
+}
+
+/* A signal event with the result so far (as amd_detector_result gives it). */
+static void signal_event(amd_detector *d, amd_event ev, int64_t time_ms, int64_t end_ms, float hz, float hz2,
+                         char digit, amd_cause cause)
+{
+    if (!d->ev_fn || !(d->ev_mask & AMD_EVENT_BIT(ev)))
+        return;
+    amd_event_info info;
+    memset(&info, 0, sizeof info);
+    info.time_ms = time_ms;
+    info.end_ms = end_ms;
+    info.detected_ms = d->ev.t_ms;
+    info.hz = hz;
+    info.hz2 = hz2;
+    info.digit = digit;
+    info.cause = cause;
+    amd_result r = d->res;
+    if (!d->decided)
+        r.speech_onset_ms = d->ev.speech_onset_ms;
+    deliver(d, ev, &r, &info);
+}
+
+int amd_detector_set_event_mask(amd_detector *d, unsigned mask)
+{
+    if (!d)
+        return AMD_EINVAL;
+    unsigned all = AMD_EVENT_MASK_DEFAULT | AMD_EVENT_MASK_SIGNALS;
+    if (mask & ~all)
+        return AMD_EINVAL;
+    if ((mask & AMD_EVENT_BIT(AMD_EVENT_DTMF)) && !(d->ev_mask & AMD_EVENT_BIT(AMD_EVENT_DTMF)))
+        amdi_dtmf_reset(&d->dtmf);
+    d->ev_mask = mask;
+    return 0;
+}
+
+int amd_detector_event_info(const amd_detector *d, amd_event_info *out)
+{
+    if (!d || !out)
+        return AMD_EINVAL;
+    if (!d->in_callback) {
+        memset(out, 0, sizeof *out);
+        out->time_ms = out->end_ms = out->detected_ms = -1;
+        return 0;
+    }
+    *out = d->ev_info;
+    return 1;
+}
+
 /* ---- decisions ---- */
 
 static void fill_common(amd_detector *d, int64_t t_ms)
@@ -183,8 +265,7 @@ static void final_decision(amd_detector *d, int64_t t_ms)
     dlog(&d->cfg, AMD_LOG_INFO, "decision %s (%s, %.2f) at %lld ms",
          amd_answered_by_name(d->res.answered_by), amd_cause_name(d->res.cause),
          (double)d->res.confidence, (long long)t_ms);
-    if (d->ev_fn)
-        d->ev_fn(d->ev_user, AMD_EVENT_DECISION, &d->res);
+    deliver(d, AMD_EVENT_DECISION, &d->res, NULL);
 }
 
 static void decide(amd_detector *d, amd_answered_by a, amd_cause c, float conf, int64_t t_ms)
@@ -209,7 +290,7 @@ static void provisional(amd_detector *d, amd_cause c, float conf)
         r.cause = c;
         r.confidence = amdi_clamp01(conf);
         r.decision_ms = d->ev.t_ms;
-        d->ev_fn(d->ev_user, AMD_EVENT_MACHINE_PROVISIONAL, &r);
+        deliver(d, AMD_EVENT_MACHINE_PROVISIONAL, &r, NULL);
     }
 }
 
@@ -382,6 +463,37 @@ static const char *state_name(const amd_detector *d)
     return d->eng->state_name(d->eng_state);
 }
 
+static int after_frame(amd_detector *d, int was_decided);
+static int held_hop(amd_detector *d, int64_t t, int was_decided);
+
+static amd_cause fax_cause(amdi_tone_kind k);
+
+/* The signal events of one heard hop (only called while one is selected). */
+static void signal_events(amd_detector *d, const amdi_frame *f, const amdi_vad_out *vo, int tact,
+                          const char *tkind, float thz)
+{
+    if (vo->onset)
+        signal_event(d, AMD_EVENT_SPEECH_ONSET, vo->onset_ms, -1, 0.f, 0.f, 0, AMD_CAUSE_NONE);
+    int beep = tact && tkind && !strcmp(tkind, "beep");
+    if (beep && !d->beep_active) /* marked active within its first 20..40 ms (tones.c) */
+        signal_event(d, AMD_EVENT_BEEP_START, f->end_ms - AMDI_HOP_MS, -1, thz, 0.f, 0, AMD_CAUSE_NONE);
+    d->beep_active = beep;
+    for (int i = 0; i < d->ev.n_tone_events; i++) {
+        const amdi_tone_event *t = &d->tev[i];
+        if (t->kind == AMDI_TONE_BEEP)
+            signal_event(d, AMD_EVENT_BEEP_END, t->start_ms, t->end_ms, t->hz, 0.f, 0, AMD_CAUSE_BEEP);
+        else if (t->kind == AMDI_TONE_SIT)
+            signal_event(d, AMD_EVENT_SIT, t->start_ms, t->end_ms, t->hz, 0.f, 0, AMD_CAUSE_SIT);
+        else if (fax_cause(t->kind) != AMD_CAUSE_NONE)
+            signal_event(d, AMD_EVENT_FAX_TONE, t->start_ms, t->end_ms, t->hz, 0.f, 0, fax_cause(t->kind));
+    }
+    if (d->ev_mask & AMD_EVENT_BIT(AMD_EVENT_DTMF)) {
+        amdi_dtmf_digit dg;
+        if (amdi_dtmf_frame(&d->dtmf, f, &dg))
+            signal_event(d, AMD_EVENT_DTMF, dg.start_ms, -1, dg.low_hz, dg.high_hz, dg.digit, AMD_CAUSE_NONE);
+    }
+}
+
 /*
  * One hop. Returns 1 when the final decision is made (stop consuming) - unless a
  * frame callback is set: then the signal path (analysis, tones, VAD, evidence)
@@ -394,6 +506,8 @@ static int on_hop(void *user, const float *hop)
     amd_detector *d = user;
     int was_decided = d->decided;
     const amdi_frame *f = amdi_analysis_hop(&d->an, hop);
+    d->lost_run_ms = 0;
+    d->gap_cut = 0;
     int n_ev = amdi_tones_frame(d->tones, f, d->tev);
     float thz = 0.f;
     const char *tkind = NULL;
@@ -419,6 +533,7 @@ static int on_hop(void *user, const float *hop)
     e->tone_kind = tact ? tkind : NULL;
     e->tone_events = d->tev;
     e->n_tone_events = n_ev < 0 ? 0 : (n_ev > AMDI_TONES_MAX_EVENTS ? AMDI_TONES_MAX_EVENTS : n_ev);
+    e->lost = 0;
     bookkeeping(d, f, vo);
     d->have_frame = 1;
     {
@@ -442,12 +557,86 @@ static int on_hop(void *user, const float *hop)
         }
         e->n_tone_events = m;
     }
+    if (d->ev_fn && (d->ev_mask & AMD_EVENT_MASK_SIGNALS))
+        signal_events(d, f, vo, tact, tkind, thz);
+    return after_frame(d, was_decided);
+}
+
+/*
+ * A lost hop: the evidence of the last heard hop is held - speech for up to
+ * AMD_LOST_HOLD_MS of loss, then the speech run is ended and the rest is silence
+ * at the noise floor; a steady tone is held for the tone detectors likewise.
+ */
+static int held_hop(amd_detector *d, int64_t t, int was_decided)
+{
+    amdi_evidence *e = &d->ev;
+    e->t_ms = t;
+    e->lost = 1;
+    e->n_tone_events = 0;
+    amdi_vad_out *vo = &d->vo;
+    vo->onset = vo->offset = 0;
+    if (d->lost_run_ms > AMD_LOST_HOLD_MS) {
+        if (!d->gap_cut) {
+            amdi_vad_gap(&d->vad, vo); /* first hop past the hold: end the speech run */
+            d->gap_cut = 1;
+        }
+        e->speech_raw = e->speech = 0;
+        e->speech_prob = 0.f;
+        e->level_db = e->noise_db;
+        e->snr_db = 0.f;
+        e->mean_abs = 0.f;
+        e->tone_active = 0;
+        e->tone_hz = 0.f;
+        e->tone_kind = NULL;
+    }
+    /* held: vo->raw / vo->speech as on the last heard hop (or cleared above) */
+    amdi_frame held = *e->frame;
+    held.index = t / AMDI_HOP_MS - 1;
+    held.end_ms = t;
+    if (e->tone_active) {
+        /* a steady tone (beep, fax, SIT) was playing: the tone detectors see it go on through
+         * the gap (the last heard frame again), so a lost packet does not cut a beep in two */
+        int n_ev = amdi_tones_frame(d->tones, &held, d->tev);
+        e->n_tone_events = n_ev < 0 ? 0 : (n_ev > AMDI_TONES_MAX_EVENTS ? AMDI_TONES_MAX_EVENTS : n_ev);
+    }
+    bookkeeping(d, &held, vo);
+    {
+        int64_t k = held.index;
+        uint8_t *byte = &d->raw_hist[(k % AMDI_RAW_HIST) / 8];
+        uint8_t bit = (uint8_t)(1u << (k % 8));
+        *byte = vo->raw ? (uint8_t)(*byte | bit) : (uint8_t)(*byte & ~bit);
+        d->raw_hist_frames = k + 1;
+    }
+    return after_frame(d, was_decided);
+}
+
+/* A lost hop (amd_detector_process_lost): the clock advances, nothing is analysed. */
+static int on_lost_hop(amd_detector *d)
+{
+    int was_decided = d->decided;
+    int64_t t = amdi_analysis_skip(&d->an);
+    d->lost_run_ms += AMDI_HOP_MS;
+    if (!d->have_frame) {
+        /* nothing heard yet: only the clock runs (the timeout still applies) */
+        if (!was_decided && t >= d->cfg.timeout_ms) {
+            d->ev.t_ms = t;
+            decide(d, AMD_ANSWERED_UNKNOWN, AMD_CAUSE_TIMEOUT, 0.5f, t);
+        }
+        return d->decided && !keeps_running(d);
+    }
+    return held_hop(d, t, was_decided);
+}
+
+/* The decision logic of one hop (heard or lost), after its evidence is complete. */
+static int after_frame(amd_detector *d, int was_decided)
+{
+    amdi_evidence *e = &d->ev;
 
     const char *state = NULL;
     if (was_decided) {
         if (d->fr_fn)
             emit_frame_info(d, state_name(d));
-        return d->fr_fn ? 0 : 1;
+        return keeps_running(d) ? 0 : 1;
     }
     if (!tone_rules(d)) {
         amdi_engine_decision dec;
@@ -518,8 +707,9 @@ static int on_hop(void *user, const float *hop)
         }
     }
     if (d->fr_fn)
-        emit_frame_info(d, d->decided ? state_name(d) : (state && !d->machine_known ? state : state_name(d)));
-    return d->decided && !d->fr_fn;
+        emit_frame_info(d, d->decided ? state_name(d)
+                                      : (e->lost ? "lost" : (state && !d->machine_known ? state : state_name(d))));
+    return d->decided && !keeps_running(d);
 }
 
 static int process(amd_detector *d, amdi_sample_fmt fmt, const void *data, size_t n)
@@ -528,7 +718,7 @@ static int process(amd_detector *d, amdi_sample_fmt fmt, const void *data, size_
         return AMD_EINVAL;
     if (d->finished)
         return AMD_ESTATE;
-    if (d->decided && !d->fr_fn) {
+    if (d->decided && !keeps_running(d)) {
         d->in.samples_in += (int64_t)n; /* ignored cheaply (detector.h) */
         return 1;
     }
@@ -561,13 +751,31 @@ int amd_detector_process_alaw(amd_detector *d, const uint8_t *b, size_t n)
     return process(d, AMDI_FMT_ALAW, b, n);
 }
 
+/* One hour of samples at the input rate: the most one amd_detector_process_lost call takes. */
+#define AMDI_LOST_MAX_S 3600
+
+int amd_detector_process_lost(amd_detector *d, size_t n)
+{
+    if (!d || n > (size_t)d->cfg.sample_rate * AMDI_LOST_MAX_S)
+        return AMD_EINVAL;
+    if (d->finished)
+        return AMD_ESTATE;
+    int64_t hops = amdi_input_lost(&d->in, n);
+    if (d->decided && !keeps_running(d))
+        return 1;
+    for (; hops > 0; hops--)
+        if (on_lost_hop(d))
+            return 1;
+    return d->decided;
+}
+
 int amd_detector_finish(amd_detector *d)
 {
     if (!d)
         return AMD_EINVAL;
     if (d->finished)
         return 1;
-    if (!d->decided || d->fr_fn)
+    if (!d->decided || keeps_running(d))
         amdi_input_flush(&d->in, on_hop, d);
     d->finished = 1;
     if (d->decided)

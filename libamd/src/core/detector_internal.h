@@ -5,6 +5,7 @@
 
 #include "amd/detector.h"
 #include "analysis.h"
+#include "dtmf.h"
 #include "engine.h"
 #include "input.h"
 #include "message_end.h"
@@ -46,6 +47,15 @@ struct amd_detector {
     amdi_engine_decision held_dec;
     int64_t held_since_ms;    /* first frame of the current hold (engine verdict or silence end) */
     int msgend_held;          /* the silence end is being held */
+
+    /* Added: packet loss, event selection, signal events. */
+    int64_t lost_run_ms;      /* length of the current run of lost hops */
+    int gap_cut;              /* the current gap outlasted AMD_LOST_HOLD_MS: speech run ended */
+    unsigned ev_mask;         /* events delivered (AMD_EVENT_BIT) */
+    int in_callback;          /* an event is being delivered: ev_info describes it */
+    amd_event_info ev_info;
+    int beep_active;          /* a beep-band tone was active on the last heard frame */
+    amdi_dtmf dtmf;           /* runs while AMD_EVENT_DTMF is selected */
 
     amd_result res;
     int decided;              /* final decision made */

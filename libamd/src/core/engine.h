@@ -95,6 +95,9 @@ typedef struct amdi_evidence {
                                     rises to a continuous babble / music bed (noise_floor.h bg_db) */
     int64_t utt_active_ms;       /* hops x 10 ms of the current utterance with the smoothed VAD on
                                     (speech plus gaps under the VAD hangover; longer pauses excluded) */
+    int lost;                    /* this hop was lost (amd_detector_process_lost): nothing was analysed;
+                                    levels, VAD and tone fields are held from the last heard hop (or
+                                    silence after AMD_LOST_HOLD_MS); frame is that hop's */
 } amdi_evidence;
 
 /* An engine's verdict. */

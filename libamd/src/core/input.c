@@ -61,7 +61,20 @@ void amdi_input_reset(amdi_input *in)
     in->samples_in = 0;
     in->dc_x1 = in->dc_y1 = 0.f;
     in->fill = 0;
+    in->lost_num = 0;
+    in->lost_resid = 0;
     memset(in->hop, 0, sizeof in->hop);
+}
+
+int64_t amdi_input_lost(amdi_input *in, size_t n)
+{
+    in->samples_in += (int64_t)n;
+    int64_t num = in->lost_num + (int64_t)n * AMDI_RATE; /* n <= one hour: no overflow */
+    int64_t g = num / in->rate;
+    in->lost_num = num % in->rate;
+    int64_t r = (int64_t)in->lost_resid + g;
+    in->lost_resid = (int)(r % AMDI_HOP);
+    return r / AMDI_HOP;
 }
 
 int amdi_input_has_nonfinite(const float *x, size_t n)
@@ -133,11 +146,13 @@ int amdi_input_push(amdi_input *in, amdi_sample_fmt fmt, const void *data, size_
     float buf[AMDI_BLOCK];
     float out[AMDI_BLOCK];
     size_t off = 0;
+    /* all n samples are consumed (time base of amd_detector_time_ms), also those dropped
+     * when the callback asks to stop mid-chunk */
+    in->samples_in += (int64_t)n;
     while (off < n) {
         size_t m = n - off < AMDI_BLOCK ? n - off : AMDI_BLOCK;
         convert(fmt, data, off, m, buf);
         off += m;
-        in->samples_in += (int64_t)m;
         if (!in->rs) {
             if (emit(in, buf, m, fn, user))
                 return 1;

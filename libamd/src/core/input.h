@@ -30,6 +30,8 @@ typedef struct amdi_input {
     int64_t samples_in; /* input samples consumed since answer */
     float dc_x1, dc_y1; /* DC blocker state */
     int fill;           /* samples in hop[] */
+    int64_t lost_num;   /* lost 8 kHz samples not yet whole, x rate (amdi_input_lost) */
+    int lost_resid;     /* lost 8 kHz samples not yet a whole hop */
     float hop[AMDI_HOP];
 } amdi_input;
 
@@ -47,6 +49,13 @@ int amdi_input_has_nonfinite(const float *x, size_t n);
  */
 int amdi_input_push(amdi_input *in, amdi_sample_fmt fmt, const void *data, size_t n, amdi_hop_fn fn,
                     void *user);
+/*
+ * n input samples were lost (packet loss): counts them as consumed and returns
+ * how many whole 10 ms hops of the 8 kHz signal they complete. Fractions carry
+ * over to the next loss, so the hop count stays within one hop of the audio
+ * time. Nothing is fed to the resampler or the hop buffer.
+ */
+int64_t amdi_input_lost(amdi_input *in, size_t n);
 /* Pad a partial hop with zeros and emit it (end of audio). Returns the callback's value or 0. */
 int amdi_input_flush(amdi_input *in, amdi_hop_fn fn, void *user);
 /* Bytes the SpeexDSP resampler allocated (an estimate; 0 at 8 kHz). */

@@ -161,13 +161,13 @@ static float peakiness(const float *p, int *k1, int *k2)
 static void track_level(amdi_vad *v, const amdi_frame *f)
 {
     float l = f->level_db < -90.f ? -90.f : f->level_db;
-    if (f->index == 0)
+    if (v->seen == 0)
         v->lvl_mean = l; /* start from the first hop, not from 0 dBFS */
     float d = l - v->lvl_mean;
     v->lvl_mean += 0.1f * d;
     v->lvl_var = 0.9f * (v->lvl_var + 0.1f * d * d);
     float d2 = l - v->lt_mean;
-    if (f->index == 0)
+    if (v->seen == 0)
         v->lt_mean = l, d2 = 0.f;
     v->lt_mean += 0.02f * d2;
     v->lt_var = 0.98f * (v->lt_var + 0.02f * d2 * d2);
@@ -206,7 +206,7 @@ static float spectral_change(amdi_vad *v, const amdi_frame *f)
     v->spec_pos = (v->spec_pos + 1) % AMDI_VAD_LAG;
     /* until the history has filled, compare with nothing: neutral (the feature's mean) */
     float neutral = v->model ? v->model->mean[5] : 0.f;
-    float change = f->index < AMDI_VAD_LAG ? neutral : 1.f - dot / sqrtf(n1 * n2);
+    float change = v->seen < AMDI_VAD_LAG ? neutral : 1.f - dot / sqrtf(n1 * n2);
     v->lt_change += 0.04f * (change - v->lt_change);
     return change;
 }
@@ -337,4 +337,17 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
     o->raw = prob >= 0.5f && snr_hop >= AMDI_VAD_MIN_SNR;
 
     smooth(v, f, pk >= TONE_RATIO, o);
+    v->seen++;
+}
+
+void amdi_vad_gap(amdi_vad *v, amdi_vad_out *o)
+{
+    o->onset = 0;
+    o->offset = v->in_speech;
+    v->in_speech = 0;
+    v->hist = 0;
+    v->hang = 0;
+    o->raw = 0;
+    o->speech = 0;
+    o->prob = 0.f;
 }

@@ -77,6 +77,7 @@ typedef struct amdi_vad {
     float lt_mean, lt_var, lt_change, lt_harm; /* ~1 s / 250 ms context */
     int spec_pos;
     float spec[AMDI_VAD_LAG][AMDI_VAD_SPEC_HI - AMDI_VAD_SPEC_LO]; /* recent magnitude spectra */
+    int64_t seen;       /* frames analysed (not the frame index: lost hops advance that, see detector.c) */
 } amdi_vad;
 
 void amdi_vad_init(amdi_vad *v);
@@ -87,5 +88,12 @@ void amdi_vad_init(amdi_vad *v);
  */
 void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone_active,
                     amdi_vad_out *out);
+
+/*
+ * The audio was lost for longer than AMD_LOST_HOLD_MS (packet loss): end any
+ * speech run (out->offset set if one was in progress) so that speech after
+ * the gap must be confirmed anew. Levels and the noise floor are untouched.
+ */
+void amdi_vad_gap(amdi_vad *v, amdi_vad_out *out);
 
 #endif /* AMDI_VAD_H */

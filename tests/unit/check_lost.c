@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Audio time and packet loss: amd_detector_time_ms() is the audio consumed
+ * whatever the chunking (and rate), and amd_detector_process_lost() conceals
+ * gaps - time runs on, no fake onset or fake silence, speech held through a
+ * short gap, a long gap after speech ends it, the timeout fires inside a gap.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "detect_util.h"
+
+Suite *lost_suite(void);
+
+/* The s16-scale constructed call as floats in [-1, 1] for amd_detector_process_float. */
+static void to_unit(du_call *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        c->x[i] /= 32768.f;
+}
+
+/* "hello" then silence: human at ~speech end + 1.2 s, long before the 10 s of audio end. */
+static du_call hello_call(int rate)
+{
+    du_call c8 = du_new(8000, 10000, 30, 1);
+    du_speech(&c8, 700, 700, 150, 3000, 2);
+    if (rate != 8000) {
+        du_call c = du_resample(&c8, rate);
+        du_free(&c8);
+        c8 = c;
+    }
+    to_unit(&c8);
+    return c8;
+}
+
+static amd_detector *make(int rate, amd_engine engine)
+{
+    amd_config cfg;
+    amd_config_init(&cfg);
+    cfg.sample_rate = rate;
+    cfg.engine = engine;
+    amd_detector *d = NULL;
+    ck_assert_int_eq(amd_detector_create(&cfg, &d, NULL, 0), 0);
+    return d;
+}
+
+/* 10 s of audio reads 10,000 ms with 20 ms, 0.5 s or one 10 s call, at 8 kHz and 16 kHz. */
+START_TEST(test_time_whatever_the_chunking)
+{
+    int rates[] = {8000, 16000};
+    for (int ri = 0; ri < 2; ri++) {
+        du_call c = hello_call(rates[ri]);
+        ck_assert_uint_eq(c.n, (size_t)rates[ri] * 10);
+        size_t chunks[] = {(size_t)rates[ri] / 50, (size_t)rates[ri] / 2, c.n};
+        for (int ci = 0; ci < 3; ci++) {
+            amd_detector *d = make(rates[ri], AMD_ENGINE_DEFAULT);
+            for (size_t off = 0; off < c.n; off += chunks[ci])
+                amd_detector_process_float(d, c.x + off, c.n - off < chunks[ci] ? c.n - off : chunks[ci]);
+            amd_result r;
+            ck_assert_int_eq(amd_detector_result(d, &r), 1);
+            ck_assert_msg(r.decision_ms < 5000, "decided at %lld", (long long)r.decision_ms);
+            ck_assert_msg(amd_detector_time_ms(d) == 10000, "%d Hz, chunk %zu: %lld ms", rates[ri], chunks[ci],
+                          (long long)amd_detector_time_ms(d));
+            amd_detector_destroy(d);
+        }
+        du_free(&c);
+    }
+}
+END_TEST
+
+/* Feed c in 20 ms packets; packets whose index satisfies lost(i) are reported lost. */
+static void run_lossy(amd_detector *d, const du_call *c, int (*lost)(size_t i), int use_api)
+{
+    size_t pk = (size_t)c->rate / 50;
+    static const float zeros[960];
+    for (size_t off = 0, i = 0; off < c->n; off += pk, i++) {
+        size_t m = c->n - off < pk ? c->n - off : pk;
+        if (lost && lost(i))
+            ck_assert_int_ge(use_api ? amd_detector_process_lost(d, m) : amd_detector_process_float(d, zeros, m), 0);
+        else
+            ck_assert_int_ge(amd_detector_process_float(d, c->x + off, m), 0);
+    }
+}
+
+static int every_20th(size_t i) { return i % 20 == 7; }          /* 5 % */
+static int in_hello(size_t i) { return i == 50 || i == 51; }     /* 1000..1040 ms, inside the speech */
+static int after_hello(size_t i) { return i >= 75; }             /* everything from 1.5 s on */
+static int all_lost(size_t i) { (void)i; return 1; }
+
+/* Time counts lost samples too, at any rate and with odd gap sizes. */
+START_TEST(test_time_counts_lost)
+{
+    int rates[] = {8000, 11025, 44100};
+    for (int ri = 0; ri < 3; ri++) {
+        amd_detector *d = make(rates[ri], AMD_ENGINE_TIMING);
+        amd_detector_set_frame_callback(d, NULL, NULL);
+        ck_assert_int_eq(amd_detector_process_lost(d, (size_t)rates[ri] * 3), 0);
+        ck_assert_int_eq(amd_detector_time_ms(d), 3000);
+        for (int i = 0; i < 7; i++) /* 7 odd gaps of 13 samples */
+            amd_detector_process_lost(d, 13);
+        ck_assert_int_eq(amd_detector_time_ms(d), (3 * rates[ri] + 91) * 1000LL / rates[ri]);
+        amd_detector_destroy(d);
+    }
+}
+END_TEST
+
+/* Line noise with 5 % of its packets lost: still no speech, unknown at the silence timeout -
+ * with the gaps filled with digital silence the noise floor would be dragged down. */
+START_TEST(test_no_fake_onset)
+{
+    du_call c = du_new(8000, 8000, 200, 31);
+    to_unit(&c);
+    for (int engine = AMD_ENGINE_TIMING; engine <= AMD_ENGINE_MODEL; engine++) {
+        amd_detector *ref = make(8000, (amd_engine)engine), *d = make(8000, (amd_engine)engine);
+        run_lossy(ref, &c, NULL, 1);
+        run_lossy(d, &c, every_20th, 1);
+        amd_result a, b;
+        amd_detector_result(ref, &a);
+        amd_detector_result(d, &b);
+        ck_assert_int_eq(b.answered_by, a.answered_by);
+        ck_assert_int_eq(b.cause, a.cause);
+        ck_assert_int_eq(b.decision_ms, a.decision_ms);
+        ck_assert_int_eq(b.speech_onset_ms, -1);
+        amd_detector_destroy(ref);
+        amd_detector_destroy(d);
+    }
+    du_free(&c);
+}
+END_TEST
+
+/* A 40 ms gap inside the hello: held as speech - same answer, same times within a hop or two. */
+START_TEST(test_gap_in_speech_held)
+{
+    du_call c = hello_call(8000);
+    amd_detector *ref = make(8000, AMD_ENGINE_TIMING), *d = make(8000, AMD_ENGINE_TIMING);
+    run_lossy(ref, &c, NULL, 1);
+    run_lossy(d, &c, in_hello, 1);
+    amd_result a, b;
+    amd_detector_result(ref, &a);
+    amd_detector_result(d, &b);
+    ck_assert_int_eq(a.answered_by, AMD_ANSWERED_HUMAN);
+    ck_assert_int_eq(b.answered_by, AMD_ANSWERED_HUMAN);
+    ck_assert_int_eq(b.speech_onset_ms, a.speech_onset_ms);
+    ck_assert_msg(llabs(b.decision_ms - a.decision_ms) <= 20, "%lld vs %lld", (long long)b.decision_ms,
+                  (long long)a.decision_ms);
+    amd_detector_destroy(ref);
+    amd_detector_destroy(d);
+    du_free(&c);
+}
+END_TEST
+
+/* The far end stops sending after its hello (silence suppression): a long gap counts as silence
+ * past AMD_LOST_HOLD_MS, so the human decision comes inside the gap, on time. */
+START_TEST(test_long_gap_after_speech)
+{
+    du_call c = hello_call(8000);
+    amd_detector *ref = make(8000, AMD_ENGINE_TIMING), *d = make(8000, AMD_ENGINE_TIMING);
+    run_lossy(ref, &c, NULL, 1);
+    run_lossy(d, &c, after_hello, 1);
+    amd_result a, b;
+    amd_detector_result(ref, &a);
+    ck_assert_int_eq(amd_detector_result(d, &b), 1);
+    ck_assert_int_eq(b.answered_by, AMD_ANSWERED_HUMAN);
+    ck_assert_int_eq(b.cause, AMD_CAUSE_SPEECH_END);
+    ck_assert_msg(b.decision_ms >= a.decision_ms && b.decision_ms <= a.decision_ms + AMD_LOST_HOLD_MS + 20,
+                  "%lld vs %lld", (long long)b.decision_ms, (long long)a.decision_ms);
+    amd_detector_destroy(ref);
+    amd_detector_destroy(d);
+    du_free(&c);
+}
+END_TEST
+
+/* Nothing ever arrives: the timeout still fires, at its audio time, from inside process_lost. */
+START_TEST(test_timeout_in_gap)
+{
+    du_call c = du_new(8000, 12000, 0, 1);
+    amd_config cfg;
+    amd_config_init(&cfg);
+    cfg.timeout_ms = 10000;
+    amd_detector *d = NULL;
+    ck_assert_int_eq(amd_detector_create(&cfg, &d, NULL, 0), 0);
+    run_lossy(d, &c, all_lost, 1);
+    amd_result r;
+    ck_assert_int_eq(amd_detector_result(d, &r), 1);
+    ck_assert_int_eq(r.answered_by, AMD_ANSWERED_UNKNOWN);
+    ck_assert_int_eq(r.cause, AMD_CAUSE_TIMEOUT);
+    ck_assert_int_eq(r.decision_ms, 10000);
+    ck_assert_int_eq(amd_detector_time_ms(d), 12000);
+    amd_detector_destroy(d);
+    du_free(&c);
+}
+END_TEST
+
+/* Same loss pattern, audio fed in 1-, 7- and 160-sample pieces: same result (chunk invariance). */
+START_TEST(test_lost_chunk_invariance)
+{
+    du_call c = hello_call(8000);
+    amd_result ref;
+    size_t pieces[] = {160, 7, 1};
+    for (int pi = 0; pi < 3; pi++) {
+        amd_detector *d = make(8000, AMD_ENGINE_DEFAULT);
+        for (size_t off = 0, i = 0; off < c.n; off += 160, i++) {
+            if (every_20th(i)) {
+                amd_detector_process_lost(d, 160);
+                continue;
+            }
+            for (size_t k = 0; k < 160; k += pieces[pi])
+                amd_detector_process_float(d, c.x + off + k, 160 - k < pieces[pi] ? 160 - k : pieces[pi]);
+        }
+        amd_detector_finish(d);
+        amd_result r;
+        amd_detector_result(d, &r);
+        if (pi == 0)
+            ref = r;
+        ck_assert_int_eq(r.answered_by, ref.answered_by);
+        ck_assert_int_eq(r.decision_ms, ref.decision_ms);
+        ck_assert_int_eq(r.speech_onset_ms, ref.speech_onset_ms);
+        amd_detector_destroy(d);
+    }
+    du_free(&c);
+}
+END_TEST
+
+/* Trace frames during a gap say "lost" and keep the 10 ms cadence. */
+static void on_frame(void *user, const amd_frame_info *fi)
+{
+    du_events *e = user;
+    du_on_frame(user, fi);
+    if (!strcmp(fi->state, "lost"))
+        e->n_provisional++; /* reused as a counter of lost frames */
+}
+
+START_TEST(test_invalid_and_trace)
+{
+    ck_assert_int_eq(amd_detector_process_lost(NULL, 10), AMD_EINVAL);
+    amd_detector *d = make(8000, AMD_ENGINE_TIMING);
+    ck_assert_int_eq(amd_detector_process_lost(d, (size_t)8000 * 3600 + 1), AMD_EINVAL);
+    ck_assert_int_eq(amd_detector_process_lost(d, 0), 0);
+    du_events ev;
+    memset(&ev, 0, sizeof ev);
+    ev.frames_monotonic = 1;
+    amd_detector_set_frame_callback(d, on_frame, &ev);
+    static const int16_t noise[800] = {1, -1, 2, -2};
+    amd_detector_process_s16(d, noise, 800);
+    amd_detector_process_lost(d, 400);
+    amd_detector_process_s16(d, noise, 800);
+    ck_assert_int_eq(ev.n_frames, 25);
+    ck_assert_int_eq(ev.n_provisional, 5);
+    ck_assert(ev.frames_monotonic);
+    ck_assert_int_eq(amd_detector_finish(d), 1);
+    ck_assert_int_eq(amd_detector_process_lost(d, 160), AMD_ESTATE);
+    amd_detector_destroy(d);
+}
+END_TEST
+
+Suite *lost_suite(void)
+{
+    Suite *s = suite_create("lost");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_time_whatever_the_chunking);
+    tcase_add_test(tc, test_time_counts_lost);
+    tcase_add_test(tc, test_no_fake_onset);
+    tcase_add_test(tc, test_gap_in_speech_held);
+    tcase_add_test(tc, test_long_gap_after_speech);
+    tcase_add_test(tc, test_timeout_in_gap);
+    tcase_add_test(tc, test_lost_chunk_invariance);
+    tcase_add_test(tc, test_invalid_and_trace);
+    suite_add_tcase(s, tc);
+    return s;
+}
