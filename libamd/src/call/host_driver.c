@@ -20,7 +20,7 @@
 #include "driver.h"
 #include "store.h"
 
-/* 20 ms frames: the engine's media clock (engine.c TICK_MS). */
+/* 20 ms frames: the engine's media clock (calls.c TICK_MS). */
 #define FRAME_MS 20
 #define MAX_RATE 48000
 #define MAX_FRAME (MAX_RATE / (1000 / FRAME_MS))

@@ -120,7 +120,7 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
         return;
     }
     char why[200];
-    if (amdi_engine_store_failing(api->engine, why, sizeof why)) {
+    if (amdi_calls_store_failing(api->engine, why, sizeof why)) {
         amdi_create_params_free(&p);
         store_unavailable(out, why);
         return;
@@ -136,7 +136,7 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
     snprintf(r.to, sizeof r.to, "%s", p.to);
     snprintf(r.from, sizeof r.from, "%s", p.from);
     snprintf(r.status, sizeof r.status, "queued");
-    r.date_created = r.date_updated = amdi_engine_now(api->engine);
+    r.date_created = r.date_updated = amdi_calls_now(api->engine);
     amdi_buf enc;
     amdi_buf_init(&enc);
     amdi_form_encode(&p.form, &enc);
@@ -150,12 +150,12 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
     if (rc) {
         amdi_create_params_free(&p);
         amdi_store_last_error(api->store, why, sizeof why);
-        amdi_engine_store_error(api->engine, why); /* logged once, with the engine's own failures */
+        amdi_calls_store_error(api->engine, why); /* logged once, with the engine's own failures */
         store_unavailable(out, why);
         return;
     }
     /* Stored durably before the 201: an acknowledged call survives a crash. */
-    if (amdi_engine_submit(api->engine, &r, &p)) {
+    if (amdi_calls_submit(api->engine, &r, &p)) {
         respond_error(out, 500, 20500, "Internal error: the call could not be queued");
         return;
     }
@@ -212,7 +212,7 @@ static void do_list(amdi_api *api, const char *account, const char *query, int c
     amdi_call_rec *rows = malloc(cap * sizeof *rows);
     long n = rows ? amdi_store_call_list(api->store, account, &q, rows, cap) : AMD_ENOMEM;
     for (long i = 0; i < n; i++) /* changes the engine holds but has not stored yet */
-        amdi_engine_call_view(api->engine, &rows[i]);
+        amdi_calls_call_view(api->engine, &rows[i]);
     if (n < 0) {
         free(rows);
         amdi_form_free(&f);
@@ -303,7 +303,7 @@ static void do_fetch(amdi_api *api, const char *account, const char *sid, const 
     amdi_call_rec r;
     int rc = amdi_store_call_get(api->store, account, sid, &r);
     if (!rc)
-        amdi_engine_call_view(api->engine, &r); /* memory is ahead of a failing store */
+        amdi_calls_call_view(api->engine, &r); /* memory is ahead of a failing store */
     if (rc == AMD_ENOTFOUND)
         not_found(out, path);
     else if (rc)
@@ -329,7 +329,7 @@ static void do_update(amdi_api *api, const char *account, const char *sid, const
         return;
     }
     amdi_call_rec r;
-    rc = amdi_engine_update(api->engine, account, sid, &u, &r, &e);
+    rc = amdi_calls_update(api->engine, account, sid, &u, &r, &e);
     amdi_form_free(&f);
     if (rc == AMD_ENOTFOUND)
         not_found(out, path);
@@ -349,14 +349,14 @@ static void do_delete(amdi_api *api, const char *account, const char *sid, const
         not_found(out, path);
         return;
     }
-    if (!rc && amdi_engine_is_live(api->engine, sid)) {
+    if (!rc && amdi_calls_is_live(api->engine, sid)) {
         /* Only the record of a past call can be deleted (twilio-calls.md §1). */
         respond_error(out, 400, 21220, "Invalid call state: a call that is queued or in progress cannot be deleted");
         return;
     }
-    if (!rc && amdi_engine_call_view(api->engine, &r)) {
+    if (!rc && amdi_calls_call_view(api->engine, &r)) {
         char why[200] = "changes pending";
-        amdi_engine_store_failing(api->engine, why, sizeof why);
+        amdi_calls_store_failing(api->engine, why, sizeof why);
         store_unavailable(out, why); /* its last changes are not stored yet */
         return;
     }
@@ -550,7 +550,7 @@ static void do_recordings(amdi_api *api, const char *account, const char *call_s
         n = size;
     json_t *arr = json_array();
     for (long i = 0; i < n; i++) {
-        amdi_engine_recording_view(api->engine, &v[i]); /* a change not stored yet */
+        amdi_calls_recording_view(api->engine, &v[i]); /* a change not stored yet */
         json_array_append_new(arr, recording_json(&v[i]));
     }
     free(v);
@@ -621,7 +621,7 @@ static void do_recording(amdi_api *api, const char *account, const char *call_si
     char file[4096];
     int rc = amdi_store_recording_get(api->store, account, sid, &r, file, sizeof file);
     if (!rc)
-        amdi_engine_recording_view(api->engine, &r); /* memory is ahead of a failing store */
+        amdi_calls_recording_view(api->engine, &r); /* memory is ahead of a failing store */
     if (rc) {
         not_found(out, path);
         return;

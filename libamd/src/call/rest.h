@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "engine.h"
+#include "calls.h"
 #include "store.h"
 
 typedef struct amdi_api_account {
@@ -17,7 +17,7 @@ typedef struct amdi_api_account {
 
 typedef struct amdi_api {
     amdi_store *store;  /* the API's (durable) connection */
-    amdi_engine *engine;
+    amdi_calls *engine;
     const amdi_api_account *accounts; /* read-only after start */
     size_t naccounts;
 } amdi_api;

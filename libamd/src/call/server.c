@@ -18,7 +18,7 @@
 
 #include "amd/call.h"
 #include "dialplan.h"
-#include "engine.h"
+#include "calls.h"
 #include "net_policy.h"
 #include "render.h"
 #include "rest.h"
@@ -34,7 +34,7 @@ struct amd_server {
     char *listen, *db_path, *public_url, *recordings_dir;
     amdi_store *api_store, *eng_store;
     amdi_dialplan *plan;
-    amdi_engine *engine;
+    amdi_calls *engine;
     amdi_api api;
     amdi_api_account *accounts;
     size_t naccounts, cap_accounts;
@@ -290,7 +290,7 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
         amd_server_destroy(s);
         return AMD_ENOMEM;
     }
-    amdi_engine_config ec;
+    amdi_calls_config ec;
     memset(&ec, 0, sizeof ec);
     ec.store = s->eng_store;
     if (drv) {
@@ -311,13 +311,13 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
     ec.log_user = cfg->log_user;
     ec.log_level = cfg->log_level;
     ec.media_priority = cfg->media_priority;
-    if ((rc = amdi_engine_create(&ec, &s->engine, err, errlen))) {
+    if ((rc = amdi_calls_create(&ec, &s->engine, err, errlen))) {
         ec.driver.ops->destroy(ec.driver.state);
         amd_server_destroy(s);
         return rc;
     }
     for (size_t i = 0; i < s->naccounts; i++)
-        amdi_engine_add_account(s->engine, s->accounts[i].sid, s->accounts[i].token);
+        amdi_calls_add_account(s->engine, s->accounts[i].sid, s->accounts[i].token);
     s->api.store = s->api_store;
     s->api.engine = s->engine;
     s->api.accounts = s->accounts;
@@ -542,7 +542,7 @@ int amd_server_start(amd_server *s, char *err, size_t errlen)
     }
     /* Listening first: a server that cannot bind must not touch the calls in the database.
      * Recovery then runs; calls created meanwhile are already in the engine and kept. */
-    int rc = amdi_engine_start(s->engine);
+    int rc = amdi_calls_start(s->engine);
     if (rc) {
         MHD_stop_daemon(s->mhd);
         s->mhd = NULL;
@@ -559,7 +559,7 @@ int amd_server_start(amd_server *s, char *err, size_t errlen)
         if (!strcmp(host, "0.0.0.0") || !host[0])
             snprintf(host, sizeof host, "127.0.0.1");
         snprintf(base, sizeof base, "http://%s:%d", host, s->port);
-        amdi_engine_set_public_url(s->engine, base);
+        amdi_calls_set_public_url(s->engine, base);
     }
     s->started = 1;
     return 0;
@@ -569,8 +569,8 @@ int amd_server_stats_get(amd_server *s, amd_server_stats *out)
 {
     if (!s || !out)
         return AMD_EINVAL;
-    amdi_engine_stats st;
-    amdi_engine_stats_get(s->engine, &st);
+    amdi_calls_stats st;
+    amdi_calls_stats_get(s->engine, &st);
     out->calls_live = st.live;
     out->calls_queued = st.queued;
     out->calls_active = st.active;
@@ -597,7 +597,7 @@ void amd_server_destroy(amd_server *s)
         return;
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
-    amdi_engine_destroy(s->engine);
+    amdi_calls_destroy(s->engine);
     amdi_net_policy_free(&s->policy);
     amdi_dialplan_free(s->plan);
     amdi_store_close(s->api_store);

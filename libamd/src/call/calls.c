@@ -6,7 +6,7 @@
  * "queued", the only status of the wire enum before ringing) -> ringing -> in-progress |
  * busy | no-answer (after Timeout) | failed | canceled; in-progress -> completed.
  *
- * Crash recovery (amdi_engine_start): a heartbeat (engine time) is stored every second.
+ * Crash recovery (amdi_calls_start): a heartbeat (engine time) is stored every second.
  * On start, calls the store still holds as live are closed out truthfully:
  *   - queued and never dialed: queued again (the 201 promised the call), unless older than
  *     24 h (Twilio's queue horizon) -> failed;
@@ -16,7 +16,7 @@
  *   - a recording still open: failed (16104), its file repaired to the frames it holds;
  * each with error_message saying so, and the completed status callback if one was asked for.
  *
- * Ownership of a call (struct live): the engine owns it from amdi_engine_submit() until it is
+ * Ownership of a call (struct live): the engine owns it from amdi_calls_submit() until it is
  * freed, and it is freed at ONE point only: reap(), which runs when the work that may hold a
  * pointer to it is over (the end of a tick, of an update, of recovery, of shutdown). Ending a
  * call (end_call) only marks it ST_DONE, takes it off the hash, queue, active and work lists
@@ -26,7 +26,7 @@
  * driver may be inside advance() for that very leg when the call ends. Nothing outside the engine thread (under e->mu) ever
  * holds a pointer to a call.
  */
-#include "engine.h"
+#include "calls.h"
 
 #include "recording.h"
 
@@ -136,7 +136,7 @@ typedef struct wop {
     char *s1, *s2, *s3; /* event: call sid, request, response; recording: path; meta: key */
     int64_t v;          /* event time / meta value */
     out_hook *hooks;    /* W_COMMIT */
-    int *done;          /* W_COMMIT: set when committed (amdi_engine_update waits for it) */
+    int *done;          /* W_COMMIT: set when committed (amdi_calls_update waits for it) */
     struct wop *next;
 } wop;
 
@@ -151,8 +151,8 @@ typedef struct inbox_item {
     struct inbox_item *next;
 } inbox_item;
 
-struct amdi_engine {
-    amdi_engine_config cfg;
+struct amdi_calls {
+    amdi_calls_config cfg;
     amdi_hooks *hooks;
     pthread_t thr;
     int running;
@@ -217,13 +217,13 @@ static int64_t wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int64_t amdi_engine_now(amdi_engine *e)
+int64_t amdi_calls_now(amdi_calls *e)
 {
     return e->wall0 + (int64_t)((double)(mono_us() - e->mono0_us) * e->cfg.clock_speed / 1000.0);
 }
 
-static void elog(amdi_engine *e, amd_log_level lv, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void elog(amdi_engine *e, amd_log_level lv, const char *fmt, ...)
+static void elog(amdi_calls *e, amd_log_level lv, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void elog(amdi_calls *e, amd_log_level lv, const char *fmt, ...)
 {
     if (!e->cfg.log_fn || lv > e->cfg.log_level)
         return;
@@ -255,7 +255,7 @@ static unsigned hash_sid(const char *sid)
     return h % HASH_BUCKETS;
 }
 
-static live *find_live(amdi_engine *e, const char *sid)
+static live *find_live(amdi_calls *e, const char *sid)
 {
     for (live *c = e->hash[hash_sid(sid)]; c; c = c->hnext)
         if (!strcmp(c->rec.sid, sid))
@@ -263,7 +263,7 @@ static live *find_live(amdi_engine *e, const char *sid)
     return NULL;
 }
 
-static void hash_remove(amdi_engine *e, live *c)
+static void hash_remove(amdi_calls *e, live *c)
 {
     live **pp = &e->hash[hash_sid(c->rec.sid)];
     while (*pp && *pp != c)
@@ -272,7 +272,7 @@ static void hash_remove(amdi_engine *e, live *c)
         *pp = c->hnext;
 }
 
-static acct *find_acct(amdi_engine *e, const char *sid)
+static acct *find_acct(amdi_calls *e, const char *sid)
 {
     for (size_t i = 0; i < e->naccts; i++)
         if (!strcmp(e->accts[i].sid, sid))
@@ -337,7 +337,7 @@ static char *resolve_url(const char *base, const char *ref)
 
 /* ------------------------------------------------------------------ store + events */
 
-static void push_op(amdi_engine *e, wop *o)
+static void push_op(amdi_calls *e, wop *o)
 {
     pthread_mutex_lock(&e->wq_mu);
     if (e->wq_tail)
@@ -349,7 +349,7 @@ static void push_op(amdi_engine *e, wop *o)
     pthread_mutex_unlock(&e->wq_mu);
 }
 
-static wop *new_op(amdi_engine *e, int kind)
+static wop *new_op(amdi_calls *e, int kind)
 {
     wop *o = calloc(1, sizeof *o);
     if (!o)
@@ -359,7 +359,7 @@ static wop *new_op(amdi_engine *e, int kind)
     return o;
 }
 
-static void persist(amdi_engine *e, live *c)
+static void persist(amdi_calls *e, live *c)
 {
     c->rec.date_updated = e->now;
     wop *o = new_op(e, W_CALL);
@@ -369,7 +369,7 @@ static void persist(amdi_engine *e, live *c)
     push_op(e, o);
 }
 
-static void store_event(amdi_engine *e, const char *sid, int64_t t, char *req, char *resp)
+static void store_event(amdi_calls *e, const char *sid, int64_t t, char *req, char *resp)
 {
     wop *o = new_op(e, W_EVENT);
     if (!o || !(o->s1 = strdup(sid))) {
@@ -396,14 +396,14 @@ static json_t *form_to_json(const char *encoded)
     return o;
 }
 
-static void event_error(amdi_engine *e, const char *sid, int code, const char *msg)
+static void event_error(amdi_calls *e, const char *sid, int code, const char *msg)
 {
     json_t *resp = json_pack("{s:i, s:s}", "error_code", code, "error", msg ? msg : "");
     store_event(e, sid, e->now, NULL, json_dumps(resp, JSON_COMPACT));
     json_decref(resp);
 }
 
-static void event_hook(amdi_engine *e, const inbox_item *it)
+static void event_hook(amdi_calls *e, const inbox_item *it)
 {
     json_t *params;
     if (it->request_body) {
@@ -435,7 +435,7 @@ static void event_hook(amdi_engine *e, const inbox_item *it)
 
 /* ------------------------------------------------------------------ webhooks */
 
-static void base_params(amdi_engine *e, live *c, amdi_form *f, const char *call_status)
+static void base_params(amdi_calls *e, live *c, amdi_form *f, const char *call_status)
 {
     (void)e;
     amdi_form_add(f, "CallSid", c->rec.sid);
@@ -461,7 +461,7 @@ static void hook_free(out_hook *o)
 
 /* Queue a webhook. It leaves only after the current transaction commits (tx_end), so every
  * transition is on disk before any request about it is sent. */
-static void send_hook(amdi_engine *e, live *c, int kind, const char *url, const char *method, const amdi_form *f)
+static void send_hook(amdi_calls *e, live *c, int kind, const char *url, const char *method, const amdi_form *f)
 {
     out_hook *o = calloc(1, sizeof *o);
     if (!o)
@@ -490,14 +490,14 @@ static void send_hook(amdi_engine *e, live *c, int kind, const char *url, const 
     e->out_tail = o;
 }
 
-static void tx_begin(amdi_engine *e)
+static void tx_begin(amdi_calls *e)
 {
     e->in_tx = 1; /* the writer opens the transaction when the first operation arrives */
 }
 
 /* End a batch: the writer commits everything queued so far, then sends its webhooks.
  * With @p done, *done becomes 1 once that commit happened (see wait_committed). */
-static void tx_end_flag(amdi_engine *e, int *done)
+static void tx_end_flag(amdi_calls *e, int *done)
 {
     wop *o = new_op(e, W_COMMIT);
     e->in_tx = 0;
@@ -512,7 +512,7 @@ static void tx_end_flag(amdi_engine *e, int *done)
     push_op(e, o);
 }
 
-static void tx_end(amdi_engine *e)
+static void tx_end(amdi_calls *e)
 {
     tx_end_flag(e, NULL);
 }
@@ -526,15 +526,15 @@ static void tx_end(amdi_engine *e)
  * arrived meanwhile, until they commit. Each change carries the engine time of its event, so
  * what is finally stored says when things happened, not when the disk had room again.
  * Webhooks about held changes wait with them (nothing is announced before it is stored).
- * While the store fails, new calls are refused (amdi_engine_store_failing) and the API reads
- * held changes over the stored rows (amdi_engine_call_view), so it agrees with memory. */
+ * While the store fails, new calls are refused (amdi_calls_store_failing) and the API reads
+ * held changes over the stored rows (amdi_calls_call_view), so it agrees with memory. */
 #define RETRY_FIRST_MS 50
 #define RETRY_MAX_MS 2000
 #define STOP_GRACE_MS 10000 /* at shutdown, how long a failing store gets before held changes are lost */
 
 /* Wait until the batch of @p done committed, or the store is failing (the batch then stays held
  * and commits later: the flag is forgotten, since the caller's frame will be gone). */
-static void wait_committed(amdi_engine *e, int *done)
+static void wait_committed(amdi_calls *e, int *done)
 {
     pthread_mutex_lock(&e->wq_mu);
     while (!*done && e->writer_running && !e->store_failing)
@@ -558,7 +558,7 @@ static void op_free(wop *o)
     free(o);
 }
 
-static void send_hooks(amdi_engine *e, out_hook *o)
+static void send_hooks(amdi_calls *e, out_hook *o)
 {
     while (o) {
         out_hook *n = o->next;
@@ -574,7 +574,7 @@ static void send_hooks(amdi_engine *e, out_hook *o)
 }
 
 /* Record a change of the store's health; the log says why once per change, not per call. */
-static void store_health(amdi_engine *e, int failing, const char *why, size_t n)
+static void store_health(amdi_calls *e, int failing, const char *why, size_t n)
 {
     pthread_mutex_lock(&e->wq_mu);
     int was = e->store_failing;
@@ -599,7 +599,7 @@ static void store_health(amdi_engine *e, int failing, const char *why, size_t n)
              secs, n);
 }
 
-int amdi_engine_store_failing(amdi_engine *e, char *why, size_t n)
+int amdi_calls_store_failing(amdi_calls *e, char *why, size_t n)
 {
     pthread_mutex_lock(&e->wq_mu);
     int f = e->store_failing;
@@ -609,7 +609,7 @@ int amdi_engine_store_failing(amdi_engine *e, char *why, size_t n)
     return f;
 }
 
-void amdi_engine_store_error(amdi_engine *e, const char *why)
+void amdi_calls_store_error(amdi_calls *e, const char *why)
 {
     pthread_mutex_lock(&e->wq_mu);
     size_t n = e->held_n;
@@ -617,7 +617,7 @@ void amdi_engine_store_error(amdi_engine *e, const char *why)
     store_health(e, 1, why, n);
 }
 
-int amdi_engine_call_view(amdi_engine *e, amdi_call_rec *r)
+int amdi_calls_call_view(amdi_calls *e, amdi_call_rec *r)
 {
     const wop *last = NULL;
     pthread_mutex_lock(&e->wq_mu);
@@ -636,7 +636,7 @@ int amdi_engine_call_view(amdi_engine *e, amdi_call_rec *r)
     return last != NULL;
 }
 
-int amdi_engine_recording_view(amdi_engine *e, amdi_recording_rec *r)
+int amdi_calls_recording_view(amdi_calls *e, amdi_recording_rec *r)
 {
     const wop *last = NULL;
     pthread_mutex_lock(&e->wq_mu);
@@ -660,7 +660,7 @@ static int bare_commit(const wop *o)
 
 /* Drop held metadata of @p key (a newer value is coming), and a bare batch end that only
  * closed it. wq_mu held. */
-static void drop_held_meta(amdi_engine *e, const char *key)
+static void drop_held_meta(amdi_calls *e, const char *key)
 {
     for (wop **pp = &e->held_head, *prev = NULL; *pp;) {
         wop *h = *pp;
@@ -685,7 +685,7 @@ static void drop_held_meta(amdi_engine *e, const char *key)
 /* Move the queue to the held list (wq_mu held). Held changes commit together, so a long
  * outage must not pile up what carries nothing: a newer metadata value (the heartbeat)
  * replaces the held one, and a bare batch end right after another batch end is dropped. */
-static void take_queue(amdi_engine *e)
+static void take_queue(amdi_calls *e)
 {
     wop *o = e->wq_head;
     e->wq_head = e->wq_tail = NULL;
@@ -712,7 +712,7 @@ static void take_queue(amdi_engine *e)
 
 /* Apply the held operations up to @p last in one transaction. 1 when it committed, 0 when
  * there was nothing to write, AMD_EIO when the store refused (rolled back). */
-static int apply_held(amdi_engine *e, wop *last)
+static int apply_held(amdi_calls *e, wop *last)
 {
     amdi_store *st = e->cfg.store;
     int any = 0;
@@ -753,7 +753,7 @@ static int apply_held(amdi_engine *e, wop *last)
 
 /* Commit every complete batch held (with @p all, everything held), in order, then release
  * their webhooks. 0 when done (or nothing to do); AMD_EIO when the store refused (all stays). */
-static int writer_flush(amdi_engine *e, int all)
+static int writer_flush(amdi_calls *e, int all)
 {
     wop *last = NULL; /* only this thread changes the held list, so it reads it unlocked */
     for (wop *o = e->held_head; o; o = o->next)
@@ -765,7 +765,7 @@ static int writer_flush(amdi_engine *e, int all)
     if (wrote < 0) {
         char why[200];
         amdi_store_last_error(e->cfg.store, why, sizeof why);
-        amdi_engine_store_error(e, why);
+        amdi_calls_store_error(e, why);
         return AMD_EIO;
     }
     size_t n = 0;
@@ -803,7 +803,7 @@ static void sleep_ms(int ms)
 
 /* Shutdown: commit everything held, retrying for up to STOP_GRACE_MS; what still cannot be
  * stored then is lost, and the log says how much (the next start closes those calls out). */
-static void writer_drain(amdi_engine *e)
+static void writer_drain(amdi_calls *e)
 {
     int64_t deadline = mono_us() + (int64_t)STOP_GRACE_MS * 1000;
     int ms = RETRY_FIRST_MS;
@@ -845,7 +845,7 @@ static void writer_drain(amdi_engine *e)
 
 static void *writer_run(void *arg)
 {
-    amdi_engine *e = arg;
+    amdi_calls *e = arg;
     int backoff = 0;
     for (;;) {
         pthread_mutex_lock(&e->wq_mu);
@@ -878,13 +878,13 @@ static void *writer_run(void *arg)
     }
 }
 
-static void recording_url(amdi_engine *e, const live *c, char *out, size_t n)
+static void recording_url(amdi_calls *e, const live *c, char *out, size_t n)
 {
     snprintf(out, n, "%s/2010-04-01/Accounts/%s/Recordings/%s", e->public_url ? e->public_url : "",
              c->rec.account_sid, c->rec_sid);
 }
 
-static void recording_row(amdi_engine *e, live *c, const char *status, int64_t dur, int error_code)
+static void recording_row(amdi_calls *e, live *c, const char *status, int64_t dur, int error_code)
 {
     amdi_recording_rec r;
     memset(&r, 0, sizeof r);
@@ -911,10 +911,10 @@ static void recording_row(amdi_engine *e, live *c, const char *status, int64_t d
 }
 
 /* RecordingStatusCallback for one of its events (bit 1 in-progress, 2 completed, 4 absent). */
-static void recording_callback(amdi_engine *e, live *c, unsigned ev, const char *status, int64_t dur, int code);
+static void recording_callback(amdi_calls *e, live *c, unsigned ev, const char *status, int64_t dur, int code);
 
 /* Store the transition, then send the status callback for @p ev if it was asked for. */
-static void transition(amdi_engine *e, live *c, unsigned ev, const char *cb_status)
+static void transition(amdi_calls *e, live *c, unsigned ev, const char *cb_status)
 {
     int send = ev && c->status_cb && (c->p.status_events & ev);
     int seq = 0;
@@ -965,7 +965,7 @@ static void transition(amdi_engine *e, live *c, unsigned ev, const char *cb_stat
     amdi_form_free(&f);
 }
 
-static void recording_callback(amdi_engine *e, live *c, unsigned ev, const char *status, int64_t dur, int code)
+static void recording_callback(amdi_calls *e, live *c, unsigned ev, const char *status, int64_t dur, int code)
 {
     if (!c->p.recording_status_callback || !(c->p.recording_events & ev))
         return;
@@ -993,7 +993,7 @@ static void recording_callback(amdi_engine *e, live *c, unsigned ev, const char 
 
 /* A recording write failed: say why once (log and the call's Events); the recording stops
  * and ends `failed` with the audio written so far (see end_call). */
-static void recording_failed(amdi_engine *e, live *c, const char *why)
+static void recording_failed(amdi_calls *e, live *c, const char *why)
 {
     if (c->rec_failed)
         return;
@@ -1006,9 +1006,9 @@ static void recording_failed(amdi_engine *e, live *c, const char *why)
 
 /* ------------------------------------------------------------------ call end */
 
-static void on_amd_decision(amdi_engine *e, live *c, int ending);
+static void on_amd_decision(amdi_calls *e, live *c, int ending);
 
-static void detach(amdi_engine *e, live *c)
+static void detach(amdi_calls *e, live *c)
 {
     if (c->st >= ST_INITIATED && c->st != ST_DONE) {
         if (c->prev)
@@ -1023,7 +1023,7 @@ static void detach(amdi_engine *e, live *c)
     e->nlive--;
 }
 
-static void remove_from_queue(amdi_engine *e, live *c)
+static void remove_from_queue(amdi_calls *e, live *c)
 {
     acct *a = c->a;
     live **pp = &a->qhead, *prev = NULL;
@@ -1041,7 +1041,7 @@ static void remove_from_queue(amdi_engine *e, live *c)
 }
 
 /* Final state: release the leg, settle AMD, store, send `completed`, free. */
-static void end_call(amdi_engine *e, live *c, const char *status)
+static void end_call(amdi_calls *e, live *c, const char *status)
 {
     if (c->st == ST_DONE)
         return;
@@ -1096,7 +1096,7 @@ static void end_call(amdi_engine *e, live *c, const char *status)
 }
 
 /* The single point where calls are freed (see the ownership rule at the top). */
-static void reap(amdi_engine *e)
+static void reap(amdi_calls *e)
 {
     live *c = e->dead;
     e->dead = NULL;
@@ -1110,7 +1110,7 @@ static void reap(amdi_engine *e)
     }
 }
 
-static void fail_with(amdi_engine *e, live *c, int code, const char *msg)
+static void fail_with(amdi_calls *e, live *c, int code, const char *msg)
 {
     c->rec.error_code = code;
     snprintf(c->rec.error_message, sizeof c->rec.error_message, "%s", msg);
@@ -1120,7 +1120,7 @@ static void fail_with(amdi_engine *e, live *c, int code, const char *msg)
 
 /* ------------------------------------------------------------------ TwiML */
 
-static void fetch_url(amdi_engine *e, live *c, int kind, const char *url, const char *method, const amdi_form *extra)
+static void fetch_url(amdi_calls *e, live *c, int kind, const char *url, const char *method, const amdi_form *extra)
 {
     if (++c->fetches > MAX_TWIML_FETCHES) {
         char msg[160];
@@ -1143,7 +1143,7 @@ static void fetch_url(amdi_engine *e, live *c, int kind, const char *url, const 
 }
 
 /* TwiML failed (fetch error or invalid document): Fallback once, else end with the error. */
-static void instructions_failed(amdi_engine *e, live *c, int kind, int code, const char *msg, const char *failed_url)
+static void instructions_failed(amdi_calls *e, live *c, int kind, int code, const char *msg, const char *failed_url)
 {
     fail_with(e, c, code, msg);
     if (kind != K_FALLBACK && c->fallback_url) {
@@ -1161,7 +1161,7 @@ static void instructions_failed(amdi_engine *e, live *c, int kind, int code, con
     end_call(e, c, "completed");
 }
 
-static void load_doc(amdi_engine *e, live *c, int kind, const char *xml, size_t len, const char *src_url)
+static void load_doc(amdi_calls *e, live *c, int kind, const char *xml, size_t len, const char *src_url)
 {
     amdi_twiml *t = NULL;
     char err[200];
@@ -1180,7 +1180,7 @@ static void load_doc(amdi_engine *e, live *c, int kind, const char *xml, size_t 
 }
 
 /* Start (or restart, on update) the call's instructions: inline Twiml or the Url. */
-static void start_instructions(amdi_engine *e, live *c, const amdi_form *extra)
+static void start_instructions(amdi_calls *e, live *c, const amdi_form *extra)
 {
     c->started = 1;
     c->gen++; /* any response still in flight is now stale */
@@ -1194,7 +1194,7 @@ static void start_instructions(amdi_engine *e, live *c, const amdi_form *extra)
     fetch_url(e, c, K_URL, c->url, c->method, extra);
 }
 
-static void run_twiml(amdi_engine *e, live *c)
+static void run_twiml(amdi_calls *e, live *c)
 {
     for (int guard = 0; guard < AMDI_TWIML_MAX_VERBS + 2; guard++) {
         if (c->st != ST_ANSWERED || !c->doc || c->fetching)
@@ -1251,7 +1251,7 @@ static void run_twiml(amdi_engine *e, live *c)
 
 /* ------------------------------------------------------------------ AMD */
 
-static void on_amd_decision(amdi_engine *e, live *c, int ending)
+static void on_amd_decision(amdi_calls *e, live *c, int ending)
 {
     if (!c->det)
         return;
@@ -1311,7 +1311,7 @@ static void sink_lost(void *ctx, size_t n);
 static void sink_hangup(void *ctx);
 
 typedef struct sink_ctx {
-    amdi_engine *e;
+    amdi_calls *e;
     live *c;
     int gone; /* the call ended inside the callback: stop touching it */
 } sink_ctx;
@@ -1334,7 +1334,7 @@ static void sink_ringing(void *ctx)
 static void sink_answered(void *ctx, int rate)
 {
     sink_ctx *s = ctx;
-    amdi_engine *e = s->e;
+    amdi_calls *e = s->e;
     live *c = s->c;
     if (c->st == ST_DONE)
         return;
@@ -1411,7 +1411,7 @@ static void sink_refused(void *ctx, const char *status, int sip)
     s->gone = 1;
 }
 
-static void detector_result(amdi_engine *e, live *c, int rc)
+static void detector_result(amdi_calls *e, live *c, int rc)
 {
     if (rc == 1) {
         on_amd_decision(e, c, 0);
@@ -1425,7 +1425,7 @@ static void detector_result(amdi_engine *e, live *c, int rc)
 static void sink_audio(void *ctx, const float *pcm, size_t n)
 {
     sink_ctx *s = ctx;
-    amdi_engine *e = s->e;
+    amdi_calls *e = s->e;
     live *c = s->c;
     if (c->st == ST_DONE) /* ended earlier in this tick (e.g. by its own AMD decision) */
         return;
@@ -1479,7 +1479,7 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
 static void sink_lost(void *ctx, size_t n)
 {
     sink_ctx *s = ctx;
-    amdi_engine *e = s->e;
+    amdi_calls *e = s->e;
     live *c = s->c;
     static const float zeros[960];
     for (size_t off = 0; c->recw && off < n; off += 960)
@@ -1498,7 +1498,7 @@ static void sink_lost(void *ctx, size_t n)
 
 /* The detector pass of a tick: every call's queued audio, on all media threads at once.
  * Detectors are independent (amd.h), and each is touched by exactly one thread here. */
-static void work_items(amdi_engine *e)
+static void work_items(amdi_calls *e)
 {
     size_t i;
     while ((i = atomic_fetch_add(&e->wnext, 1)) < e->nwork) {
@@ -1512,7 +1512,7 @@ static void work_items(amdi_engine *e)
 
 static void *media_worker(void *arg)
 {
-    amdi_engine *e = arg;
+    amdi_calls *e = arg;
     unsigned seen = 0;
     for (;;) {
         pthread_mutex_lock(&e->wmu);
@@ -1535,7 +1535,7 @@ static void *media_worker(void *arg)
 /* Below this many calls the hand-off costs more than it saves. */
 #define PARALLEL_MIN_CALLS 32
 
-static void run_detectors(amdi_engine *e)
+static void run_detectors(amdi_calls *e)
 {
     if (!e->nwork)
         return;
@@ -1578,7 +1578,7 @@ static void sink_hangup(void *ctx)
 
 /* ------------------------------------------------------------------ queue and dialing */
 
-static void activate(amdi_engine *e, live *c)
+static void activate(amdi_calls *e, live *c)
 {
     c->next = e->active;
     c->prev = NULL;
@@ -1588,7 +1588,7 @@ static void activate(amdi_engine *e, live *c)
     e->nactive++;
 }
 
-static void dial(amdi_engine *e, live *c)
+static void dial(amdi_calls *e, live *c)
 {
     c->st = ST_INITIATED;
     c->t_dial = e->now;
@@ -1608,7 +1608,7 @@ static void dial(amdi_engine *e, live *c)
     }
 }
 
-static void service_queues(amdi_engine *e)
+static void service_queues(amdi_calls *e)
 {
     for (size_t i = 0; i < e->naccts; i++) {
         acct *a = &e->accts[i];
@@ -1633,7 +1633,7 @@ static void service_queues(amdi_engine *e)
     }
 }
 
-static void service_call(amdi_engine *e, live *c)
+static void service_call(amdi_calls *e, live *c)
 {
     sink_ctx s = {e, c, 0};
     if (c->leg)
@@ -1657,7 +1657,7 @@ static void service_call(amdi_engine *e, live *c)
 
 static void on_hook_done(void *user, const amdi_hook_tag *tag, const amdi_hook_result *r)
 {
-    amdi_engine *e = user;
+    amdi_calls *e = user;
     inbox_item *it = calloc(1, sizeof *it);
     if (!it)
         return;
@@ -1691,7 +1691,7 @@ static void inbox_free(inbox_item *it)
     free(it);
 }
 
-static void handle_result(amdi_engine *e, inbox_item *it)
+static void handle_result(amdi_calls *e, inbox_item *it)
 {
     if (!it->method || !it->url)
         return;
@@ -1715,7 +1715,7 @@ static void handle_result(amdi_engine *e, inbox_item *it)
     load_doc(e, c, it->tag.kind, it->body ? it->body : "", it->body ? strlen(it->body) : 0, it->url);
 }
 
-static void drain_inbox(amdi_engine *e)
+static void drain_inbox(amdi_calls *e)
 {
     pthread_mutex_lock(&e->inbox_mu);
     inbox_item *it = e->inbox_head;
@@ -1731,7 +1731,7 @@ static void drain_inbox(amdi_engine *e)
 
 /* ------------------------------------------------------------------ thread */
 
-static void tick(amdi_engine *e)
+static void tick(amdi_calls *e)
 {
     tx_begin(e);
     drain_inbox(e);
@@ -1757,7 +1757,7 @@ static void tick(amdi_engine *e)
 
 static void *run(void *arg)
 {
-    amdi_engine *e = arg;
+    amdi_calls *e = arg;
     int64_t start_us = mono_us();
     int64_t n = 0;
     double tick_us = TICK_MS * 1000.0 / e->cfg.clock_speed;
@@ -1799,7 +1799,7 @@ static void *run(void *arg)
 
 /* ------------------------------------------------------------------ API */
 
-int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *err, size_t errlen)
+int amdi_calls_create(const amdi_calls_config *cfg, amdi_calls **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (!cfg || !cfg->store || !cfg->driver.ops || cfg->clock_speed <= 0 || cfg->clock_speed > 10000 ||
@@ -1807,7 +1807,7 @@ int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *e
         snprintf(err, errlen, "engine: invalid configuration (clock speed 0..10000, cps > 0)");
         return AMD_EINVAL;
     }
-    amdi_engine *e = calloc(1, sizeof *e);
+    amdi_calls *e = calloc(1, sizeof *e);
     if (!e)
         return AMD_ENOMEM;
     e->cfg = *cfg;
@@ -1854,7 +1854,7 @@ int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *e
     return 0;
 }
 
-int amdi_engine_set_public_url(amdi_engine *e, const char *url)
+int amdi_calls_set_public_url(amdi_calls *e, const char *url)
 {
     char *u = url ? strdup(url) : NULL;
     if (url && !u)
@@ -1866,7 +1866,7 @@ int amdi_engine_set_public_url(amdi_engine *e, const char *url)
     return 0;
 }
 
-int amdi_engine_add_account(amdi_engine *e, const char *sid, const char *token)
+int amdi_calls_add_account(amdi_calls *e, const char *sid, const char *token)
 {
     pthread_mutex_lock(&e->mu);
     acct *a = find_acct(e, sid);
@@ -1895,7 +1895,7 @@ int amdi_engine_add_account(amdi_engine *e, const char *sid, const char *token)
     return 0;
 }
 
-static live *live_new(amdi_engine *e, const amdi_call_rec *rec, amdi_create_params *p, acct *a)
+static live *live_new(amdi_calls *e, const amdi_call_rec *rec, amdi_create_params *p, acct *a)
 {
     live *c = calloc(1, sizeof *c);
     if (!c)
@@ -1918,7 +1918,7 @@ static live *live_new(amdi_engine *e, const amdi_call_rec *rec, amdi_create_para
     return c;
 }
 
-static void enqueue(amdi_engine *e, live *c)
+static void enqueue(amdi_calls *e, live *c)
 {
     unsigned h = hash_sid(c->rec.sid);
     c->hnext = e->hash[h];
@@ -1934,7 +1934,7 @@ static void enqueue(amdi_engine *e, live *c)
     e->nlive++;
 }
 
-int amdi_engine_submit(amdi_engine *e, const amdi_call_rec *rec, amdi_create_params *p)
+int amdi_calls_submit(amdi_calls *e, const amdi_call_rec *rec, amdi_create_params *p)
 {
     pthread_mutex_lock(&e->mu);
     acct *a = find_acct(e, rec->account_sid);
@@ -1949,7 +1949,7 @@ int amdi_engine_submit(amdi_engine *e, const amdi_call_rec *rec, amdi_create_par
     return 0;
 }
 
-int amdi_engine_is_live(amdi_engine *e, const char *sid)
+int amdi_calls_is_live(amdi_calls *e, const char *sid)
 {
     pthread_mutex_lock(&e->mu);
     int r = find_live(e, sid) != NULL;
@@ -1957,7 +1957,7 @@ int amdi_engine_is_live(amdi_engine *e, const char *sid)
     return r;
 }
 
-int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, const amdi_update_params *u,
+int amdi_calls_update(amdi_calls *e, const char *account, const char *sid, const amdi_update_params *u,
                        amdi_call_rec *out, amdi_api_error *err)
 {
     pthread_mutex_lock(&e->mu);
@@ -1969,7 +1969,7 @@ int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, con
         int rc = amdi_store_call_get(e->cfg.store, account, sid, out);
         if (rc)
             return rc;
-        amdi_engine_call_view(e, out); /* ended in memory, not stored yet: answer from memory */
+        amdi_calls_call_view(e, out); /* ended in memory, not stored yet: answer from memory */
         if (u->status || u->url || u->twiml || u->time_limit_s >= 0 || u->fallback_url || u->status_callback) {
             amdi_api_error_set(err, 400, 21220,
                                "Call is not in-progress. Cannot redirect or change a call that has ended (status %s)",
@@ -1978,7 +1978,7 @@ int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, con
         }
         return 0;
     }
-    e->now = amdi_engine_now(e) > e->now ? amdi_engine_now(e) : e->now;
+    e->now = amdi_calls_now(e) > e->now ? amdi_calls_now(e) : e->now;
     tx_begin(e);
     if (u->fallback_url)
         set_str(&c->fallback_url, u->fallback_url);
@@ -2013,11 +2013,11 @@ int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, con
     wait_committed(e, &committed);
     int rc = amdi_store_call_get(e->cfg.store, account, sid, out);
     if (!rc)
-        amdi_engine_call_view(e, out); /* a failing store holds the change: memory is the truth */
+        amdi_calls_call_view(e, out); /* a failing store holds the change: memory is the truth */
     return rc;
 }
 
-void amdi_engine_stats_get(amdi_engine *e, amdi_engine_stats *st)
+void amdi_calls_stats_get(amdi_calls *e, amdi_calls_stats *st)
 {
     pthread_mutex_lock(&e->mu);
     st->live = e->nlive;
@@ -2083,7 +2083,7 @@ static void collect_recording(void *user, const amdi_recording_rec *r, const cha
 
 /* Recordings a dead process left in progress were not written whole: each ends `failed`
  * (16104) with its file made a valid WAV of the whole frames it holds, and that duration. */
-static void close_out_recordings(amdi_engine *e)
+static void close_out_recordings(amdi_calls *e)
 {
     open_rec_list l = {0};
     amdi_store_recordings_open(e->cfg.store, collect_recording, &l);
@@ -2106,7 +2106,7 @@ static void close_out_recordings(amdi_engine *e)
     free(l.v);
 }
 
-static void recover(amdi_engine *e)
+static void recover(amdi_calls *e)
 {
     int64_t hb = -1;
     amdi_store_meta_get(e->cfg.store, "heartbeat", &hb);
@@ -2180,10 +2180,10 @@ static void recover(amdi_engine *e)
     free(l.v);
 }
 
-int amdi_engine_start(amdi_engine *e)
+int amdi_calls_start(amdi_calls *e)
 {
     pthread_mutex_lock(&e->mu);
-    e->now = amdi_engine_now(e);
+    e->now = amdi_calls_now(e);
     tx_begin(e);
     recover(e);
     int committed = 0;
@@ -2225,7 +2225,7 @@ int amdi_engine_start(amdi_engine *e)
     return 0;
 }
 
-void amdi_engine_destroy(amdi_engine *e)
+void amdi_calls_destroy(amdi_calls *e)
 {
     if (!e)
         return;
@@ -2247,7 +2247,7 @@ void amdi_engine_destroy(amdi_engine *e)
          * rather than leaving them to the next start's crash recovery. Queued calls stay
          * queued: they are dialed after the next start. */
         pthread_mutex_lock(&e->mu);
-        e->now = amdi_engine_now(e) > e->now ? amdi_engine_now(e) : e->now;
+        e->now = amdi_calls_now(e) > e->now ? amdi_calls_now(e) : e->now;
         tx_begin(e);
         drain_inbox(e);
         long ended = 0;
