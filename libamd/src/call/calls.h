@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* The call engine: per-account CPS queues, the call state machine, the media clock that
- * feeds far-end audio to each call's libamd detector, TwiML execution and the webhooks
- * about all of it.
+/* Part of libamdcall (the call server). The call server's core: per-account CPS queues, the
+ * call state machine, the media clock that feeds far-end audio to each call's libamd detector,
+ * TwiML execution and the webhooks about all of it. Its parts are listed in calls_internal.h.
  *
- * Threading: one engine thread runs the media clock (a 20 ms tick of engine time, which
- * --clock-speed makes pass faster than real time); API threads call in through the
- * functions below. One mutex guards the call table; webhook results come back through an
- * inbox so the webhook thread never waits for the engine.
- * Ordering: every transition is committed to the store before any webhook about it is
- * queued.
- * Ownership: a call belongs to the engine; ending it only marks it ended, and it is freed at
- * one point only, after every callback of that tick (or update) has returned (engine.c,
- * reap()). */
+ * Threading: one thread runs the media clock (a 20 ms tick of engine time, which
+ * --clock-speed makes pass faster than real time); API threads call in through the functions
+ * below. The call table is guarded by one mutex (held by a whole tick, or by an API call); the
+ * store writer, the media worker pool and the webhook inbox each have their own lock, and
+ * webhook results come back through that inbox so the webhook thread never waits for a tick.
+ * Ordering: every transition is committed to the store before any webhook about it is sent.
+ * Ownership: a call belongs to the call server; ending it only marks it ended, and it is freed
+ * at one point only, after every callback of that tick (or update) has returned
+ * (amdi_calls_reap(), call_table.c). */
 #ifndef AMDI_CALLS_H
 #define AMDI_CALLS_H
 
@@ -43,7 +43,7 @@ typedef struct amdi_calls_config {
 } amdi_calls_config;
 
 int amdi_calls_create(const amdi_calls_config *cfg, amdi_calls **out, char *err, size_t errlen);
-/* Close out calls left live by a previous process (see engine.c), then start the thread. */
+/* Close out calls left live by a previous process (recovery.c), then start the thread. */
 int amdi_calls_start(amdi_calls *e);
 /* Stop the threads. Calls in progress end now (answered: completed; still being placed:
  * failed) and their callbacks get up to 2 s to go out; queued calls stay queued for the

@@ -16,6 +16,9 @@ void amdi_time_rfc2822(int64_t ms, char *out, size_t outlen);
 int amdi_time_parse(const char *s, int64_t *ms, int *has_time);
 
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian), and back. */
+/* CLOCK_MONOTONIC in microseconds (for intervals; never a date). */
+int64_t amdi_mono_us(void);
+
 int64_t amdi_days_from_civil(int64_t y, unsigned m, unsigned d);
 
 #endif
