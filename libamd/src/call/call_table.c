@@ -61,7 +61,7 @@ void amdi_calls_live_free(live *c)
 
 static void detach(amdi_calls *e, live *c)
 {
-    if (c->st >= ST_INITIATED && c->st != ST_DONE) {
+    if (c->fsm.phase >= AMDI_CS_INITIATED && c->fsm.phase != AMDI_CS_DONE) {
         if (c->prev)
             c->prev->next = c->next;
         else
@@ -74,11 +74,11 @@ static void detach(amdi_calls *e, live *c)
     e->nlive--;
 }
 
-/* Final state: release the leg, settle AMD, store, send `completed`, free. */
-void amdi_calls_end(amdi_calls *e, live *c, const char *status)
+/* Final state @p st: settle AMD, store, send `completed`; the leg is released and the call
+ * freed by amdi_calls_reap(). */
+static void end_call(amdi_calls *e, live *c, amd_call_status st)
 {
-    if (c->st == ST_DONE)
-        return;
+    const char *status = amd_call_status_name(st);
     if (c->work_idx >= 0) { /* leaving mid-tick: feed what it heard, then forget the slot */
         e->work[c->work_idx] = NULL;
         c->work_idx = -1;
@@ -86,16 +86,17 @@ void amdi_calls_end(amdi_calls *e, live *c, const char *status)
             amd_detector_process_float(c->det, c->pend, c->pend_n);
         c->pend_n = 0;
     }
-    if (c->det && c->st == ST_ANSWERED) {
+    if (c->det && c->fsm.phase == AMDI_CS_ANSWERED) {
         amd_detector_finish(c->det);
         amdi_calls_amd_decision(e, c, 1);
     }
     /* the leg is released by amdi_calls_reap(): the driver may be inside advance() for it right now */
-    if (c->st == ST_QUEUED)
+    if (c->fsm.phase == AMDI_CS_QUEUED)
         amdi_calls_unqueue(e, c);
     detach(e, c);
-    c->st = ST_DONE;
-    snprintf(c->rec.status, sizeof c->rec.status, "%s", status);
+    c->fsm.phase = AMDI_CS_DONE;
+    c->fsm.status = st;
+    amdi_calls_sync_status(c);
     c->rec.end_time = e->now;
     int recorded = 0;
     if (c->recw) {
@@ -116,7 +117,7 @@ void amdi_calls_end(amdi_calls *e, live *c, const char *status)
         /* whole seconds, rounded to nearest (the last 20 ms frame must not add a second) */
         c->rec.duration_s = (e->now - c->rec.answer_time + 500) / 1000;
     } else {
-        c->rec.duration_s = -1; /* empty for busy / failed / unanswered (twilio-calls.md §5) */
+        c->rec.duration_s = -1; /* no duration: never answered (busy / failed / no-answer / canceled) */
     }
     amdi_calls_transition(e, c, AMDI_EV_COMPLETED, status);
     if (recorded)
@@ -129,7 +130,31 @@ void amdi_calls_end(amdi_calls *e, live *c, const char *status)
     e->dead = c;
 }
 
-/* The single point where calls are freed (see the ownership rule at the top). */
+void amdi_calls_sync_status(live *c)
+{
+    snprintf(c->rec.status, sizeof c->rec.status, "%s", amd_call_status_name(c->fsm.status));
+}
+
+int amdi_calls_input(amdi_calls *e, live *c, amdi_call_input in, amdi_call_effects *out)
+{
+    amdi_call_effects fx;
+    amdi_call_step(&c->fsm, in, e->now, &fx);
+    if (out)
+        *out = fx;
+    if (!fx.applies)
+        return 0;
+    if (fx.ended) {
+        end_call(e, c, fx.status);
+        return 1;
+    }
+    amdi_call_fsm_apply(&c->fsm, &fx, e->now);
+    amdi_calls_sync_status(c);
+    if (fx.callback)
+        amdi_calls_transition(e, c, fx.callback, fx.cb_status);
+    return 0;
+}
+
+/* The single point where calls are freed (the ownership rule in calls_internal.h). */
 void amdi_calls_reap(amdi_calls *e)
 {
     live *c = e->dead;
@@ -160,7 +185,7 @@ live *amdi_calls_live_new(amdi_calls *e, const amdi_call_rec *rec, amdi_create_p
     c->p = *p;
     memset(p, 0, sizeof *p);
     c->a = a;
-    c->st = ST_QUEUED;
+    amdi_call_fsm_init(&c->fsm, c->p.timeout_s, c->p.time_limit_s);
     c->work_idx = -1;
     c->url = xstrdup(c->p.url);
     c->method = xstrdup(c->p.method);
@@ -169,7 +194,6 @@ live *amdi_calls_live_new(amdi_calls *e, const amdi_call_rec *rec, amdi_create_p
     c->status_cb = xstrdup(c->p.status_callback);
     c->status_cb_method = xstrdup(c->p.status_callback_method);
     c->twiml = xstrdup(c->p.twiml);
-    c->time_limit_s = c->p.time_limit_s;
     (void)e;
     return c;
 }

@@ -28,19 +28,11 @@ int64_t amdi_calls_now(amdi_calls *e)
 
 static void service_call(amdi_calls *e, live *c)
 {
-    if (amdi_calls_advance_leg(e, c) || c->st == ST_DONE) /* ended inside the driver's reports */
+    if (amdi_calls_advance_leg(e, c) || c->fsm.phase == AMDI_CS_DONE) /* ended inside the driver's reports */
         return;
-    if ((c->st == ST_INITIATED || c->st == ST_RINGING) && e->now - c->t_dial >= (int64_t)c->p.timeout_s * 1000) {
-        amdi_calls_end(e, c, "no-answer");
-        return;
-    }
-    if (c->st == ST_ANSWERED) {
-        if (e->now - c->t_answer >= (int64_t)c->time_limit_s * 1000) {
-            amdi_calls_end(e, c, "completed");
-            return;
-        }
+    amdi_call_effects fx; /* Timeout, TimeLimit */
+    if (!amdi_calls_input(e, c, AMDI_CI_CLOCK, &fx) && fx.run_instructions)
         amdi_calls_run_twiml(e, c);
-    }
 }
 
 /* ------------------------------------------------------------------ inbox */
@@ -89,7 +81,7 @@ static void handle_result(amdi_calls *e, inbox_item *it)
     if (it->tag.kind != K_URL && it->tag.kind != K_FALLBACK)
         return;
     live *c = amdi_calls_find(e, it->tag.call_sid);
-    if (!c || c->st != ST_ANSWERED || it->tag.gen != c->gen || !c->fetching)
+    if (!c || c->fsm.phase != AMDI_CS_ANSWERED || it->tag.gen != c->gen || !c->fetching)
         return; /* stale: the call ended or was redirected meanwhile */
     c->fetching = 0;
     if (!it->transport_ok || it->http_status < 200 || it->http_status > 299) {
@@ -336,23 +328,18 @@ int amdi_calls_update(amdi_calls *e, const char *account, const char *sid, const
     if (u->status_callback_method)
         set_str(&c->status_cb_method, u->status_callback_method);
     if (u->time_limit_s >= 0)
-        c->time_limit_s = u->time_limit_s;
+        c->fsm.time_limit_ms = (int64_t)u->time_limit_s * 1000;
     if (u->url || u->twiml) {
         set_str(&c->url, u->url);
         set_str(&c->twiml, u->twiml);
         if (u->url)
             set_str(&c->method, u->method ? u->method : "POST");
-        if (c->st == ST_ANSWERED && !c->amd_wait)
+        if (c->fsm.phase == AMDI_CS_ANSWERED && !c->amd_wait)
             amdi_calls_start_instructions(e, c, NULL); /* redirect the live call now */
     }
-    if (u->status) {
-        int answered = c->st == ST_ANSWERED;
-        if (!strcmp(u->status, "completed"))
-            amdi_calls_end(e, c, answered ? "completed" : "canceled");
-        else if (!answered)
-            amdi_calls_end(e, c, "canceled");
-        /* canceled on an answered call has no effect (Twilio: use completed to hang up) */
-    }
+    if (u->status) /* canceled on an answered call has no effect (Twilio: completed hangs up) */
+        amdi_calls_input(e, c, !strcmp(u->status, "completed") ? AMDI_CI_HANGUP_REQUEST : AMDI_CI_CANCEL_REQUEST,
+                         NULL);
     amdi_calls_reap(e); /* c may be freed now: report from the store once the change is committed */
     int committed = 0;
     amdi_calls_tx_end_flag(e, &committed);
@@ -458,11 +445,11 @@ void amdi_calls_destroy(amdi_calls *e)
         long ended = 0;
         for (live *c = e->active, *n; c; c = n) {
             n = c->next;
-            int answered = c->st == ST_ANSWERED;
+            int answered = c->fsm.phase == AMDI_CS_ANSWERED;
             amdi_calls_fail(e, c, 0, answered ? "server shut down during the call"
                                         : "server shut down while the call was being placed");
             c->rec.error_code = 0;
-            amdi_calls_end(e, c, answered ? "completed" : "failed");
+            amdi_calls_input(e, c, AMDI_CI_SHUTDOWN, NULL); /* answered: completed; else failed */
             ended++;
         }
         amdi_calls_reap(e);

@@ -15,10 +15,10 @@
  * Ownership of a call (struct live): the server owns it from amdi_calls_submit() until it is
  * freed, and it is freed at ONE point only: amdi_calls_reap(), which runs when the work that may
  * hold a pointer to it is over (the end of a tick, of an update, of recovery, of shutdown).
- * Ending a call (amdi_calls_end) only marks it ST_DONE, takes it off the hash, queue, active
+ * Ending a call (amdi_calls_input, when the state machine says it ended) only marks it AMDI_CS_DONE, takes it off the hash, queue, active
  * and work lists and puts it on the dead list, so every callback still on the stack of that
  * tick (the driver's sink, the detector pass, TwiML execution) may keep reading it; each of
- * them checks ST_DONE before acting on it. Its driver leg is released in reap() too, since the
+ * them checks AMDI_CS_DONE before acting on it. Its driver leg is released in reap() too, since the
  * driver may be inside advance() for that very leg when the call ends. Nothing outside the
  * tick thread (under e->mu) ever holds a pointer to a call. */
 #ifndef AMDI_CALLS_INTERNAL_H
@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "amd/detector.h"
+#include "call_state.h"
 #include "calls.h"
 #include "log.h"
 #include "recording.h"
@@ -54,7 +55,6 @@
 #define ERR_TOO_MANY_REDIRECTS 11215
 
 enum { K_URL = 1, K_FALLBACK, K_STATUS, K_AMD };
-enum { ST_QUEUED, ST_INITIATED, ST_RINGING, ST_ANSWERED, ST_DONE };
 
 typedef struct acct {
     char sid[35];
@@ -69,8 +69,7 @@ typedef struct live {
     amdi_call_rec rec;
     amdi_create_params p;
     acct *a;
-    int st;
-    int64_t t_dial, t_ring, t_answer;
+    amdi_call_fsm fsm; /* where the call is in its life (call_state.h) */
     amdi_leg *leg;
     /* AMD */
     amd_detector *det;
@@ -81,7 +80,6 @@ typedef struct live {
     int amd_wait; /* sync AMD: instructions start after the decision */
     /* instructions */
     char *url, *method, *fallback_url, *fallback_method, *status_cb, *status_cb_method, *twiml;
-    int time_limit_s;
     amdi_twiml *doc;
     char *doc_url;
     size_t pc;
@@ -172,9 +170,13 @@ live *amdi_calls_live_new(amdi_calls *e, const amdi_call_rec *rec, amdi_create_p
 void amdi_calls_live_free(live *c);
 live *amdi_calls_find(amdi_calls *e, const char *sid);
 void amdi_calls_hash_add(amdi_calls *e, live *c);
-/* Final state: settle AMD, close the recording, store @p status, send `completed`; the call is
- * freed by amdi_calls_reap(). */
-void amdi_calls_end(amdi_calls *e, live *c, const char *status);
+/* Feed @p in to the call's state machine and perform its effects: the status change and its
+ * callback, or the end of the call (settle AMD, close the recording, store the final status,
+ * send `completed`; the call is freed by amdi_calls_reap()). Returns 1 when the call ended.
+ * @p fx (may be NULL) receives the effects, for the caller's own part (e.g. run_instructions). */
+int amdi_calls_input(amdi_calls *e, live *c, amdi_call_input in, amdi_call_effects *fx);
+/* The resource status string of the record, from the state machine's. */
+void amdi_calls_sync_status(live *c);
 /* The single point where calls are freed (see the ownership rule above). */
 void amdi_calls_reap(amdi_calls *e);
 void amdi_calls_fail(amdi_calls *e, live *c, int code, const char *msg);

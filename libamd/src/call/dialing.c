@@ -43,8 +43,9 @@ void amdi_calls_activate(amdi_calls *e, live *c)
 
 static void dial(amdi_calls *e, live *c)
 {
-    c->st = ST_INITIATED;
-    c->t_dial = e->now;
+    amdi_call_effects fx;
+    amdi_call_step(&c->fsm, AMDI_CI_DIAL, e->now, &fx);
+    amdi_call_fsm_apply(&c->fsm, &fx, e->now); /* initiated: on the active list from here */
     c->rec.start_time = e->now;
     c->rec.queue_time_ms = e->now - c->rec.date_created > 0 ? e->now - c->rec.date_created : 0;
     amdi_calls_activate(e, c);
@@ -54,10 +55,10 @@ static void dial(amdi_calls *e, live *c)
                                   c->p.sip_auth_password, e->now, &c->leg)
              : ops->dial_call ? ops->dial_call(e->cfg.driver.state, c->rec.sid, c->rec.to, c->rec.from, e->now, &c->leg)
                               : ops->dial(e->cfg.driver.state, c->rec.to, c->rec.from, e->now, &c->leg);
-    amdi_calls_transition(e, c, AMDI_EV_INITIATED, "initiated");
+    amdi_calls_transition(e, c, fx.callback, fx.cb_status);
     if (rc) {
         amdi_calls_fail(e, c, 21214, "the carrier driver could not place the call");
-        amdi_calls_end(e, c, "failed");
+        amdi_calls_input(e, c, AMDI_CI_DIAL_FAILED, NULL);
     }
 }
 

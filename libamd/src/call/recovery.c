@@ -128,17 +128,17 @@ void amdi_calls_recover(amdi_calls *e)
             amdi_calls_log(e, AMD_LOG_INFO, "call %s: queued again after restart", r->sid);
             continue;
         }
-        /* Pretend it is live for end_call's bookkeeping. */
+        /* Make it live again, where the dead process left it, and let the state machine end it
+         * (answered: completed; else failed). No detector, leg or recording is left to settle. */
+        int answered = !strcmp(r->status, "in-progress");
         amdi_calls_hash_add(e, c);
         e->nlive++;
-        c->st = ST_INITIATED;
+        c->fsm.phase = answered ? AMDI_CS_ANSWERED : AMDI_CS_INITIATED;
         amdi_calls_activate(e, c);
         int64_t saved = e->now;
         int64_t end = hb > 0 && hb >= r->date_updated ? hb : (r->date_updated > 0 ? r->date_updated : now);
         e->now = end;
-        const char *st = "failed";
-        if (!strcmp(r->status, "in-progress")) {
-            st = "completed";
+        if (answered) {
             amdi_calls_fail(e, c, 0, "server stopped during the call; end_time is the last moment it was known running");
         } else if (r->start_time < 0) {
             amdi_calls_fail(e, c, 0, "expired in the CPS queue (older than 24 h at restart)");
@@ -147,8 +147,7 @@ void amdi_calls_recover(amdi_calls *e)
         }
         c->rec.error_code = 0;
         c->p.record = 0; /* its recording (if any) was marked failed above; no "absent" callback */
-        c->st = ST_INITIATED; /* no detector / leg to settle */
-        amdi_calls_end(e, c, st);
+        amdi_calls_input(e, c, AMDI_CI_LOST, NULL);
         e->now = saved;
     }
     amdi_calls_reap(e);

@@ -80,13 +80,36 @@ static const amdi_leg_sink k_sink = {sink_ringing, sink_answered, sink_refused, 
 static void sink_ringing(void *ctx)
 {
     sink_ctx *s = ctx;
-    live *c = s->c;
-    if (c->st == ST_DONE)
-        return;
-    c->st = ST_RINGING;
-    c->t_ring = s->e->now;
-    snprintf(c->rec.status, sizeof c->rec.status, "ringing");
-    amdi_calls_transition(s->e, c, AMDI_EV_RINGING, "ringing");
+    amdi_calls_input(s->e, s->c, AMDI_CI_RINGING, NULL);
+}
+
+/* Record=true: open the call's recording (or say why not) as it is answered. */
+static void start_recording(amdi_calls *e, live *c, int rate)
+{
+    char err[300] = "";
+    int rc = AMD_ESTATE;
+    if (e->recordings_dir && !amdi_sid_new("RE", c->rec_sid))
+        rc = amdi_recording_open(e->recordings_dir, c->rec_sid, rate, !strcmp(c->p.recording_channels, "dual"),
+                                 c->p.recording_track, &c->recw, err, sizeof err);
+    if (rc && c->rec_sid[0] && e->recordings_dir) {
+        /* the file could not be created (a full disk, permissions): a failed recording of
+         * nothing, stored and announced as such; no file is left behind */
+        c->rec_start = e->now;
+        c->rec_duration_s = 0;
+        amdi_calls_recording_failed(e, c, err[0] ? err : amd_strerror(rc));
+        amdi_calls_recording_row(e, c, "failed", 0, REC_ERR_NOT_STORED);
+        amdi_calls_recording_callback(e, c, 2, "failed", 0, REC_ERR_NOT_STORED);
+    } else if (rc) {
+        amdi_calls_log(e, AMD_LOG_ERROR, "call %s: cannot record: %s", c->rec.sid, err[0] ? err : "no recordings folder");
+        amdi_calls_event_error(e, c->rec.sid, REC_ERR_NOT_STORED,
+                               err[0] ? err : "recording unavailable: no recordings folder");
+        c->rec_sid[0] = 0;
+    } else {
+        c->rec_start = e->now;
+        c->rec_duration_s = -1;
+        amdi_calls_recording_row(e, c, "in-progress", -1, 0);
+        amdi_calls_recording_callback(e, c, 1, "in-progress", 0, 0);
+    }
 }
 
 static void sink_answered(void *ctx, int rate)
@@ -94,12 +117,13 @@ static void sink_answered(void *ctx, int rate)
     sink_ctx *s = ctx;
     amdi_calls *e = s->e;
     live *c = s->c;
-    if (c->st == ST_DONE)
+    amdi_call_effects fx;
+    amdi_call_step(&c->fsm, AMDI_CI_ANSWERED, e->now, &fx);
+    if (!fx.applies)
         return;
-    c->st = ST_ANSWERED;
-    c->t_answer = e->now;
+    amdi_call_fsm_apply(&c->fsm, &fx, e->now);
     c->rec.answer_time = e->now;
-    snprintf(c->rec.status, sizeof c->rec.status, "in-progress");
+    amdi_calls_sync_status(c);
     if (c->p.machine_detection) {
         amd_config cfg = c->p.amd;
         cfg.sample_rate = rate;
@@ -113,34 +137,11 @@ static void sink_answered(void *ctx, int rate)
             c->det = NULL;
         }
     }
-    amdi_calls_transition(e, c, AMDI_EV_ANSWERED, "in-progress");
+    amdi_calls_transition(e, c, fx.callback, fx.cb_status);
     if (c->p.send_digits && *c->p.send_digits && c->leg && e->cfg.driver.ops->send_digits)
         e->cfg.driver.ops->send_digits(e->cfg.driver.state, c->leg, c->p.send_digits);
-    if (c->p.record) {
-        char err[300] = "";
-        int rc = AMD_ESTATE;
-        if (e->recordings_dir && !amdi_sid_new("RE", c->rec_sid))
-            rc = amdi_recording_open(e->recordings_dir, c->rec_sid, rate, !strcmp(c->p.recording_channels, "dual"),
-                                     c->p.recording_track, &c->recw, err, sizeof err);
-        if (rc && c->rec_sid[0] && e->recordings_dir) {
-            /* the file could not be created (a full disk, permissions): a failed recording of
-             * nothing, stored and announced as such; no file is left behind */
-            c->rec_start = e->now;
-            c->rec_duration_s = 0;
-            amdi_calls_recording_failed(e, c, err[0] ? err : amd_strerror(rc));
-            amdi_calls_recording_row(e, c, "failed", 0, REC_ERR_NOT_STORED);
-            amdi_calls_recording_callback(e, c, 2, "failed", 0, REC_ERR_NOT_STORED);
-        } else if (rc) {
-            amdi_calls_log(e, AMD_LOG_ERROR, "call %s: cannot record: %s", c->rec.sid, err[0] ? err : "no recordings folder");
-            amdi_calls_event_error(e, c->rec.sid, REC_ERR_NOT_STORED, err[0] ? err : "recording unavailable: no recordings folder");
-            c->rec_sid[0] = 0;
-        } else {
-            c->rec_start = e->now;
-            c->rec_duration_s = -1;
-            amdi_calls_recording_row(e, c, "in-progress", -1, 0);
-            amdi_calls_recording_callback(e, c, 1, "in-progress", 0, 0);
-        }
-    }
+    if (c->p.record)
+        start_recording(e, c, rate);
     if (c->det && !c->p.async_amd) {
         c->amd_wait = 1; /* sync AMD: the callee hears silence until the decision */
         return;
@@ -160,12 +161,15 @@ static void sink_answered(void *ctx, int rate)
 static void sink_refused(void *ctx, const char *status, int sip)
 {
     sink_ctx *s = ctx;
-    if (s->c->st == ST_DONE)
+    if (s->c->fsm.phase == AMDI_CS_DONE)
         return;
     s->c->sip_code = sip;
     if (!strcmp(status, "failed") && sip == 404)
         amdi_calls_fail(s->e, s->c, 21214, "'To' number cannot be routed by the dial plan");
-    amdi_calls_end(s->e, s->c, status);
+    amdi_call_input in = !strcmp(status, "busy")        ? AMDI_CI_BUSY
+                         : !strcmp(status, "no-answer") ? AMDI_CI_NO_ANSWER
+                                                        : AMDI_CI_REFUSED;
+    amdi_calls_input(s->e, s->c, in, NULL);
     s->gone = 1;
 }
 
@@ -185,7 +189,7 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
     sink_ctx *s = ctx;
     amdi_calls *e = s->e;
     live *c = s->c;
-    if (c->st == ST_DONE) /* ended earlier in this tick (e.g. by its own AMD decision) */
+    if (c->fsm.phase == AMDI_CS_DONE) /* ended earlier in this tick (e.g. by its own AMD decision) */
         return;
     if (c->recw && amdi_recording_write(c->recw, pcm, NULL, n) == AMD_EIO)
         amdi_calls_recording_failed(e, c, amdi_recording_error(c->recw));
@@ -204,7 +208,7 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
             int rc = amd_detector_process_float(c->det, c->pend, c->pend_n);
             c->pend_n = 0;
             detector_result(e, c, rc);
-            if (!c->det || c->st == ST_DONE)
+            if (!c->det || c->fsm.phase == AMDI_CS_DONE)
                 return;
         }
         if (n > c->pend_cap) {
@@ -329,7 +333,7 @@ void amdi_calls_run_detectors(amdi_calls *e)
         if (!c)
             continue;
         c->work_idx = -1;
-        if (c->det && c->st != ST_DONE)
+        if (c->det && c->fsm.phase != AMDI_CS_DONE)
             detector_result(e, c, c->det_rc);
     }
     e->nwork = 0;
@@ -338,7 +342,7 @@ void amdi_calls_run_detectors(amdi_calls *e)
 static void sink_hangup(void *ctx)
 {
     sink_ctx *s = ctx;
-    amdi_calls_end(s->e, s->c, "completed");
+    amdi_calls_input(s->e, s->c, AMDI_CI_REMOTE_HANGUP, NULL);
     s->gone = 1;
 }
 

@@ -51,7 +51,7 @@ static void fetch_url(amdi_calls *e, live *c, int kind, const char *url, const c
         snprintf(msg, sizeof msg, "more than %d TwiML documents fetched on this call (a <Redirect> loop?); call ended",
                  MAX_TWIML_FETCHES);
         amdi_calls_fail(e, c, ERR_TOO_MANY_REDIRECTS, msg);
-        amdi_calls_end(e, c, "completed");
+        amdi_calls_input(e, c, AMDI_CI_INSTRUCTIONS_END, NULL);
         return;
     }
     amdi_form f;
@@ -82,7 +82,7 @@ void amdi_calls_instructions_failed(amdi_calls *e, live *c, int kind, int code, 
         amdi_form_free(&ex);
         return;
     }
-    amdi_calls_end(e, c, "completed");
+    amdi_calls_input(e, c, AMDI_CI_INSTRUCTIONS_END, NULL);
 }
 
 void amdi_calls_load_doc(amdi_calls *e, live *c, int kind, const char *xml, size_t len, const char *src_url)
@@ -121,7 +121,7 @@ void amdi_calls_start_instructions(amdi_calls *e, live *c, const amdi_form *extr
 void amdi_calls_run_twiml(amdi_calls *e, live *c)
 {
     for (int guard = 0; guard < AMDI_TWIML_MAX_VERBS + 2; guard++) {
-        if (c->st != ST_ANSWERED || !c->doc || c->fetching)
+        if (c->fsm.phase != AMDI_CS_ANSWERED || !c->doc || c->fetching)
             return;
         if (c->in_verb) {
             if (e->now < c->verb_until)
@@ -131,7 +131,7 @@ void amdi_calls_run_twiml(amdi_calls *e, live *c)
             continue;
         }
         if (c->pc >= c->doc->n) { /* instructions ran out: the call completes */
-            amdi_calls_end(e, c, "completed");
+            amdi_calls_input(e, c, AMDI_CI_INSTRUCTIONS_END, NULL);
             return;
         }
         const amdi_verb *v = &c->doc->v[c->pc];
@@ -144,7 +144,7 @@ void amdi_calls_run_twiml(amdi_calls *e, live *c)
             break;
         case AMDI_TW_HANGUP:
         case AMDI_TW_REJECT:
-            amdi_calls_end(e, c, "completed");
+            amdi_calls_input(e, c, AMDI_CI_INSTRUCTIONS_END, NULL);
             return;
         case AMDI_TW_REDIRECT: {
             char *u = amdi_url_resolve(c->doc_url ? c->doc_url : c->url, v->text);
@@ -152,7 +152,7 @@ void amdi_calls_run_twiml(amdi_calls *e, live *c)
             if (!u || !m) {
                 free(u);
                 free(m);
-                amdi_calls_end(e, c, "failed");
+                amdi_calls_input(e, c, AMDI_CI_INSTRUCTIONS_BROKEN, NULL);
                 return;
             }
             amdi_twiml_free(c->doc);
