@@ -50,11 +50,13 @@ static void dial(amdi_calls *e, live *c)
     c->rec.queue_time_ms = e->now - c->rec.date_created > 0 ? e->now - c->rec.date_created : 0;
     amdi_calls_activate(e, c);
     const amdi_driver_ops *ops = e->cfg.driver.ops;
-    int rc = ops->dial_auth && c->p.sip_auth_username
-                 ? ops->dial_auth(e->cfg.driver.state, c->rec.to, c->rec.from, c->p.sip_auth_username,
-                                  c->p.sip_auth_password, e->now, &c->leg)
-             : ops->dial_call ? ops->dial_call(e->cfg.driver.state, c->rec.sid, c->rec.to, c->rec.from, e->now, &c->leg)
-                              : ops->dial(e->cfg.driver.state, c->rec.to, c->rec.from, e->now, &c->leg);
+    amdi_dial_request req = {.call_sid = c->rec.sid,
+                             .to = c->rec.to,
+                             .from = c->rec.from,
+                             .auth_user = c->p.sip_auth_username,
+                             .auth_pass = c->p.sip_auth_password,
+                             .now_ms = e->now};
+    int rc = ops->dial(e->cfg.driver.state, &req, &c->leg);
     amdi_calls_transition(e, c, fx.callback, fx.cb_status);
     if (rc) {
         amdi_calls_fail(e, c, 21214, "the carrier driver could not place the call");

@@ -63,7 +63,7 @@ void amdi_calls_amd_decision(amdi_calls *e, live *c, int ending)
 
 static void sink_ringing(void *ctx);
 static void sink_answered(void *ctx, int rate);
-static void sink_refused(void *ctx, const char *status, int sip);
+static void sink_refused(void *ctx, amd_call_status status, int sip);
 static void sink_audio(void *ctx, const float *pcm, size_t n);
 static void sink_lost(void *ctx, size_t n);
 static void sink_hangup(void *ctx);
@@ -158,16 +158,16 @@ static void sink_answered(void *ctx, int rate)
     amdi_calls_start_instructions(e, c, NULL);
 }
 
-static void sink_refused(void *ctx, const char *status, int sip)
+static void sink_refused(void *ctx, amd_call_status status, int sip)
 {
     sink_ctx *s = ctx;
     if (s->c->fsm.phase == AMDI_CS_DONE)
         return;
     s->c->sip_code = sip;
-    if (!strcmp(status, "failed") && sip == 404)
+    if (status == AMD_CALL_FAILED && sip == 404)
         amdi_calls_fail(s->e, s->c, 21214, "'To' number cannot be routed by the dial plan");
-    amdi_call_input in = !strcmp(status, "busy")        ? AMDI_CI_BUSY
-                         : !strcmp(status, "no-answer") ? AMDI_CI_NO_ANSWER
+    amdi_call_input in = status == AMD_CALL_BUSY        ? AMDI_CI_BUSY
+                         : status == AMD_CALL_NO_ANSWER ? AMDI_CI_NO_ANSWER
                                                         : AMDI_CI_REFUSED;
     amdi_calls_input(s->e, s->c, in, NULL);
     s->gone = 1;

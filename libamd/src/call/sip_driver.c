@@ -103,7 +103,7 @@ struct amdi_leg {
     struct {
         int ringing, answered, hangup;
         int refused_code; /* 0: not refused */
-        char refused_status[16];
+        amd_call_status refused_status;
         amdi_sipjb jb;
     } sh;
     /* written by the engine thread before it posts the command that reads them */
@@ -142,15 +142,15 @@ struct sipdrv {
 
 static void set_refused(amdi_leg *l, int code)
 {
-    const char *st = "failed";
+    amd_call_status st = AMD_CALL_FAILED;
     if (code == 486 || code == 600)
-        st = "busy";
+        st = AMD_CALL_BUSY;
     else if (code == 408 || code == 480 || code == 487)
-        st = "no-answer";
+        st = AMD_CALL_NO_ANSWER;
     pthread_mutex_lock(&l->mu);
     if (!l->sh.refused_code && !l->sh.answered) {
         l->sh.refused_code = code;
-        snprintf(l->sh.refused_status, sizeof l->sh.refused_status, "%s", st);
+        l->sh.refused_status = st;
     }
     pthread_mutex_unlock(&l->mu);
 }
@@ -584,11 +584,10 @@ static void cmd_h(int id, void *data, void *arg)
     }
 }
 
-static int sip_dial_auth(void *drv, const char *to, const char *from, const char *user, const char *pass,
-                         int64_t now_ms, amdi_leg **out)
+static int sip_dial(void *drv, const amdi_dial_request *req, amdi_leg **out)
 {
     sipdrv *d = drv;
-    (void)now_ms;
+    const char *to = req->to, *from = req->from, *user = req->auth_user, *pass = req->auth_pass;
     amdi_leg *l = calloc(1, sizeof *l);
     if (!l)
         return AMD_ENOMEM;
@@ -624,11 +623,6 @@ static int sip_dial_auth(void *drv, const char *to, const char *from, const char
     return 0;
 }
 
-static int sip_dial(void *drv, const char *to, const char *from, int64_t now_ms, amdi_leg **out)
-{
-    return sip_dial_auth(drv, to, from, NULL, NULL, now_ms, out);
-}
-
 static void sip_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink *k, void *ctx)
 {
     (void)drv;
@@ -636,8 +630,7 @@ static void sip_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink
         return;
     pthread_mutex_lock(&l->mu);
     int ringing = l->sh.ringing, answered = l->sh.answered, hangup = l->sh.hangup, code = l->sh.refused_code;
-    char status[16];
-    memcpy(status, l->sh.refused_status, sizeof status);
+    amd_call_status status = l->sh.refused_status;
     pthread_mutex_unlock(&l->mu);
     if (code && !l->answered_sent) {
         l->done = 1;
@@ -762,7 +755,6 @@ static const amdi_driver_ops k_sip_ops = {
     .advance = sip_advance,
     .release = sip_release,
     .destroy = sip_destroy,
-    .dial_auth = sip_dial_auth,
     .send_digits = sip_send_digits,
 };
 

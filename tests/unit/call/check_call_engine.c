@@ -31,13 +31,11 @@ struct amdi_leg {
 
 static int g_tone;
 
-static int s_dial(void *drv, const char *to, const char *from, int64_t now_ms, amdi_leg **out)
+static int s_dial(void *drv, const amdi_dial_request *req, amdi_leg **out)
 {
     (void)drv;
-    (void)to;
-    (void)from;
     *out = calloc(1, sizeof **out);
-    (*out)->t0 = now_ms;
+    (*out)->t0 = req->now_ms;
     return *out ? 0 : AMD_ENOMEM;
 }
 
