@@ -91,7 +91,8 @@ static void handle_result(amdi_calls *e, inbox_item *it)
         else
             snprintf(msg, sizeof msg, "HTTP retrieval failure: status %ld", it->http_status);
         /* Twilio: 11215 when a fetch follows too many HTTP redirects, else 11200 */
-        amdi_calls_instructions_failed(e, c, it->tag.kind, it->too_many_redirects ? ERR_TOO_MANY_REDIRECTS : 11200, msg, it->url);
+        amdi_calls_instructions_failed(e, c, it->tag.kind, it->too_many_redirects ? ERR_TOO_MANY_REDIRECTS : 11200,
+                                       msg, it->url);
         return;
     }
     amdi_calls_load_doc(e, c, it->tag.kind, it->body ? it->body : "", it->body ? strlen(it->body) : 0, it->url);

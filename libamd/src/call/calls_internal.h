@@ -15,8 +15,8 @@
  * Ownership of a call (struct live): the server owns it from amdi_calls_submit() until it is
  * freed, and it is freed at ONE point only: amdi_calls_reap(), which runs when the work that may
  * hold a pointer to it is over (the end of a tick, of an update, of recovery, of shutdown).
- * Ending a call (amdi_calls_input, when the state machine says it ended) only marks it AMDI_CS_DONE, takes it off the hash, queue, active
- * and work lists and puts it on the dead list, so every callback still on the stack of that
+ * Ending a call (amdi_calls_input, when the state machine says it ended) only marks it
+ * AMDI_CS_DONE, takes it off the hash, queue, active and work lists and puts it on the dead list, so every callback still on the stack of that
  * tick (the driver's sink, the detector pass, TwiML execution) may keep reading it; each of
  * them checks AMDI_CS_DONE before acting on it. Its driver leg is released in reap() too, since the
  * driver may be inside advance() for that very leg when the call ends. Nothing outside the

@@ -26,7 +26,7 @@
 #define MAX_FRAME (MAX_RATE / (1000 / FRAME_MS))
 /* At most this much buffered audio goes to the detector per tick: a host that feeds a whole
  * file at once is consumed at 50x real time instead of stalling one tick for all of it,
- * which would make every other call's frames late (SPEC §6.3, 20 ms). */
+ * which would make every other call's frames late (each tick has 20 ms). */
 #define MAX_FRAMES_PER_TICK 50
 
 typedef struct host {

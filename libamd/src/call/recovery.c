@@ -71,7 +71,8 @@ static void close_out_recordings(amdi_calls *e)
         int64_t frames = 0;
         int rate = 0;
         if (amdi_recording_repair(l.v[i].path, &frames, &rate))
-            amdi_calls_log(e, AMD_LOG_WARN, "recording %s: the file left by the previous run could not be repaired; removed",
+            amdi_calls_log(e, AMD_LOG_WARN,
+                           "recording %s: the file left by the previous run could not be repaired; removed",
                  r->sid);
         snprintf(r->status, sizeof r->status, "failed");
         r->duration_s = rate > 0 ? (frames + rate / 2) / rate : 0;
@@ -139,7 +140,8 @@ void amdi_calls_recover(amdi_calls *e)
         int64_t end = hb > 0 && hb >= r->date_updated ? hb : (r->date_updated > 0 ? r->date_updated : now);
         e->now = end;
         if (answered) {
-            amdi_calls_fail(e, c, 0, "server stopped during the call; end_time is the last moment it was known running");
+            amdi_calls_fail(e, c, 0,
+                            "server stopped during the call; end_time is the last moment it was known running");
         } else if (r->start_time < 0) {
             amdi_calls_fail(e, c, 0, "expired in the CPS queue (older than 24 h at restart)");
         } else {

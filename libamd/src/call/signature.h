@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* X-Twilio-Signature (twilio-calls.md §11): base64(HMAC-SHA1(auth token, URL + sorted
+/* Part of libamdcall (the call server).
+ * X-Twilio-Signature (twilio-calls.md §11): base64(HMAC-SHA1(auth token, URL + sorted
  * name+value pairs)). Also the SHA-1 / HMAC / base64 primitives it needs, so that amdcall
  * does not depend on a crypto library for one hash. */
 #ifndef AMDI_SIGNATURE_H

@@ -45,7 +45,8 @@ void amdi_calls_amd_decision(amdi_calls *e, live *c, int ending)
         if (u && (!strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8)))
             amdi_calls_send_hook(e, c, K_AMD, u, c->p.async_amd_status_callback_method, &f);
         else
-            amdi_calls_event_error(e, c->rec.sid, 21205, "AsyncAmdStatusCallback cannot be resolved to an absolute URL");
+            amdi_calls_event_error(e, c->rec.sid, 21205,
+                                   "AsyncAmdStatusCallback cannot be resolved to an absolute URL");
         amdi_form_free(&f);
         free(u);
     } else if (c->amd_wait) {
@@ -100,7 +101,8 @@ static void start_recording(amdi_calls *e, live *c, int rate)
         amdi_calls_recording_row(e, c, "failed", 0, REC_ERR_NOT_STORED);
         amdi_calls_recording_callback(e, c, 2, "failed", 0, REC_ERR_NOT_STORED);
     } else if (rc) {
-        amdi_calls_log(e, AMD_LOG_ERROR, "call %s: cannot record: %s", c->rec.sid, err[0] ? err : "no recordings folder");
+        amdi_calls_log(e, AMD_LOG_ERROR, "call %s: cannot record: %s", c->rec.sid,
+                       err[0] ? err : "no recordings folder");
         amdi_calls_event_error(e, c->rec.sid, REC_ERR_NOT_STORED,
                                err[0] ? err : "recording unavailable: no recordings folder");
         c->rec_sid[0] = 0;
@@ -131,7 +133,8 @@ static void sink_answered(void *ctx, int rate)
         int rc = amd_detector_create(&cfg, &c->det, err, sizeof err);
         if (rc) {
             /* Cannot detect: say so on the call rather than guess. */
-            amdi_calls_log(e, AMD_LOG_ERROR, "call %s: detector not created: %s", c->rec.sid, err[0] ? err : amd_strerror(rc));
+            amdi_calls_log(e, AMD_LOG_ERROR, "call %s: detector not created: %s", c->rec.sid,
+                           err[0] ? err : amd_strerror(rc));
             snprintf(c->rec.answered_by, sizeof c->rec.answered_by, "unknown");
             amdi_calls_event_error(e, c->rec.sid, 21263, err[0] ? err : amd_strerror(rc));
             c->det = NULL;

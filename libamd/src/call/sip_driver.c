@@ -24,7 +24,8 @@
  *    session that had a provisional response CANCEL (RFC 3261 §9.1); libre keeps the
  *    transaction alive on its own.
  *
- * Media: AMD starts at answer (200 OK), not at early media (183), SPEC §6.2 / issue 9. The
+ * Media: AMD starts at answer (200 OK), not at early media (183 Session Progress), as on
+ * Twilio, whose detection starts when the call is answered. The
  * far end's PCMU / PCMA is decoded to float and placed by RTP timestamp (sip_jb.h). We send
  * 20 ms of G.711 silence back (so NATs / SBCs see symmetric media), replaced by RFC 4733
  * telephone-event packets while SendDigits plays. */
@@ -442,7 +443,7 @@ static void dbg_drop(int level, const char *p, size_t len, void *arg)
     (void)level;
     (void)p;
     (void)len;
-    (void)arg; /* libraries do not write to stderr (STYLE.md) */
+    (void)arg; /* a library does not write to stderr: libre's own log is dropped */
 }
 
 /* ------------------------------------------------------------------ driver ops (engine thread) */
@@ -758,7 +759,7 @@ static const amdi_driver_ops k_sip_ops = {
     .send_digits = sip_send_digits,
 };
 
-/* "IP:PORT" with a numeric IP (never a hostname: no DNS, see sip-testing.md §0). */
+/* "IP:PORT" with a numeric IP (never a hostname: the driver does no DNS lookups). */
 static int parse_hostport(const char *s, struct sa *out, uint16_t def_port)
 {
     char buf[128];

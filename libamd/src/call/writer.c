@@ -137,7 +137,8 @@ static void store_health(amdi_writer *w, int failing, const char *why, size_t n)
              " commit; new calls get 503 until then",
              why ? why : "unknown error", n);
     else if (!failing && was)
-        amdi_logf(&w->log, AMD_LOG_WARN, "store: database writable again after %.1f s; %zu held change(s) committed in order",
+        amdi_logf(&w->log, AMD_LOG_WARN,
+                  "store: database writable again after %.1f s; %zu held change(s) committed in order",
              secs, n);
 }
 
