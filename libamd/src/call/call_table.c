@@ -132,7 +132,7 @@ static void end_call(amdi_calls *e, live *c, amd_call_status st)
 
 void amdi_calls_sync_status(live *c)
 {
-    snprintf(c->rec.status, sizeof c->rec.status, "%s", amd_call_status_name(c->fsm.status));
+    c->rec.status = c->fsm.status;
 }
 
 int amdi_calls_input(amdi_calls *e, live *c, amdi_call_input in, amdi_call_effects *out)

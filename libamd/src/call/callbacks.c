@@ -192,6 +192,27 @@ void amdi_calls_recording_row(amdi_calls *e, live *c, const char *status, int64_
 }
 
 /* Store the transition, then send the status callback for @p ev if it was asked for. */
+/* SipResponseCode of the final status callback: the far end's own refusal when there was
+ * one, else the code of a SIP call that ended so (RFC 3261 section 21: 486 Busy Here,
+ * 487 Request Terminated, 503 Service Unavailable / 500 Server Internal Error, 200 OK). */
+static int sip_response_code(const live *c)
+{
+    amd_call_status st = c->rec.status;
+    if (c->sip_code > 0 && st != AMD_CALL_COMPLETED && st != AMD_CALL_CANCELED)
+        return c->sip_code;
+    switch (st) {
+    case AMD_CALL_BUSY:
+        return 486;
+    case AMD_CALL_NO_ANSWER:
+    case AMD_CALL_CANCELED:
+        return 487;
+    case AMD_CALL_FAILED:
+        return c->rec.error_code == 0 ? 503 : 500;
+    default:
+        return 200;
+    }
+}
+
 void amdi_calls_transition(amdi_calls *e, live *c, unsigned ev, const char *cb_status)
 {
     int send = ev && c->status_cb && (c->p.status_events & ev);
@@ -216,21 +237,11 @@ void amdi_calls_transition(amdi_calls *e, live *c, unsigned ev, const char *cb_s
         snprintf(num, sizeof num, "%lld", (long long)(c->rec.duration_s > 0 ? c->rec.duration_s : 0));
         amdi_form_add(&f, "CallDuration", num);
         amdi_form_add(&f, "Duration", c->rec.duration_s > 0 ? "1" : "0");
-        char sc[16];
-        snprintf(sc, sizeof sc, "%d", c->sip_code);
-        if (c->sip_code > 0 && strcmp(cb_status, "completed") && strcmp(cb_status, "canceled"))
-            amdi_form_add(&f, "SipResponseCode", sc);
-        else if (!strcmp(cb_status, "busy"))
-            amdi_form_add(&f, "SipResponseCode", "486");
-        else if (!strcmp(cb_status, "no-answer") || !strcmp(cb_status, "canceled"))
-            amdi_form_add(&f, "SipResponseCode", "487");
-        else if (!strcmp(cb_status, "failed"))
-            amdi_form_add(&f, "SipResponseCode", c->rec.error_code == 0 ? "503" : "500");
-        else
-            amdi_form_add(&f, "SipResponseCode", "200");
+        snprintf(num, sizeof num, "%d", sip_response_code(c));
+        amdi_form_add(&f, "SipResponseCode", num);
     }
-    if (c->rec.answered_by[0])
-        amdi_form_add(&f, "AnsweredBy", c->rec.answered_by);
+    if (c->rec.answered_by != AMD_ANSWERED_NONE)
+        amdi_form_add(&f, "AnsweredBy", amd_answered_by_name(c->rec.answered_by));
     if (ev == AMDI_EV_COMPLETED && c->rec_sid[0] && c->rec_duration_s >= 0 && !c->rec_failed) {
         char url[512];
         recording_url(e, c, url, sizeof url);

@@ -313,7 +313,7 @@ int amdi_calls_update(amdi_calls *e, const char *account, const char *sid, const
         if (u->status || u->url || u->twiml || u->time_limit_s >= 0 || u->fallback_url || u->status_callback) {
             amdi_api_error_set(err, 400, 21220,
                                "Call is not in-progress. Cannot redirect or change a call that has ended (status %s)",
-                               out->status);
+                               amd_call_status_name(out->status));
             return -1;
         }
         return 0;

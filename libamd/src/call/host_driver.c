@@ -173,9 +173,9 @@ static void host_observe(void *drv, const struct amdi_call_rec *rec, const char 
     memset(&ev, 0, sizeof ev);
     ev.kind = amd ? AMD_HOST_EVENT_AMD : AMD_HOST_EVENT_STATUS;
     ev.call_sid = rec->sid;
-    ev.status = status ? status : rec->status;
-    ev.answered_by = rec->answered_by;
-    ev.amd_duration_ms = rec->answered_by[0] ? rec->amd_duration_ms : 0;
+    ev.status = status ? status : amd_call_status_name(rec->status);
+    ev.answered_by = amd_answered_by_name(rec->answered_by);
+    ev.amd_duration_ms = rec->answered_by != AMD_ANSWERED_NONE ? rec->amd_duration_ms : 0;
     amd_call_status st;
     ev.final = !amd_call_status_parse(ev.status, &st) && amd_call_status_is_final(st);
     ev.duration_s = ev.final && rec->duration_s > 0 ? rec->duration_s : 0;

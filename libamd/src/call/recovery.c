@@ -112,7 +112,7 @@ void amdi_calls_recover(amdi_calls *e)
         free(enc);
         if (!ok) {
             /* Unknown account or unreadable parameters: close without callbacks. */
-            snprintf(r->status, sizeof r->status, "failed");
+            r->status = AMD_CALL_FAILED;
             r->end_time = hb > 0 ? hb : now;
             snprintf(r->error_message, sizeof r->error_message, "server restarted; call could not be resumed");
             r->date_updated = now;
@@ -124,14 +124,14 @@ void amdi_calls_recover(amdi_calls *e)
             amdi_create_params_free(&p);
             continue;
         }
-        if (r->start_time < 0 && !strcmp(r->status, "queued") && now - r->date_created < QUEUE_HORIZON_MS) {
+        if (r->start_time < 0 && r->status == AMD_CALL_QUEUED && now - r->date_created < QUEUE_HORIZON_MS) {
             amdi_calls_enqueue(e, c); /* never dialed: the 201 promised this call, so place it now */
             amdi_calls_log(e, AMD_LOG_INFO, "call %s: queued again after restart", r->sid);
             continue;
         }
         /* Make it live again, where the dead process left it, and let the state machine end it
          * (answered: completed; else failed). No detector, leg or recording is left to settle. */
-        int answered = !strcmp(r->status, "in-progress");
+        int answered = r->status == AMD_CALL_IN_PROGRESS;
         amdi_calls_hash_add(e, c);
         e->nlive++;
         c->fsm.phase = answered ? AMDI_CS_ANSWERED : AMDI_CS_INITIATED;

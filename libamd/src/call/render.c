@@ -66,14 +66,14 @@ json_t *amdi_call_json(const amdi_call_rec *r)
     json_object_set_new(o, "from", json_string(r->from));
     json_object_set_new(o, "from_formatted", json_string(ff));
     json_object_set_new(o, "phone_number_sid", json_null());
-    json_object_set_new(o, "status", json_string(r->status));
+    json_object_set_new(o, "status", json_string(amd_call_status_name(r->status)));
     json_object_set_new(o, "start_time", date_or_null(r->start_time));
     json_object_set_new(o, "end_time", date_or_null(r->end_time));
     json_object_set_new(o, "duration", num_or_null(r->duration_s));
     json_object_set_new(o, "price", json_null()); /* the simulated carrier charges nothing */
     json_object_set_new(o, "price_unit", json_string("USD"));
     json_object_set_new(o, "direction", json_string("outbound-api"));
-    json_object_set_new(o, "answered_by", str_or_null(r->answered_by));
+    json_object_set_new(o, "answered_by", str_or_null(amd_answered_by_name(r->answered_by)));
     json_object_set_new(o, "api_version", json_string("2010-04-01"));
     json_object_set_new(o, "forwarded_from", json_null());
     json_object_set_new(o, "group_sid", json_null());
@@ -199,12 +199,12 @@ void amdi_call_json_write(amdi_buf *b, const amdi_call_rec *r)
     jstr(b, ff);
     amdi_buf_puts(b, ",\"phone_number_sid\":null");
     jkey(b, "status", 0);
-    jstr(b, r->status);
+    jstr(b, amd_call_status_name(r->status));
     jdate(b, "start_time", r->start_time);
     jdate(b, "end_time", r->end_time);
     jnum(b, "duration", r->duration_s);
     amdi_buf_puts(b, ",\"price\":null,\"price_unit\":\"USD\",\"direction\":\"outbound-api\"");
-    jopt(b, "answered_by", r->answered_by);
+    jopt(b, "answered_by", amd_answered_by_name(r->answered_by));
     amdi_buf_puts(b, ",\"api_version\":\"2010-04-01\",\"forwarded_from\":null,\"group_sid\":null,"
                      "\"caller_name\":null");
     jnum(b, "queue_time", r->queue_time_ms < 0 ? 0 : r->queue_time_ms);

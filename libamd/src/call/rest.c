@@ -135,7 +135,7 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
     snprintf(r.account_sid, sizeof r.account_sid, "%s", account);
     snprintf(r.to, sizeof r.to, "%s", p.to);
     snprintf(r.from, sizeof r.from, "%s", p.from);
-    snprintf(r.status, sizeof r.status, "queued");
+    r.status = AMD_CALL_QUEUED;
     r.date_created = r.date_updated = amdi_calls_now(api->engine);
     amdi_buf enc;
     amdi_buf_init(&enc);

@@ -20,13 +20,13 @@ void amdi_calls_amd_decision(amdi_calls *e, live *c, int ending)
         return;
     amd_detector_destroy(c->det);
     c->det = NULL;
-    const char *ab = amd_answered_by_name(r.answered_by);
-    snprintf(c->rec.answered_by, sizeof c->rec.answered_by, "%s", ab && *ab ? ab : "unknown");
+    c->rec.answered_by = r.answered_by != AMD_ANSWERED_NONE ? r.answered_by : AMD_ANSWERED_UNKNOWN;
+    const char *ab = amd_answered_by_name(c->rec.answered_by);
     c->rec.amd_duration_ms = r.decision_ms < 0 ? 0 : r.decision_ms;
     amdi_calls_persist(e, c); /* stored before anyone hears about it */
     if (e->cfg.driver.ops->observe)
-        e->cfg.driver.ops->observe(e->cfg.driver.state, &c->rec, c->rec.status, 1);
-    amdi_calls_log(e, AMD_LOG_INFO, "call %s: AnsweredBy=%s after %lld ms (%s)", c->rec.sid, c->rec.answered_by,
+        e->cfg.driver.ops->observe(e->cfg.driver.state, &c->rec, amd_call_status_name(c->rec.status), 1);
+    amdi_calls_log(e, AMD_LOG_INFO, "call %s: AnsweredBy=%s after %lld ms (%s)", c->rec.sid, ab,
          (long long)c->rec.amd_duration_ms, amd_cause_name(r.cause));
     char dur[32];
     snprintf(dur, sizeof dur, "%lld", (long long)c->rec.amd_duration_ms);
@@ -40,7 +40,7 @@ void amdi_calls_amd_decision(amdi_calls *e, live *c, int ending)
         amdi_form_init(&f);
         amdi_form_add(&f, "CallSid", c->rec.sid);
         amdi_form_add(&f, "AccountSid", c->rec.account_sid);
-        amdi_form_add(&f, "AnsweredBy", c->rec.answered_by);
+        amdi_form_add(&f, "AnsweredBy", ab);
         amdi_form_add(&f, "MachineDetectionDuration", dur);
         if (u && (!strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8)))
             amdi_calls_send_hook(e, c, K_AMD, u, c->p.async_amd_status_callback_method, &f);
@@ -55,7 +55,7 @@ void amdi_calls_amd_decision(amdi_calls *e, live *c, int ending)
             return; /* the far end is gone: nothing left to instruct */
         amdi_form ex;
         amdi_form_init(&ex);
-        amdi_form_add(&ex, "AnsweredBy", c->rec.answered_by);
+        amdi_form_add(&ex, "AnsweredBy", ab);
         amdi_form_add(&ex, "MachineDetectionDuration", dur);
         amdi_calls_start_instructions(e, c, &ex);
         amdi_form_free(&ex);
@@ -135,7 +135,7 @@ static void sink_answered(void *ctx, int rate)
             /* Cannot detect: say so on the call rather than guess. */
             amdi_calls_log(e, AMD_LOG_ERROR, "call %s: detector not created: %s", c->rec.sid,
                            err[0] ? err : amd_strerror(rc));
-            snprintf(c->rec.answered_by, sizeof c->rec.answered_by, "unknown");
+            c->rec.answered_by = AMD_ANSWERED_UNKNOWN;
             amdi_calls_event_error(e, c->rec.sid, 21263, err[0] ? err : amd_strerror(rc));
             c->det = NULL;
         }

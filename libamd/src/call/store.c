@@ -60,6 +60,24 @@ static void copy_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
     snprintf(dst, cap, "%s", t ? (const char *)t : "");
 }
 
+/* The statuses are strings in the database (as on the wire), enums in the records. A value
+ * this build does not know (a newer server's) reads as failed / unknown, never as live. */
+static amd_call_status col_status(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    amd_call_status s;
+    return t && !amd_call_status_parse((const char *)t, &s) ? s : AMD_CALL_FAILED;
+}
+
+static amd_answered_by col_answered_by(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    amd_answered_by a;
+    if (!t || !*t)
+        return AMD_ANSWERED_NONE;
+    return !amd_answered_by_parse((const char *)t, &a) ? a : AMD_ANSWERED_UNKNOWN;
+}
+
 static int64_t col_i64(sqlite3_stmt *st, int col)
 {
     return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, col);
@@ -74,8 +92,8 @@ static void read_row(sqlite3_stmt *st, amdi_call_rec *r)
     copy_text(st, 3, r->parent_call_sid, sizeof r->parent_call_sid);
     copy_text(st, 4, r->to, sizeof r->to);
     copy_text(st, 5, r->from, sizeof r->from);
-    copy_text(st, 6, r->status, sizeof r->status);
-    copy_text(st, 7, r->answered_by, sizeof r->answered_by);
+    r->status = col_status(st, 6);
+    r->answered_by = col_answered_by(st, 7);
     r->date_created = col_i64(st, 8);
     r->date_updated = col_i64(st, 9);
     r->start_time = col_i64(st, 10);
@@ -292,8 +310,8 @@ static void bind_rec(sqlite3_stmt *st, const amdi_call_rec *r, int insert)
         bind_textn(st, 3, r->parent_call_sid);
         sqlite3_bind_text(st, 4, r->to, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 5, r->from, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 6, r->status, -1, SQLITE_TRANSIENT);
-        bind_textn(st, 7, r->answered_by);
+        sqlite3_bind_text(st, 6, amd_call_status_name(r->status), -1, SQLITE_STATIC);
+        bind_textn(st, 7, amd_answered_by_name(r->answered_by));
         bind_i64n(st, 8, r->date_created);
         bind_i64n(st, 9, r->date_updated);
         bind_i64n(st, 10, r->start_time);
@@ -310,8 +328,8 @@ static void bind_rec(sqlite3_stmt *st, const amdi_call_rec *r, int insert)
         bind_i64n(st, 19, r->answer_time);
     } else {
         sqlite3_bind_text(st, 1, r->sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, r->status, -1, SQLITE_TRANSIENT);
-        bind_textn(st, 3, r->answered_by);
+        sqlite3_bind_text(st, 2, amd_call_status_name(r->status), -1, SQLITE_STATIC);
+        bind_textn(st, 3, amd_answered_by_name(r->answered_by));
         bind_i64n(st, 4, r->date_updated);
         bind_i64n(st, 5, r->start_time);
         bind_i64n(st, 6, r->end_time);

@@ -116,7 +116,7 @@ static void submit(amdi_calls *e, amdi_store *st, const char *body, const char *
     snprintf(r.account_sid, sizeof r.account_sid, "%s", AC);
     snprintf(r.to, sizeof r.to, "%s", p.to);
     snprintf(r.from, sizeof r.from, "%s", p.from);
-    snprintf(r.status, sizeof r.status, "queued");
+    r.status = AMD_CALL_QUEUED;
     r.date_created = r.date_updated = amdi_calls_now(e);
     ck_assert_int_eq(amdi_store_call_insert(st, &r, body), 0);
     ck_assert_int_eq(amdi_calls_submit(e, &r, &p), 0);
@@ -137,7 +137,7 @@ static void finish(amdi_calls *e, amdi_store *st, const char *sid, const char *s
     amdi_calls_destroy(e);
     amdi_call_rec r;
     ck_assert_int_eq(amdi_store_call_get(st, AC, sid, &r), 0);
-    ck_assert_str_eq(r.status, status);
+    ck_assert_str_eq(amd_call_status_name(r.status), status);
     ck_assert_int_eq(r.error_code, code);
     amdi_store_close(st);
     char cmd[128];
