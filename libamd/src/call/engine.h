@@ -60,6 +60,9 @@ int amdi_engine_submit(amdi_engine *e, const amdi_call_rec *rec, amdi_create_par
 int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, const amdi_update_params *u,
                        amdi_call_rec *out, amdi_api_error *err);
 
+/* Calls of @p account waiting in its CPS queue (0 for an unknown account). */
+long amdi_engine_queued(amdi_engine *e, const char *account);
+
 /* Nonzero while the call is queued or in progress. */
 int amdi_engine_is_live(amdi_engine *e, const char *sid);
 
