@@ -30,6 +30,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <sndfile.h>
 
 #include "amd/error.h"
@@ -43,6 +48,8 @@
 /* stdin is buffered in memory for seeking; beyond this it is not a call recording
  * (1 GiB is ~9 hours of 16 kHz s16 stereo). */
 #define AMDI_AF_MAX_STDIN ((size_t)1 << 30)
+/* How long a FIFO opened before its writer may stay silent before we give up. */
+#define AMDI_AF_FIFO_WAIT_MS 10000
 
 struct amd_audio_file {
     SNDFILE *sf;
@@ -113,6 +120,100 @@ static sf_count_t vio_write(const void *ptr, sf_count_t count, void *user)
 static sf_count_t vio_tell(void *user)
 {
     return (sf_count_t)((amd_audio_file *)user)->mem_pos;
+}
+
+static int slurp_stdin(amd_audio_file *f, char *err, size_t errlen);
+
+/* Read all of a non-seekable descriptor (pipe, FIFO, character device) into memory, once:
+ * libsndfile seeks, and opening such a path a second time finds its data gone (a FIFO whose
+ * writer already finished would even block that second open forever). */
+static int slurp_fd(amd_audio_file *f, int fd, const char *path, char *err, size_t errlen)
+{
+    size_t cap = 1 << 16;
+    f->mem = malloc(cap);
+    if (!f->mem) {
+        set_err(err, errlen, "out of memory");
+        return AMD_ENOMEM;
+    }
+    for (;;) {
+        if (f->mem_len == cap) {
+            if (cap >= AMDI_AF_MAX_STDIN) {
+                set_err(err, errlen, "more than %zu MiB of input", AMDI_AF_MAX_STDIN >> 20);
+                return AMD_ELIMIT;
+            }
+            unsigned char *p = realloc(f->mem, cap * 2);
+            if (!p) {
+                set_err(err, errlen, "out of memory");
+                return AMD_ENOMEM;
+            }
+            f->mem = p;
+            cap *= 2;
+        }
+        ssize_t n = read(fd, f->mem + f->mem_len, cap - f->mem_len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            set_err(err, errlen, "%s: read error: %s", path, strerror(errno));
+            return AMD_EIO;
+        }
+        if (n == 0)
+            break;
+        f->mem_len += (size_t)n;
+    }
+    return 0;
+}
+
+/* Open @p path once, without blocking on a FIFO that has no writer (then wait a bounded time
+ * for one). Regular files: *fd_out stays open for libsndfile; anything else is read into
+ * f->mem and *fd_out is -1. */
+static int open_input(amd_audio_file *f, const char *path, int *fd_out, char *err, size_t errlen)
+{
+    *fd_out = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        int e = errno;
+        set_err(err, errlen, "%s", strerror(e));
+        return (e == ENOENT || e == ENOTDIR) ? AMD_ENOTFOUND : AMD_EIO;
+    }
+    struct stat st;
+    if (fstat(fd, &st)) {
+        set_err(err, errlen, "%s", strerror(errno));
+        close(fd);
+        return AMD_EIO;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        set_err(err, errlen, "cannot read (is it a directory?)");
+        close(fd);
+        return AMD_EIO;
+    }
+    if (S_ISFIFO(st.st_mode)) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        int pr;
+        while ((pr = poll(&pf, 1, AMDI_AF_FIFO_WAIT_MS)) < 0 && errno == EINTR)
+            ;
+        if (pr == 0) {
+            set_err(err, errlen, "no data: nothing wrote to this FIFO within %d s", AMDI_AF_FIFO_WAIT_MS / 1000);
+            close(fd);
+            return AMD_EIO;
+        }
+    }
+    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if (S_ISREG(st.st_mode)) {
+        if (st.st_size == 0) {
+            set_err(err, errlen, "empty file");
+            close(fd);
+            return AMD_EFORMAT;
+        }
+        *fd_out = fd;
+        return 0;
+    }
+    int rc = slurp_fd(f, fd, path, err, errlen);
+    close(fd);
+    if (!rc && f->mem_len == 0) {
+        set_err(err, errlen, "empty input");
+        rc = AMD_EFORMAT;
+    }
+    return rc;
 }
 
 static int slurp_stdin(amd_audio_file *f, char *err, size_t errlen)
@@ -269,28 +370,12 @@ int amd_audio_file_open(const char *path, const amd_audio_open_opts *opts, amd_a
     int rc = 0;
     const int is_stdin = strcmp(path, "-") == 0;
 
+    int fd = -1;
     if (!is_stdin) {
         /* Fail clearly on missing / unreadable paths before libsndfile's generic message. */
-        FILE *probe = fopen(path, "rb");
-        if (!probe) {
-            int e = errno;
-            set_err(err, errlen, "%s", strerror(e));
-            rc = (e == ENOENT || e == ENOTDIR) ? AMD_ENOTFOUND : AMD_EIO;
+        rc = open_input(f, path, &fd, err, errlen);
+        if (rc)
             goto fail;
-        }
-        int c = fgetc(probe);
-        int rerr = ferror(probe);
-        fclose(probe);
-        if (rerr) {
-            set_err(err, errlen, "cannot read (is it a directory?)");
-            rc = AMD_EIO;
-            goto fail;
-        }
-        if (c == EOF) {
-            set_err(err, errlen, "empty file");
-            rc = AMD_EFORMAT;
-            goto fail;
-        }
     } else {
         rc = slurp_stdin(f, err, errlen);
         if (rc)
@@ -311,11 +396,11 @@ int amd_audio_file_open(const char *path, const amd_audio_open_opts *opts, amd_a
                                      : o.raw == AMD_RAW_ALAW ? SF_FORMAT_ALAW
                                                              : (SF_FORMAT_PCM_16 | SF_ENDIAN_LITTLE));
     }
-    if (is_stdin) {
+    if (fd < 0) { /* stdin, a pipe, a FIFO: the copy in memory */
         SF_VIRTUAL_IO vio = {vio_len, vio_seek, vio_read, vio_write, vio_tell};
         f->sf = sf_open_virtual(&vio, SFM_READ, &si, f);
     } else {
-        f->sf = sf_open(path, SFM_READ, &si);
+        f->sf = sf_open_fd(fd, SFM_READ, &si, SF_TRUE); /* closes fd, also on failure */
     }
     if (!f->sf) {
         const char *why = sf_strerror(NULL);
