@@ -195,16 +195,9 @@ int amdi_server_create_with(const amd_server_config *cfg, const amdi_driver *drv
     return rc && !taken ? drop_driver(drv, rc) : rc;
 }
 
-static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int *taken, amd_server **out, char *err,
-                       size_t errlen)
+/* Field checks that need nothing but the config. */
+static int check_config(const amd_server_config *cfg, char *err, size_t errlen)
 {
-    if (!out)
-        return AMD_EINVAL;
-    *out = NULL;
-    if (!cfg || cfg->version != AMD_SERVER_CONFIG_VERSION) {
-        snprintf(err, errlen, "server config: unknown version");
-        return AMD_EVERSION;
-    }
     if (!(cfg->cps > 0 && cfg->cps <= 10000)) {
         snprintf(err, errlen, "cps: %g out of range (0, 10000]", cfg->cps);
         return AMD_EINVAL;
@@ -252,6 +245,79 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
             return AMD_EINVAL;
         }
     }
+    return 0;
+}
+
+/* The API keys, each bound to an account of this server. */
+static int copy_api_keys(amd_server *s, const amd_server_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->n_api_keys && !(s->keys = calloc(cfg->n_api_keys, sizeof *s->keys))) {
+        return AMD_ENOMEM;
+    }
+    for (size_t i = 0; i < cfg->n_api_keys; i++) {
+        int known = 0;
+        for (size_t k = 0; k < s->naccounts; k++)
+            known |= !strcmp(s->accounts[k].sid, cfg->api_keys[i].account);
+        if (!known) {
+            snprintf(err, errlen, "API key %s: account %s is not an account of this server", cfg->api_keys[i].sid,
+                     cfg->api_keys[i].account);
+            return AMD_EINVAL;
+        }
+        snprintf(s->keys[i].sid, sizeof s->keys[i].sid, "%s", cfg->api_keys[i].sid);
+        snprintf(s->keys[i].secret, sizeof s->keys[i].secret, "%s", cfg->api_keys[i].secret);
+        snprintf(s->keys[i].account, sizeof s->keys[i].account, "%s", cfg->api_keys[i].account);
+    }
+    return 0;
+}
+
+/* One server per database: a second one would close out the first one's live calls. */
+static int lock_db(amd_server *s, char *err, size_t errlen)
+{
+    s->lock_fd = -1;
+    if (strcmp(s->db_path, ":memory:")) {
+        size_t ln = strlen(s->db_path) + 8;
+        char *lp = malloc(ln);
+        if (lp) {
+            snprintf(lp, ln, "%s.lock", s->db_path);
+            s->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+            free(lp);
+        }
+        struct flock fl;
+        memset(&fl, 0, sizeof fl);
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+#ifdef F_OFD_SETLK
+        int lock_cmd = F_OFD_SETLK; /* also refuses a second server inside this process */
+#else
+        int lock_cmd = F_SETLK;
+#endif
+        if (s->lock_fd < 0) {
+            int en = errno;
+            snprintf(err, errlen, "database %s: cannot create %s.lock: %s%s", s->db_path, s->db_path, strerror(en),
+                     en == ENOENT ? " (the folder does not exist)" : "");
+            return AMD_EIO;
+        }
+        if (fcntl(s->lock_fd, lock_cmd, &fl) == -1) {
+            snprintf(err, errlen, "database %s is in use by another amd serve", s->db_path);
+            return AMD_ESTATE;
+        }
+    }
+    return 0;
+}
+
+static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int *taken, amd_server **out, char *err,
+                       size_t errlen)
+{
+    if (!out)
+        return AMD_EINVAL;
+    *out = NULL;
+    if (!cfg || cfg->version != AMD_SERVER_CONFIG_VERSION) {
+        snprintf(err, errlen, "server config: unknown version");
+        return AMD_EVERSION;
+    }
+    int rc = check_config(cfg, err, errlen);
+    if (rc)
+        return rc;
     amd_server *s = calloc(1, sizeof *s);
     if (!s)
         return AMD_ENOMEM;
@@ -285,38 +351,9 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
     if (s->cfg.http_threads <= 0)
         s->cfg.http_threads = 2;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    int rc;
-    /* One server per database: a second one would close out the first one's live calls. */
-    s->lock_fd = -1;
-    if (strcmp(s->db_path, ":memory:")) {
-        size_t ln = strlen(s->db_path) + 8;
-        char *lp = malloc(ln);
-        if (lp) {
-            snprintf(lp, ln, "%s.lock", s->db_path);
-            s->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-            free(lp);
-        }
-        struct flock fl;
-        memset(&fl, 0, sizeof fl);
-        fl.l_type = F_WRLCK;
-        fl.l_whence = SEEK_SET;
-#ifdef F_OFD_SETLK
-        int lock_cmd = F_OFD_SETLK; /* also refuses a second server inside this process */
-#else
-        int lock_cmd = F_SETLK;
-#endif
-        if (s->lock_fd < 0) {
-            int en = errno;
-            snprintf(err, errlen, "database %s: cannot create %s.lock: %s%s", s->db_path, s->db_path, strerror(en),
-                     en == ENOENT ? " (the folder does not exist)" : "");
-            amd_server_destroy(s);
-            return AMD_EIO;
-        }
-        if (fcntl(s->lock_fd, lock_cmd, &fl) == -1) {
-            snprintf(err, errlen, "database %s is in use by another amd serve", s->db_path);
-            amd_server_destroy(s);
-            return AMD_ESTATE;
-        }
+    if ((rc = lock_db(s, err, errlen))) {
+        amd_server_destroy(s);
+        return rc;
     }
     /* the dial plan first: a bad plan must not leave a half-initialised database behind */
     if ((rc = amdi_dialplan_load(cfg->dialplan_path, &s->plan, err, errlen))) {
@@ -375,23 +412,9 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
     }
     for (size_t i = 0; i < s->naccounts; i++)
         amdi_engine_add_account(s->engine, s->accounts[i].sid, s->accounts[i].token);
-    if (cfg->n_api_keys && !(s->keys = calloc(cfg->n_api_keys, sizeof *s->keys))) {
+    if ((rc = copy_api_keys(s, cfg, err, errlen))) {
         amd_server_destroy(s);
-        return AMD_ENOMEM;
-    }
-    for (size_t i = 0; i < cfg->n_api_keys; i++) {
-        int known = 0;
-        for (size_t k = 0; k < s->naccounts; k++)
-            known |= !strcmp(s->accounts[k].sid, cfg->api_keys[i].account);
-        if (!known) {
-            snprintf(err, errlen, "API key %s: account %s is not an account of this server", cfg->api_keys[i].sid,
-                     cfg->api_keys[i].account);
-            amd_server_destroy(s);
-            return AMD_EINVAL;
-        }
-        snprintf(s->keys[i].sid, sizeof s->keys[i].sid, "%s", cfg->api_keys[i].sid);
-        snprintf(s->keys[i].secret, sizeof s->keys[i].secret, "%s", cfg->api_keys[i].secret);
-        snprintf(s->keys[i].account, sizeof s->keys[i].account, "%s", cfg->api_keys[i].account);
+        return rc;
     }
     s->nkeys = cfg->n_api_keys;
     s->api.keys = s->keys;
