@@ -11,9 +11,9 @@ CMAKE_ARGS ?=
 APT_PACKAGES = cmake make gcc pkg-config clang libclang-rt-14-dev \
   libfftw3-dev libspeexdsp-dev check libsubunit-dev libsndfile1-dev \
   libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libjansson-dev \
-  python3 python3-twilio python3-numpy espeak-ng sox libsox-fmt-all \
+  python3 python3-twilio python3-numpy espeak-ng libespeak-ng-dev sox libsox-fmt-all \
   asterisk-core-sounds-en-wav libspandsp-dev libtiff-dev \
-  libre-dev librem-dev baresip-core sip-tester iproute2 wrk curl
+  libre-dev librem-dev baresip-core sip-tester iproute2 wrk curl abigail-tools
 
 .PHONY: all setup build demo test asan fuzz clean
 

@@ -22,6 +22,7 @@
 #include <sndfile.h>
 
 #include "analysis.h"
+#include "beep_detector.h"
 #include "input.h"
 #include "tones.h"
 
@@ -40,6 +41,11 @@ typedef struct run {
     int64_t seg_s[512], seg_e[512];
     int nseg;
     int64_t speech_frames, speech_active;
+    /* tone segments the beep detector rejected in the current file, with the rule that did */
+    amdi_beep_reason rej[256];
+    int64_t rej_s[256], rej_e[256];
+    int nrej;
+    int64_t rej_seen;
 } run;
 
 static int on_hop(void *user, const float *hop)
@@ -61,6 +67,15 @@ static int on_hop(void *user, const float *hop)
                 r->speech_active += amdi_tones_active(r->t, NULL, NULL) != 0;
                 break;
             }
+    }
+    const amdi_beep *bp = amdi_tones_beep(r->t);
+    if (bp->n_rejects != r->rej_seen) {
+        r->rej_seen = bp->n_rejects;
+        if (r->nrej < 256) {
+            r->rej[r->nrej] = bp->reject_reason;
+            r->rej_s[r->nrej] = bp->reject_start_ms;
+            r->rej_e[r->nrej++] = bp->reject_end_ms;
+        }
     }
     for (int i = 0; i < k && r->n < 64; i++) {
         r->at[r->n] = f->end_ms;
@@ -161,6 +176,10 @@ int main(int argc, char **argv)
     int n_align = 0;
     int fax_files = 0, fax_hit = 0, fax_kind_ok = 0, sit_files = 0, sit_hit = 0, false_fax = 0, false_sit = 0;
     int64_t fax_t[1024], sit_t[1024];
+    /* rejected segments by rule: all of them; those overlapping the true beep of a file whose
+       beep was missed, late or on time (a part of it rejected, the beep still found) */
+    int rej_all[AMDI_BEEP_REASONS] = {0}, rej_missed[AMDI_BEEP_REASONS] = {0}, rej_late[AMDI_BEEP_REASONS] = {0},
+        rej_found[AMDI_BEEP_REASONS] = {0};
     int n_fax_t = 0, n_sit_t = 0;
 
     while (fgets(line, sizeof line, mf)) {
@@ -185,6 +204,8 @@ int main(int argc, char **argv)
         r.t = amdi_tones_init(tmem, &cfg);
         r.n = 0;
         r.nseg = 0;
+        r.nrej = 0;
+        r.rej_seen = 0;
         {
             char spath[8400];
             snprintf(spath, sizeof spath, "%ssegments/%s.csv", dir, f[c_file]);
@@ -259,6 +280,17 @@ int main(int argc, char **argv)
             for (int i = 0; i < r.n; i++)
                 if (r.ev[i].kind == AMDI_TONE_BEEP && r.ev[i].end_ms < bs - 100)
                     early_false = 1;
+            int outcome = early_false ? 0 : !fb ? 1 : (fb_at - be < 0 ? 0 : fb_at - be <= 500 ? 3 : 2);
+            for (int i = 0; i < r.nrej; i++) {
+                if (r.rej_e[i] <= bs || r.rej_s[i] >= be)
+                    continue;
+                int *tab = outcome == 1 ? rej_missed : outcome == 2 ? rej_late : outcome == 3 ? rej_found : NULL;
+                if (tab)
+                    tab[r.rej[i]]++;
+                if (verbose && outcome != 3)
+                    printf("  beep %ld..%ld: segment %lld..%lld rejected by rule %s\n", bs, be,
+                           (long long)r.rej_s[i], (long long)r.rej_e[i], amdi_beep_reason_name(r.rej[i]));
+            }
             if (early_false) {
                 early++;
             } else if (!fb) {
@@ -318,6 +350,8 @@ int main(int argc, char **argv)
                     break;
                 }
         }
+        for (int i = 0; i < r.nrej; i++)
+            rej_all[r.rej[i]]++;
     }
     fclose(mf);
     amdi_analysis_free(&r.an);
@@ -341,6 +375,12 @@ int main(int argc, char **argv)
            sit_files ? 100.0 * sit_hit / sit_files : 0, (long long)pct(sit_t, n_sit_t, 0.5),
            (long long)pct(sit_t, n_sit_t, 0.9));
     printf("false fax events %d, false sit events %d (files of other classes)\n", false_fax, false_sit);
+    printf("beep detector rejects by rule (segments; 'missed' / 'late' / 'found': overlapping the true beep of a "
+           "file whose beep was missed / late / found on time):\n");
+    printf("  %-16s %8s %7s %5s %6s\n", "rule", "all", "missed", "late", "found");
+    for (int k = 1; k < AMDI_BEEP_REASONS; k++)
+        printf("  %-16s %8d %7d %5d %6d\n", amdi_beep_reason_name((amdi_beep_reason)k), rej_all[k], rej_missed[k],
+               rej_late[k], rej_found[k]);
     if (r.speech_frames > 0)
         printf("tone active during true speech: %lld of %lld speech frames (%.2f %%)\n", (long long)r.speech_active,
                (long long)r.speech_frames, 100.0 * (double)r.speech_active / (double)r.speech_frames);

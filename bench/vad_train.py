@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Train the VAD frame classifier of libamd/src/core/vad.c.
 
-    bench/vad_train.py CORPUS/manifest.csv BUILD/bench/vad_frames > weights.inc
+    bench/vad_train.py CORPUS/manifest.csv BUILD/bench/vad_frames models/vad.amdv
 
 Reads a corpus in the corpus.md format (bench/corpus/build_corpus.py makes one:
 the committed weights come from `--count 240 --seed 777`), runs every file
@@ -10,12 +10,15 @@ with segments through vad_frames, labels each 10 ms frame from
 segments/<file>.csv (frame centre inside a segment = speech), and adds a
 noisy copy of each clean-line training file (white or pink noise at 3..18 dB
 SNR, seeded) so low-SNR lines are represented. Files of split `test` are held
-out. Fits a 12-8-1 tanh/logistic network (Adam, full batch, 800 steps) and
-prints the C arrays to paste into vad.c, and the held-out raw frame F1.
+out. Fits a 12-8-1 tanh/logistic network (Adam, full batch, 800 steps),
+writes it as a VAD model file (format: libamd/src/core/vad_model.h; the
+build embeds models/vad.amdv) and prints the held-out raw frame F1.
 Needs python3-numpy and sox (Debian); runs with /usr/bin/python3.
 """
 import csv
 import os
+import struct
+import zlib
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -61,7 +64,9 @@ def frames(tool, x, rate):
 
 
 def main():
-    man, tool = sys.argv[1], sys.argv[2]
+    if len(sys.argv) != 4:
+        sys.exit("usage: vad_train.py CORPUS/manifest.csv BUILD/bench/vad_frames OUT.amdv")
+    man, tool, out_path = sys.argv[1], sys.argv[2], sys.argv[3]
     base = os.path.dirname(os.path.abspath(man))
     rows = [r for r in csv.DictReader(open(man))
             if os.path.exists(os.path.join(base, "segments", r["file"] + ".csv"))]
@@ -117,18 +122,24 @@ def main():
         tp = (q & (Y > 0)).sum()
         return 2 * tp / (2 * tp + (q & (Y == 0)).sum() + ((~q) & (Y > 0)).sum())
 
-    f = lambda a: ", ".join("%.5gf" % t for t in a)
-    print("/* %d train frames (with noisy copies), %d held-out; raw frame F1 train %.3f, held-out %.3f */"
-          % (len(Ytr), len(Yte), f1(Ztr, Ytr), f1(Zte, Yte)))
-    print("static const float vad_mu[AMDI_VAD_NFEAT] = {%s};" % f(mu))
-    print("static const float vad_sd[AMDI_VAD_NFEAT] = {%s};" % f(sd))
-    print("static const float vad_w1[AMDI_VAD_NFEAT][VAD_HIDDEN] = {")
-    for row in P[0]:
-        print("    {%s}," % f(row))
-    print("};")
-    print("static const float vad_b1[VAD_HIDDEN] = {%s};" % f(P[1]))
-    print("static const float vad_w2[VAD_HIDDEN] = {%s};" % f(P[2]))
-    print("static const float vad_b2 = %.5gf;" % P[3][0])
+    desc = ("VAD frame classifier: %d features, %d tanh units; bench/vad_train.py, %d train frames, "
+            "held-out raw frame F1 %.3f" % (NFEAT, HIDDEN, len(Ytr), f1(Zte, Yte)))
+    write_model(out_path, mu, sd, P, desc)
+    print("%d train frames (with noisy copies), %d held-out; raw frame F1 train %.3f, held-out %.3f; wrote %s"
+          % (len(Ytr), len(Yte), f1(Ztr, Ytr), f1(Zte, Yte), out_path))
+
+
+def write_model(path, mu, sd, P, desc):
+    """The VAD model file of libamd/src/core/vad_model.h: container header (magic, format
+    version 1, feature version 1, payload length, CRC-32) and the little-endian payload."""
+    d = desc.encode("ascii")[:159]
+    f32 = lambda a: struct.pack("<%df" % len(a), *[float(np.float32(t)) for t in a])
+    payload = struct.pack("<HHH", NFEAT, HIDDEN, len(d)) + d + f32(mu) + f32(sd)
+    payload += b"".join(f32(P[0][:, j]) for j in range(HIDDEN))  # w1[hidden][feature]
+    payload += f32(P[1]) + f32(P[2]) + f32([P[3][0]])
+    head = b"AMDV\r\n\x1a\n" + struct.pack("<HHII", 1, 1, len(payload), zlib.crc32(payload))
+    with open(path, "wb") as fh:
+        fh.write(head + payload)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,13 @@ static void md_pct(FILE *f, const cli_pct *p)
     md_num(f, p->p90, "%.0f");
 }
 
+static void md_p50_p95(FILE *f, const cli_pct *p)
+{
+    md_num(f, p->p50, "%.0f");
+    fputs(" / ", f);
+    md_num(f, p->p95, "%.0f");
+}
+
 static void md_mode_detail(FILE *f, const char *title, const cli_mode_metrics *m)
 {
     int used[CLI_NCLASS] = {0};
@@ -120,8 +127,10 @@ void cli_report_md(FILE *f, const cli_bench_report *r)
     fputc('\n', f);
     const cli_mode_metrics *ms[2] = {r->has_enable ? &r->enable : NULL, r->has_de ? &r->de : NULL};
     static const char *rows[] = {"accuracy", "human-as-machine rate", "machine-as-human rate",
-                                 "decision latency p50 / p90 (ms)", "files without an answer"};
-    for (int row = 0; row < 5; row++) {
+                                 "decision latency p50 / p90 (ms)", "files without an answer",
+                                 "in-time human rate (human by greeting end + 1500 ms)",
+                                 "human decision after greeting end p50 / p95 (ms)"};
+    for (int row = 0; row < 7; row++) {
         fprintf(f, "| %s |", rows[row]);
         for (int k = 0; k < 2; k++) {
             const cli_mode_metrics *m = ms[k];
@@ -133,7 +142,9 @@ void cli_report_md(FILE *f, const cli_bench_report *r)
             case 1: md_rate(f, m->human_as_machine, m->human_n); break;
             case 2: md_rate(f, m->machine_as_human, m->machine_n); break;
             case 3: md_pct(f, &m->latency_all); break;
-            default: fprintf(f, "%d", m->missing);
+            case 4: fprintf(f, "%d", m->missing); break;
+            case 5: md_rate(f, m->intime_human, m->intime_n); break;
+            default: md_p50_p95(f, &m->human_after_end);
             }
             fputs(" |", f);
         }
@@ -153,6 +164,9 @@ void cli_report_md(FILE *f, const cli_bench_report *r)
                 m->silence_err.n);
         md_pct(f, &m->silence_err);
         fputs(" ms.\n", f);
+        fputs("\n**Early end** (machine_end_beep / machine_end_silence files answered machine_end_* before the greeting ends): ", f);
+        md_rate(f, m->early_end, m->early_end_n);
+        fputs(".\n", f);
     }
     if (r->has_vad) {
         double p, rc, f1;
@@ -174,12 +188,12 @@ void cli_report_md(FILE *f, const cli_bench_report *r)
     if (r->nscenarios) {
         fputs("\n## Per scenario\n\n| scenario | files |", f);
         if (r->has_enable)
-            fputs(" Enable accuracy | human-as-machine | machine-as-human | Enable latency p50 / p90 (ms) |", f);
+            fputs(" Enable accuracy | human-as-machine | machine-as-human | Enable latency p50 / p90 (ms) | in-time human |", f);
         if (r->has_de)
             fputs(" DetectMessageEnd accuracy | beep on time | beep early |", f);
         fputs("\n|---|---:|", f);
         if (r->has_enable)
-            fputs("---:|---:|---:|---:|", f);
+            fputs("---:|---:|---:|---:|---:|", f);
         if (r->has_de)
             fputs("---:|---:|---:|", f);
         fputc('\n', f);
@@ -195,6 +209,8 @@ void cli_report_md(FILE *f, const cli_bench_report *r)
                 md_rate(f, s->enable.machine_as_human, s->enable.machine_n);
                 fputs(" | ", f);
                 md_pct(f, &s->enable.latency_all);
+                fputs(" | ", f);
+                md_rate(f, s->enable.intime_human, s->enable.intime_n);
                 fputs(" |", f);
             }
             if (r->has_de) {
@@ -227,6 +243,8 @@ static void js_pct(FILE *f, const char *key, const cli_pct *p)
     js_num(f, p->p50);
     fputs(",\"p90\":", f);
     js_num(f, p->p90);
+    fputs(",\"p95\":", f);
+    js_num(f, p->p95);
     fputc('}', f);
 }
 
@@ -247,6 +265,10 @@ static void js_mode(FILE *f, const cli_mode_metrics *m, int detect_end, int deta
     js_rate(f, "machine_as_human", m->machine_as_human, m->machine_n);
     fprintf(f, ",\"no_answer\":%d,", m->missing);
     js_pct(f, "latency_ms", &m->latency_all);
+    fputc(',', f);
+    js_rate(f, "in_time_human", m->intime_human, m->intime_n);
+    fputc(',', f);
+    js_pct(f, "human_after_greeting_end_ms", &m->human_after_end);
     if (detail) {
         fputs(",\"latency_ms_by_class\":{", f);
         int first = 1;
@@ -307,6 +329,8 @@ static void js_mode(FILE *f, const cli_mode_metrics *m, int detect_end, int deta
         js_pct(f, "error_ms", &m->beep_err);
         fputs("},", f);
         js_pct(f, "silence_end_error_ms", &m->silence_err);
+        fputc(',', f);
+        js_rate(f, "early_end", m->early_end, m->early_end_n);
     }
     fputc('}', f);
 }
@@ -370,7 +394,7 @@ void cli_report_json(FILE *f, const cli_bench_report *r)
 
 void cli_sweep_md(FILE *f, const char *param, const cli_sweep_point *p, size_t n)
 {
-    fprintf(f, "# amd bench --sweep %s\n\n| %s | Enable accuracy | human-as-machine | machine-as-human | Enable latency p50 / p90 (ms) | DetectMessageEnd accuracy | beep on time | beep early |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    fprintf(f, "# amd bench --sweep %s\n\n| %s | Enable accuracy | human-as-machine | machine-as-human | Enable latency p50 / p90 (ms) | in-time human | human after greeting end p50 / p95 (ms) | DetectMessageEnd accuracy | beep on time | beep early | early end |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
             param, param);
     for (size_t k = 0; k < n; k++) {
         fprintf(f, "| %g |", p[k].value);
@@ -389,14 +413,20 @@ void cli_sweep_md(FILE *f, const char *param, const cli_sweep_point *p, size_t n
         fputs(" | ", f);
         md_pct(f, &any->latency_all);
         fputs(" | ", f);
+        md_rate(f, any->intime_human, any->intime_n);
+        fputs(" | ", f);
+        md_p50_p95(f, &any->human_after_end);
+        fputs(" | ", f);
         if (d) {
             md_rate(f, d->correct, d->scored);
             fputs(" | ", f);
             md_rate(f, d->beep_on_time, d->beep_n);
             fputs(" | ", f);
             md_rate(f, d->beep_early, d->beep_n);
+            fputs(" | ", f);
+            md_rate(f, d->early_end, d->early_end_n);
         } else {
-            fputs("- | - | -", f);
+            fputs("- | - | - | -", f);
         }
         fputs(" |\n", f);
     }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* `amd classify`: label recorded calls (SPEC §5). */
+/* `amd classify`: label recorded calls. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +31,7 @@ static void usage(FILE *out)
           "                            beep_start_ms, beep_end_ms, beep_hz (null / empty when not\n"
           "                            applicable), machine_known_ms, engine, mode, duration_ms,\n"
           "                            sample_rate, format\n"
-          "  --manifest FILE           classify every file of a corpus manifest (corpus.md), add\n"
+          "  --manifest FILE           classify every file of a corpus manifest (bench/README.md), add\n"
           "                            expected / correct columns and end with an accuracy line\n"
           "  --split NAME              with --manifest: only rows whose split column is NAME\n",
           out);
@@ -86,26 +86,36 @@ static void emit_one(void *vctx, size_t i)
     cli_progress_step(c->progress, c->names[i]);
 }
 
-int amd_cli_classify(int argc, char **argv)
-{
+/* What the command line asked for. */
+typedef struct classify_args {
     cli_common common;
-    cli_common_init(&common);
-    cli_format fmt = CLI_FMT_AUTO;
-    const char *manifest_path = NULL, *split = NULL;
+    cli_format fmt;
+    const char *manifest_path, *split;
+    const char **files; /* argc + 1 slots */
+    size_t nfiles;
+} classify_args;
+
+/* Value of "--name=V" / "--name V" if argv[*i] is that option (*i advanced past it);
+ * NULL with *is = 0 when it is another option, NULL with *is = 1 when the value is missing. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name, int *is)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    *is = !strncmp(a, name, n) && (a[n] == 0 || a[n] == '=');
+    if (!*is)
+        return NULL;
+    return a[n] == '=' ? a + n + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
+}
+
+/* Parse the command line into @p ca. Returns -1 to go on, else the exit status (0 after --help). */
+static int parse_args(classify_args *ca, int argc, char **argv)
+{
     char err[320];
-    int rc = 2, only_files = 0;
-    const char **files = calloc((size_t)argc + 1, sizeof *files);
-    size_t nfiles = 0;
-    cli_manifest man = {0};
-    classify_ctx ctx = {0};
-    if (!files) {
-        fprintf(stderr, "amd classify: out of memory\n");
-        return 1;
-    }
+    int only_files = 0, is;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v;
         if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
-            files[nfiles++] = a;
+            ca->files[ca->nfiles++] = a;
             continue;
         }
         if (strcmp(a, "--") == 0) {
@@ -114,136 +124,164 @@ int amd_cli_classify(int argc, char **argv)
         }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
-            rc = 0;
-            goto out;
+            return 0;
         }
-        if (!strncmp(a, "--format", 8) && (a[8] == 0 || a[8] == '=')) {
-            const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || cli_format_parse(v, &fmt)) {
+        if ((v = opt_value(argc, argv, &i, "--format", &is)) || is) {
+            if (!v || cli_format_parse(v, &ca->fmt)) {
                 fprintf(stderr, "amd classify: --format: expected table, json or csv\n");
-                goto out;
+                return 2;
             }
             continue;
         }
-        if (!strncmp(a, "--manifest", 10) && (a[10] == 0 || a[10] == '=')) {
-            manifest_path = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!manifest_path) {
+        if ((v = opt_value(argc, argv, &i, "--manifest", &is)) || is) {
+            if (!(ca->manifest_path = v)) {
                 fprintf(stderr, "amd classify: --manifest needs a file\n");
-                goto out;
+                return 2;
             }
             continue;
         }
-        if (!strncmp(a, "--split", 7) && (a[7] == 0 || a[7] == '=')) {
-            split = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!split) {
+        if ((v = opt_value(argc, argv, &i, "--split", &is)) || is) {
+            if (!(ca->split = v)) {
                 fprintf(stderr, "amd classify: --split needs a name\n");
-                goto out;
+                return 2;
             }
             continue;
         }
-        int r = cli_common_parse(&common, argc, argv, &i, err, sizeof err);
+        int r = cli_common_parse(&ca->common, argc, argv, &i, err, sizeof err);
         if (r < 0) {
             fprintf(stderr, "amd classify: %s\n", err);
-            goto out;
+            return 2;
         }
         if (r == 0) {
             fprintf(stderr, "amd classify: unknown option '%s' (see amd classify --help)\n", a);
-            goto out;
+            return 2;
         }
     }
-    if (cli_common_finish(&common, err, sizeof err)) {
+    if (cli_common_finish(&ca->common, err, sizeof err)) {
         fprintf(stderr, "amd classify: %s\n", err);
-        goto out;
+        return 2;
     }
-    if (manifest_path && nfiles) {
-        fprintf(stderr, "amd classify: give either FILEs or --manifest, not both\n");
-        goto out;
+    const char *bad = NULL;
+    if (ca->manifest_path && ca->nfiles)
+        bad = "give either FILEs or --manifest, not both";
+    else if (ca->split && !ca->manifest_path)
+        bad = "--split needs --manifest";
+    else if (!ca->manifest_path && ca->nfiles == 0)
+        bad = "no input files (see amd classify --help)";
+    if (bad) {
+        fprintf(stderr, "amd classify: %s\n", bad);
+        return 2;
     }
-    if (split && !manifest_path) {
-        fprintf(stderr, "amd classify: --split needs --manifest\n");
-        goto out;
-    }
-    if (!manifest_path && nfiles == 0) {
-        fprintf(stderr, "amd classify: no input files (see amd classify --help)\n");
-        goto out;
-    }
-    if (manifest_path) {
-        if (cli_manifest_load(manifest_path, &man, err, sizeof err)) {
-            fprintf(stderr, "amd classify: %s\n", err);
-            goto out;
-        }
-        if (split && cli_manifest_filter_split(&man, split, err, sizeof err)) {
-            fprintf(stderr, "amd classify: %s\n", err);
-            goto out;
-        }
-        if (man.n == 0) {
-            fprintf(stderr, "amd classify: %s lists no files\n", manifest_path);
-            goto out;
-        }
-    }
+    return -1;
+}
 
-    size_t n = manifest_path ? man.n : nfiles;
-    ctx.common = &common;
-    ctx.n = n;
-    ctx.paths = calloc(n, sizeof *ctx.paths);
-    ctx.names = calloc(n, sizeof *ctx.names);
-    ctx.expected = manifest_path ? calloc(n, sizeof *ctx.expected) : NULL;
-    ctx.outcomes = calloc(n, sizeof *ctx.outcomes);
-    if (!ctx.paths || !ctx.names || !ctx.outcomes || (manifest_path && !ctx.expected)) {
+/* Load (and filter) the manifest. 0 or -1 with the message printed. */
+static int load_manifest(const classify_args *ca, cli_manifest *man)
+{
+    char err[320];
+    if (cli_manifest_load(ca->manifest_path, man, err, sizeof err) ||
+        (ca->split && cli_manifest_filter_split(man, ca->split, err, sizeof err))) {
+        fprintf(stderr, "amd classify: %s\n", err);
+        return -1;
+    }
+    if (man->n == 0) {
+        fprintf(stderr, "amd classify: %s lists no files\n", ca->manifest_path);
+        return -1;
+    }
+    return 0;
+}
+
+/* What to open, what to print and what to expect for each input; the file column's width. */
+static int fill_inputs(classify_ctx *ctx, const classify_args *ca, const cli_manifest *man)
+{
+    size_t n = ctx->n;
+    ctx->paths = calloc(n, sizeof *ctx->paths);
+    ctx->names = calloc(n, sizeof *ctx->names);
+    ctx->expected = ca->manifest_path ? calloc(n, sizeof *ctx->expected) : NULL;
+    ctx->outcomes = calloc(n, sizeof *ctx->outcomes);
+    if (!ctx->paths || !ctx->names || !ctx->outcomes || (ca->manifest_path && !ctx->expected))
+        return -1;
+    int width = 4;
+    for (size_t k = 0; k < n; k++) {
+        if (ca->manifest_path) {
+            ctx->paths[k] = man->rows[k].path;
+            ctx->names[k] = man->rows[k].file;
+            amd_answered_by t = ca->common.cfg.mode == AMD_MODE_DETECT_MESSAGE_END
+                                    ? man->rows[k].detect_end
+                                    : man->rows[k].enable;
+            ctx->expected[k] = amd_answered_by_name(t);
+        } else {
+            ctx->paths[k] = ca->files[k];
+            ctx->names[k] = ca->files[k];
+        }
+        int w = (int)strlen(ctx->names[k]);
+        if (w > width)
+            width = w;
+    }
+    ctx->output.file_width = width > 48 ? 48 : width;
+    return 0;
+}
+
+/* The accuracy line after a manifest run. */
+static void print_accuracy(const classify_ctx *ctx, const amd_config *cfg, cli_format fmt)
+{
+    FILE *sum = fmt == CLI_FMT_TABLE ? stdout : stderr;
+    fprintf(sum, "%saccuracy (%s, engine %s): %zu/%zu correct = %.1f%%", fmt == CLI_FMT_TABLE ? "\n" : "",
+            amd_mode_name(cfg->mode), amd_engine_name(cfg->engine), ctx->correct, ctx->scored,
+            ctx->scored ? 100.0 * (double)ctx->correct / (double)ctx->scored : 0.0);
+    if (ctx->failed)
+        fprintf(sum, "; %zu file%s failed (counted as wrong)", ctx->failed, ctx->failed == 1 ? "" : "s");
+    fputc('\n', sum);
+}
+
+int amd_cli_classify(int argc, char **argv)
+{
+    classify_args ca = {.fmt = CLI_FMT_AUTO};
+    cli_common_init(&ca.common);
+    int rc = 2;
+    ca.files = calloc((size_t)argc + 1, sizeof *ca.files);
+    cli_manifest man = {0};
+    classify_ctx ctx = {0};
+    if (!ca.files) {
+        fprintf(stderr, "amd classify: out of memory\n");
+        return 1;
+    }
+    if ((rc = parse_args(&ca, argc, argv)) >= 0)
+        goto out;
+    rc = 2;
+    if (ca.manifest_path && load_manifest(&ca, &man))
+        goto out;
+
+    ctx.common = &ca.common;
+    ctx.n = ca.manifest_path ? man.n : ca.nfiles;
+    if (fill_inputs(&ctx, &ca, &man)) {
         fprintf(stderr, "amd classify: out of memory\n");
         rc = 1;
         goto out;
     }
-    int width = 4;
-    for (size_t k = 0; k < n; k++) {
-        if (manifest_path) {
-            ctx.paths[k] = man.rows[k].path;
-            ctx.names[k] = man.rows[k].file;
-            amd_answered_by t = common.cfg.mode == AMD_MODE_DETECT_MESSAGE_END
-                                    ? man.rows[k].detect_end
-                                    : man.rows[k].enable;
-            ctx.expected[k] = amd_answered_by_name(t);
-        } else {
-            ctx.paths[k] = files[k];
-            ctx.names[k] = files[k];
-        }
-        int w = (int)strlen(ctx.names[k]);
-        if (w > width)
-            width = w;
-    }
-    if (width > 48)
-        width = 48;
+    cli_format fmt = ca.fmt;
     if (fmt == CLI_FMT_AUTO)
         fmt = isatty(STDOUT_FILENO) ? CLI_FMT_TABLE : CLI_FMT_JSON;
     ctx.output.out = stdout;
     ctx.output.fmt = fmt;
-    ctx.output.file_width = width;
-    ctx.output.with_expected = manifest_path != NULL;
+    ctx.output.with_expected = ca.manifest_path != NULL;
     cli_output_header(&ctx.output);
     ctx.stdout_tty = isatty(STDOUT_FILENO);
-    ctx.progress = cli_progress_start(n, CLASSIFY_PROGRESS_MIN, "classify");
+    ctx.progress = cli_progress_start(ctx.n, CLASSIFY_PROGRESS_MIN, "classify");
     /* stdin can be read only once, and only on one thread */
-    int jobs = common.jobs;
-    for (size_t k = 0; k < n; k++)
+    int jobs = ca.common.jobs;
+    for (size_t k = 0; k < ctx.n; k++)
         if (strcmp(ctx.paths[k], "-") == 0)
             jobs = 1;
-    cli_parallel_run(n, jobs, run_one, emit_one, &ctx);
+    cli_parallel_run(ctx.n, jobs, run_one, emit_one, &ctx);
     cli_progress_end(ctx.progress);
     if (cli_interrupted()) {
         fprintf(stderr, "amd classify: interrupted\n");
         rc = 1;
         goto out;
     }
-    if (manifest_path) {
-        FILE *sum = fmt == CLI_FMT_TABLE ? stdout : stderr;
-        fprintf(sum, "%saccuracy (%s, engine %s): %zu/%zu correct = %.1f%%", fmt == CLI_FMT_TABLE ? "\n" : "",
-                amd_mode_name(common.cfg.mode), amd_engine_name(common.cfg.engine), ctx.correct,
-                ctx.scored, ctx.scored ? 100.0 * (double)ctx.correct / (double)ctx.scored : 0.0);
-        if (ctx.failed)
-            fprintf(sum, "; %zu file%s failed (counted as wrong)", ctx.failed,
-                    ctx.failed == 1 ? "" : "s");
-        fputc('\n', sum);
-    }
+    if (ca.manifest_path)
+        print_accuracy(&ctx, &ca.common.cfg, fmt);
     rc = ctx.failed ? 1 : 0;
 out:
     free(ctx.paths);
@@ -251,7 +289,7 @@ out:
     free(ctx.expected);
     free(ctx.outcomes);
     cli_manifest_free(&man);
-    free(files);
-    cli_common_free(&common);
+    free(ca.files);
+    cli_common_free(&ca.common);
     return rc;
 }

@@ -61,6 +61,14 @@ static void usage(FILE *out)
             "  --sip-auth USER:PASS   digest credentials for challenges (per call: SipAuthUsername /\n"
             "                         SipAuthPassword) [AMD_SIP_AUTH]\n"
             "  --webhook-timeout MS   total time per webhook request (default 15000) [AMD_WEBHOOK_TIMEOUT]\n"
+            "  --webhook-allow CIDR[,CIDR...]\n"
+            "                         let webhooks and TwiML fetches connect to these ranges although\n"
+            "                         they are loopback / private / link-local (refused by default),\n"
+            "                         e.g. 127.0.0.0/8 for local development [AMD_WEBHOOK_ALLOW]\n"
+            "  --webhook-inflight-per-account N\n"
+            "                         webhook requests one account may have in flight; accounts take\n"
+            "                         turns for the 256 slots (default 64, 1..256)\n"
+            "                         [AMD_WEBHOOK_INFLIGHT_PER_ACCOUNT]\n"
             "  --media-priority N     run the media clock and detectors with real-time priority N\n"
             "                         (SCHED_RR 1..99, needs root / CAP_SYS_NICE) so other load cannot\n"
             "                         make audio frames late; 0 = normal (default) [AMD_MEDIA_PRIORITY]\n"
@@ -216,6 +224,14 @@ static int apply(serve_opts *o, const char *name, const char *v, char *err, size
             return -1;
         }
         c->webhook_timeout_ms = (int)l;
+    } else if (!strcmp(name, "webhook-allow")) {
+        c->webhook_allow = v; /* checked by amd_server_create */
+    } else if (!strcmp(name, "webhook-inflight-per-account")) {
+        if (cli_parse_int(v, &l) || l < 1 || l > 256) {
+            snprintf(err, errlen, "--webhook-inflight-per-account: expected 1..256, got '%s'", v);
+            return -1;
+        }
+        c->webhook_inflight_per_account = (int)l;
     } else if (!strcmp(name, "media-priority")) {
         if (cli_parse_int(v, &l) || l < 0 || l > 99) {
             snprintf(err, errlen, "--media-priority: expected 0..99, got '%s'", v);
@@ -250,6 +266,8 @@ int amd_cli_serve(int argc, char **argv)
                                          {"AMD_SIP_LISTEN", "sip-listen"},  {"AMD_SIP_TRUNK", "sip-trunk"},
                                          {"AMD_SIP_AUTH", "sip-auth"},
                                          {"AMD_WEBHOOK_TIMEOUT", "webhook-timeout"},
+                                         {"AMD_WEBHOOK_ALLOW", "webhook-allow"},
+                                         {"AMD_WEBHOOK_INFLIGHT_PER_ACCOUNT", "webhook-inflight-per-account"},
                                          {"AMD_MEDIA_PRIORITY", "media-priority"},
                                          {"AMD_MAX_CONNECTIONS_PER_IP", "max-connections-per-ip"},
                                          {"AMD_REQUEST_TIMEOUT", "request-timeout"},

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* `amd trace`: why the detector decided what it did (SPEC §5). */
+/* `amd trace`: why the detector decided what it did. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -8,20 +8,20 @@
  * small enough to live on a worker thread's stack. */
 #define CLI_FEED_BLOCK 4096
 
-void cli_feed_file(const char *path, const amd_audio_open_opts *input, const amd_config *cfg,
+void cli_feed_file(const char *path, const amdi_audio_open_opts *input, const amd_config *cfg,
                    const cli_feed_hooks *hooks, cli_outcome *out)
 {
     memset(out, 0, sizeof *out);
     out->result.answered_by = AMD_ANSWERED_NONE;
     char err[200] = "";
-    amd_audio_file *af = NULL;
+    amdi_audio_file *af = NULL;
     amd_detector *det = NULL;
-    int rc = amd_audio_file_open(path, input, &af, err, sizeof err);
+    int rc = amdi_audio_file_open(path, input, &af, err, sizeof err);
     if (rc) {
         snprintf(out->error, sizeof out->error, "%s", err[0] ? err : amd_strerror(rc));
         return;
     }
-    const amd_audio_info *info = amd_audio_file_info(af);
+    const amdi_audio_info *info = amdi_audio_file_info(af);
     out->sample_rate = info->sample_rate;
     out->channels = info->channels;
     snprintf(out->format, sizeof out->format, "%s", info->format);
@@ -44,7 +44,7 @@ void cli_feed_file(const char *path, const amd_audio_open_opts *input, const amd
     float block[CLI_FEED_BLOCK];
     int64_t total = 0;
     for (;;) {
-        long n = amd_audio_file_read(af, block, CLI_FEED_BLOCK, err, sizeof err);
+        long n = amdi_audio_file_read(af, block, CLI_FEED_BLOCK, err, sizeof err);
         if (n < 0) {
             snprintf(out->error, sizeof out->error, "%s", err[0] ? err : amd_strerror((int)n));
             goto done;
@@ -75,5 +75,5 @@ void cli_feed_file(const char *path, const amd_audio_open_opts *input, const amd
     out->ok = 1;
 done:
     amd_detector_destroy(det);
-    amd_audio_file_close(af);
+    amdi_audio_file_close(af);
 }

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "amd/audio_file.h"
+#include "audio_file.h"
 #include "amd/detector.h"
 
 /* Optional taps into the run. */
@@ -34,7 +34,7 @@ typedef struct cli_outcome {
  * whole file, so corrupt data anywhere in it is reported; calls amd_detector_finish at
  * the end of the audio. Never aborts on bad input: failures land in out->error.
  */
-void cli_feed_file(const char *path, const amd_audio_open_opts *input, const amd_config *cfg,
+void cli_feed_file(const char *path, const amdi_audio_open_opts *input, const amd_config *cfg,
                    const cli_feed_hooks *hooks, cli_outcome *out);
 
 #endif

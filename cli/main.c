@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The `amd` program: dispatch to the subcommands (SPEC §5). */
+/* The `amd` program: dispatch to the subcommands. */
 #include <stdio.h>
 #include <string.h>
 
@@ -14,7 +14,11 @@ static void usage(FILE *out)
           "  classify   label recorded calls: human, machine_start / machine_end_*, fax, unknown\n"
           "  trace      show why: the 10 ms frame timeline (CSV) and an SVG picture of a call\n"
           "  bench      score the detector (or another engine's answers) on a labeled corpus\n"
+#ifdef AMD_HAVE_CALL
           "  serve      run the Twilio-compatible call API (REST server)\n\n"
+#else
+          "  serve      (not in this build: configured with -DAMD_BUILD_CALL=OFF)\n\n"
+#endif
           "  amd COMMAND --help   options of a command\n"
           "  amd --version        version of the program and the library\n\n"
           "Exit status: 0 success, 1 some inputs failed, 2 usage error.\n",
@@ -54,8 +58,15 @@ int main(int argc, char **argv)
         return amd_cli_trace(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench"))
         return amd_cli_bench(argc - 1, argv + 1);
-    if (!strcmp(cmd, "serve"))
+    if (!strcmp(cmd, "serve")) {
+#ifdef AMD_HAVE_CALL
         return amd_cli_serve(argc - 1, argv + 1);
+#else
+        fprintf(stderr, "amd serve: not available: this amd was built without the call server "
+                        "(configured with -DAMD_BUILD_CALL=OFF)\n");
+        return 2;
+#endif
+    }
     fprintf(stderr, "amd: unknown command '%s' (see amd --help)\n", cmd);
     return 2;
 }

@@ -186,7 +186,7 @@ long cli_manifest_segments(const cli_manifest *m, const cli_manifest_row *row, c
                            char *err, size_t errlen)
 {
     *out = NULL;
-    /* corpus.md: segments/<file name>.csv. Accept the base name (what the corpus tools
+    /* segments/<file name>.csv. Accept the base name (what the corpus tools
      * write) and, for manifests whose files live in sub-folders, the relative path. */
     const char *base = strrchr(row->file, '/');
     base = base ? base + 1 : row->file;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Corpus manifests (shared/corpus.md): a CSV with a header row; paths relative to
+/* Corpus manifests (the format bench/corpus/build_corpus.py writes, bench/README.md): a CSV with a header row; paths relative to
  * the manifest's folder; optional segments/<file name>.csv with true speech segments. */
 #ifndef AMD_CLI_MANIFEST_H
 #define AMD_CLI_MANIFEST_H

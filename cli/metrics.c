@@ -38,6 +38,7 @@ static void pct(double *v, size_t n, cli_pct *out)
     out->n = (int)n;
     out->p50 = cli_percentile(v, n, 50);
     out->p90 = cli_percentile(v, n, 90);
+    out->p95 = cli_percentile(v, n, 95);
 }
 
 static amd_answered_by enable_truth(const cli_eval_item *it)
@@ -47,6 +48,42 @@ static amd_answered_by enable_truth(const cli_eval_item *it)
     if (amd_answered_by_is_machine(it->truth))
         return AMD_ANSWERED_MACHINE_START;
     return it->truth;
+}
+
+/* In-time human rate and decision - greeting end over humans answered human. */
+static void human_timing(const cli_eval_item *items, size_t n, double *buf, cli_mode_metrics *out)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cli_eval_item *it = &items[i];
+        if (enable_truth(it) != AMD_ANSWERED_HUMAN || it->greeting_end_ms < 0)
+            continue;
+        out->intime_n++;
+        if (it->pred != AMD_ANSWERED_HUMAN || it->decision_ms < 0)
+            continue;
+        int64_t after = it->decision_ms - it->greeting_end_ms;
+        if (after <= CLI_IN_TIME_MS)
+            out->intime_human++;
+        buf[m++] = (double)after;
+    }
+    pct(buf, m, &out->human_after_end);
+}
+
+/* Early end: a machine_end_* answer before the greeting ended (the message would be
+ * played over it). */
+static void early_end(const cli_eval_item *items, size_t n, cli_mode_metrics *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        const cli_eval_item *it = &items[i];
+        if ((it->truth != AMD_ANSWERED_MACHINE_END_BEEP && it->truth != AMD_ANSWERED_MACHINE_END_SILENCE) ||
+            it->greeting_end_ms < 0)
+            continue;
+        out->early_end_n++;
+        int ended = it->pred == AMD_ANSWERED_MACHINE_END_BEEP || it->pred == AMD_ANSWERED_MACHINE_END_SILENCE ||
+                    it->pred == AMD_ANSWERED_MACHINE_END_OTHER;
+        if (ended && it->decision_ms >= 0 && it->decision_ms < it->greeting_end_ms)
+            out->early_end++;
+    }
 }
 
 int cli_metrics_compute(const cli_eval_item *items, size_t n, int detect_end, cli_mode_metrics *out)
@@ -102,6 +139,7 @@ int cli_metrics_compute(const cli_eval_item *items, size_t n, int detect_end, cl
             items[i].decision_ms >= 0)
             buf[m++] = (double)items[i].decision_ms;
     pct(buf, m, &out->latency_all);
+    human_timing(items, n, buf, out);
 
     if (detect_end) {
         /* Beep alignment: every file with beep_end_ms counts in beep_n; a file without an
@@ -130,9 +168,10 @@ int cli_metrics_compute(const cli_eval_item *items, size_t n, int detect_end, cl
                 buf[m++] = (double)(it->decision_ms - it->greeting_end_ms);
         }
         pct(buf, m, &out->silence_err);
+        early_end(items, n, out);
     } else {
-        out->beep_err.p50 = out->beep_err.p90 = NAN;
-        out->silence_err.p50 = out->silence_err.p90 = NAN;
+        pct(buf, 0, &out->beep_err);
+        pct(buf, 0, &out->silence_err);
     }
     free(buf);
     return 0;

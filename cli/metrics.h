@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The corpus metrics of shared/corpus.md, with exactly its definitions, shared by every
+/* The corpus metrics, with the definitions written beside each below, shared by every
  * report (`amd bench` on the detector, on --predictions from another engine, --sweep).
  *
  * Percentiles use the nearest-rank method: the p-th percentile of n sorted values is
@@ -28,7 +28,7 @@ typedef struct cli_eval_item {
 
 typedef struct cli_pct {
     int n;
-    double p50, p90; /* NAN when n == 0 */
+    double p50, p90, p95; /* NAN when n == 0 */
 } cli_pct;
 
 typedef struct cli_mode_metrics {
@@ -41,14 +41,25 @@ typedef struct cli_mode_metrics {
     int machine_n, machine_as_human;     /* answered_by_enable = machine_start; answered human */
     cli_pct latency[CLI_NCLASS];         /* decision_ms by true class */
     cli_pct latency_all;
+    /* In-time human rate: of humans (answered_by_enable) with greeting_end_ms, those answered
+     * human within CLI_IN_TIME_MS of the end of their greeting; human_after_end is
+     * decision_ms - greeting_end_ms over those answered human (p50 / p95 reported). */
+    int intime_n, intime_human;
+    cli_pct human_after_end;
     /* DetectMessageEnd only */
     int beep_n, beep_on_time, beep_early; /* files with beep_end_ms */
     cli_pct beep_err;                     /* decision_ms - beep_end_ms */
     cli_pct silence_err;                  /* machine_end_silence files: decision_ms - greeting_end_ms */
+    int early_end_n, early_end;           /* truth machine_end_beep / _silence with greeting_end_ms;
+                                           * answered machine_end_* before greeting_end_ms */
 } cli_mode_metrics;
 
-/* Beep alignment window of corpus.md: on time when 0 <= decision - beep_end <= 500 ms. */
+/* Beep alignment window: on time when 0 <= decision - beep_end <= 500 ms. */
 #define CLI_BEEP_ON_TIME_MS 500
+/* In-time human window of corpus.md: answered human by greeting_end_ms + 1500 ms (the 2 s
+ * abandonment rule of the FTC Telemarketing Sales Rule and 47 CFR 64.1200(a)(7), less
+ * ~0.5 s to bridge the call). */
+#define CLI_IN_TIME_MS 1500
 
 /*
  * Compute the metrics of one mode. @p detect_end enables beep alignment and silence end.
@@ -65,7 +76,7 @@ double cli_percentile(double *v, size_t n, double p);
 double cli_metrics_accuracy(const cli_mode_metrics *m);
 double cli_rate(int num, int den);
 
-/* VAD frame counts at 10 ms against segments/ (corpus.md). */
+/* VAD frame counts at 10 ms against segments/ (a frame is speech when its midpoint lies in a segment). */
 typedef struct cli_vad_counts {
     long long tp, fp, fn, tn;
     int files;

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The shared option parser (see options.h). Ranges are not checked here: the
- * library's amd_config_validate is the one place that knows them, and its message
- * (naming the field and range) is what the user sees. */
+/* The shared option parser (see options.h). The detector parameters' flags, units and
+ * help come from the library's table (amd/params.h). Ranges are not checked here:
+ * amd_config_validate checks them against the same table, and its message (naming the
+ * field and range) is what the user sees. */
 #include "options.h"
+
+#include "amd/params.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,58 +15,12 @@
 #include <string.h>
 #include <strings.h>
 
-/* A numeric detector parameter: flag name, amd_config field, and the factor from the
- * flag's unit to the field's unit (Twilio gives MachineDetectionTimeout in seconds). */
-typedef struct param_def {
-    const char *name;
-    size_t offset;
-    int scale;
-    const char *arg;
-    const char *help;
-} param_def;
-
-#define P(name, field, scale, arg, help) {name, offsetof(amd_config, field), scale, arg, help}
-static const param_def params[] = {
-    P("timeout", timeout_ms, 1000, "S",
-      "MachineDetectionTimeout: no decision after S seconds -> unknown (3..59, default 30)"),
-    P("speech-threshold", speech_threshold_ms, 1, "MS",
-      "MachineDetectionSpeechThreshold: first utterance longer -> machine (1000..6000, 2400)"),
-    P("speech-end-threshold", speech_end_threshold_ms, 1, "MS",
-      "MachineDetectionSpeechEndThreshold: silence closing an utterance / greeting (500..5000, 1200)"),
-    P("silence-timeout", silence_timeout_ms, 1, "MS",
-      "MachineDetectionSilenceTimeout: only silence this long -> unknown (2000..10000, 5000)"),
-    P("min-word-length", min_word_length_ms, 1, "MS",
-      "words engine: shorter bursts are not words (10..5000, 100)"),
-    P("max-word-length", max_word_length_ms, 1, "MS",
-      "words engine: a longer word -> machine (100..20000, 5000)"),
-    P("words-silence", words_silence_ms, 1, "MS",
-      "words engine: silence separating two words (10..5000, 50)"),
-    P("max-num-of-words", max_num_of_words, 1, "N",
-      "words engine: more words -> machine (1..100, 5)"),
-    P("silence-threshold", silence_threshold, 1, "N",
-      "words engine: mean |sample| (s16 scale) below which a frame is silence (0..32767, 256)"),
-    P("beep-min-ms", beep_min_ms, 1, "MS",
-      "shortest end-of-greeting beep (40..1000, 80)"),
-    P("beep-min-hz", beep_min_hz, 1, "HZ",
-      "lowest beep frequency (200..3000, 300)"),
-    P("beep-max-hz", beep_max_hz, 1, "HZ",
-      "highest beep frequency (200..3500, 2500)"),
-    P("beep-grace-ms", beep_grace_ms, 1, "MS",
-      "DetectMessageEnd: extra wait for a late beep before machine_end_silence (0..5000, 1500)"),
-    P("detect-fax", detect_fax, 1, "0|1",
-      "fax / modem tones end in `fax` (default 1)"),
-    P("detect-sit", detect_sit, 1, "0|1",
-      "special information tones end in a machine (default 1)"),
-};
-#undef P
-#define NPARAMS (sizeof params / sizeof params[0])
-
-static const param_def *find_param(const char *name)
+/* A numeric detector parameter given by flag (the core's table, amd/params.h): its row, or NULL
+ * for unknown flags and the enums (--machine-detection, --engine), which take names. */
+static const amd_param *find_param(const char *name)
 {
-    for (size_t k = 0; k < NPARAMS; k++)
-        if (strcmp(params[k].name, name) == 0)
-            return &params[k];
-    return NULL;
+    const amd_param *p = amd_param_by_flag(name);
+    return p && p->kind != AMD_PARAM_ENUM ? p : NULL;
 }
 
 int cli_parse_int(const char *s, long *out)
@@ -114,13 +71,13 @@ int cli_param_known(const char *name)
 
 int cli_param_set(amd_config *cfg, const char *name, double value)
 {
-    const param_def *p = find_param(name);
+    const amd_param *p = find_param(name);
     if (!p)
         return -1;
     double v = value * p->scale;
     if (!(v > -2e9 && v < 2e9))
         return -1;
-    *(int *)((char *)cfg + p->offset) = (int)lround(v);
+    amd_param_set(cfg, p, (int)lround(v));
     return 0;
 }
 
@@ -185,8 +142,8 @@ int cli_common_parse(cli_common *c, int argc, char **argv, int *i, char *err, si
         return 1;
     }
 
-    const param_def *p = find_param(key);
-    int is_known = p || !strcmp(key, "machine-detection") || !strcmp(key, "engine") ||
+    const amd_param *p = find_param(key);
+    int is_known = p || amd_param_by_flag(key) ||
                    !strcmp(key, "raw") || !strcmp(key, "rate") || !strcmp(key, "channel") ||
                    !strcmp(key, "model");
     if (!is_known)
@@ -213,7 +170,7 @@ int cli_common_parse(cli_common *c, int argc, char **argv, int *i, char *err, si
         }
         return 1;
     }
-    if (strcmp(key, "machine-detection") == 0) {
+    if (strcmp(key, amd_param_by_field("mode")->flag) == 0) {
         if (amd_mode_parse(v, &c->cfg.mode)) {
             snprintf(err, errlen, "%s: '%s' is not Enable or DetectMessageEnd", flag, v);
             return -1;
@@ -221,7 +178,7 @@ int cli_common_parse(cli_common *c, int argc, char **argv, int *i, char *err, si
         c->mode_given = 1;
         return 1;
     }
-    if (strcmp(key, "engine") == 0) {
+    if (strcmp(key, amd_param_by_field("engine")->flag) == 0) {
         if (amd_engine_parse(v, &c->cfg.engine)) {
             snprintf(err, errlen, "%s: unknown engine '%s' (default, timing, words|Lumenvox, model)",
                      flag, v);
@@ -231,11 +188,11 @@ int cli_common_parse(cli_common *c, int argc, char **argv, int *i, char *err, si
     }
     if (strcmp(key, "raw") == 0) {
         if (!strcasecmp(v, "ulaw") || !strcasecmp(v, "mulaw") || !strcasecmp(v, "u-law"))
-            c->input.raw = AMD_RAW_ULAW;
+            c->input.raw = AMDI_RAW_ULAW;
         else if (!strcasecmp(v, "alaw") || !strcasecmp(v, "a-law"))
-            c->input.raw = AMD_RAW_ALAW;
+            c->input.raw = AMDI_RAW_ALAW;
         else if (!strcasecmp(v, "s16") || !strcasecmp(v, "s16le") || !strcasecmp(v, "pcm"))
-            c->input.raw = AMD_RAW_S16;
+            c->input.raw = AMDI_RAW_S16;
         else {
             snprintf(err, errlen, "--raw: '%s' is not ulaw, alaw or s16", v);
             return -1;
@@ -276,11 +233,11 @@ int cli_common_parse(cli_common *c, int argc, char **argv, int *i, char *err, si
 
 int cli_common_finish(cli_common *c, char *err, size_t errlen)
 {
-    if (c->input.raw != AMD_RAW_NONE && c->input.raw_rate == 0) {
+    if (c->input.raw != AMDI_RAW_NONE && c->input.raw_rate == 0) {
         snprintf(err, errlen, "--raw needs --rate N (the sample rate in Hz)");
         return -1;
     }
-    if (c->input.raw == AMD_RAW_NONE && c->input.raw_rate != 0) {
+    if (c->input.raw == AMDI_RAW_NONE && c->input.raw_rate != 0) {
         snprintf(err, errlen, "--rate only applies to headerless input (with --raw)");
         return -1;
     }
@@ -335,19 +292,29 @@ static void help_line(FILE *out, const char *lhs, const char *text)
     fputc('\n', out);
 }
 
+/* One parameter's help: "Twilio name: help (range, default)" in the flag's units. */
+static void param_help(FILE *out, const amd_param *p)
+{
+    char lhs[48], text[256];
+    snprintf(lhs, sizeof lhs, "--%s %s", p->flag, p->arg);
+    int n = snprintf(text, sizeof text, "%s%s%s", p->twilio ? p->twilio : "", p->twilio ? ": " : "", p->help);
+    if (n > 0 && (size_t)n < sizeof text && p->kind == AMD_PARAM_INT)
+        snprintf(text + n, sizeof text - (size_t)n, " (%d..%d, default %d)", p->min / p->scale,
+                 p->max / p->scale, p->def / p->scale);
+    else if (n > 0 && (size_t)n < sizeof text && p->kind == AMD_PARAM_BOOL)
+        snprintf(text + n, sizeof text - (size_t)n, " (default %d)", p->def);
+    help_line(out, lhs, text);
+}
+
 void cli_common_help(FILE *out, int with_input, int with_jobs)
 {
     fputs("\nDetector parameters (Twilio's names, ranges and defaults):\n", out);
-    help_line(out, "--machine-detection MODE",
-              "MachineDetection: Enable or DetectMessageEnd (default Enable)");
-    help_line(out, "--engine NAME",
-              "MachineDetectionEngine: default, timing, words (alias Lumenvox), model "
-              "(default: the best measured)");
-    for (size_t k = 0; k < NPARAMS; k++) {
-        char lhs[48];
-        snprintf(lhs, sizeof lhs, "--%s %s", params[k].name, params[k].arg);
-        help_line(out, lhs, params[k].help);
-    }
+    size_t n;
+    const amd_param *t = amd_params(&n);
+    for (int names = 1; names >= 0; names--) /* the ones given by name first */
+        for (size_t k = 0; k < n; k++)
+            if (t[k].flag && (t[k].kind == AMD_PARAM_ENUM) == names)
+                param_help(out, &t[k]);
     help_line(out, "--no-fax, --no-sit", "same as --detect-fax 0 / --detect-sit 0");
     help_line(out, "--model FILE", "model file for the model engine (default: the built-in one)");
     if (with_input) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Options shared by `amd classify`, `amd trace` and `amd bench`: every SPEC §4.1
- * detector parameter as a flag (Twilio names in kebab case), the input flags
+/* Options shared by `amd classify`, `amd trace` and `amd bench`: every detector
+ * parameter of the library's table (amd/params.h) as a flag (Twilio names in kebab case), the input flags
  * (--raw, --rate, --channel), --model and -j. One parser, so the three commands
  * accept exactly the same spellings and report the same errors. */
 #ifndef AMD_CLI_OPTIONS_H
@@ -8,12 +8,12 @@
 
 #include <stdio.h>
 
-#include "amd/audio_file.h"
+#include "audio_file.h"
 #include "amd/detector.h"
 
 typedef struct cli_common {
     amd_config cfg;            /* detector parameters; sample_rate is set per file */
-    amd_audio_open_opts input; /* --raw / --rate / --channel */
+    amdi_audio_open_opts input; /* --raw / --rate / --channel */
     int jobs;                  /* -j N; 0 = not given */
     amd_model *model;          /* --model FILE (owned), or NULL for the built-in one */
     int mode_given;            /* --machine-detection was given */

@@ -52,7 +52,7 @@ void cli_csv_field(FILE *out, const char *s)
     fputc('"', out);
 }
 
-/* The SPEC §5 columns, then the extras. */
+/* The documented columns (amd classify --help, README), then the extras. */
 static const char *const columns[] = {
     "file", "answered_by", "machine_detection_duration_ms", "cause", "confidence",
     "speech_onset_ms", "greeting_end_ms", "beep_start_ms", "beep_end_ms", "beep_hz",

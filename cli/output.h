@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Result rows for `amd classify`: an aligned table for people, JSON lines and CSV for
- * programs. JSON keys and CSV columns are the SPEC §5 names, in that order, then extras. */
+ * programs. JSON keys and CSV columns are the documented names (amd classify --help), in that order, then extras. */
 #ifndef AMD_CLI_OUTPUT_H
 #define AMD_CLI_OUTPUT_H
 

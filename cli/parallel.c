@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* Set by the signal handler only (STYLE.md: handlers just set a flag). */
+/* Set by the signal handler only: a handler just sets a flag (only async-signal-safe work, POSIX signal-safety(7)). */
 static volatile sig_atomic_t g_interrupted;
 
 static void on_signal(int sig)

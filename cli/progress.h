@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* A progress bar on stderr, only when stderr is a terminal and the job is long enough to
- * need one (STYLE.md: show progress on a terminal, stay quiet in pipes). Not thread-safe:
+ * need one (progress on a terminal, quiet in pipes). Not thread-safe:
  * call it from one thread at a time (cli_parallel_run's done callback is). */
 #ifndef AMD_CLI_PROGRESS_H
 #define AMD_CLI_PROGRESS_H

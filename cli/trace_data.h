@@ -34,7 +34,7 @@ void cli_trace_free(cli_trace *t);
 void cli_trace_hooks(cli_trace *t, cli_feed_hooks *h);
 
 /* Tone-tracker spans shorter than this are flicker on voiced speech, not tones worth
- * naming (the shortest beep of SPEC §4.3 lasts 80 ms). */
+ * naming (the shortest beep, beep_min_ms, lasts 80 ms by default). */
 #define CLI_TRACE_TONE_MIN_MS 60
 
 /* A span [start_ms, end_ms) with a label (e.g. a speech segment, a beep). */

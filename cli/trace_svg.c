@@ -67,22 +67,10 @@ static void vmarker(FILE *f, double x, int y0, int y1, const char *color, const 
             dash ? "\"" : "");
 }
 
-int cli_trace_svg(const char *path, const char *title, const cli_trace *t, const cli_outcome *r,
-                  const amd_config *cfg)
+/* Title, panel frames with their labels, the time grid and axis. */
+static void draw_frame(FILE *f, const char *title, const cli_outcome *r, const amd_config *cfg, double total)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
     const amd_result *res = &r->result;
-    double total = (double)r->duration_ms;
-    if (t->nframes && (double)t->frames[t->nframes - 1].time_ms > total)
-        total = (double)t->frames[t->nframes - 1].time_ms;
-    if ((double)res->decision_ms > total)
-        total = (double)res->decision_ms;
-    if (total < 100)
-        total = 100;
-
-    cli_svg_begin(f, W, H);
     /* title */
     cli_svg_text(f, X0, 24, "start", 17, "#111", "%s", title);
     cli_svg_text(f, X0, 46, "start", 13, "#333",
@@ -116,7 +104,11 @@ int cli_trace_svg(const char *path, const char *title, const cli_trace *t, const
         cli_svg_text(f, x, AXIS_Y, "middle", 11, "#333", step < 1 ? "%.1f" : "%.0f", s);
     }
     cli_svg_text(f, X0 + PW / 2.0, AXIS_Y + 18, "middle", 12, "#333", "time since answer (s)");
+}
 
+/* Speech segments (VAD) and tones, shaded across the signal panels. */
+static void draw_spans(FILE *f, const cli_trace *t, double total)
+{
     /* speech segments (VAD) shaded across the signal panels */
     cli_span *sp = NULL;
     size_t nsp = cli_trace_speech_spans(t, &sp);
@@ -153,7 +145,10 @@ int cli_trace_svg(const char *path, const char *title, const cli_trace *t, const
         label_end = x0 + 2 + 6.5 * (double)strlen(label) + 6;
     }
     free(tn);
+}
 
+static void draw_waveform(FILE *f, const cli_trace *t, double total)
+{
     /* waveform envelope, min/max per pixel column, scaled to the peak */
     if (t->nenv) {
         double peak = 0;
@@ -208,7 +203,11 @@ int cli_trace_svg(const char *path, const char *title, const cli_trace *t, const
         cli_svg_text(f, X0 + PW - 4, WAVE_Y + WAVE_H - 6, "end", 10, "#555",
                      "scaled to peak %.1f dBFS", peak > 1e-9 ? 20 * log10(peak) : -180.0);
     }
+}
 
+/* Level, noise floor and speech probability; the part after the decision greyed out. */
+static void draw_level(FILE *f, const cli_trace *t, double total)
+{
     /* level and noise floor */
     for (int db = (int)DB_MIN + 10; db <= (int)DB_MAX; db += 20) {
         double y = ydb(db);
@@ -249,7 +248,10 @@ int cli_trace_svg(const char *path, const char *title, const cli_trace *t, const
     }
     cli_svg_text(f, X0 - 6, VAD_Y + 10, "end", 10, "#555", "1");
     cli_svg_text(f, X0 - 6, VAD_Y + VAD_H, "end", 10, "#555", "0");
+}
 
+static void draw_states(FILE *f, const cli_trace *t, double total)
+{
     /* state strip */
     cli_span *st = NULL;
     size_t nst = cli_trace_state_spans(t, &st);
@@ -261,7 +263,11 @@ int cli_trace_svg(const char *path, const char *title, const cli_trace *t, const
             cli_svg_text(f, (x0 + x1) / 2, ST_Y + 17, "middle", 11, "#222", "%s", st[k].kind);
     }
     free(st);
+}
 
+/* Onset, provisional machine event, greeting end, beep and decision. */
+static void draw_markers(FILE *f, const amd_result *res, double total)
+{
     /* event markers */
     int top = WAVE_Y - 18, bot = ST_Y + ST_H;
     if (res->speech_onset_ms >= 0) {
@@ -295,7 +301,10 @@ int cli_trace_svg(const char *path, const char *title, const cli_trace *t, const
                      "%s  %.2f s (%s)", amd_answered_by_name(res->answered_by),
                      (double)res->decision_ms / 1000.0, amd_cause_name(res->cause));
     }
+}
 
+static void draw_legend(FILE *f)
+{
     /* legend */
     int ly = H - 22, lx = X0;
     const struct {
@@ -315,6 +324,31 @@ int cli_trace_svg(const char *path, const char *title, const cli_trace *t, const
         cli_svg_text(f, lx + 18, ly, "start", 11, "#333", "%s", legend[k].label);
         lx += 30 + 7 * (int)strlen(legend[k].label);
     }
+}
+
+int cli_trace_svg(const char *path, const char *title, const cli_trace *t, const cli_outcome *r,
+                  const amd_config *cfg)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    const amd_result *res = &r->result;
+    double total = (double)r->duration_ms;
+    if (t->nframes && (double)t->frames[t->nframes - 1].time_ms > total)
+        total = (double)t->frames[t->nframes - 1].time_ms;
+    if ((double)res->decision_ms > total)
+        total = (double)res->decision_ms;
+    if (total < 100)
+        total = 100;
+
+    cli_svg_begin(f, W, H);
+    draw_frame(f, title, r, cfg, total);
+    draw_spans(f, t, total);
+    draw_waveform(f, t, total);
+    draw_level(f, t, total);
+    draw_states(f, t, total);
+    draw_markers(f, res, total);
+    draw_legend(f);
     cli_svg_end(f);
     int bad = ferror(f);
     if (fclose(f) || bad)

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "amd/audio_file.h"
+#include "audio_file.h"
 #include "amd/call.h"
 #include "amd/detector.h"
 #include "amd/host.h"
@@ -136,15 +136,15 @@ static int play_far_end(amd_host_call *call, const opts *o)
     g_hung = 0;
     pthread_mutex_unlock(&g_mu);
     char err[256] = "";
-    amd_audio_file *f = NULL;
-    int rc = amd_audio_file_open(o->wav, NULL, &f, err, sizeof err);
+    amdi_audio_file *f = NULL;
+    int rc = amdi_audio_file_open(o->wav, NULL, &f, err, sizeof err);
     if (rc) {
         fprintf(stderr, "host_call_server: %s: %s\n", o->wav, err);
         amd_host_call_failed(call, 503);
         amd_host_call_release(call);
         return rc;
     }
-    int rate = amd_audio_file_info(f)->sample_rate;
+    int rate = amdi_audio_file_info(f)->sample_rate;
     amd_host_call_ringing(call);
     sleep_ms(o->fast ? 50 : 1000);
     if ((rc = amd_host_call_answered(call, rate)))
@@ -153,7 +153,7 @@ static int play_far_end(amd_host_call *call, const opts *o)
     size_t chunk = o->chunk < 1 ? 1 : o->chunk > 4096 ? 4096 : o->chunk;
     int64_t t0 = mono_us(), fed = 0;
     long n;
-    while (!rc && (n = amd_audio_file_read(f, buf, chunk, err, sizeof err)) > 0) {
+    while (!rc && (n = amdi_audio_file_read(f, buf, chunk, err, sizeof err)) > 0) {
         for (;;) {
             pthread_mutex_lock(&g_mu);
             int h = g_hung;
@@ -176,7 +176,7 @@ static int play_far_end(amd_host_call *call, const opts *o)
                 sleep_ms((long)((due - now) / 1000));
         }
     }
-    amd_audio_file_close(f);
+    amdi_audio_file_close(f);
     if (rc != 1) /* the far end reaches the end of its file: it hangs up */
         amd_host_call_hangup(call);
     amd_host_call_release(call);

@@ -84,8 +84,14 @@ def combine(manifests, path):
     return path
 
 
+PAUSE_WEIGHT = 1.0  # --pause-weight: extra weight of rows in a pause where an early human call is checked
+PAUSE_MS = (300, 1200)
+
+
 def snapshots(rows, truth):
-    """Rows where a decision may be taken, labelled 1 = machine, 0 = human, with weights."""
+    """Rows where a decision may be taken, labelled 1 = machine, 0 = human, with weights.
+    Rows inside a pause of PAUSE_MS after speech (where the engine may call a live answer
+    before the speech-end threshold) weigh PAUSE_WEIGHT times more within their file."""
     fid = rows[:, 0].astype(int)
     t = rows[:, 1]
     onset = rows[:, 5]
@@ -94,8 +100,11 @@ def snapshots(rows, truth):
     keep = (lab >= 0) & (onset >= 0) & (t <= onset + HORIZON_MS) & ((t // 20) % 2 == 0)
     X, y, f = rows[keep, HEAD:], lab[keep].astype(np.float64), fid[keep]
     # each file weighs 1, then each class weighs half of the total
-    cnt = np.bincount(f, minlength=f.max() + 1 if len(f) else 1)
-    w = 1.0 / cnt[f]
+    sil = rows[keep, 4]
+    pause = (rows[keep, 2] == 0) & (sil >= PAUSE_MS[0]) & (sil <= PAUSE_MS[1])
+    wr = np.where(pause, PAUSE_WEIGHT, 1.0)
+    tot = np.bincount(f, weights=wr, minlength=f.max() + 1 if len(f) else 1)
+    w = wr / tot[f]
     for c in (0, 1):
         m = y == c
         if m.any():
@@ -272,11 +281,15 @@ def main():
     ap.add_argument("--latency-weight", type=float, default=0.0,
                     help="dev objective bonus per ms of median latency saved vs the rules (2e-5: 500 ms ~ 1 point); "
                          "0 (default): accuracy first, latency only as the constraint")
+    ap.add_argument("--pause-weight", type=float, default=1.0,
+                    help="weight of snapshots inside a 300-1200 ms pause after speech, relative to the others "
+                         "(the early human check point); 1 = uniform")
     ap.add_argument("--report", default=None, help="write the dev figures of the chosen model here (JSON)")
     a = ap.parse_args()
 
-    global LAT_WEIGHT
+    global LAT_WEIGHT, PAUSE_WEIGHT
     LAT_WEIGHT = a.latency_weight
+    PAUSE_WEIGHT = a.pause_weight
     work = a.work or os.path.join(os.path.dirname(os.path.abspath(a.out)), "train-work")
     os.makedirs(work, exist_ok=True)
     manifest = combine(a.corpus.split(","), os.path.join(work, "corpus.csv"))

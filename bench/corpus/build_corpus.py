@@ -325,6 +325,7 @@ def build_one(spec, cache, outdir):
     gmax = 9.0 if td else 20.0
     if scen.startswith("human"):
         end = hello_burst(t0, long=(scen == "human_long" or (scen != "human_short" and rng.random() < 0.4)))
+        info["turn1_end"] = end    # the person's first turn (their greeting) ends here
         if rng.random() < 0.35:    # a second "hello?" after waiting
             end = hello_burst(end + rng.uniform(1.5, 3.5))
         dur = end + rng.uniform(6.0, 8.0)
@@ -520,7 +521,7 @@ def build_one(spec, cache, outdir):
         "answered_by_detect_end": truth_row[2],
         "label": truth_row[3],
         "speech_onset_ms": str(segs[0][0]) if segs else "",
-        "greeting_end_ms": str(segs[-1][1]) if segs and truth_row[3] == "machine" else "",
+        "greeting_end_ms": greeting_end(segs, truth_row[3], info),
         "beep_start_ms": ms(truth["beep"][0]) if "beep" in truth else "",
         "beep_end_ms": ms(truth["beep"][1]) if "beep" in truth else "",
         "scenario": scen,
@@ -538,6 +539,19 @@ def build_one(spec, cache, outdir):
         "effects": " ".join(effects + (["fakeout-hello"] if info.get("fakeout") else [])),
     }
     return spec["index"], row
+
+
+def greeting_end(segs, label, info):
+    """greeting_end_ms (corpus.md): a machine's last greeting speech; a human's end of the
+    first turn (the last truth segment that starts inside it, word gaps included)."""
+    if not segs:
+        return ""
+    if label == "machine":
+        return str(segs[-1][1])
+    if label == "human" and "turn1_end" in info:
+        lim = info["turn1_end"] * 1000.0
+        return str(max(s[1] for s in segs if s[0] <= lim or s is segs[0]))
+    return ""
 
 
 def sources_of(spk, tones, info):

@@ -96,6 +96,9 @@ def main():
         if lab == "human":
             if not segs or dur - segs[-1][1] < 6000:
                 bad(r, "human: < 6 s after the last speech")
+            g = int(r["greeting_end_ms"]) if r.get("greeting_end_ms") else None
+            if segs and (g is None or g not in [s[1] for s in segs]):
+                bad(r, "human: greeting_end_ms %s is not the end of a truth segment" % g)
         if r["answered_by_detect_end"] == "machine_end_silence" and dur - int(r["greeting_end_ms"]) < 4000:
             bad(r, "greeting ends in silence but < 4 s of it")
         if r["answered_by_detect_end"] == "machine_end_beep":

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz the audio-file reader the CLI and the simulated carrier use (amd/audio_file.h, and
+ * Fuzz the audio-file reader the CLI and the simulated carrier use (libamd/src/audio, and
  * through it libsndfile's container and codec parsers): SPEC §7 "corrupt, truncated, empty,
  * huge, non-audio or NaN-filled input".
  *
@@ -25,7 +25,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "amd/audio_file.h"
+#include "audio_file.h"
 #include "amd/error.h"
 
 #define CHECK(cond)                                                                                \
@@ -62,9 +62,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(mfd >= 0 && stdin_saved >= 0);
     }
     uint8_t ctl = data[0];
-    amd_audio_open_opts o;
+    amdi_audio_open_opts o;
     memset(&o, 0, sizeof o);
-    static const amd_raw_format raws[] = {AMD_RAW_NONE, AMD_RAW_ULAW, AMD_RAW_ALAW, AMD_RAW_S16};
+    static const amdi_raw_format raws[] = {AMDI_RAW_NONE, AMDI_RAW_ULAW, AMDI_RAW_ALAW, AMDI_RAW_S16};
     o.raw = raws[ctl & 3];
     /* 0..65535 -> 0..~393 kHz: covers the 1000..384000 Hz limits and both sides of them */
     o.raw_rate = (int)((unsigned)data[1] | (unsigned)data[2] << 8) * 6;
@@ -89,10 +89,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(path, sizeof path, "/proc/self/fd/%d", mfd);
     }
 
-    amd_audio_file *f = (amd_audio_file *)buf; /* must be overwritten */
+    amdi_audio_file *f = (amdi_audio_file *)buf; /* must be overwritten */
     char err[256];
     memset(err, 'x', sizeof err);
-    int rc = amd_audio_file_open(path, &o, &f, err, sizeof err);
+    int rc = amdi_audio_file_open(path, &o, &f, err, sizeof err);
     CHECK(memchr(err, '\0', sizeof err) != NULL);
     if (rc != 0) {
         CHECK(valid_open_error(rc));
@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto out;
     }
     CHECK(f != NULL);
-    const amd_audio_info *info = amd_audio_file_info(f);
+    const amdi_audio_info *info = amdi_audio_file_info(f);
     CHECK(info != NULL);
     CHECK(info->sample_rate >= 1000 && info->sample_rate <= 384000);
     CHECK(info->channels >= 1 && info->channels <= 64);
@@ -117,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 2: max = step; step = step % 4999 + 1; break; /* every size from 1 up */
         default: max = 4096; break;
         }
-        long n = amd_audio_file_read(f, buf, max, err, sizeof err);
+        long n = amdi_audio_file_read(f, buf, max, err, sizeof err);
         if (n < 0) {
             CHECK(n == AMD_EFORMAT || n == AMD_EIO);
             CHECK(err[0] != '\0');
@@ -133,9 +133,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
     }
     /* zero-length reads and bad arguments are answered, not crashed on */
-    CHECK(amd_audio_file_read(f, buf, 0, err, sizeof err) == 0);
-    CHECK(amd_audio_file_read(f, NULL, 5, err, sizeof err) == AMD_EINVAL);
-    amd_audio_file_close(f);
+    CHECK(amdi_audio_file_read(f, buf, 0, err, sizeof err) == 0);
+    CHECK(amdi_audio_file_read(f, NULL, 5, err, sizeof err) == AMD_EINVAL);
+    amdi_audio_file_close(f);
 out:
     if (use_stdin)
         CHECK(dup2(stdin_saved, 0) == 0);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz the model-file parser, amd_model_load_memory (SPEC §7; format in src/core/model.h).
+ * Fuzz the model-file parsers: the decision model's, amd_model_load_memory (format in
+ * src/core/model.h), and, when control bit 6 is set, the VAD model's, amdi_vad_model_parse
+ * (src/core/vad_model.h); both go through the container of src/core/model_file.h.
  *
  * The first input byte is a control byte, the rest is the file. A CRC-32 over the payload would
  * stop a blind fuzzer at the checksum, so the control bits let it ask for the header to be made
@@ -25,6 +27,7 @@
 #include "amd/model.h"
 #include "model.h"
 #include "model_features.h"
+#include "vad_model.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -88,6 +91,50 @@ static void run_detector(const amd_model *m, int engine, int mode)
     amd_detector_destroy(d);
 }
 
+/* The VAD model parser: documented errors; an accepted model serialises back byte for byte
+ * and its forward pass stays a probability (not NaN) on feature vectors of the ranges the VAD
+ * computes and beyond. */
+static void fuzz_vad(size_t len, uint8_t ctl)
+{
+    if (len >= AMDI_FILE_HEADER_LEN) {
+        if (ctl & 1) {
+            memcpy(file_buf, AMDI_VAD_MODEL_MAGIC, AMDI_FILE_MAGIC_LEN);
+            put_le(file_buf + 8, AMDI_VAD_MODEL_FORMAT_VERSION, 2);
+            put_le(file_buf + 10, AMDI_VAD_FEAT_VERSION, 2);
+        }
+        if (ctl & 2)
+            put_le(file_buf + 12, (uint32_t)(len - AMDI_FILE_HEADER_LEN), 4);
+        if (ctl & 4)
+            put_le(file_buf + 16, amdi_crc32(file_buf + AMDI_FILE_HEADER_LEN, len - AMDI_FILE_HEADER_LEN), 4);
+    }
+    static amdi_vad_model m;
+    char err[256];
+    memset(err, 'x', sizeof err);
+    uint8_t *exact = malloc(len ? len : 1);
+    CHECK(exact != NULL);
+    memcpy(exact, file_buf, len);
+    int rc = amdi_vad_model_parse(exact, len, &m, err, sizeof err);
+    free(exact);
+    if (rc != 0) {
+        CHECK(memchr(err, '\0', sizeof err) != NULL);
+        CHECK(rc == AMD_EFORMAT || rc == AMD_EVERSION || rc == AMD_ECHECKSUM);
+        CHECK(strncmp(err, "VAD model: ", 11) == 0);
+        return;
+    }
+    CHECK(strlen(m.description) < AMDI_VAD_DESC_MAX);
+    long n = amdi_vad_model_serialise(&m, ser_buf, sizeof ser_buf);
+    CHECK(n == (long)len);
+    CHECK(memcmp(ser_buf, file_buf, len) == 0);
+    static const float probes[] = {0.f, 1.f, -15.f, 40.f, 1e4f, -1e4f};
+    for (size_t k = 0; k < sizeof probes / sizeof probes[0]; k++) {
+        float x[AMDI_VAD_NFEAT];
+        for (int i = 0; i < AMDI_VAD_NFEAT; i++)
+            x[i] = probes[(k + (size_t)i) % (sizeof probes / sizeof probes[0])];
+        float p = amdi_vad_model_predict(&m, x);
+        CHECK(p >= 0.f && p <= 1.f);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -97,6 +144,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t ctl = data[0];
     size_t len = size - 1;
     memcpy(file_buf, data + 1, len);
+    if (ctl & 0x40) {
+        fuzz_vad(len, ctl);
+        return 0;
+    }
     if (len >= AMDI_MODEL_HEADER_LEN) {
         if (ctl & 1) {
             memcpy(file_buf, AMDI_MODEL_MAGIC, AMDI_MODEL_MAGIC_LEN);

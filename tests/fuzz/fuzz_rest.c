@@ -15,8 +15,8 @@
  * Checked beyond the sanitizers: a known HTTP status and never 500; every JSON body parses
  * (errors are echoed client input); a 401 carries WWW-Authenticate; another account's
  * credentials never get anything but 401 / 404 (SPEC §6.2 "one account can never see another's
- * calls"). Webhooks the fuzzer provokes (status callbacks of canceled calls) go to a proxy on
- * 127.0.0.1:9, which refuses at once: nothing leaves the machine.
+ * calls"). Webhooks the fuzzer provokes (status callbacks of canceled calls) are refused by
+ * the destination policy before any connection (refuse_all): nothing leaves the machine.
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -28,6 +28,7 @@
 #include "amd/error.h"
 #include "dialplan.h"
 #include "engine.h"
+#include "net_policy.h"
 #include "rest.h"
 #include "sid.h"
 #include "signature.h"
@@ -100,6 +101,8 @@ static void setup(void)
     ec.cps = 1;
     ec.webhook_timeout_ms = 200;
     ec.log_level = AMD_LOG_ERROR;
+    static const amdi_net_policy refuse_all = {.refuse_all = 1}; /* nothing leaves the machine */
+    ec.net_policy = &refuse_all;
     CHECK(amdi_engine_create(&ec, &S.engine, err, sizeof err) == 0);
     for (int i = 0; i < 2; i++) {
         CHECK(amdi_store_account_put(S.api_store, S.acct[i].sid, S.acct[i].token) == 0);
@@ -128,13 +131,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    /* libcurl honours these: every webhook goes to a closed local port instead of the world */
-    static const char *const vars[] = {"http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY",
-                                       "ALL_PROXY", "all_proxy"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-        setenv(vars[i], "http://127.0.0.1:9", 1);
-    unsetenv("no_proxy");
-    unsetenv("NO_PROXY");
     for (int i = 0; i < 2; i++) {
         CHECK(amdi_sid_new("AC", S.acct[i].sid) == 0);
         CHECK(amdi_token_new(S.acct[i].token) == 0);

@@ -80,6 +80,10 @@ def model_seeds():
     default = os.path.join(ROOT, "models/default.amdm")
     if os.path.exists(default) and os.path.getsize(default) > 0:
         write("fuzz_model", "default_model", b"\x00" + open(default, "rb").read())
+    # the VAD model (control bit 6): the embedded file as is and with the header fixed up
+    vad = open(os.path.join(ROOT, "models/vad.amdv"), "rb").read()
+    write("fuzz_model", "vad_model", b"\x40" + vad)
+    write("fuzz_model", "vad_model_fix", b"\x47" + vad)
 
 
 # ---- fuzz_audio_file: containers and raw input, 4-byte option prefix (see fuzz_audio_file.c) ----
@@ -317,6 +321,26 @@ def manifest_seeds():
     write("fuzz_manifest", "no_file_column", b"path,label\nx,y\n")
 
 
+# ---- fuzz_net_policy: flags, a 16-byte address, a --webhook-allow list ----
+
+def net_policy_seeds():
+    import ipaddress
+    cases = [
+        ("v4_loopback_default", 0, "127.0.0.1", ""),
+        ("v4_allowed_loopback", 2, "127.0.0.1", "127.0.0.0/8"),
+        ("v4_metadata", 2, "169.254.169.254", "10.0.0.0/8, 192.168.0.0/16"),
+        ("v6_loopback", 3, "::1", "::1/128,fc00::/7"),
+        ("v6_mapped", 3, "::ffff:10.1.2.3", "::ffff:10.0.0.0/104"),
+        ("v6_nat64", 1, "64:ff9b::a9fe:a9fe", ""),
+        ("v4_public_short", 4, "8.8.8.8", ""),
+        ("bad_list", 2, "1.2.3.4", "10.0.0.0/33,,x"),
+    ]
+    for name, flags, addr, lst in cases:
+        ip = ipaddress.ip_address(addr)
+        raw = ip.packed if ip.version == 6 else ip.packed + bytes(12)
+        write("fuzz_net_policy", name, bytes([flags]) + raw + lst.encode())
+
+
 if __name__ == "__main__":
     model_seeds()
     detector_seeds()
@@ -325,3 +349,4 @@ if __name__ == "__main__":
     twiml_seeds()
     rest_seeds()
     manifest_seeds()
+    net_policy_seeds()

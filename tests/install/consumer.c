@@ -22,6 +22,12 @@ int main(void)
     amd_result r;
     int decided = amd_detector_result(det, &r);
     amd_detector_destroy(det);
+    /* the headers and the library agree on the version and on the result's size */
+    if (amd_version_number() != AMD_VERSION_NUMBER || r.struct_size != sizeof r) {
+        fprintf(stderr, "headers %s vs library %s, struct_size %zu vs %zu\n", AMD_VERSION_STRING,
+                amd_version_string(), r.struct_size, sizeof r);
+        return 1;
+    }
     printf("%s %s %lld\n", amd_version_string(), amd_answered_by_name(r.answered_by),
            (long long)r.decision_ms);
     return decided == 1 && strcmp(amd_answered_by_name(r.answered_by), "unknown") == 0 ? 0 : 1;

@@ -50,6 +50,13 @@ sc = {s["scenario"]: s for s in r["scenarios"]}
 eq("scenarios", sorted(sc), ["fx", "hl", "hs", "mb", "mo", "ms", "un"])
 eq("scenario hs", (sc["hs"]["files"], sc["hs"]["enable"]["accuracy"]["count"], sc["hs"]["enable"]["human_as_machine"]["count"]), (2, 1, 1))
 eq("scenario mb", (sc["mb"]["files"], sc["mb"]["enable"]["accuracy"]["count"], sc["mb"]["enable"]["machine_as_human"]["count"]), (3, 2, 1))
+# in-time human: h1 human at 1500, greeting end 700 (+800, in time); h2 machine_start (not);
+# h3 human at 2000, greeting end 600 (+1400, in time) -> 2/3; after-end [800 1400]:
+# p50 rank 1 = 800, p95 rank ceil(1.9) = 2 = 1400
+eq("in_time_human", (e["in_time_human"]["count"], e["in_time_human"]["of"]), (2, 3))
+eq("after greeting end", (e["human_after_greeting_end_ms"]["n"], e["human_after_greeting_end_ms"]["p50"],
+                          e["human_after_greeting_end_ms"]["p95"]), (2, 800, 1400))
+assert "early_end" not in e, "early end is a DetectMessageEnd metric"
 print("Enable metrics match the hand-computed figures")
 PY
 check "Enable metrics" $?
@@ -76,8 +83,15 @@ eq("beep files", b["files"], 3)
 eq("beep on time", (b["on_time"]["count"], b["on_time"]["of"]), (1, 3))
 eq("beep early", (b["early"]["count"], b["early"]["of"]), (1, 3))
 eq("beep error", (b["error_ms"]["p50"], b["error_ms"]["p90"]), (100, 1000))
-# machine_end_silence truth: m3, 7300 - 6000
-eq("silence end", (d["silence_end_error_ms"]["n"], d["silence_end_error_ms"]["p50"]), (1, 1300))
+# machine_end_silence truth: m3, 7300 - 7400
+eq("silence end", (d["silence_end_error_ms"]["n"], d["silence_end_error_ms"]["p50"]), (1, -100))
+# early end: m1 (beep at 5700 > 5000), m2 (beep at 4000 = greeting end: not before it),
+# m3 (silence at 7300 < 7400: early), m4 (silence at 4500 > 3000) -> 1/4
+eq("early end", (d["early_end"]["count"], d["early_end"]["of"]), (1, 4))
+# in-time human: h1 human +800 (in time), h2 human at 2200, greeting end 600 (+1600: late),
+# h3 machine_end_silence -> 1/3; after-end [800 1600]
+eq("in_time_human", (d["in_time_human"]["count"], d["in_time_human"]["of"]), (1, 3))
+eq("after greeting end", (d["human_after_greeting_end_ms"]["p50"], d["human_after_greeting_end_ms"]["p95"]), (800, 1600))
 pc = d["per_class"]
 eq("precision machine_end_silence", pc["machine_end_silence"]["precision"], 1 / 3)
 eq("recall machine_end_silence", pc["machine_end_silence"]["recall"], 1.0)
@@ -95,7 +109,7 @@ check "--split test scores 4/7" $?
 
 # Markdown report names every section
 "$AMD_BIN" bench "$D/manifest.csv" --predictions "$D/pred_detect_end.csv" >"$T/de.md"
-for s in "## Summary" "Beep alignment" "Silence end" "confusion matrix" "per class" "## Per scenario" "80.0 % (8/10)"; do
+for s in "## Summary" "Beep alignment" "Silence end" "Early end" "in-time human rate" "33.3 % (1/3)" "confusion matrix" "per class" "## Per scenario" "80.0 % (8/10)"; do
     grep -q "$s" "$T/de.md"; check "markdown has '$s'" $?
 done
 
@@ -142,6 +156,7 @@ grep -q "DetectMessageEnd" "$T/en.md"; [ $? -ne 0 ]; check "--mode enable scores
 "$AMD_BIN" bench "$M" --mode enable --sweep speech-threshold=2000:3000:500 --svg "$T/sweep.svg" >"$T/sweep.md" 2>/dev/null
 check "sweep runs" $?
 [ "$(grep -c '^| [0-9]' "$T/sweep.md")" -eq 3 ]; check "sweep table has 3 points" $?
+grep -q "in-time human" "$T/sweep.md"; check "sweep table has the in-time human rate" $?
 /usr/bin/python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$T/sweep.svg"; check "sweep SVG is well-formed XML" $?
 "$AMD_BIN" bench "$M" --sweep speech-threshold=500:1000:500 >/dev/null 2>"$T/err"; [ $? -eq 2 ] && grep -q speech_threshold "$T/err"; check "sweep outside the range -> 2 naming the field" $?
 "$AMD_BIN" bench "$M" --sweep colour=1:2:1 >/dev/null 2>&1; [ $? -eq 2 ]; check "sweep of an unknown parameter -> 2" $?

@@ -11,9 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "beep_detector.h"
 #include "tone_gen.h"
 
-/* Named limits (SPEC §4.3, issue 3). */
+/* Named limits. */
 #define ACCEPT_MIN_HZ 300.0    /* default beep_min_hz */
 #define ACCEPT_MAX_HZ 2500.0   /* default beep_max_hz */
 #define ACCEPT_MIN_MS 80.0     /* default beep_min_ms */
@@ -26,6 +27,10 @@
 #define HZ_TOL 3.0             /* reported frequency */
 #define EDGE_TOL_MS 20         /* reported start / end */
 #define REPORT_MAX_MS 500      /* decision no later than end + 500 ms, never before the end */
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
 
 Suite *beep_suite(void);
 
@@ -525,6 +530,45 @@ START_TEST(test_active_flag)
 }
 END_TEST
 
+/* Every rejected tone says which rule dropped it (amdi_beep_reason, counted by bench/tone_eval). */
+static int last_reject(const float *b, size_t n)
+{
+    tg_result r;
+    ck_assert_int_eq(tg_run(b, n, NULL, &r), 0);
+    ck_assert_int_eq(r.n_beep, 0);
+    ck_assert_int_gt(r.n_reject, 0);
+    return r.last_reject;
+}
+
+START_TEST(test_reject_reasons)
+{
+    size_t n;
+    float *b = sig_new(2000, &n);
+    tg_tone(b, n, 500, REJECT_SHORT_MS, 1000, -20); /* under beep_min_ms */
+    int why = last_reject(b, n);
+    ck_assert_msg(why == AMDI_BEEP_REJ_FRAMES || why == AMDI_BEEP_REJ_DURATION, "short tone: %s",
+                  amdi_beep_reason_name(why));
+    memset(b, 0, n * sizeof *b);
+    tg_tone(b, n, 500, 400, 425, -20); /* ITU-T E.180 call progress */
+    ck_assert_str_eq(amdi_beep_reason_name(last_reject(b, n)), "known-tone");
+    /* a glide: 900 -> 960 Hz over 300 ms, in 10 ms steps (phase continuous) */
+    memset(b, 0, n * sizeof *b);
+    double ph = 0, amp = tg_amp(-20);
+    for (size_t i = TG_MS(500); i < TG_MS(800); i++) {
+        double hz = 900 + 60.0 * (double)(i - TG_MS(500)) / (double)TG_MS(300);
+        ph += 2 * M_PI * hz / TG_RATE;
+        b[i] = (float)(amp * sin(ph));
+    }
+    why = last_reject(b, n);
+    ck_assert_msg(why == AMDI_BEEP_REJ_DRIFT || why == AMDI_BEEP_REJ_PITCH_SPREAD, "glide: %s",
+                  amdi_beep_reason_name(why));
+    for (int k = 1; k < AMDI_BEEP_REASONS; k++)
+        ck_assert_str_ne(amdi_beep_reason_name((amdi_beep_reason)k), "?");
+    ck_assert_str_eq(amdi_beep_reason_name(AMDI_BEEP_REASONS), "?");
+    free(b);
+}
+END_TEST
+
 START_TEST(test_deterministic)
 {
     size_t n;
@@ -567,6 +611,7 @@ Suite *beep_suite(void)
     tcase_add_test(tc, test_singing_rejected);
     tcase_add_test(tc, test_false_beeps_per_hour);
     tcase_add_test(tc, test_active_flag);
+    tcase_add_test(tc, test_reject_reasons);
     tcase_add_test(tc, test_deterministic);
     suite_add_tcase(s, tc);
     return s;

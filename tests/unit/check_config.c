@@ -199,7 +199,10 @@ START_TEST(test_answered_by_names)
     }
     amd_answered_by a;
     ck_assert_str_eq(amd_answered_by_name(AMD_ANSWERED_NONE), "");
-    ck_assert_str_eq(amd_answered_by_name((amd_answered_by)99), "");
+    /* an invalid value is told apart from "not decided" */
+    ck_assert_ptr_null(amd_answered_by_name((amd_answered_by)99));
+    ck_assert_ptr_null(amd_answered_by_name((amd_answered_by)-1));
+    ck_assert_ptr_null(amd_answered_by_name((amd_answered_by)(AMD_ANSWERED_UNKNOWN + 1)));
     ck_assert_int_eq(amd_answered_by_parse("Human", &a), AMD_EINVAL); /* Twilio values are exact */
     ck_assert_int_eq(amd_answered_by_parse("", &a), AMD_EINVAL);
     ck_assert_int_eq(amd_answered_by_parse(NULL, &a), AMD_EINVAL);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "amd/version.h"
 #include "detect_util.h"
 
 Suite *detector_suite(void);
@@ -206,7 +207,7 @@ START_TEST(test_invalid_arguments)
     ck_assert_int_eq(amd_detector_process_ulaw(d, NULL, 5), AMD_EINVAL);
     ck_assert_int_eq(amd_detector_process_alaw(d, NULL, 5), AMD_EINVAL);
     ck_assert_int_eq(amd_detector_process_s16(d, NULL, 0), 0);
-    ck_assert_int_eq(amd_detector_result(d, NULL), AMD_EINVAL);
+    ck_assert_int_eq(amd_detector_result_sized(d, NULL, sizeof r), AMD_EINVAL);
     /* NaN / Inf float chunk: rejected whole, state unchanged */
     ck_assert_int_eq(amd_detector_process_float(d, f, 16), 0);
     int64_t t = amd_detector_time_ms(d);
@@ -229,7 +230,7 @@ START_TEST(test_invalid_arguments)
 }
 END_TEST
 
-/* Memory: one detector stays under the 32 KiB budget (SPEC §4.5), at every rate. */
+/* Memory: one detector stays under the 32 KiB budget (README, bench/RESULTS.md), at every rate. */
 START_TEST(test_memory_budget)
 {
     int rates[] = {8000, 16000, 44100, 48000};
@@ -281,6 +282,86 @@ START_TEST(test_time_and_after_decision)
     ck_assert_int_eq(amd_detector_result(d, &r), 1);
     ck_assert_int_eq(r.decision_ms, 2000); /* never changes */
     amd_detector_destroy(d);
+}
+END_TEST
+
+/* ABI growth (detector.h): the library fills min(caller's, its own) bytes of amd_result and
+ * says how many in struct_size; callbacks get structs that carry their size. */
+typedef struct older_result { /* what a program built against a shorter amd_result holds */
+    size_t struct_size;
+    amd_answered_by answered_by;
+    amd_cause cause;
+} older_result;
+
+typedef struct newer_result { /* a program built against a longer one */
+    amd_result r;
+    int64_t field_from_the_future;
+} newer_result;
+
+static void abi_frame(void *u, const amd_frame_info *fi)
+{
+    size_t *seen = u;
+    *seen = fi->struct_size;
+    ck_assert(AMD_STRUCT_HAS(fi, amd_frame_info, state));
+}
+
+static void abi_event(void *u, amd_event ev, const amd_result *res)
+{
+    size_t *seen = u;
+    *seen = res->struct_size;
+    ck_assert(AMD_STRUCT_HAS(res, amd_result, beep_hz));
+}
+
+START_TEST(test_result_struct_size)
+{
+    amd_config cfg;
+    amd_config_init(&cfg);
+    cfg.silence_timeout_ms = 2000;
+    amd_detector *d;
+    ck_assert_int_eq(amd_detector_create(&cfg, &d, NULL, 0), 0);
+    size_t frame_size = 0, event_size = 0;
+    amd_detector_set_frame_callback(d, abi_frame, &frame_size);
+    amd_detector_set_event_callback(d, abi_event, &event_size);
+    int16_t z[800] = {0};
+    for (int k = 0; k < 25; k++)
+        amd_detector_process_s16(d, z, 800);
+    ck_assert_uint_eq(frame_size, sizeof(amd_frame_info));
+    ck_assert_uint_eq(event_size, sizeof(amd_result));
+
+    amd_result r;
+    memset(&r, 0xA5, sizeof r);
+    ck_assert_int_eq(amd_detector_result(d, &r), 1);
+    ck_assert_uint_eq(r.struct_size, sizeof r);
+    ck_assert_int_eq(r.answered_by, AMD_ANSWERED_UNKNOWN);
+    ck_assert(AMD_STRUCT_HAS(&r, amd_result, beep_hz));
+
+    /* a longer caller struct: ours is filled, theirs beyond it untouched, struct_size says so */
+    newer_result nr;
+    memset(&nr, 0xA5, sizeof nr);
+    ck_assert_int_eq(amd_detector_result_sized(d, &nr.r, sizeof nr), 1);
+    ck_assert_uint_eq(nr.r.struct_size, sizeof(amd_result));
+    ck_assert_int_eq(nr.r.answered_by, r.answered_by);
+    ck_assert_int_eq(nr.r.cause, r.cause);
+    ck_assert_int_eq(nr.r.decision_ms, r.decision_ms);
+    ck_assert(nr.r.beep_hz == r.beep_hz);
+    ck_assert(!(nr.r.struct_size >= offsetof(newer_result, field_from_the_future) + sizeof(int64_t)));
+    int64_t pattern;
+    memset(&pattern, 0xA5, sizeof pattern);
+    ck_assert(nr.field_from_the_future == pattern);
+
+    /* a caller struct shorter than the first release's: refused, nothing written */
+    unsigned char small[sizeof(older_result) + 8];
+    memset(small, 0xA5, sizeof small);
+    ck_assert_int_eq(amd_detector_result_sized(d, (amd_result *)(void *)small, sizeof(older_result)),
+                     AMD_EINVAL);
+    for (size_t i = 0; i < sizeof small; i++)
+        ck_assert_uint_eq(small[i], 0xA5);
+    amd_detector_destroy(d);
+
+    /* compile-time version macros agree with the library */
+    ck_assert_int_eq(AMD_VERSION_NUMBER, amd_version_number());
+    ck_assert_str_eq(AMD_VERSION_STRING, amd_version_string());
+    ck_assert_int_eq(AMD_VERSION_ENCODE(1, 2, 3), 10203);
 }
 END_TEST
 
@@ -404,6 +485,7 @@ Suite *detector_suite(void)
     tcase_add_test(tc, test_memory_budget);
     tcase_add_test(tc, test_time_and_after_decision);
     tcase_add_test(tc, test_independent_detectors);
+    tcase_add_test(tc, test_result_struct_size);
     tcase_add_test(tc, test_logging);
     suite_add_tcase(s, tc);
     return s;

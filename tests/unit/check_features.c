@@ -7,6 +7,8 @@
 #include "model_features.h"
 #include "test_util.h"
 
+Suite *features_suite(void);
+
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * DetectMessageEnd (SPEC §4.2, issue 3 §4): constructed greetings ending in a
+ * DetectMessageEnd (Twilio's MachineDetection=DetectMessageEnd): constructed greetings ending in a
  * beep, in silence, with long pauses inside, never ending; the provisional
  * machine event; humans, silence and hang-ups. Never an end while the
  * greeting is still speaking.
@@ -29,7 +29,7 @@ START_TEST(test_greeting_then_beep)
     du_run(&cfg, &c, 160, &r, &ev);
     du_assert_answer(r, AMD_ANSWERED_MACHINE_END_BEEP);
     ck_assert_int_eq(r.cause, AMD_CAUSE_BEEP);
-    /* on time as corpus.md defines it: within [0, +500] ms of the beep's end (the tone
+    /* on time as `amd bench` scores it: within [0, +500] ms of the beep's end (the tone
      * detector waits a little after a beep to tell it from a double beep) */
     ck_assert_msg(r.decision_ms >= 4700 && r.decision_ms <= 4700 + 500, "decision at %lld", (long long)r.decision_ms);
     ck_assert_msg(llabs(r.beep_start_ms - 4300) <= 40 && llabs(r.beep_end_ms - 4700) <= 40, "beep %lld..%lld",

@@ -14,6 +14,8 @@
 #include "model_features.h"
 #include "test_util.h"
 
+Suite *model_suite(void);
+
 /* A small valid MLP with seeded weights. */
 static void make_model(amd_model *m, int hidden, uint64_t seed)
 {
@@ -290,13 +292,42 @@ START_TEST(test_invalid_args_and_files)
 }
 END_TEST
 
-/* The embedded default (if the build has one) parses, describes itself, and is never freed. */
+/* The build embeds models/default.amdm when the tree has it (tests/CMakeLists.txt says which):
+ * then the embedded copy must parse; without one there is nothing to test, and the runner says so. */
+#ifndef AMD_TEST_HAVE_DEFAULT_MODEL
+#error "tests/CMakeLists.txt defines AMD_TEST_HAVE_DEFAULT_MODEL (0 or 1)"
+#endif
+
+/* Nonzero if the build has a default model; otherwise says on stderr which test was skipped. */
+static int have_default_model(const char *test)
+{
+    const amd_model *d = amd_model_default();
+    if (AMD_TEST_HAVE_DEFAULT_MODEL) {
+        ck_assert_msg(d != NULL, "models/default.amdm was embedded but does not parse");
+        return 1;
+    }
+    ck_assert_msg(d == NULL, "no models/default.amdm in the tree, yet amd_model_default() returned one");
+    fprintf(stderr, "SKIP model/%s: this build has no models/default.amdm (not tested)\n", test);
+    return 0;
+}
+
+/* The embedded default (if the build has one) parses, describes itself, and is never freed;
+ * without one, the model engine refuses to start with a message. */
 START_TEST(test_default_model)
 {
     const amd_model *d = amd_model_default();
     ck_assert_ptr_eq(d, amd_model_default());
-    if (!d)
-        return; /* a build without models/default.amdm */
+    if (!have_default_model("default_model")) {
+        amd_config cfg;
+        amd_config_init(&cfg);
+        cfg.engine = AMD_ENGINE_MODEL;
+        amd_detector *det = NULL;
+        char err[200] = "";
+        ck_assert_int_ne(amd_detector_create(&cfg, &det, err, sizeof err), 0);
+        ck_assert_ptr_null(det);
+        ck_assert_msg(err[0], "the refusal says why");
+        return;
+    }
     ck_assert_int_eq(d->n_features, AMDI_FEAT_COUNT);
     ck_assert_int_gt((int)strlen(amd_model_description(d)), 0);
     amd_model_free((amd_model *)d); /* no-op */
@@ -308,53 +339,6 @@ START_TEST(test_default_model)
 END_TEST
 
 /* ---- golden decisions on testdata/ ---- */
-
-/* Minimal WAV reader for the committed testdata (PCM 16-bit, G.711 µ-law / A-law, mono). */
-static int16_t *read_wav16(const char *path, size_t *n, int *rate)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t hdr[12];
-    int16_t *out = NULL;
-    unsigned fmt = 0, bits = 0, ch = 0;
-    if (fread(hdr, 1, 12, f) != 12 || memcmp(hdr, "RIFF", 4) || memcmp(hdr + 8, "WAVE", 4))
-        goto done;
-    for (;;) {
-        uint8_t c[8];
-        if (fread(c, 1, 8, f) != 8)
-            break;
-        uint32_t sz = (uint32_t)c[4] | (uint32_t)c[5] << 8 | (uint32_t)c[6] << 16 | (uint32_t)c[7] << 24;
-        if (!memcmp(c, "fmt ", 4)) {
-            uint8_t b[16];
-            if (sz < 16 || fread(b, 1, 16, f) != 16)
-                break;
-            fmt = b[0] | b[1] << 8;
-            ch = b[2] | b[3] << 8;
-            *rate = (int)(b[4] | b[5] << 8 | b[6] << 16 | (uint32_t)b[7] << 24);
-            bits = b[14] | b[15] << 8;
-            fseek(f, (long)(sz - 16 + (sz & 1)), SEEK_CUR);
-        } else if (!memcmp(c, "data", 4)) {
-            if (ch != 1 || !((fmt == 1 && bits == 16) || ((fmt == 6 || fmt == 7) && bits == 8)))
-                break;
-            size_t bps = bits / 8, cnt = sz / bps;
-            uint8_t *raw = malloc(sz ? sz : 1);
-            out = malloc((cnt ? cnt : 1) * sizeof *out);
-            cnt = fread(raw, bps, cnt, f);
-            for (size_t i = 0; i < cnt; i++)
-                out[i] = fmt == 1 ? (int16_t)(raw[2 * i] | raw[2 * i + 1] << 8)
-                                  : fmt == 7 ? amd_ulaw_decode(raw[i]) : amd_alaw_decode(raw[i]);
-            free(raw);
-            *n = cnt;
-            break;
-        } else {
-            fseek(f, (long)(sz + (sz & 1)), SEEK_CUR);
-        }
-    }
-done:
-    fclose(f);
-    return out;
-}
 
 static amd_result run_model(const int16_t *x, size_t n, int rate, size_t chunk)
 {
@@ -388,13 +372,13 @@ static amd_result run_model(const int16_t *x, size_t n, int rate, size_t chunk)
  */
 START_TEST(test_golden_testdata)
 {
-    if (!amd_model_default())
+    if (!have_default_model("golden_testdata"))
         return;
     FILE *f = fopen(tu_source_path("models/testdata_expected.csv"), "r");
     ck_assert_msg(f != NULL, "models/testdata_expected.csv missing");
     char line[512];
     ck_assert_ptr_nonnull(fgets(line, sizeof line, f)); /* header: file,truth,answered_by,decision_ms */
-    int files = 0, right = 0, off = 0;
+    int files = 0, right = 0, right_recorded = 0, off = 0;
     while (fgets(line, sizeof line, f)) {
         char file[256], truth[64], want[64];
         long long want_ms;
@@ -404,8 +388,9 @@ START_TEST(test_golden_testdata)
         snprintf(rel, sizeof rel, "testdata/%s", file);
         size_t n = 0;
         int rate = 0;
-        int16_t *x = read_wav16(tu_source_path(rel), &n, &rate);
-        ck_assert_msg(x != NULL, "cannot read %s", rel);
+        char err[200] = "";
+        int16_t *x = tu_read_audio_s16(tu_source_path(rel), &n, &rate, err, sizeof err);
+        ck_assert_msg(x != NULL, "cannot read %s: %s", rel, err);
         amd_result r = run_model(x, n, rate, 160);
         const char *got = amd_answered_by_name(r.answered_by);
         long long dt = (long long)r.decision_ms - want_ms;
@@ -418,14 +403,18 @@ START_TEST(test_golden_testdata)
         ck_assert_int_eq(r2.answered_by, r.answered_by);
         ck_assert_int_eq(r2.decision_ms, r.decision_ms);
         files++;
-        right += !strcmp(want, truth);
+        right += !strcmp(got, truth);
+        right_recorded += !strcmp(want, truth);
         free(x);
     }
     fclose(f);
     ck_assert_int_gt(files, 20);
     ck_assert_msg(off <= GOLDEN_MAX_OFF, "%d of %d testdata decisions moved from the recorded ones (see stderr): "
                   "the signal path changed under the model - retrain (models/MODEL_CARD.md)", off, files);
+    /* the code's answers, not the recorded ones, against the truth column */
     ck_assert_msg(right * 10 >= files * 8, "default model right on only %d of %d testdata files", right, files);
+    if (right < right_recorded)
+        fprintf(stderr, "golden: right on %d testdata files, %d when the model was trained\n", right, right_recorded);
 }
 END_TEST
 

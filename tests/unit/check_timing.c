@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Twilio timing engine (issue 2 item 7): decisions and their timing on
+ * The Twilio timing engine: decisions and their timing on
  * constructed signals, through the whole detector, plus the engine's rules
  * driven directly with hand-made evidence.
  */

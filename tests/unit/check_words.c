@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The word-counting engine (Asterisk AMD() semantics on the SPEC §4.1
+ * The word-counting engine (Asterisk AMD() semantics on the amd/params.h
  * parameters): rules on hand-made evidence, exact to the frame, and the
  * engine through the whole detector on constructed calls.
  */

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "test_util.h"
 
+#include <stdlib.h>
+
+#include "audio_file.h"
+
 #include <math.h>
 #include <stdio.h>
 
@@ -129,4 +133,38 @@ const char *tu_source_path(const char *rel)
     snprintf(buf, sizeof buf, "%s", rel);
 #endif
     return buf;
+}
+
+int16_t *tu_read_audio_s16(const char *path, size_t *n, int *rate, char *err, size_t errlen)
+{
+    amdi_audio_file *f = NULL;
+    if (amdi_audio_file_open(path, NULL, &f, err, errlen) != 0)
+        return NULL;
+    const amdi_audio_info *info = amdi_audio_file_info(f);
+    size_t cap = info->frames > 0 ? (size_t)info->frames : 8000, len = 0;
+    int16_t *out = malloc(cap * sizeof *out);
+    float buf[4096];
+    long got = 0;
+    while (out && (got = amdi_audio_file_read(f, buf, 4096, err, errlen)) > 0) {
+        if (len + (size_t)got > cap) {
+            int16_t *p = realloc(out, (cap = 2 * (len + (size_t)got)) * sizeof *out);
+            if (!p)
+                free(out);
+            out = p;
+            if (!out)
+                break;
+        }
+        for (long i = 0; i < got; i++)
+            buf[i] *= 32768.f; /* the reader's [-1, 1] back to the s16 scale: exact for PCM / G.711 */
+        tu_to_s16(buf, out + len, (size_t)got);
+        len += (size_t)got;
+    }
+    if (out && got < 0) {
+        free(out);
+        out = NULL;
+    }
+    *n = len;
+    *rate = info->sample_rate;
+    amdi_audio_file_close(f);
+    return out;
 }

@@ -24,6 +24,11 @@ void tu_add_noise(float *buf, size_t n, double rms, tu_rng *r);
 void tu_make_speechlike(float *buf, size_t n, int rate, double f0, double rms, tu_rng *r);
 /* Convert float (s16 scale) to s16 with clipping. */
 void tu_to_s16(const float *in, int16_t *out, size_t n);
+/*
+ * Read a recording (any format the amdaudio reader takes; channels down-mixed) as s16 samples:
+ * malloc'd, *n samples at *rate Hz. NULL (message in err) if it cannot be read.
+ */
+int16_t *tu_read_audio_s16(const char *path, size_t *n, int *rate, char *err, size_t errlen);
 /* Path of a file under the source tree (static buffer, not thread-safe). */
 const char *tu_source_path(const char *rel);
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "tone_gen.h"
 
+#include "beep_detector.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,6 +374,11 @@ int tg_run(const float *buf, size_t n, const amd_config *cfg, tg_result *res)
             res->ev[res->n++] = ev[i];
             if (ev[i].kind == AMDI_TONE_BEEP)
                 res->n_beep++;
+        }
+        const amdi_beep *bp = amdi_tones_beep(t);
+        if (bp->n_rejects != res->n_reject) {
+            res->n_reject = (int)bp->n_rejects;
+            res->last_reject = (int)bp->reject_reason;
         }
         if (amdi_tones_active(t, NULL, NULL)) {
             res->active_frames++;

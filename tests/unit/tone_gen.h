@@ -65,6 +65,8 @@ typedef struct tg_result {
     int n;
     amdi_tone_event ev[TG_MAX_EVENTS];
     int n_beep;               /* events of kind AMDI_TONE_BEEP */
+    int n_reject;             /* tone segments the beep detector rejected, and ... */
+    int last_reject;          /* ... the rule (amdi_beep_reason) of the last one */
     int64_t first_active_ms;  /* first frame with amdi_tones_active, -1 none */
     int64_t active_frames;
     int64_t decided_ms[TG_MAX_EVENTS]; /* frame end at which each event was returned */

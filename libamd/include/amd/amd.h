@@ -16,5 +16,6 @@
 #include "amd/log.h"
 #include "amd/model.h"
 #include "amd/detector.h"
+#include "amd/params.h"
 
 #endif /* AMD_AMD_H */

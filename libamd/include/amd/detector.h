@@ -17,6 +17,16 @@
  * Threading: a detector is used by one thread at a time; distinct detectors
  * are fully independent and may run in parallel. A model is shared read-only.
  * Memory: everything is allocated at create; process calls never allocate.
+ *
+ * ABI growth: the structs the library fills (amd_result, amd_frame_info) start
+ * with `size_t struct_size`, the number of bytes of the struct that hold data.
+ * New fields are only ever appended, so a program built against older headers
+ * keeps working with a newer library (it never reads past its own struct), and
+ * a program built against newer headers reads a field only if
+ * AMD_STRUCT_HAS(ptr, type, field) says the running library filled it.
+ * amd_detector_result() passes the caller's sizeof, as zlib's deflateInit()
+ * passes sizeof(z_stream): the library never writes past the caller's struct.
+ * Enum values are only appended too; amd_config keeps its own `version`.
  */
 #ifndef AMD_DETECTOR_H
 #define AMD_DETECTOR_H
@@ -31,6 +41,13 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/**
+ * Nonzero when the struct at @p ptr (an amd_result or amd_frame_info the library
+ * filled) holds @p field: its struct_size reaches past the field's end.
+ */
+#define AMD_STRUCT_HAS(ptr, type, field) \
+    ((ptr)->struct_size >= offsetof(type, field) + sizeof(((const type *)0)->field))
 
 /** Version of struct amd_config; amd_config_init() sets it. */
 #define AMD_CONFIG_VERSION 1
@@ -53,33 +70,35 @@ typedef enum amd_engine {
  * Detector configuration: a plain struct. Fill with amd_config_init(), change
  * fields, pass to amd_detector_create(), which validates it once (see
  * amd_config_validate()). Durations are milliseconds of audio time.
+ * Ranges, defaults, Twilio names and units of the parameters below: the
+ * table in amd/params.h (amd_params()).
  */
 typedef struct amd_config {
     unsigned version;            /**< must be AMD_CONFIG_VERSION */
-    int sample_rate;             /**< input rate in Hz, 8000..48000; default 8000 */
+    int sample_rate;             /**< input rate in Hz */
 
-    amd_mode mode;               /**< `MachineDetection`; default AMD_MODE_ENABLE */
-    int timeout_ms;              /**< `MachineDetectionTimeout` (s on the wire) 3000..59000; default 30000 */
-    int speech_threshold_ms;     /**< `MachineDetectionSpeechThreshold` 1000..6000; default 2400 */
-    int speech_end_threshold_ms; /**< `MachineDetectionSpeechEndThreshold` 500..5000; default 1200 */
-    int silence_timeout_ms;      /**< `MachineDetectionSilenceTimeout` 2000..10000; default 5000 */
-    amd_engine engine;           /**< `MachineDetectionEngine`; default AMD_ENGINE_DEFAULT */
+    amd_mode mode;               /**< `MachineDetection` */
+    int timeout_ms;              /**< `MachineDetectionTimeout` (seconds on the wire) */
+    int speech_threshold_ms;     /**< `MachineDetectionSpeechThreshold` */
+    int speech_end_threshold_ms; /**< `MachineDetectionSpeechEndThreshold` */
+    int silence_timeout_ms;      /**< `MachineDetectionSilenceTimeout` */
+    amd_engine engine;           /**< `MachineDetectionEngine` */
 
     /* Word-counting engine (AMD_ENGINE_WORDS), Asterisk AMD() semantics. */
-    int min_word_length_ms;      /**< `MachineDetectionMinWordLength` 10..5000; default 100 */
-    int max_word_length_ms;      /**< `MachineDetectionMaxWordLength` 100..20000; default 5000 */
-    int words_silence_ms;        /**< `MachineDetectionWordsSilence` 10..5000; default 50 */
-    int max_num_of_words;        /**< `MachineDetectionMaxNumOfWords` 1..100; default 5 */
-    int silence_threshold;       /**< `MachineDetectionSilenceThreshold`, mean |sample| on the s16 scale, 0..32767; default 256 */
+    int min_word_length_ms;      /**< shorter bursts are not words */
+    int max_word_length_ms;      /**< a longer word -> machine */
+    int words_silence_ms;        /**< silence separating two words */
+    int max_num_of_words;        /**< more words -> machine */
+    int silence_threshold;       /**< mean |sample| on the s16 scale below which a frame is silence */
 
     /* Tone detection (beyond Twilio). */
-    int beep_min_ms;             /**< shortest end-of-greeting beep, 40..1000; default 80 */
-    int beep_min_hz;             /**< lowest beep frequency, 200..3000; default 300 */
-    int beep_max_hz;             /**< highest beep frequency, 200..3500, > beep_min_hz; default 2500 */
+    int beep_min_ms;             /**< shortest end-of-greeting beep */
+    int beep_min_hz;             /**< lowest beep frequency */
+    int beep_max_hz;             /**< highest beep frequency, > beep_min_hz */
     int beep_grace_ms;           /**< DetectMessageEnd: after greeting + speech-end silence, wait this much
-                                      longer for a late beep before machine_end_silence, 0..5000; default 1500 */
-    int detect_fax;              /**< nonzero: CED/ANSam/CNG/V.21 end in `fax`; default 1 */
-    int detect_sit;              /**< nonzero: special information tones end in machine, cause `sit`; default 1 */
+                                      longer for a late beep before machine_end_silence */
+    int detect_fax;              /**< nonzero: CED/ANSam/CNG/V.21 end in `fax` */
+    int detect_sit;              /**< nonzero: special information tones end in machine, cause `sit` */
 
     /**
      * Model for AMD_ENGINE_MODEL / DEFAULT. NULL: the built-in default model.
@@ -92,11 +111,11 @@ typedef struct amd_config {
     amd_log_level log_level;     /**< most verbose level delivered; default AMD_LOG_WARN */
 } amd_config;
 
-/** Fill @p cfg with the defaults above (Twilio's defaults). @p cfg must not be NULL. */
+/** Fill @p cfg with the defaults of amd/params.h (Twilio's defaults); log_level AMD_LOG_WARN. */
 void amd_config_init(amd_config *cfg);
 
 /**
- * Check every field against its range.
+ * Check every field against its range in amd/params.h.
  * @return 0, or AMD_EINVAL with a message naming the field and its range
  *         written to @p err (e.g. "speech_threshold_ms: 700 out of range 1000..6000"),
  *         or AMD_EVERSION for an unknown cfg->version.
@@ -124,7 +143,12 @@ typedef enum amd_answered_by {
     AMD_ANSWERED_UNKNOWN              /**< "unknown" */
 } amd_answered_by;
 
-/** Twilio string of an answered_by value; "" for AMD_ANSWERED_NONE. */
+/**
+ * Twilio string of an answered_by value: "human", "machine_start", ... "unknown"
+ * (a decision that no answering party could be told); "" for AMD_ANSWERED_NONE
+ * (not decided yet: Twilio sends no AnsweredBy); NULL for a value that is not an
+ * amd_answered_by at all (never for one the library reported).
+ */
 const char *amd_answered_by_name(amd_answered_by a);
 /** Parse a Twilio AnsweredBy string (exact). 0 or AMD_EINVAL. */
 int amd_answered_by_parse(const char *name, amd_answered_by *out);
@@ -156,8 +180,12 @@ typedef enum amd_cause {
 /** Stable kebab-case name of a cause (see above); "none" for AMD_CAUSE_NONE. */
 const char *amd_cause_name(amd_cause c);
 
-/** A decision. Times are ms of audio since answer; -1 where not applicable. */
+/**
+ * A decision. Times are ms of audio since answer; -1 where not applicable.
+ * Fields are only appended in later versions (see "ABI growth" above).
+ */
 typedef struct amd_result {
+    size_t struct_size;          /**< bytes of this struct the library filled (set by the library) */
     amd_answered_by answered_by; /**< AMD_ANSWERED_NONE until decided */
     amd_cause cause;
     float confidence;            /**< 0..1 */
@@ -183,8 +211,12 @@ typedef enum amd_event {
  */
 typedef void (*amd_event_fn)(void *user, amd_event event, const amd_result *result);
 
-/** Per-frame analysis record, for tracing (amd trace) and diagnostics. */
+/**
+ * Per-frame analysis record, for tracing (amd trace) and diagnostics.
+ * Fields are only appended in later versions (see "ABI growth" above).
+ */
 typedef struct amd_frame_info {
+    size_t struct_size;     /**< bytes of this struct the library filled (set by the library) */
     int64_t time_ms;        /**< end of the 10 ms hop this describes */
     float level_db;         /**< hop level, dBFS */
     float noise_floor_db;   /**< adaptive noise floor estimate, dBFS */
@@ -258,9 +290,15 @@ int amd_detector_reset(amd_detector *det);
 /**
  * Poll the result. @p out is always filled (answered_by AMD_ANSWERED_NONE
  * while undecided; the provisional machine time and onset are filled as known).
- * @return 1 decided, 0 not yet, AMD_EINVAL for NULL arguments.
+ * Call it as amd_detector_result(det, &r): the macro passes sizeof r, and the
+ * library fills min(sizeof r, its own sizeof(amd_result)) bytes and sets
+ * r.struct_size to that. Bindings that cannot use the macro call
+ * amd_detector_result_sized() with their struct's size.
+ * @return 1 decided, 0 not yet, AMD_EINVAL for NULL arguments or an
+ *         @p out_size smaller than the first release's amd_result.
  */
-int amd_detector_result(const amd_detector *det, amd_result *out);
+int amd_detector_result_sized(const amd_detector *det, amd_result *out, size_t out_size);
+#define amd_detector_result(det, out) amd_detector_result_sized((det), (out), sizeof *(out))
 
 /** Audio time consumed so far, ms since answer. */
 int64_t amd_detector_time_ms(const amd_detector *det);

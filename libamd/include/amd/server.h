@@ -77,6 +77,15 @@ typedef struct amd_server_config {
     long max_queued_per_account;   /**< calls waiting in one account's CPS queue; beyond: 429 / 20429; default 50000 */
     const amd_server_api_key *api_keys; /**< API keys; may be NULL */
     size_t n_api_keys;
+    /** Outgoing requests (webhooks, TwiML fetches, callbacks) may not connect to loopback,
+     *  private, shared (CGNAT), link-local, unspecified, multicast or reserved addresses,
+     *  checked on the address actually connected to. This comma-separated CIDR list
+     *  ("127.0.0.0/8,::1/128") opens ranges again (local development). NULL/"": none. */
+    const char *webhook_allow;
+    /** Most webhook requests one account may have in flight at once (the rest wait their turn;
+     *  accounts are served round-robin, so one account's slow webhooks cannot hold up another's).
+     *  Default (and 0) 64; 1..256 (the server-wide limit). */
+    int webhook_inflight_per_account;
 } amd_server_config;
 
 typedef struct amd_server amd_server;

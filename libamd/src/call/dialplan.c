@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "amd/audio_file.h"
+#include "audio_file.h"
 #include "amd/error.h"
 
 /* Longest far-end recording loaded (10 minutes at 48 kHz) so a bad path cannot eat memory. */
@@ -31,25 +31,25 @@ void amdi_dialplan_free(amdi_dialplan *d)
 
 static int load_audio(amdi_audio *a, const char *path, char *err, size_t errlen)
 {
-    amd_audio_file *f;
+    amdi_audio_file *f;
     char e[256] = "";
-    int rc = amd_audio_file_open(path, NULL, &f, e, sizeof e);
+    int rc = amdi_audio_file_open(path, NULL, &f, e, sizeof e);
     if (rc) {
         snprintf(err, errlen, "audio %s: %s", path, e[0] ? e : amd_strerror(rc));
         return rc;
     }
-    a->rate = amd_audio_file_info(f)->sample_rate;
+    a->rate = amdi_audio_file_info(f)->sample_rate;
     size_t cap = 8000, n = 0;
     float *pcm = malloc(cap * sizeof *pcm);
     for (;;) {
         if (!pcm) {
-            amd_audio_file_close(f);
+            amdi_audio_file_close(f);
             return AMD_ENOMEM;
         }
         if (n == cap) {
             if (cap >= (size_t)MAX_AUDIO_SAMPLES) {
                 free(pcm);
-                amd_audio_file_close(f);
+                amdi_audio_file_close(f);
                 snprintf(err, errlen, "audio %s: longer than 10 minutes", path);
                 return AMD_ELIMIT;
             }
@@ -62,10 +62,10 @@ static int load_audio(amdi_audio *a, const char *path, char *err, size_t errlen)
             pcm = p;
             cap *= 2;
         }
-        long got = amd_audio_file_read(f, pcm + n, cap - n, e, sizeof e);
+        long got = amdi_audio_file_read(f, pcm + n, cap - n, e, sizeof e);
         if (got < 0) {
             free(pcm);
-            amd_audio_file_close(f);
+            amdi_audio_file_close(f);
             snprintf(err, errlen, "audio %s: %s", path, e[0] ? e : amd_strerror((int)got));
             return (int)got;
         }
@@ -73,7 +73,7 @@ static int load_audio(amdi_audio *a, const char *path, char *err, size_t errlen)
             break;
         n += (size_t)got;
     }
-    amd_audio_file_close(f);
+    amdi_audio_file_close(f);
     if (a->rate < 8000 || a->rate > 48000) {
         free(pcm);
         snprintf(err, errlen, "audio %s: sample rate %d Hz outside 8000..48000", path, a->rate);

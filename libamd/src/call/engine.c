@@ -13,7 +13,18 @@
  *   - dialed but not answered: failed, end_time = last heartbeat;
  *   - in progress: completed, end_time = last heartbeat (the last moment the server is known
  *     to have been running the call), duration from answer to that moment;
+ *   - a recording still open: failed (16104), its file repaired to the frames it holds;
  * each with error_message saying so, and the completed status callback if one was asked for.
+ *
+ * Ownership of a call (struct live): the engine owns it from amdi_engine_submit() until it is
+ * freed, and it is freed at ONE point only: reap(), which runs when the work that may hold a
+ * pointer to it is over (the end of a tick, of an update, of recovery, of shutdown). Ending a
+ * call (end_call) only marks it ST_DONE, takes it off the hash, queue, active and work lists
+ * and puts it on the engine's dead list, so every callback still on the stack of that tick
+ * (the driver's sink, the detector pass, TwiML execution) may keep reading it; each of them
+ * checks ST_DONE before acting on it. Its driver leg is released in reap() too, since the
+ * driver may be inside advance() for that very leg when the call ends. Nothing outside the engine thread (under e->mu) ever
+ * holds a pointer to a call.
  */
 #include "engine.h"
 
@@ -44,6 +55,15 @@
 #define QUEUE_HORIZON_MS (24LL * 3600 * 1000) /* Twilio queues up to 24 h of calls */
 #define HEARTBEAT_MS 1000
 #define EVENT_BODY_MAX 4096 /* bytes of a webhook response kept in the Events list */
+/* A recording that could not be stored whole (disk full, I/O error). Twilio publishes no code
+ * for a storage failure of its own (16101/16102 are "absent", 16105 an encryption failure);
+ * this server uses 16104 for every "recording could not be made" case. */
+#define REC_ERR_NOT_STORED 16104
+/* TwiML documents one call may fetch (Url, <Redirect>, FallbackUrl, REST redirects): a
+ * <Redirect> loop otherwise runs until TimeLimit (up to 24 h). Beyond it the call ends with
+ * Twilio's error for too many redirects. */
+#define MAX_TWIML_FETCHES 100
+#define ERR_TOO_MANY_REDIRECTS 11215
 
 enum { K_URL = 1, K_FALLBACK, K_STATUS, K_AMD };
 enum { ST_QUEUED, ST_INITIATED, ST_RINGING, ST_ANSWERED, ST_DONE };
@@ -80,6 +100,7 @@ typedef struct live {
     int in_verb;
     int64_t verb_until;
     int fetching;
+    int fetches; /* TwiML fetches so far (MAX_TWIML_FETCHES) */
     unsigned gen;
     int started; /* instructions started at least once */
     int sip_code; /* the driver's SIP code of a refusal (SipResponseCode); 0: from the status */
@@ -87,9 +108,11 @@ typedef struct live {
     amdi_recording *recw;
     char rec_sid[35];
     int64_t rec_start, rec_duration_s;
+    int rec_failed; /* a write failed: the recording ends `failed` */
     struct live *next, *prev; /* active list */
     struct live *hnext;       /* hash chain */
     struct live *qnext;       /* CPS queue */
+    struct live *dnext;       /* dead list: ended, freed by reap() */
 } live;
 
 /* A webhook waiting for the transaction that stored its transition to commit. */
@@ -123,6 +146,7 @@ typedef struct inbox_item {
     long http_status;
     char *body, *content_type, *method, *url, *request_body;
     char error[160];
+    int too_many_redirects;
     int64_t duration_ms;
     struct inbox_item *next;
 } inbox_item;
@@ -143,6 +167,7 @@ struct amdi_engine {
     size_t naccts, cap_accts;
     live **hash;
     live *active;
+    live *dead; /* ended calls waiting for reap() */
     long nlive, nactive, nqueued;
     pthread_mutex_t inbox_mu;
     inbox_item *inbox_head, *inbox_tail;
@@ -157,6 +182,12 @@ struct amdi_engine {
     pthread_mutex_t wq_mu;
     pthread_cond_t wq_cv, wq_done_cv;
     struct wop *wq_head, *wq_tail;
+    /* taken from the queue, not yet committed (under wq_mu; changed by the writer only) */
+    struct wop *held_head, *held_tail;
+    size_t held_n; /* changes (not batch ends) held */
+    int store_failing;
+    int64_t fail_since_us;
+    char store_err[200];
     _Atomic int64_t commit_max_atomic;
     /* media workers: the detector pass of a tick runs on these plus the engine thread */
     live **work;
@@ -256,7 +287,7 @@ static void live_free(live *c)
     amdi_create_params_free(&c->p);
     amd_detector_destroy(c->det);
     free(c->pend);
-    amdi_recording_close(c->recw);
+    amdi_recording_close(c->recw, NULL, NULL, 0);
     amdi_twiml_free(c->doc);
     free(c->url);
     free(c->method);
@@ -436,6 +467,7 @@ static void send_hook(amdi_engine *e, live *c, int kind, const char *url, const 
     if (!o)
         return;
     snprintf(o->tag.call_sid, sizeof o->tag.call_sid, "%s", c->rec.sid);
+    snprintf(o->tag.account, sizeof o->tag.account, "%s", c->rec.account_sid);
     o->tag.kind = kind;
     /* lanes: TwiML fetches (and their fallback), status / recording callbacks, the AMD result */
     o->tag.lane = kind == K_FALLBACK ? K_URL : kind;
@@ -485,22 +517,52 @@ static void tx_end(amdi_engine *e)
     tx_end_flag(e, NULL);
 }
 
+/* ------------------------------------------------------------------ store writer
+ *
+ * Operations leave the queue for the writer's held list and are removed from it only once
+ * committed. When the store refuses a transaction (a full disk, an I/O error) nothing is lost:
+ * the transaction is rolled back, everything stays held in order, and the same changes are
+ * tried again (backoff RETRY_FIRST_MS doubling to RETRY_MAX_MS) together with whatever
+ * arrived meanwhile, until they commit. Each change carries the engine time of its event, so
+ * what is finally stored says when things happened, not when the disk had room again.
+ * Webhooks about held changes wait with them (nothing is announced before it is stored).
+ * While the store fails, new calls are refused (amdi_engine_store_failing) and the API reads
+ * held changes over the stored rows (amdi_engine_call_view), so it agrees with memory. */
+#define RETRY_FIRST_MS 50
+#define RETRY_MAX_MS 2000
+#define STOP_GRACE_MS 10000 /* at shutdown, how long a failing store gets before held changes are lost */
+
+/* Wait until the batch of @p done committed, or the store is failing (the batch then stays held
+ * and commits later: the flag is forgotten, since the caller's frame will be gone). */
 static void wait_committed(amdi_engine *e, int *done)
 {
     pthread_mutex_lock(&e->wq_mu);
-    while (!*done && e->writer_running)
+    while (!*done && e->writer_running && !e->store_failing)
         pthread_cond_wait(&e->wq_done_cv, &e->wq_mu);
+    if (!*done) {
+        for (wop *o = e->held_head; o; o = o->next)
+            if (o->done == done)
+                o->done = NULL;
+        for (wop *o = e->wq_head; o; o = o->next)
+            if (o->done == done)
+                o->done = NULL;
+    }
     pthread_mutex_unlock(&e->wq_mu);
 }
 
-static void send_hooks(amdi_engine *e, out_hook *o, int ok)
+static void op_free(wop *o)
+{
+    free(o->s1);
+    free(o->s2);
+    free(o->s3);
+    free(o);
+}
+
+static void send_hooks(amdi_engine *e, out_hook *o)
 {
     while (o) {
         out_hook *n = o->next;
-        if (!ok) {
-            /* not stored, so not announced */
-            elog(e, AMD_LOG_ERROR, "call %s: transition not committed; webhook to %s dropped", o->tag.call_sid, o->url);
-        } else if (e->hooks) {
+        if (e->hooks) {
             int rc = amdi_hooks_send(e->hooks, &o->tag, o->url, o->method, &o->form, o->token);
             if (rc)
                 elog(e, AMD_LOG_WARN, "call %s: webhook to %s not queued: %s", o->tag.call_sid, o->url,
@@ -511,77 +573,308 @@ static void send_hooks(amdi_engine *e, out_hook *o, int ok)
     }
 }
 
-/* Apply a list of operations in order; commit at each W_COMMIT, then release its webhooks. */
-static void writer_apply(amdi_engine *e, wop *o)
+/* Record a change of the store's health; the log says why once per change, not per call. */
+static void store_health(amdi_engine *e, int failing, const char *why, size_t n)
 {
-    amdi_store *st = e->cfg.store;
-    int in_tx = 0, failed = 0;
+    pthread_mutex_lock(&e->wq_mu);
+    int was = e->store_failing;
+    double secs = 0;
+    if (failing && !was) {
+        e->store_failing = 1;
+        e->fail_since_us = mono_us();
+        snprintf(e->store_err, sizeof e->store_err, "%s", why ? why : "unknown error");
+    } else if (!failing && was) {
+        e->store_failing = 0;
+        secs = (double)(mono_us() - e->fail_since_us) / 1e6;
+    }
+    pthread_cond_broadcast(&e->wq_done_cv); /* waiters stop waiting for a failing store */
+    pthread_mutex_unlock(&e->wq_mu);
+    if (failing && !was)
+        elog(e, AMD_LOG_ERROR,
+             "store: cannot write the database (%s); holding %zu change(s) in memory and retrying until they"
+             " commit; new calls get 503 until then",
+             why ? why : "unknown error", n);
+    else if (!failing && was)
+        elog(e, AMD_LOG_WARN, "store: database writable again after %.1f s; %zu held change(s) committed in order",
+             secs, n);
+}
+
+int amdi_engine_store_failing(amdi_engine *e, char *why, size_t n)
+{
+    pthread_mutex_lock(&e->wq_mu);
+    int f = e->store_failing;
+    if (f && why)
+        snprintf(why, n, "%s", e->store_err);
+    pthread_mutex_unlock(&e->wq_mu);
+    return f;
+}
+
+void amdi_engine_store_error(amdi_engine *e, const char *why)
+{
+    pthread_mutex_lock(&e->wq_mu);
+    size_t n = e->held_n;
+    pthread_mutex_unlock(&e->wq_mu);
+    store_health(e, 1, why, n);
+}
+
+int amdi_engine_call_view(amdi_engine *e, amdi_call_rec *r)
+{
+    const wop *last = NULL;
+    pthread_mutex_lock(&e->wq_mu);
+    for (const wop *o = e->held_head; o; o = o->next)
+        if (o->kind == W_CALL && !strcmp(o->u.call.sid, r->sid))
+            last = o;
+    for (const wop *o = e->wq_head; o; o = o->next)
+        if (o->kind == W_CALL && !strcmp(o->u.call.sid, r->sid))
+            last = o;
+    if (last) {
+        int64_t seq = r->seq;
+        *r = last->u.call;
+        r->seq = seq;
+    }
+    pthread_mutex_unlock(&e->wq_mu);
+    return last != NULL;
+}
+
+int amdi_engine_recording_view(amdi_engine *e, amdi_recording_rec *r)
+{
+    const wop *last = NULL;
+    pthread_mutex_lock(&e->wq_mu);
+    for (const wop *o = e->held_head; o; o = o->next)
+        if (o->kind == W_REC && !strcmp(o->u.recording.sid, r->sid))
+            last = o;
+    for (const wop *o = e->wq_head; o; o = o->next)
+        if (o->kind == W_REC && !strcmp(o->u.recording.sid, r->sid))
+            last = o;
+    if (last)
+        *r = last->u.recording;
+    pthread_mutex_unlock(&e->wq_mu);
+    return last != NULL;
+}
+
+/* A batch end that carries nothing (no webhooks, nobody waiting). */
+static int bare_commit(const wop *o)
+{
+    return o && o->kind == W_COMMIT && !o->hooks && !o->done;
+}
+
+/* Drop held metadata of @p key (a newer value is coming), and a bare batch end that only
+ * closed it. wq_mu held. */
+static void drop_held_meta(amdi_engine *e, const char *key)
+{
+    for (wop **pp = &e->held_head, *prev = NULL; *pp;) {
+        wop *h = *pp;
+        if (h->kind != W_META || strcmp(h->s1, key)) {
+            prev = h;
+            pp = &h->next;
+            continue;
+        }
+        *pp = h->next;
+        e->held_n--;
+        op_free(h);
+        if (bare_commit(*pp) && (!prev || prev->kind == W_COMMIT)) {
+            wop *c = *pp;
+            *pp = c->next;
+            op_free(c);
+        }
+        if (!*pp)
+            e->held_tail = prev;
+    }
+}
+
+/* Move the queue to the held list (wq_mu held). Held changes commit together, so a long
+ * outage must not pile up what carries nothing: a newer metadata value (the heartbeat)
+ * replaces the held one, and a bare batch end right after another batch end is dropped. */
+static void take_queue(amdi_engine *e)
+{
+    wop *o = e->wq_head;
+    e->wq_head = e->wq_tail = NULL;
     while (o) {
         wop *n = o->next;
-        if (!in_tx && o->kind != W_COMMIT) {
-            in_tx = amdi_store_begin(st) == 0;
-            failed = !in_tx;
+        o->next = NULL;
+        if (o->kind == W_META)
+            drop_held_meta(e, o->s1);
+        if (bare_commit(o) && e->held_tail && e->held_tail->kind == W_COMMIT) {
+            op_free(o);
+            o = n;
+            continue;
         }
-        switch (o->kind) {
-        case W_CALL:
-            failed |= amdi_store_call_update(st, &o->u.call) != 0;
-            break;
-        case W_EVENT:
-            failed |= amdi_store_event_add(st, o->s1, o->v, o->s2, o->s3) != 0;
-            break;
-        case W_REC:
-            failed |= amdi_store_recording_put(st, &o->u.recording, o->s1) != 0;
-            break;
-        case W_META:
-            failed |= amdi_store_meta_set(st, o->s1, o->v) != 0;
-            break;
-        case W_COMMIT: {
-            int ok = 1;
-            if (in_tx) {
-                int64_t t0 = mono_us();
-                ok = amdi_store_commit(st) == 0 && !failed;
-                int64_t dt = mono_us() - t0;
-                if (dt > atomic_load(&e->commit_max_atomic))
-                    atomic_store(&e->commit_max_atomic, dt);
-                in_tx = 0;
-            }
-            if (failed)
-                elog(e, AMD_LOG_ERROR, "store: a batch of transitions could not be written");
-            failed = 0;
-            send_hooks(e, o->hooks, ok);
-            if (o->done) {
-                pthread_mutex_lock(&e->wq_mu);
-                *o->done = 1;
-                pthread_cond_broadcast(&e->wq_done_cv);
-                pthread_mutex_unlock(&e->wq_mu);
-            }
-            break;
-        }
-        }
-        free(o->s1);
-        free(o->s2);
-        free(o->s3);
-        free(o);
+        if (o->kind != W_COMMIT)
+            e->held_n++;
+        if (e->held_tail)
+            e->held_tail->next = o;
+        else
+            e->held_head = o;
+        e->held_tail = o;
         o = n;
     }
-    if (in_tx)
-        amdi_store_commit(st);
+}
+
+/* Apply the held operations up to @p last in one transaction. 1 when it committed, 0 when
+ * there was nothing to write, AMD_EIO when the store refused (rolled back). */
+static int apply_held(amdi_engine *e, wop *last)
+{
+    amdi_store *st = e->cfg.store;
+    int any = 0;
+    for (wop *o = e->held_head; o && !any; o = o == last ? NULL : o->next)
+        any = o->kind != W_COMMIT;
+    if (!any)
+        return 0;
+    if (amdi_store_begin(st))
+        return AMD_EIO;
+    int rc = 0;
+    for (wop *o = e->held_head; o && !rc; o = o == last ? NULL : o->next) {
+        switch (o->kind) {
+        case W_CALL:
+            rc = amdi_store_call_update(st, &o->u.call);
+            break;
+        case W_EVENT:
+            rc = amdi_store_event_add(st, o->s1, o->v, o->s2, o->s3);
+            break;
+        case W_REC:
+            rc = amdi_store_recording_put(st, &o->u.recording, o->s1);
+            break;
+        case W_META:
+            rc = amdi_store_meta_set(st, o->s1, o->v);
+            break;
+        }
+    }
+    if (rc) { /* stop at the first refusal: SQLite may have rolled back on its own already */
+        amdi_store_rollback(st);
+        return AMD_EIO;
+    }
+    int64_t t0 = mono_us();
+    rc = amdi_store_commit(st);
+    int64_t dt = mono_us() - t0;
+    if (dt > atomic_load(&e->commit_max_atomic))
+        atomic_store(&e->commit_max_atomic, dt);
+    return rc ? rc : 1;
+}
+
+/* Commit every complete batch held (with @p all, everything held), in order, then release
+ * their webhooks. 0 when done (or nothing to do); AMD_EIO when the store refused (all stays). */
+static int writer_flush(amdi_engine *e, int all)
+{
+    wop *last = NULL; /* only this thread changes the held list, so it reads it unlocked */
+    for (wop *o = e->held_head; o; o = o->next)
+        if (o->kind == W_COMMIT || (all && !o->next))
+            last = o;
+    if (!last)
+        return 0;
+    int wrote = apply_held(e, last);
+    if (wrote < 0) {
+        char why[200];
+        amdi_store_last_error(e->cfg.store, why, sizeof why);
+        amdi_engine_store_error(e, why);
+        return AMD_EIO;
+    }
+    size_t n = 0;
+    pthread_mutex_lock(&e->wq_mu);
+    wop *head = e->held_head;
+    e->held_head = last->next;
+    if (!e->held_head)
+        e->held_tail = NULL;
+    last->next = NULL;
+    for (wop *o = head; o; o = o->next) {
+        if (o->kind != W_COMMIT)
+            n++;
+        else if (o->done)
+            *o->done = 1;
+    }
+    e->held_n -= n;
+    pthread_cond_broadcast(&e->wq_done_cv);
+    pthread_mutex_unlock(&e->wq_mu);
+    if (wrote) /* only a real commit shows the store writable again */
+        store_health(e, 0, NULL, n);
+    for (wop *o = head, *nx; o; o = nx) {
+        nx = o->next;
+        if (o->kind == W_COMMIT)
+            send_hooks(e, o->hooks);
+        op_free(o);
+    }
+    return 0;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Shutdown: commit everything held, retrying for up to STOP_GRACE_MS; what still cannot be
+ * stored then is lost, and the log says how much (the next start closes those calls out). */
+static void writer_drain(amdi_engine *e)
+{
+    int64_t deadline = mono_us() + (int64_t)STOP_GRACE_MS * 1000;
+    int ms = RETRY_FIRST_MS;
+    while (writer_flush(e, 1)) {
+        if (mono_us() >= deadline)
+            break;
+        sleep_ms(ms);
+        ms = ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : ms * 2;
+    }
+    pthread_mutex_lock(&e->wq_mu);
+    wop *head = e->held_head;
+    size_t n = e->held_n;
+    e->held_head = e->held_tail = NULL;
+    e->held_n = 0;
+    for (wop *o = head; o; o = o->next)
+        if (o->kind == W_COMMIT && o->done)
+            *o->done = 1;
+    pthread_cond_broadcast(&e->wq_done_cv);
+    pthread_mutex_unlock(&e->wq_mu);
+    size_t hooks = 0;
+    for (wop *o = head, *nx; o; o = nx) {
+        nx = o->next;
+        for (out_hook *h = o->hooks, *hn; h; h = hn) {
+            hn = h->next;
+            hook_free(h);
+            hooks++;
+        }
+        op_free(o);
+    }
+    if (head) {
+        char why[200];
+        amdi_store_last_error(e->cfg.store, why, sizeof why);
+        elog(e, AMD_LOG_ERROR,
+             "store: %zu change(s) and %zu webhook(s) lost at shutdown: the database still cannot be written (%s);"
+             " the next start closes their calls out from the last stored heartbeat",
+             n, hooks, why);
+    }
 }
 
 static void *writer_run(void *arg)
 {
     amdi_engine *e = arg;
+    int backoff = 0;
     for (;;) {
         pthread_mutex_lock(&e->wq_mu);
-        while (!e->wq_head && !e->wq_stop)
-            pthread_cond_wait(&e->wq_cv, &e->wq_mu);
-        wop *list = e->wq_head;
-        e->wq_head = e->wq_tail = NULL;
+        if (backoff) { /* a refused store: wait out the backoff (new changes join the held ones) */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += backoff / 1000;
+            ts.tv_nsec += (long)(backoff % 1000) * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            while (!e->wq_stop && pthread_cond_timedwait(&e->wq_cv, &e->wq_mu, &ts) == 0)
+                ;
+        } else {
+            while (!e->wq_head && !e->wq_stop)
+                pthread_cond_wait(&e->wq_cv, &e->wq_mu);
+        }
+        take_queue(e);
         int stop = e->wq_stop;
         pthread_mutex_unlock(&e->wq_mu);
-        writer_apply(e, list);
-        if (stop && !list)
+        if (stop) {
+            writer_drain(e);
             return NULL;
+        }
+        if (writer_flush(e, 0))
+            backoff = backoff ? (backoff * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : backoff * 2) : RETRY_FIRST_MS;
+        else
+            backoff = 0;
     }
 }
 
@@ -591,7 +884,7 @@ static void recording_url(amdi_engine *e, const live *c, char *out, size_t n)
              c->rec.account_sid, c->rec_sid);
 }
 
-static void recording_row(amdi_engine *e, live *c, const char *status, int64_t dur)
+static void recording_row(amdi_engine *e, live *c, const char *status, int64_t dur, int error_code)
 {
     amdi_recording_rec r;
     memset(&r, 0, sizeof r);
@@ -605,6 +898,7 @@ static void recording_row(amdi_engine *e, live *c, const char *status, int64_t d
     r.date_updated = e->now;
     r.start_time = c->rec_start;
     r.duration_s = dur;
+    r.error_code = error_code;
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.wav", e->recordings_dir ? e->recordings_dir : ".", c->rec_sid);
     wop *o = new_op(e, W_REC);
@@ -617,7 +911,7 @@ static void recording_row(amdi_engine *e, live *c, const char *status, int64_t d
 }
 
 /* RecordingStatusCallback for one of its events (bit 1 in-progress, 2 completed, 4 absent). */
-static void recording_callback(amdi_engine *e, live *c, unsigned ev, const char *status, int64_t dur);
+static void recording_callback(amdi_engine *e, live *c, unsigned ev, const char *status, int64_t dur, int code);
 
 /* Store the transition, then send the status callback for @p ev if it was asked for. */
 static void transition(amdi_engine *e, live *c, unsigned ev, const char *cb_status)
@@ -659,7 +953,7 @@ static void transition(amdi_engine *e, live *c, unsigned ev, const char *cb_stat
     }
     if (c->rec.answered_by[0])
         amdi_form_add(&f, "AnsweredBy", c->rec.answered_by);
-    if (ev == AMDI_EV_COMPLETED && c->rec_sid[0] && c->rec_duration_s >= 0) {
+    if (ev == AMDI_EV_COMPLETED && c->rec_sid[0] && c->rec_duration_s >= 0 && !c->rec_failed) {
         char url[512];
         recording_url(e, c, url, sizeof url);
         amdi_form_add(&f, "RecordingUrl", url);
@@ -671,7 +965,7 @@ static void transition(amdi_engine *e, live *c, unsigned ev, const char *cb_stat
     amdi_form_free(&f);
 }
 
-static void recording_callback(amdi_engine *e, live *c, unsigned ev, const char *status, int64_t dur)
+static void recording_callback(amdi_engine *e, live *c, unsigned ev, const char *status, int64_t dur, int code)
 {
     if (!c->p.recording_status_callback || !(c->p.recording_events & ev))
         return;
@@ -691,9 +985,23 @@ static void recording_callback(amdi_engine *e, live *c, unsigned ev, const char 
     amdi_form_add(&f, "RecordingStartTime", ts);
     amdi_form_add(&f, "RecordingSource", "OutboundAPI");
     amdi_form_add(&f, "RecordingTrack", c->p.recording_track);
-    amdi_form_add(&f, "ErrorCode", "0");
+    snprintf(num, sizeof num, "%d", code);
+    amdi_form_add(&f, "ErrorCode", num);
     send_hook(e, c, K_STATUS, c->p.recording_status_callback, c->p.recording_status_callback_method, &f);
     amdi_form_free(&f);
+}
+
+/* A recording write failed: say why once (log and the call's Events); the recording stops
+ * and ends `failed` with the audio written so far (see end_call). */
+static void recording_failed(amdi_engine *e, live *c, const char *why)
+{
+    if (c->rec_failed)
+        return;
+    c->rec_failed = 1;
+    elog(e, AMD_LOG_ERROR, "call %s: recording %s failed: %s", c->rec.sid, c->rec_sid, why);
+    char msg[260];
+    snprintf(msg, sizeof msg, "recording %s could not be stored whole: %s", c->rec_sid, why);
+    event_error(e, c->rec.sid, REC_ERR_NOT_STORED, msg);
 }
 
 /* ------------------------------------------------------------------ call end */
@@ -748,10 +1056,7 @@ static void end_call(amdi_engine *e, live *c, const char *status)
         amd_detector_finish(c->det);
         on_amd_decision(e, c, 1);
     }
-    if (c->leg) {
-        e->cfg.driver.ops->release(e->cfg.driver.state, c->leg);
-        c->leg = NULL;
-    }
+    /* the leg is released by reap(): the driver may be inside advance() for it right now */
     if (c->st == ST_QUEUED)
         remove_from_queue(e, c);
     detach(e, c);
@@ -761,10 +1066,16 @@ static void end_call(amdi_engine *e, live *c, const char *status)
     int recorded = 0;
     if (c->recw) {
         int rate = amdi_recording_rate(c->recw);
-        int64_t frames = amdi_recording_close(c->recw);
+        int64_t frames = 0;
+        char err[200] = "";
+        int rrc = amdi_recording_close(c->recw, &frames, err, sizeof err);
         c->recw = NULL;
+        /* the duration is what the file holds: on a failure, only the audio written before it */
         c->rec_duration_s = rate > 0 ? (frames + rate / 2) / rate : 0;
-        recording_row(e, c, "completed", c->rec_duration_s);
+        if (rrc)
+            recording_failed(e, c, err);
+        recording_row(e, c, c->rec_failed ? "failed" : "completed", c->rec_duration_s,
+                      c->rec_failed ? REC_ERR_NOT_STORED : 0);
         recorded = 1;
     }
     if (c->rec.answer_time >= 0) {
@@ -775,11 +1086,28 @@ static void end_call(amdi_engine *e, live *c, const char *status)
     }
     transition(e, c, AMDI_EV_COMPLETED, status);
     if (recorded)
-        recording_callback(e, c, 2, "completed", c->rec_duration_s);
-    else if (c->p.record)
-        recording_callback(e, c, 4, "absent", 0); /* never answered: nothing was recorded */
+        recording_callback(e, c, 2, c->rec_failed ? "failed" : "completed", c->rec_duration_s,
+                           c->rec_failed ? REC_ERR_NOT_STORED : 0);
+    else if (c->p.record && !c->rec_failed)
+        recording_callback(e, c, 4, "absent", 0, 0); /* never answered: nothing was recorded */
     elog(e, AMD_LOG_INFO, "call %s: %s", c->rec.sid, status);
-    live_free(c);
+    c->dnext = e->dead; /* freed by reap(), once every callback of this tick has returned */
+    e->dead = c;
+}
+
+/* The single point where calls are freed (see the ownership rule at the top). */
+static void reap(amdi_engine *e)
+{
+    live *c = e->dead;
+    e->dead = NULL;
+    while (c) {
+        live *n = c->dnext;
+        if (c->leg) /* hang up / cancel from our side */
+            e->cfg.driver.ops->release(e->cfg.driver.state, c->leg);
+        c->leg = NULL;
+        live_free(c);
+        c = n;
+    }
 }
 
 static void fail_with(amdi_engine *e, live *c, int code, const char *msg)
@@ -789,10 +1117,19 @@ static void fail_with(amdi_engine *e, live *c, int code, const char *msg)
     event_error(e, c->rec.sid, code, msg);
 }
 
+
 /* ------------------------------------------------------------------ TwiML */
 
 static void fetch_url(amdi_engine *e, live *c, int kind, const char *url, const char *method, const amdi_form *extra)
 {
+    if (++c->fetches > MAX_TWIML_FETCHES) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "more than %d TwiML documents fetched on this call (a <Redirect> loop?); call ended",
+                 MAX_TWIML_FETCHES);
+        fail_with(e, c, ERR_TOO_MANY_REDIRECTS, msg);
+        end_call(e, c, "completed");
+        return;
+    }
     amdi_form f;
     amdi_form_init(&f);
     base_params(e, c, &f, "in-progress");
@@ -984,6 +1321,8 @@ static void sink_ringing(void *ctx)
 {
     sink_ctx *s = ctx;
     live *c = s->c;
+    if (c->st == ST_DONE)
+        return;
     c->st = ST_RINGING;
     c->t_ring = s->e->now;
     snprintf(c->rec.status, sizeof c->rec.status, "ringing");
@@ -995,6 +1334,8 @@ static void sink_answered(void *ctx, int rate)
     sink_ctx *s = ctx;
     amdi_engine *e = s->e;
     live *c = s->c;
+    if (c->st == ST_DONE)
+        return;
     c->st = ST_ANSWERED;
     c->t_answer = e->now;
     c->rec.answer_time = e->now;
@@ -1021,15 +1362,23 @@ static void sink_answered(void *ctx, int rate)
         if (e->recordings_dir && !amdi_sid_new("RE", c->rec_sid))
             rc = amdi_recording_open(e->recordings_dir, c->rec_sid, rate, !strcmp(c->p.recording_channels, "dual"),
                                      c->p.recording_track, &c->recw, err, sizeof err);
-        if (rc) {
+        if (rc && c->rec_sid[0] && e->recordings_dir) {
+            /* the file could not be created (a full disk, permissions): a failed recording of
+             * nothing, stored and announced as such; no file is left behind */
+            c->rec_start = e->now;
+            c->rec_duration_s = 0;
+            recording_failed(e, c, err[0] ? err : amd_strerror(rc));
+            recording_row(e, c, "failed", 0, REC_ERR_NOT_STORED);
+            recording_callback(e, c, 2, "failed", 0, REC_ERR_NOT_STORED);
+        } else if (rc) {
             elog(e, AMD_LOG_ERROR, "call %s: cannot record: %s", c->rec.sid, err[0] ? err : "no recordings folder");
-            event_error(e, c->rec.sid, 16104, err[0] ? err : "recording unavailable: no recordings folder");
+            event_error(e, c->rec.sid, REC_ERR_NOT_STORED, err[0] ? err : "recording unavailable: no recordings folder");
             c->rec_sid[0] = 0;
         } else {
             c->rec_start = e->now;
             c->rec_duration_s = -1;
-            recording_row(e, c, "in-progress", -1);
-            recording_callback(e, c, 1, "in-progress", 0);
+            recording_row(e, c, "in-progress", -1, 0);
+            recording_callback(e, c, 1, "in-progress", 0, 0);
         }
     }
     if (c->det && !c->p.async_amd) {
@@ -1051,6 +1400,8 @@ static void sink_answered(void *ctx, int rate)
 static void sink_refused(void *ctx, const char *status, int sip)
 {
     sink_ctx *s = ctx;
+    if (s->c->st == ST_DONE)
+        return;
     s->c->sip_code = sip;
     if (!strcmp(status, "failed") && sip == 404)
         fail_with(s->e, s->c, 21214, "'To' number cannot be routed by the dial plan");
@@ -1074,8 +1425,10 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
     sink_ctx *s = ctx;
     amdi_engine *e = s->e;
     live *c = s->c;
-    if (c->recw)
-        amdi_recording_write(c->recw, pcm, NULL, n);
+    if (c->st == ST_DONE) /* ended earlier in this tick (e.g. by its own AMD decision) */
+        return;
+    if (c->recw && amdi_recording_write(c->recw, pcm, NULL, n) == AMD_EIO)
+        recording_failed(e, c, amdi_recording_error(c->recw));
     if (!c->det)
         return;
     if (c->pend_n + n > c->pend_cap) {
@@ -1091,7 +1444,7 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
             int rc = amd_detector_process_float(c->det, c->pend, c->pend_n);
             c->pend_n = 0;
             detector_result(e, c, rc);
-            if (!c->det)
+            if (!c->det || c->st == ST_DONE)
                 return;
         }
         if (n > c->pend_cap) {
@@ -1186,7 +1539,7 @@ static void run_detectors(amdi_engine *e)
         if (!c)
             continue;
         c->work_idx = -1;
-        if (c->det)
+        if (c->det && c->st != ST_DONE)
             detector_result(e, c, c->det_rc);
     }
     e->nwork = 0;
@@ -1261,7 +1614,7 @@ static void service_call(amdi_engine *e, live *c)
     sink_ctx s = {e, c, 0};
     if (c->leg)
         e->cfg.driver.ops->advance(e->cfg.driver.state, c->leg, e->now, &k_sink, &s);
-    if (s.gone)
+    if (s.gone || c->st == ST_DONE) /* ended inside the driver's callbacks */
         return;
     if ((c->st == ST_INITIATED || c->st == ST_RINGING) && e->now - c->t_dial >= (int64_t)c->p.timeout_s * 1000) {
         end_call(e, c, "no-answer");
@@ -1293,6 +1646,7 @@ static void on_hook_done(void *user, const amdi_hook_tag *tag, const amdi_hook_r
     it->url = xstrdup(r->url);
     it->request_body = xstrdup(r->request_body);
     snprintf(it->error, sizeof it->error, "%s", r->error);
+    it->too_many_redirects = r->too_many_redirects;
     it->duration_ms = r->duration_ms;
     pthread_mutex_lock(&e->inbox_mu);
     if (e->inbox_tail)
@@ -1330,7 +1684,8 @@ static void handle_result(amdi_engine *e, inbox_item *it)
             snprintf(msg, sizeof msg, "HTTP retrieval failure: %s", it->error);
         else
             snprintf(msg, sizeof msg, "HTTP retrieval failure: status %ld", it->http_status);
-        instructions_failed(e, c, it->tag.kind, 11200, msg, it->url);
+        /* Twilio: 11215 when a fetch follows too many HTTP redirects, else 11200 */
+        instructions_failed(e, c, it->tag.kind, it->too_many_redirects ? ERR_TOO_MANY_REDIRECTS : 11200, msg, it->url);
         return;
     }
     load_doc(e, c, it->tag.kind, it->body ? it->body : "", it->body ? strlen(it->body) : 0, it->url);
@@ -1362,6 +1717,7 @@ static void tick(amdi_engine *e)
         service_call(e, c);
     }
     run_detectors(e);
+    reap(e);
     if (e->now - e->last_heartbeat >= HEARTBEAT_MS) {
         wop *o = new_op(e, W_META);
         if (o && (o->s1 = strdup("heartbeat"))) {
@@ -1448,6 +1804,8 @@ int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *e
     memset(&hc, 0, sizeof hc);
     hc.timeout_ms = cfg->webhook_timeout_ms > 0 ? cfg->webhook_timeout_ms : 15000;
     hc.done = on_hook_done;
+    hc.policy = cfg->net_policy;
+    hc.max_inflight_per_account = cfg->webhook_inflight_per_account;
     hc.user = e;
     int rc = amdi_hooks_create(&hc, &e->hooks);
     if (rc) {
@@ -1596,6 +1954,7 @@ int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, con
         int rc = amdi_store_call_get(e->cfg.store, account, sid, out);
         if (rc)
             return rc;
+        amdi_engine_call_view(e, out); /* ended in memory, not stored yet: answer from memory */
         if (u->status || u->url || u->twiml || u->time_limit_s >= 0 || u->fallback_url || u->status_callback) {
             amdi_api_error_set(err, 400, 21220,
                                "Call is not in-progress. Cannot redirect or change a call that has ended (status %s)",
@@ -1632,12 +1991,15 @@ int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, con
             end_call(e, c, "canceled");
         /* canceled on an answered call has no effect (Twilio: use completed to hang up) */
     }
+    reap(e); /* c may be freed now: report from the store once the change is committed */
     int committed = 0;
     tx_end_flag(e, &committed);
-    /* c may be freed now: report from the store once the change is committed. */
     pthread_mutex_unlock(&e->mu);
     wait_committed(e, &committed);
-    return amdi_store_call_get(e->cfg.store, account, sid, out);
+    int rc = amdi_store_call_get(e->cfg.store, account, sid, out);
+    if (!rc)
+        amdi_engine_call_view(e, out); /* a failing store holds the change: memory is the truth */
+    return rc;
 }
 
 void amdi_engine_stats_get(amdi_engine *e, amdi_engine_stats *st)
@@ -1678,13 +2040,64 @@ static void collect(void *user, const amdi_call_rec *r)
     l->v[l->n++] = *r;
 }
 
+typedef struct open_rec {
+    amdi_recording_rec r;
+    char path[4096];
+} open_rec;
+
+typedef struct open_rec_list {
+    open_rec *v;
+    size_t n, cap;
+} open_rec_list;
+
+static void collect_recording(void *user, const amdi_recording_rec *r, const char *path)
+{
+    open_rec_list *l = user;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        open_rec *nv = realloc(l->v, cap * sizeof *nv);
+        if (!nv)
+            return;
+        l->v = nv;
+        l->cap = cap;
+    }
+    l->v[l->n].r = *r;
+    snprintf(l->v[l->n].path, sizeof l->v[l->n].path, "%s", path);
+    l->n++;
+}
+
+/* Recordings a dead process left in progress were not written whole: each ends `failed`
+ * (16104) with its file made a valid WAV of the whole frames it holds, and that duration. */
+static void close_out_recordings(amdi_engine *e)
+{
+    open_rec_list l = {0};
+    amdi_store_recordings_open(e->cfg.store, collect_recording, &l);
+    for (size_t i = 0; i < l.n; i++) {
+        amdi_recording_rec *r = &l.v[i].r;
+        int64_t frames = 0;
+        int rate = 0;
+        if (amdi_recording_repair(l.v[i].path, &frames, &rate))
+            elog(e, AMD_LOG_WARN, "recording %s: the file left by the previous run could not be repaired; removed",
+                 r->sid);
+        snprintf(r->status, sizeof r->status, "failed");
+        r->duration_s = rate > 0 ? (frames + rate / 2) / rate : 0;
+        r->error_code = REC_ERR_NOT_STORED;
+        r->date_updated = e->now;
+        if (amdi_store_recording_put(e->cfg.store, r, l.v[i].path))
+            elog(e, AMD_LOG_ERROR, "recording %s: cannot store its end after a restart", r->sid);
+    }
+    if (l.n)
+        elog(e, AMD_LOG_WARN, "%zu recording(s) left in progress by the previous run ended failed", l.n);
+    free(l.v);
+}
+
 static void recover(amdi_engine *e)
 {
     int64_t hb = -1;
     amdi_store_meta_get(e->cfg.store, "heartbeat", &hb);
     rec_list l = {0};
     amdi_store_calls_live(e->cfg.store, collect, &l);
-    amdi_store_recordings_fail_open(e->cfg.store, e->now); /* their WAV headers were never finished */
+    close_out_recordings(e);
     int64_t now = e->now;
     for (size_t i = 0; i < l.n; i++) {
         amdi_call_rec *r = &l.v[i];
@@ -1746,6 +2159,7 @@ static void recover(amdi_engine *e)
         end_call(e, c, st);
         e->now = saved;
     }
+    reap(e);
     if (l.n)
         elog(e, AMD_LOG_WARN, "closed out or re-queued %zu call(s) left live by the previous run", l.n);
     free(l.v);
@@ -1831,6 +2245,7 @@ void amdi_engine_destroy(amdi_engine *e)
             end_call(e, c, answered ? "completed" : "failed");
             ended++;
         }
+        reap(e);
         int committed = 0;
         tx_end_flag(e, &committed);
         pthread_mutex_unlock(&e->mu);
@@ -1856,9 +2271,11 @@ void amdi_engine_destroy(amdi_engine *e)
     /* store the events of requests that finished, on this thread now */
     drain_inbox(e);
     tx_end(e);
-    wop *rest = e->wq_head;
-    e->wq_head = e->wq_tail = NULL;
-    writer_apply(e, rest);
+    pthread_mutex_lock(&e->wq_mu);
+    take_queue(e); /* the writer has stopped: this thread is the writer now */
+    pthread_mutex_unlock(&e->wq_mu);
+    writer_drain(e);
+    reap(e);
     for (unsigned i = 0; i < HASH_BUCKETS; i++)
         for (live *c = e->hash[i], *n; c; c = n) {
             n = c->hnext;

@@ -8,10 +8,14 @@
  * functions below. One mutex guards the call table; webhook results come back through an
  * inbox so the webhook thread never waits for the engine.
  * Ordering: every transition is committed to the store before any webhook about it is
- * queued. */
+ * queued.
+ * Ownership: a call belongs to the engine; ending it only marks it ended, and it is freed at
+ * one point only, after every callback of that tick (or update) has returned (engine.c,
+ * reap()). */
 #ifndef AMDI_ENGINE_H
 #define AMDI_ENGINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "amd/log.h"
@@ -34,6 +38,8 @@ typedef struct amdi_engine_config {
     void *log_user;
     amd_log_level log_level;
     int media_priority;      /* 1..99: SCHED_RR for the media-clock and detector threads; 0: normal */
+    const struct amdi_net_policy *net_policy; /* borrowed: where outgoing requests may connect */
+    int webhook_inflight_per_account;         /* 0: the webhook default */
 } amdi_engine_config;
 
 int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *err, size_t errlen);
@@ -62,6 +68,16 @@ int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, con
 
 /* Calls of @p account waiting in its CPS queue (0 for an unknown account). */
 long amdi_engine_queued(amdi_engine *e, const char *account);
+/* Store health. A change the store refuses (a full disk) is held in memory and retried in
+ * order until it commits. store_failing: nonzero while that is so (@p why, may be NULL, gets
+ * the reason); new calls should then be refused. store_error: the API's own write failed. */
+int amdi_engine_store_failing(amdi_engine *e, char *why, size_t n);
+void amdi_engine_store_error(amdi_engine *e, const char *why);
+/* Overlay @p r (a row read from the store) with the engine's newer change of that call that is
+ * not committed yet, if any (seq is kept). Returns 1 when @p r was replaced. */
+int amdi_engine_call_view(amdi_engine *e, amdi_call_rec *r);
+/* The same for a recording row. */
+int amdi_engine_recording_view(amdi_engine *e, amdi_recording_rec *r);
 
 /* Nonzero while the call is queued or in progress. */
 int amdi_engine_is_live(amdi_engine *e, const char *sid);

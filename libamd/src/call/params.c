@@ -10,8 +10,10 @@
 #include <strings.h>
 
 #include "amd/error.h"
+#include "amd/params.h"
 #include "sid.h"
 #include "timefmt.h"
+#include "twiml.h"
 
 void amdi_api_error_set(amdi_api_error *e, int http, int code, const char *fmt, ...)
 {
@@ -306,110 +308,139 @@ void amdi_create_params_free(amdi_create_params *p)
     memset(p, 0, sizeof *p);
 }
 
-int amdi_create_params_parse(amdi_create_params *p, amdi_form *form, amdi_api_error *e)
+/* Inline `Twiml` is parsed when it arrives, so a document the call could never run is refused
+ * with the REST request (HTTP 400) instead of failing the call later. The code is the one
+ * Twilio reports for such a document (twilio.com/docs/api/errors): 12100 "Document parse
+ * failure" for malformed XML, 12200 "Schema validation warning" for XML that is not TwiML. */
+static int check_inline_twiml(const char *twiml, amdi_api_error *e)
 {
-    memset(p, 0, sizeof *p);
-    p->form = *form;
-    amdi_form_init(form);
-    const amdi_form *f = &p->form;
+    if (strlen(twiml) > AMDI_TWIML_INLINE_MAX) {
+        amdi_api_error_set(e, 400, 21200, "Twiml is %zu characters; the limit is %d", strlen(twiml),
+                           AMDI_TWIML_INLINE_MAX);
+        return -1;
+    }
+    amdi_twiml *t = NULL;
+    char err[200] = "";
+    int rc = amdi_twiml_parse(twiml, strlen(twiml), &t, err, sizeof err);
+    amdi_twiml_free(t);
+    if (rc == 0)
+        return 0;
+    if (rc == AMD_ENOMEM) {
+        amdi_api_error_set(e, 503, 20500, "Out of memory while parsing Twiml");
+        return -1;
+    }
+    amdi_api_error_set(e, 400, rc == AMD_EINVAL ? AMDI_ERR_SCHEMA : AMDI_ERR_DOCUMENT_PARSE, "Twiml is not valid TwiML: %s",
+                       err[0] ? err : amd_strerror(rc));
+    return -1;
+}
 
-    /* To / From and the test-credential magic numbers (twilio-calls.md §14). */
+/* To and From, and Twilio's magic test numbers (twilio-calls.md §14). */
+static int parse_addresses(amdi_create_params *p, const amdi_form *f, amdi_api_error *e)
+{
     p->to = get_nonempty(f, "To");
     p->from = get_nonempty(f, "From");
     p->sip_auth_username = get_nonempty(f, "SipAuthUsername");
     p->sip_auth_password = get_nonempty(f, "SipAuthPassword");
     if (!p->to) {
         amdi_api_error_set(e, 400, 21201, "No 'To' number is specified");
-        goto fail;
+        return -1;
     }
     if (!p->from) {
         amdi_api_error_set(e, 400, 21213, "No 'From' number is specified");
-        goto fail;
+        return -1;
     }
     if (!strcmp(p->from, "+15005550001") || !valid_addr(p->from) ||
         (amdi_is_phone(p->to) && !amdi_is_phone(p->from) && strncasecmp(p->from, "client:", 7))) {
         amdi_api_error_set(e, 400, 21212, "The 'From' phone number %s is not a valid phone number", p->from);
-        goto fail;
+        return -1;
     }
     if (!strcmp(p->to, "+15005550001") || !valid_addr(p->to)) {
         amdi_api_error_set(e, 400, strcmp(p->to, "+15005550001") ? 21211 : 21217,
                            "The 'To' number %s is not a valid phone number", p->to);
-        goto fail;
+        return -1;
     }
     if (!strcmp(p->to, "+15005550002")) {
         amdi_api_error_set(e, 400, 21214, "'To' phone number cannot be reached");
-        goto fail;
+        return -1;
     }
     if (!strcmp(p->to, "+15005550003")) {
         amdi_api_error_set(e, 400, 21215, "Account not authorized to call %s. Perhaps you need to enable "
                                           "some international permissions", p->to);
-        goto fail;
+        return -1;
     }
     if (!strcmp(p->to, "+15005550004")) {
         amdi_api_error_set(e, 400, 21216, "Call blocked by Twilio blocklist");
-        goto fail;
+        return -1;
     }
+    return 0;
+}
 
-    /* Call instructions: Url, or Twiml, or ApplicationSid (error 21200). Url wins over Twiml. */
+/* Where the call's instructions come from (Url, Twiml, ApplicationSid), the methods, the fallback
+ * and status callbacks. */
+static int parse_instructions(amdi_create_params *p, const amdi_form *f, amdi_api_error *e)
+{
     p->url = get_nonempty(f, "Url");
     p->twiml = get_nonempty(f, "Twiml");
     const char *app = get_nonempty(f, "ApplicationSid");
     if (app) {
         /* This server has no Applications resource, so no ApplicationSid can be valid. */
         amdi_api_error_set(e, 400, 21218, "Invalid ApplicationSid '%s'", app);
-        goto fail;
+        return -1;
     }
     if (!p->url && !p->twiml) {
         amdi_api_error_set(e, 400, 21200, "Either Url, Twiml or ApplicationSid must be provided");
-        goto fail;
+        return -1;
     }
     if (p->url) {
         if (!amdi_url_valid(p->url, 0)) {
             amdi_api_error_set(e, 400, 21205, "Url is not a valid URL: %.200s", p->url);
-            goto fail;
+            return -1;
         }
         p->twiml = NULL;
-    } else if (strlen(p->twiml) > AMDI_TWIML_INLINE_MAX) {
-        amdi_api_error_set(e, 400, 21200, "Twiml is %zu characters; the limit is %d", strlen(p->twiml),
-                           AMDI_TWIML_INLINE_MAX);
-        goto fail;
+    } else if (check_inline_twiml(p->twiml, e)) {
+        return -1;
     }
     if (get_method(f, "Method", &p->method, e) || get_method(f, "FallbackMethod", &p->fallback_method, e) ||
         get_method(f, "StatusCallbackMethod", &p->status_callback_method, e) ||
         get_method(f, "RecordingStatusCallbackMethod", &p->recording_status_callback_method, e) ||
         get_method(f, "AsyncAmdStatusCallbackMethod", &p->async_amd_status_callback_method, e))
-        goto fail;
+        return -1;
     p->fallback_url = get_nonempty(f, "FallbackUrl");
     if (p->fallback_url && !amdi_url_valid(p->fallback_url, 0)) {
         amdi_api_error_set(e, 400, 21205, "FallbackUrl is not a valid URL: %.200s", p->fallback_url);
-        goto fail;
+        return -1;
     }
     p->status_callback = get_nonempty(f, "StatusCallback");
     if (p->status_callback && !amdi_url_valid(p->status_callback, 1)) {
         amdi_api_error_set(e, 400, 21205,
                            "StatusCallback is not a valid URL (absolute http(s), no '_' in the host): %.200s",
                            p->status_callback);
-        goto fail;
+        return -1;
     }
     static const char *const evn[] = {"initiated", "ringing", "answered", "completed", NULL};
     if (get_events(f, "StatusCallbackEvent", evn, &p->status_events, e))
-        goto fail;
+        return -1;
     if (!p->status_events)
         p->status_events = AMDI_EV_COMPLETED; /* Twilio: only completed when none given */
+    return 0;
+}
 
+/* SendDigits, ring timeout, time limit, recording, IfMachine, Byoc, CallerId. */
+static int parse_call_options(amdi_create_params *p, const amdi_form *f, amdi_api_error *e)
+{
     p->send_digits = get_nonempty(f, "SendDigits");
     if (p->send_digits) {
         size_t nd = 0;
         for (const char *c = p->send_digits; *c; c++) {
             if (!strchr("0123456789ABCD*#wW", *c)) {
                 amdi_api_error_set(e, 400, 21206, "SendDigits may contain only 0-9, A-D, *, #, w and W");
-                goto fail;
+                return -1;
             }
             nd++;
         }
         if (nd > 32) {
             amdi_api_error_set(e, 400, 21206, "SendDigits is limited to 32 digits");
-            goto fail;
+            return -1;
         }
     }
     long x;
@@ -418,7 +449,7 @@ int amdi_create_params_parse(amdi_create_params *p, amdi_form *form, amdi_api_er
     if (tv) {
         if (parse_int(tv, 1, 1000000, &x)) {
             amdi_api_error_set(e, 400, 21208, "Timeout must be a positive whole integer, got '%.40s'", tv);
-            goto fail;
+            return -1;
         }
         /* Twilio's maximum ring time is 600 s; larger values are capped, not refused. */
         p->timeout_s = x > 600 ? 600 : (int)x;
@@ -428,14 +459,14 @@ int amdi_create_params_parse(amdi_create_params *p, amdi_form *form, amdi_api_er
     if (tl) {
         if (parse_int(tl, 1, 86400, &x)) {
             amdi_api_error_set(e, 400, 21200, "TimeLimit must be an integer 1..86400 seconds, got '%.40s'", tl);
-            goto fail;
+            return -1;
         }
         p->time_limit_s = (int)x;
     }
     const char *rec = get_nonempty(f, "Record");
     if (rec && (p->record = amdi_parse_bool(rec)) < 0) {
         amdi_api_error_set(e, 400, 21200, "Record must be true or false, got '%.40s'", rec);
-        goto fail;
+        return -1;
     }
     static const char *const chans[] = {"mono", "dual", NULL};
     static const char *const tracks[] = {"inbound", "outbound", "both", NULL};
@@ -445,63 +476,68 @@ int amdi_create_params_parse(amdi_create_params *p, amdi_form *form, amdi_api_er
         enum_param(f, "RecordingTrack", tracks, "both", &p->recording_track, e) ||
         enum_param(f, "Trim", trims, "trim-silence", &p->trim, e) ||
         get_events(f, "RecordingStatusCallbackEvent", revn, &p->recording_events, e))
-        goto fail;
+        return -1;
     if (!p->recording_events)
         p->recording_events = 2;
     p->recording_status_callback = get_nonempty(f, "RecordingStatusCallback");
     if (p->recording_status_callback && !amdi_url_valid(p->recording_status_callback, 0)) {
         amdi_api_error_set(e, 400, 21205, "RecordingStatusCallback is not a valid URL");
-        goto fail;
+        return -1;
     }
     const char *ifm = get_nonempty(f, "IfMachine");
     if (ifm && strcasecmp(ifm, "Continue") && strcasecmp(ifm, "Hangup") && strcasecmp(ifm, "False")) {
         amdi_api_error_set(e, 400, 21207, "Invalid IfMachine '%.40s': Continue, Hangup or False", ifm);
-        goto fail;
+        return -1;
     }
     const char *byoc = get_nonempty(f, "Byoc");
     if (byoc && (strlen(byoc) != 34 || strncmp(byoc, "BY", 2))) {
         amdi_api_error_set(e, 400, 21200, "Invalid Byoc '%.40s'", byoc);
-        goto fail;
+        return -1;
     }
     p->caller_id = get_nonempty(f, "CallerId");
+    return 0;
+}
 
-    /* Answering machine detection (twilio-calls.md §7, SPEC §4.1). */
+/* Answering machine detection (twilio-calls.md §7): MachineDetection, the numeric parameters of the
+ * core's table (amd/params.h) that have a Twilio name, in its wire units, MachineDetectionEngine, AsyncAmd. */
+static int parse_amd(amdi_create_params *p, const amdi_form *f, amdi_api_error *e)
+{
     amd_config_init(&p->amd);
-    const char *md = get_nonempty(f, "MachineDetection");
+    const char *mode_name = amd_param_by_field("mode")->twilio;
+    const char *md = get_nonempty(f, mode_name);
     if (md) {
         if (amd_mode_parse(md, &p->amd.mode)) {
-            amdi_api_error_set(e, 400, 21263,
-                               "Invalid MachineDetection '%.40s': must be Enable or DetectMessageEnd", md);
-            goto fail;
+            amdi_api_error_set(e, 400, 21263, "Invalid %s '%.40s': must be Enable or DetectMessageEnd", mode_name,
+                               md);
+            return -1;
         }
         p->machine_detection = 1;
     }
-    int tmo_s = p->amd.timeout_ms / 1000;
-    if (amd_range(f, "MachineDetectionTimeout", 3, 59, &tmo_s, e) ||
-        amd_range(f, "MachineDetectionSpeechThreshold", 1000, 6000, &p->amd.speech_threshold_ms, e) ||
-        amd_range(f, "MachineDetectionSpeechEndThreshold", 500, 5000, &p->amd.speech_end_threshold_ms, e) ||
-        amd_range(f, "MachineDetectionSilenceTimeout", 2000, 10000, &p->amd.silence_timeout_ms, e) ||
-        amd_range(f, "MachineDetectionMinWordLength", 10, 5000, &p->amd.min_word_length_ms, e) ||
-        amd_range(f, "MachineDetectionMaxWordLength", 100, 20000, &p->amd.max_word_length_ms, e) ||
-        amd_range(f, "MachineDetectionWordsSilence", 10, 5000, &p->amd.words_silence_ms, e) ||
-        amd_range(f, "MachineDetectionMaxNumOfWords", 1, 100, &p->amd.max_num_of_words, e) ||
-        amd_range(f, "MachineDetectionSilenceThreshold", 0, 32767, &p->amd.silence_threshold, e))
-        goto fail;
-    p->amd.timeout_ms = tmo_s * 1000; /* seconds on the wire, ms in the detector */
-    const char *eng = get_nonempty(f, "MachineDetectionEngine");
+    size_t n;
+    const amd_param *t = amd_params(&n);
+    for (size_t k = 0; k < n; k++) {
+        if (t[k].kind != AMD_PARAM_INT || !t[k].twilio)
+            continue;
+        int v = amd_param_get(&p->amd, &t[k]) / t[k].scale; /* config units -> wire units */
+        if (amd_range(f, t[k].twilio, t[k].min / t[k].scale, t[k].max / t[k].scale, &v, e))
+            return -1;
+        amd_param_set(&p->amd, &t[k], v * t[k].scale);
+    }
+    const char *engine_name = amd_param_by_field("engine")->twilio;
+    const char *eng = get_nonempty(f, engine_name);
     if (eng && amd_engine_parse(eng, &p->amd.engine)) {
-        amdi_api_error_set(e, 400, 21263, "Invalid MachineDetectionEngine '%.40s'", eng);
-        goto fail;
+        amdi_api_error_set(e, 400, 21263, "Invalid %s '%.40s'", engine_name, eng);
+        return -1;
     }
     const char *as = get_nonempty(f, "AsyncAmd");
     if (as && (p->async_amd = amdi_parse_bool(as)) < 0) {
         amdi_api_error_set(e, 400, 21263, "AsyncAmd must be true or false, got '%.40s'", as);
-        goto fail;
+        return -1;
     }
     p->async_amd_status_callback = get_nonempty(f, "AsyncAmdStatusCallback");
     if (p->async_amd_status_callback && strlen(p->async_amd_status_callback) > 2048) {
         amdi_api_error_set(e, 400, 21205, "AsyncAmdStatusCallback is too long");
-        goto fail;
+        return -1;
     }
     /* A relative AsyncAmdStatusCallback resolves against Url (RFC 3986 §5); with inline Twiml
      * there is nothing to resolve it against, so it could never be called. */
@@ -510,15 +546,26 @@ int amdi_create_params_parse(amdi_create_params *p, amdi_form *form, amdi_api_er
         amdi_api_error_set(e, 400, 21205,
                            "AsyncAmdStatusCallback is not an absolute http(s) URL%s: %.200s",
                            p->url ? "" : " and there is no Url to resolve it against", p->async_amd_status_callback);
-        goto fail;
+        return -1;
+    }
+    return 0;
+}
+
+int amdi_create_params_parse(amdi_create_params *p, amdi_form *form, amdi_api_error *e)
+{
+    memset(p, 0, sizeof *p);
+    p->form = *form;
+    amdi_form_init(form);
+    const amdi_form *f = &p->form;
+    if (parse_addresses(p, f, e) || parse_instructions(p, f, e) || parse_call_options(p, f, e) ||
+        parse_amd(p, f, e)) {
+        amdi_create_params_free(p);
+        return -1;
     }
     /* SendDigits silently disables AMD (twilio-calls.md §2). */
     if (p->send_digits)
         p->machine_detection = 0;
     return 0;
-fail:
-    amdi_create_params_free(p);
-    return -1;
 }
 
 int amdi_update_params_parse(amdi_update_params *u, const amdi_form *f, amdi_api_error *e)
@@ -535,11 +582,8 @@ int amdi_update_params_parse(amdi_update_params *u, const amdi_form *f, amdi_api
         amdi_api_error_set(e, 400, 21205, "Url is not a valid URL: %.200s", u->url);
         return -1;
     }
-    if (u->twiml && strlen(u->twiml) > AMDI_TWIML_INLINE_MAX) {
-        amdi_api_error_set(e, 400, 21200, "Twiml is %zu characters; the limit is %d", strlen(u->twiml),
-                           AMDI_TWIML_INLINE_MAX);
+    if (u->twiml && check_inline_twiml(u->twiml, e))
         return -1;
-    }
     if (get_method(f, "Method", &u->method, e) || get_method(f, "FallbackMethod", &u->fallback_method, e) ||
         get_method(f, "StatusCallbackMethod", &u->status_callback_method, e))
         return -1;

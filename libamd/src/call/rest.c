@@ -101,6 +101,18 @@ static void not_found(amdi_response *out, const char *path)
 
 /* ---------------------------------------------------------------- create */
 
+/* 503 with Twilio's 20503 "Service unavailable" while the database cannot be written (e.g. a
+ * full disk): a call that cannot be stored is not accepted. */
+static void store_unavailable(amdi_response *out, const char *why)
+{
+    char msg[400];
+    snprintf(msg, sizeof msg,
+             "Service unavailable: the call database cannot be written (%.200s). New calls are refused until it"
+             " can; calls already accepted go on and are stored when it recovers. Retry with backoff.",
+             why);
+    respond_error(out, 503, 20503, msg);
+}
+
 static void do_create(amdi_api *api, const char *account, const char *body, size_t len, amdi_response *out)
 {
     amdi_form f;
@@ -113,6 +125,12 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
     amdi_api_error e;
     if (amdi_create_params_parse(&p, &f, &e)) {
         respond_api_error(out, &e);
+        return;
+    }
+    char why[200];
+    if (amdi_engine_store_failing(api->engine, why, sizeof why)) {
+        amdi_create_params_free(&p);
+        store_unavailable(out, why);
         return;
     }
     /* A bounded queue per account (Twilio answers an over-full queue with 429 / 20429). Checked
@@ -142,9 +160,16 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
     amdi_form_encode(&p.form, &enc);
     rc = enc.oom ? AMD_ENOMEM : amdi_store_call_insert(api->store, &r, enc.p ? enc.p : "");
     amdi_buf_free(&enc);
-    if (rc) {
+    if (rc == AMD_ENOMEM) {
         amdi_create_params_free(&p);
         respond_error(out, 500, 20500, "Internal error: the call could not be stored");
+        return;
+    }
+    if (rc) {
+        amdi_create_params_free(&p);
+        amdi_store_last_error(api->store, why, sizeof why);
+        amdi_engine_store_error(api->engine, why); /* logged once, with the engine's own failures */
+        store_unavailable(out, why);
         return;
     }
     /* Stored durably before the 201: an acknowledged call survives a crash. */
@@ -204,6 +229,8 @@ static void do_list(amdi_api *api, const char *account, const char *query, int c
     size_t cap = (size_t)q.page_size + 1;
     amdi_call_rec *rows = malloc(cap * sizeof *rows);
     long n = rows ? amdi_store_call_list(api->store, account, &q, rows, cap) : AMD_ENOMEM;
+    for (long i = 0; i < n; i++) /* changes the engine holds but has not stored yet */
+        amdi_engine_call_view(api->engine, &rows[i]);
     if (n < 0) {
         free(rows);
         amdi_form_free(&f);
@@ -293,6 +320,8 @@ static void do_fetch(amdi_api *api, const char *account, const char *sid, const 
 {
     amdi_call_rec r;
     int rc = amdi_store_call_get(api->store, account, sid, &r);
+    if (!rc)
+        amdi_engine_call_view(api->engine, &r); /* memory is ahead of a failing store */
     if (rc == AMD_ENOTFOUND)
         not_found(out, path);
     else if (rc)
@@ -341,6 +370,12 @@ static void do_delete(amdi_api *api, const char *account, const char *sid, const
     if (!rc && amdi_engine_is_live(api->engine, sid)) {
         /* Only the record of a past call can be deleted (twilio-calls.md §1). */
         respond_error(out, 400, 21220, "Invalid call state: a call that is queued or in progress cannot be deleted");
+        return;
+    }
+    if (!rc && amdi_engine_call_view(api->engine, &r)) {
+        char why[200] = "changes pending";
+        amdi_engine_store_failing(api->engine, why, sizeof why);
+        store_unavailable(out, why); /* its last changes are not stored yet */
         return;
     }
     rc = rc ? rc : amdi_store_call_delete(api->store, account, sid);
@@ -415,6 +450,10 @@ static void do_events(amdi_api *api, const char *account, const char *sid, const
     char base[160], buf[256];
     snprintf(base, sizeof base, API_PREFIX "%s/Calls/%s/Events.json", account, sid);
     json_object_set_new(o, "events", c.arr);
+    /* not in Twilio's resource: how many events between the first and the last ones kept
+     * were dropped (store.h, AMDI_EVENTS_KEEP_FIRST / _LAST) */
+    long dropped = amdi_store_events_dropped(api->store, sid);
+    json_object_set_new(o, "events_dropped", json_integer(dropped > 0 ? dropped : 0));
     json_object_set_new(o, "end", json_integer(n > 0 ? (json_int_t)page * size + (more ? size : n) - 1 : 0));
     snprintf(buf, sizeof buf, "%s?PageSize=%d&Page=0", base, size);
     json_object_set_new(o, "first_page_uri", json_string(buf));
@@ -528,8 +567,10 @@ static void do_recordings(amdi_api *api, const char *account, const char *call_s
     if (has_next)
         n = size;
     json_t *arr = json_array();
-    for (long i = 0; i < n; i++)
+    for (long i = 0; i < n; i++) {
+        amdi_engine_recording_view(api->engine, &v[i]); /* a change not stored yet */
         json_array_append_new(arr, recording_json(&v[i]));
+    }
     free(v);
     char buf[300];
     json_t *o = json_object();
@@ -597,6 +638,8 @@ static void do_recording(amdi_api *api, const char *account, const char *call_si
     amdi_recording_rec r;
     char file[4096];
     int rc = amdi_store_recording_get(api->store, account, sid, &r, file, sizeof file);
+    if (!rc)
+        amdi_engine_recording_view(api->engine, &r); /* memory is ahead of a failing store */
     if (rc) {
         not_found(out, path);
         return;

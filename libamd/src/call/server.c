@@ -22,6 +22,7 @@
 #include "amd/call.h"
 #include "dialplan.h"
 #include "engine.h"
+#include "net_policy.h"
 #include "params.h"
 #include "render.h"
 #include "rest.h"
@@ -30,6 +31,7 @@
 #include "sip_driver.h"
 #include "store.h"
 #include "strbuf.h"
+#include "webhook.h"
 
 struct amd_server {
     amd_server_config cfg;
@@ -46,6 +48,7 @@ struct amd_server {
     int port;
     int started;
     int lock_fd; /* holds a write lock on <db>.lock: one server per database */
+    amdi_net_policy policy; /* where outgoing requests may connect (outlives the engine) */
     amdi_api_key *keys;
     size_t nkeys;
     /* open connections, for the whole-request deadline (see the reaper below) */
@@ -103,6 +106,7 @@ void amd_server_config_init(amd_server_config *cfg)
     cfg->max_connections_per_ip = AMDI_DEFAULT_CONN_PER_IP;
     cfg->request_timeout_s = AMDI_DEFAULT_REQUEST_TIMEOUT_S;
     cfg->max_queued_per_account = AMDI_DEFAULT_MAX_QUEUED;
+    cfg->webhook_inflight_per_account = 64;
 }
 
 static void slog(amd_server *s, amd_log_level lv, const char *msg)
@@ -210,6 +214,11 @@ static int check_config(const amd_server_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "clock_speed: %g out of range (0, 10000]", cfg->clock_speed);
         return AMD_EINVAL;
     }
+    if (cfg->webhook_inflight_per_account < 0 || cfg->webhook_inflight_per_account > AMDI_HOOKS_MAX_INFLIGHT) {
+        snprintf(err, errlen, "webhook_inflight_per_account: %d out of range 1..%d (0: default)",
+                 cfg->webhook_inflight_per_account, AMDI_HOOKS_MAX_INFLIGHT);
+        return AMD_EINVAL;
+    }
     for (size_t i = 0; i < cfg->n_accounts; i++) {
         if (!amdi_sid_valid(cfg->accounts[i].sid, "AC") || !cfg->accounts[i].token || !token_ok(cfg->accounts[i].token)) {
             snprintf(err, errlen, "account %zu: expected SID AC + 32 hex digits and a token of 1..64 printable characters",
@@ -279,7 +288,9 @@ static int lock_db(amd_server *s, char *err, size_t errlen)
         char *lp = malloc(ln);
         if (lp) {
             snprintf(lp, ln, "%s.lock", s->db_path);
-            s->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+            s->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            if (s->lock_fd >= 0)
+                (void)fchmod(s->lock_fd, 0600); /* whatever the umask; holds nothing secret, but private */
             free(lp);
         }
         struct flock fl;
@@ -318,9 +329,19 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
     int rc = check_config(cfg, err, errlen);
     if (rc)
         return rc;
+    amdi_net_policy policy;
+    char perr[200] = "";
+    int prc = amdi_net_policy_parse(cfg->webhook_allow, &policy, perr, sizeof perr);
+    if (prc) {
+        snprintf(err, errlen, "webhook_allow: %s", perr[0] ? perr : amd_strerror(prc));
+        return prc;
+    }
     amd_server *s = calloc(1, sizeof *s);
-    if (!s)
+    if (!s) {
+        amdi_net_policy_free(&policy);
         return AMD_ENOMEM;
+    }
+    s->policy = policy;
     s->lock_fd = -1;
     pthread_mutex_init(&s->conn_mu, NULL);
     pthread_cond_init(&s->reaper_cv, NULL);
@@ -399,6 +420,8 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
     ec.clock_speed = cfg->clock_speed;
     ec.cps = cfg->cps;
     ec.webhook_timeout_ms = cfg->webhook_timeout_ms;
+    ec.net_policy = &s->policy;
+    ec.webhook_inflight_per_account = cfg->webhook_inflight_per_account;
     ec.public_url = s->public_url;
     ec.recordings_dir = s->recordings_dir;
     ec.log_fn = cfg->log_fn;
@@ -858,6 +881,7 @@ void amd_server_destroy(amd_server *s)
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
     amdi_engine_destroy(s->engine);
+    amdi_net_policy_free(&s->policy);
     amdi_dialplan_free(s->plan);
     amdi_store_close(s->api_store);
     amdi_store_close(s->eng_store);

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "amd/error.h"
 #include "strbuf.h"
@@ -14,6 +18,7 @@ struct amdi_store {
     sqlite3 *db;
     pthread_mutex_t mu;
     sqlite3_stmt *ins, *upd, *get, *get_any;
+    char last_err[200]; /* why the last write failed (SQLite's message), for the caller's log */
 };
 
 static const char k_schema[] =
@@ -29,6 +34,7 @@ static const char k_schema[] =
     "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY AUTOINCREMENT, call_sid TEXT NOT NULL,"
     " t INTEGER NOT NULL, request TEXT, response TEXT);"
     "CREATE INDEX IF NOT EXISTS events_by_call ON events(call_sid, seq);"
+    "CREATE TABLE IF NOT EXISTS events_dropped(call_sid TEXT PRIMARY KEY, n INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);"
     "CREATE TABLE IF NOT EXISTS recordings(seq INTEGER PRIMARY KEY AUTOINCREMENT, sid TEXT NOT NULL UNIQUE,"
     " account_sid TEXT NOT NULL, call_sid TEXT NOT NULL, status TEXT NOT NULL, track TEXT, channels INTEGER,"
@@ -99,9 +105,51 @@ static void bind_textn(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
 }
 
+/* The database holds auth tokens in plain text: the file and its WAL and shared-memory
+ * companions are created 0600 by us, whatever the umask, before SQLite opens them (SQLite's
+ * unix VFS then gives any -wal / -shm it creates later the database file's mode), and an
+ * existing database with wider permissions is narrowed. */
+static int private_file(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open database file %s: %s", path, strerror(errno));
+        return AMD_EIO;
+    }
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) || ((st.st_mode & 0777) != 0600 && fchmod(fd, 0600))) {
+        snprintf(err, errlen, "cannot make database file %s private (mode 0600): %s", path, strerror(errno));
+        rc = AMD_EIO;
+    }
+    close(fd);
+    return rc;
+}
+
+static int private_files(const char *path, char *err, size_t errlen)
+{
+    if (!strcmp(path, ":memory:") || !strncmp(path, "file:", 5) || !*path)
+        return 0;
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    size_t n = strlen(path) + 8;
+    char *p = malloc(n);
+    if (!p)
+        return AMD_ENOMEM;
+    int rc = 0;
+    for (size_t i = 0; i < sizeof suffix / sizeof *suffix && !rc; i++) {
+        snprintf(p, n, "%s%s", path, suffix[i]);
+        rc = private_file(p, err, errlen);
+    }
+    free(p);
+    return rc;
+}
+
 int amdi_store_open(const char *path, int durable, amdi_store **out, char *err, size_t errlen)
 {
     *out = NULL;
+    int prc = private_files(path, err, errlen);
+    if (prc)
+        return prc;
     amdi_store *s = calloc(1, sizeof *s);
     if (!s)
         return AMD_ENOMEM;
@@ -158,6 +206,21 @@ void amdi_store_close(amdi_store *s)
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);
     free(s);
+}
+
+/* A write failed: keep SQLite's reason (e.g. "database or disk is full") for the caller's log,
+ * before a rollback or the next statement replaces it. Called with s->mu held. */
+static int write_failed(amdi_store *s)
+{
+    snprintf(s->last_err, sizeof s->last_err, "%s", sqlite3_errmsg(s->db));
+    return AMD_EIO;
+}
+
+void amdi_store_last_error(amdi_store *s, char *buf, size_t n)
+{
+    pthread_mutex_lock(&s->mu);
+    snprintf(buf, n, "%s", s->last_err[0] ? s->last_err : "unknown error");
+    pthread_mutex_unlock(&s->mu);
 }
 
 static int step_done(sqlite3_stmt *st)
@@ -270,7 +333,9 @@ int amdi_store_call_insert(amdi_store *s, amdi_call_rec *r, const char *params)
     pthread_mutex_lock(&s->mu);
     bind_rec(s->ins, r, 1);
     sqlite3_bind_text(s->ins, 18, params ? params : "", -1, SQLITE_TRANSIENT);
-    int rc = step_done(s->ins);
+    int x = sqlite3_step(s->ins), rc = x == SQLITE_DONE ? 0 : write_failed(s);
+    sqlite3_reset(s->ins);
+    sqlite3_clear_bindings(s->ins);
     if (!rc)
         r->seq = sqlite3_last_insert_rowid(s->db);
     pthread_mutex_unlock(&s->mu);
@@ -281,7 +346,9 @@ int amdi_store_call_update(amdi_store *s, const amdi_call_rec *r)
 {
     pthread_mutex_lock(&s->mu);
     bind_rec(s->upd, r, 0);
-    int rc = step_done(s->upd);
+    int x = sqlite3_step(s->upd), rc = x == SQLITE_DONE ? 0 : write_failed(s);
+    sqlite3_reset(s->upd);
+    sqlite3_clear_bindings(s->upd);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -345,6 +412,12 @@ int amdi_store_call_delete(amdi_store *s, const char *account, const char *sid)
         }
         if (!rc &&
             sqlite3_prepare_v2(s->db, "DELETE FROM events WHERE call_sid=?1", -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+            rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
+            sqlite3_finalize(st);
+        }
+        if (!rc && sqlite3_prepare_v2(s->db, "DELETE FROM events_dropped WHERE call_sid=?1", -1, &st, NULL) ==
+                       SQLITE_OK) {
             sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
             rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
             sqlite3_finalize(st);
@@ -447,6 +520,47 @@ int amdi_store_calls_live(amdi_store *s, amdi_call_fn fn, void *user)
     return rc;
 }
 
+/* Keep a call's first AMDI_EVENTS_KEEP_FIRST and last AMDI_EVENTS_KEEP_LAST events: drop the
+ * oldest one after the first ones, and count it. Caller holds s->mu. */
+static int trim_events(amdi_store *s, const char *call_sid)
+{
+    sqlite3_stmt *st;
+    int64_t n = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT COUNT(*) FROM events WHERE call_sid=?1", -1, &st, NULL) != SQLITE_OK)
+        return AMD_EIO;
+    sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    int64_t over = n - (AMDI_EVENTS_KEEP_FIRST + AMDI_EVENTS_KEEP_LAST);
+    if (over <= 0)
+        return 0;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db,
+                           "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE call_sid=?1"
+                           " ORDER BY seq LIMIT ?2 OFFSET ?3)",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, over);
+        sqlite3_bind_int(st, 3, AMDI_EVENTS_KEEP_FIRST);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
+        sqlite3_finalize(st);
+    }
+    if (rc)
+        return rc;
+    rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO events_dropped(call_sid, n) VALUES(?1, ?2)"
+                           " ON CONFLICT(call_sid) DO UPDATE SET n = n + excluded.n",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, over);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
+        sqlite3_finalize(st);
+    }
+    return rc;
+}
+
 int amdi_store_event_add(amdi_store *s, const char *call_sid, int64_t t_ms, const char *req, const char *resp)
 {
     pthread_mutex_lock(&s->mu);
@@ -458,11 +572,27 @@ int amdi_store_event_add(amdi_store *s, const char *call_sid, int64_t t_ms, cons
         sqlite3_bind_int64(st, 2, t_ms);
         bind_textn(st, 3, req);
         bind_textn(st, 4, resp);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
+        sqlite3_finalize(st);
+    }
+    if (!rc)
+        rc = trim_events(s, call_sid);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+long amdi_store_events_dropped(amdi_store *s, const char *call_sid)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    long n = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "SELECT n FROM events_dropped WHERE call_sid=?1", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
+        n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
         sqlite3_finalize(st);
     }
     pthread_mutex_unlock(&s->mu);
-    return rc;
+    return n;
 }
 
 long amdi_store_events(amdi_store *s, const char *call_sid, int64_t after_seq, int limit, amdi_event_fn fn,
@@ -500,7 +630,7 @@ int amdi_store_meta_set(amdi_store *s, const char *key, int64_t v)
                            -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 2, v);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
         sqlite3_finalize(st);
     }
     pthread_mutex_unlock(&s->mu);
@@ -554,7 +684,7 @@ int amdi_store_recording_put(amdi_store *s, const amdi_recording_rec *r, const c
         else
             sqlite3_bind_null(st, 11);
         bind_textn(st, 12, path);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
         sqlite3_finalize(st);
     }
     pthread_mutex_unlock(&s->mu);
@@ -661,15 +791,21 @@ int amdi_store_recording_get(amdi_store *s, const char *account, const char *sid
     return rc;
 }
 
-int amdi_store_recordings_fail_open(amdi_store *s, int64_t now)
+int amdi_store_recordings_open(amdi_store *s, amdi_recording_fn fn, void *user)
 {
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
     int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "UPDATE recordings SET status='failed', date_updated=?1 WHERE status='in-progress'",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, now);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "SELECT " REC_COLS " FROM recordings WHERE status='in-progress' ORDER BY seq", -1,
+                           &st, NULL) == SQLITE_OK) {
+        int x;
+        amdi_recording_rec r;
+        while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+            read_recording(st, &r);
+            const unsigned char *p = sqlite3_column_text(st, 11);
+            fn(user, &r, p ? (const char *)p : "");
+        }
+        rc = x == SQLITE_DONE ? 0 : AMD_EIO;
         sqlite3_finalize(st);
     }
     pthread_mutex_unlock(&s->mu);
@@ -679,7 +815,7 @@ int amdi_store_recordings_fail_open(amdi_store *s, int64_t now)
 int amdi_store_begin(amdi_store *s)
 {
     pthread_mutex_lock(&s->mu);
-    int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : AMD_EIO;
+    int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : write_failed(s);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -692,8 +828,19 @@ int amdi_store_commit(amdi_store *s)
         for (int i = 0; i < 100 && rc == SQLITE_BUSY; i++)
             rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     }
-    if (rc != SQLITE_OK)
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        write_failed(s);
+        if (!sqlite3_get_autocommit(s->db)) /* SQLite may have rolled back already (SQLITE_FULL) */
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
     pthread_mutex_unlock(&s->mu);
     return rc == SQLITE_OK ? 0 : AMD_EIO;
+}
+
+void amdi_store_rollback(amdi_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_unlock(&s->mu);
 }

@@ -33,7 +33,8 @@ typedef struct amdi_call_rec {
 
 void amdi_call_rec_init(amdi_call_rec *r);
 
-/* Open (creating the schema if needed). @p durable selects synchronous=FULL. */
+/* Open (creating the schema if needed). @p durable selects synchronous=FULL. The database
+ * file and its -wal / -shm are made 0600 whatever the umask (they hold auth tokens). */
 int amdi_store_open(const char *path, int durable, amdi_store **out, char *err, size_t errlen);
 void amdi_store_close(amdi_store *s);
 
@@ -63,7 +64,13 @@ typedef void (*amdi_call_fn)(void *user, const amdi_call_rec *r);
 /* Calls whose status is not final (restart recovery). */
 int amdi_store_calls_live(amdi_store *s, amdi_call_fn fn, void *user);
 
-/* Events (webhook requests and responses, errors) of a call, JSON text each. */
+/* Events (webhook requests and responses, errors) of a call, JSON text each. A call keeps its
+ * first AMDI_EVENTS_KEEP_FIRST and its last AMDI_EVENTS_KEEP_LAST events; those in between are
+ * dropped as new ones arrive (a <Redirect> loop must not grow the database without bound) and
+ * counted: amdi_store_events_dropped(). */
+#define AMDI_EVENTS_KEEP_FIRST 100
+#define AMDI_EVENTS_KEEP_LAST 100
+long amdi_store_events_dropped(amdi_store *s, const char *call_sid);
 int amdi_store_event_add(amdi_store *s, const char *call_sid, int64_t t_ms, const char *request_json,
                          const char *response_json);
 typedef void (*amdi_event_fn)(void *user, int64_t seq, int64_t t_ms, const char *req, const char *resp);
@@ -95,13 +102,22 @@ int amdi_store_recording_delete(amdi_store *s, const char *account, const char *
 int amdi_store_recording_get(amdi_store *s, const char *account, const char *sid, amdi_recording_rec *r,
                              char *path, size_t pathlen);
 
-/* Mark recordings left in-progress by a dead process as failed. */
-int amdi_store_recordings_fail_open(amdi_store *s, int64_t now);
+/* Recordings left in-progress by a dead process (@p path: their media file). The callback
+ * runs with the store locked: copy, do not call back into the store. */
+typedef void (*amdi_recording_fn)(void *user, const amdi_recording_rec *r, const char *path);
+int amdi_store_recordings_open(amdi_store *s, amdi_recording_fn fn, void *user);
 
 /* Group commit: statements between begin and commit become one transaction (one WAL append).
- * The engine brackets each media-clock tick with them. 0 or AMD_EIO. */
+ * The engine brackets each media-clock tick with them. 0 or AMD_EIO; a failed commit is
+ * rolled back (nothing of the transaction stays). rollback abandons an open transaction
+ * (after a statement inside it failed). */
 int amdi_store_begin(amdi_store *s);
 int amdi_store_commit(amdi_store *s);
+void amdi_store_rollback(amdi_store *s);
+
+/* Why the last write on this connection failed, in SQLite's words (e.g. "database or disk is
+ * full"): for logs and error messages. */
+void amdi_store_last_error(amdi_store *s, char *buf, size_t n);
 
 /* Key/value metadata (e.g. the heartbeat used to close out calls after a crash). */
 int amdi_store_meta_set(amdi_store *s, const char *key, int64_t v);

@@ -2,12 +2,14 @@
 #include "webhook.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "amd/error.h"
+#include "net_policy.h"
 #include "signature.h"
 #include "strbuf.h"
 
@@ -24,10 +26,20 @@ typedef struct job {
     struct curl_slist *hdrs;
     amdi_buf resp;
     int too_big;
+    char refused[160]; /* why the destination policy refused an address ("" if it did not) */
+    const amdi_net_policy *policy;
     size_t max;
     int64_t t0;
+    struct acct_q *q;
     struct job *next;
 } job;
+
+/* One account's waiting requests, in the order queued, and how many it has in flight. */
+typedef struct acct_q {
+    char account[35];
+    job *head, *tail;
+    int inflight;
+} acct_q;
 
 struct amdi_hooks {
     amdi_hooks_config cfg;
@@ -35,7 +47,8 @@ struct amdi_hooks {
     pthread_mutex_t mu;
     CURLM *multi;
     int stop;
-    job *head, *tail; /* queued */
+    acct_q **qs; /* every account that ever sent; served round-robin from qs[rr] */
+    size_t nq, rr;
     size_t queued;
     job **inflight;
     int ninflight;
@@ -73,6 +86,19 @@ static size_t on_write(char *p, size_t sz, size_t n, void *user)
     return n;
 }
 
+/* Every socket curl opens for a request: check the address it is for, before connect(). */
+static curl_socket_t open_socket(void *user, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    job *j = user;
+    (void)purpose;
+    char why[120];
+    if (amdi_net_policy_check(j->policy, &a->addr, a->addrlen, why, sizeof why)) {
+        snprintf(j->refused, sizeof j->refused, "destination refused by policy: %s", why);
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
 static int start_job(amdi_hooks *h, job *j)
 {
     j->easy = curl_easy_init();
@@ -95,7 +121,11 @@ static int start_job(amdi_hooks *h, job *j)
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L); /* Twilio follows at most 10 (its 11215 beyond) */
+    j->policy = h->cfg.policy;
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j);
+    curl_easy_setopt(e, CURLOPT_PROXY, ""); /* no proxy from the environment: check the destination */
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
     curl_easy_setopt(e, CURLOPT_PRIVATE, j);
@@ -134,13 +164,69 @@ static void finish(amdi_hooks *h, job *j, CURLcode code)
     r.body_len = j->resp.len;
     r.content_type = ct;
     if (!r.transport_ok)
-        snprintf(r.error, sizeof r.error, "%s", j->too_big ? "response body too large" : curl_easy_strerror(code));
+        snprintf(r.error, sizeof r.error, "%s",
+                 j->too_big ? "response body too large" : j->refused[0] && code == CURLE_COULDNT_CONNECT ? j->refused
+                                                                                : curl_easy_strerror(code));
+    r.too_many_redirects = code == CURLE_TOO_MANY_REDIRECTS;
     r.duration_ms = mono_ms() - j->t0;
     r.method = j->post ? "POST" : "GET";
     r.url = j->url;
     r.request_body = j->body;
     if (h->cfg.done)
         h->cfg.done(h->cfg.user, &j->tag, &r);
+}
+
+/* Start the first request of @p q that may start (its call's lane idle), if the account is
+ * under its in-flight cap. Scans a bounded stretch so one busy call cannot make every round
+ * O(queue). FIFO per lane holds without more bookkeeping: a request is only ever skipped
+ * because its lane is in flight, and then every later request of that lane is skipped too.
+ * Called and returns with h->mu held (drops it around a failed start's callback). */
+static int start_from(amdi_hooks *h, acct_q *q)
+{
+    if (q->inflight >= h->cfg.max_inflight_per_account)
+        return 0;
+    job *prev = NULL, *j = q->head;
+    for (int scanned = 0; j && scanned < 4 * h->cfg.max_inflight_per_account; scanned++) {
+        if (lane_busy(h, &j->tag)) {
+            prev = j;
+            j = j->next;
+            continue;
+        }
+        if (prev)
+            prev->next = j->next;
+        else
+            q->head = j->next;
+        if (q->tail == j)
+            q->tail = prev;
+        h->queued--;
+        j->next = NULL;
+        if (start_job(h, j)) {
+            pthread_mutex_unlock(&h->mu);
+            finish(h, j, CURLE_FAILED_INIT);
+            job_free(j);
+            pthread_mutex_lock(&h->mu);
+            return 1;
+        }
+        h->inflight[h->ninflight++] = j;
+        q->inflight++;
+        return 1;
+    }
+    return 0;
+}
+
+/* Fill free transfer slots one request per account per round, round-robin across accounts,
+ * so that an account with many slow or dead webhooks holds at most its cap of slots and
+ * every other account's requests still start at once. */
+static void schedule(amdi_hooks *h)
+{
+    int progress = 1;
+    while (progress && h->ninflight < h->cfg.max_inflight && h->queued) {
+        progress = 0;
+        for (size_t k = 0; k < h->nq && h->ninflight < h->cfg.max_inflight; k++)
+            progress |= start_from(h, h->qs[(h->rr + k) % h->nq]);
+        if (h->nq)
+            h->rr = (h->rr + 1) % h->nq;
+    }
 }
 
 static void *run(void *arg)
@@ -152,39 +238,7 @@ static void *run(void *arg)
             pthread_mutex_unlock(&h->mu);
             break;
         }
-        /* Start what may start: FIFO, one request per call at a time. Scan a bounded
-         * stretch of the queue so one busy call cannot make every round O(queue). */
-        job *prev = NULL, *j = h->head;
-        int scanned = 0;
-        while (j && h->ninflight < h->cfg.max_inflight && scanned < 4 * h->cfg.max_inflight) {
-            scanned++;
-            job *next = j->next;
-            /* FIFO per lane holds without more bookkeeping: a request is only ever skipped because
-             * its lane is in flight, and then every later request of that lane is skipped too */
-            if (lane_busy(h, &j->tag)) {
-                prev = j;
-                j = next;
-                continue;
-            }
-            if (prev)
-                prev->next = next;
-            else
-                h->head = next;
-            if (h->tail == j)
-                h->tail = prev;
-            h->queued--;
-            j->next = NULL;
-            if (start_job(h, j)) {
-                pthread_mutex_unlock(&h->mu);
-                finish(h, j, CURLE_FAILED_INIT);
-                job_free(j);
-                pthread_mutex_lock(&h->mu);
-                j = prev ? prev->next : h->head;
-                continue;
-            }
-            h->inflight[h->ninflight++] = j;
-            j = next;
-        }
+        schedule(h);
         pthread_mutex_unlock(&h->mu);
 
         int running = 0;
@@ -202,6 +256,7 @@ static void *run(void *arg)
             for (int i = 0; i < h->ninflight; i++)
                 if (h->inflight[i] == dj) {
                     h->inflight[i] = h->inflight[--h->ninflight];
+                    dj->q->inflight--;
                     break;
                 }
             pthread_mutex_unlock(&h->mu);
@@ -220,8 +275,12 @@ int amdi_hooks_create(const amdi_hooks_config *cfg, amdi_hooks **out)
     if (!h)
         return AMD_ENOMEM;
     h->cfg = *cfg;
-    if (h->cfg.max_inflight <= 0)
-        h->cfg.max_inflight = 256;
+    if (h->cfg.max_inflight <= 0 || h->cfg.max_inflight > AMDI_HOOKS_MAX_INFLIGHT)
+        h->cfg.max_inflight = AMDI_HOOKS_MAX_INFLIGHT;
+    if (h->cfg.max_inflight_per_account <= 0)
+        h->cfg.max_inflight_per_account = 64;
+    if (h->cfg.max_inflight_per_account > h->cfg.max_inflight)
+        h->cfg.max_inflight_per_account = h->cfg.max_inflight;
     if (h->cfg.timeout_ms <= 0)
         h->cfg.timeout_ms = 15000;
     if (h->cfg.max_response == 0)
@@ -262,11 +321,15 @@ void amdi_hooks_destroy(amdi_hooks *h)
         curl_multi_remove_handle(h->multi, h->inflight[i]->easy);
         job_free(h->inflight[i]);
     }
-    for (job *j = h->head; j;) {
-        job *n = j->next;
-        job_free(j);
-        j = n;
+    for (size_t i = 0; i < h->nq; i++) {
+        for (job *j = h->qs[i]->head; j;) {
+            job *n = j->next;
+            job_free(j);
+            j = n;
+        }
+        free(h->qs[i]);
     }
+    free(h->qs);
     curl_multi_cleanup(h->multi);
     pthread_mutex_destroy(&h->mu);
     free(h->inflight);
@@ -324,11 +387,29 @@ int amdi_hooks_send(amdi_hooks *h, const amdi_hook_tag *tag, const char *url, co
         job_free(j);
         return AMD_ELIMIT;
     }
-    if (h->tail)
-        h->tail->next = j;
+    acct_q *q = NULL;
+    for (size_t i = 0; i < h->nq && !q; i++)
+        if (!strcmp(h->qs[i]->account, tag->account))
+            q = h->qs[i];
+    if (!q) {
+        acct_q **nqs = realloc(h->qs, (h->nq + 1) * sizeof *nqs);
+        q = nqs ? calloc(1, sizeof *q) : NULL;
+        if (nqs)
+            h->qs = nqs;
+        if (!q) {
+            pthread_mutex_unlock(&h->mu);
+            job_free(j);
+            return AMD_ENOMEM;
+        }
+        snprintf(q->account, sizeof q->account, "%s", tag->account);
+        h->qs[h->nq++] = q;
+    }
+    j->q = q;
+    if (q->tail)
+        q->tail->next = j;
     else
-        h->head = j;
-    h->tail = j;
+        q->head = j;
+    q->tail = j;
     h->queued++;
     pthread_mutex_unlock(&h->mu);
     curl_multi_wakeup(h->multi);

@@ -12,8 +12,8 @@
 #include "analysis_tables.h"
 
 /*
- * The one process-wide lock around FFTW's planner (STYLE.md: "FFTW planning
- * is not thread-safe: guard it with one lock"). It is the library's only
+ * The one process-wide lock around FFTW's planner (FFTW's manual,
+ * "Thread safety": only fftw_execute is thread-safe, planning must be serialised). It is the library's only
  * static mutable object and holds no call state.
  */
 static pthread_mutex_t amdi_fftw_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -23,7 +23,7 @@ static pthread_mutex_t amdi_fftw_lock = PTHREAD_MUTEX_INITIALIZER;
  * every detector runs the same 256-point transforms, a plan is read-only once
  * made and FFTW's new-array execute is thread-safe, so 10,000 live detectors
  * share one plan in cache instead of 10,000 scattered plan structures (~5 KB of
- * RSS each; SPEC §4.5). Made by the first detector, destroyed with the last.
+ * RSS each; bench/RESULTS.md). Made by the first detector, destroyed with the last.
  * Like the lock, this holds no call state.
  */
 static fftwf_plan amdi_plan_fwd, amdi_plan_inv;

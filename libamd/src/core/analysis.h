@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Framing and spectral analysis (SPEC §4.3). Internal.
+ * Framing and spectral analysis. Internal.
  *
  * Keeps the newest AMDI_WIN samples, and per hop builds an amdi_frame: hop
  * energy / level / mean |x|, the Hann-windowed power spectrum from a 256-point
@@ -30,7 +30,7 @@
  * Per-detector state is only what must persist between hops (the sample ring
  * and this hop's power spectrum): the FFT work arrays live on the stack of the
  * hop and the window / lag tables are shared read-only (analysis_tables.h), so
- * many live detectors touch less memory per hop (SPEC §4.5, 10,000 detectors).
+ * many live detectors (10,000 in bench/RESULTS.md) touch less memory per hop.
  * The plans are executed on those arrays with FFTW's new-array interface (same
  * 64-byte alignment as the planning arrays, out of place).
  */

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Read-only tables of the analysis (analysis.c), shared by every detector so
- * that 10,000 live detectors keep one copy in cache instead of 10,000 (SPEC
- * §4.5). Generated once by a Python one-off with exactly the arithmetic
+ * that 10,000 live detectors keep one copy in cache instead of 10,000. Generated once by a Python one-off with exactly the arithmetic
  * analysis.c used to do at create (double precision, rounded to float; values
  * printed to 9 significant digits, which round-trip a float exactly), so the
  * analysis output is bit-identical to the per-detector tables it replaces.

@@ -38,7 +38,10 @@
  *      its last tone frame, with what followed that frame as its edge). Its start and
  *      end are measured on the raw 10 ms hop energies (the 32 ms window
  *      smears them by up to 3 hops).
- *   3. A closed segment is a beep (part) if
+ *   3. A closed segment is a beep (part) if it passes every reject rule (the rule_*
+ *      functions, tried in the order of beep_rules[] on statistics computed once per
+ *      segment; the first that fires names the reason, amdi_beep_reason, which
+ *      bench/tone_eval counts), i.e.
  *      - it lasts beep_min_ms (less one hop) .. BEEP_MAX_MS, with tone frames
  *        in >= BEEP_GOOD_FRAC of it;
  *      - its pitch is steady: spread <= max(BEEP_STD_HZ, BEEP_STD_REL f),
@@ -106,67 +109,71 @@
 #define M_PI 3.14159265358979323846
 #endif
 
-#define BEEP_MIN_DBFS (-55.f)     /* hop level floor: -45 dBFS tones at 10 dB SNR pass */
-#define BEEP_PURITY 0.70f         /* tone main lobe(s) / in-band power */
-#define BEEP_DUAL_MIN 0.10f       /* second tone within 10 dB -> dual tone */
-#define BEEP_HARM_MAX 0.02f       /* power at 2f or f/2 below -17 dB of the tone */
-#define BEEP_HARM_EXCESS 0.01f    /* mean power at the tone's harmonics beyond the power between
+/* Every threshold is marked [std: ...] when it comes from a standard (the tone plans and
+ * tolerances of ITU-T recommendations) or [fit] when it was chosen by measurement on the
+ * project's corpus and the synthetic signals of check_beep.c (tone_eval and the unit tests
+ * re-measure them); the reject rules that use them are the rule_* functions below. */
+#define BEEP_MIN_DBFS (-55.f)     /* [fit] hop level floor: -45 dBFS tones at 10 dB SNR pass */
+#define BEEP_PURITY 0.70f         /* [fit] tone main lobe(s) / in-band power */
+#define BEEP_DUAL_MIN 0.10f       /* [fit] second tone within 10 dB -> dual tone */
+#define BEEP_HARM_MAX 0.02f       /* [fit] power at 2f or f/2 below -17 dB of the tone */
+#define BEEP_HARM_EXCESS 0.01f    /* [fit] mean power at the tone's harmonics beyond the power between
                                      them, over the tone's power (tone in white noise or through GSM: <= 0.001;
                                      a voice or an instrument whose fundamental dominates: >= 0.1) */
-#define BEEP_ACTIVE_PURITY 0.8f   /* "tone active" for the VAD: the strongest peak holds 80 % */
-#define BEEP_LOW_HZ 500.f         /* a tone under 500 Hz (where voices' fundamentals are) ... */
-#define BEEP_LOW_SHORT_MS 150     /* ... and shorter than 150 ms ... */
-#define BEEP_LOW_STD_HZ 1.0f      /* ... must hold its pitch within 1 Hz */
-#define BEEP_RICH_FRAC 0.3f       /* tone frames with an overtone (2f within 17 dB) that make a "rich" tone */
-#define BEEP_RICH_MIN_MS 100      /* which must last 100 ms, */
-#define BEEP_RICH_STD_HZ 1.5f     /* hold its pitch within max(1.5 Hz, 0.2 %) (spread and drift), */
-#define BEEP_RICH_STD_REL 0.002f
-#define BEEP_RICH_ENV_CV 0.2f     /* its level within 20 %, */
-#define BEEP_RICH_EDGE 0.35f      /* start and stop: 4.5 dB quieter hops on both sides, */
-#define BEEP_RICH_SHAPE 0.05f     /* keep a clean lobe, */
-#define BEEP_RICH_ATTACK 0.8f     /* and be at >= 80 % of its level one hop after its start and before its end */
-#define BEEP_PARTNER_MIN 0.02f    /* a second peak >= -17 dB under the tone ... */
-#define BEEP_PARTNER_TOL_HZ 5.f   /* ... within 5 Hz of a harmonic of f/k (k <= 6, f/k >= 80 Hz) ... */
-#define BEEP_PARTNER_FRAC 0.5f    /* ... in half the frames: the "tone" is one harmonic of a voice */
-#define BEEP_CNG_MIN_MS 350       /* 1100 +-45 Hz tones of CNG length (0.5 s +-15 %, edges +-50 ms) ... */
-#define BEEP_CNG_MAX_MS 650
-#define BEEP_PRE_FRAMES 200       /* ... after 2 s without anything within ... */
-#define BEEP_PRE_LEVEL 0.2f       /* ... 7 dB of the tone are fax CNG, not beeps */
-#define BEEP_EDGE_MAX 0.5f        /* hops just before the start and after the end: < -3 dB of the tone, */
-#define BEEP_EDGE_TONAL 0.15f     /*   unless they are not tonal themselves (babble, noise, clicks) */
-#define BEEP_TRACK_TOL_HZ 12.f    /* frame-to-segment frequency match: max(12 Hz, 2 %) */
-#define BEEP_TRACK_TOL_REL 0.02f
-#define BEEP_BRIDGE_FRAMES 3      /* weak frames bridged inside a segment */
-#define BEEP_HOLD_MIN_GOOD 5      /* an established segment (5 tone frames) ... */
-#define BEEP_HOLD_PURITY 0.45f    /* ... whose tone(s) still hold 45 % of the in-band power, the
+#define BEEP_ACTIVE_PURITY 0.8f   /* [fit] "tone active" for the VAD: the strongest peak holds 80 % */
+#define BEEP_LOW_HZ 500.f         /* [fit] a tone under 500 Hz (where voices' fundamentals are) ... */
+#define BEEP_LOW_SHORT_MS 150     /* [fit] ... and shorter than 150 ms ... */
+#define BEEP_LOW_STD_HZ 1.0f      /* [fit] ... must hold its pitch within 1 Hz */
+#define BEEP_RICH_FRAC 0.3f       /* [fit] tone frames with an overtone (2f within 17 dB) that make a "rich" tone */
+#define BEEP_RICH_MIN_MS 100      /* [fit] which must last 100 ms, */
+#define BEEP_RICH_STD_HZ 1.5f     /* [fit] hold its pitch within max(1.5 Hz, 0.2 %) (spread and drift), */
+#define BEEP_RICH_STD_REL 0.002f /* [fit] */
+#define BEEP_RICH_ENV_CV 0.2f     /* [fit] its level within 20 %, */
+#define BEEP_RICH_EDGE 0.35f      /* [fit] start and stop: 4.5 dB quieter hops on both sides, */
+#define BEEP_RICH_SHAPE 0.05f     /* [fit] keep a clean lobe, */
+#define BEEP_RICH_ATTACK 0.8f     /* [fit] and be at >= 80 % of its level one hop after its start and before its end */
+#define BEEP_PARTNER_MIN 0.02f    /* [fit] a second peak >= -17 dB under the tone ... */
+#define BEEP_PARTNER_TOL_HZ 5.f   /* [fit] ... within 5 Hz of a harmonic of f/k (k <= 6, f/k >= 80 Hz) ... */
+#define BEEP_PARTNER_FRAC 0.5f    /* [fit] ... in half the frames: the "tone" is one harmonic of a voice */
+#define BEEP_CNG_MIN_MS 350       /* [std: ITU-T T.30] 1100 +-45 Hz tones of CNG length (0.5 s +-15 %, edges +-50 ms) ... */
+#define BEEP_CNG_MAX_MS 650 /* [std: ITU-T T.30] */
+#define BEEP_PRE_FRAMES 200       /* [fit] ... after 2 s without anything within ... */
+#define BEEP_PRE_LEVEL 0.2f       /* [fit] ... 7 dB of the tone are fax CNG, not beeps */
+#define BEEP_EDGE_MAX 0.5f        /* [fit] hops just before the start and after the end: < -3 dB of the tone, */
+#define BEEP_EDGE_TONAL 0.15f     /* [fit]   unless they are not tonal themselves (babble, noise, clicks) */
+#define BEEP_TRACK_TOL_HZ 12.f    /* [fit] frame-to-segment frequency match: max(12 Hz, 2 %) */
+#define BEEP_TRACK_TOL_REL 0.02f /* [fit] */
+#define BEEP_BRIDGE_FRAMES 3      /* [fit] weak frames bridged inside a segment */
+#define BEEP_HOLD_MIN_GOOD 5      /* [fit] an established segment (5 tone frames) ... */
+#define BEEP_HOLD_PURITY 0.45f    /* [fit] ... whose tone(s) still hold 45 % of the in-band power, the
                                      strongest peak being one of them, is held through a music or
                                      babble bed's louder note (a 2000+2500 Hz beep under music:
                                      each tone ~0.3 of the power for 50 ms) ... */
-#define BEEP_HOLD_MAX_FRAMES 8    /* ... for up to 80 ms after the last tone frame; a segment that
+#define BEEP_HOLD_MAX_FRAMES 8    /* [fit] ... for up to 80 ms after the last tone frame; a segment that
                                      ends held is judged as ending at its last tone frame */
-#define BEEP_ONSET_FRAMES 2       /* first tone frames left out of the frequency statistics */
-#define BEEP_STD_HZ 2.5f          /* frequency spread limit: max(2.5 Hz, 0.6 %); GSM 06.10 at 15 dB SNR */
-#define BEEP_STD_REL 0.006f       /*   jitters a 2 kHz tone by ~0.4 %, vibrato is 0.7..2 % */
-#define BEEP_DRIFT_HZ 3.0f        /* frequency trend over the segment: max(3 Hz, 0.5 %); intonation */
-#define BEEP_DRIFT_REL 0.005f     /*   glides are 100..500 Hz/s, i.e. >= 10 Hz over a 100 ms "tone" */
-#define BEEP_DTMF_TOL 0.02f       /* DTMF pair match (Q.23 senders: +-1.8 %) */
-#define BEEP_DTMF_BEEP_MS 150     /* a DTMF-pair tone this long (keyed digits: 40..100 ms), after */
-#define BEEP_DTMF_ALONE_MS 2000   /*   speech and with no other digit within 2 s, is a beep */
-#define BEEP_ENV_CV 0.50f         /* coefficient of variation of 20 ms energies (GSM 06.10 at 20 dB SNR: < 0.4) */
-#define BEEP_SHAPE_MAX 0.15f      /* mean main-lobe shape error (lone tone <= 0.13 through GSM at
+#define BEEP_ONSET_FRAMES 2       /* [fit] first tone frames left out of the frequency statistics */
+#define BEEP_STD_HZ 2.5f          /* [fit] frequency spread limit: max(2.5 Hz, 0.6 %); GSM 06.10 at 15 dB SNR */
+#define BEEP_STD_REL 0.006f       /* [fit]   jitters a 2 kHz tone by ~0.4 %, vibrato is 0.7..2 % */
+#define BEEP_DRIFT_HZ 3.0f        /* [fit] frequency trend over the segment: max(3 Hz, 0.5 %); intonation */
+#define BEEP_DRIFT_REL 0.005f     /* [fit]   glides are 100..500 Hz/s, i.e. >= 10 Hz over a 100 ms "tone" */
+#define BEEP_DTMF_TOL 0.02f       /* [std: ITU-T Q.23 / Q.24 frequency tolerance] DTMF pair match (Q.23 senders: +-1.8 %) */
+#define BEEP_DTMF_BEEP_MS 150     /* [fit] a DTMF-pair tone this long (keyed digits: 40..100 ms), after */
+#define BEEP_DTMF_ALONE_MS 2000   /* [fit]   speech and with no other digit within 2 s, is a beep */
+#define BEEP_ENV_CV 0.50f         /* [fit] coefficient of variation of 20 ms energies (GSM 06.10 at 20 dB SNR: < 0.4) */
+#define BEEP_SHAPE_MAX 0.15f      /* [fit] mean main-lobe shape error (lone tone <= 0.13 through GSM at
                                      20 dB SNR; unresolved pairs 440+480, 400+450, 350+440 >= 0.22) */
-#define BEEP_HARM_STD_HZ 2.0f     /* the same for a dual tone whose two tones are harmonics of */
-#define BEEP_HARM_ENV_CV 0.15f    /*   their difference frequency (adjacent voice harmonics) */
-#define BEEP_HARM_TOL 0.05f       /* ... within this fraction of a harmonic number */
-#define BEEP_HARM_MIN_MS 150      /* ... and such a dual tone (or one whose tones are harmonics of a
+#define BEEP_HARM_STD_HZ 2.0f     /* [fit] the same for a dual tone whose two tones are harmonics of */
+#define BEEP_HARM_ENV_CV 0.15f    /* [fit]   their difference frequency (adjacent voice harmonics) */
+#define BEEP_HARM_TOL 0.05f       /* [fit] ... within this fraction of a harmonic number */
+#define BEEP_HARM_MIN_MS 150      /* [fit] ... and such a dual tone (or one whose tones are harmonics of a
                                      common f0 >= 80 Hz) must last 150 ms: voices pass for < 100 ms */
-#define BEEP_LOUD_FRAC 0.30f      /* a hop belongs to the tone if its energy >= 30 % of the tone's */
-#define BEEP_GOOD_FRAC 0.80f      /* tone frames / segment frames (noise and codecs spoil a few) */
-#define BEEP_DUR_SLACK_MS 10      /* edge measurement at hop resolution */
-#define BEEP_MAX_MS 2500          /* longest beep (or chain of beeps) reported */
-#define BEEP_CHAIN_GAP_MS 350     /* gap that chains two tones into one beep; also the report delay */
-#define BEEP_PR_GAP_MS 60         /* 2100 Hz pieces this close are an answer tone with reversals */
-#define BEEP_CHAIN_WAIT_MS 1500   /* longest wait for a chained tone in progress */
+#define BEEP_LOUD_FRAC 0.30f      /* [fit] a hop belongs to the tone if its energy >= 30 % of the tone's */
+#define BEEP_GOOD_FRAC 0.80f      /* [fit] tone frames / segment frames (noise and codecs spoil a few) */
+#define BEEP_DUR_SLACK_MS 10      /* [fit] edge measurement at hop resolution */
+#define BEEP_MAX_MS 2500          /* [fit] longest beep (or chain of beeps) reported */
+#define BEEP_CHAIN_GAP_MS 350     /* [fit] gap that chains two tones into one beep; also the report delay */
+#define BEEP_PR_GAP_MS 60         /* [fit] 2100 Hz pieces this close are an answer tone with reversals */
+#define BEEP_CHAIN_WAIT_MS 1500   /* [fit] longest wait for a chained tone in progress */
 
 static float track_tol(float hz)
 {
@@ -252,7 +259,7 @@ static int classify(const amdi_beep *b, const amdi_tone_analysis *a, float *f1, 
         *f2 = a->p2.hz;
         *pw2 = a->p2.power;
         *hx = (harm_excess(p, *f1, *f2) + harm_excess(p, *f2, *f1)) / (a->p1.power + a->p2.power);
-        /* harmonic dual tones get the stricter steadiness test in seg_valid(); here the flag only
+        /* harmonic dual tones get the stricter steadiness test (rule_harmonic_dual); here the flag only
            keeps them from counting as a tone for the VAD */
         *partner = harmonic_siblings(*f1, *f2, 1) || harmonic_siblings(*f2, *f1, 1);
         return 2;
@@ -381,7 +388,9 @@ static int is_dtmf_pair(float lo, float hi)
     return r && c;
 }
 
-/* Known tones that are not beeps (see the header comment for the sources); 2 = a DTMF pair. */
+/* Known tones that are not beeps; 2 = a DTMF pair. [std] The call-progress pairs and 425 Hz are
+   the tone plans of ITU-T E.180 Supplement 2 (North America, UK, Europe); CNG 1100 Hz and CED
+   2100 Hz are ITU-T T.30 / V.25; the tolerances around them are [fit]. */
 static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms, int after_activity)
 {
     if (dual) {
@@ -454,125 +463,239 @@ static float ring_p(const amdi_beep *b, int64_t now, int64_t j)
     return b->hop_p[j & 7];
 }
 
-static int seg_valid(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, int64_t *start_ms,
-                     int64_t *end_ms, float *hz)
-{
-    DBG("seg %lld..%lld good=%d na=%d nb=%d fa=%.1f sd=%.2f fb=%.1f sdb=%.2f ne=%d cv=%.3f start=%lld loud=%lld\n",
-        (long long)s->first * 10, (long long)s->last * 10, s->n_good, s->na, s->nb, s->na ? s->sa / s->na : 0,
-        spread(s->sa, s->sa2, s->na), s->nb ? s->sb / s->nb : 0, spread(s->sb, s->sb2, s->nb), s->ne,
-        s->ne ? sqrt(fmax(0, s->se2 / s->ne - (s->se / s->ne) * (s->se / s->ne))) / (s->se / s->ne) : 0,
-        (long long)s->start_frame * 10, (long long)s->last_loud * 10);
-    DBG("   shape=%.3f harm=%.3f partner=%d/%d\n", s->nshape ? s->shape / s->nshape : 0, s->nshape ? s->harm / s->nshape : 0, s->n_partner, s->nshape);
-    /* A tone of D ms gives ~D/10 tone frames; the window's smear adds ~2, speech just before takes up to 3. */
-    if (s->na < 3 || s->n_good < b->min_ms / AMDI_HOP_MS - 2)
-        return 0;
-    /* Ended in held frames (the tone faded under the bed, or the bed swallowed its end): judge it as
-       ending at its last tone frame, with what followed that frame as its "after" edge. */
-    int ended_held = s->last_held > s->last;
-    int64_t last_loud = ended_held && s->last_loud > s->last ? s->last : s->last_loud;
-    *start_ms = s->start_frame * AMDI_HOP_MS;
-    *end_ms = (last_loud + 1) * AMDI_HOP_MS;
-    int64_t dur = *end_ms - *start_ms;
-    if (dur < b->min_ms - BEEP_DUR_SLACK_MS || dur > BEEP_MAX_MS)
-        return 0;
-    int64_t span = s->last - s->first + 1;
-    if ((float)(s->n_good + s->n_held) < BEEP_GOOD_FRAC * (float)span)
-        return 0;
-    float ma = (float)(s->sa / s->na);
-    if (spread(s->sa, s->sa2, s->na) > fmaxf(BEEP_STD_HZ, BEEP_STD_REL * ma))
-        return 0;
-    if (ma < BEEP_LOW_HZ && dur < BEEP_LOW_SHORT_MS && spread(s->sa, s->sa2, s->na) > BEEP_LOW_STD_HZ)
-        return 0;
-    {
-        /* least-squares slope of slot a's frequency, Hz per frame, times the span */
-        double n = s->na, den = n * s->st2a - s->sta * s->sta;
-        double slope = den > 0 ? (n * s->stfa - s->sta * s->sa) / den : 0.0;
-        float drift = (float)fabs(slope * (double)(s->last - s->first));
-        DBG("   drift=%.2f\n", drift);
-        if (drift > fmaxf(BEEP_DRIFT_HZ, BEEP_DRIFT_REL * ma))
-            return 0;
-    }
-    int dual = s->nb >= 2 && s->nb * 2 >= s->na;
-    if (!dual && s->nshape > 0 && (float)s->n_partner >= BEEP_PARTNER_FRAC * (float)s->nshape)
-        return 0;
-    float mb = dual ? (float)(s->sb / s->nb) : 0.f;
-    if (dual && spread(s->sb, s->sb2, s->nb) > fmaxf(BEEP_STD_HZ, BEEP_STD_REL * mb))
-        return 0;
-    if (s->nshape > 0 && s->shape / s->nshape > BEEP_SHAPE_MAX)
-        return 0;
-    /* A tone with overtones: a square-ish beep, or a voice whose fundamental dominates. Beeps are
-       generated: rock-steady pitch and level, clean edges; a voice is not all of these. */
-    int rich = s->nshape > 0 && ((float)s->n_rich >= BEEP_RICH_FRAC * (float)s->nshape ||
-                                 s->harm / s->nshape > BEEP_HARM_EXCESS);
-    if (rich) {
-        double n = s->na, den = n * s->st2a - s->sta * s->sta;
-        double slope = den > 0 ? (n * s->stfa - s->sta * s->sa) / den : 0.0;
-        float drift = (float)fabs(slope * (double)(s->last - s->first));
-        double m = s->ne ? s->se / s->ne : 0, v = s->ne ? s->se2 / s->ne - m * m : 0;
-        float cv = m > 0 && v > 0 ? (float)(sqrt(v) / m) : 0.f;
-        float lim = BEEP_RICH_EDGE * (float)m;
-        float post = fmaxf(ring_e(b, now, s->last_loud + 1), ring_e(b, now, s->last_loud + 2));
-        if (ended_held)
-            post = fmaxf(post, fmaxf(s->post_e1, s->post_e2));
-        float edge = fmaxf(fmaxf(s->pre_e1, s->pre_e2), post);
-        float tol = fmaxf(BEEP_RICH_STD_HZ, BEEP_RICH_STD_REL * ma);
-        /* sharp edges: the hop after the start and the one before the end are at full level (a
-           generated beep ramps in a few ms; a sung note swells over 30..100 ms) */
-        float dec_e = s->dec_e;
-        int soft = s->att_e < BEEP_RICH_ATTACK * (float)m || dec_e < BEEP_RICH_ATTACK * (float)m;
-        DBG("   RICH dur=%lld sd=%.2f drift=%.2f cv=%.3f edge=%.2f shape=%.3f rich=%d/%d harm=%.3f att=%.2f dec=%.2f\n",
-            (long long)dur, spread(s->sa, s->sa2, s->na), drift, cv, m > 0 ? edge / m : 0, s->shape / s->nshape,
-            s->n_rich, s->nshape, s->harm / s->nshape, m > 0 ? s->att_e / m : 0, m > 0 ? dec_e / m : 0);
-        if (soft || dur < BEEP_RICH_MIN_MS || spread(s->sa, s->sa2, s->na) > tol || drift > tol || cv > BEEP_RICH_ENV_CV ||
-            edge > lim || s->shape / s->nshape > BEEP_RICH_SHAPE)
-            return 0;
-    }
+/* Statistics of a closed segment, computed once for all the rules below. */
+typedef struct seg_stats {
+    int ended_held;           /* the segment ended in held frames */
+    int64_t start_ms, end_ms; /* as reported (end: last loud hop, or last tone frame if it ended held) */
+    int64_t dur, span;        /* ms; tone + bridged frames */
+    float ma, mb;             /* mean frequency of tone a, of tone b (0: single tone) */
+    float sd_a, sd_b;         /* their spread (Hz) */
+    float drift;              /* least-squares trend of tone a over the segment (Hz) */
+    int dual;                 /* tone b in at least half of tone a's frames */
+    float shape, harm;        /* mean lobe-shape error, mean harmonic excess (0 when no frames) */
+    int partner;              /* half the frames had a harmonic-sibling second peak */
+    int rich;                 /* overtones: a square-ish beep or a voice */
+    float level, cv;          /* mean loud-hop energy and its coefficient of variation */
+    float cv20;               /* the same over 20 ms (two-hop) energies */
+    float beat;               /* level wobble two beating tones cause (beat_cv) */
+    float pre;                /* loudest activity in the 2 s before the start */
+} seg_stats;
 
-    if (s->ne >= 2) {
-        double m = s->se / s->ne, v = s->se2 / s->ne - m * m;
-        double mp = s->np >= 2 ? s->sp / s->np : m, vp = s->np >= 2 ? s->sp2 / s->np - mp * mp : v;
-        if (m <= 0 || (vp > 0 && sqrt(vp) / mp > BEEP_ENV_CV + beat_cv(ma, mb, s->pwa, s->pwb)))
-            return 0;
+static void seg_stats_compute(const amdi_beep *b, const amdi_beep_seg *s, seg_stats *t)
+{
+    memset(t, 0, sizeof *t);
+    t->ended_held = s->last_held > s->last;
+    int64_t last_loud = t->ended_held && s->last_loud > s->last ? s->last : s->last_loud;
+    t->start_ms = s->start_frame * AMDI_HOP_MS;
+    t->end_ms = (last_loud + 1) * AMDI_HOP_MS;
+    t->dur = t->end_ms - t->start_ms;
+    t->span = s->last - s->first + 1;
+    t->ma = s->na ? (float)(s->sa / s->na) : 0.f;
+    t->sd_a = spread(s->sa, s->sa2, s->na);
+    t->sd_b = spread(s->sb, s->sb2, s->nb);
+    double n = s->na, den = n * s->st2a - s->sta * s->sta;
+    double slope = den > 0 ? (n * s->stfa - s->sta * s->sa) / den : 0.0;
+    t->drift = (float)fabs(slope * (double)(s->last - s->first));
+    t->dual = s->nb >= 2 && s->nb * 2 >= s->na;
+    t->mb = t->dual ? (float)(s->sb / s->nb) : 0.f;
+    if (s->nshape > 0) {
+        t->shape = (float)(s->shape / s->nshape);
+        t->harm = (float)(s->harm / s->nshape);
+        t->partner = (float)s->n_partner >= BEEP_PARTNER_FRAC * (float)s->nshape;
+        t->rich = (float)s->n_rich >= BEEP_RICH_FRAC * (float)s->nshape || t->harm > BEEP_HARM_EXCESS;
     }
-    if (dual) {
-        /* Two harmonics of a voice (e.g. 3 x 139 and 4 x 139 Hz under one formant) pass the per-frame
-           checks; a generated dual tone in that relation must then be steadier and longer. */
-        float lo = fminf(ma, mb), d = fabsf(ma - mb), q = lo / d;
-        int adjacent = d >= 60.f && q <= 12.f && fabsf(q - rintf(q)) <= BEEP_HARM_TOL;
-        int siblings = s->nshape > 0 && (float)s->n_partner >= BEEP_PARTNER_FRAC * (float)s->nshape;
-        if (adjacent || siblings) {
-            double m = s->ne ? s->se / s->ne : 0, v = s->ne ? s->se2 / s->ne - m * m : 0;
-            float cv = m > 0 && v > 0 ? (float)(sqrt(v) / m) : 0.f;
-            if (spread(s->sa, s->sa2, s->na) > BEEP_HARM_STD_HZ || spread(s->sb, s->sb2, s->nb) > BEEP_HARM_STD_HZ ||
-                cv > BEEP_HARM_ENV_CV + beat_cv(ma, mb, s->pwa, s->pwb) || dur < BEEP_HARM_MIN_MS)
-                return 0;
+    double m = s->ne ? s->se / s->ne : 0, v = s->ne ? s->se2 / s->ne - m * m : 0;
+    t->level = (float)m;
+    t->cv = m > 0 && v > 0 ? (float)(sqrt(v) / m) : 0.f;
+    double mp = s->np >= 2 ? s->sp / s->np : m, vp = s->np >= 2 ? s->sp2 / s->np - mp * mp : v;
+    t->cv20 = m <= 0 ? INFINITY : (vp > 0 && mp > 0 ? (float)(sqrt(vp) / mp) : 0.f);
+    t->beat = beat_cv(t->ma, t->mb, s->pwa, s->pwb);
+    t->pre = amdi_activity_max(&b->act, s->start_frame - BEEP_PRE_FRAMES, s->start_frame - 10);
+}
+
+/* What every rule sees. */
+typedef struct beep_ctx {
+    const amdi_beep *b;
+    const amdi_beep_seg *s;
+    const seg_stats *t;
+    int64_t now; /* the frame the segment closed on (for the hop rings) */
+} beep_ctx;
+
+/* A tone of D ms gives ~D/10 tone frames; the window's smear adds ~2, speech just before takes up to 3. */
+static amdi_beep_reason rule_frames(const beep_ctx *c)
+{
+    return c->s->na < 3 || c->s->n_good < c->b->min_ms / AMDI_HOP_MS - 2 ? AMDI_BEEP_REJ_FRAMES : AMDI_BEEP_OK;
+}
+
+static amdi_beep_reason rule_duration(const beep_ctx *c)
+{
+    return c->t->dur < c->b->min_ms - BEEP_DUR_SLACK_MS || c->t->dur > BEEP_MAX_MS ? AMDI_BEEP_REJ_DURATION
+                                                                                   : AMDI_BEEP_OK;
+}
+
+static amdi_beep_reason rule_gaps(const beep_ctx *c)
+{
+    const amdi_beep_seg *s = c->s;
+    return (float)(s->n_good + s->n_held) < BEEP_GOOD_FRAC * (float)c->t->span ? AMDI_BEEP_REJ_GAPS : AMDI_BEEP_OK;
+}
+
+/* Beeps are crystal or table generated; singing has vibrato, voices jitter and glide. */
+static amdi_beep_reason rule_pitch_spread(const beep_ctx *c)
+{
+    const seg_stats *t = c->t;
+    if (t->sd_a > fmaxf(BEEP_STD_HZ, BEEP_STD_REL * t->ma))
+        return AMDI_BEEP_REJ_PITCH_SPREAD;
+    if (t->dual && t->sd_b > fmaxf(BEEP_STD_HZ, BEEP_STD_REL * t->mb))
+        return AMDI_BEEP_REJ_PITCH_SPREAD;
+    return AMDI_BEEP_OK;
+}
+
+/* Under 500 Hz and 150 ms (where voices' fundamentals live) the pitch must hold within 1 Hz. */
+static amdi_beep_reason rule_low_short(const beep_ctx *c)
+{
+    const seg_stats *t = c->t;
+    return t->ma < BEEP_LOW_HZ && t->dur < BEEP_LOW_SHORT_MS && t->sd_a > BEEP_LOW_STD_HZ ? AMDI_BEEP_REJ_LOW_SHORT
+                                                                                          : AMDI_BEEP_OK;
+}
+
+static amdi_beep_reason rule_drift(const beep_ctx *c)
+{
+    return c->t->drift > fmaxf(BEEP_DRIFT_HZ, BEEP_DRIFT_REL * c->t->ma) ? AMDI_BEEP_REJ_DRIFT : AMDI_BEEP_OK;
+}
+
+/* A single "tone" whose second peak is a sibling harmonic in half its frames: one harmonic of a voice. */
+static amdi_beep_reason rule_voice_harmonic(const beep_ctx *c)
+{
+    return !c->t->dual && c->t->partner ? AMDI_BEEP_REJ_VOICE_HARMONIC : AMDI_BEEP_OK;
+}
+
+/* Unresolved pairs (ringback 440+480, dial 350+440, UK 400+450) have a wider lobe than one sinusoid. */
+static amdi_beep_reason rule_lobe_shape(const beep_ctx *c)
+{
+    return c->s->nshape > 0 && c->t->shape > BEEP_SHAPE_MAX ? AMDI_BEEP_REJ_LOBE_SHAPE : AMDI_BEEP_OK;
+}
+
+/* A tone with overtones: a square-ish beep, or a voice whose fundamental dominates. Beeps are
+   generated: rock-steady pitch and level, clean edges; a voice is not all of these. */
+static amdi_beep_reason rule_rich(const beep_ctx *c)
+{
+    const amdi_beep *b = c->b;
+    const amdi_beep_seg *s = c->s;
+    const seg_stats *t = c->t;
+    if (!t->rich)
+        return AMDI_BEEP_OK;
+    float m = t->level;
+    float post = fmaxf(ring_e(b, c->now, s->last_loud + 1), ring_e(b, c->now, s->last_loud + 2));
+    if (t->ended_held)
+        post = fmaxf(post, fmaxf(s->post_e1, s->post_e2));
+    float edge = fmaxf(fmaxf(s->pre_e1, s->pre_e2), post);
+    float tol = fmaxf(BEEP_RICH_STD_HZ, BEEP_RICH_STD_REL * t->ma);
+    /* sharp edges: the hop after the start and the one before the end are at full level (a
+       generated beep ramps in a few ms; a sung note swells over 30..100 ms) */
+    int soft = s->att_e < BEEP_RICH_ATTACK * m || s->dec_e < BEEP_RICH_ATTACK * m;
+    DBG("   RICH dur=%lld sd=%.2f drift=%.2f cv=%.3f edge=%.2f shape=%.3f rich=%d/%d harm=%.3f\n",
+        (long long)t->dur, t->sd_a, t->drift, t->cv, m > 0 ? edge / m : 0, t->shape, s->n_rich, s->nshape, t->harm);
+    if (soft || t->dur < BEEP_RICH_MIN_MS || t->sd_a > tol || t->drift > tol || t->cv > BEEP_RICH_ENV_CV ||
+        edge > BEEP_RICH_EDGE * m || t->shape > BEEP_RICH_SHAPE)
+        return AMDI_BEEP_REJ_RICH;
+    return AMDI_BEEP_OK;
+}
+
+/* Level steady over 20 ms energies (GSM 06.10 wobbles inside its 20 ms frames), beyond beating. */
+static amdi_beep_reason rule_level(const beep_ctx *c)
+{
+    if (c->s->ne < 2)
+        return AMDI_BEEP_OK;
+    return c->t->cv20 > BEEP_ENV_CV + c->t->beat ? AMDI_BEEP_REJ_LEVEL : AMDI_BEEP_OK;
+}
+
+/* Two harmonics of a voice (e.g. 3 x 139 and 4 x 139 Hz under one formant) pass the per-frame
+   checks; a generated dual tone in that relation must then be steadier and longer. */
+static amdi_beep_reason rule_harmonic_dual(const beep_ctx *c)
+{
+    const seg_stats *t = c->t;
+    if (!t->dual)
+        return AMDI_BEEP_OK;
+    float lo = fminf(t->ma, t->mb), d = fabsf(t->ma - t->mb), q = lo / d;
+    int adjacent = d >= 60.f && q <= 12.f && fabsf(q - rintf(q)) <= BEEP_HARM_TOL;
+    if (!adjacent && !t->partner)
+        return AMDI_BEEP_OK;
+    if (t->sd_a > BEEP_HARM_STD_HZ || t->sd_b > BEEP_HARM_STD_HZ || t->cv > BEEP_HARM_ENV_CV + t->beat ||
+        t->dur < BEEP_HARM_MIN_MS)
+        return AMDI_BEEP_REJ_HARMONIC_DUAL;
+    return AMDI_BEEP_OK;
+}
+
+/* Call progress, 425 Hz, fax CNG / CED; a DTMF pair is a beep only if longer than a keyed digit
+   and alone after speech (seg_close() drops a pending DTMF-pair beep when another digit follows). */
+static amdi_beep_reason rule_known_tone(const beep_ctx *c)
+{
+    const seg_stats *t = c->t;
+    int after_activity = t->pre >= BEEP_PRE_LEVEL * t->level;
+    int known = is_known_non_beep(t->ma, t->mb, t->dual, t->dur, after_activity);
+    if (known == 1)
+        return AMDI_BEEP_REJ_KNOWN_TONE;
+    if (known == 2 && (t->dur < BEEP_DTMF_BEEP_MS || !after_activity ||
+                       (c->b->last_dtmf_ms > 0 && t->start_ms - c->b->last_dtmf_ms < BEEP_DTMF_ALONE_MS)))
+        return AMDI_BEEP_REJ_DTMF;
+    return AMDI_BEEP_OK;
+}
+
+/* A beep starts and stops: the hops around it are quieter, or at least not tonal (a beep over
+   babble or noise). A voice holding a pure-looking pitch for 80 ms (espeak's fundamental can
+   hold > 90 % of the power) glides in from and on to other voiced sounds at full level. */
+static amdi_beep_reason rule_edges(const beep_ctx *c)
+{
+    const amdi_beep *b = c->b;
+    const amdi_beep_seg *s = c->s;
+    float lim = BEEP_EDGE_MAX * c->t->level;
+    int before = (s->pre_e1 > lim && voiced(s->pre_p1)) || (s->pre_e2 > lim && voiced(s->pre_p2));
+    int after = c->t->ended_held &&
+                ((s->post_e1 > lim && voiced(s->post_p1)) || (s->post_e2 > lim && voiced(s->post_p2)));
+    for (int64_t j = s->last_loud + 1; j <= s->last_loud + 2; j++)
+        after |= ring_e(b, c->now, j) > lim && voiced(ring_p(b, c->now, j));
+    return before || after ? AMDI_BEEP_REJ_EDGES : AMDI_BEEP_OK;
+}
+
+/* The reject rules, in the order they are tried; the first that fires names the reason. */
+static amdi_beep_reason (*const beep_rules[])(const beep_ctx *) = {
+    rule_frames, rule_duration, rule_gaps, rule_pitch_spread, rule_low_short, rule_drift,
+    rule_voice_harmonic, rule_lobe_shape, rule_rich, rule_level, rule_harmonic_dual,
+    rule_known_tone, rule_edges,
+};
+
+const char *amdi_beep_reason_name(amdi_beep_reason r)
+{
+    static const char *const n[AMDI_BEEP_REASONS] = {
+        "ok", "frames", "duration", "gaps", "pitch-spread", "low-short", "drift", "voice-harmonic",
+        "lobe-shape", "rich", "level", "harmonic-dual", "known-tone", "dtmf", "edges",
+    };
+    return (unsigned)r < AMDI_BEEP_REASONS ? n[r] : "?";
+}
+
+/* Judge a closed segment: AMDI_BEEP_OK (a beep part, with its start / end / frequency) or the
+   reason it is not one. */
+static amdi_beep_reason seg_judge(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, int64_t *start_ms,
+                                  int64_t *end_ms, float *hz)
+{
+    seg_stats t;
+    seg_stats_compute(b, s, &t);
+    DBG("seg %lld..%lld good=%d na=%d nb=%d fa=%.1f sd=%.2f fb=%.1f sdb=%.2f drift=%.2f cv=%.3f shape=%.3f harm=%.3f\n",
+        (long long)s->first * 10, (long long)s->last * 10, s->n_good, s->na, s->nb, t.ma, t.sd_a, t.mb, t.sd_b,
+        t.drift, t.cv, t.shape, t.harm);
+    beep_ctx c = {b, s, &t, now};
+    *start_ms = t.start_ms;
+    *end_ms = t.end_ms;
+    for (size_t i = 0; i < sizeof beep_rules / sizeof beep_rules[0]; i++) {
+        amdi_beep_reason r = beep_rules[i](&c);
+        if (r != AMDI_BEEP_OK) {
+            DBG("   reject: %s\n", amdi_beep_reason_name(r));
+            return r;
         }
     }
-    float pre = amdi_activity_max(&b->act, s->start_frame - BEEP_PRE_FRAMES, s->start_frame - 10);
-    float level = s->ne ? (float)(s->se / s->ne) : 0.f;
-    int known = is_known_non_beep(ma, mb, dual, dur, pre >= BEEP_PRE_LEVEL * level);
-    /* A DTMF pair is a beep only if it is longer than a keyed digit and alone after speech: some
-       machines beep with a DTMF pair; a keypad sends digits in runs (seg_close() drops a pending
-       DTMF-pair beep when another digit follows). */
-    if (known == 2 && (dur < BEEP_DTMF_BEEP_MS || pre < BEEP_PRE_LEVEL * level ||
-                       (b->last_dtmf_ms > 0 && *start_ms - b->last_dtmf_ms < BEEP_DTMF_ALONE_MS)))
-        return 0;
-    if (known == 1)
-        return 0;
-    /* A beep starts and stops: the hops around it are quieter, or at least not tonal (a beep over
-       babble or noise). A voice holding a pure-looking pitch for 80 ms (espeak's fundamental can
-       hold > 90 % of the power) glides in from and on to other voiced sounds at full level. */
-    float lim = BEEP_EDGE_MAX * level;
-    int before = (s->pre_e1 > lim && voiced(s->pre_p1)) || (s->pre_e2 > lim && voiced(s->pre_p2));
-    int after = ended_held && ((s->post_e1 > lim && voiced(s->post_p1)) || (s->post_e2 > lim && voiced(s->post_p2)));
-    for (int64_t j = s->last_loud + 1; j <= s->last_loud + 2; j++)
-        after |= ring_e(b, now, j) > lim && voiced(ring_p(b, now, j));
-    DBG("   edges before=%.2f/%.2f after=%.2f\n", s->pre_e1 / level, s->pre_p1, ring_e(b, now, s->last_loud + 1) / level);
-    if (before || after)
-        return 0;
-    *hz = (dual && s->pwb > s->pwa) ? mb : ma;
+    *hz = (t.dual && s->pwb > s->pwa) ? t.mb : t.ma;
     DBG("   VALID\n");
-    return 1;
+    return AMDI_BEEP_OK;
 }
 
 static int emit(amdi_beep *b, amdi_tone_event *ev)
@@ -592,12 +715,19 @@ static int emit(amdi_beep *b, amdi_tone_event *ev)
 static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
 {
     int64_t st, en;
-    float hz;
+    float hz = 0.f;
     int out = 0;
     b->seg.on = 0;
     float lo = fminf(b->seg.fa, b->seg.fb), hi = fmaxf(b->seg.fa, b->seg.fb);
     int dtmf = b->seg.dual && lo > 0.f && b->seg.n_good >= 3 && is_dtmf_pair(lo, hi);
-    int valid = seg_valid(b, &b->seg, now, &st, &en, &hz);
+    amdi_beep_reason why = seg_judge(b, &b->seg, now, &st, &en, &hz);
+    int valid = why == AMDI_BEEP_OK;
+    if (!valid) {
+        b->reject_reason = why;
+        b->reject_start_ms = b->seg.start_frame * AMDI_HOP_MS;
+        b->reject_end_ms = (b->seg.last + 1) * AMDI_HOP_MS;
+        b->n_rejects++;
+    }
     if (dtmf) {
         /* another digit after a pending DTMF-pair beep: a keypad run, not a beep */
         if (b->pending && b->p_dtmf && b->seg.first * AMDI_HOP_MS - b->p_end_ms < BEEP_DTMF_ALONE_MS)

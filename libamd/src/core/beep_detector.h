@@ -20,6 +20,29 @@
 #include "tone_analysis.h"
 #include "tones.h"
 
+/* Why a closed tone segment is not a beep: the reject rules of beep_detector.c, each named. */
+typedef enum amdi_beep_reason {
+    AMDI_BEEP_OK = 0,             /* a beep (part) */
+    AMDI_BEEP_REJ_FRAMES,         /* too few tone frames for beep_min_ms */
+    AMDI_BEEP_REJ_DURATION,       /* shorter than beep_min_ms or longer than the longest beep */
+    AMDI_BEEP_REJ_GAPS,           /* too many non-tone frames inside */
+    AMDI_BEEP_REJ_PITCH_SPREAD,   /* frequency not steady (jitter, vibrato) */
+    AMDI_BEEP_REJ_LOW_SHORT,      /* low and short, and not within 1 Hz: a voice's fundamental */
+    AMDI_BEEP_REJ_DRIFT,          /* frequency glides (intonation) */
+    AMDI_BEEP_REJ_VOICE_HARMONIC, /* one harmonic of a voice (sibling harmonics beside it) */
+    AMDI_BEEP_REJ_LOBE_SHAPE,     /* spectral lobe wider than one sinusoid (an unresolved pair) */
+    AMDI_BEEP_REJ_RICH,           /* overtones, without a generated tone's steadiness and edges */
+    AMDI_BEEP_REJ_LEVEL,          /* level not steady */
+    AMDI_BEEP_REJ_HARMONIC_DUAL,  /* two harmonics of one voice taken as a dual tone */
+    AMDI_BEEP_REJ_KNOWN_TONE,     /* call progress, 425 Hz, fax CNG or answer tone */
+    AMDI_BEEP_REJ_DTMF,           /* a keyed DTMF digit */
+    AMDI_BEEP_REJ_EDGES,          /* no clean start / stop: voiced sound at full level around it */
+    AMDI_BEEP_REASONS
+} amdi_beep_reason;
+
+/* Short name of a reason ("pitch-spread", ...), for reports. */
+const char *amdi_beep_reason_name(amdi_beep_reason r);
+
 /* One steady-tone segment being tracked. */
 typedef struct amdi_beep_seg {
     int on;               /* tracking a segment */
@@ -70,6 +93,10 @@ typedef struct amdi_beep {
     int64_t p_start_ms, p_end_ms;
     float p_hz;
     int64_t p_best_ms;    /* duration of the longest part (its frequency is reported) */
+    /* the last rejected segment (for evaluation tools: which rule dropped a tone) */
+    amdi_beep_reason reject_reason;
+    int64_t reject_start_ms, reject_end_ms;
+    int64_t n_rejects;    /* segments rejected since reset; a change means a new reject */
     /* current-frame candidate, for amdi_tones_active */
     int candidate;        /* a beep-like tone just stopped, its segment not judged yet */
     int64_t last_active;  /* frame index of the last beep-like ("active") frame, -1 none */

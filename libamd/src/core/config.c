@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Detector configuration: Twilio's defaults and ranges (SPEC §4.1), the
- * validation that names the bad field, and the name <-> enum tables for
+ * Detector configuration: defaults and validation driven by the parameter
+ * table (params.c), naming the bad field, and the name <-> enum tables for
  * engines, modes, AnsweredBy values and causes.
  */
 #include <stdio.h>
@@ -9,91 +9,65 @@
 #include <strings.h>
 
 #include "amd/detector.h"
+#include "amd/params.h"
+#include "diag.h"
 
 void amd_config_init(amd_config *cfg)
 {
     if (!cfg)
         return;
-    memset(cfg, 0, sizeof *cfg);
+    memset(cfg, 0, sizeof *cfg); /* model, log_fn, log_user: NULL */
     cfg->version = AMD_CONFIG_VERSION;
-    cfg->sample_rate = 8000;
-    cfg->mode = AMD_MODE_ENABLE;
-    /* Twilio defaults (SPEC §4.1) */
-    cfg->timeout_ms = 30000;
-    cfg->speech_threshold_ms = 2400;
-    cfg->speech_end_threshold_ms = 1200;
-    cfg->silence_timeout_ms = 5000;
-    cfg->engine = AMD_ENGINE_DEFAULT;
-    cfg->min_word_length_ms = 100;
-    cfg->max_word_length_ms = 5000;
-    cfg->words_silence_ms = 50;
-    cfg->max_num_of_words = 5;
-    cfg->silence_threshold = 256;
-    /* tones (beyond Twilio; SPEC §4.3: >= 80 ms, roughly 300..2500 Hz) */
-    cfg->beep_min_ms = 80;
-    cfg->beep_min_hz = 300;
-    cfg->beep_max_hz = 2500;
-    cfg->beep_grace_ms = 1500;
-    cfg->detect_fax = 1;
-    cfg->detect_sit = 1;
-    cfg->model = NULL;
-    cfg->log_fn = NULL;
-    cfg->log_user = NULL;
+    size_t n;
+    const amd_param *p = amd_params(&n);
+    for (size_t k = 0; k < n; k++)
+        amd_param_set(cfg, &p[k], p[k].def);
     cfg->log_level = AMD_LOG_WARN;
 }
 
 static int range_err(char *err, size_t errlen, const char *field, long v, long lo, long hi)
 {
-    if (err && errlen)
-        snprintf(err, errlen, "%s: %ld out of range %ld..%ld", field, v, lo, hi);
+    amdi_seterr(err, errlen, "%s: %ld out of range %ld..%ld", field, v, lo, hi);
     return AMD_EINVAL;
 }
 
-#define CHECK_RANGE(field, lo, hi)                                                                 \
-    do {                                                                                           \
-        if ((long)cfg->field < (long)(lo) || (long)cfg->field > (long)(hi))                        \
-            return range_err(err, errlen, #field, (long)cfg->field, (lo), (hi));                   \
-    } while (0)
+/* One row of the parameter table: its range, and the parameter it must exceed. */
+static int check_param(const amd_config *cfg, const amd_param *p, char *err, size_t errlen)
+{
+    if (p->kind == AMD_PARAM_BOOL)
+        return 0; /* any int: zero or nonzero */
+    int v = amd_param_get(cfg, p);
+    if (v < p->min || v > p->max)
+        return range_err(err, errlen, p->field, v, p->min, p->max);
+    const amd_param *lo = p->above ? amd_param_by_field(p->above) : NULL;
+    if (lo && v <= amd_param_get(cfg, lo)) {
+        amdi_seterr(err, errlen, "%s: %d must be greater than %s (%d)", p->field, v, lo->field,
+                    amd_param_get(cfg, lo));
+        return AMD_EINVAL;
+    }
+    return 0;
+}
 
 int amd_config_validate(const amd_config *cfg, char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = '\0';
     if (!cfg) {
-        if (err && errlen)
-            snprintf(err, errlen, "config: NULL");
+        amdi_seterr(err, errlen, "config: NULL");
         return AMD_EINVAL;
     }
     if (cfg->version != AMD_CONFIG_VERSION) {
-        if (err && errlen)
-            snprintf(err, errlen, "version: %u unsupported (expected %u; call amd_config_init)",
-                     cfg->version, (unsigned)AMD_CONFIG_VERSION);
+        amdi_seterr(err, errlen, "version: %u unsupported (expected %u; call amd_config_init)",
+                    cfg->version, (unsigned)AMD_CONFIG_VERSION);
         return AMD_EVERSION;
     }
-    CHECK_RANGE(sample_rate, 8000, 48000);
-    if (cfg->mode != AMD_MODE_ENABLE && cfg->mode != AMD_MODE_DETECT_MESSAGE_END)
-        return range_err(err, errlen, "mode", (long)cfg->mode, 0, 1);
-    CHECK_RANGE(timeout_ms, 3000, 59000);
-    CHECK_RANGE(speech_threshold_ms, 1000, 6000);
-    CHECK_RANGE(speech_end_threshold_ms, 500, 5000);
-    CHECK_RANGE(silence_timeout_ms, 2000, 10000);
-    if ((int)cfg->engine < (int)AMD_ENGINE_DEFAULT || (int)cfg->engine > (int)AMD_ENGINE_MODEL)
-        return range_err(err, errlen, "engine", (long)cfg->engine, AMD_ENGINE_DEFAULT, AMD_ENGINE_MODEL);
-    CHECK_RANGE(min_word_length_ms, 10, 5000);
-    CHECK_RANGE(max_word_length_ms, 100, 20000);
-    CHECK_RANGE(words_silence_ms, 10, 5000);
-    CHECK_RANGE(max_num_of_words, 1, 100);
-    CHECK_RANGE(silence_threshold, 0, 32767);
-    CHECK_RANGE(beep_min_ms, 40, 1000);
-    CHECK_RANGE(beep_min_hz, 200, 3000);
-    CHECK_RANGE(beep_max_hz, 200, 3500);
-    if (cfg->beep_max_hz <= cfg->beep_min_hz) {
-        if (err && errlen)
-            snprintf(err, errlen, "beep_max_hz: %d must be greater than beep_min_hz (%d)",
-                     cfg->beep_max_hz, cfg->beep_min_hz);
-        return AMD_EINVAL;
+    size_t n;
+    const amd_param *p = amd_params(&n);
+    for (size_t k = 0; k < n; k++) {
+        int rc = check_param(cfg, &p[k], err, errlen);
+        if (rc)
+            return rc;
     }
-    CHECK_RANGE(beep_grace_ms, 0, 5000);
     if ((int)cfg->log_level < (int)AMD_LOG_ERROR || (int)cfg->log_level > (int)AMD_LOG_DEBUG)
         return range_err(err, errlen, "log_level", (long)cfg->log_level, AMD_LOG_ERROR, AMD_LOG_DEBUG);
     return 0;
@@ -163,7 +137,7 @@ static const char *const answered_names[] = {
 const char *amd_answered_by_name(amd_answered_by a)
 {
     if ((int)a < 0 || (size_t)a >= sizeof answered_names / sizeof answered_names[0])
-        return "";
+        return NULL; /* not an amd_answered_by: distinct from "" (not decided yet) */
     return answered_names[a];
 }
 

@@ -35,6 +35,7 @@ static void set_err(char *err, size_t errlen, const char *msg)
 static void result_clear(amd_result *r)
 {
     memset(r, 0, sizeof *r);
+    r->struct_size = sizeof *r;
     r->answered_by = AMD_ANSWERED_NONE;
     r->cause = AMD_CAUSE_NONE;
     r->decision_ms = r->machine_known_ms = r->speech_onset_ms = r->greeting_end_ms = -1;
@@ -360,6 +361,7 @@ static void bookkeeping(amd_detector *d, const amdi_frame *f, const amdi_vad_out
 static void emit_frame_info(amd_detector *d, const char *state)
 {
     amd_frame_info fi;
+    fi.struct_size = sizeof fi;
     fi.time_ms = d->ev.t_ms;
     fi.level_db = d->ev.level_db;
     fi.noise_floor_db = d->ev.noise_db;
@@ -609,18 +611,28 @@ int amd_detector_reset(amd_detector *d)
     return 0;
 }
 
-int amd_detector_result(const amd_detector *d, amd_result *out)
+/* The first release's amd_result ended with beep_hz: no caller's struct is smaller. */
+#define AMDI_RESULT_MIN_SIZE (offsetof(amd_result, beep_hz) + sizeof(float))
+
+int amd_detector_result_sized(const amd_detector *d, amd_result *out, size_t out_size)
 {
-    if (!out)
+    if (!out || out_size < AMDI_RESULT_MIN_SIZE)
         return AMD_EINVAL;
+    amd_result r;
+    int rc;
     if (!d) {
-        result_clear(out);
-        return AMD_EINVAL;
+        result_clear(&r);
+        rc = AMD_EINVAL;
+    } else {
+        r = d->res;
+        if (!d->decided)
+            r.speech_onset_ms = d->ev.speech_onset_ms;
+        rc = d->decided ? 1 : 0;
     }
-    *out = d->res;
-    if (!d->decided)
-        out->speech_onset_ms = d->ev.speech_onset_ms;
-    return d->decided ? 1 : 0;
+    /* Fields are only appended: the caller's struct is a prefix of ours, or ours of theirs. */
+    r.struct_size = out_size < sizeof r ? out_size : sizeof r;
+    memcpy(out, &r, r.struct_size);
+    return rc;
 }
 
 int64_t amd_detector_time_ms(const amd_detector *d)

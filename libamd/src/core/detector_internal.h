@@ -11,7 +11,7 @@
 #include "tones.h"
 #include "vad.h"
 
-/* 2.56 s of per-frame history: longer than the longest beep the tone detector reports (1.2 s, corpus.md). */
+/* 2.56 s of per-frame history: longer than the longest beep the tone detector reports (1.2 s). */
 #define AMDI_RAW_HIST 256
 
 struct amd_detector {
@@ -40,7 +40,7 @@ struct amd_detector {
     uint8_t raw_hist[AMDI_RAW_HIST / 8];
     int64_t raw_hist_frames;  /* frames recorded so far */
 
-    /* Tone hold (see detector.c hold_for_tone): an engine's human / unknown verdict, or
+    /* Tone hold (see detector.c may_hold, AMDI_TONE_HOLD_MS): an engine's human / unknown verdict, or
      * DetectMessageEnd's silence end, waiting while a tone event may be about to arrive. */
     int held;                 /* an engine verdict is held */
     amdi_engine_decision held_dec;

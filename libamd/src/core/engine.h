@@ -29,11 +29,9 @@
  *   reset() returns to the state right after init(). No engine allocates,
  *   blocks or logs per frame.
  *
- * Adding an engine (e.g. the model engine, engine_model.c)
- *   1. define `const amdi_engine_vt amdi_engine_model = {...};`
- *   2. declare it below and add its case to amdi_engine_for();
- *   until then AMD_ENGINE_MODEL fails at create with AMD_EINVAL
- *   ("engine model: no model loaded").
+ * Adding an engine (as engine_model.c did)
+ *   1. define `const amdi_engine_vt amdi_engine_<name> = {...};` in engine_<name>.c;
+ *   2. declare it below and add its case to amdi_engine_for().
  */
 #ifndef AMDI_ENGINE_H
 #define AMDI_ENGINE_H

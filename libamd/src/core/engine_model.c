@@ -27,7 +27,9 @@
  *   - One exception to following the rules: when they say human (speech-end)
  *     but P >= VETO_P (a greeting pausing between sentences), the engine
  *     keeps listening for up to VETO_EXTRA_MS more: more speech that keeps
- *     P >= VETO_P -> machine (cause `model`); otherwise the rules' human.
+ *     P >= VETO_P -> machine (cause `model`); otherwise the rules' human, as
+ *     soon as P drops under VETO_P in the pause (so a shorter speech-end
+ *     threshold never answers human later than a longer one).
  *
  * Cost: the features' per-frame update, plus one forward pass (<= 32 x 27
  * multiply-adds and tanh) every 100 ms and on the frames where a rule could fire.
@@ -147,7 +149,10 @@ static int me_frame(void *state, const amdi_evidence *ev, amdi_engine_decision *
                 return decide(out, AMD_ANSWERED_MACHINE_START, AMD_CAUSE_MODEL, p);
             return decide(out, m->timing_dec.answered_by, m->timing_dec.cause, m->timing_dec.confidence);
         }
-        if (ev->t_ms >= m->veto_deadline_ms)
+        /* the pause going on: release the rules' human as soon as the classifier no longer
+           holds its view, so a shorter speech-end threshold never answers human later than a
+           longer one (whose rule fires later in the same pause) */
+        if (ev->t_ms >= m->veto_deadline_ms || evaluate(m) < pp[AMDI_MP_VETO_P])
             return decide(out, m->timing_dec.answered_by, m->timing_dec.cause, m->timing_dec.confidence);
         return 0;
     }

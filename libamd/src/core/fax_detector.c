@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fax and modem tone detector (SPEC §4.3, issue 3).
+ * Fax and modem tone detector.
  *
  * What it does
  *   Decides that a fax machine or modem answered, from any of:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Input adaptation (SPEC §4.3): s16 / float / µ-law / A-law at 8..48 kHz in
+ * Input adaptation: s16 / float / µ-law / A-law at 8..48 kHz in
  * chunks of any size -> 8 kHz float on the s16 scale, DC removed, cut into
  * 10 ms hops. Internal.
  *

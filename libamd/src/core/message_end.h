@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * DetectMessageEnd (SPEC §4.2, issue 3 §4): once the machine is known, follow
+ * DetectMessageEnd (Twilio's MachineDetection=DetectMessageEnd): once the machine is known, follow
  * the greeting to its end. Internal.
  *
  * Rules, checked every frame after the provisional machine event:

@@ -16,6 +16,8 @@
 
 #include "amd/error.h"
 #include "model_features.h"
+#include "diag.h"
+#include "model_file.h"
 
 /* Longest duration a model's decision policy may hold, ms (see amdi_model_parse). */
 #define AMDI_MODEL_MAX_PARAM_MS 3600000
@@ -24,174 +26,70 @@
 extern const unsigned char amdi_default_model_data[];
 extern const size_t amdi_default_model_len;
 
-uint32_t amdi_crc32(const uint8_t *data, size_t len)
-{
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < len; i++) {
-        c ^= data[i];
-        for (int k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-    }
-    return c ^ 0xffffffffu;
-}
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-/* ---- little-endian reader with bounds ---- */
-
-typedef struct rd {
-    const uint8_t *p;
-    size_t len, off;
-} rd;
-
-static int rd_u16(rd *r, unsigned *v)
-{
-    if (r->len - r->off < 2)
-        return -1;
-    *v = (unsigned)r->p[r->off] | ((unsigned)r->p[r->off + 1] << 8);
-    r->off += 2;
-    return 0;
-}
-
-static int rd_u32(rd *r, uint32_t *v)
-{
-    if (r->len - r->off < 4)
-        return -1;
-    const uint8_t *q = r->p + r->off;
-    *v = (uint32_t)q[0] | ((uint32_t)q[1] << 8) | ((uint32_t)q[2] << 16) | ((uint32_t)q[3] << 24);
-    r->off += 4;
-    return 0;
-}
-
-/* n floats; each must be finite. Returns -1 short, -2 non-finite. */
-static int rd_f32s(rd *r, float *out, size_t n)
-{
-    if ((r->len - r->off) / 4 < n)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t u = 0;
-        rd_u32(r, &u);
-        float f;
-        memcpy(&f, &u, sizeof f);
-        if (!isfinite(f))
-            return -2;
-        out[i] = f;
-    }
-    return 0;
-}
+static const amdi_file_kind model_kind = {"model", AMDI_MODEL_MAGIC, AMDI_MODEL_FORMAT_VERSION, AMDI_FEAT_VERSION,
+                                          AMDI_MODEL_MAX_PAYLOAD};
 
 int amdi_model_parse(const uint8_t *data, size_t len, amd_model *m, char *err, size_t errlen)
 {
     if (!data || !m) {
-        seterr(err, errlen, "model: NULL argument");
+        amdi_seterr(err, errlen, "model: NULL argument");
         return AMD_EINVAL;
     }
     memset(m, 0, sizeof *m);
-    if (len < AMDI_MODEL_HEADER_LEN) {
-        seterr(err, errlen, "model: truncated header (%zu of %d bytes)", len, AMDI_MODEL_HEADER_LEN);
-        return AMD_EFORMAT;
-    }
-    if (memcmp(data, AMDI_MODEL_MAGIC, AMDI_MODEL_MAGIC_LEN) != 0) {
-        seterr(err, errlen, "model: bad magic (not an amd model file)");
-        return AMD_EFORMAT;
-    }
-    rd h = {data, len, AMDI_MODEL_MAGIC_LEN};
-    unsigned fmt, fver;
-    uint32_t plen, crc;
-    rd_u16(&h, &fmt);
-    rd_u16(&h, &fver);
-    rd_u32(&h, &plen);
-    rd_u32(&h, &crc);
-    if (fmt != AMDI_MODEL_FORMAT_VERSION) {
-        seterr(err, errlen, "model: format version %u unsupported (this library reads %d)", fmt,
-               AMDI_MODEL_FORMAT_VERSION);
-        return AMD_EVERSION;
-    }
-    if (fver != AMDI_FEAT_VERSION) {
-        seterr(err, errlen, "model: trained on feature version %u, this library computes version %d",
-               fver, AMDI_FEAT_VERSION);
-        return AMD_EVERSION;
-    }
-    if (plen > AMDI_MODEL_MAX_PAYLOAD) {
-        seterr(err, errlen, "model: absurd payload length %lu (limit %u)", (unsigned long)plen,
-               AMDI_MODEL_MAX_PAYLOAD);
-        return AMD_EFORMAT;
-    }
-    if (len - AMDI_MODEL_HEADER_LEN < plen) {
-        seterr(err, errlen, "model: truncated (payload %lu bytes, %zu present)", (unsigned long)plen,
-               len - AMDI_MODEL_HEADER_LEN);
-        return AMD_EFORMAT;
-    }
-    if (len - AMDI_MODEL_HEADER_LEN > plen) {
-        seterr(err, errlen, "model: %zu trailing bytes after the payload", len - AMDI_MODEL_HEADER_LEN - plen);
-        return AMD_EFORMAT;
-    }
-    const uint8_t *pay = data + AMDI_MODEL_HEADER_LEN;
-    uint32_t got = amdi_crc32(pay, plen);
-    if (got != crc) {
-        seterr(err, errlen, "model: checksum mismatch (file says %08lx, payload has %08lx)",
-               (unsigned long)crc, (unsigned long)got);
-        return AMD_ECHECKSUM;
-    }
-
-    rd r = {pay, plen, 0};
+    amdi_rd r;
+    int rc = amdi_file_open(data, len, &model_kind, &r, err, errlen);
+    if (rc)
+        return rc;
+    unsigned fmt = AMDI_MODEL_FORMAT_VERSION, fver = AMDI_FEAT_VERSION; /* what amdi_file_open checked */
     unsigned nf, nh, np, dl;
-    if (rd_u16(&r, &nf) || rd_u16(&r, &nh) || rd_u16(&r, &np) || rd_u16(&r, &dl)) {
-        seterr(err, errlen, "model: payload too short for its sizes");
+    if (amdi_rd_u16(&r, &nf) || amdi_rd_u16(&r, &nh) || amdi_rd_u16(&r, &np) || amdi_rd_u16(&r, &dl)) {
+        amdi_seterr(err, errlen, "model: payload too short for its sizes");
         return AMD_EFORMAT;
     }
     if (nf != AMDI_FEAT_COUNT) {
-        seterr(err, errlen, "model: %u features, feature version %u has %d", nf, fver, AMDI_FEAT_COUNT);
+        amdi_seterr(err, errlen, "model: %u features, feature version %u has %d", nf, fver, AMDI_FEAT_COUNT);
         return AMD_EFORMAT;
     }
     if (nh > AMDI_MODEL_MAX_HIDDEN) {
-        seterr(err, errlen, "model: %u hidden units (limit %d)", nh, AMDI_MODEL_MAX_HIDDEN);
+        amdi_seterr(err, errlen, "model: %u hidden units (limit %d)", nh, AMDI_MODEL_MAX_HIDDEN);
         return AMD_EFORMAT;
     }
     if (np != AMDI_MODEL_NPARAMS) {
-        seterr(err, errlen, "model: %u policy parameters, format %u has %d", np, fmt, AMDI_MODEL_NPARAMS);
+        amdi_seterr(err, errlen, "model: %u policy parameters, format %u has %d", np, fmt, AMDI_MODEL_NPARAMS);
         return AMD_EFORMAT;
     }
     if (dl >= AMDI_MODEL_DESC_MAX || r.len - r.off < dl) {
-        seterr(err, errlen, "model: description length %u out of bounds", dl);
+        amdi_seterr(err, errlen, "model: description length %u out of bounds", dl);
         return AMD_EFORMAT;
     }
-    memcpy(m->description, pay + r.off, dl);
+    memcpy(m->description, r.p + r.off, dl);
     m->description[dl] = '\0';
     for (unsigned i = 0; i < dl; i++)
         if ((unsigned char)m->description[i] < 0x20) {
-            seterr(err, errlen, "model: control character in the description");
+            amdi_seterr(err, errlen, "model: control character in the description");
             return AMD_EFORMAT;
         }
     r.off += dl;
 
-    int rc = rd_f32s(&r, m->params, np);
-    if (!rc) rc = rd_f32s(&r, m->mean, nf);
-    if (!rc) rc = rd_f32s(&r, m->scale, nf);
+    rc = amdi_rd_f32s(&r, m->params, np);
+    if (!rc) rc = amdi_rd_f32s(&r, m->mean, nf);
+    if (!rc) rc = amdi_rd_f32s(&r, m->scale, nf);
     if (!rc) {
         unsigned rows = nh ? nh : 1;
         for (unsigned j = 0; j < rows && !rc; j++)
-            rc = rd_f32s(&r, m->w1[j], nf);
-        if (!rc) rc = rd_f32s(&r, m->b1, rows);
+            rc = amdi_rd_f32s(&r, m->w1[j], nf);
+        if (!rc) rc = amdi_rd_f32s(&r, m->b1, rows);
         if (!rc && nh) {
-            rc = rd_f32s(&r, m->w2, nh);
-            if (!rc) rc = rd_f32s(&r, &m->b2, 1);
+            rc = amdi_rd_f32s(&r, m->w2, nh);
+            if (!rc) rc = amdi_rd_f32s(&r, &m->b2, 1);
         }
     }
     if (rc == -1) {
-        seterr(err, errlen, "model: payload too short for %u features and %u hidden units", nf, nh);
+        amdi_seterr(err, errlen, "model: payload too short for %u features and %u hidden units", nf, nh);
         return AMD_EFORMAT;
     }
     if (rc == -2) {
-        seterr(err, errlen, "model: a weight is NaN or infinite");
+        amdi_seterr(err, errlen, "model: a weight is NaN or infinite");
         return AMD_EFORMAT;
     }
     /* The engine turns the policy's durations into integer ms: a finite but absurd value
@@ -201,13 +99,13 @@ int amdi_model_parse(const uint8_t *data, size_t len, amd_model *m, char *err, s
     for (size_t i = 0; i < sizeof ms_params / sizeof ms_params[0]; i++) {
         float v = m->params[ms_params[i]];
         if (!(v >= 0.f && v <= (float)AMDI_MODEL_MAX_PARAM_MS)) {
-            seterr(err, errlen, "model: policy parameter %d is %g ms, outside 0..%d", ms_params[i], (double)v,
+            amdi_seterr(err, errlen, "model: policy parameter %d is %g ms, outside 0..%d", ms_params[i], (double)v,
                    AMDI_MODEL_MAX_PARAM_MS);
             return AMD_EFORMAT;
         }
     }
     if (r.off != r.len) {
-        seterr(err, errlen, "model: %zu unused bytes at the end of the payload", r.len - r.off);
+        amdi_seterr(err, errlen, "model: %zu unused bytes at the end of the payload", r.len - r.off);
         return AMD_EFORMAT;
     }
     m->format_version = fmt;
@@ -219,39 +117,6 @@ int amdi_model_parse(const uint8_t *data, size_t len, amd_model *m, char *err, s
 
 /* ---- serialiser ---- */
 
-typedef struct wr {
-    uint8_t *p;
-    size_t cap, off;
-} wr;
-
-static void wr_u8s(wr *w, const void *src, size_t n)
-{
-    if (w->p && w->off + n <= w->cap)
-        memcpy(w->p + w->off, src, n);
-    w->off += n;
-}
-
-static void wr_u16(wr *w, unsigned v)
-{
-    uint8_t b[2] = {(uint8_t)(v & 255u), (uint8_t)((v >> 8) & 255u)};
-    wr_u8s(w, b, 2);
-}
-
-static void wr_u32(wr *w, uint32_t v)
-{
-    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    wr_u8s(w, b, 4);
-}
-
-static void wr_f32s(wr *w, const float *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        uint32_t u;
-        memcpy(&u, &v[i], sizeof u);
-        wr_u32(w, u);
-    }
-}
-
 long amdi_model_serialise(const amd_model *m, uint8_t *out, size_t cap)
 {
     if (!m || m->n_features < 1 || m->n_features > AMDI_MODEL_MAX_FEATURES || m->n_hidden < 0 ||
@@ -259,33 +124,25 @@ long amdi_model_serialise(const amd_model *m, uint8_t *out, size_t cap)
         return AMD_EINVAL;
     size_t dl = strnlen(m->description, AMDI_MODEL_DESC_MAX - 1);
     unsigned nf = (unsigned)m->n_features, nh = (unsigned)m->n_hidden, rows = nh ? nh : 1;
-    wr w = {out, cap, AMDI_MODEL_HEADER_LEN};
-    wr_u16(&w, nf);
-    wr_u16(&w, nh);
-    wr_u16(&w, AMDI_MODEL_NPARAMS);
-    wr_u16(&w, (unsigned)dl);
-    wr_u8s(&w, m->description, dl);
-    wr_f32s(&w, m->params, AMDI_MODEL_NPARAMS);
-    wr_f32s(&w, m->mean, nf);
-    wr_f32s(&w, m->scale, nf);
+    amdi_wr w;
+    amdi_file_begin(&w, out, cap);
+    amdi_wr_u16(&w, nf);
+    amdi_wr_u16(&w, nh);
+    amdi_wr_u16(&w, AMDI_MODEL_NPARAMS);
+    amdi_wr_u16(&w, (unsigned)dl);
+    amdi_wr_u8s(&w, m->description, dl);
+    amdi_wr_f32s(&w, m->params, AMDI_MODEL_NPARAMS);
+    amdi_wr_f32s(&w, m->mean, nf);
+    amdi_wr_f32s(&w, m->scale, nf);
     for (unsigned j = 0; j < rows; j++)
-        wr_f32s(&w, m->w1[j], nf);
-    wr_f32s(&w, m->b1, rows);
+        amdi_wr_f32s(&w, m->w1[j], nf);
+    amdi_wr_f32s(&w, m->b1, rows);
     if (nh) {
-        wr_f32s(&w, m->w2, nh);
-        wr_f32s(&w, &m->b2, 1);
+        amdi_wr_f32s(&w, m->w2, nh);
+        amdi_wr_f32s(&w, &m->b2, 1);
     }
-    size_t total = w.off;
-    if (out && total <= cap) {
-        size_t plen = total - AMDI_MODEL_HEADER_LEN;
-        wr h = {out, cap, 0};
-        wr_u8s(&h, AMDI_MODEL_MAGIC, AMDI_MODEL_MAGIC_LEN);
-        wr_u16(&h, m->format_version ? m->format_version : AMDI_MODEL_FORMAT_VERSION);
-        wr_u16(&h, m->feature_version ? m->feature_version : AMDI_FEAT_VERSION);
-        wr_u32(&h, (uint32_t)plen);
-        wr_u32(&h, amdi_crc32(out + AMDI_MODEL_HEADER_LEN, plen));
-    }
-    return (long)total;
+    return amdi_file_seal(&w, &model_kind, m->format_version ? m->format_version : AMDI_MODEL_FORMAT_VERSION,
+                          m->feature_version ? m->feature_version : AMDI_FEAT_VERSION);
 }
 
 /* ---- forward pass ---- */
@@ -322,12 +179,12 @@ int amd_model_load_memory(const void *data, size_t len, amd_model **out, char *e
     if (out)
         *out = NULL;
     if (!data || !out) {
-        seterr(err, errlen, "model: NULL argument");
+        amdi_seterr(err, errlen, "model: NULL argument");
         return AMD_EINVAL;
     }
     amd_model *m = malloc(sizeof *m);
     if (!m) {
-        seterr(err, errlen, "model: out of memory");
+        amdi_seterr(err, errlen, "model: out of memory");
         return AMD_ENOMEM;
     }
     int rc = amdi_model_parse(data, len, m, err, errlen);
@@ -344,13 +201,13 @@ int amd_model_load_file(const char *path, amd_model **out, char *err, size_t err
     if (out)
         *out = NULL;
     if (!path || !out) {
-        seterr(err, errlen, "model: NULL argument");
+        amdi_seterr(err, errlen, "model: NULL argument");
         return AMD_EINVAL;
     }
     FILE *f = fopen(path, "rb");
     if (!f) {
         int e = errno;
-        seterr(err, errlen, "model: %s: %s", path, strerror(e));
+        amdi_seterr(err, errlen, "model: %s: %s", path, strerror(e));
         return e == ENOENT ? AMD_ENOTFOUND : AMD_EIO;
     }
     /* Read at most one byte beyond the largest valid model: anything longer is absurd. */
@@ -358,7 +215,7 @@ int amd_model_load_file(const char *path, amd_model **out, char *err, size_t err
     uint8_t *buf = malloc(cap);
     if (!buf) {
         fclose(f);
-        seterr(err, errlen, "model: out of memory");
+        amdi_seterr(err, errlen, "model: out of memory");
         return AMD_ENOMEM;
     }
     size_t n = fread(buf, 1, cap, f);
@@ -366,16 +223,16 @@ int amd_model_load_file(const char *path, amd_model **out, char *err, size_t err
     fclose(f);
     int rc;
     if (ioerr) {
-        seterr(err, errlen, "model: %s: read error", path);
+        amdi_seterr(err, errlen, "model: %s: read error", path);
         rc = AMD_EIO;
     } else if (n == cap) {
-        seterr(err, errlen, "model: %s: file larger than any valid model", path);
+        amdi_seterr(err, errlen, "model: %s: file larger than any valid model", path);
         rc = AMD_EFORMAT;
     } else {
         char sub[200] = "";
         rc = amd_model_load_memory(buf, n, out, sub, sizeof sub);
         if (rc)
-            seterr(err, errlen, "%s (%s)", sub, path);
+            amdi_seterr(err, errlen, "%s (%s)", sub, path);
     }
     free(buf);
     return rc;

@@ -3,15 +3,10 @@
  * Trained decision model: in-memory form, file format, parser and serialiser.
  * Internal; the public face is amd/model.h.
  *
- * File format (all integers and floats little-endian, IEEE-754 binary32):
- *
- *   offset size  field
- *   0      8     magic "AMDM\r\n\x1a\n" (line-ending / text-mode damage shows as bad magic)
- *   8      2     format version (AMDI_MODEL_FORMAT_VERSION)
- *   10     2     feature version (AMDI_FEAT_VERSION in model_features.h: which feature vector
- *                the weights expect; the engine refuses a model trained on another one)
- *   12     4     payload length in bytes (<= AMDI_MODEL_MAX_PAYLOAD)
- *   16     4     CRC-32 (IEEE 802.3, as zlib's crc32) of the payload
+ * File format: the container of model_file.h (magic AMDI_MODEL_MAGIC, format
+ * version AMDI_MODEL_FORMAT_VERSION, feature version AMDI_FEAT_VERSION of
+ * model_features.h: the engine refuses a model trained on another feature vector;
+ * payload <= AMDI_MODEL_MAX_PAYLOAD, CRC-32), with this
  *   20     ...   payload:
  *     u16 n_features (must equal AMDI_FEAT_COUNT of that feature version)
  *     u16 n_hidden   (0 = logistic regression; else one tanh hidden layer, <= AMDI_MODEL_MAX_HIDDEN)
@@ -33,10 +28,11 @@
 #include <stdint.h>
 
 #include "amd/model.h"
+#include "model_file.h"
 
 #define AMDI_MODEL_MAGIC "AMDM\r\n\x1a\n"
-#define AMDI_MODEL_MAGIC_LEN 8
-#define AMDI_MODEL_HEADER_LEN 20
+#define AMDI_MODEL_MAGIC_LEN AMDI_FILE_MAGIC_LEN
+#define AMDI_MODEL_HEADER_LEN AMDI_FILE_HEADER_LEN
 #define AMDI_MODEL_FORMAT_VERSION 1
 #define AMDI_MODEL_MAX_FEATURES 64
 #define AMDI_MODEL_MAX_HIDDEN 32
@@ -92,9 +88,6 @@ int amdi_model_parse(const uint8_t *data, size_t len, amd_model *m, char *err, s
  * for a model whose sizes are out of bounds.
  */
 long amdi_model_serialise(const amd_model *m, uint8_t *out, size_t cap);
-
-/* CRC-32 (IEEE, reflected, as zlib) of data[0..len). */
-uint32_t amdi_crc32(const uint8_t *data, size_t len);
 
 /* P(machine) for a feature vector of m->n_features values. Pure, allocation-free. */
 float amdi_model_predict(const amd_model *m, const float *x);

@@ -7,7 +7,7 @@
  * (125..3600 Hz, the telephone band), 16 approximate log2s, and, on every
  * 4th speech frame, an f0 estimate from the autocorrelation of the log
  * spectrum across bins (a harmonic comb, ~63 log2s and ~700 multiply-adds).
- * Averaged over a call that is a small fraction of SPEC 4.5's ~2 us per hop
+ * Averaged over a call that is a small fraction of the ~2 us per hop budget of the detector (bench/RESULTS.md)
  * for the whole pipeline.
  */
 #include "model_features.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Special information tone detector (SPEC §4.3, issue 3).
+ * Special information tone detector.
  *
  * What it does
  *   Recognises the three rising tones that precede a carrier intercept

@@ -132,6 +132,8 @@ int amdi_tones_beep_pending(const amdi_tones *t)
     return t->beep.pending || t->beep.active || t->beep.candidate;
 }
 
+const struct amdi_beep *amdi_tones_beep(const amdi_tones *t) { return &t->beep; }
+
 int amdi_tones_pending(const amdi_tones *t)
 {
     return amdi_tones_beep_pending(t) || (t->detect_fax && t->fax.pending) || (t->detect_sit && t->sit.pending);

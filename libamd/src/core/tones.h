@@ -72,4 +72,8 @@ int amdi_tones_beep_pending(const amdi_tones *t);
  */
 int amdi_tones_pending(const amdi_tones *t);
 
+/* The beep detector inside (read-only), for evaluation tools that report why tones were
+ * rejected (amdi_beep.reject_reason). */
+const struct amdi_beep *amdi_tones_beep(const amdi_tones *t);
+
 #endif /* AMDI_TONES_H */

@@ -21,49 +21,32 @@
 #define TONE_FRAMES 2 /* peak held for 2 more frames: 30 ms of a steady frequency */
 /* Peakiness above which amdi_tones_active() vetoes speech (a tone in noise or through GSM). */
 #define TONE_ASSIST_RATIO 0.5f
-/* ... and only once the flag has held 80 ms (the shortest beep, SPEC §4.3): shorter
+/* ... and only once the flag has held 80 ms (the shortest beep, amd/params.h beep_min_ms): shorter
  * candidates are mostly steady vowels, and a real tone's first hops are caught by TONE_RATIO. */
 #define TONE_ASSIST_FRAMES 8
 
 /*
- * Frame classifier: a small neural network (12 standardised features -> 8 tanh
- * units -> logistic output). Features: 0 mean positive band SNR (dB), 1 hop SNR
+ * Frame classifier: a small neural network (vad_model.h; 12 standardised
+ * features -> tanh hidden units -> logistic output), the embedded
+ * models/vad.amdv. Features: 0 mean positive band SNR (dB), 1 hop SNR
  * over the floor (dB), 2 harmonicity, 3 level over the background level (dB),
  * 4 level modulation depth over ~200 ms (dB), 5 spectral change vs 40 ms ago,
  * 6 peakiness, 7 hinge min(feature 3 - 6, 0), 8 best band SNR (dB), and context:
  * 9 level modulation over ~1 s (syllabic rhythm: deep for one talker, shallow
  * for a crowd or a music bed), 10 mean spectral change and 11 mean
  * harmonicity over ~250 ms.
- * Fitted by bench/vad_train.py (with bench/vad_frames) on the 10 ms frame labels
- * of a corpus made by `bench/corpus/build_corpus.py --count 240 --seed 777`
- * (train+dev splits; not testdata/), plus copies of its clean-line files with
- * white or pink noise added at 3..18 dB SNR, so low-SNR lines are represented.
+ * Fitted by bench/vad_train.py (with bench/vad_frames), which writes the model
+ * file, on the 10 ms frame labels of a corpus made by
+ * `bench/corpus/build_corpus.py --count 240 --seed 777` (train+dev splits; not
+ * testdata/), plus copies of its clean-line files with white or pink noise
+ * added at 3..18 dB SNR, so low-SNR lines are represented.
  * 335k training frames; held-out test split: raw frame F1 0.960.
  */
-#define VAD_HIDDEN 8
-static const float vad_mu[AMDI_VAD_NFEAT] = {7.7269f, 9.221f, 0.45967f, 5.4773f, 4.6792f, 0.24384f, 0.43103f, -4.1205f, 15.113f, 6.6684f, 0.23727f, 0.44947f};
-static const float vad_sd[AMDI_VAD_NFEAT] = {8.0657f, 13.358f, 0.24948f, 9.3031f, 4.582f, 0.14155f, 0.23154f, 3.5348f, 13.816f, 5.8921f, 0.080699f, 0.17941f};
-static const float vad_w1[AMDI_VAD_NFEAT][VAD_HIDDEN] = {
-    {0.80728f, -0.36737f, -0.13354f, 0.20411f, 0.090861f, 1.7294f, 0.33168f, 1.1253f},
-    {2.7148f, -0.66164f, -0.58118f, 0.3053f, 0.61366f, -0.49681f, -2.5382f, 1.3442f},
-    {-0.18045f, 0.011124f, 0.25319f, 0.11528f, -0.30951f, -0.18662f, -0.060854f, 0.096119f},
-    {-2.2937f, 0.010971f, 0.068887f, 0.11388f, -0.94632f, -0.94054f, 2.0711f, -0.47884f},
-    {-1.0634f, 2.7144f, -0.1719f, 0.21147f, -0.35267f, 0.48101f, -1.4597f, 0.052902f},
-    {0.06145f, -0.040171f, -0.48395f, -0.080756f, -0.32549f, -0.054302f, -0.13946f, 0.27459f},
-    {-0.20657f, -0.22564f, -0.60943f, -0.28144f, -0.003671f, -0.35089f, -0.11328f, 0.33967f},
-    {-0.044585f, 0.72181f, -0.14298f, 0.17891f, -0.83352f, -0.10356f, -0.54343f, -0.75019f},
-    {-0.29735f, 0.13893f, -0.67327f, -0.15575f, -5.8545e-05f, 0.64094f, -0.38951f, 0.57955f},
-    {2.3047f, 0.012001f, 0.6741f, 0.43121f, -0.23722f, -0.63028f, 4.4931f, 0.76297f},
-    {0.1594f, -0.26725f, -0.7099f, -0.010299f, -0.33361f, 1.2335f, 0.64279f, 0.4007f},
-    {0.01378f, 0.066429f, -0.38518f, 1.1157f, 1.0815f, 0.7006f, -0.24292f, -0.072086f},
-};
-static const float vad_b1[VAD_HIDDEN] = {0.79001f, 1.3363f, -0.86448f, -2.0764f, 1.1273f, 1.4258f, 1.7775f, 0.35084f};
-static const float vad_w2[VAD_HIDDEN] = {-1.9317f, 2.0831f, -2.0637f, 1.7949f, -1.711f, 1.917f, 2.4156f, -0.95793f};
-static const float vad_b2 = -1.4553f;
 
 void amdi_vad_init(amdi_vad *v)
 {
     memset(v, 0, sizeof *v);
+    v->model = amdi_vad_model_default();
     amdi_noise_floor_init(&v->nf);
     v->prev_peak = v->prev_peak2 = -10;
 }
@@ -174,6 +157,93 @@ static float peakiness(const float *p, int *k1, int *k2)
     return s > 1.f ? 1.f : s;
 }
 
+/* Modulation depth: running variance of the level over ~200 ms and ~1 s. */
+static void track_level(amdi_vad *v, const amdi_frame *f)
+{
+    float l = f->level_db < -90.f ? -90.f : f->level_db;
+    if (f->index == 0)
+        v->lvl_mean = l; /* start from the first hop, not from 0 dBFS */
+    float d = l - v->lvl_mean;
+    v->lvl_mean += 0.1f * d;
+    v->lvl_var = 0.9f * (v->lvl_var + 0.1f * d * d);
+    float d2 = l - v->lt_mean;
+    if (f->index == 0)
+        v->lt_mean = l, d2 = 0.f;
+    v->lt_mean += 0.02f * d2;
+    v->lt_var = 0.98f * (v->lt_var + 0.02f * d2 * d2);
+}
+
+/* spectral change against AMDI_VAD_LAG frames ago: 1 - cosine similarity of magnitudes.
+ * Sustained notes (music, tones) barely change; speech moves its formants and pitch. */
+static float spectral_change(amdi_vad *v, const amdi_frame *f)
+{
+    float *old = v->spec[v->spec_pos];
+    float mag[AMDI_VAD_SPEC_HI - AMDI_VAD_SPEC_LO];
+    const float *pw = f->power + AMDI_VAD_SPEC_LO;
+    int nb = AMDI_VAD_SPEC_HI - AMDI_VAD_SPEC_LO, k = 0;
+#if defined(__SSE__)
+    for (; k + 4 <= nb; k += 4)
+        _mm_storeu_ps(mag + k, _mm_sqrt_ps(_mm_loadu_ps(pw + k)));
+#endif
+    for (; k < nb; k++)
+        mag[k] = sqrtf(pw[k]);
+    float d[4] = {0.f, 0.f, 0.f, 0.f}, a1[4] = {0.f, 0.f, 0.f, 0.f}, a2[4] = {0.f, 0.f, 0.f, 0.f};
+    for (k = 0; k + 4 <= nb; k += 4)
+        for (int j = 0; j < 4; j++) {
+            d[j] += mag[k + j] * old[k + j];
+            a1[j] += mag[k + j] * mag[k + j];
+            a2[j] += old[k + j] * old[k + j];
+        }
+    for (; k < nb; k++) {
+        d[0] += mag[k] * old[k];
+        a1[0] += mag[k] * mag[k];
+        a2[0] += old[k] * old[k];
+    }
+    memcpy(old, mag, sizeof mag);
+    float dot = (d[0] + d[1]) + (d[2] + d[3]);
+    float n1 = 1e-9f + (a1[0] + a1[1]) + (a1[2] + a1[3]);
+    float n2 = 1e-9f + (a2[0] + a2[1]) + (a2[2] + a2[3]);
+    v->spec_pos = (v->spec_pos + 1) % AMDI_VAD_LAG;
+    /* until the history has filled, compare with nothing: neutral (the feature's mean) */
+    float neutral = v->model ? v->model->mean[5] : 0.f;
+    float change = f->index < AMDI_VAD_LAG ? neutral : 1.f - dot / sqrtf(n1 * n2);
+    v->lt_change += 0.04f * (change - v->lt_change);
+    return change;
+}
+
+/* Smoothing: onset confirmation and hangover. @p peaky: this hop's spectrum looked like a tone. */
+static void smooth(amdi_vad *v, const amdi_frame *f, int peaky, amdi_vad_out *o)
+{
+    /* a peaky hop (a tone's first, before it proved steady) may be speech but cannot help
+     * confirm an onset: three of them would start "speech" at every beep */
+    v->hist = ((v->hist << 1) | (unsigned)(o->raw && !peaky)) & 0xFu;
+    if (!v->in_speech) {
+        unsigned h4 = v->hist;
+        int cnt = (int)(h4 & 1u) + (int)((h4 >> 1) & 1u) + (int)((h4 >> 2) & 1u) + (int)((h4 >> 3) & 1u);
+        if (cnt >= 3 && (v->hist & 1u)) {
+            v->in_speech = 1;
+            v->hang = 0;
+            int oldest = 0; /* hops back to the first raw one in the window */
+            for (int i = 3; i >= 0; i--)
+                if ((h4 >> i) & 1u) {
+                    oldest = i;
+                    break;
+                }
+            o->onset = 1;
+            o->onset_ms = f->end_ms - (int64_t)(oldest + 1) * AMDI_HOP_MS;
+        }
+    } else {
+        if (o->raw) {
+            v->hang = 0;
+        } else if (++v->hang * AMDI_HOP_MS >= AMDI_VAD_HANG_MS) {
+            v->in_speech = 0;
+            o->offset = 1;
+            v->hist = 0;
+        }
+    }
+    o->speech = v->in_speech;
+}
+
 void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone_active,
                     amdi_vad_out *o)
 {
@@ -221,55 +291,8 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
     o->tonal = v->stable >= TONE_FRAMES;
     o->tonal_hz = o->tonal ? (float)k1 * AMDI_BIN_HZ : 0.f;
 
-    /* modulation depth: running variance of the level over ~200 ms */
-    {
-        float l = f->level_db < -90.f ? -90.f : f->level_db;
-        if (f->index == 0)
-            v->lvl_mean = l; /* start from the first hop, not from 0 dBFS */
-        float d = l - v->lvl_mean;
-        v->lvl_mean += 0.1f * d;
-        v->lvl_var = 0.9f * (v->lvl_var + 0.1f * d * d);
-        float d2 = l - v->lt_mean;
-        if (f->index == 0)
-            v->lt_mean = l, d2 = 0.f;
-        v->lt_mean += 0.02f * d2;
-        v->lt_var = 0.98f * (v->lt_var + 0.02f * d2 * d2);
-    }
-    /* spectral change against AMDI_VAD_LAG frames ago: 1 - cosine similarity of magnitudes.
-     * Sustained notes (music, tones) barely change; speech moves its formants and pitch. */
-    float change = 0.f;
-    {
-        float *old = v->spec[v->spec_pos];
-        float mag[AMDI_VAD_SPEC_HI - AMDI_VAD_SPEC_LO];
-        const float *pw = f->power + AMDI_VAD_SPEC_LO;
-        int nb = AMDI_VAD_SPEC_HI - AMDI_VAD_SPEC_LO, k = 0;
-#if defined(__SSE__)
-        for (; k + 4 <= nb; k += 4)
-            _mm_storeu_ps(mag + k, _mm_sqrt_ps(_mm_loadu_ps(pw + k)));
-#endif
-        for (; k < nb; k++)
-            mag[k] = sqrtf(pw[k]);
-        float d[4] = {0.f, 0.f, 0.f, 0.f}, a1[4] = {0.f, 0.f, 0.f, 0.f}, a2[4] = {0.f, 0.f, 0.f, 0.f};
-        for (k = 0; k + 4 <= nb; k += 4)
-            for (int j = 0; j < 4; j++) {
-                d[j] += mag[k + j] * old[k + j];
-                a1[j] += mag[k + j] * mag[k + j];
-                a2[j] += old[k + j] * old[k + j];
-            }
-        for (; k < nb; k++) {
-            d[0] += mag[k] * old[k];
-            a1[0] += mag[k] * mag[k];
-            a2[0] += old[k] * old[k];
-        }
-        memcpy(old, mag, sizeof mag);
-        float dot = (d[0] + d[1]) + (d[2] + d[3]);
-        float n1 = 1e-9f + (a1[0] + a1[1]) + (a1[2] + a1[3]);
-        float n2 = 1e-9f + (a2[0] + a2[1]) + (a2[2] + a2[3]);
-        v->spec_pos = (v->spec_pos + 1) % AMDI_VAD_LAG;
-        /* until the history has filled, compare with nothing: neutral (the feature's mean) */
-        change = f->index < AMDI_VAD_LAG ? vad_mu[5] : 1.f - dot / sqrtf(n1 * n2);
-        v->lt_change += 0.04f * (change - v->lt_change);
-    }
+    track_level(v, f);
+    float change = spectral_change(v, f);
 
     float prob = 0.f;
     /* A peaky frame whose peak held since the previous hop is vetoed before the tone has proven
@@ -285,7 +308,8 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
     else if (v->tone_tail > 0)
         v->tone_tail--;
     int peaky_veto = pk >= TONE_RATIO && v->stable >= 1;
-    if (have_floor && f->level_db > AMDI_VAD_GATE_DB && !peaky_veto && !o->tonal && !tone_veto &&
+    /* (no model: only a damaged build; check_vad proves the embedded one parses) */
+    if (v->model && have_floor && f->level_db > AMDI_VAD_GATE_DB && !peaky_veto && !o->tonal && !tone_veto &&
         !(v->tone_tail > 0 && !o->tonal)) {
         float h = amdi_analysis_harmonicity(a, NULL);
         o->harm = h;
@@ -303,52 +327,14 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
         x[9] = sqrtf(v->lt_var);
         x[10] = v->lt_change;
         x[11] = v->lt_harm;
-        float zs[AMDI_VAD_NFEAT];
-        for (int i = 0; i < AMDI_VAD_NFEAT; i++) {
-            zs[i] = (x[i] - vad_mu[i]) / vad_sd[i];
+        for (int i = 0; i < AMDI_VAD_NFEAT; i++)
             o->feat[i] = x[i];
-        }
-        float z = vad_b2;
-        for (int j = 0; j < VAD_HIDDEN; j++) {
-            float u = vad_b1[j];
-            for (int i = 0; i < AMDI_VAD_NFEAT; i++)
-                u += zs[i] * vad_w1[i][j];
-            z += vad_w2[j] * tanhf(u);
-        }
-        prob = 1.f / (1.f + expf(-z));
+        prob = amdi_vad_model_predict(v->model, x);
     }
     o->prob = prob;
     /* The context features (modulation, background) decay over ~200 ms after a sound ends;
      * a hop must also carry energy of its own above the floor to count. */
     o->raw = prob >= 0.5f && snr_hop >= AMDI_VAD_MIN_SNR;
 
-    /* smoothing: onset confirmation and hangover */
-    /* a peaky hop (a tone's first, before it proved steady) may be speech but cannot help
-     * confirm an onset: three of them would start "speech" at every beep */
-    v->hist = ((v->hist << 1) | (unsigned)(o->raw && pk < TONE_RATIO)) & 0xFu;
-    if (!v->in_speech) {
-        unsigned h4 = v->hist;
-        int cnt = (int)(h4 & 1u) + (int)((h4 >> 1) & 1u) + (int)((h4 >> 2) & 1u) + (int)((h4 >> 3) & 1u);
-        if (cnt >= 3 && (v->hist & 1u)) {
-            v->in_speech = 1;
-            v->hang = 0;
-            int oldest = 0; /* hops back to the first raw one in the window */
-            for (int i = 3; i >= 0; i--)
-                if ((h4 >> i) & 1u) {
-                    oldest = i;
-                    break;
-                }
-            o->onset = 1;
-            o->onset_ms = f->end_ms - (int64_t)(oldest + 1) * AMDI_HOP_MS;
-        }
-    } else {
-        if (o->raw) {
-            v->hang = 0;
-        } else if (++v->hang * AMDI_HOP_MS >= AMDI_VAD_HANG_MS) {
-            v->in_speech = 0;
-            o->offset = 1;
-            v->hist = 0;
-        }
-    }
-    o->speech = v->in_speech;
+    smooth(v, f, pk >= TONE_RATIO, o);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Voice activity detection for telephone audio (SPEC §4.3). Internal.
+ * Voice activity detection for telephone audio. Internal.
  *
  * What does it do
  *   Per 10 ms frame: a speech likelihood, a raw per-hop decision, and a
@@ -31,6 +31,7 @@
 #include "analysis.h"
 #include "frame.h"
 #include "noise_floor.h"
+#include "vad_model.h"
 
 /* Hangover after the last raw speech hop (ms): bridges the gaps inside and
  * between words (typically 30-150 ms) so segments match human labelling. */
@@ -39,7 +40,6 @@
  * -10..-40 dBFS (ITU-T P.56 active level ~ -26 dBov nominal); -62 is 20+ dB below the quietest. */
 #define AMDI_VAD_GATE_DB (-62.f)
 
-#define AMDI_VAD_NFEAT 12
 /* Magnitude spectra kept for the spectral-change feature (frames back). */
 #define AMDI_VAD_LAG 4
 #define AMDI_VAD_SPEC_LO 9
@@ -64,6 +64,7 @@ typedef struct amdi_vad_out {
 } amdi_vad_out;
 
 typedef struct amdi_vad {
+    const amdi_vad_model *model; /* the frame classifier: the embedded default */
     amdi_noise_floor nf;
     int prev_peak, prev_peak2; /* the two strongest voice-band peaks of the previous frame */
     int stable;         /* frames the peak held while the spectrum was peaky */

@@ -3,7 +3,4 @@
 
 const char *amd_version_string(void) { return AMD_VERSION_STRING; }
 
-int amd_version_number(void)
-{
-    return AMD_VERSION_MAJOR * 10000 + AMD_VERSION_MINOR * 100 + AMD_VERSION_PATCH;
-}
+int amd_version_number(void) { return AMD_VERSION_NUMBER; }

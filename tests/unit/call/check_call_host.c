@@ -254,6 +254,14 @@ START_TEST(answer_feed_detect)
     ck_assert_int_eq(amd_host_call_hangup(c), 0);
     ck_assert_int_eq(amd_host_call_feed_s16(c, s16, 10), AMD_ESTATE); /* after hang-up */
     wait_final("completed");
+    for (int i = 0; i < 200; i++) { /* the leg is released after the tick that ended the call */
+        pthread_mutex_lock(&g_mu);
+        int h = g_hangups;
+        pthread_mutex_unlock(&g_mu);
+        if (h)
+            break;
+        sleep_ms(10);
+    }
     pthread_mutex_lock(&g_mu);
     ck_assert_str_eq(g_amd, "fax");
     ck_assert_int_eq(g_hangups, 1); /* the server tells the host it is done with the leg */

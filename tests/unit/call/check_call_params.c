@@ -181,13 +181,13 @@ START_TEST(lists_booleans_and_twiml)
     amdi_create_params_free(&p);
     /* the 4000-character Twiml limit */
     static char body[9000];
-    strcpy(body, "To=%2B15551230001&From=%2B15005550006&Twiml=");
-    size_t n = strlen(body);
-    memset(body + n, 'x', 4000);
-    body[n + 4000] = 0;
+    /* <Response><Say>xx...</Say></Response> of exactly 4000 characters (decoded), then 4001 */
+    strcpy(body, "To=%2B15551230001&From=%2B15005550006&Twiml=%3CResponse%3E%3CSay%3E");
+    size_t n = strlen(body), text = 4000 - strlen("<Response><Say></Say></Response>");
+    memset(body + n, 'x', text);
+    strcpy(body + n + text, "%3C%2FSay%3E%3C%2FResponse%3E");
     expect(body, 0);
-    body[n + 4000] = 'x';
-    body[n + 4001] = 0;
+    memmove(body + n + 1, body + n, strlen(body + n) + 1);
     expect(body, 21200);
     ck_assert_int_eq(amdi_parse_bool("fAlSe"), 0);
     ck_assert_int_eq(amdi_parse_bool("1"), -1);

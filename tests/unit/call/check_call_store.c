@@ -4,9 +4,12 @@
  * reopening the file. */
 #include <check.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "amd/error.h"
@@ -228,6 +231,137 @@ START_TEST(open_errors)
 }
 END_TEST
 
+/* The database holds auth tokens: it and its -wal / -shm are 0600 even with umask 000. */
+START_TEST(private_files_whatever_the_umask)
+{
+    umask(0);
+    amdi_store *s = open_store();
+    ck_assert_int_eq(amdi_store_account_put(s, AC1, "secret"), 0);
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char p[300];
+        struct stat st;
+        snprintf(p, sizeof p, "%s%s", g_path, suffix[i]);
+        ck_assert_int_eq(stat(p, &st), 0);
+        ck_assert_msg((st.st_mode & 0777) == 0600, "%s is %o", p, st.st_mode & 0777);
+    }
+    amdi_store_close(s);
+    /* an older, world-readable database is narrowed when opened */
+    ck_assert_int_eq(chmod(g_path, 0644), 0);
+    s = open_store();
+    struct stat st;
+    ck_assert_int_eq(stat(g_path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    amdi_store_close(s);
+}
+END_TEST
+
+static void file_limit(rlim_t bytes)
+{
+    struct rlimit rl;
+    getrlimit(RLIMIT_FSIZE, &rl);
+    rl.rlim_cur = bytes;
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+static void count_event(void *user, int64_t seq, int64_t t, const char *req, const char *resp)
+{
+    (void)seq, (void)t, (void)req, (void)resp;
+    (*(int *)user)++;
+}
+
+/* A transaction the disk refuses (RLIMIT_FSIZE stands in for a full disk) fails as a whole,
+ * says why, leaves nothing behind, and the same transaction commits once there is room. */
+START_TEST(refused_transaction_then_retry)
+{
+    signal(SIGXFSZ, SIG_IGN);
+    amdi_store *s = open_store();
+    amdi_call_rec r;
+    make(&r, AC1, 1, "in-progress");
+    ck_assert_int_eq(amdi_store_call_insert(s, &r, "To=x"), 0);
+    char p[300];
+    struct stat st;
+    snprintf(p, sizeof p, "%s-wal", g_path);
+    long cap = stat(p, &st) ? 0 : (long)st.st_size;
+    if (!stat(g_path, &st) && st.st_size > cap)
+        cap = (long)st.st_size;
+    char big[2000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    snprintf(r.status, sizeof r.status, "completed");
+    r.end_time = 1700000099000LL;
+    int rc = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (attempt == 0)
+            file_limit((rlim_t)cap); /* no file may grow */
+        rc = amdi_store_begin(s);
+        rc = rc ? rc : amdi_store_call_update(s, &r);
+        for (int i = 0; i < 20 && !rc; i++)
+            rc = amdi_store_event_add(s, r.sid, 1700000000000LL + i, big, NULL);
+        if (rc)
+            amdi_store_rollback(s);
+        else
+            rc = amdi_store_commit(s);
+        file_limit(RLIM_INFINITY);
+        if (attempt == 0) {
+            ck_assert_int_eq(rc, AMD_EIO);
+            char why[200];
+            amdi_store_last_error(s, why, sizeof why);
+            ck_assert_msg(strcmp(why, "unknown error") && why[0], "reason: %s", why);
+            amdi_call_rec g;
+            ck_assert_int_eq(amdi_store_call_get(s, AC1, r.sid, &g), 0);
+            ck_assert_str_eq(g.status, "in-progress"); /* nothing of it stayed */
+            int n = 0;
+            amdi_store_events(s, r.sid, 0, 100, count_event, &n);
+            ck_assert_int_eq(n, 0);
+        }
+    }
+    ck_assert_int_eq(rc, 0);
+    amdi_call_rec g;
+    ck_assert_int_eq(amdi_store_call_get(s, AC1, r.sid, &g), 0);
+    ck_assert_str_eq(g.status, "completed");
+    ck_assert_int_eq(g.end_time, 1700000099000LL);
+    int n = 0;
+    amdi_store_events(s, r.sid, 0, 100, count_event, &n);
+    ck_assert_int_eq(n, 20);
+    amdi_store_close(s);
+}
+END_TEST
+
+/* A call keeps its first and last events; those between are dropped and counted. */
+static void ev_seen(void *user, int64_t seq, int64_t t_ms, const char *req, const char *resp)
+{
+    (void)seq;
+    (void)req;
+    (void)resp;
+    int64_t *ts = user;
+    ts[ts[0]++ + 1] = t_ms;
+}
+
+START_TEST(events_capped_first_and_last_kept)
+{
+    amdi_store *s = open_store();
+    const char *sid = "CA00000000000000000000000000000077";
+    int total = AMDI_EVENTS_KEEP_FIRST + AMDI_EVENTS_KEEP_LAST + 50;
+    ck_assert_int_eq(amdi_store_begin(s), 0);
+    for (int i = 0; i < total; i++)
+        ck_assert_int_eq(amdi_store_event_add(s, sid, i, "{}", "{}"), 0);
+    ck_assert_int_eq(amdi_store_commit(s), 0);
+    ck_assert_int_eq(amdi_store_event_add(s, "CA00000000000000000000000000000078", 5, NULL, NULL), 0);
+    static int64_t ts[1 + 1000];
+    ts[0] = 0;
+    long n = amdi_store_events(s, sid, 0, 1000, ev_seen, ts);
+    ck_assert_int_eq(n, AMDI_EVENTS_KEEP_FIRST + AMDI_EVENTS_KEEP_LAST);
+    ck_assert_int_eq(ts[1], 0);                                      /* the first */
+    ck_assert_int_eq(ts[AMDI_EVENTS_KEEP_FIRST], AMDI_EVENTS_KEEP_FIRST - 1);
+    ck_assert_int_eq(ts[AMDI_EVENTS_KEEP_FIRST + 1], AMDI_EVENTS_KEEP_FIRST + 50); /* then the last ones */
+    ck_assert_int_eq(ts[n], total - 1);
+    ck_assert_int_eq(amdi_store_events_dropped(s, sid), 50);
+    ck_assert_int_eq(amdi_store_events_dropped(s, "CA00000000000000000000000000000078"), 0);
+    amdi_store_close(s);
+}
+END_TEST
+
 Suite *call_store_suite(void)
 {
     Suite *s = suite_create("call_store");
@@ -237,6 +371,9 @@ Suite *call_store_suite(void)
     tcase_add_test(t, paging_both_ways_with_filters);
     tcase_add_test(t, durable_across_reopen);
     tcase_add_test(t, open_errors);
+    tcase_add_test(t, private_files_whatever_the_umask);
+    tcase_add_test(t, refused_transaction_then_retry);
+    tcase_add_test(t, events_capped_first_and_last_kept);
     suite_add_tcase(s, t);
     return s;
 }

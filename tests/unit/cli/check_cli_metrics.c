@@ -90,6 +90,58 @@ START_TEST(beep_window_edges)
 }
 END_TEST
 
+/* The hand-scored fixture tests/integration/data/bench_small (manifest.csv with
+ * pred_enable.csv / pred_detect_end.csv), its human and greeting-ending rows. */
+START_TEST(in_time_human_and_early_end)
+{
+    cli_eval_item en[] = {
+        item(AMD_ANSWERED_HUMAN, AMD_ANSWERED_HUMAN, 1500),         /* h1, greeting end 700 */
+        item(AMD_ANSWERED_HUMAN, AMD_ANSWERED_MACHINE_START, 2600), /* h2, 600 */
+        item(AMD_ANSWERED_HUMAN, AMD_ANSWERED_HUMAN, 2000),         /* h3, 600 */
+        item(AMD_ANSWERED_HUMAN, AMD_ANSWERED_HUMAN, 900),          /* no greeting_end_ms: not counted */
+    };
+    int64_t ge[] = {700, 600, 600, -1};
+    for (int i = 0; i < 4; i++)
+        en[i].greeting_end_ms = ge[i];
+    cli_mode_metrics m;
+    ck_assert_int_eq(cli_metrics_compute(en, 4, 0, &m), 0);
+    ck_assert_int_eq(m.intime_n, 3);
+    ck_assert_int_eq(m.intime_human, 2);
+    ck_assert_int_eq(m.human_after_end.n, 2);
+    ck_assert_double_eq(m.human_after_end.p50, 800);
+    ck_assert_double_eq(m.human_after_end.p95, 1400);
+    ck_assert_int_eq(m.early_end_n, 0); /* DetectMessageEnd only */
+
+    /* the window edge: exactly greeting end + 1500 is in time, one ms more is not */
+    en[0].decision_ms = 700 + CLI_IN_TIME_MS;
+    en[2].decision_ms = 600 + CLI_IN_TIME_MS + 1;
+    ck_assert_int_eq(cli_metrics_compute(en, 4, 0, &m), 0);
+    ck_assert_int_eq(m.intime_human, 1);
+
+    cli_eval_item de[] = {
+        item(AMD_ANSWERED_HUMAN, AMD_ANSWERED_HUMAN, 1500),                           /* h1 */
+        item(AMD_ANSWERED_HUMAN, AMD_ANSWERED_HUMAN, 2200),                           /* h2: +1600 */
+        item(AMD_ANSWERED_HUMAN, AMD_ANSWERED_MACHINE_END_SILENCE, 7000),             /* h3 */
+        item(AMD_ANSWERED_MACHINE_END_BEEP, AMD_ANSWERED_MACHINE_END_BEEP, 5700),     /* m1, 5000 */
+        item(AMD_ANSWERED_MACHINE_END_BEEP, AMD_ANSWERED_MACHINE_END_BEEP, 4000),     /* m2, 4000: edge */
+        item(AMD_ANSWERED_MACHINE_END_SILENCE, AMD_ANSWERED_MACHINE_END_SILENCE, 7300), /* m3, 7400 */
+        item(AMD_ANSWERED_MACHINE_END_BEEP, AMD_ANSWERED_MACHINE_END_SILENCE, 4500),  /* m4, 3000 */
+        item(AMD_ANSWERED_MACHINE_END_OTHER, AMD_ANSWERED_MACHINE_END_OTHER, 30000),  /* m5: not counted */
+    };
+    int64_t dge[] = {700, 600, 600, 5000, 4000, 7400, 3000, 100};
+    for (int i = 0; i < 8; i++)
+        de[i].greeting_end_ms = dge[i];
+    ck_assert_int_eq(cli_metrics_compute(de, 8, 1, &m), 0);
+    ck_assert_int_eq(m.intime_n, 3);
+    ck_assert_int_eq(m.intime_human, 1);
+    ck_assert_double_eq(m.human_after_end.p50, 800);
+    ck_assert_double_eq(m.human_after_end.p95, 1600);
+    ck_assert_int_eq(m.early_end_n, 4);
+    ck_assert_int_eq(m.early_end, 1);
+    ck_assert_double_eq(m.silence_err.p50, -100);
+}
+END_TEST
+
 START_TEST(vad_scores)
 {
     cli_vad_counts c = {.tp = 80, .fp = 20, .fn = 20, .tn = 880, .files = 1};
@@ -123,7 +175,7 @@ START_TEST(shared_flags_and_units)
     ck_assert_int_eq(c.cfg.mode, AMD_MODE_DETECT_MESSAGE_END);
     ck_assert_int_eq(c.jobs, 3);
     ck_assert_int_eq(c.cfg.detect_fax, 0);
-    ck_assert_int_eq(c.input.raw, AMD_RAW_ALAW);
+    ck_assert_int_eq(c.input.raw, AMDI_RAW_ALAW);
     ck_assert_int_eq(c.input.raw_rate, 16000);
     ck_assert_int_eq(c.input.channel, 2);
     ck_assert_int_eq(cli_common_finish(&c, err, sizeof err), 0);
@@ -165,6 +217,7 @@ Suite *cli_metrics_suite(void)
     tcase_add_test(tc, nearest_rank_percentiles);
     tcase_add_test(tc, rates_use_the_enable_truth);
     tcase_add_test(tc, beep_window_edges);
+    tcase_add_test(tc, in_time_human_and_early_end);
     tcase_add_test(tc, vad_scores);
     tcase_add_test(tc, shared_flags_and_units);
     suite_add_tcase(s, tc);

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reading recorded calls with libsndfile (see amd/audio_file.h).
+ * Reading recorded calls with libsndfile (see audio_file.h).
  *
- * How it works: regular files are opened through libsndfile directly; stdin
- * ("-") is read into memory first and served through libsndfile's virtual I/O,
- * because most container parsers need to seek. Headerless G.711 / s16 input
- * uses libsndfile's RAW major format with the caller's rate. Interleaved
- * frames are read into one buffer allocated at open and down-mixed (or one
+ * How it works: each path is opened exactly once. Regular files are handed to
+ * libsndfile by descriptor; stdin ("-"), pipes, FIFOs and character devices are
+ * read into memory first and served through libsndfile's virtual I/O, because
+ * most container parsers need to seek and such inputs cannot be read twice.
+ * Headerless G.711 / s16 input uses libsndfile's RAW major format with the
+ * caller's rate. Interleaved frames are read into one buffer allocated at open and down-mixed (or one
  * channel picked) into the caller's mono float buffer.
  *
  * What counts as bad input, and why it is rejected rather than guessed at:
@@ -20,7 +21,7 @@
  *    placeholder sizes of WAVs streamed through a pipe);
  *  - NaN / Inf samples in float files: checked on every read.
  */
-#include "amd/audio_file.h"
+#include "audio_file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -41,7 +42,7 @@
 
 /* Frames read from libsndfile per call; the interleaved buffer is this times channels. */
 #define AMDI_AF_CHUNK_FRAMES 2048
-/* Header sanity limits, as documented in amd/audio_file.h. */
+/* Header sanity limits, as documented in audio_file.h. */
 #define AMDI_AF_MIN_RATE 1000
 #define AMDI_AF_MAX_RATE 384000
 #define AMDI_AF_MAX_CHANNELS 64
@@ -51,9 +52,9 @@
 /* How long a FIFO opened before its writer may stay silent before we give up. */
 #define AMDI_AF_FIFO_WAIT_MS 10000
 
-struct amd_audio_file {
+struct amdi_audio_file {
     SNDFILE *sf;
-    amd_audio_info info;
+    amdi_audio_info info;
     int channel;            /* 0 = down-mix, else 1-based channel */
     float *frames;          /* interleaved read buffer, AMDI_AF_CHUNK_FRAMES * channels */
     unsigned char *mem;     /* stdin contents, or NULL */
@@ -77,12 +78,12 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 static sf_count_t vio_len(void *user)
 {
-    return (sf_count_t)((amd_audio_file *)user)->mem_len;
+    return (sf_count_t)((amdi_audio_file *)user)->mem_len;
 }
 
 static sf_count_t vio_seek(sf_count_t off, int whence, void *user)
 {
-    amd_audio_file *f = user;
+    amdi_audio_file *f = user;
     sf_count_t base = 0;
     if (whence == SEEK_CUR)
         base = (sf_count_t)f->mem_pos;
@@ -99,7 +100,7 @@ static sf_count_t vio_seek(sf_count_t off, int whence, void *user)
 
 static sf_count_t vio_read(void *ptr, sf_count_t count, void *user)
 {
-    amd_audio_file *f = user;
+    amdi_audio_file *f = user;
     if (count <= 0)
         return 0;
     size_t left = f->mem_len - f->mem_pos;
@@ -119,15 +120,13 @@ static sf_count_t vio_write(const void *ptr, sf_count_t count, void *user)
 
 static sf_count_t vio_tell(void *user)
 {
-    return (sf_count_t)((amd_audio_file *)user)->mem_pos;
+    return (sf_count_t)((amdi_audio_file *)user)->mem_pos;
 }
-
-static int slurp_stdin(amd_audio_file *f, char *err, size_t errlen);
 
 /* Read all of a non-seekable descriptor (pipe, FIFO, character device) into memory, once:
  * libsndfile seeks, and opening such a path a second time finds its data gone (a FIFO whose
  * writer already finished would even block that second open forever). */
-static int slurp_fd(amd_audio_file *f, int fd, const char *path, char *err, size_t errlen)
+static int slurp_fd(amdi_audio_file *f, int fd, const char *path, char *err, size_t errlen)
 {
     size_t cap = 1 << 16;
     f->mem = malloc(cap);
@@ -166,7 +165,7 @@ static int slurp_fd(amd_audio_file *f, int fd, const char *path, char *err, size
 /* Open @p path once, without blocking on a FIFO that has no writer (then wait a bounded time
  * for one). Regular files: *fd_out stays open for libsndfile; anything else is read into
  * f->mem and *fd_out is -1. */
-static int open_input(amd_audio_file *f, const char *path, int *fd_out, char *err, size_t errlen)
+static int open_input(amdi_audio_file *f, const char *path, int *fd_out, char *err, size_t errlen)
 {
     *fd_out = -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -216,7 +215,7 @@ static int open_input(amd_audio_file *f, const char *path, int *fd_out, char *er
     return rc;
 }
 
-static int slurp_stdin(amd_audio_file *f, char *err, size_t errlen)
+static int slurp_stdin(amdi_audio_file *f, char *err, size_t errlen)
 {
     size_t cap = 1 << 16;
     f->mem = malloc(cap);
@@ -321,10 +320,145 @@ static void describe_format(int format, char *out, size_t outlen)
     snprintf(out, outlen, "%s %s", mname, sname);
 }
 
-/* ---- public API ---- */
+/* ---- opening, step by step ---- */
 
-int amd_audio_file_open(const char *path, const amd_audio_open_opts *opts, amd_audio_file **out,
+/* The caller's options, checked before anything is opened. */
+static int check_opts(const amdi_audio_open_opts *o, char *err, size_t errlen)
+{
+    if (o->raw != AMDI_RAW_NONE) {
+        if (o->raw != AMDI_RAW_ULAW && o->raw != AMDI_RAW_ALAW && o->raw != AMDI_RAW_S16) {
+            set_err(err, errlen, "unknown raw format %d", (int)o->raw);
+            return AMD_EINVAL;
+        }
+        if (o->raw_rate < AMDI_AF_MIN_RATE || o->raw_rate > AMDI_AF_MAX_RATE) {
+            set_err(err, errlen, "raw input needs a rate in %d..%d Hz (got %d)", AMDI_AF_MIN_RATE,
+                    AMDI_AF_MAX_RATE, o->raw_rate);
+            return AMD_EINVAL;
+        }
+        if (o->raw_channels < 0 || o->raw_channels > AMDI_AF_MAX_CHANNELS) {
+            set_err(err, errlen, "raw channels %d out of range 1..%d", o->raw_channels,
+                    AMDI_AF_MAX_CHANNELS);
+            return AMD_EINVAL;
+        }
+    }
+    if (o->channel < 0) {
+        set_err(err, errlen, "channel %d: must be 0 (down-mix) or a channel number >= 1", o->channel);
+        return AMD_EINVAL;
+    }
+    return 0;
+}
+
+/* Fail clearly on missing, unreadable or empty input before libsndfile's generic message;
+ * stdin is read into memory here. */
+static int get_input(amdi_audio_file *f, const char *path, int is_stdin, int *fd_out, char *err,
+                     size_t errlen)
+{
+    *fd_out = -1;
+    if (is_stdin) {
+        int rc = slurp_stdin(f, err, errlen);
+        if (rc)
+            return rc;
+        if (f->mem_len == 0) {
+            set_err(err, errlen, "empty input on stdin");
+            return AMD_EFORMAT;
+        }
+        return 0;
+    }
+    /* Fail clearly on missing / unreadable paths before libsndfile's generic message. */
+    return open_input(f, path, fd_out, err, errlen);
+}
+
+/* Open through libsndfile (by name, or over the in-memory stdin copy); @p si receives
+ * what the header says. libsndfile's reasons are turned into ours. */
+static int open_sndfile(amdi_audio_file *f, int fd, const amdi_audio_open_opts *o, SF_INFO *si,
                         char *err, size_t errlen)
+{
+    memset(si, 0, sizeof *si);
+    if (o->raw != AMDI_RAW_NONE) {
+        si->samplerate = o->raw_rate;
+        si->channels = o->raw_channels ? o->raw_channels : 1;
+        si->format = SF_FORMAT_RAW | (o->raw == AMDI_RAW_ULAW   ? SF_FORMAT_ULAW
+                                      : o->raw == AMDI_RAW_ALAW ? SF_FORMAT_ALAW
+                                                                : (SF_FORMAT_PCM_16 | SF_ENDIAN_LITTLE));
+    }
+    if (fd < 0) { /* stdin, a pipe, a FIFO: the copy in memory */
+        SF_VIRTUAL_IO vio = {vio_len, vio_seek, vio_read, vio_write, vio_tell};
+        f->sf = sf_open_virtual(&vio, SFM_READ, si, f);
+    } else {
+        f->sf = sf_open_fd(fd, SFM_READ, si, SF_TRUE); /* closes fd, also on failure */
+    }
+    if (f->sf)
+        return 0;
+    const char *why = sf_strerror(NULL);
+    if (strstr(why, "not recognised") || strstr(why, "ot recognised"))
+        set_err(err, errlen, "not an audio file (format not recognised)");
+    else if (strstr(why, "channels"))
+        set_err(err, errlen, "absurd header: %s", why);
+    else if (strstr(why, "SF_INFO struct incomplete"))
+        /* libsndfile's words for a header with a 0 Hz rate or 0 channels */
+        set_err(err, errlen, "absurd header: sample rate or channel count is 0");
+    else
+        set_err(err, errlen, "unreadable audio: %s", why);
+    return AMD_EFORMAT;
+}
+
+/* What the header claims, against the limits of amdi_audio_file_open and the caller's channel. */
+static int check_header(const amdi_audio_file *f, const SF_INFO *si, const amdi_audio_open_opts *o,
+                        char *err, size_t errlen)
+{
+    if (si->samplerate < AMDI_AF_MIN_RATE || si->samplerate > AMDI_AF_MAX_RATE) {
+        set_err(err, errlen, "absurd header: sample rate %d Hz (expected %d..%d)", si->samplerate,
+                AMDI_AF_MIN_RATE, AMDI_AF_MAX_RATE);
+        return AMD_EFORMAT;
+    }
+    if (si->channels < 1 || si->channels > AMDI_AF_MAX_CHANNELS) {
+        set_err(err, errlen, "absurd header: %d channels (expected 1..%d)", si->channels,
+                AMDI_AF_MAX_CHANNELS);
+        return AMD_EFORMAT;
+    }
+    if (o->channel > si->channels) {
+        set_err(err, errlen, "channel %d requested but the file has %d channel%s", o->channel,
+                si->channels, si->channels == 1 ? "" : "s");
+        return AMD_EINVAL;
+    }
+    if (o->raw == AMDI_RAW_NONE) {
+        long long claimed = 0, actual = 0;
+        if (log_says_truncated(f->sf, &claimed, &actual)) {
+            set_err(err, errlen, "truncated: header declares %lld bytes, file holds %lld",
+                    claimed, actual);
+            return AMD_EFORMAT;
+        }
+    }
+    return 0;
+}
+
+/* The read buffer and the info block, once the file is known to be good. */
+static int finish_open(amdi_audio_file *f, const SF_INFO *si, const amdi_audio_open_opts *o,
+                       char *err, size_t errlen)
+{
+    /* Normalised float reads: PCM comes out in [-1, 1]; float files pass through as stored. */
+    sf_command(f->sf, SFC_SET_NORM_FLOAT, NULL, SF_TRUE);
+    f->frames = malloc(sizeof(float) * AMDI_AF_CHUNK_FRAMES * (size_t)si->channels);
+    if (!f->frames) {
+        set_err(err, errlen, "out of memory");
+        return AMD_ENOMEM;
+    }
+    f->info.sample_rate = si->samplerate;
+    f->info.channels = si->channels;
+    f->info.frames = (si->frames < 0 || si->frames == SF_COUNT_MAX) ? -1 : (int64_t)si->frames;
+    f->check_length = f->info.frames >= 0 && o->raw == AMDI_RAW_NONE;
+    if (o->raw != AMDI_RAW_NONE)
+        snprintf(f->info.format, sizeof f->info.format, "raw %s",
+                 o->raw == AMDI_RAW_ULAW ? "ulaw" : o->raw == AMDI_RAW_ALAW ? "alaw" : "s16");
+    else
+        describe_format(si->format, f->info.format, sizeof f->info.format);
+    return 0;
+}
+
+/* ---- API ---- */
+
+int amdi_audio_file_open(const char *path, const amdi_audio_open_opts *opts, amdi_audio_file **out,
+                         char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = 0;
@@ -337,144 +471,37 @@ int amd_audio_file_open(const char *path, const amd_audio_open_opts *opts, amd_a
         set_err(err, errlen, "no file name");
         return AMD_EINVAL;
     }
-    amd_audio_open_opts o = {0};
+    amdi_audio_open_opts o = {0};
     if (opts)
         o = *opts;
-    if (o.raw != AMD_RAW_NONE) {
-        if (o.raw != AMD_RAW_ULAW && o.raw != AMD_RAW_ALAW && o.raw != AMD_RAW_S16) {
-            set_err(err, errlen, "unknown raw format %d", (int)o.raw);
-            return AMD_EINVAL;
-        }
-        if (o.raw_rate < AMDI_AF_MIN_RATE || o.raw_rate > AMDI_AF_MAX_RATE) {
-            set_err(err, errlen, "raw input needs a rate in %d..%d Hz (got %d)", AMDI_AF_MIN_RATE,
-                    AMDI_AF_MAX_RATE, o.raw_rate);
-            return AMD_EINVAL;
-        }
-        if (o.raw_channels < 0 || o.raw_channels > AMDI_AF_MAX_CHANNELS) {
-            set_err(err, errlen, "raw channels %d out of range 1..%d", o.raw_channels,
-                    AMDI_AF_MAX_CHANNELS);
-            return AMD_EINVAL;
-        }
-    }
-    if (o.channel < 0) {
-        set_err(err, errlen, "channel %d: must be 0 (down-mix) or a channel number >= 1", o.channel);
-        return AMD_EINVAL;
-    }
-
-    amd_audio_file *f = calloc(1, sizeof *f);
+    int rc = check_opts(&o, err, errlen);
+    if (rc)
+        return rc;
+    amdi_audio_file *f = calloc(1, sizeof *f);
     if (!f) {
         set_err(err, errlen, "out of memory");
         return AMD_ENOMEM;
     }
     f->channel = o.channel;
-    int rc = 0;
     const int is_stdin = strcmp(path, "-") == 0;
-
-    int fd = -1;
-    if (!is_stdin) {
-        /* Fail clearly on missing / unreadable paths before libsndfile's generic message. */
-        rc = open_input(f, path, &fd, err, errlen);
-        if (rc)
-            goto fail;
-    } else {
-        rc = slurp_stdin(f, err, errlen);
-        if (rc)
-            goto fail;
-        if (f->mem_len == 0) {
-            set_err(err, errlen, "empty input on stdin");
-            rc = AMD_EFORMAT;
-            goto fail;
-        }
-    }
-
     SF_INFO si;
-    memset(&si, 0, sizeof si);
-    if (o.raw != AMD_RAW_NONE) {
-        si.samplerate = o.raw_rate;
-        si.channels = o.raw_channels ? o.raw_channels : 1;
-        si.format = SF_FORMAT_RAW | (o.raw == AMD_RAW_ULAW   ? SF_FORMAT_ULAW
-                                     : o.raw == AMD_RAW_ALAW ? SF_FORMAT_ALAW
-                                                             : (SF_FORMAT_PCM_16 | SF_ENDIAN_LITTLE));
+    int fd = -1;
+    if (!(rc = get_input(f, path, is_stdin, &fd, err, errlen)) &&
+        !(rc = open_sndfile(f, fd, &o, &si, err, errlen)) &&
+        !(rc = check_header(f, &si, &o, err, errlen)) && !(rc = finish_open(f, &si, &o, err, errlen))) {
+        *out = f;
+        return 0;
     }
-    if (fd < 0) { /* stdin, a pipe, a FIFO: the copy in memory */
-        SF_VIRTUAL_IO vio = {vio_len, vio_seek, vio_read, vio_write, vio_tell};
-        f->sf = sf_open_virtual(&vio, SFM_READ, &si, f);
-    } else {
-        f->sf = sf_open_fd(fd, SFM_READ, &si, SF_TRUE); /* closes fd, also on failure */
-    }
-    if (!f->sf) {
-        const char *why = sf_strerror(NULL);
-        if (strstr(why, "not recognised") || strstr(why, "ot recognised"))
-            set_err(err, errlen, "not an audio file (format not recognised)");
-        else if (strstr(why, "channels"))
-            set_err(err, errlen, "absurd header: %s", why);
-        else if (strstr(why, "SF_INFO struct incomplete"))
-            /* libsndfile's words for a header with a 0 Hz rate or 0 channels */
-            set_err(err, errlen, "absurd header: sample rate or channel count is 0");
-        else
-            set_err(err, errlen, "unreadable audio: %s", why);
-        rc = AMD_EFORMAT;
-        goto fail;
-    }
-    if (si.samplerate < AMDI_AF_MIN_RATE || si.samplerate > AMDI_AF_MAX_RATE) {
-        set_err(err, errlen, "absurd header: sample rate %d Hz (expected %d..%d)", si.samplerate,
-                AMDI_AF_MIN_RATE, AMDI_AF_MAX_RATE);
-        rc = AMD_EFORMAT;
-        goto fail;
-    }
-    if (si.channels < 1 || si.channels > AMDI_AF_MAX_CHANNELS) {
-        set_err(err, errlen, "absurd header: %d channels (expected 1..%d)", si.channels,
-                AMDI_AF_MAX_CHANNELS);
-        rc = AMD_EFORMAT;
-        goto fail;
-    }
-    if (o.channel > si.channels) {
-        set_err(err, errlen, "channel %d requested but the file has %d channel%s", o.channel,
-                si.channels, si.channels == 1 ? "" : "s");
-        rc = AMD_EINVAL;
-        goto fail;
-    }
-    if (o.raw == AMD_RAW_NONE) {
-        long long claimed = 0, actual = 0;
-        if (log_says_truncated(f->sf, &claimed, &actual)) {
-            set_err(err, errlen, "truncated: header declares %lld bytes, file holds %lld",
-                    claimed, actual);
-            rc = AMD_EFORMAT;
-            goto fail;
-        }
-    }
-    /* Normalised float reads: PCM comes out in [-1, 1]; float files pass through as stored. */
-    sf_command(f->sf, SFC_SET_NORM_FLOAT, NULL, SF_TRUE);
-
-    f->frames = malloc(sizeof(float) * AMDI_AF_CHUNK_FRAMES * (size_t)si.channels);
-    if (!f->frames) {
-        set_err(err, errlen, "out of memory");
-        rc = AMD_ENOMEM;
-        goto fail;
-    }
-    f->info.sample_rate = si.samplerate;
-    f->info.channels = si.channels;
-    f->info.frames = (si.frames < 0 || si.frames == SF_COUNT_MAX) ? -1 : (int64_t)si.frames;
-    f->check_length = f->info.frames >= 0 && o.raw == AMD_RAW_NONE;
-    if (o.raw != AMD_RAW_NONE)
-        snprintf(f->info.format, sizeof f->info.format, "raw %s",
-                 o.raw == AMD_RAW_ULAW ? "ulaw" : o.raw == AMD_RAW_ALAW ? "alaw" : "s16");
-    else
-        describe_format(si.format, f->info.format, sizeof f->info.format);
-    *out = f;
-    return 0;
-
-fail:
-    amd_audio_file_close(f);
+    amdi_audio_file_close(f);
     return rc;
 }
 
-const amd_audio_info *amd_audio_file_info(const amd_audio_file *f)
+const amdi_audio_info *amdi_audio_file_info(const amdi_audio_file *f)
 {
     return f ? &f->info : NULL;
 }
 
-long amd_audio_file_read(amd_audio_file *f, float *buf, size_t max, char *err, size_t errlen)
+long amdi_audio_file_read(amdi_audio_file *f, float *buf, size_t max, char *err, size_t errlen)
 {
     if (!f || (!buf && max > 0)) {
         set_err(err, errlen, "invalid argument");
@@ -527,7 +554,7 @@ long amd_audio_file_read(amd_audio_file *f, float *buf, size_t max, char *err, s
     return (long)got;
 }
 
-void amd_audio_file_close(amd_audio_file *f)
+void amdi_audio_file_close(amdi_audio_file *f)
 {
     if (!f)
         return;

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* The core's error-message helper (diag.h). */
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+void amdi_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
