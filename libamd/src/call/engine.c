@@ -1949,6 +1949,15 @@ int amdi_engine_submit(amdi_engine *e, const amdi_call_rec *rec, amdi_create_par
     return 0;
 }
 
+long amdi_engine_queued(amdi_engine *e, const char *account)
+{
+    pthread_mutex_lock(&e->mu);
+    acct *a = find_acct(e, account);
+    long n = a ? a->qlen : 0;
+    pthread_mutex_unlock(&e->mu);
+    return n;
+}
+
 int amdi_engine_is_live(amdi_engine *e, const char *sid)
 {
     pthread_mutex_lock(&e->mu);
