@@ -15,9 +15,18 @@ typedef struct cli_csv_row {
 typedef struct cli_csv {
     size_t nrows;
     cli_csv_row *rows;
+    char *text;  /* every field, NUL-terminated, back to back (rows' f point here) */
+    char **ptrs; /* every row's field pointers, back to back */
 } cli_csv;
 
-/* Read a whole CSV file (blank lines skipped). 0, or -1 with the reason in err. */
+/* Limits: a cell longer than a path (4096 bytes) or a row of more than 1024 fields is not one
+ * of our CSVs; they are refused naming the line, so memory stays within a small multiple of
+ * the file (the fields' bytes, one pointer per field, one row record per row). */
+#define CLI_CSV_MAX_CELL 4096
+#define CLI_CSV_MAX_FIELDS 1024
+
+/* Read a whole CSV file (blank lines and rows of only empty fields skipped). 0, or -1 with
+ * the reason in err. */
 int cli_csv_load(const char *path, cli_csv *out, char *err, size_t errlen);
 void cli_csv_free(cli_csv *t);
 /* Column index of @p name in row 0 (the header), trimmed and case-insensitive; -1 if absent. */

@@ -110,13 +110,13 @@ int cli_manifest_load(const char *path, cli_manifest *m, char *err, size_t errle
         if (!row->file || !row->path || !row->label || !row->scenario || !row->split)
             goto oom;
         if (parse_label(cli_csv_get(r, c_en), &row->enable)) {
-            snprintf(err, errlen, "%s:%zu: answered_by_enable '%s' is not a Twilio AnsweredBy value",
+            snprintf(err, errlen, "%s:%zu: answered_by_enable '%.100s' is not a Twilio AnsweredBy value",
                      path, r->line, cli_csv_get(r, c_en));
             goto out;
         }
         if (parse_label(cli_csv_get(r, c_de), &row->detect_end)) {
             snprintf(err, errlen,
-                     "%s:%zu: answered_by_detect_end '%s' is not a Twilio AnsweredBy value", path,
+                     "%s:%zu: answered_by_detect_end '%.100s' is not a Twilio AnsweredBy value", path,
                      r->line, cli_csv_get(r, c_de));
             goto out;
         }
@@ -130,7 +130,7 @@ int cli_manifest_load(const char *path, cli_manifest *m, char *err, size_t errle
                     {c_be, &row->beep_end_ms, "beep_end_ms"}};
         for (size_t q = 0; q < sizeof nums / sizeof nums[0]; q++) {
             if (parse_ms(cli_csv_get(r, nums[q].col), nums[q].dst)) {
-                snprintf(err, errlen, "%s:%zu: %s '%s' is not a time in ms", path, r->line,
+                snprintf(err, errlen, "%s:%zu: %s '%.100s' is not a time in ms", path, r->line,
                          nums[q].name, cli_csv_get(r, nums[q].col));
                 goto out;
             }

@@ -8,7 +8,8 @@
  * true speech segments of a row whose file is "a.wav"). Both are written to a private folder
  * (in /dev/shm when it exists) and read back through the real file API.
  *
- * Checked beyond the sanitizers: a rejection carries a message; an accepted manifest has a
+ * Checked beyond the sanitizers: a rejection carries a message (short: echoed cells are
+ * truncated); accepted tables keep the cell and field limits and hold no all-empty row; an accepted manifest has a
  * file and a resolved path on every row, expected values that are AnsweredBy values, times
  * that are -1 or >= 0; segments end no earlier than they start, or are rejected.
  */
@@ -71,8 +72,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < t.nrows; i++) {
             CHECK(t.rows[i].n >= 1 && t.rows[i].line > last);
             last = t.rows[i].line;
-            for (size_t j = 0; j < t.rows[i].n; j++)
+            CHECK(t.rows[i].n <= CLI_CSV_MAX_FIELDS);
+            int nonempty = 0;
+            for (size_t j = 0; j < t.rows[i].n; j++) {
                 CHECK(t.rows[i].f[j] != NULL);
+                CHECK(strlen(t.rows[i].f[j]) <= CLI_CSV_MAX_CELL);
+                nonempty |= t.rows[i].f[j][0] != 0;
+            }
+            CHECK(nonempty); /* rows of only empty fields are skipped */
             CHECK(cli_csv_get(&t.rows[i], -1)[0] == '\0');
             CHECK(cli_csv_get(&t.rows[i], (int)t.rows[i].n + 3)[0] == '\0');
         }

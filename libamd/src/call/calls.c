@@ -289,6 +289,15 @@ int amdi_calls_submit(amdi_calls *e, const amdi_call_rec *rec, amdi_create_param
     return 0;
 }
 
+long amdi_calls_queued(amdi_calls *e, const char *account)
+{
+    pthread_mutex_lock(&e->mu);
+    acct *a = amdi_calls_find_acct(e, account);
+    long n = a ? a->qlen : 0;
+    pthread_mutex_unlock(&e->mu);
+    return n;
+}
+
 int amdi_calls_is_live(amdi_calls *e, const char *sid)
 {
     pthread_mutex_lock(&e->mu);
