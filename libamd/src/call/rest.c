@@ -51,7 +51,7 @@ void amdi_response_free(amdi_response *r)
 }
 
 /* HTTP Basic: constant-time comparison against every account's token, so neither a wrong
- * SID nor a wrong token is faster to find out (SPEC §6.2 "constant-time credential checks"). */
+ * SID nor a wrong token is faster to find out (no timing side channel). */
 static const char *authenticate(const amdi_api *api, const char *auth)
 {
     if (!auth || strncasecmp(auth, "Basic ", 6))
@@ -368,7 +368,7 @@ static void do_delete(amdi_api *api, const char *account, const char *sid, const
         return;
     }
     if (!rc && amdi_calls_is_live(api->engine, sid)) {
-        /* Only the record of a past call can be deleted (twilio-calls.md §1). */
+        /* Only the record of a past call can be deleted (Twilio: "Delete a Call resource"). */
         respond_error(out, 400, 21220, "Invalid call state: a call that is queued or in progress cannot be deleted");
         return;
     }
@@ -527,7 +527,8 @@ static json_t *recording_json(const amdi_recording_rec *r)
 }
 
 /* Recordings list (of a call or of the account): page Page (from 0) of PageSize (default 50,
- * max 1000), newest first, with next / previous page URIs (twilio-calls.md list envelope). */
+ * max 1000), newest first, with next / previous page URIs (Twilio's list envelope:
+ * https://www.twilio.com/docs/usage/twilios-response#pagination). */
 #define RECORDING_PAGE_MAX 100000 /* Page beyond this is absurd: 400 rather than a huge OFFSET scan */
 static void do_recordings(amdi_api *api, const char *account, const char *call_sid, const char *uri,
                           const char *query, amdi_response *out)
@@ -662,7 +663,8 @@ static void do_recording(amdi_api *api, const char *account, const char *call_si
 
 /* ---------------------------------------------------------------- XML representation */
 
-/* The 2010 API answers in XML when the path has no extension (twilio-calls.md §1):
+/* The 2010 API answers in XML when the path has no extension (Twilio's 2010-04-01 API:
+ * https://www.twilio.com/docs/usage/twilios-response):
  * <TwilioResponse> with PascalCase elements, lists as <Calls page=".." ...><Call>..</Call>,
  * errors as <RestException>. Built from the JSON representation, so both always agree. */
 static void xml_name(amdi_buf *b, const char *snake)

@@ -688,8 +688,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         return MHD_NO;
     if (!r->seen) {
         r->seen = 1;
-        /* a declared body over the limit is refused before it is read (SPEC §6.2: bodies
-         * bounded), instead of waiting for gigabytes that will be thrown away */
+        /* a declared body over the limit is refused before it is read (bodies are
+         * bounded: max_body_bytes), instead of waiting for gigabytes that will be thrown away */
         const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (!cl || strtoull(cl, NULL, 10) <= s->cfg.max_body_bytes)
             return MHD_YES;
