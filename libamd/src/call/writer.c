@@ -318,21 +318,27 @@ static int writer_flush(amdi_writer *w, int all)
     if (!w->held_head)
         w->held_tail = NULL;
     last->next = NULL;
-    for (wop *o = head; o; o = o->next) {
-        if (o->kind != W_COMMIT)
-            n++;
-        else if (o->done)
-            *o->done = 1;
-    }
+    for (wop *o = head; o; o = o->next)
+        n += o->kind != W_COMMIT;
     w->held_n -= n;
-    pthread_cond_broadcast(&w->wq_done_cv);
     pthread_mutex_unlock(&w->wq_mu);
     if (wrote) /* only a real commit shows the store writable again */
         store_health(w, 0, NULL, n);
+    for (wop *o = head; o; o = o->next)
+        if (o->kind == W_COMMIT) {
+            send_hooks(w, o->hooks);
+            o->hooks = NULL;
+        }
+    /* A batch counts as committed for amdi_writer_wait only once its webhooks are queued with
+     * the HTTP client: a clean stop waits for the commit, then for the pending webhooks to go out. */
+    pthread_mutex_lock(&w->wq_mu);
+    for (wop *o = head; o; o = o->next)
+        if (o->kind == W_COMMIT && o->done)
+            *o->done = 1;
+    pthread_cond_broadcast(&w->wq_done_cv);
+    pthread_mutex_unlock(&w->wq_mu);
     for (wop *o = head, *nx; o; o = nx) {
         nx = o->next;
-        if (o->kind == W_COMMIT)
-            send_hooks(w, o->hooks);
         op_free(o);
     }
     return 0;
