@@ -170,6 +170,8 @@
 #define BEEP_LOUD_FRAC 0.30f      /* [fit] a hop belongs to the tone if its energy >= 30 % of the tone's */
 #define BEEP_GOOD_FRAC 0.80f      /* [fit] tone frames / segment frames (noise and codecs spoil a few) */
 #define BEEP_DUR_SLACK_MS 10      /* [fit] edge measurement at hop resolution */
+#define BEEP_FINE_SLACK_MS 5      /* [fit] the same measured to a fraction of a hop (fine_duration_ms):
+                                     an 80 ms beep with 2 ms ramps measures ~78 ms, a 70 ms one ~68 */
 #define BEEP_MAX_MS 2500          /* [fit] longest beep (or chain of beeps) reported */
 #define BEEP_CHAIN_GAP_MS 350     /* [fit] gap that chains two tones into one beep; also the report delay */
 #define BEEP_PR_GAP_MS 60         /* [fit] 2100 Hz pieces this close are an answer tone with reversals */
@@ -527,10 +529,35 @@ static amdi_beep_reason rule_frames(const beep_ctx *c)
     return c->s->na < 3 || c->s->n_good < c->b->min_ms / AMDI_HOP_MS - 2 ? AMDI_BEEP_REJ_FRAMES : AMDI_BEEP_OK;
 }
 
+/*
+ * Duration to a fraction of a hop, for tones near beep_min_ms: a hop the tone covers for a fraction x
+ * of its 10 ms holds ~x of a full hop's energy, so the edge hops (the first and last loud ones and
+ * the quieter ones just outside) count by their energy over the level of the full hops inside
+ * (the hops after the start and before the end). -1 when the hops are no longer known.
+ */
+static float fine_duration_ms(const beep_ctx *c)
+{
+    const amdi_beep_seg *s = c->s;
+    int64_t last = c->t->end_ms / AMDI_HOP_MS - 1; /* last loud hop as reported */
+    float e_last = ring_e(c->b, c->now, last), e_after = ring_e(c->b, c->now, last + 1);
+    float full = 0.5f * (s->att_e + s->dec_e);
+    if (last - s->start_frame < 3 || e_last < 0.f || e_after < 0.f || full <= 0.f)
+        return -1.f;
+    float edge = fminf(s->start_e / full, 1.f) + fminf(s->pre_e1 / full, 1.f) + fminf(e_last / full, 1.f) +
+                 fminf(e_after / full, 1.f);
+    return (float)((last - s->start_frame - 1) * AMDI_HOP_MS) + edge * (float)AMDI_HOP_MS;
+}
+
 static amdi_beep_reason rule_duration(const beep_ctx *c)
 {
-    return c->t->dur < c->b->min_ms - BEEP_DUR_SLACK_MS || c->t->dur > BEEP_MAX_MS ? AMDI_BEEP_REJ_DURATION
-                                                                                   : AMDI_BEEP_OK;
+    if (c->t->dur < c->b->min_ms - BEEP_DUR_SLACK_MS || c->t->dur > BEEP_MAX_MS)
+        return AMDI_BEEP_REJ_DURATION;
+    if (c->t->dur < c->b->min_ms + 2 * AMDI_HOP_MS) {
+        float fine = fine_duration_ms(c);
+        if (fine >= 0.f && fine < (float)(c->b->min_ms - BEEP_FINE_SLACK_MS))
+            return AMDI_BEEP_REJ_DURATION;
+    }
+    return AMDI_BEEP_OK;
 }
 
 static amdi_beep_reason rule_gaps(const beep_ctx *c)
@@ -849,6 +876,7 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
             s->pre_p1 = ring_p(b, idx, j - 1);
             s->pre_p2 = ring_p(b, idx, j - 2);
             s->att_e = j + 1 <= idx ? b->hop_e[(j + 1) & 7] : e;
+            s->start_e = b->hop_e[j & 7];
         }
         if (s->n_good < 2) {
             s->last_loud = idx;

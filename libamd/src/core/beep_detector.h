@@ -69,6 +69,7 @@ typedef struct amdi_beep_seg {
     float pre_e1, pre_e2; /* energies of the two hops before start_frame */
     float pre_p1, pre_p2; /* and their frames' purity */
     float att_e;          /* energy of the hop after start_frame (attack) */
+    float start_e;        /* energy of the hop start_frame itself (partly covered by the tone) */
     float dec_e;          /* energy of the hop before last_loud (decay) */
     int64_t last_loud;    /* last hop whose energy is near the tone's level */
     int64_t last_held;    /* last frame where the tone was still there under a louder bed (held) */
