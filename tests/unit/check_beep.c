@@ -621,6 +621,45 @@ START_TEST(test_short_tone_after_alaw)
 }
 END_TEST
 
+
+/* A tone followed at once by another pitch (two- and three-tone beeps): one beep from the first
+   tone's start to the last one's end. Each tone's edge at the change is the other tone, not a
+   quieter hop; before the sequence rule both were dropped by the edge rule. */
+START_TEST(test_tone_sequence)
+{
+    size_t n;
+    float *b = sig_new(3000, &n);
+    tu_rng r;
+    tu_rng_seed(&r, 0x5E9);
+    static const double seq[][3] = {{800, 1000, 0},  {1000, 800, 0},   {1400, 1800, 0},
+                                    {600, 900, 0},   {2000, 1500, 0},  {1000, 1250, 1500}};
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        for (int noisy = 0; noisy < 2; noisy++) {
+            memset(b, 0, n * sizeof *b);
+            int k = seq[i][2] > 0 ? 3 : 2;
+            for (int j = 0; j < k; j++)
+                tg_tone(b, n, 1003.7 + 150 * j, 150, seq[i][j], -20);
+            if (noisy)
+                tg_noise_snr(b, n, -20, 20, &r);
+            tg_result res;
+            ck_assert_int_eq(tg_run(b, n, NULL, &res), 0);
+            int64_t at;
+            const amdi_tone_event *e = tg_find(&res, AMDI_TONE_BEEP, &at);
+            double end = 1003.7 + 150 * k;
+            ck_assert_msg(e && res.n_beep == 1, "sequence %zu noise %d: %d beeps", i, noisy, res.n_beep);
+            ck_assert_msg(llabs(e->start_ms - 1004) <= EDGE_TOL_MS && llabs(e->end_ms - (int64_t)end) <= EDGE_TOL_MS,
+                          "sequence %zu: %lld..%lld", i, (long long)e->start_ms, (long long)e->end_ms);
+            int named = 0;
+            for (int j = 0; j < k; j++)
+                named |= fabs(e->hz - seq[i][j]) <= HZ_TOL;
+            ck_assert_msg(named, "sequence %zu: %.1f Hz", i, e->hz);
+            ck_assert(at >= (int64_t)end && at <= (int64_t)end + REPORT_MAX_MS);
+        }
+    }
+    free(b);
+}
+END_TEST
+
 /* probe: failure classes */
 static void probe_one(const char *what, float *b, size_t n, const amd_config *cfg)
 {
@@ -635,6 +674,7 @@ static void probe_one(const char *what, float *b, size_t n, const amd_config *cf
 START_TEST(test_probe)
 {
     size_t n; float *b = sig_new(3000, &n); tu_rng r; tu_rng_seed(&r, 4242); char w[80];
+    if (getenv("BEEP_PROBE_SEQ")) { tu_rng_seed(&r, 0x5E9); for (int q = 0; q < 1; q++) { tu_rng_uniform(&r); } tg_tone(b, n, 1003.7, 150, atof(getenv("S1")), -20); tg_tone(b, n, 1153.7, 150, atof(getenv("S2")), -20); tg_noise_snr(b, n, -20, 20, &r); probe_one("seqnoise", b, n, NULL); free(b); return; }
     for (double hz = 1600; hz <= 2500; hz += 150) for (int rep = 0; rep < 3; rep++) {
         memset(b, 0, n * sizeof *b); tg_tone(b, n, 1003.7 + 3.1*rep, 300, hz, -18 - 5*rep); tg_noise_snr(b, n, -18-5*rep, 25, &r); tg_gsm(b, n);
         snprintf(w, sizeof w, "gsm %.0f rep%d", hz, rep); probe_one(w, b, n, NULL); }
@@ -710,6 +750,7 @@ Suite *beep_suite(void)
     tcase_add_test(tc, test_reject_reasons);
     tcase_add_test(tc, test_deterministic);
     tcase_add_test(tc, test_short_tone_after_alaw);
+    tcase_add_test(tc, test_tone_sequence);
     suite_add_tcase(s, tc);
     return s;
 }

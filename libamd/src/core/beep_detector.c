@@ -144,6 +144,8 @@
 #define BEEP_TRACK_TOL_HZ 12.f    /* [fit] frame-to-segment frequency match: max(12 Hz, 2 %) */
 #define BEEP_TRACK_TOL_REL 0.02f /* [fit] */
 #define BEEP_BRIDGE_FRAMES 3      /* [fit] weak frames bridged inside a segment */
+#define BEEP_SINGLE_FRAMES 5      /* [fit] a segment that has been a single tone for 5 frames stays one; */
+#define BEEP_SEQ_P2 0.5f          /* [fit]   a second pitch within 3 dB of it is the next tone of a sequence */
 #define BEEP_HOLD_MIN_GOOD 5      /* [fit] an established segment (5 tone frames) ... */
 #define BEEP_HOLD_PURITY 0.45f    /* [fit] ... whose tone(s) still hold 45 % of the in-band power, the
                                      strongest peak being one of them, is held through a music or
@@ -176,6 +178,8 @@
 #define BEEP_CHAIN_GAP_MS 350     /* [fit] gap that chains two tones into one beep; also the report delay */
 #define BEEP_PR_GAP_MS 60         /* [fit] 2100 Hz pieces this close are an answer tone with reversals */
 #define BEEP_CHAIN_WAIT_MS 1500   /* [fit] longest wait for a chained tone in progress */
+#define BEEP_SEQ_GAP_MS 30        /* [fit] a tone starting this soon after a steady tone of another pitch
+                                     ended continues a tone sequence (its "before" edge is that tone) */
 
 static float track_tol(float hz)
 {
@@ -184,6 +188,8 @@ static float track_tol(float hz)
 }
 
 static int near(float f, float ref) { return fabsf(f - ref) <= track_tol(ref); }
+
+static int near_hz(float f, float ref, float tol) { return fabsf(f - ref) <= tol; }
 
 /* The configured range, widened by the estimator's margin (1 %) so a 300 or 2500 Hz beep is in. */
 static int in_range(const amdi_beep *b, float hz) { return hz >= 0.99f * b->min_hz && hz <= 1.01f * b->max_hz; }
@@ -364,6 +370,17 @@ static int seg_match(const amdi_beep_seg *s, int kind, float f1, float pw1, floa
         }
         return 0;
     }
+    if (!s->dual && s->n_good >= BEEP_SINGLE_FRAMES) {
+        /* An established single tone does not turn into a dual tone. A weaker second pitch is a
+           bed under the tone (the frame counts for the tone); one nearly as strong is the next
+           tone of a sequence overlapping it in the window: the frame does not match, so its pull
+           on the tone's estimate stays out of the pitch statistics and the segment closes. */
+        if (pw2 >= BEEP_SEQ_P2 * pw1 || !near(f1, s->fa))
+            return 0;
+        *fa = f1;
+        *pwa = pw1;
+        return 1;
+    }
     if (near(f1, s->fa) && (!s->dual || near(f2, s->fb))) {
         *fa = f1, *pwa = pw1, *fb = f2, *pwb = pw2;
         return 1;
@@ -374,8 +391,6 @@ static int seg_match(const amdi_beep_seg *s, int kind, float f1, float pw1, floa
     }
     return 0;
 }
-
-static int near_hz(float f, float ref, float tol) { return fabsf(f - ref) <= tol; }
 
 /* A DTMF pair (Q.23 rows x columns +-2 %), lo < hi. */
 static int is_dtmf_pair(float lo, float hi)
@@ -671,16 +686,36 @@ static amdi_beep_reason rule_known_tone(const beep_ctx *c)
 /* A beep starts and stops: the hops around it are quieter, or at least not tonal (a beep over
    babble or noise). A voice holding a pure-looking pitch for 80 ms (espeak's fundamental can
    hold > 90 % of the power) glides in from and on to other voiced sounds at full level. */
-static amdi_beep_reason rule_edges(const beep_ctx *c)
+/* The previous steady tone ran straight on into this one (a two- or three-tone beep's next pitch). */
+static int follows_run_on(const amdi_beep *b, const seg_stats *t)
+{
+    return b->run_on && t->start_ms - b->run_end_ms <= BEEP_SEQ_GAP_MS && !near(t->ma, b->run_hz) &&
+           !(t->dual && near(t->mb, b->run_hz));
+}
+
+/* Voiced sound at full level just before the start / just after the end; the tail of a steady
+   tone this one follows at once does not count as "before". */
+static void edge_flags(const beep_ctx *c, int *before, int *after)
 {
     const amdi_beep *b = c->b;
     const amdi_beep_seg *s = c->s;
     float lim = BEEP_EDGE_MAX * c->t->level;
-    int before = (s->pre_e1 > lim && voiced(s->pre_p1)) || (s->pre_e2 > lim && voiced(s->pre_p2));
-    int after = c->t->ended_held &&
-                ((s->post_e1 > lim && voiced(s->post_p1)) || (s->post_e2 > lim && voiced(s->post_p2)));
+    *before = ((s->pre_e1 > lim && voiced(s->pre_p1)) || (s->pre_e2 > lim && voiced(s->pre_p2))) &&
+              !follows_run_on(b, c->t);
+    *after = c->t->ended_held &&
+             ((s->post_e1 > lim && voiced(s->post_p1)) || (s->post_e2 > lim && voiced(s->post_p2)));
     for (int64_t j = s->last_loud + 1; j <= s->last_loud + 2; j++)
-        after |= ring_e(b, c->now, j) > lim && voiced(ring_p(b, c->now, j));
+        *after |= ring_e(b, c->now, j) > lim && voiced(ring_p(b, c->now, j));
+    DBG("   EDGES lim=%.0f pre=%.0f/%.2f %.0f/%.2f post=%.0f/%.2f %.0f/%.2f held=%d last_loud=%lld ring=%.0f/%.2f %.0f/%.2f\n", lim,
+        s->pre_e1, s->pre_p1, s->pre_e2, s->pre_p2, s->post_e1, s->post_p1, s->post_e2, s->post_p2, c->t->ended_held,
+        (long long)s->last_loud, ring_e(b, c->now, s->last_loud + 1), ring_p(b, c->now, s->last_loud + 1),
+        ring_e(b, c->now, s->last_loud + 2), ring_p(b, c->now, s->last_loud + 2));
+}
+
+static amdi_beep_reason rule_edges(const beep_ctx *c)
+{
+    int before, after;
+    edge_flags(c, &before, &after);
     return before || after ? AMDI_BEEP_REJ_EDGES : AMDI_BEEP_OK;
 }
 
@@ -703,7 +738,7 @@ const char *amdi_beep_reason_name(amdi_beep_reason r)
 /* Judge a closed segment: AMDI_BEEP_OK (a beep part, with its start / end / frequency) or the
    reason it is not one. */
 static amdi_beep_reason seg_judge(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, int64_t *start_ms,
-                                  int64_t *end_ms, float *hz)
+                                  int64_t *end_ms, float *hz, int *run_on, int *follows)
 {
     seg_stats t;
     seg_stats_compute(b, s, &t);
@@ -713,14 +748,21 @@ static amdi_beep_reason seg_judge(const amdi_beep *b, const amdi_beep_seg *s, in
     beep_ctx c = {b, s, &t, now};
     *start_ms = t.start_ms;
     *end_ms = t.end_ms;
+    *hz = (t.dual && s->pwb > s->pwa) ? t.mb : t.ma;
+    *follows = follows_run_on(b, &t);
+    *run_on = 0;
     for (size_t i = 0; i < sizeof beep_rules / sizeof beep_rules[0]; i++) {
         amdi_beep_reason r = beep_rules[i](&c);
         if (r != AMDI_BEEP_OK) {
             DBG("   reject: %s\n", amdi_beep_reason_name(r));
+            if (r == AMDI_BEEP_REJ_EDGES) {
+                int before, after;
+                edge_flags(&c, &before, &after);
+                *run_on = !before && after;
+            }
             return r;
         }
     }
-    *hz = (t.dual && s->pwb > s->pwa) ? t.mb : t.ma;
     DBG("   VALID\n");
     return AMDI_BEEP_OK;
 }
@@ -747,8 +789,21 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
     b->seg.on = 0;
     float lo = fminf(b->seg.fa, b->seg.fb), hi = fmaxf(b->seg.fa, b->seg.fb);
     int dtmf = b->seg.dual && lo > 0.f && b->seg.n_good >= 3 && is_dtmf_pair(lo, hi);
-    amdi_beep_reason why = seg_judge(b, &b->seg, now, &st, &en, &hz);
+    int run_on = 0, follows = 0;
+    amdi_beep_reason why = seg_judge(b, &b->seg, now, &st, &en, &hz, &run_on, &follows);
     int valid = why == AMDI_BEEP_OK;
+    int64_t run_start = b->run_start_ms;
+    int64_t run_ms = b->run_end_ms - b->run_start_ms;
+    float run_hz = b->run_hz;
+    b->run_on = 0;
+    if (run_on) {
+        /* a steady tone that ran on into another pitch: held for the next tone (a run of several
+           tones keeps the first one's start) */
+        b->run_on = 1;
+        b->run_start_ms = follows ? run_start : st;
+        b->run_end_ms = en;
+        b->run_hz = hz;
+    }
     if (!valid) {
         b->reject_reason = why;
         b->reject_start_ms = b->seg.start_frame * AMDI_HOP_MS;
@@ -770,6 +825,13 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
             b->seg.first * AMDI_HOP_MS - b->p_end_ms <= BEEP_PR_GAP_MS)
             b->pending = 0;
         return 0;
+    }
+    if (follows) {
+        /* the last pitch of a tone sequence: the beep runs from the first pitch's start, and the
+           longest pitch names its frequency */
+        st = run_start;
+        if (run_ms > en - b->seg.start_frame * AMDI_HOP_MS && !b->pending)
+            hz = run_hz;
     }
     if (b->pending && st - b->p_end_ms <= BEEP_CHAIN_GAP_MS) {
         b->p_end_ms = en;

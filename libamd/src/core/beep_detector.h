@@ -94,6 +94,11 @@ typedef struct amdi_beep {
     int64_t p_start_ms, p_end_ms;
     float p_hz;
     int64_t p_best_ms;    /* duration of the longest part (its frequency is reported) */
+    /* a steady tone that passed every rule but ran straight on into another pitch (the first
+       tones of a two- or three-tone beep): the next tone, if it starts at once, chains to it */
+    int run_on;
+    int64_t run_start_ms, run_end_ms;
+    float run_hz;
     /* the last rejected segment (for evaluation tools: which rule dropped a tone) */
     amdi_beep_reason reject_reason;
     int64_t reject_start_ms, reject_end_ms;
