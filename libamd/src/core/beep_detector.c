@@ -169,6 +169,9 @@
 #define BEEP_HARM_TOL 0.05f       /* [fit] ... within this fraction of a harmonic number */
 #define BEEP_HARM_MIN_MS 150      /* [fit] ... and such a dual tone (or one whose tones are harmonics of a
                                      common f0 >= 80 Hz) must last 150 ms: voices pass for < 100 ms */
+#define BEEP_SIB_MAX 0.01f        /* [fit] ... unless their f0's other harmonics differ from the power between them by < 1 % of theirs */
+#define BEEP_SIB_FRAMES 6         /* [fit]   measured on >= 6 dual frames, */
+#define BEEP_SIB_ENV_CV 0.35f     /* [fit]   and a level CV <= 0.35 (a slow AGC: ~0.27; a plucked note >= 0.5) */
 #define BEEP_LOUD_FRAC 0.30f      /* [fit] a hop belongs to the tone if its energy >= 30 % of the tone's */
 #define BEEP_GOOD_FRAC 0.80f      /* [fit] tone frames / segment frames (noise and codecs spoil a few) */
 #define BEEP_DUR_SLACK_MS 10      /* [fit] edge measurement at hop resolution */
@@ -245,6 +248,40 @@ static int harmonic_siblings(float f, float g, int kmin)
             return 1;
     }
     return 0;
+}
+
+/* The fundamental >= 80 Hz of which lo < hi are both harmonics (their difference if they are
+   adjacent ones), 0 if none. */
+static float common_f0(float lo, float hi)
+{
+    float d = hi - lo, q = lo / d;
+    if (d >= 60.f && q <= 12.f && fabsf(q - rintf(q)) <= BEEP_HARM_TOL)
+        return d;
+    for (int k = 1; k <= 6; k++) {
+        float f0 = lo / (float)k, m = rintf(hi / f0);
+        if (f0 < 80.f)
+            break;
+        if (m > (float)k && fabsf(hi - m * f0) <= BEEP_PARTNER_TOL_HZ)
+            return f0;
+    }
+    return 0.f;
+}
+
+/*
+ * Power at the other harmonics of f0 (beyond the power half way between them) over the pair's
+ * power: a voice whose two harmonics hold most of the power still has its other harmonics; two
+ * generated tones that happen to be harmonics of one f0 have only noise there.
+ */
+static float other_harmonics(const float *p, float f0, float lo, float hi, float pair_power)
+{
+    float ex = 0.f, keep = 3.f * AMDI_BIN_HZ;
+    for (int m = 1; (float)m * f0 <= 3900.f; m++) {
+        float h = (float)m * f0, mid = h - 0.5f * f0;
+        if (fabsf(h - lo) < keep || fabsf(h - hi) < keep || fabsf(mid - lo) < keep || fabsf(mid - hi) < keep)
+            continue;
+        ex += amdi_tone_power_at(p, h) - amdi_tone_power_at(p, mid);
+    }
+    return pair_power > 0.f ? ex / pair_power : 1.f;
 }
 
 /* 0: not a tone frame; 1: single tone f1; 2: dual tone f1 (stronger), f2. */
@@ -496,6 +533,7 @@ typedef struct seg_stats {
     float cv20;               /* the same over 20 ms (two-hop) energies */
     float beat;               /* level wobble two beating tones cause (beat_cv) */
     float pre;                /* loudest activity in the 2 s before the start */
+    float sib;                /* mean other_harmonics() of the dual frames (1: not measured) */
 } seg_stats;
 
 static void seg_stats_compute(const amdi_beep *b, const amdi_beep_seg *s, seg_stats *t)
@@ -527,6 +565,7 @@ static void seg_stats_compute(const amdi_beep *b, const amdi_beep_seg *s, seg_st
     double mp = s->np >= 2 ? s->sp / s->np : m, vp = s->np >= 2 ? s->sp2 / s->np - mp * mp : v;
     t->cv20 = m <= 0 ? INFINITY : (vp > 0 && mp > 0 ? (float)(sqrt(vp) / mp) : 0.f);
     t->beat = beat_cv(t->ma, t->mb, s->pwa, s->pwb);
+    t->sib = s->n_sib ? (float)(s->sib / s->n_sib) : 1.f;
     t->pre = amdi_activity_max(&b->act, s->start_frame - BEEP_PRE_FRAMES, s->start_frame - 10);
 }
 
@@ -661,6 +700,11 @@ static amdi_beep_reason rule_harmonic_dual(const beep_ctx *c)
     float lo = fminf(t->ma, t->mb), d = fabsf(t->ma - t->mb), q = lo / d;
     int adjacent = d >= 60.f && q <= 12.f && fabsf(q - rintf(q)) <= BEEP_HARM_TOL;
     if (!adjacent && !t->partner)
+        return AMDI_BEEP_OK;
+    DBG("   SIB %.4f n=%d cv20=%.3f beat=%.3f\n", t->sib, c->s->n_sib, t->cv20, t->beat);
+    /* nothing at the other harmonics of their f0, over enough frames, and a level that holds
+       (slow AGC moves it, a plucked note decays): two generated tones, judged by the general rules */
+    if (fabsf(t->sib) <= BEEP_SIB_MAX && c->s->n_sib >= BEEP_SIB_FRAMES && t->cv20 <= BEEP_SIB_ENV_CV + t->beat)
         return AMDI_BEEP_OK;
     if (t->sd_a > BEEP_HARM_STD_HZ || t->sd_b > BEEP_HARM_STD_HZ || t->cv > BEEP_HARM_ENV_CV + t->beat ||
         t->dur < BEEP_HARM_MIN_MS)
@@ -893,6 +937,13 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
             s->shape += amdi_tone_shape_error(f->power, &a->p1);
             s->harm += hx;
             s->n_partner += partner;
+            if (kind == 2 && fb > 0.f) {
+                float lo = fminf(f1, f2), hi = fmaxf(f1, f2), f0 = common_f0(lo, hi);
+                if (f0 > 0.f) {
+                    s->sib += other_harmonics(f->power, f0, lo, hi, pw1 + pw2);
+                    s->n_sib++;
+                }
+            }
             s->n_rich += rich;
             s->nshape++;
         } else if (idx - s->last <= BEEP_HOLD_MAX_FRAMES && held(s, a)) {

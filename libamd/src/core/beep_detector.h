@@ -64,6 +64,8 @@ typedef struct amdi_beep_seg {
     double harm;          /* summed harmonic excess / tone power */
     int n_partner;        /* frames whose next strongest peak is a harmonic sibling of the tone */
     int n_rich;           /* frames with an overtone (2f) */
+    double sib;           /* summed other_harmonics() of dual frames whose tones share an f0 */
+    int n_sib;
     int nshape;
     int64_t start_frame;  /* hop where the tone began (energy-refined) */
     float pre_e1, pre_e2; /* energies of the two hops before start_frame */
