@@ -710,6 +710,28 @@ START_TEST(test_harmonic_pair_beeps)
 }
 END_TEST
 
+
+/* Low beeps (400..450 Hz) after a greeting are found, 425 Hz +-6 included (ITU-T E.180's call
+   progress frequency): call progress is cadenced and comes before an answer, not alone after
+   speech. Ringback and busy at 425 Hz stay rejected (test_call_progress_rejected). */
+START_TEST(test_low_beep_after_speech)
+{
+    size_t n;
+    float *b = sig_new(6000, &n);
+    tu_rng r;
+    tu_rng_seed(&r, 421);
+    for (double hz = 400; hz <= 450; hz += 7) {
+        memset(b, 0, n * sizeof *b);
+        tu_make_speechlike(b, TG_MS(3500), TG_RATE, 180, 3000, &r);
+        tg_tone(b, n, 3650, 400, hz, -18);
+        char what[64];
+        snprintf(what, sizeof what, "%.0f Hz beep after speech", hz);
+        expect_beep(b, n, NULL, 3650, 400, hz, what);
+    }
+    free(b);
+}
+END_TEST
+
 /* probe: failure classes */
 static void probe_one(const char *what, float *b, size_t n, const amd_config *cfg)
 {
@@ -724,6 +746,7 @@ static void probe_one(const char *what, float *b, size_t n, const amd_config *cf
 START_TEST(test_probe)
 {
     size_t n; float *b = sig_new(3000, &n); tu_rng r; tu_rng_seed(&r, 4242); char w[80];
+    if (getenv("BEEP_PROBE_GSM")) { double hz = atof(getenv("BEEP_PROBE_GSM")); int rep = atoi(getenv("REP")); tu_rng_seed(&r, 99 + rep); tg_tone(b, n, 1003.7 + 3.1*rep, 300, hz, -18 - 5*rep); tg_noise_snr(b, n, -18-5*rep, 25, &r); tg_gsm(b, n); probe_one("gsm", b, n, NULL); free(b); return; }
     if (getenv("BEEP_PROBE_SEQ")) { tu_rng_seed(&r, 0x5E9); for (int q = 0; q < 1; q++) { tu_rng_uniform(&r); } tg_tone(b, n, 1003.7, 150, atof(getenv("S1")), -20); tg_tone(b, n, 1153.7, 150, atof(getenv("S2")), -20); tg_noise_snr(b, n, -20, 20, &r); probe_one("seqnoise", b, n, NULL); free(b); return; }
     for (double hz = 1600; hz <= 2500; hz += 150) for (int rep = 0; rep < 3; rep++) {
         memset(b, 0, n * sizeof *b); tg_tone(b, n, 1003.7 + 3.1*rep, 300, hz, -18 - 5*rep); tg_noise_snr(b, n, -18-5*rep, 25, &r); tg_gsm(b, n);
@@ -802,6 +825,7 @@ Suite *beep_suite(void)
     tcase_add_test(tc, test_short_tone_after_alaw);
     tcase_add_test(tc, test_tone_sequence);
     tcase_add_test(tc, test_harmonic_pair_beeps);
+    tcase_add_test(tc, test_low_beep_after_speech);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -161,6 +161,8 @@
 #define BEEP_DTMF_TOL 0.02f       /* [std: ITU-T Q.23 / Q.24 frequency tolerance] DTMF pair match (Q.23 senders: +-1.8 %) */
 #define BEEP_DTMF_BEEP_MS 150     /* [fit] a DTMF-pair tone this long (keyed digits: 40..100 ms), after */
 #define BEEP_DTMF_ALONE_MS 2000   /* [fit]   speech and with no other digit within 2 s, is a beep */
+#define BEEP_CPT_ALONE_MS 5000    /* [std: ITU-T E.180 Supplement 2] 425 Hz cadences repeat within 5 s
+                                     (ringback 1 s on / 4 s off; busy and congestion faster) */
 #define BEEP_ENV_CV 0.50f         /* [fit] coefficient of variation of 20 ms energies (GSM 06.10 at 20 dB SNR: < 0.4) */
 #define BEEP_SHAPE_MAX 0.15f      /* [fit] mean main-lobe shape error (lone tone <= 0.13 through GSM at
                                      20 dB SNR; unresolved pairs 440+480, 400+450, 350+440 >= 0.22) */
@@ -442,7 +444,7 @@ static int is_dtmf_pair(float lo, float hi)
     return r && c;
 }
 
-/* Known tones that are not beeps; 2 = a DTMF pair. [std] The call-progress pairs and 425 Hz are
+/* Known tones that are not beeps; 2 = a DTMF pair, 3 = 425 Hz (call progress unless alone after speech). [std] The call-progress pairs and 425 Hz are
    the tone plans of ITU-T E.180 Supplement 2 (North America, UK, Europe); CNG 1100 Hz and CED
    2100 Hz are ITU-T T.30 / V.25; the tolerances around them are [fit]. */
 static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms, int after_activity)
@@ -458,7 +460,7 @@ static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms, int a
         return 0;
     }
     if (near_hz(fa, 425.f, 6.f)) /* 425 Hz +-1.5 %: a 417 Hz beep is still a beep */
-        return 1;
+        return 3;
     if (near_hz(fa, 1100.f, 45.f) && dur_ms >= BEEP_CNG_MIN_MS && dur_ms <= BEEP_CNG_MAX_MS && !after_activity)
         return 1;
     if (near_hz(fa, 2100.f, 25.f) && dur_ms >= 1000)
@@ -721,6 +723,12 @@ static amdi_beep_reason rule_known_tone(const beep_ctx *c)
     int known = is_known_non_beep(t->ma, t->mb, t->dual, t->dur, after_activity);
     if (known == 1)
         return AMDI_BEEP_REJ_KNOWN_TONE;
+    /* 425 Hz call progress (busy, ringback, congestion) is cadenced and comes before an answer; a
+       lone 425 Hz tone of 150 ms or more (shorter ones there may be a voice's fundamental) right
+       after speech, with no other 425 Hz tone in the last 5 s, is a beep */
+    if (known == 3 && (!after_activity || t->dur < BEEP_LOW_SHORT_MS ||
+                       (c->b->last_425_ms > 0 && t->start_ms - c->b->last_425_ms < BEEP_CPT_ALONE_MS)))
+        return AMDI_BEEP_REJ_KNOWN_TONE;
     if (known == 2 && (t->dur < BEEP_DTMF_BEEP_MS || !after_activity ||
                        (c->b->last_dtmf_ms > 0 && t->start_ms - c->b->last_dtmf_ms < BEEP_DTMF_ALONE_MS)))
         return AMDI_BEEP_REJ_DTMF;
@@ -836,6 +844,8 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
     int run_on = 0, follows = 0;
     amdi_beep_reason why = seg_judge(b, &b->seg, now, &st, &en, &hz, &run_on, &follows);
     int valid = why == AMDI_BEEP_OK;
+    if (b->seg.nb * 2 < b->seg.na && b->seg.n_good >= 3 && near_hz(b->seg.fa, 425.f, 6.f))
+        b->last_425_ms = (b->seg.last + 1) * AMDI_HOP_MS; /* for the cadence of 425 Hz call progress */
     int64_t run_start = b->run_start_ms;
     int64_t run_ms = b->run_end_ms - b->run_start_ms;
     float run_hz = b->run_hz;

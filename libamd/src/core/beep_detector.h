@@ -91,6 +91,7 @@ typedef struct amdi_beep {
     int pending;
     int p_dtmf;           /* the pending beep is a DTMF pair */
     int64_t last_dtmf_ms; /* end of the last DTMF-pair segment (0 = none) */
+    int64_t last_425_ms;  /* end of the last 425 Hz segment (0 = none) */
     int defer;            /* set by the caller each frame: a SIT sequence is forming (tones.c);
                              a pending beep then waits (up to BEEP_CHAIN_WAIT_MS) for it */
     int64_t p_start_ms, p_end_ms;
