@@ -732,6 +732,7 @@ START_TEST(test_low_beep_after_speech)
 }
 END_TEST
 
+
 /* probe: failure classes */
 static void probe_one(const char *what, float *b, size_t n, const amd_config *cfg)
 {

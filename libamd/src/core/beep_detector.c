@@ -503,9 +503,9 @@ static float ring_e(const amdi_beep *b, int64_t now, int64_t j)
 {
     if (j < 0)
         return 0.f; /* before the call: silence */
-    if (j > now || now - j > 7)
+    if (j > now || now - j > AMDI_BEEP_RING - 1)
         return -1.f;
-    return b->hop_e[j & 7];
+    return b->hop_e[j & (AMDI_BEEP_RING - 1)];
 }
 
 /* A voiced-looking (tonal) neighbour: a voice gliding or stepping into (or out of) the "tone". */
@@ -514,9 +514,9 @@ static int voiced(float purity) { return purity >= BEEP_EDGE_TONAL; }
 /* Purity (strongest peak / in-band power) of frame j if the ring still holds it, else 0. */
 static float ring_p(const amdi_beep *b, int64_t now, int64_t j)
 {
-    if (j < 0 || j > now || now - j > 7)
+    if (j < 0 || j > now || now - j > AMDI_BEEP_RING - 1)
         return 0.f;
-    return b->hop_p[j & 7];
+    return b->hop_p[j & (AMDI_BEEP_RING - 1)];
 }
 
 /* Statistics of a closed segment, computed once for all the rules below. */
@@ -927,8 +927,8 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
     int out = 0;
     float f1 = 0.f, f2 = 0.f, pw1 = 0.f, pw2 = 0.f;
 
-    b->hop_e[idx & 7] = f->energy;
-    b->hop_p[idx & 7] = a->total > 0.f ? a->p1.power / a->total : 0.f;
+    b->hop_e[idx & (AMDI_BEEP_RING - 1)] = f->energy;
+    b->hop_p[idx & (AMDI_BEEP_RING - 1)] = a->total > 0.f ? a->p1.power / a->total : 0.f;
     if (!s->on)
         amdi_activity_add(&b->act, idx, f->energy);
     float hx = 0.f;
@@ -974,10 +974,10 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
         /* what followed the last tone frame: the "after" edge of a segment that ends held */
         if (idx == s->last + 1) {
             s->post_e1 = f->energy;
-            s->post_p1 = b->hop_p[idx & 7];
+            s->post_p1 = b->hop_p[idx & (AMDI_BEEP_RING - 1)];
         } else if (idx == s->last + 2) {
             s->post_e2 = f->energy;
-            s->post_p2 = b->hop_p[idx & 7];
+            s->post_p2 = b->hop_p[idx & (AMDI_BEEP_RING - 1)];
         }
     }
     if (s->on) {
@@ -986,27 +986,27 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
             /* Refine the start on the raw hop energies (the window smears it by up to 3 hops). */
             float thr = BEEP_LOUD_FRAC * e;
             int64_t j = s->first;
-            if (b->hop_e[j & 7] >= thr) {
-                while (j - 1 >= s->first - 3 && j - 1 > idx - 8 && b->hop_e[(j - 1) & 7] >= thr)
+            if (b->hop_e[j & (AMDI_BEEP_RING - 1)] >= thr) {
+                while (j - 1 >= s->first - 3 && j - 1 > idx - AMDI_BEEP_RING && b->hop_e[(j - 1) & (AMDI_BEEP_RING - 1)] >= thr)
                     j--;
             } else {
-                while (j < idx && b->hop_e[j & 7] < thr)
+                while (j < idx && b->hop_e[j & (AMDI_BEEP_RING - 1)] < thr)
                     j++;
             }
             s->start_frame = j;
-            s->pre_e1 = j - 1 >= 0 && idx - (j - 1) <= 7 ? b->hop_e[(j - 1) & 7] : 0.f;
-            s->pre_e2 = j - 2 >= 0 && idx - (j - 2) <= 7 ? b->hop_e[(j - 2) & 7] : 0.f;
+            s->pre_e1 = j - 1 >= 0 && idx - (j - 1) <= AMDI_BEEP_RING - 1 ? b->hop_e[(j - 1) & (AMDI_BEEP_RING - 1)] : 0.f;
+            s->pre_e2 = j - 2 >= 0 && idx - (j - 2) <= AMDI_BEEP_RING - 1 ? b->hop_e[(j - 2) & (AMDI_BEEP_RING - 1)] : 0.f;
             s->pre_p1 = ring_p(b, idx, j - 1);
             s->pre_p2 = ring_p(b, idx, j - 2);
-            s->att_e = j + 1 <= idx ? b->hop_e[(j + 1) & 7] : e;
-            s->start_e = b->hop_e[j & 7];
+            s->att_e = j + 1 <= idx ? b->hop_e[(j + 1) & (AMDI_BEEP_RING - 1)] : e;
+            s->start_e = b->hop_e[j & (AMDI_BEEP_RING - 1)];
         }
         if (s->n_good < 2) {
             s->last_loud = idx;
         } else {
             float ref = s->ne ? (float)(s->se / s->ne) : e;
             if (e >= BEEP_LOUD_FRAC * ref) {
-                s->dec_e = b->hop_e[(idx - 1) & 7]; /* the hop before the (so far) last loud one */
+                s->dec_e = b->hop_e[(idx - 1) & (AMDI_BEEP_RING - 1)]; /* the hop before the (so far) last loud one */
                 s->last_loud = idx;
                 s->se += e;
                 s->se2 += (double)e * e;

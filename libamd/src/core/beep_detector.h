@@ -43,6 +43,10 @@ typedef enum amdi_beep_reason {
 /* Short name of a reason ("pitch-spread", ...), for reports. */
 const char *amdi_beep_reason_name(amdi_beep_reason r);
 
+/* Hops of energy and purity kept (a power of two): enough to see the two hops before a tone whose
+   third tone frame came late (a non-tone frame or two after its first), 160 ms. */
+#define AMDI_BEEP_RING 16
+
 /* One steady-tone segment being tracked. */
 typedef struct amdi_beep_seg {
     int on;               /* tracking a segment */
@@ -83,8 +87,8 @@ typedef struct amdi_beep_seg {
 typedef struct amdi_beep {
     float min_hz, max_hz;
     int min_ms;
-    float hop_e[8];       /* ring of the last 8 hop energies, by frame index & 7 */
-    float hop_p[8];       /* and of the frames' purity (strongest peak / in-band power) */
+    float hop_e[AMDI_BEEP_RING]; /* ring of the last hop energies, by frame index % AMDI_BEEP_RING */
+    float hop_p[AMDI_BEEP_RING]; /* and of the frames' purity (strongest peak / in-band power) */
     amdi_beep_seg seg;
     amdi_activity act;    /* hop energies outside tone segments (what preceded a tone) */
     /* a validated beep (or chain of beeps) waiting for its trailing gap */
