@@ -164,6 +164,9 @@
 #define BEEP_CPT_ALONE_MS 5000    /* [std: ITU-T E.180 Supplement 2] 425 Hz cadences repeat within 5 s
                                      (ringback 1 s on / 4 s off; busy and congestion faster) */
 #define BEEP_ENV_CV 0.50f         /* [fit] coefficient of variation of 20 ms energies (GSM 06.10 at 20 dB SNR: < 0.4) */
+#define BEEP_HIGH_HZ 1300.f       /* [fit] a tone from 1.3 kHz ... */
+#define BEEP_HIGH_MIN_MS 150      /* [fit] ... lasting 150 ms may wobble more (GSM 06.10): */
+#define BEEP_HIGH_ENV_CV 0.75f    /* [fit] 20 ms level CV up to 0.75 */
 #define BEEP_SHAPE_MAX 0.15f      /* [fit] mean main-lobe shape error (lone tone <= 0.13 through GSM at
                                      20 dB SNR; unresolved pairs 440+480, 400+450, 350+440 >= 0.22) */
 #define BEEP_HARM_STD_HZ 2.0f     /* [fit] the same for a dual tone whose two tones are harmonics of */
@@ -689,7 +692,12 @@ static amdi_beep_reason rule_level(const beep_ctx *c)
 {
     if (c->s->ne < 2)
         return AMDI_BEEP_OK;
-    return c->t->cv20 > BEEP_ENV_CV + c->t->beat ? AMDI_BEEP_REJ_LEVEL : AMDI_BEEP_OK;
+    /* GSM 06.10 codes tones above ~1.4 kHz badly: their 20 ms level swings by 10..20 dB (CV up to
+       ~0.7). Up there voices' fundamentals never are, and a tone that long is rarely one harmonic. */
+    float lim = BEEP_ENV_CV;
+    if (c->t->ma >= BEEP_HIGH_HZ && c->t->dur >= BEEP_HIGH_MIN_MS)
+        lim = BEEP_HIGH_ENV_CV;
+    return c->t->cv20 > lim + c->t->beat ? AMDI_BEEP_REJ_LEVEL : AMDI_BEEP_OK;
 }
 
 /* Two harmonics of a voice (e.g. 3 x 139 and 4 x 139 Hz under one formant) pass the per-frame
