@@ -761,76 +761,12 @@ START_TEST(test_gsm_high_beeps)
 }
 END_TEST
 
-/* probe: failure classes */
-static void probe_one(const char *what, float *b, size_t n, const amd_config *cfg)
-{
-    tg_result r;
-    tg_run(b, n, cfg, &r);
-    int64_t at = -1;
-    const amdi_tone_event *e = tg_find(&r, AMDI_TONE_BEEP, &at);
-    printf("PROBE %-40s beeps=%d rej=%d last=%s", what, r.n_beep, r.n_reject, amdi_beep_reason_name(r.last_reject));
-    if (e) printf(" hz=%.1f %lld-%lld at %lld", e->hz, (long long)e->start_ms, (long long)e->end_ms, (long long)at);
-    printf("\n");
-}
-START_TEST(test_probe)
-{
-    size_t n; float *b = sig_new(3000, &n); tu_rng r; tu_rng_seed(&r, 4242); char w[80];
-    if (getenv("BEEP_PROBE_GSM")) { double hz = atof(getenv("BEEP_PROBE_GSM")); int rep = atoi(getenv("REP")); tu_rng_seed(&r, 99 + rep); tg_tone(b, n, 1003.7 + 3.1*rep, 300, hz, -18 - 5*rep); tg_noise_snr(b, n, -18-5*rep, 25, &r); tg_gsm(b, n); probe_one("gsm", b, n, NULL); free(b); return; }
-    if (getenv("BEEP_PROBE_SEQ")) { tu_rng_seed(&r, 0x5E9); for (int q = 0; q < 1; q++) { tu_rng_uniform(&r); } tg_tone(b, n, 1003.7, 150, atof(getenv("S1")), -20); tg_tone(b, n, 1153.7, 150, atof(getenv("S2")), -20); tg_noise_snr(b, n, -20, 20, &r); probe_one("seqnoise", b, n, NULL); free(b); return; }
-    for (double hz = 1600; hz <= 2500; hz += 150) for (int rep = 0; rep < 3; rep++) {
-        memset(b, 0, n * sizeof *b); tg_tone(b, n, 1003.7 + 3.1*rep, 300, hz, -18 - 5*rep); tg_noise_snr(b, n, -18-5*rep, 25, &r); tg_gsm(b, n);
-        snprintf(w, sizeof w, "gsm %.0f rep%d", hz, rep); probe_one(w, b, n, NULL); }
-    for (double hz = 400; hz <= 460; hz += 10) {
-        memset(b, 0, n * sizeof *b); tg_tone(b, n, 1003.7, 250, hz, -20); tg_noise_snr(b, n, -20, 25, &r);
-        snprintf(w, sizeof w, "low %.0f", hz); probe_one(w, b, n, NULL);
-        memset(b, 0, n * sizeof *b); tg_tone(b, n, 1003.7, 120, hz, -20); tg_noise_snr(b, n, -20, 25, &r);
-        snprintf(w, sizeof w, "low %.0f 120ms", hz); probe_one(w, b, n, NULL); }
-    static const double seq[][2] = {{800,1000},{1000,800},{1400,1800},{600,900},{2000,1500}};
-    for (int i = 0; i < 5; i++) {
-        memset(b, 0, n * sizeof *b); tg_tone(b, n, 1003.7, 150, seq[i][0], -20); tg_tone(b, n, 1153.7, 150, seq[i][1], -20);
-        snprintf(w, sizeof w, "seq %.0f->%.0f", seq[i][0], seq[i][1]); probe_one(w, b, n, NULL); }
-    static const double d40[][2] = {{1000,1040},{700,740},{1400,1440},{2000,2040},{600,645}};
-    for (int i = 0; i < 5; i++) {
-        memset(b, 0, n * sizeof *b); tg_tone(b, n, 1003.7, 300, d40[i][0], -23); tg_tone(b, n, 1003.7, 300, d40[i][1], -23);
-        snprintf(w, sizeof w, "dual40 %.0f+%.0f", d40[i][0], d40[i][1]); probe_one(w, b, n, NULL); }
-    for (int d = 100; d <= 160; d += 20) {
-        memset(b, 0, n * sizeof *b); tg_tone(b, n, 1003.7, d, 707, -23); tg_tone(b, n, 1003.7, d, 850, -23);
-        snprintf(w, sizeof w, "707+850 %d ms", d); probe_one(w, b, n, NULL);
-        memset(b, 0, n * sizeof *b); tg_tone(b, n, 1003.7, d, 2000, -23); tg_tone(b, n, 1003.7, d, 2500, -23);
-        snprintf(w, sizeof w, "2000+2500 %d ms", d); probe_one(w, b, n, NULL);
-        memset(b, 0, n * sizeof *b); tg_tone(b, n, 1003.7, d, 2000, -23); tg_tone(b, n, 1003.7, d, 2500, -23); tg_gsm(b,n);
-        snprintf(w, sizeof w, "2000+2500 gsm %d ms", d); probe_one(w, b, n, NULL);
-    }
-    /* slow AGC: 364+607 1150ms, level ramps */
-    for (int k = 0; k < 3; k++) {
-        memset(b, 0, n * sizeof *b);
-        size_t a0 = TG_MS(1003.7), len = TG_MS(1150); double A = tg_amp(-22);
-        for (size_t i = 0; i < len; i++) { double t = i / 8000.0; double g = 1.0 + (0.3 + 0.15*k) * sin(2*M_PI*1.3*t);
-            double e = i < 16 ? i/16.0 : (len - i < 16 ? (len-i)/16.0 : 1);
-            b[a0+i] += (float)(A*g*e*(sin(2*M_PI*364*t) + sin(2*M_PI*607*t))/2); }
-        tg_noise_snr(b, n, -22, 25, &r); if (k==2) tg_gsm(b, n);
-        snprintf(w, sizeof w, "agc 364+607 k%d", k); probe_one(w, b, n, NULL); }
-    for (int off = 0; off < 10; off += 2) {
-        memset(b, 0, n * sizeof *b); tg_tone(b, n, 1000 + off*1.1, 70, 1000, -20); tg_alaw(b, n);
-        snprintf(w, sizeof w, "alaw 70ms off %d", off); probe_one(w, b, n, NULL);
-        memset(b, 0, n * sizeof *b); tg_tone(b, n, 1000 + off*1.1, 70, 1000, -20); tg_noise_snr(b, n, -20, 20, &r); tg_alaw(b, n);
-        snprintf(w, sizeof w, "alaw 70ms noise off %d", off); probe_one(w, b, n, NULL);
-    }
-    free(b);
-    size_t n2; float *s = sig_new(20000, &n2);
-    for (int rep = 0; rep < 6; rep++) { memset(s, 0, n2*sizeof *s); double t = 200; while (t < 19000) { double d = 300 + 1200*tu_rng_uniform(&r);
-        tg_sung(s, n2, t, d, 500 + 100*tu_rng_uniform(&r), rep%2 ? 0.0 : 0.005, 5, -15, &r); t += d + 100*tu_rng_uniform(&r);}
-        snprintf(w, sizeof w, "sung 500-600 rep%d", rep); probe_one(w, s, n2, NULL); }
-    free(s);
-}
-END_TEST
 
 Suite *beep_suite(void)
 {
     Suite *s = suite_create("beep");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 300);
-    if (getenv("BEEP_PROBE")) { tcase_add_test(tc, test_probe); suite_add_tcase(s, tc); return s; }
     tcase_add_test(tc, test_frequency_sweep);
     tcase_add_test(tc, test_level_sweep);
     tcase_add_test(tc, test_duration_limits);
