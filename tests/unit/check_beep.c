@@ -762,6 +762,31 @@ START_TEST(test_gsm_high_beeps)
 END_TEST
 
 
+/* A beep followed within the chain gap by a sustained note of a music bed (corpus main
+   machine_beep_00265: 1681 Hz beep, then a note, answered 1.5 s late): the note (a harmonic of a
+   lower fundamental, with its sibling beside it) does not look like a beep part, so the beep is not held for it and is reported on time. */
+START_TEST(test_beep_then_music_note)
+{
+    size_t n;
+    float *b = sig_new(5000, &n);
+    tu_rng r;
+    tu_rng_seed(&r, 0x265);
+    for (int k = 0; k < 4; k++) {
+        memset(b, 0, n * sizeof *b);
+        tg_tone(b, n, 1000, 480, 1681 - 97 * k, -22);
+        /* a note whose 3rd harmonic is 13 dB under its 2nd (600 + 900 Hz: harmonics of 300 Hz) */
+        double f0 = 300 + 20 * k;
+        tg_tone(b, n, 1480 + 60 + 40 * k, 2000, 2 * f0, -20);
+        tg_tone(b, n, 1480 + 60 + 40 * k, 2000, 3 * f0, -33);
+        tg_noise_snr(b, n, -22, 30, &r);
+        char what[64];
+        snprintf(what, sizeof what, "%d Hz beep, then a %.0f Hz note", 1681 - 97 * k, 2 * f0);
+        expect_beep(b, n, NULL, 1000, 480, 1681 - 97 * k, what);
+    }
+    free(b);
+}
+END_TEST
+
 Suite *beep_suite(void)
 {
     Suite *s = suite_create("beep");
@@ -792,6 +817,7 @@ Suite *beep_suite(void)
     tcase_add_test(tc, test_harmonic_pair_beeps);
     tcase_add_test(tc, test_low_beep_after_speech);
     tcase_add_test(tc, test_gsm_high_beeps);
+    tcase_add_test(tc, test_beep_then_music_note);
     suite_add_tcase(s, tc);
     return s;
 }

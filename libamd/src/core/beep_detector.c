@@ -192,7 +192,8 @@
 #define BEEP_MAX_MS 2500          /* [fit] longest beep (or chain of beeps) reported */
 #define BEEP_CHAIN_GAP_MS 350     /* [fit] gap that chains two tones into one beep; also the report delay */
 #define BEEP_PR_GAP_MS 60         /* [fit] 2100 Hz pieces this close are an answer tone with reversals */
-#define BEEP_CHAIN_WAIT_MS 1500   /* [fit] longest wait for a chained tone in progress */
+#define BEEP_CHAIN_WAIT_MS 1500   /* [fit] longest wait for a chained tone in progress ... */
+#define BEEP_FOLLOW_FRAMES 8      /* [fit] ... that still looks like a beep after 8 tone frames */
 #define BEEP_SEQ_GAP_MS 30        /* [fit] a tone starting this soon after a steady tone of another pitch
                                      ended continues a tone sequence (its "before" edge is that tone) */
 
@@ -1045,7 +1046,11 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
 
     /* The pending beep is reported once its trailing gap has passed with nothing chained to it. */
     if (b->pending && !out && f->end_ms >= b->p_end_ms + BEEP_CHAIN_GAP_MS) {
-        int follow = s->on && s->n_good >= 3 && s->start_frame * AMDI_HOP_MS - b->p_end_ms <= BEEP_CHAIN_GAP_MS;
+        /* a tone in progress that could be the beep's next part: it started within the chain gap
+           and, once it has had BEEP_FOLLOW_FRAMES tone frames, is a beep candidate for the VAD (a
+           music or voice note with sibling harmonics never is) */
+        int follow = s->on && s->n_good >= 3 && s->start_frame * AMDI_HOP_MS - b->p_end_ms <= BEEP_CHAIN_GAP_MS &&
+                     (s->n_good < BEEP_FOLLOW_FRAMES || b->candidate);
         /* a SIT's first or second tone taken for a beep: the SIT, confirmed on its third tone,
            mutes the beep (tones.c) */
         if ((!follow && !b->defer) || f->end_ms >= b->p_end_ms + BEEP_CHAIN_WAIT_MS)
