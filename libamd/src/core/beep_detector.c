@@ -1048,9 +1048,10 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
     if (b->pending && !out && f->end_ms >= b->p_end_ms + BEEP_CHAIN_GAP_MS) {
         /* a tone in progress that could be the beep's next part: it started within the chain gap
            and, once it has had BEEP_FOLLOW_FRAMES tone frames, is a beep candidate for the VAD (a
-           music or voice note with sibling harmonics never is) */
+           music or voice note with sibling harmonics never is) or at the beep's own pitch (a double
+           beep, or more of an answer tone that cancels it) */
         int follow = s->on && s->n_good >= 3 && s->start_frame * AMDI_HOP_MS - b->p_end_ms <= BEEP_CHAIN_GAP_MS &&
-                     (s->n_good < BEEP_FOLLOW_FRAMES || b->candidate);
+                     (s->n_good < BEEP_FOLLOW_FRAMES || b->candidate || near(s->fa, b->p_hz));
         /* a SIT's first or second tone taken for a beep: the SIT, confirmed on its third tone,
            mutes the beep (tones.c) */
         if ((!follow && !b->defer) || f->end_ms >= b->p_end_ms + BEEP_CHAIN_WAIT_MS)
