@@ -102,7 +102,7 @@
  *   no glide-in, peak >= 80 % of the power).
  *
  * Measured with `tone_eval bench/corpus-out/manifest.csv` (bench/tone_eval.c,
- * 1,200-file corpus, 2026-12-07): 95.8 % of beeps reported on time, none
+ * 1,200-file corpus, 2026-12-07): 96.2 % of beeps reported on time, none
  * early, no false beep in 3.7 h of greetings / live answers (was 91.7 %, 0.8 %,
  * 0.5 per hour on 2026-11-29); 0 per hour on the synthetic speech, singing and
  * music of check_beep.c.
