@@ -297,6 +297,16 @@ static float other_harmonics(const float *p, float f0, float lo, float hi, float
     return pair_power > 0.f ? ex / pair_power : 1.f;
 }
 
+/* A dual frame whose tones share an f0: add what is at that f0's other harmonics. */
+static void seg_add_sib(amdi_beep_seg *s, const float *power, float f1, float f2, float pair_power)
+{
+    float lo = fminf(f1, f2), hi = fmaxf(f1, f2), f0 = common_f0(lo, hi);
+    if (f0 > 0.f) {
+        s->sib += other_harmonics(power, f0, lo, hi, pair_power);
+        s->n_sib++;
+    }
+}
+
 /* 0: not a tone frame; 1: single tone f1; 2: dual tone f1 (stronger), f2. */
 static int classify(const amdi_beep *b, const amdi_tone_analysis *a, float *f1, float *f2,
                     float *pw1, float *pw2, float *hx, int *partner, int *rich)
@@ -963,13 +973,8 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
             s->shape += amdi_tone_shape_error(f->power, &a->p1);
             s->harm += hx;
             s->n_partner += partner;
-            if (kind == 2 && fb > 0.f) {
-                float lo = fminf(f1, f2), hi = fmaxf(f1, f2), f0 = common_f0(lo, hi);
-                if (f0 > 0.f) {
-                    s->sib += other_harmonics(f->power, f0, lo, hi, pw1 + pw2);
-                    s->n_sib++;
-                }
-            }
+            if (kind == 2 && fb > 0.f)
+                seg_add_sib(s, f->power, f1, f2, pw1 + pw2);
             s->n_rich += rich;
             s->nshape++;
         } else if (idx - s->last <= BEEP_HOLD_MAX_FRAMES && held(s, a)) {
