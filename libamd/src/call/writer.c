@@ -37,6 +37,9 @@ struct amdi_writer {
     wop *wq_head, *wq_tail;
     /* taken from the queue, not yet committed (under wq_mu; changed by the writer only) */
     wop *held_head, *held_tail;
+    /* committed, webhooks being handed to the HTTP client, done flags not yet set (under wq_mu):
+     * a waiter that gives up must find its flag here too */
+    wop *sending_head;
     size_t held_n; /* changes (not batch ends) held */
     int store_failing;
     int64_t fail_since_us;
@@ -86,6 +89,9 @@ void amdi_writer_wait(amdi_writer *w, int *done)
             if (o->done == done)
                 o->done = NULL;
         for (wop *o = w->wq_head; o; o = o->next)
+            if (o->done == done)
+                o->done = NULL;
+        for (wop *o = w->sending_head; o; o = o->next)
             if (o->done == done)
                 o->done = NULL;
     }
@@ -321,6 +327,7 @@ static int writer_flush(amdi_writer *w, int all)
     for (wop *o = head; o; o = o->next)
         n += o->kind != W_COMMIT;
     w->held_n -= n;
+    w->sending_head = head;
     pthread_mutex_unlock(&w->wq_mu);
     if (wrote) /* only a real commit shows the store writable again */
         store_health(w, 0, NULL, n);
@@ -335,6 +342,7 @@ static int writer_flush(amdi_writer *w, int all)
     for (wop *o = head; o; o = o->next)
         if (o->kind == W_COMMIT && o->done)
             *o->done = 1;
+    w->sending_head = NULL;
     pthread_cond_broadcast(&w->wq_done_cv);
     pthread_mutex_unlock(&w->wq_mu);
     for (wop *o = head, *nx; o; o = nx) {
