@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz the Calls REST resource behind the HTTP server (amdi_api_handle in src/call/rest.h;
+ * Fuzz the Calls REST resource behind the HTTP server (amdi_api_handle in src/call/http/rest.h;
  * SPEC §6.1, §7 "malformed HTTP, forms, URLs"): method, raw path, raw query, Authorization
  * header and body exactly as libmicrohttpd would hand them over, against a real store (SQLite
  * in /dev/shm, else TMPDIR) and call engine (simulated carrier, empty dial plan, clock not started, so calls
