@@ -520,6 +520,7 @@ static const amdi_frame *splice_tone_frame(amd_detector *d, const amdi_frame *f,
         power[k] = d->gap_power[k] * g;
     *out = *f;
     out->power = power;
+    out->concealed = 1;
     return out;
 }
 
@@ -644,6 +645,7 @@ static int held_hop(amd_detector *d, int64_t t, int was_decided)
         amdi_frame tf = d->gap_frame;
         tf.index = held.index;
         tf.end_ms = held.end_ms;
+        tf.concealed = 1;
         int n_ev = amdi_tones_frame(d->tones, &tf, d->tev);
         e->n_tone_events = n_ev < 0 ? 0 : (n_ev > AMDI_TONES_MAX_EVENTS ? AMDI_TONES_MAX_EVENTS : n_ev);
     }
