@@ -72,9 +72,19 @@ static void usage(FILE *out)
             "  --media-priority N     run the media clock and detectors with real-time priority N\n"
             "                         (SCHED_RR 1..99, needs root / CAP_SYS_NICE) so other load cannot\n"
             "                         make audio frames late; 0 = normal (default) [AMD_MEDIA_PRIORITY]\n"
+            "  --api-key SK:SECRET:AC an API key (repeatable) that authenticates as account AC: HTTP Basic\n"
+            "                         with the key SID as user, as Client(key, secret, account) sends it;\n"
+            "                         webhooks stay signed with the account's token [AMD_API_KEYS, comma-separated]\n"
+            "  --max-connections-per-ip N  open HTTP connections one client address may hold (default 64,\n"
+            "                         at most 500; the server holds 1000 in all) [AMD_MAX_CONNECTIONS_PER_IP]\n"
+            "  --request-timeout S    a request's headers and body must arrive within S seconds; idle\n"
+            "                         keep-alive connections close after S too (default 10) [AMD_REQUEST_TIMEOUT]\n"
+            "  --max-queued N         calls one account may have waiting in its CPS queue; more get\n"
+            "                         429 (Twilio error 20429) (default 50000) [AMD_MAX_QUEUED]\n"
             "  --log-level LEVEL      error, warn, info or debug (default info) [AMD_LOG_LEVEL]\n"
             "  -h, --help             this text\n"
             "\n"
+            "SIGINT / SIGTERM stop the server; SIGHUP is ignored.\n"
             "Calls that were live when a previous run died are closed out on start: never-dialed\n"
             "calls are queued again; calls being placed end 'failed'; answered calls end\n"
             "'completed' at the last moment the server was known to be running them.\n");
@@ -82,12 +92,42 @@ static void usage(FILE *out)
 
 #define MAX_ACCOUNTS 64
 
+#define MAX_KEYS 64
+
 typedef struct serve_opts {
     amd_server_config cfg;
     amd_server_account acc[MAX_ACCOUNTS];
     char *acc_buf[MAX_ACCOUNTS];
     size_t nacc;
+    amd_server_api_key key[MAX_KEYS];
+    char *key_buf[MAX_KEYS];
+    size_t nkey;
 } serve_opts;
+
+/* --api-key SK...:SECRET:AC... (the secret may itself contain ':'). */
+static int add_api_key(serve_opts *o, const char *spec, char *err, size_t errlen)
+{
+    if (o->nkey >= MAX_KEYS) {
+        snprintf(err, errlen, "--api-key: at most %d keys", MAX_KEYS);
+        return -1;
+    }
+    char *s = strdup(spec);
+    char *c1 = s ? strchr(s, ':') : NULL;
+    char *c2 = s ? strrchr(s, ':') : NULL;
+    if (!c1 || c1 == c2) {
+        free(s);
+        snprintf(err, errlen, "--api-key: expected SK...:SECRET:AC... (key SID, secret, account SID)");
+        return -1;
+    }
+    *c1 = 0;
+    *c2 = 0;
+    o->key_buf[o->nkey] = s;
+    o->key[o->nkey].sid = s;
+    o->key[o->nkey].secret = c1 + 1;
+    o->key[o->nkey].account = c2 + 1;
+    o->nkey++;
+    return 0;
+}
 
 static int add_account(serve_opts *o, const char *spec, char *err, size_t errlen)
 {
@@ -145,6 +185,27 @@ static int apply(serve_opts *o, const char *name, const char *v, char *err, size
         c->sip_auth = v;
     else if (!strcmp(name, "account"))
         return add_account(o, v, err, errlen);
+    else if (!strcmp(name, "api-key"))
+        return add_api_key(o, v, err, errlen);
+    else if (!strcmp(name, "max-connections-per-ip")) {
+        if (cli_parse_int(v, &l) || l < 1 || l > 500) {
+            snprintf(err, errlen, "--max-connections-per-ip: expected 1..500, got '%s'", v);
+            return -1;
+        }
+        c->max_connections_per_ip = (int)l;
+    } else if (!strcmp(name, "request-timeout")) {
+        if (cli_parse_int(v, &l) || l < 1 || l > 3600) {
+            snprintf(err, errlen, "--request-timeout: expected seconds 1..3600, got '%s'", v);
+            return -1;
+        }
+        c->request_timeout_s = (int)l;
+    } else if (!strcmp(name, "max-queued")) {
+        if (cli_parse_int(v, &l) || l < 1 || l > 100000000) {
+            snprintf(err, errlen, "--max-queued: expected 1..100000000 calls, got '%s'", v);
+            return -1;
+        }
+        c->max_queued_per_account = l;
+    }
     else if (!strcmp(name, "cps")) {
         if (cli_parse_double(v, &d) || !(d > 0 && d <= 10000)) {
             snprintf(err, errlen, "--cps: expected a number in (0, 10000], got '%s'", v);
@@ -207,7 +268,10 @@ int amd_cli_serve(int argc, char **argv)
                                          {"AMD_WEBHOOK_TIMEOUT", "webhook-timeout"},
                                          {"AMD_WEBHOOK_ALLOW", "webhook-allow"},
                                          {"AMD_WEBHOOK_INFLIGHT_PER_ACCOUNT", "webhook-inflight-per-account"},
-                                         {"AMD_MEDIA_PRIORITY", "media-priority"}};
+                                         {"AMD_MEDIA_PRIORITY", "media-priority"},
+                                         {"AMD_MAX_CONNECTIONS_PER_IP", "max-connections-per-ip"},
+                                         {"AMD_REQUEST_TIMEOUT", "request-timeout"},
+                                         {"AMD_MAX_QUEUED", "max-queued"}};
     for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
         const char *v = getenv(env[i][0]);
         if (v && *v && apply(&o, env[i][1], v, err, sizeof err)) {
@@ -266,8 +330,22 @@ int amd_cli_serve(int argc, char **argv)
     }
     free(ea_copy);
     (void)env_accounts;
+    /* API keys given as flags replace AMD_API_KEYS */
+    const char *ek = getenv("AMD_API_KEYS");
+    if (!o.nkey && ek && *ek) {
+        char *ek_copy = strdup(ek), *save = NULL;
+        for (char *t = ek_copy ? strtok_r(ek_copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+            if (add_api_key(&o, t, err, sizeof err)) {
+                fprintf(stderr, "amd serve: %s (from AMD_API_KEYS)\n", err);
+                free(ek_copy);
+                goto out;
+            }
+        free(ek_copy);
+    }
     o.cfg.accounts = o.acc;
     o.cfg.n_accounts = o.nacc;
+    o.cfg.api_keys = o.key;
+    o.cfg.n_api_keys = o.nkey;
 
     amd_server *srv = NULL;
     int r = amd_server_create(&o.cfg, &srv, err, sizeof err);
@@ -283,6 +361,10 @@ int amd_cli_serve(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* SIGHUP (terminal closed, or a log-rotation habit) is ignored: the log goes to stderr,
+     * which belongs to whoever started us, so there is no file to reopen, and live calls must
+     * not end because a terminal went away. Stop with SIGINT or SIGTERM. */
+    signal(SIGHUP, SIG_IGN);
     r = amd_server_start(srv, err, sizeof err);
     if (r) {
         fprintf(stderr, "amd serve: %s\n", err[0] ? err : amd_strerror(r));
@@ -325,5 +407,7 @@ int amd_cli_serve(int argc, char **argv)
 out:
     for (size_t i = 0; i < o.nacc; i++)
         free(o.acc_buf[i]);
+    for (size_t i = 0; i < o.nkey; i++)
+        free(o.key_buf[i]);
     return rc;
 }

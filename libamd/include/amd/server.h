@@ -33,6 +33,16 @@ typedef struct amd_server_account {
     const char *token;
 } amd_server_account;
 
+/** An API key (Twilio's API Keys resource): `SK` + 32 hex digits and its secret (1..64
+ *  printable characters), authenticating as account @p account (HTTP Basic with the key SID
+ *  as user name, as Twilio's helper libraries send `Client(key_sid, key_secret, account_sid)`).
+ *  Webhooks stay signed with the account's auth token. */
+typedef struct amd_server_api_key {
+    const char *sid;
+    const char *secret;
+    const char *account;
+} amd_server_api_key;
+
 /** Server configuration; strings are copied by amd_server_create(). */
 typedef struct amd_server_config {
     unsigned version;              /**< AMD_SERVER_CONFIG_VERSION */
@@ -61,6 +71,12 @@ typedef struct amd_server_config {
      *  audio frames late (needs root or CAP_SYS_NICE; if refused, a warning is logged and they
      *  run normally). 0 (default): normal scheduling. */
     int media_priority;
+    /* Abuse limits (0 = default). */
+    int max_connections_per_ip;    /**< open HTTP connections per client address; default 64, max 1000 */
+    int request_timeout_s;         /**< a request's headers and body must arrive within this; default 10 */
+    long max_queued_per_account;   /**< calls waiting in one account's CPS queue; beyond: 429 / 20429; default 50000 */
+    const amd_server_api_key *api_keys; /**< API keys; may be NULL */
+    size_t n_api_keys;
     /** Outgoing requests (webhooks, TwiML fetches, callbacks) may not connect to loopback,
      *  private, shared (CGNAT), link-local, unspecified, multicast or reserved addresses,
      *  checked on the address actually connected to. This comma-separated CIDR list

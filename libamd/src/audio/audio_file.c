@@ -2,11 +2,12 @@
 /*
  * Reading recorded calls with libsndfile (see audio_file.h).
  *
- * How it works: regular files are opened through libsndfile directly; stdin
- * ("-") is read into memory first and served through libsndfile's virtual I/O,
- * because most container parsers need to seek. Headerless G.711 / s16 input
- * uses libsndfile's RAW major format with the caller's rate. Interleaved
- * frames are read into one buffer allocated at open and down-mixed (or one
+ * How it works: each path is opened exactly once. Regular files are handed to
+ * libsndfile by descriptor; stdin ("-"), pipes, FIFOs and character devices are
+ * read into memory first and served through libsndfile's virtual I/O, because
+ * most container parsers need to seek and such inputs cannot be read twice.
+ * Headerless G.711 / s16 input uses libsndfile's RAW major format with the
+ * caller's rate. Interleaved frames are read into one buffer allocated at open and down-mixed (or one
  * channel picked) into the caller's mono float buffer.
  *
  * What counts as bad input, and why it is rejected rather than guessed at:
@@ -30,6 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <sndfile.h>
 
 #include "amd/error.h"
@@ -43,6 +49,8 @@
 /* stdin is buffered in memory for seeking; beyond this it is not a call recording
  * (1 GiB is ~9 hours of 16 kHz s16 stereo). */
 #define AMDI_AF_MAX_STDIN ((size_t)1 << 30)
+/* How long a FIFO opened before its writer may stay silent before we give up. */
+#define AMDI_AF_FIFO_WAIT_MS 10000
 
 struct amdi_audio_file {
     SNDFILE *sf;
@@ -113,6 +121,98 @@ static sf_count_t vio_write(const void *ptr, sf_count_t count, void *user)
 static sf_count_t vio_tell(void *user)
 {
     return (sf_count_t)((amdi_audio_file *)user)->mem_pos;
+}
+
+/* Read all of a non-seekable descriptor (pipe, FIFO, character device) into memory, once:
+ * libsndfile seeks, and opening such a path a second time finds its data gone (a FIFO whose
+ * writer already finished would even block that second open forever). */
+static int slurp_fd(amdi_audio_file *f, int fd, const char *path, char *err, size_t errlen)
+{
+    size_t cap = 1 << 16;
+    f->mem = malloc(cap);
+    if (!f->mem) {
+        set_err(err, errlen, "out of memory");
+        return AMD_ENOMEM;
+    }
+    for (;;) {
+        if (f->mem_len == cap) {
+            if (cap >= AMDI_AF_MAX_STDIN) {
+                set_err(err, errlen, "more than %zu MiB of input", AMDI_AF_MAX_STDIN >> 20);
+                return AMD_ELIMIT;
+            }
+            unsigned char *p = realloc(f->mem, cap * 2);
+            if (!p) {
+                set_err(err, errlen, "out of memory");
+                return AMD_ENOMEM;
+            }
+            f->mem = p;
+            cap *= 2;
+        }
+        ssize_t n = read(fd, f->mem + f->mem_len, cap - f->mem_len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            set_err(err, errlen, "%s: read error: %s", path, strerror(errno));
+            return AMD_EIO;
+        }
+        if (n == 0)
+            break;
+        f->mem_len += (size_t)n;
+    }
+    return 0;
+}
+
+/* Open @p path once, without blocking on a FIFO that has no writer (then wait a bounded time
+ * for one). Regular files: *fd_out stays open for libsndfile; anything else is read into
+ * f->mem and *fd_out is -1. */
+static int open_input(amdi_audio_file *f, const char *path, int *fd_out, char *err, size_t errlen)
+{
+    *fd_out = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        int e = errno;
+        set_err(err, errlen, "%s", strerror(e));
+        return (e == ENOENT || e == ENOTDIR) ? AMD_ENOTFOUND : AMD_EIO;
+    }
+    struct stat st;
+    if (fstat(fd, &st)) {
+        set_err(err, errlen, "%s", strerror(errno));
+        close(fd);
+        return AMD_EIO;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        set_err(err, errlen, "cannot read (is it a directory?)");
+        close(fd);
+        return AMD_EIO;
+    }
+    if (S_ISFIFO(st.st_mode)) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        int pr;
+        while ((pr = poll(&pf, 1, AMDI_AF_FIFO_WAIT_MS)) < 0 && errno == EINTR)
+            ;
+        if (pr == 0) {
+            set_err(err, errlen, "no data: nothing wrote to this FIFO within %d s", AMDI_AF_FIFO_WAIT_MS / 1000);
+            close(fd);
+            return AMD_EIO;
+        }
+    }
+    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if (S_ISREG(st.st_mode)) {
+        if (st.st_size == 0) {
+            set_err(err, errlen, "empty file");
+            close(fd);
+            return AMD_EFORMAT;
+        }
+        *fd_out = fd;
+        return 0;
+    }
+    int rc = slurp_fd(f, fd, path, err, errlen);
+    close(fd);
+    if (!rc && f->mem_len == 0) {
+        set_err(err, errlen, "empty input");
+        rc = AMD_EFORMAT;
+    }
+    return rc;
 }
 
 static int slurp_stdin(amdi_audio_file *f, char *err, size_t errlen)
@@ -250,8 +350,10 @@ static int check_opts(const amdi_audio_open_opts *o, char *err, size_t errlen)
 
 /* Fail clearly on missing, unreadable or empty input before libsndfile's generic message;
  * stdin is read into memory here. */
-static int get_input(amdi_audio_file *f, const char *path, int is_stdin, char *err, size_t errlen)
+static int get_input(amdi_audio_file *f, const char *path, int is_stdin, int *fd_out, char *err,
+                     size_t errlen)
 {
+    *fd_out = -1;
     if (is_stdin) {
         int rc = slurp_stdin(f, err, errlen);
         if (rc)
@@ -262,30 +364,14 @@ static int get_input(amdi_audio_file *f, const char *path, int is_stdin, char *e
         }
         return 0;
     }
-    FILE *probe = fopen(path, "rb");
-    if (!probe) {
-        int e = errno;
-        set_err(err, errlen, "%s", strerror(e));
-        return (e == ENOENT || e == ENOTDIR) ? AMD_ENOTFOUND : AMD_EIO;
-    }
-    int c = fgetc(probe);
-    int rerr = ferror(probe);
-    fclose(probe);
-    if (rerr) {
-        set_err(err, errlen, "cannot read (is it a directory?)");
-        return AMD_EIO;
-    }
-    if (c == EOF) {
-        set_err(err, errlen, "empty file");
-        return AMD_EFORMAT;
-    }
-    return 0;
+    /* Fail clearly on missing / unreadable paths before libsndfile's generic message. */
+    return open_input(f, path, fd_out, err, errlen);
 }
 
 /* Open through libsndfile (by name, or over the in-memory stdin copy); @p si receives
  * what the header says. libsndfile's reasons are turned into ours. */
-static int open_sndfile(amdi_audio_file *f, const char *path, int is_stdin,
-                        const amdi_audio_open_opts *o, SF_INFO *si, char *err, size_t errlen)
+static int open_sndfile(amdi_audio_file *f, int fd, const amdi_audio_open_opts *o, SF_INFO *si,
+                        char *err, size_t errlen)
 {
     memset(si, 0, sizeof *si);
     if (o->raw != AMDI_RAW_NONE) {
@@ -295,11 +381,11 @@ static int open_sndfile(amdi_audio_file *f, const char *path, int is_stdin,
                                       : o->raw == AMDI_RAW_ALAW ? SF_FORMAT_ALAW
                                                                 : (SF_FORMAT_PCM_16 | SF_ENDIAN_LITTLE));
     }
-    if (is_stdin) {
+    if (fd < 0) { /* stdin, a pipe, a FIFO: the copy in memory */
         SF_VIRTUAL_IO vio = {vio_len, vio_seek, vio_read, vio_write, vio_tell};
         f->sf = sf_open_virtual(&vio, SFM_READ, si, f);
     } else {
-        f->sf = sf_open(path, SFM_READ, si);
+        f->sf = sf_open_fd(fd, SFM_READ, si, SF_TRUE); /* closes fd, also on failure */
     }
     if (f->sf)
         return 0;
@@ -399,8 +485,9 @@ int amdi_audio_file_open(const char *path, const amdi_audio_open_opts *opts, amd
     f->channel = o.channel;
     const int is_stdin = strcmp(path, "-") == 0;
     SF_INFO si;
-    if (!(rc = get_input(f, path, is_stdin, err, errlen)) &&
-        !(rc = open_sndfile(f, path, is_stdin, &o, &si, err, errlen)) &&
+    int fd = -1;
+    if (!(rc = get_input(f, path, is_stdin, &fd, err, errlen)) &&
+        !(rc = open_sndfile(f, fd, &o, &si, err, errlen)) &&
         !(rc = check_header(f, &si, &o, err, errlen)) && !(rc = finish_open(f, &si, &o, err, errlen))) {
         *out = f;
         return 0;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "dialplan.h"
 
+#include "params.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +84,27 @@ static int load_audio(amdi_audio *a, const char *path, char *err, size_t errlen)
     return 0;
 }
 
+/* Names the first key of @p o that is not in @p known (a typo would otherwise be ignored). */
+static int unknown_key(json_t *o, const char *const *known, const char *where, char *err, size_t errlen)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v)
+    {
+        int ok = 0;
+        for (size_t i = 0; known[i]; i++)
+            ok |= !strcmp(k, known[i]);
+        if (!ok) {
+            char list[200] = "";
+            for (size_t i = 0; known[i]; i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", known[i]);
+            snprintf(err, errlen, "%s: unknown key \"%.60s\" (known: %s)", where, k, list);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int amdi_dialplan_parse(const char *json, const char *base_dir, amdi_dialplan **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -92,6 +115,11 @@ int amdi_dialplan_parse(const char *json, const char *base_dir, amdi_dialplan **
         return AMD_EFORMAT;
     }
     json_t *routes = json_object_get(root, "routes");
+    static const char *const top_keys[] = {"routes", "comment", NULL};
+    if (json_is_object(root) && unknown_key(root, top_keys, "dial plan", err, errlen)) {
+        json_decref(root);
+        return AMD_EFORMAT;
+    }
     if (!json_is_array(routes)) {
         json_decref(root);
         snprintf(err, errlen, "dial plan: expected {\"routes\": [...]}");
@@ -114,6 +142,14 @@ int amdi_dialplan_parse(const char *json, const char *base_dir, amdi_dialplan **
             rc = AMD_EFORMAT;
             break;
         }
+        char where[300];
+        snprintf(where, sizeof where, "dial plan: route %zu (%.200s)", i, json_string_value(to));
+        static const char *const route_keys[] = {"to",     "audio",  "ring_ms", "pdd_ms",
+                                                 "outcome", "hangup", "family",  "comment", NULL};
+        if (unknown_key(r, route_keys, where, err, errlen)) {
+            rc = AMD_EFORMAT;
+            break;
+        }
         rt->to = strdup(json_string_value(to));
         if (!rt->to) {
             rc = AMD_ENOMEM;
@@ -124,6 +160,14 @@ int amdi_dialplan_parse(const char *json, const char *base_dir, amdi_dialplan **
         if (rt->to[tl - 1] == '*') {
             rt->prefix = 1;
             rt->to[tl - 1] = 0;
+        } else if (!amdi_addr_valid(rt->to)) {
+            /* the same rule as a create's To: a name no create can reach is a mistake */
+            snprintf(err, errlen,
+                     "%s: \"to\" is not a number a call can be created to (E.164 +digits, sip:user@host, "
+                     "client:name, sim:HS...; or a prefix ending in '*')",
+                     where);
+            rc = AMD_EFORMAT;
+            break;
         }
         rt->ring_ms = 2000;
         rt->pdd_ms = 200;

@@ -66,6 +66,8 @@ int amdi_engine_submit(amdi_engine *e, const amdi_call_rec *rec, amdi_create_par
 int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, const amdi_update_params *u,
                        amdi_call_rec *out, amdi_api_error *err);
 
+/* Calls of @p account waiting in its CPS queue (0 for an unknown account). */
+long amdi_engine_queued(amdi_engine *e, const char *account);
 /* Store health. A change the store refuses (a full disk) is held in memory and retried in
  * order until it commits. store_failing: nonzero while that is so (@p why, may be NULL, gets
  * the reason); new calls should then be refused. store_error: the API's own write failed. */

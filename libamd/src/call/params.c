@@ -11,6 +11,7 @@
 
 #include "amd/error.h"
 #include "amd/params.h"
+#include "sid.h"
 #include "timefmt.h"
 #include "twiml.h"
 
@@ -100,18 +101,98 @@ int amdi_url_valid(const char *s, int no_underscore)
     return hend > h;
 }
 
-static int valid_addr(const char *s)
+/* The host of a SIP URI (RFC 3261 §25.1 hostport): a name of letters, digits, '-' and '.',
+ * an IPv4 address, or an IPv6 reference in brackets; then an optional :port. */
+static int sip_hostport_ok(const char *h, size_t n)
 {
-    if (!*s || strlen(s) > AMDI_ADDR_MAX)
-        return 0;
-    for (const char *c = s; *c; c++)
-        if ((unsigned char)*c < ' ' || (unsigned char)*c >= 0x7f)
+    size_t i = 0;
+    if (n && h[0] == '[') {
+        while (i < n && h[i] != ']')
+            if (!isxdigit((unsigned char)h[i]) && h[i] != ':' && h[i] != '.' && h[i] != '[')
+                return 0;
+            else
+                i++;
+        if (i >= n || i < 3)
             return 0;
+        i++;
+    } else {
+        size_t start = i;
+        while (i < n && (isalnum((unsigned char)h[i]) || h[i] == '-' || h[i] == '.'))
+            i++;
+        if (i == start || h[start] == '.' || h[start] == '-')
+            return 0;
+    }
+    if (i == n)
+        return 1;
+    if (h[i] != ':' || i + 1 == n || n - i - 1 > 5)
+        return 0;
+    for (i++; i < n; i++)
+        if (!isdigit((unsigned char)h[i]))
+            return 0;
+    return 1;
+}
+
+/* sip:[user[:password]@]hostport[;params][?headers] (RFC 3261 §19.1.1); the user part holds
+ * unreserved / escaped characters and the usual punctuation, never spaces or controls. */
+static int sip_uri_ok(const char *s)
+{
+    const char *p = s + 4;
+    const char *end = p + strcspn(p, ";?");
+    const char *at = memchr(p, '@', (size_t)(end - p));
+    if (at) {
+        if (at == p)
+            return 0;
+        for (const char *c = p; c < at; c++)
+            if (!isalnum((unsigned char)*c) && !strchr("-_.!~*'()%&=+$,;?/:", *c))
+                return 0;
+        p = at + 1;
+    }
+    if (!sip_hostport_ok(p, (size_t)(end - p)))
+        return 0;
+    for (const char *c = end; *c; c++)
+        if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f || *c == '<' || *c == '>' || *c == '"')
+            return 0;
+    return 1;
+}
+
+int amdi_addr_valid(const char *s)
+{
+    if (!s || !*s || strlen(s) > AMDI_ADDR_MAX)
+        return 0;
     if (amdi_is_phone(s))
         return 1;
-    if (!strncasecmp(s, "sip:", 4) || !strncasecmp(s, "client:", 7) || !strncasecmp(s, "sim:", 4))
-        return strchr(s, ':')[1] != 0;
+    if (!strncasecmp(s, "sip:", 4))
+        return sip_uri_ok(s);
+    if (!strncasecmp(s, "client:", 7)) { /* a Client identity: letters, digits, _ - . @ + */
+        if (!s[7])
+            return 0;
+        for (const char *c = s + 7; *c; c++)
+            if (!isalnum((unsigned char)*c) && !strchr("_-.@+", *c))
+                return 0;
+        return 1;
+    }
+    if (!strncasecmp(s, "sim:", 4)) /* a Super SIM: sim: + its SID (HS + 32 hex digits) */
+        return amdi_sid_valid(s + 4, "HS");
     return 0;
+}
+
+static int valid_addr(const char *s)
+{
+    return amdi_addr_valid(s);
+}
+
+/* A relative reference (RFC 3986 §4.2) that resolves against an http(s) base: no scheme, no
+ * network-path "//", printable ASCII without spaces. */
+static int relative_ref_ok(const char *r)
+{
+    if (!strncmp(r, "//", 2))
+        return 0;
+    if (memchr(r, ':', strcspn(r, "/?#")))
+        return 0;
+    for (; *r; r++)
+        if ((unsigned char)*r <= ' ' || (unsigned char)*r >= 0x7f)
+            return 0;
+    return 1;
 }
 
 /* Strictly parse a decimal integer in [lo, hi]. */
@@ -456,6 +537,15 @@ static int parse_amd(amdi_create_params *p, const amdi_form *f, amdi_api_error *
     p->async_amd_status_callback = get_nonempty(f, "AsyncAmdStatusCallback");
     if (p->async_amd_status_callback && strlen(p->async_amd_status_callback) > 2048) {
         amdi_api_error_set(e, 400, 21205, "AsyncAmdStatusCallback is too long");
+        return -1;
+    }
+    /* A relative AsyncAmdStatusCallback resolves against Url (RFC 3986 §5); with inline Twiml
+     * there is nothing to resolve it against, so it could never be called. */
+    if (p->async_amd_status_callback && !amdi_url_valid(p->async_amd_status_callback, 0) &&
+        (!p->url || !relative_ref_ok(p->async_amd_status_callback))) {
+        amdi_api_error_set(e, 400, 21205,
+                           "AsyncAmdStatusCallback is not an absolute http(s) URL%s: %.200s",
+                           p->url ? "" : " and there is no Url to resolve it against", p->async_amd_status_callback);
         return -1;
     }
     return 0;

@@ -79,6 +79,9 @@ int amdi_parse_bool(const char *s);
 int amdi_url_valid(const char *s, int no_underscore);
 /* E.164-ish phone number: optional '+', 2..15 digits. */
 int amdi_is_phone(const char *s);
+/* The one rule for `To` / `From` (and the dial plan's exact `to` names): a phone number as
+ * amdi_is_phone, a sip: URI with a host, client:identity or sim:HS... (Super SIM). */
+int amdi_addr_valid(const char *s);
 
 /* List filters and paging (twilio-calls.md §4, §12). */
 typedef struct amdi_list_query {

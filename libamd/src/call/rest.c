@@ -78,6 +78,14 @@ static const char *authenticate(const amdi_api *api, const char *auth)
         if (sid_ok & tok_ok)
             hit = api->accounts[i].sid;
     }
+    /* API keys (Twilio: "authenticate with an API key SID as the username and its secret as
+     * the password"); the request then acts as the key's account. */
+    for (size_t i = 0; i < api->nkeys; i++) {
+        int sid_ok = amdi_secret_equal(user, api->keys[i].sid);
+        int sec_ok = amdi_secret_equal(pass, api->keys[i].secret);
+        if (sid_ok & sec_ok)
+            hit = api->keys[i].account;
+    }
     return hit;
 }
 
@@ -123,6 +131,16 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
     if (amdi_engine_store_failing(api->engine, why, sizeof why)) {
         amdi_create_params_free(&p);
         store_unavailable(out, why);
+        return;
+    }
+    /* A bounded queue per account (Twilio answers an over-full queue with 429 / 20429). Checked
+     * before storing; concurrent creates may pass it together, so the queue can exceed the cap
+     * by at most the number of HTTP worker threads minus one. */
+    if (api->max_queued > 0 && amdi_engine_queued(api->engine, account) >= api->max_queued) {
+        amdi_create_params_free(&p);
+        char msg[160];
+        snprintf(msg, sizeof msg, "Too Many Requests: %ld calls are already queued for this account", api->max_queued);
+        respond_error(out, 429, 20429, msg);
         return;
     }
     amdi_call_rec r;

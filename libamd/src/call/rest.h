@@ -15,11 +15,21 @@ typedef struct amdi_api_account {
     char token[65];
 } amdi_api_account;
 
+/* An API key: HTTP Basic with the key SID as user and its secret acts as @p account. */
+typedef struct amdi_api_key {
+    char sid[35];
+    char secret[65];
+    char account[35];
+} amdi_api_key;
+
 typedef struct amdi_api {
     amdi_store *store;  /* the API's (durable) connection */
     amdi_engine *engine;
     const amdi_api_account *accounts; /* read-only after start */
     size_t naccounts;
+    const amdi_api_key *keys; /* read-only after start */
+    size_t nkeys;
+    long max_queued; /* per account: creates beyond it get 429 / 20429; 0 = no limit */
 } amdi_api;
 
 typedef struct amdi_response {

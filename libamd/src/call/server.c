@@ -4,6 +4,7 @@
 #include "amd/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <curl/curl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -12,14 +13,17 @@
 #include <string.h>
 #include <strings.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "amd/call.h"
 #include "dialplan.h"
 #include "engine.h"
 #include "net_policy.h"
+#include "params.h"
 #include "render.h"
 #include "rest.h"
 #include "sid.h"
@@ -45,7 +49,26 @@ struct amd_server {
     int started;
     int lock_fd; /* holds a write lock on <db>.lock: one server per database */
     amdi_net_policy policy; /* where outgoing requests may connect (outlives the engine) */
+    amdi_api_key *keys;
+    size_t nkeys;
+    /* open connections, for the whole-request deadline (see the reaper below) */
+    pthread_mutex_t conn_mu;
+    struct conn *conns;
+    pthread_t reaper;
+    int reaper_on, reaper_stop;
+    pthread_cond_t reaper_cv;
 };
+
+/* One open TCP connection. A request (its headers and its body) must arrive within
+ * request_timeout_s of the moment the connection opened or the previous response was sent:
+ * libmicrohttpd's own timeout is an idle timeout, which a client sending one byte now and
+ * then never hits (the "slowloris" attack). */
+typedef struct conn {
+    struct conn *prev, *next;
+    int fd;
+    int receiving;     /* waiting for (more of) a request */
+    int64_t start_ms;  /* when that wait began (monotonic) */
+} conn;
 
 /* Per-request state, created by the URI-log callback so that the raw (still encoded) URI
  * is available: MHD would otherwise hand us a decoded path and decoded arguments. */
@@ -56,6 +79,17 @@ typedef struct req {
     size_t discarded; /* body bytes thrown away after too_big */
     int seen;
 } req;
+
+/* HTTP limits. The global cap is 1,000 connections (below the usual 1,024 descriptors a
+ * process gets, minus the database and webhook sockets); one address gets at most 64 of them
+ * by default, so a single client cannot fill it. */
+#define AMDI_MAX_CONNECTIONS 1000
+#define AMDI_DEFAULT_CONN_PER_IP 64
+#define AMDI_DEFAULT_REQUEST_TIMEOUT_S 10
+#define AMDI_DEFAULT_MAX_QUEUED 50000L
+/* Longest request target (path + query) served; RFC 9112 §3 recommends supporting at least
+ * 8,000 octets. */
+#define AMDI_MAX_URI 8192
 
 void amd_server_config_init(amd_server_config *cfg)
 {
@@ -69,6 +103,9 @@ void amd_server_config_init(amd_server_config *cfg)
     cfg->webhook_timeout_ms = 15000;
     cfg->http_threads = 2;
     cfg->log_level = AMD_LOG_INFO;
+    cfg->max_connections_per_ip = AMDI_DEFAULT_CONN_PER_IP;
+    cfg->request_timeout_s = AMDI_DEFAULT_REQUEST_TIMEOUT_S;
+    cfg->max_queued_per_account = AMDI_DEFAULT_MAX_QUEUED;
     cfg->webhook_inflight_per_account = 64;
 }
 
@@ -119,6 +156,7 @@ int amd_server_create(const amd_server_config *cfg, amd_server **out, char *err,
         sc.trunk = cfg->sip_trunk;
         sc.log_fn = cfg->log_fn;
         sc.log_user = cfg->log_user;
+        sc.log_level = cfg->log_level;
         sc.media_priority = cfg->media_priority;
         char user[128] = "", pass[128] = "";
         if (cfg->sip_auth && *cfg->sip_auth) {
@@ -161,16 +199,9 @@ int amdi_server_create_with(const amd_server_config *cfg, const amdi_driver *drv
     return rc && !taken ? drop_driver(drv, rc) : rc;
 }
 
-static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int *taken, amd_server **out, char *err,
-                       size_t errlen)
+/* Field checks that need nothing but the config. */
+static int check_config(const amd_server_config *cfg, char *err, size_t errlen)
 {
-    if (!out)
-        return AMD_EINVAL;
-    *out = NULL;
-    if (!cfg || cfg->version != AMD_SERVER_CONFIG_VERSION) {
-        snprintf(err, errlen, "server config: unknown version");
-        return AMD_EVERSION;
-    }
     if (!(cfg->cps > 0 && cfg->cps <= 10000)) {
         snprintf(err, errlen, "cps: %g out of range (0, 10000]", cfg->cps);
         return AMD_EINVAL;
@@ -188,13 +219,6 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
                  cfg->webhook_inflight_per_account, AMDI_HOOKS_MAX_INFLIGHT);
         return AMD_EINVAL;
     }
-    amdi_net_policy policy;
-    char perr[200] = "";
-    int prc = amdi_net_policy_parse(cfg->webhook_allow, &policy, perr, sizeof perr);
-    if (prc) {
-        snprintf(err, errlen, "webhook_allow: %s", perr[0] ? perr : amd_strerror(prc));
-        return prc;
-    }
     for (size_t i = 0; i < cfg->n_accounts; i++) {
         if (!amdi_sid_valid(cfg->accounts[i].sid, "AC") || !cfg->accounts[i].token || !token_ok(cfg->accounts[i].token)) {
             snprintf(err, errlen, "account %zu: expected SID AC + 32 hex digits and a token of 1..64 printable characters",
@@ -202,36 +226,62 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
             return AMD_EINVAL;
         }
     }
-    amd_server *s = calloc(1, sizeof *s);
-    if (!s) {
-        amdi_net_policy_free(&policy);
+    if (cfg->max_connections_per_ip < 0 || cfg->max_connections_per_ip > AMDI_MAX_CONNECTIONS / 2) {
+        snprintf(err, errlen, "max_connections_per_ip: %d out of range 1..%d (half the global cap of %d)",
+                 cfg->max_connections_per_ip, AMDI_MAX_CONNECTIONS / 2, AMDI_MAX_CONNECTIONS);
+        return AMD_EINVAL;
+    }
+    if (cfg->request_timeout_s < 0 || cfg->request_timeout_s > 3600) {
+        snprintf(err, errlen, "request_timeout_s: %d out of range 1..3600", cfg->request_timeout_s);
+        return AMD_EINVAL;
+    }
+    if (cfg->max_queued_per_account < 0) {
+        snprintf(err, errlen, "max_queued_per_account: %ld must not be negative", cfg->max_queued_per_account);
+        return AMD_EINVAL;
+    }
+    if (cfg->public_url && !amdi_url_valid(cfg->public_url, 0)) {
+        snprintf(err, errlen, "public_url: '%.200s' is not an absolute http:// or https:// URL", cfg->public_url);
+        return AMD_EINVAL;
+    }
+    for (size_t i = 0; i < cfg->n_api_keys; i++) {
+        const amd_server_api_key *k = &cfg->api_keys[i];
+        if (!k->sid || !amdi_sid_valid(k->sid, "SK") || !k->secret || !token_ok(k->secret) || !k->account ||
+            !amdi_sid_valid(k->account, "AC")) {
+            snprintf(err, errlen,
+                     "API key %zu: expected SK + 32 hex digits, a secret of 1..64 printable characters and an "
+                     "account SID AC + 32 hex digits",
+                     i + 1);
+            return AMD_EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* The API keys, each bound to an account of this server. */
+static int copy_api_keys(amd_server *s, const amd_server_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->n_api_keys && !(s->keys = calloc(cfg->n_api_keys, sizeof *s->keys))) {
         return AMD_ENOMEM;
     }
-    s->policy = policy;
-    s->lock_fd = -1;
-    s->cfg = *cfg;
-    s->listen = strdup(cfg->listen ? cfg->listen : "127.0.0.1:8080");
-    s->db_path = strdup(cfg->db_path ? cfg->db_path : "amd-serve.db");
-    s->public_url = cfg->public_url ? strdup(cfg->public_url) : NULL;
-    if (cfg->recordings_dir) {
-        s->recordings_dir = strdup(cfg->recordings_dir);
-    } else { /* default: a folder beside the database */
-        size_t n = strlen(s->db_path ? s->db_path : "") + 16;
-        s->recordings_dir = malloc(n);
-        if (s->recordings_dir)
-            snprintf(s->recordings_dir, n, "%s-recordings", s->db_path ? s->db_path : "amd-serve.db");
+    for (size_t i = 0; i < cfg->n_api_keys; i++) {
+        int known = 0;
+        for (size_t k = 0; k < s->naccounts; k++)
+            known |= !strcmp(s->accounts[k].sid, cfg->api_keys[i].account);
+        if (!known) {
+            snprintf(err, errlen, "API key %s: account %s is not an account of this server", cfg->api_keys[i].sid,
+                     cfg->api_keys[i].account);
+            return AMD_EINVAL;
+        }
+        snprintf(s->keys[i].sid, sizeof s->keys[i].sid, "%s", cfg->api_keys[i].sid);
+        snprintf(s->keys[i].secret, sizeof s->keys[i].secret, "%s", cfg->api_keys[i].secret);
+        snprintf(s->keys[i].account, sizeof s->keys[i].account, "%s", cfg->api_keys[i].account);
     }
-    if (!s->listen || !s->db_path || (cfg->public_url && !s->public_url) || !s->recordings_dir) {
-        amd_server_destroy(s);
-        return AMD_ENOMEM;
-    }
-    if (!s->cfg.max_body_bytes)
-        s->cfg.max_body_bytes = 64 * 1024;
-    if (s->cfg.http_threads <= 0)
-        s->cfg.http_threads = 2;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    int rc;
-    /* One server per database: a second one would close out the first one's live calls. */
+    return 0;
+}
+
+/* One server per database: a second one would close out the first one's live calls. */
+static int lock_db(amd_server *s, char *err, size_t errlen)
+{
     s->lock_fd = -1;
     if (strcmp(s->db_path, ":memory:")) {
         size_t ln = strlen(s->db_path) + 8;
@@ -252,12 +302,79 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
 #else
         int lock_cmd = F_SETLK;
 #endif
-        if (s->lock_fd < 0 || fcntl(s->lock_fd, lock_cmd, &fl) == -1) {
-            snprintf(err, errlen, "database %s is in use by another amd serve (or %s.lock cannot be created)",
-                     s->db_path, s->db_path);
-            amd_server_destroy(s);
+        if (s->lock_fd < 0) {
+            int en = errno;
+            snprintf(err, errlen, "database %s: cannot create %s.lock: %s%s", s->db_path, s->db_path, strerror(en),
+                     en == ENOENT ? " (the folder does not exist)" : "");
+            return AMD_EIO;
+        }
+        if (fcntl(s->lock_fd, lock_cmd, &fl) == -1) {
+            snprintf(err, errlen, "database %s is in use by another amd serve", s->db_path);
             return AMD_ESTATE;
         }
+    }
+    return 0;
+}
+
+static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int *taken, amd_server **out, char *err,
+                       size_t errlen)
+{
+    if (!out)
+        return AMD_EINVAL;
+    *out = NULL;
+    if (!cfg || cfg->version != AMD_SERVER_CONFIG_VERSION) {
+        snprintf(err, errlen, "server config: unknown version");
+        return AMD_EVERSION;
+    }
+    int rc = check_config(cfg, err, errlen);
+    if (rc)
+        return rc;
+    amdi_net_policy policy;
+    char perr[200] = "";
+    int prc = amdi_net_policy_parse(cfg->webhook_allow, &policy, perr, sizeof perr);
+    if (prc) {
+        snprintf(err, errlen, "webhook_allow: %s", perr[0] ? perr : amd_strerror(prc));
+        return prc;
+    }
+    amd_server *s = calloc(1, sizeof *s);
+    if (!s) {
+        amdi_net_policy_free(&policy);
+        return AMD_ENOMEM;
+    }
+    s->policy = policy;
+    s->lock_fd = -1;
+    pthread_mutex_init(&s->conn_mu, NULL);
+    pthread_cond_init(&s->reaper_cv, NULL);
+    s->cfg = *cfg;
+    if (s->cfg.max_connections_per_ip == 0)
+        s->cfg.max_connections_per_ip = AMDI_DEFAULT_CONN_PER_IP;
+    if (s->cfg.request_timeout_s == 0)
+        s->cfg.request_timeout_s = AMDI_DEFAULT_REQUEST_TIMEOUT_S;
+    if (s->cfg.max_queued_per_account == 0)
+        s->cfg.max_queued_per_account = AMDI_DEFAULT_MAX_QUEUED;
+    s->listen = strdup(cfg->listen ? cfg->listen : "127.0.0.1:8080");
+    s->db_path = strdup(cfg->db_path ? cfg->db_path : "amd-serve.db");
+    s->public_url = cfg->public_url ? strdup(cfg->public_url) : NULL;
+    if (cfg->recordings_dir) {
+        s->recordings_dir = strdup(cfg->recordings_dir);
+    } else { /* default: a folder beside the database */
+        size_t n = strlen(s->db_path ? s->db_path : "") + 16;
+        s->recordings_dir = malloc(n);
+        if (s->recordings_dir)
+            snprintf(s->recordings_dir, n, "%s-recordings", s->db_path ? s->db_path : "amd-serve.db");
+    }
+    if (!s->listen || !s->db_path || (cfg->public_url && !s->public_url) || !s->recordings_dir) {
+        amd_server_destroy(s);
+        return AMD_ENOMEM;
+    }
+    if (!s->cfg.max_body_bytes)
+        s->cfg.max_body_bytes = 64 * 1024;
+    if (s->cfg.http_threads <= 0)
+        s->cfg.http_threads = 2;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if ((rc = lock_db(s, err, errlen))) {
+        amd_server_destroy(s);
+        return rc;
     }
     /* the dial plan first: a bad plan must not leave a half-initialised database behind */
     if ((rc = amdi_dialplan_load(cfg->dialplan_path, &s->plan, err, errlen))) {
@@ -318,6 +435,14 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
     }
     for (size_t i = 0; i < s->naccounts; i++)
         amdi_engine_add_account(s->engine, s->accounts[i].sid, s->accounts[i].token);
+    if ((rc = copy_api_keys(s, cfg, err, errlen))) {
+        amd_server_destroy(s);
+        return rc;
+    }
+    s->nkeys = cfg->n_api_keys;
+    s->api.keys = s->keys;
+    s->api.nkeys = s->nkeys;
+    s->api.max_queued = s->cfg.max_queued_per_account;
     s->api.store = s->api_store;
     s->api.engine = s->engine;
     s->api.accounts = s->accounts;
@@ -349,22 +474,162 @@ const char *amd_server_account_sid(const amd_server *s, size_t i)
 
 /* ------------------------------------------------------------------ HTTP */
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static conn *conn_of(struct MHD_Connection *con)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* The connection is waiting for a request (again): the deadline starts now. */
+static void conn_wait(amd_server *s, struct MHD_Connection *con, int receiving)
+{
+    conn *c = conn_of(con);
+    if (!c)
+        return;
+    pthread_mutex_lock(&s->conn_mu);
+    c->receiving = receiving;
+    c->start_ms = mono_ms();
+    pthread_mutex_unlock(&s->conn_mu);
+}
+
+/* libmicrohttpd reports a connection's start before its first byte is read and its end
+ * before it closes the socket, so while an entry is in the list (under conn_mu) its fd is
+ * that connection's. */
+static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    amd_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        conn *c = calloc(1, sizeof *c);
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = c;
+        if (!c)
+            return;
+        c->fd = ci ? ci->connect_fd : -1;
+        c->receiving = 1;
+        c->start_ms = mono_ms();
+        pthread_mutex_lock(&s->conn_mu);
+        c->next = s->conns;
+        if (s->conns)
+            s->conns->prev = c;
+        s->conns = c;
+        pthread_mutex_unlock(&s->conn_mu);
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        conn *c = *socket_context;
+        pthread_mutex_lock(&s->conn_mu);
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            s->conns = c->next;
+        if (c->next)
+            c->next->prev = c->prev;
+        pthread_mutex_unlock(&s->conn_mu);
+        free(c);
+        *socket_context = NULL;
+    }
+}
+
+/* Every 250 ms: a connection that has been receiving one request for longer than the request
+ * timeout is shut down (libmicrohttpd then sees the end of the stream and closes it). */
+static void *reaper_main(void *arg)
+{
+    amd_server *s = arg;
+    int64_t limit = (int64_t)s->cfg.request_timeout_s * 1000;
+    pthread_mutex_lock(&s->conn_mu);
+    while (!s->reaper_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->reaper_cv, &s->conn_mu, &ts);
+        int64_t now = mono_ms();
+        long n = 0;
+        for (conn *c = s->conns; c; c = c->next)
+            if (c->receiving && c->fd >= 0 && now - c->start_ms > limit) {
+                shutdown(c->fd, SHUT_RDWR);
+                c->receiving = 0;
+                n++;
+            }
+        if (n) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "closed %ld connection(s) that did not send a whole request within %d s", n,
+                     s->cfg.request_timeout_s);
+            pthread_mutex_unlock(&s->conn_mu);
+            slog(s, AMD_LOG_DEBUG, msg);
+            pthread_mutex_lock(&s->conn_mu);
+        }
+    }
+    pthread_mutex_unlock(&s->conn_mu);
+    return NULL;
+}
+
+/* Answer @p status with a Twilio error body straight on the socket and end the stream. For
+ * request targets libmicrohttpd 0.9.75 cannot hold: it splits the query into per-connection
+ * header records first, runs out of its memory pool and then closes without an answer only
+ * at the idle timeout. Called before that parsing, from the connection's own thread. */
+static void refuse_early(struct MHD_Connection *con, int status, const char *reason, const char *msg)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+    char *body = amdi_error_json(status, 21200, msg);
+    if (!ci || !body) {
+        free(body);
+        return;
+    }
+    char head[256];
+    int hl = snprintf(head, sizeof head,
+                      "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: %zu\r\n"
+                      "Connection: close\r\n\r\n",
+                      status, reason, strlen(body));
+    /* both fit in the socket's send buffer of a fresh connection: no partial writes to finish */
+    if (send(ci->connect_fd, head, (size_t)hl, MSG_NOSIGNAL | MSG_DONTWAIT) == hl)
+        send(ci->connect_fd, body, strlen(body), MSG_NOSIGNAL | MSG_DONTWAIT);
+    shutdown(ci->connect_fd, SHUT_RDWR);
+    free(body);
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 {
-    (void)cls;
-    (void)con;
+    amd_server *s = cls;
+    if (!uri)
+        uri = "/";
+    size_t n = strlen(uri), amps = 0;
+    for (const char *c = uri; *c; c++)
+        amps += *c == '&';
+    if (n > AMDI_MAX_URI) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "The request URI is %zu bytes long; the limit is %d", n, AMDI_MAX_URI);
+        refuse_early(con, 414, "URI Too Long", msg);
+        slog(s, AMD_LOG_DEBUG, "refused a request URI over the length limit (414)");
+        return NULL;
+    }
+    if (amps >= AMDI_FORM_MAX_ITEMS) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "The query has more than %d parameters", AMDI_FORM_MAX_ITEMS);
+        refuse_early(con, 414, "URI Too Long", msg);
+        slog(s, AMD_LOG_DEBUG, "refused a query with too many parameters (414)");
+        return NULL;
+    }
     req *r = calloc(1, sizeof *r);
     if (r)
-        r->uri = strdup(uri ? uri : "/");
+        r->uri = strdup(uri);
     return r;
 }
 
 static void on_done(void *cls, struct MHD_Connection *con, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    (void)con;
     (void)toe;
     req *r = *con_cls;
+    conn_wait(cls, con, 1); /* keep-alive: the next request's deadline starts now */
     if (!r)
         return;
     free(r->uri);
@@ -443,6 +708,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         *upload_size = 0;
         return MHD_YES;
     }
+    conn_wait(s, con, 0); /* the whole request is in: the deadline no longer applies */
     amdi_response ar;
     memset(&ar, 0, sizeof ar);
     if (r->too_big || r->body.oom) {
@@ -527,19 +793,29 @@ int amd_server_start(amd_server *s, char *err, size_t errlen)
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                               MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
                               MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
                               MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.http_threads,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                              MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)AMDI_MAX_CONNECTIONS,
+                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections_per_ip,
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.request_timeout_s,
                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
                               MHD_OPTION_END);
     if (!s->mhd) {
         snprintf(err, errlen, "cannot listen on %s (address in use or not available)", s->listen);
         return AMD_EIO;
     }
+    s->reaper_stop = 0;
+    if (pthread_create(&s->reaper, NULL, reaper_main, s)) {
+        MHD_stop_daemon(s->mhd);
+        s->mhd = NULL;
+        snprintf(err, errlen, "cannot start the request-deadline thread");
+        return AMD_ENOMEM;
+    }
+    s->reaper_on = 1;
     /* Listening first: a server that cannot bind must not touch the calls in the database.
      * Recovery then runs; calls created meanwhile are already in the engine and kept. */
     int rc = amdi_engine_start(s->engine);
@@ -595,6 +871,13 @@ void amd_server_destroy(amd_server *s)
 {
     if (!s)
         return;
+    if (s->reaper_on) {
+        pthread_mutex_lock(&s->conn_mu);
+        s->reaper_stop = 1;
+        pthread_cond_signal(&s->reaper_cv);
+        pthread_mutex_unlock(&s->conn_mu);
+        pthread_join(s->reaper, NULL);
+    }
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
     amdi_engine_destroy(s->engine);
@@ -607,8 +890,11 @@ void amd_server_destroy(amd_server *s)
     free(s->db_path);
     free(s->public_url);
     free(s->recordings_dir);
+    free(s->keys);
     if (s->lock_fd >= 0)
         close(s->lock_fd); /* releases the lock */
+    pthread_mutex_destroy(&s->conn_mu);
+    pthread_cond_destroy(&s->reaper_cv);
     free(s);
 }
 

@@ -133,6 +133,11 @@ struct sipdrv {
     uint16_t rtp_min, rtp_max;
     amd_log_fn log_fn;
     void *log_user;
+    amd_log_level log_level;
+    struct sip_lsnr *stray_req, *stray_resp; /* after every other listener: what nobody handled */
+    pthread_mutex_t log_mu; /* the diagnostics rate limit below */
+    uint64_t log_window_ms;
+    unsigned log_in_window, log_suppressed;
     int media_priority;
     pthread_mutex_t stats_mu;
     amdi_sip_stats stats;
@@ -437,12 +442,89 @@ static void *loop_thread(void *arg)
     return NULL;
 }
 
-static void dbg_drop(int level, const char *p, size_t len, void *arg)
+/* Diagnostics from the SIP stack (libre's debug output, messages nobody handled): they carry
+ * bytes from the network, so they go through the logger at debug level, made printable,
+ * truncated, and at most LOG_BURST lines per LOG_WINDOW_MS (then one line saying how many
+ * were dropped). */
+#define LOG_BURST 20
+#define LOG_WINDOW_MS 10000
+
+static void diag_log(sipdrv *d, const char *text, size_t len)
 {
-    (void)level;
-    (void)p;
-    (void)len;
-    (void)arg; /* libraries do not write to stderr (STYLE.md) */
+    if (!d || !d->log_fn || d->log_level < AMD_LOG_DEBUG)
+        return;
+    char line[300];
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 4 < sizeof line; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch == '\n' || ch == '\r') {
+            if (i + 1 < len)
+                line[n++] = ' ';
+        } else {
+            line[n++] = ch >= ' ' && ch < 0x7f ? (char)ch : '?';
+        }
+    }
+    if (n + 4 >= sizeof line)
+        memcpy(line + n, "...", 3), n += 3;
+    line[n] = 0;
+    pthread_mutex_lock(&d->log_mu);
+    uint64_t now = tmr_jiffies();
+    unsigned dropped = 0;
+    if (now - d->log_window_ms >= LOG_WINDOW_MS) {
+        dropped = d->log_suppressed;
+        d->log_window_ms = now;
+        d->log_in_window = 0;
+        d->log_suppressed = 0;
+    }
+    int pass = d->log_in_window < LOG_BURST;
+    if (pass)
+        d->log_in_window++;
+    else
+        d->log_suppressed++;
+    pthread_mutex_unlock(&d->log_mu);
+    if (dropped) {
+        char m[96];
+        snprintf(m, sizeof m, "sip: %u diagnostic line(s) dropped by the rate limit", dropped);
+        d->log_fn(d->log_user, AMD_LOG_DEBUG, m);
+    }
+    if (pass)
+        d->log_fn(d->log_user, AMD_LOG_DEBUG, line);
+}
+
+static void dbg_to_log(int level, const char *p, size_t len, void *arg)
+{
+    (void)level; /* libraries do not write to stderr (STYLE.md): into the logger instead */
+    diag_log(arg, p, len);
+}
+
+/* A request no listener took (libre would print it to stderr and answer it): answer as
+ * RFC 3261 §8.2.1 / §9.2 say — 481 to a CANCEL that matches nothing, 501 to a method we do
+ * not implement, nothing to an ACK — and log it through the logger. */
+static bool stray_request(const struct sip_msg *msg, void *arg)
+{
+    sipdrv *d = arg;
+    char m[300];
+    int n = re_snprintf(m, sizeof m, "sip: unhandled request from %J: %r %r", &msg->src, &msg->met, &msg->ruri);
+    diag_log(d, m, n > 0 ? (size_t)n : 0);
+    if (!pl_strcmp(&msg->met, "CANCEL"))
+        (void)sip_reply(d->sip, msg, 481, "Transaction Does Not Exist");
+    else if (pl_strcmp(&msg->met, "ACK"))
+        (void)sip_reply(d->sip, msg, 501, "Not Implemented");
+    return true;
+}
+
+/* A response no listener took: one that matches no client transaction (libre's
+ * response_handler in src/sip/ctrans.c declines it) and is not a 2xx to INVITE (libre's
+ * session socket, response_handler in src/sipsess/listen.c, takes every one of those to re-send
+ * the ACK, RFC 3261 §13.2.2.4). Dropped as RFC 3261 §18.1.2 says, logged through the logger. */
+static bool stray_response(const struct sip_msg *msg, void *arg)
+{
+    sipdrv *d = arg;
+    char m[300];
+    int n = re_snprintf(m, sizeof m, "sip: unhandled response from %J: %u %r (%r)", &msg->src, msg->scode,
+                        &msg->reason, &msg->cseq.met);
+    diag_log(d, m, n > 0 ? (size_t)n : 0);
+    return true;
 }
 
 /* ------------------------------------------------------------------ driver ops (engine thread) */
@@ -709,10 +791,14 @@ static void drv_free(sipdrv *d)
 {
     /* the loop has stopped (or never ran): libre objects may be freed from this thread */
     d->mq = mem_deref(d->mq);
+    d->stray_req = mem_deref(d->stray_req);
+    d->stray_resp = mem_deref(d->stray_resp);
     d->sock = mem_deref(d->sock);
     d->sip = mem_deref(d->sip);
     d->dnsc = mem_deref(d->dnsc);
     pthread_mutex_destroy(&d->stats_mu);
+    dbg_handler_set(NULL, NULL);
+    pthread_mutex_destroy(&d->log_mu);
     free(d);
     libre_close();
     pthread_mutex_lock(&g_once_mu);
@@ -810,8 +896,12 @@ int amdi_sip_driver_create(const amdi_sip_config *cfg, amdi_driver *out, char *e
         pthread_mutex_unlock(&g_once_mu);
         return AMD_EIO;
     }
-    dbg_init(DBG_ERR, DBG_NONE);
-    dbg_handler_set(dbg_drop, NULL);
+    pthread_mutex_init(&d->log_mu, NULL);
+    d->log_fn = cfg->log_fn;
+    d->log_user = cfg->log_user;
+    d->log_level = cfg->log_level;
+    dbg_init(DBG_WARNING, DBG_NONE);
+    dbg_handler_set(dbg_to_log, d);
     /* libre's fd table defaults to 1024 entries; a thousand calls need one RTP socket each */
     struct rlimit rl;
     if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur > 1024)
@@ -873,6 +963,12 @@ int amdi_sip_driver_create(const amdi_sip_config *cfg, amdi_driver *out, char *e
     }
     if (sipsess_listen(&d->sock, d->sip, 1024, conn_h, d)) {
         snprintf(err, errlen, "sip: cannot create the session socket");
+        goto fail;
+    }
+    /* registered last, so they see only what the session socket did not take */
+    if (sip_listen(&d->stray_req, d->sip, true, stray_request, d) ||
+        sip_listen(&d->stray_resp, d->sip, false, stray_response, d)) {
+        snprintf(err, errlen, "sip: cannot create the SIP listeners");
         goto fail;
     }
     if (mqueue_alloc(&d->mq, cmd_h, d)) {

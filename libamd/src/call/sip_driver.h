@@ -17,8 +17,10 @@ typedef struct amdi_sip_config {
     const char *auth_pass;
     int rtp_port_min, rtp_port_max; /* RTP ports on the listen IP; 0: 20000..39999 */
     int media_priority; /* > 0: SCHED_RR priority of the SIP thread (as the engine's media threads) */
-    amd_log_fn log_fn; /* optional: a summary of the receive side when the driver stops */
+    amd_log_fn log_fn; /* optional: a summary of the receive side when the driver stops, and libre's
+                        * own diagnostics (stray SIP messages), level-filtered and rate-limited */
     void *log_user;
+    amd_log_level log_level; /* lines above this level are dropped */
 } amdi_sip_config;
 
 /* Start the SIP stack and its thread. Only one SIP driver may exist per process at a time

@@ -324,6 +324,42 @@ START_TEST(urls)
 }
 END_TEST
 
+/* One rule for every shape of To (and From): E.164, sip: URIs with a host, client:, sim:. */
+START_TEST(to_shapes)
+{
+    static const char *const good[] = {"+15551230001", "15551230001", "sip:alice@127.0.0.1",
+                                       "sip:alice@example.com:5060;transport=udp", "sip:[::1]:5060",
+                                       "sip:example.com", "client:alice_1", "sim:HS0123456789abcdef0123456789abcdef"};
+    static const char *const bad[] = {"",           "+",          "+1 555",          "sip:",           "sip:@h",
+                                      "sip:a@",     "sip:a b@h",  "sip:a@h:",        "sip:a@h:123456", "sip:a@.h",
+                                      "sip:a@h<x>", "client:",    "client:a b",      "sim:",           "sim:HS12",
+                                      "tel:+1555",  "hello",      "+15551230001\n", "sip:a@[zz]"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        ck_assert_msg(amdi_addr_valid(good[i]), "should be valid: %s", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_msg(!amdi_addr_valid(bad[i]), "should be invalid: %s", bad[i]);
+    expect("To=sip%3Aa%40&From=%2B15005550006&Url=http%3A%2F%2Fexample.com%2Ft", 21211);
+    expect("To=client%3Aa%20b&From=%2B15005550006&Url=http%3A%2F%2Fexample.com%2Ft", 21211);
+    expect("To=sip%3Aa%40h&From=%2B15005550006&Url=http%3A%2F%2Fexample.com%2Ft", 0);
+}
+END_TEST
+
+/* A relative AsyncAmdStatusCallback needs a Url to resolve against. */
+START_TEST(relative_callbacks)
+{
+    expect(OK "&MachineDetection=Enable&AsyncAmd=true&AsyncAmdStatusCallback=%2Famd", 0);
+    expect(OK "&MachineDetection=Enable&AsyncAmd=true&AsyncAmdStatusCallback=amd%3Fx%3D1", 0);
+    expect(OK "&MachineDetection=Enable&AsyncAmd=true&AsyncAmdStatusCallback=ftp%3A%2F%2Fx%2F", 21205);
+    expect(OK "&MachineDetection=Enable&AsyncAmd=true&AsyncAmdStatusCallback=%2F%2Fevil.example%2F", 21205);
+    expect("To=%2B15551230001&From=%2B15005550006&Twiml=%3CResponse%2F%3E&MachineDetection=Enable&AsyncAmd=true"
+           "&AsyncAmdStatusCallback=%2Famd",
+           21205);
+    expect("To=%2B15551230001&From=%2B15005550006&Twiml=%3CResponse%2F%3E&MachineDetection=Enable&AsyncAmd=true"
+           "&AsyncAmdStatusCallback=https%3A%2F%2Fexample.com%2Famd",
+           0);
+}
+END_TEST
+
 Suite *call_params_suite(void)
 {
     Suite *s = suite_create("call_params");
@@ -337,6 +373,8 @@ Suite *call_params_suite(void)
     tcase_add_test(t, page_tokens);
     tcase_add_test(t, list_query);
     tcase_add_test(t, urls);
+    tcase_add_test(t, to_shapes);
+    tcase_add_test(t, relative_callbacks);
     suite_add_tcase(s, t);
     return s;
 }

@@ -159,6 +159,36 @@ START_TEST(config_validation)
     cfg.dialplan_path = "/nonexistent/plan.json";
     ck_assert_int_eq(amd_server_create(&cfg, &s, err, sizeof err), AMD_ENOTFOUND);
     ck_assert(strstr(err, "/nonexistent/plan.json") != NULL);
+    /* start-up checks name the problem */
+    char plan[300];
+    snprintf(plan, sizeof plan, "%s/typo-plan.json", g_dir);
+    FILE *pf = fopen(plan, "w");
+    ck_assert_ptr_nonnull(pf);
+    fputs("{\"routes\": [{\"to\": \"+15551230001\", \"outcom\": \"busy\"}]}", pf);
+    fclose(pf);
+    cfg.dialplan_path = plan;
+    ck_assert_int_eq(amd_server_create(&cfg, &s, err, sizeof err), AMD_EFORMAT);
+    ck_assert_msg(strstr(err, "\"outcom\"") != NULL, "%s", err);
+    amd_server_config_init(&cfg);
+    char missing[300];
+    snprintf(missing, sizeof missing, "%s/no-such-folder/x.db", g_dir);
+    cfg.db_path = missing;
+    ck_assert_int_eq(amd_server_create(&cfg, &s, err, sizeof err), AMD_EIO);
+    ck_assert_msg(strstr(err, "does not exist") != NULL && strstr(err, "in use") == NULL, "%s", err);
+    amd_server_config_init(&cfg);
+    cfg.db_path = db;
+    cfg.public_url = "example.com";
+    ck_assert_int_eq(amd_server_create(&cfg, &s, err, sizeof err), AMD_EINVAL);
+    ck_assert(strstr(err, "public_url") != NULL);
+    cfg.public_url = NULL;
+    cfg.max_connections_per_ip = 600;
+    ck_assert_int_eq(amd_server_create(&cfg, &s, err, sizeof err), AMD_EINVAL);
+    cfg.max_connections_per_ip = 0;
+    amd_server_api_key key = {"SK12", "secret", "AC0123456789abcdef0123456789abcdef"};
+    cfg.api_keys = &key;
+    cfg.n_api_keys = 1;
+    ck_assert_int_eq(amd_server_create(&cfg, &s, err, sizeof err), AMD_EINVAL);
+    ck_assert(strstr(err, "API key 1") != NULL);
     /* no account configured or stored: one is created and reported once */
     amd_server_config_init(&cfg);
     cfg.db_path = db;
