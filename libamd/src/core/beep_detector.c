@@ -935,10 +935,11 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
 /* A frame concealing lost audio (the spectrum heard before a gap, repeated: frame.h) carries the
  * segment on, but its pitch, lobe shape and harmonics are copies that prove nothing: they stay
  * out of the statistics, so a gap cannot make a voice look steadier than it was. */
-static void seg_add_concealed(amdi_beep_seg *s, int64_t idx)
+static int seg_add_concealed(amdi_beep_seg *s, int64_t idx)
 {
     s->last = idx;
     s->n_good++;
+    return 1;
 }
 
 /* The open segment's tone(s) still there, steady, under a louder bed that spoils the tone frame. */
@@ -974,11 +975,9 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
         f->level_db);
     int good = 0, hold = 0;
     float fa = 0.f, fb = 0.f, pwa = 0.f, pwb = 0.f;
-
     if (s->on) {
         if (kind && f->concealed && seg_match(s, kind, f1, pw1, f2, pw2, &fa, &pwa, &fb, &pwb)) {
-            seg_add_concealed(s, idx);
-            good = 1;
+            good = seg_add_concealed(s, idx);
         } else if (kind && seg_match(s, kind, f1, pw1, f2, pw2, &fa, &pwa, &fb, &pwb)) {
             seg_add(s, idx, fa, pwa, fb, pwb);
             good = 1;
