@@ -39,7 +39,7 @@ static void base(amdi_call_rec *r)
     snprintf(r->account_sid, sizeof r->account_sid, "AC0123456789abcdef0123456789abcdef");
     snprintf(r->to, sizeof r->to, "+15551230001");
     snprintf(r->from, sizeof r->from, "+15005550006");
-    snprintf(r->status, sizeof r->status, "completed");
+    r->status = AMD_CALL_COMPLETED;
     r->date_created = 1764393600000LL;
     r->date_updated = 1764393612345LL;
 }
@@ -53,7 +53,7 @@ START_TEST(writer_matches_jansson)
     r.end_time = 1764393630000LL;
     r.duration_s = 29;
     r.queue_time_ms = 1234;
-    snprintf(r.answered_by, sizeof r.answered_by, "machine_end_beep");
+    r.answered_by = AMD_ANSWERED_MACHINE_END_BEEP;
     snprintf(r.parent_call_sid, sizeof r.parent_call_sid, "CAffffffffffffffffffffffffffffffff");
     same(&r);
     r.queue_time_ms = -5; /* rendered as "0" */

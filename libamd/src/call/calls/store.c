@@ -1,0 +1,864 @@
+/* SPDX-License-Identifier: MIT */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "amd/error.h"
+#include "strbuf.h"
+
+struct amdi_store {
+    sqlite3 *db;
+    pthread_mutex_t mu;
+    sqlite3_stmt *ins, *upd, *get, *get_any;
+    char last_err[200]; /* why the last write failed (SQLite's message), for the caller's log */
+};
+
+static const char k_schema[] =
+    "CREATE TABLE IF NOT EXISTS accounts(sid TEXT PRIMARY KEY, token TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS calls("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT, sid TEXT NOT NULL UNIQUE, account_sid TEXT NOT NULL,"
+    " parent_call_sid TEXT, to_addr TEXT, from_addr TEXT, status TEXT NOT NULL, answered_by TEXT,"
+    " date_created INTEGER, date_updated INTEGER, start_time INTEGER, end_time INTEGER,"
+    " duration INTEGER, queue_time INTEGER, amd_duration INTEGER, cb_seq INTEGER NOT NULL DEFAULT 0,"
+    " error_code INTEGER, error_message TEXT, answer_time INTEGER, params TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS calls_by_account ON calls(account_sid, seq);"
+    "CREATE INDEX IF NOT EXISTS calls_by_status ON calls(status);"
+    "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY AUTOINCREMENT, call_sid TEXT NOT NULL,"
+    " t INTEGER NOT NULL, request TEXT, response TEXT);"
+    "CREATE INDEX IF NOT EXISTS events_by_call ON events(call_sid, seq);"
+    "CREATE TABLE IF NOT EXISTS events_dropped(call_sid TEXT PRIMARY KEY, n INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);"
+    "CREATE TABLE IF NOT EXISTS recordings(seq INTEGER PRIMARY KEY AUTOINCREMENT, sid TEXT NOT NULL UNIQUE,"
+    " account_sid TEXT NOT NULL, call_sid TEXT NOT NULL, status TEXT NOT NULL, track TEXT, channels INTEGER,"
+    " date_created INTEGER, date_updated INTEGER, start_time INTEGER, duration INTEGER, error_code INTEGER,"
+    " path TEXT);"
+    "CREATE INDEX IF NOT EXISTS recordings_by_call ON recordings(call_sid, seq);";
+
+#define COLS                                                                                               \
+    "seq, sid, account_sid, parent_call_sid, to_addr, from_addr, status, answered_by, date_created,"       \
+    " date_updated, start_time, end_time, duration, queue_time, amd_duration, cb_seq, error_code,"        \
+    " error_message, answer_time"
+
+void amdi_call_rec_init(amdi_call_rec *r)
+{
+    memset(r, 0, sizeof *r);
+    r->date_created = r->date_updated = r->start_time = r->end_time = r->answer_time = -1;
+    r->duration_s = r->queue_time_ms = r->amd_duration_ms = -1;
+}
+
+static void copy_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+/* The statuses are strings in the database (as on the wire), enums in the records. A value
+ * this build does not know (a newer server's) reads as failed / unknown, never as live. */
+static amd_call_status col_status(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    amd_call_status s;
+    return t && !amd_call_status_parse((const char *)t, &s) ? s : AMD_CALL_FAILED;
+}
+
+static amd_answered_by col_answered_by(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    amd_answered_by a;
+    if (!t || !*t)
+        return AMD_ANSWERED_NONE;
+    return !amd_answered_by_parse((const char *)t, &a) ? a : AMD_ANSWERED_UNKNOWN;
+}
+
+static int64_t col_i64(sqlite3_stmt *st, int col)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, col);
+}
+
+static void read_row(sqlite3_stmt *st, amdi_call_rec *r)
+{
+    amdi_call_rec_init(r);
+    r->seq = sqlite3_column_int64(st, 0);
+    copy_text(st, 1, r->sid, sizeof r->sid);
+    copy_text(st, 2, r->account_sid, sizeof r->account_sid);
+    copy_text(st, 3, r->parent_call_sid, sizeof r->parent_call_sid);
+    copy_text(st, 4, r->to, sizeof r->to);
+    copy_text(st, 5, r->from, sizeof r->from);
+    r->status = col_status(st, 6);
+    r->answered_by = col_answered_by(st, 7);
+    r->date_created = col_i64(st, 8);
+    r->date_updated = col_i64(st, 9);
+    r->start_time = col_i64(st, 10);
+    r->end_time = col_i64(st, 11);
+    r->duration_s = col_i64(st, 12);
+    r->queue_time_ms = col_i64(st, 13);
+    r->amd_duration_ms = col_i64(st, 14);
+    r->cb_seq = (int)sqlite3_column_int64(st, 15);
+    r->error_code = (int)(col_i64(st, 16) < 0 ? 0 : col_i64(st, 16));
+    copy_text(st, 17, r->error_message, sizeof r->error_message);
+    r->answer_time = col_i64(st, 18);
+}
+
+static void bind_i64n(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v < 0)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_int64(st, i, v);
+}
+
+static void bind_textn(sqlite3_stmt *st, int i, const char *s)
+{
+    if (!s || !*s)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+/* The database holds auth tokens in plain text: the file and its WAL and shared-memory
+ * companions are created 0600 by us, whatever the umask, before SQLite opens them (SQLite's
+ * unix VFS then gives any -wal / -shm it creates later the database file's mode), and an
+ * existing database with wider permissions is narrowed. */
+static int private_file(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open database file %s: %s", path, strerror(errno));
+        return AMD_EIO;
+    }
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) || ((st.st_mode & 0777) != 0600 && fchmod(fd, 0600))) {
+        snprintf(err, errlen, "cannot make database file %s private (mode 0600): %s", path, strerror(errno));
+        rc = AMD_EIO;
+    }
+    close(fd);
+    return rc;
+}
+
+static int private_files(const char *path, char *err, size_t errlen)
+{
+    if (!strcmp(path, ":memory:") || !strncmp(path, "file:", 5) || !*path)
+        return 0;
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    size_t n = strlen(path) + 8;
+    char *p = malloc(n);
+    if (!p)
+        return AMD_ENOMEM;
+    int rc = 0;
+    for (size_t i = 0; i < sizeof suffix / sizeof *suffix && !rc; i++) {
+        snprintf(p, n, "%s%s", path, suffix[i]);
+        rc = private_file(p, err, errlen);
+    }
+    free(p);
+    return rc;
+}
+
+int amdi_store_open(const char *path, int durable, amdi_store **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    int prc = private_files(path, err, errlen);
+    if (prc)
+        return prc;
+    amdi_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return AMD_ENOMEM;
+    pthread_mutex_init(&s->mu, NULL);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open database %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "no memory");
+        amdi_store_close(s);
+        return AMD_EIO;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    char *msg = NULL;
+    char pragmas[160];
+    snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
+             durable ? "FULL" : "NORMAL");
+    if (sqlite3_exec(s->db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(s->db, k_schema, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "database %s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        amdi_store_close(s);
+        return AMD_EIO;
+    }
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO calls(sid, account_sid, parent_call_sid, to_addr, from_addr, status,"
+                           " answered_by, date_created, date_updated, start_time, end_time, duration,"
+                           " queue_time, amd_duration, cb_seq, error_code, error_message, answer_time, params)"
+                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?19,?18)",
+                           -1, &s->ins, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db,
+                           "UPDATE calls SET status=?2, answered_by=?3, date_updated=?4, start_time=?5,"
+                           " end_time=?6, duration=?7, queue_time=?8, amd_duration=?9, cb_seq=?10,"
+                           " error_code=?11, error_message=?12, answer_time=?13 WHERE sid=?1",
+                           -1, &s->upd, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "SELECT " COLS " FROM calls WHERE sid=?1 AND account_sid=?2", -1, &s->get,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "SELECT " COLS " FROM calls WHERE sid=?1", -1, &s->get_any, NULL) !=
+            SQLITE_OK) {
+        snprintf(err, errlen, "database %s: %s", path, sqlite3_errmsg(s->db));
+        amdi_store_close(s);
+        return AMD_EIO;
+    }
+    *out = s;
+    return 0;
+}
+
+void amdi_store_close(amdi_store *s)
+{
+    if (!s)
+        return;
+    sqlite3_finalize(s->ins);
+    sqlite3_finalize(s->upd);
+    sqlite3_finalize(s->get);
+    sqlite3_finalize(s->get_any);
+    sqlite3_close(s->db);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+/* A write failed: keep SQLite's reason (e.g. "database or disk is full") for the caller's log,
+ * before a rollback or the next statement replaces it. Called with s->mu held. */
+static int write_failed(amdi_store *s)
+{
+    snprintf(s->last_err, sizeof s->last_err, "%s", sqlite3_errmsg(s->db));
+    return AMD_EIO;
+}
+
+void amdi_store_last_error(amdi_store *s, char *buf, size_t n)
+{
+    pthread_mutex_lock(&s->mu);
+    snprintf(buf, n, "%s", s->last_err[0] ? s->last_err : "unknown error");
+    pthread_mutex_unlock(&s->mu);
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : AMD_EIO;
+}
+
+int amdi_store_account_put(amdi_store *s, const char *sid, const char *token)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO accounts(sid, token) VALUES(?1, ?2)"
+                                  " ON CONFLICT(sid) DO UPDATE SET token=excluded.token",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, token, -1, SQLITE_TRANSIENT);
+        rc = step_done(st);
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int amdi_store_account_token(amdi_store *s, const char *sid, char *tok, size_t toklen)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "SELECT token FROM accounts WHERE sid=?1", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            copy_text(st, 0, tok, toklen);
+            rc = 0;
+        } else {
+            rc = r == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
+        }
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int amdi_store_accounts(amdi_store *s, amdi_account_fn fn, void *user)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "SELECT sid, token FROM accounts ORDER BY rowid", -1, &st, NULL) == SQLITE_OK) {
+        int r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW)
+            fn(user, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1));
+        rc = r == SQLITE_DONE ? 0 : AMD_EIO;
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+static void bind_rec(sqlite3_stmt *st, const amdi_call_rec *r, int insert)
+{
+    if (insert) {
+        sqlite3_bind_text(st, 1, r->sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, r->account_sid, -1, SQLITE_TRANSIENT);
+        bind_textn(st, 3, r->parent_call_sid);
+        sqlite3_bind_text(st, 4, r->to, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 5, r->from, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 6, amd_call_status_name(r->status), -1, SQLITE_STATIC);
+        bind_textn(st, 7, amd_answered_by_name(r->answered_by));
+        bind_i64n(st, 8, r->date_created);
+        bind_i64n(st, 9, r->date_updated);
+        bind_i64n(st, 10, r->start_time);
+        bind_i64n(st, 11, r->end_time);
+        bind_i64n(st, 12, r->duration_s);
+        bind_i64n(st, 13, r->queue_time_ms);
+        bind_i64n(st, 14, r->amd_duration_ms);
+        sqlite3_bind_int(st, 15, r->cb_seq);
+        if (r->error_code)
+            sqlite3_bind_int(st, 16, r->error_code);
+        else
+            sqlite3_bind_null(st, 16);
+        bind_textn(st, 17, r->error_message);
+        bind_i64n(st, 19, r->answer_time);
+    } else {
+        sqlite3_bind_text(st, 1, r->sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, amd_call_status_name(r->status), -1, SQLITE_STATIC);
+        bind_textn(st, 3, amd_answered_by_name(r->answered_by));
+        bind_i64n(st, 4, r->date_updated);
+        bind_i64n(st, 5, r->start_time);
+        bind_i64n(st, 6, r->end_time);
+        bind_i64n(st, 7, r->duration_s);
+        bind_i64n(st, 8, r->queue_time_ms);
+        bind_i64n(st, 9, r->amd_duration_ms);
+        sqlite3_bind_int(st, 10, r->cb_seq);
+        if (r->error_code)
+            sqlite3_bind_int(st, 11, r->error_code);
+        else
+            sqlite3_bind_null(st, 11);
+        bind_textn(st, 12, r->error_message);
+        bind_i64n(st, 13, r->answer_time);
+    }
+}
+
+int amdi_store_call_insert(amdi_store *s, amdi_call_rec *r, const char *params)
+{
+    pthread_mutex_lock(&s->mu);
+    bind_rec(s->ins, r, 1);
+    sqlite3_bind_text(s->ins, 18, params ? params : "", -1, SQLITE_TRANSIENT);
+    int x = sqlite3_step(s->ins), rc = x == SQLITE_DONE ? 0 : write_failed(s);
+    sqlite3_reset(s->ins);
+    sqlite3_clear_bindings(s->ins);
+    if (!rc)
+        r->seq = sqlite3_last_insert_rowid(s->db);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int amdi_store_call_update(amdi_store *s, const amdi_call_rec *r)
+{
+    pthread_mutex_lock(&s->mu);
+    bind_rec(s->upd, r, 0);
+    int x = sqlite3_step(s->upd), rc = x == SQLITE_DONE ? 0 : write_failed(s);
+    sqlite3_reset(s->upd);
+    sqlite3_clear_bindings(s->upd);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int amdi_store_call_get(amdi_store *s, const char *account, const char *sid, amdi_call_rec *r)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = account ? s->get : s->get_any;
+    sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+    if (account)
+        sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
+    int x = sqlite3_step(st), rc;
+    if (x == SQLITE_ROW) {
+        read_row(st, r);
+        rc = 0;
+    } else {
+        rc = x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int amdi_store_call_params(amdi_store *s, const char *sid, char **params)
+{
+    *params = NULL;
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "SELECT params FROM calls WHERE sid=?1", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+        int x = sqlite3_step(st);
+        if (x == SQLITE_ROW) {
+            const char *t = (const char *)sqlite3_column_text(st, 0);
+            *params = strdup(t ? t : "");
+            rc = *params ? 0 : AMD_ENOMEM;
+        } else {
+            rc = x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
+        }
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int amdi_store_call_delete(amdi_store *s, const char *account, const char *sid)
+{
+    pthread_mutex_lock(&s->mu);
+    int rc = AMD_EIO;
+    sqlite3_stmt *st;
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
+        if (sqlite3_prepare_v2(s->db, "DELETE FROM calls WHERE sid=?1 AND account_sid=?2", -1, &st, NULL) ==
+            SQLITE_OK) {
+            sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
+            rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
+            sqlite3_finalize(st);
+            if (!rc && sqlite3_changes(s->db) == 0)
+                rc = AMD_ENOTFOUND;
+        }
+        if (!rc &&
+            sqlite3_prepare_v2(s->db, "DELETE FROM events WHERE call_sid=?1", -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+            rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
+            sqlite3_finalize(st);
+        }
+        if (!rc && sqlite3_prepare_v2(s->db, "DELETE FROM events_dropped WHERE call_sid=?1", -1, &st, NULL) ==
+                       SQLITE_OK) {
+            sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+            rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
+            sqlite3_finalize(st);
+        }
+        sqlite3_exec(s->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+long amdi_store_call_list(amdi_store *s, const char *account, const amdi_list_query *q, amdi_call_rec *rows,
+                          size_t cap)
+{
+    amdi_buf sql;
+    amdi_buf_init(&sql);
+    amdi_buf_puts(&sql, "SELECT " COLS " FROM calls WHERE account_sid=?1");
+    if (q->to)
+        amdi_buf_puts(&sql, " AND to_addr=?2");
+    if (q->from)
+        amdi_buf_puts(&sql, " AND from_addr=?3");
+    if (q->parent_call_sid)
+        amdi_buf_puts(&sql, " AND parent_call_sid=?4");
+    if (q->status)
+        amdi_buf_puts(&sql, " AND status=?5");
+    if (q->start_lo != INT64_MIN)
+        amdi_buf_puts(&sql, " AND start_time>=?6");
+    if (q->start_hi != INT64_MAX)
+        amdi_buf_puts(&sql, " AND start_time<?7");
+    if (q->end_lo != INT64_MIN)
+        amdi_buf_puts(&sql, " AND end_time>=?8");
+    if (q->end_hi != INT64_MAX)
+        amdi_buf_puts(&sql, " AND end_time<?9");
+    int before = q->has_token && q->token_before;
+    if (q->has_token)
+        amdi_buf_puts(&sql, before ? " AND seq>?10" : " AND seq<?10");
+    amdi_buf_printf(&sql, " ORDER BY seq %s LIMIT ?11", before ? "ASC" : "DESC");
+    if (!q->has_token)
+        amdi_buf_puts(&sql, " OFFSET ?12");
+    if (sql.oom)
+        return AMD_ENOMEM;
+    long n = 0;
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
+        pthread_mutex_unlock(&s->mu);
+        amdi_buf_free(&sql);
+        return AMD_EIO;
+    }
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
+    if (q->to)
+        sqlite3_bind_text(st, 2, q->to, -1, SQLITE_TRANSIENT);
+    if (q->from)
+        sqlite3_bind_text(st, 3, q->from, -1, SQLITE_TRANSIENT);
+    if (q->parent_call_sid)
+        sqlite3_bind_text(st, 4, q->parent_call_sid, -1, SQLITE_TRANSIENT);
+    if (q->status)
+        sqlite3_bind_text(st, 5, q->status, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 6, q->start_lo);
+    sqlite3_bind_int64(st, 7, q->start_hi);
+    sqlite3_bind_int64(st, 8, q->end_lo);
+    sqlite3_bind_int64(st, 9, q->end_hi);
+    sqlite3_bind_int64(st, 10, q->token_seq);
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)cap);
+    sqlite3_bind_int64(st, 12, (sqlite3_int64)q->page * q->page_size);
+    int x;
+    while ((size_t)n < cap && (x = sqlite3_step(st)) == SQLITE_ROW)
+        read_row(st, &rows[n++]);
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    amdi_buf_free(&sql);
+    if (before) { /* fetched oldest-first: restore newest-first order */
+        for (long i = 0; i < n / 2; i++) {
+            amdi_call_rec t = rows[i];
+            rows[i] = rows[n - 1 - i];
+            rows[n - 1 - i] = t;
+        }
+    }
+    return n;
+}
+
+int amdi_store_calls_live(amdi_store *s, amdi_call_fn fn, void *user)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT " COLS " FROM calls WHERE status IN ('queued','ringing','in-progress')"
+                           " ORDER BY seq",
+                           -1, &st, NULL) == SQLITE_OK) {
+        int x;
+        amdi_call_rec r;
+        while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+            read_row(st, &r);
+            fn(user, &r);
+        }
+        rc = x == SQLITE_DONE ? 0 : AMD_EIO;
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* Keep a call's first AMDI_EVENTS_KEEP_FIRST and last AMDI_EVENTS_KEEP_LAST events: drop the
+ * oldest one after the first ones, and count it. Caller holds s->mu. */
+static int trim_events(amdi_store *s, const char *call_sid)
+{
+    sqlite3_stmt *st;
+    int64_t n = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT COUNT(*) FROM events WHERE call_sid=?1", -1, &st, NULL) != SQLITE_OK)
+        return AMD_EIO;
+    sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    int64_t over = n - (AMDI_EVENTS_KEEP_FIRST + AMDI_EVENTS_KEEP_LAST);
+    if (over <= 0)
+        return 0;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db,
+                           "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE call_sid=?1"
+                           " ORDER BY seq LIMIT ?2 OFFSET ?3)",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, over);
+        sqlite3_bind_int(st, 3, AMDI_EVENTS_KEEP_FIRST);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
+        sqlite3_finalize(st);
+    }
+    if (rc)
+        return rc;
+    rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO events_dropped(call_sid, n) VALUES(?1, ?2)"
+                           " ON CONFLICT(call_sid) DO UPDATE SET n = n + excluded.n",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, over);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
+        sqlite3_finalize(st);
+    }
+    return rc;
+}
+
+int amdi_store_event_add(amdi_store *s, const char *call_sid, int64_t t_ms, const char *req, const char *resp)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO events(call_sid, t, request, response) VALUES(?1,?2,?3,?4)", -1,
+                           &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, t_ms);
+        bind_textn(st, 3, req);
+        bind_textn(st, 4, resp);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
+        sqlite3_finalize(st);
+    }
+    if (!rc)
+        rc = trim_events(s, call_sid);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+long amdi_store_events_dropped(amdi_store *s, const char *call_sid)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    long n = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "SELECT n FROM events_dropped WHERE call_sid=?1", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
+        n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+long amdi_store_events(amdi_store *s, const char *call_sid, int64_t after_seq, int limit, amdi_event_fn fn,
+                       void *user)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    long n = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT seq, t, request, response FROM events WHERE call_sid=?1 AND seq>?2"
+                           " ORDER BY seq LIMIT ?3",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, after_seq);
+        sqlite3_bind_int(st, 3, limit);
+        n = 0;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            fn(user, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+               (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3));
+            n++;
+        }
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+int amdi_store_meta_set(amdi_store *s, const char *key, int64_t v)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO meta(key, value) VALUES(?1, ?2)"
+                                  " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, v);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int amdi_store_meta_get(amdi_store *s, const char *key, int64_t *v)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key=?1", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+        int x = sqlite3_step(st);
+        if (x == SQLITE_ROW) {
+            *v = sqlite3_column_int64(st, 0);
+            rc = 0;
+        } else {
+            rc = x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
+        }
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int amdi_store_recording_put(amdi_store *s, const amdi_recording_rec *r, const char *path)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO recordings(sid, account_sid, call_sid, status, track, channels, date_created,"
+                           " date_updated, start_time, duration, error_code, path)"
+                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT(sid) DO UPDATE SET"
+                           " status=excluded.status, date_updated=excluded.date_updated,"
+                           " duration=excluded.duration, error_code=excluded.error_code",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, r->sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, r->account_sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, r->call_sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, r->status, -1, SQLITE_TRANSIENT);
+        bind_textn(st, 5, r->track);
+        sqlite3_bind_int(st, 6, r->channels);
+        bind_i64n(st, 7, r->date_created);
+        bind_i64n(st, 8, r->date_updated);
+        bind_i64n(st, 9, r->start_time);
+        bind_i64n(st, 10, r->duration_s);
+        if (r->error_code)
+            sqlite3_bind_int(st, 11, r->error_code);
+        else
+            sqlite3_bind_null(st, 11);
+        bind_textn(st, 12, path);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+#define REC_COLS                                                                                           \
+    "sid, account_sid, call_sid, status, track, channels, date_created, date_updated, start_time, duration," \
+    " error_code, path"
+
+static void read_recording(sqlite3_stmt *st, amdi_recording_rec *r)
+{
+    memset(r, 0, sizeof *r);
+    copy_text(st, 0, r->sid, sizeof r->sid);
+    copy_text(st, 1, r->account_sid, sizeof r->account_sid);
+    copy_text(st, 2, r->call_sid, sizeof r->call_sid);
+    copy_text(st, 3, r->status, sizeof r->status);
+    copy_text(st, 4, r->track, sizeof r->track);
+    r->channels = (int)sqlite3_column_int64(st, 5);
+    r->date_created = col_i64(st, 6);
+    r->date_updated = col_i64(st, 7);
+    r->start_time = col_i64(st, 8);
+    r->duration_s = col_i64(st, 9);
+    r->error_code = (int)(col_i64(st, 10) < 0 ? 0 : col_i64(st, 10));
+}
+
+long amdi_store_recordings(amdi_store *s, const char *account, const char *call_sid, amdi_recording_rec *out,
+                           size_t cap)
+{
+    return amdi_store_recordings_at(s, account, call_sid, 0, out, cap);
+}
+
+int amdi_store_recording_delete(amdi_store *s, const char *account, const char *sid, char *path, size_t pathlen)
+{
+    amdi_recording_rec r;
+    int rc = amdi_store_recording_get(s, account, sid, &r, path, pathlen);
+    if (rc)
+        return rc;
+    /* the engine still writes an in-progress one and would store it again when it ends */
+    if (!strcmp(r.status, "in-progress"))
+        return AMD_ESTATE;
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "DELETE FROM recordings WHERE sid=?1 AND account_sid=?2", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_DONE)
+            rc = sqlite3_changes(s->db) ? 0 : AMD_ENOTFOUND;
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+long amdi_store_recordings_at(amdi_store *s, const char *account, const char *call_sid, int64_t offset,
+                              amdi_recording_rec *out, size_t cap)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    long n = AMD_EIO;
+    const char *sql = call_sid ? "SELECT " REC_COLS " FROM recordings WHERE account_sid=?1 AND call_sid=?2"
+                                 " ORDER BY seq DESC LIMIT ?3 OFFSET ?4"
+                               : "SELECT " REC_COLS " FROM recordings WHERE account_sid=?1 ORDER BY seq DESC LIMIT ?3"
+                                 " OFFSET ?4";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
+        if (call_sid)
+            sqlite3_bind_text(st, 2, call_sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)cap);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)offset);
+        n = 0;
+        while ((size_t)n < cap && sqlite3_step(st) == SQLITE_ROW)
+            read_recording(st, &out[n++]);
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+int amdi_store_recording_get(amdi_store *s, const char *account, const char *sid, amdi_recording_rec *r,
+                             char *path, size_t pathlen)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "SELECT " REC_COLS " FROM recordings WHERE sid=?1 AND account_sid=?2", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
+        int x = sqlite3_step(st);
+        if (x == SQLITE_ROW) {
+            read_recording(st, r);
+            if (path)
+                copy_text(st, 11, path, pathlen);
+            rc = 0;
+        } else {
+            rc = x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
+        }
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int amdi_store_recordings_open(amdi_store *s, amdi_recording_fn fn, void *user)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st;
+    int rc = AMD_EIO;
+    if (sqlite3_prepare_v2(s->db, "SELECT " REC_COLS " FROM recordings WHERE status='in-progress' ORDER BY seq", -1,
+                           &st, NULL) == SQLITE_OK) {
+        int x;
+        amdi_recording_rec r;
+        while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+            read_recording(st, &r);
+            const unsigned char *p = sqlite3_column_text(st, 11);
+            fn(user, &r, p ? (const char *)p : "");
+        }
+        rc = x == SQLITE_DONE ? 0 : AMD_EIO;
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int amdi_store_begin(amdi_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : write_failed(s);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int amdi_store_commit(amdi_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (rc == SQLITE_BUSY) { /* another connection holds the lock past busy_timeout: keep trying */
+        for (int i = 0; i < 100 && rc == SQLITE_BUSY; i++)
+            rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        write_failed(s);
+        if (!sqlite3_get_autocommit(s->db)) /* SQLite may have rolled back already (SQLITE_FULL) */
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc == SQLITE_OK ? 0 : AMD_EIO;
+}
+
+void amdi_store_rollback(amdi_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_unlock(&s->mu);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* Part of libamdcall (the call server). The simulated carrier's dial plan (sim.c), a JSON file:
+ *   {"routes": [{"to": "+15551230001", "audio": "path.wav", "ring_ms": 2000,
+ *                "outcome": "answer", "hangup": "after-audio"}]}
+ * `to` is an exact number or a prefix ending in '*'; first match wins. `outcome` is answer,
+ * busy, no-answer or failed; `hangup` after-audio or never. Relative audio paths resolve
+ * against the dial plan's folder. Extra keys: `pdd_ms` (post-dial delay before ringing,
+ * default 200). Audio is decoded once at load and shared read-only by every call. */
+#ifndef AMDI_DIALPLAN_H
+#define AMDI_DIALPLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum amdi_outcome { AMDI_OUT_ANSWER, AMDI_OUT_BUSY, AMDI_OUT_NO_ANSWER, AMDI_OUT_FAILED } amdi_outcome;
+
+typedef struct amdi_audio {
+    char *path;
+    float *pcm;
+    size_t n;
+    int rate;
+} amdi_audio;
+
+typedef struct amdi_route {
+    char *to;        /* pattern */
+    int prefix;      /* pattern ended with '*' */
+    const amdi_audio *audio; /* NULL: silence */
+    int ring_ms, pdd_ms;
+    amdi_outcome outcome;
+    int hangup_after_audio;
+} amdi_route;
+
+typedef struct amdi_dialplan {
+    amdi_route *routes;
+    size_t n;
+    amdi_audio *audio;
+    size_t naudio;
+} amdi_dialplan;
+
+/* Load from a file (NULL: an empty plan). Errors name the route and key. */
+int amdi_dialplan_load(const char *path, amdi_dialplan **out, char *err, size_t errlen);
+/* Parse JSON text; relative audio paths resolve against @p base_dir. */
+int amdi_dialplan_parse(const char *json, const char *base_dir, amdi_dialplan **out, char *err, size_t errlen);
+void amdi_dialplan_free(amdi_dialplan *d);
+/* First route matching @p to, or NULL. */
+const amdi_route *amdi_dialplan_match(const amdi_dialplan *d, const char *to);
+
+#endif
