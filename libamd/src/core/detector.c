@@ -68,6 +68,8 @@ static void state_reset(amd_detector *d)
     d->held_since_ms = 0;
     d->lost_run_ms = 0;
     d->gap_cut = 0;
+    d->gap_tone = 0;
+    d->splice_left = 0;
     d->beep_active = 0;
     d->in_callback = 0;
     amdi_dtmf_reset(&d->dtmf);
@@ -495,6 +497,46 @@ static void signal_events(amd_detector *d, const amdi_frame *f, const amdi_vad_o
 }
 
 /*
+ * Packet-loss concealment for the tone detectors. The first hops heard after a
+ * gap are analysed in a window that still holds audio from before it: a steady
+ * tone spliced to itself with a phase jump, whose spectrum splatters (the tone
+ * frames the beep detector needs fail, its segment is cut at the gap or its
+ * pitch statistics drift). While a tone was playing when the gap began and the
+ * new hop's energy says it still plays (within 3 dB), the tone detectors see
+ * the spectrum heard before the gap again, at the new hop's energy and time;
+ * the time-domain hop, the level and the VAD are the real ones. Lossless audio
+ * never gets here (splice_left is only set after a lost hop).
+ */
+static const amdi_frame *splice_tone_frame(amd_detector *d, const amdi_frame *f, amdi_frame *out, float *power)
+{
+    if (d->splice_left <= 0)
+        return f;
+    d->splice_left--;
+    float ge = d->gap_frame.energy;
+    if (!d->gap_tone || !(f->energy >= 0.5f * ge && f->energy <= 2.f * ge))
+        return f;
+    float g = ge > 0.f ? f->energy / ge : 1.f;
+    for (int k = 0; k < AMDI_BINS; k++)
+        power[k] = d->gap_power[k] * g;
+    *out = *f;
+    out->power = power;
+    out->concealed = 1;
+    return out;
+}
+
+/* The first hop of a gap: keep what was heard last (its spectrum is overwritten by the next hop). */
+static void gap_begin(amd_detector *d)
+{
+    if (d->splice_left > 0 && d->gap_tone)
+        return; /* the last hop heard was itself spliced: the frame before the previous gap stays */
+    const amdi_frame *f = d->ev.frame;
+    d->gap_frame = *f;
+    memcpy(d->gap_power, f->power, sizeof d->gap_power);
+    d->gap_frame.power = d->gap_power;
+    d->gap_tone = d->ev.tone_active;
+}
+
+/*
  * One hop. Returns 1 when the final decision is made (stop consuming) - unless a
  * frame callback is set: then the signal path (analysis, tones, VAD, evidence)
  * keeps running to the end of the audio so a trace or a VAD score covers the
@@ -506,9 +548,13 @@ static int on_hop(void *user, const float *hop)
     amd_detector *d = user;
     int was_decided = d->decided;
     const amdi_frame *f = amdi_analysis_hop(&d->an, hop);
+    if (d->lost_run_ms > 0)
+        d->splice_left = AMDI_WIN / AMDI_HOP; /* hops whose window holds audio from before the gap */
     d->lost_run_ms = 0;
     d->gap_cut = 0;
-    int n_ev = amdi_tones_frame(d->tones, f, d->tev);
+    amdi_frame spliced;
+    float spliced_power[AMDI_BINS];
+    int n_ev = amdi_tones_frame(d->tones, splice_tone_frame(d, f, &spliced, spliced_power), d->tev);
     float thz = 0.f;
     const char *tkind = NULL;
     int tact = amdi_tones_active(d->tones, &thz, &tkind);
@@ -596,7 +642,11 @@ static int held_hop(amd_detector *d, int64_t t, int was_decided)
     if (e->tone_active) {
         /* a steady tone (beep, fax, SIT) was playing: the tone detectors see it go on through
          * the gap (the last heard frame again), so a lost packet does not cut a beep in two */
-        int n_ev = amdi_tones_frame(d->tones, &held, d->tev);
+        amdi_frame tf = d->gap_frame;
+        tf.index = held.index;
+        tf.end_ms = held.end_ms;
+        tf.concealed = 1;
+        int n_ev = amdi_tones_frame(d->tones, &tf, d->tev);
         e->n_tone_events = n_ev < 0 ? 0 : (n_ev > AMDI_TONES_MAX_EVENTS ? AMDI_TONES_MAX_EVENTS : n_ev);
     }
     bookkeeping(d, &held, vo);
@@ -616,6 +666,8 @@ static int on_lost_hop(amd_detector *d)
     int was_decided = d->decided;
     int64_t t = amdi_analysis_skip(&d->an);
     d->lost_run_ms += AMDI_HOP_MS;
+    if (d->lost_run_ms == AMDI_HOP_MS && d->have_frame)
+        gap_begin(d);
     if (!d->have_frame) {
         /* nothing heard yet: only the clock runs (the timeout still applies) */
         if (!was_decided && t >= d->cfg.timeout_ms) {
