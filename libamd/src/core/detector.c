@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The streaming detector: input -> analysis -> tones -> VAD -> utterance
- * bookkeeping -> engine / DetectMessageEnd -> result (SPEC §4). Every
+ * bookkeeping -> engine / DetectMessageEnd -> result. Every
  * decision is made on the frame that completes its evidence, inside the
  * process call that delivered that frame's last sample.
  */
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "detector_internal.h"
+#include "diag.h"
 
 #define ALIGN64(x) (((x) + 63u) & ~(size_t)63u)
 
@@ -24,12 +25,6 @@ static void dlog(const amd_config *cfg, amd_log_level lvl, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     cfg->log_fn(cfg->log_user, lvl, buf);
-}
-
-static void set_err(char *err, size_t errlen, const char *msg)
-{
-    if (err && errlen)
-        snprintf(err, errlen, "%s", msg);
 }
 
 static void result_clear(amd_result *r)
@@ -80,7 +75,7 @@ int amd_detector_create(const amd_config *cfg, amd_detector **out, char *err, si
     if (err && errlen)
         err[0] = '\0';
     if (!out) {
-        set_err(err, errlen, "out: NULL");
+        amdi_seterr(err, errlen, "out: NULL");
         return AMD_EINVAL;
     }
     *out = NULL;
@@ -89,7 +84,7 @@ int amd_detector_create(const amd_config *cfg, amd_detector **out, char *err, si
         return rc;
     const amdi_engine_vt *eng = amdi_engine_for(cfg->engine);
     if (!eng) {
-        set_err(err, errlen, "engine model: no model loaded (this build has no model engine)");
+        amdi_seterr(err, errlen, "engine model: no model loaded (this build has no model engine)");
         return AMD_EINVAL;
     }
     size_t eng_size = eng->state_size(cfg);
@@ -100,7 +95,7 @@ int amd_detector_create(const amd_config *cfg, amd_detector **out, char *err, si
 
     void *mem = NULL;
     if (posix_memalign(&mem, 64, total) != 0 || !mem) {
-        set_err(err, errlen, "out of memory");
+        amdi_seterr(err, errlen, "out of memory");
         return AMD_ENOMEM;
     }
     memset(mem, 0, total);
@@ -111,20 +106,20 @@ int amd_detector_create(const amd_config *cfg, amd_detector **out, char *err, si
 
     rc = amdi_input_init(&d->in, cfg->sample_rate);
     if (rc) {
-        set_err(err, errlen, "sample_rate: resampler could not be created");
+        amdi_seterr(err, errlen, "sample_rate: resampler could not be created");
         free(mem);
         return rc;
     }
     rc = amdi_analysis_init(&d->an, (char *)mem + off_an);
     if (rc) {
-        set_err(err, errlen, "FFT plan could not be created");
+        amdi_seterr(err, errlen, "FFT plan could not be created");
         amdi_input_free(&d->in);
         free(mem);
         return rc;
     }
     d->tones = amdi_tones_init((char *)mem + off_tones, cfg);
     if (!d->tones) {
-        set_err(err, errlen, "tone detectors could not be initialised");
+        amdi_seterr(err, errlen, "tone detectors could not be initialised");
         amdi_analysis_free(&d->an);
         amdi_input_free(&d->in);
         free(mem);
@@ -388,8 +383,8 @@ static int tone_rules(amd_detector *d)
  * instead, or the verdict is released on the first frame the flag clears
  * (decision_ms = that frame). When no tone is pending nothing changes.
  * Bounded: a pending flag cannot hold a verdict longer than AMDI_TONE_HOLD_MS
- * (the longest beep corpus.md allows is 1.2 s, plus its gap; a CED / CNG is
- * confirmed within ~2.5 s of its start, issue 3), and never past the timeout.
+ * (an answering-machine beep lasts up to ~1.2 s, plus its gap; a CED / CNG is
+ * confirmed within ~2.5 s of its start), and never past the timeout.
  */
 #define AMDI_TONE_HOLD_MS 3000
 
