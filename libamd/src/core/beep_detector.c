@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * End-of-greeting beep detector (SPEC §4.3, issue 3).
+ * End-of-greeting beep detector.
  *
  * What it does
  *   Finds the tone a voicemail system plays when the greeting is over: a
@@ -91,7 +91,7 @@
  *      starting within that gap (double beeps, two-tone beeps) is chained to
  *      it, and the event comes BEEP_CHAIN_GAP_MS after the last part ended,
  *      inside the +500 ms in which a voicemail drop counts as on time
- *      (corpus.md) and never before the beep ended. Start is the first
+ *      and never before the beep ended. Start is the first
  *      part's start, end the last part's end, frequency the longest part's.
  *      Steady tones (or chains) longer than BEEP_MAX_MS (2.5 s) are not
  *      beeps: continuous or long cadenced tones are call progress, modem
