@@ -16,7 +16,7 @@
  *     cause `model`. This is what saves long live answers ("hello, this is
  *     ... speaking") from the speech threshold: the pause between phrases is
  *     enough when the rest of the evidence says "live".
- *   - Otherwise the timing rules decide, with their bounds kept (SPEC 4.1):
+ *   - Otherwise the timing rules decide, with their bounds kept:
  *     no first utterance runs past speech_threshold_ms undecided, and silence
  *     since answer for silence_timeout_ms is unknown. At the speech-threshold
  *     bound the answer is machine_start unless P <= BOUND_P_HUMAN: the
