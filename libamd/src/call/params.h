@@ -8,8 +8,9 @@
 
 #include "amd/detector.h"
 #include "form.h"
+#include "twilio_errors.h"
 
-/* An API error: HTTP status, Twilio code, message (twilio-calls.md §10). */
+/* An API error: HTTP status, Twilio code (amdi_twerr), message. */
 typedef struct amdi_api_error {
     int http;
     int code;

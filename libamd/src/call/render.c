@@ -280,7 +280,7 @@ void amdi_call_csv_row(amdi_buf *b, const amdi_call_rec *r)
 char *amdi_error_json(int http, int code, const char *message)
 {
     char more[80];
-    snprintf(more, sizeof more, "https://www.twilio.com/docs/errors/%d", code);
+    amdi_twerr_more_info(code, more, sizeof more);
     json_t *o = json_pack("{s:i, s:s, s:s, s:i}", "code", code, "message", message ? message : "", "more_info",
                           more, "status", http);
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;

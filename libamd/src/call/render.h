@@ -6,6 +6,7 @@
 
 #include "store.h"
 #include "strbuf.h"
+#include "twilio_errors.h"
 
 struct json_t;
 
