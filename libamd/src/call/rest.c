@@ -29,6 +29,15 @@ static void respond_json(amdi_response *out, int status, json_t *o)
     json_decref(o);
 }
 
+/* A call resource: the JSON written from the call's field table (render.h). */
+static void respond_call(amdi_response *out, int status, const amdi_call_rec *r)
+{
+    out->status = status;
+    out->content_type = "application/json; charset=utf-8";
+    out->body = amdi_call_json_text(r);
+    out->body_len = out->body ? strlen(out->body) : 0;
+}
+
 static void respond_error(amdi_response *out, int http, int code, const char *msg)
 {
     out->status = http;
@@ -177,7 +186,7 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
         respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: the call could not be queued");
         return;
     }
-    respond_json(out, 201, amdi_call_json(&r));
+    respond_call(out, 201, &r);
 }
 
 /* ---------------------------------------------------------------- list */
@@ -327,7 +336,7 @@ static void do_fetch(amdi_api *api, const char *account, const char *sid, const 
     else if (rc)
         respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: fetch failed");
     else
-        respond_json(out, 200, amdi_call_json(&r));
+        respond_call(out, 200, &r);
 }
 
 static void do_update(amdi_api *api, const char *account, const char *sid, const char *path, const char *body,
@@ -356,7 +365,7 @@ static void do_update(amdi_api *api, const char *account, const char *sid, const
     else if (rc)
         respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: update failed");
     else
-        respond_json(out, 200, amdi_call_json(&r));
+        respond_call(out, 200, &r);
 }
 
 static void do_delete(amdi_api *api, const char *account, const char *sid, const char *path, amdi_response *out)
