@@ -165,7 +165,8 @@ static void bench_job(void *vctx, size_t j)
 {
     bench_ctx *c = vctx;
     size_t point = j / c->man->n, i = j % c->man->n;
-    const cli_manifest_row *row = &c->man->rows[i];
+    cli_manifest_row rowbuf, *row = &rowbuf;
+    cli_manifest_row_at(c->man, i, row);
     bench_file *bf = &c->files[j];
     amd_config cfg = c->cfgs[point];
     cli_outcome o;
@@ -225,7 +226,8 @@ static void bench_done(void *vctx, size_t j)
 {
     bench_ctx *c = vctx;
     bench_file *bf = &c->files[j];
-    const cli_manifest_row *row = &c->man->rows[j % c->man->n];
+    cli_manifest_row rowbuf, *row = &rowbuf;
+    cli_manifest_row_at(c->man, j % c->man->n, row);
     int failed = (c->run_en && bf->en_ab == AMD_ANSWERED_NONE) ||
                  (c->run_de && bf->de_ab == AMD_ANSWERED_NONE);
     if (failed)
@@ -285,17 +287,27 @@ static int build_report(const cli_manifest *man, const answers *en, const answer
     size_t n = man->n;
     cli_eval_item *items = calloc(n ? n : 1, sizeof *items);
     const char **names = calloc(n ? n : 1, sizeof *names);
-    if (!items || !names) {
+    const char **scen = calloc(n ? n : 1, sizeof *scen); /* each row's scenario */
+    cli_manifest_row *row = malloc(sizeof *row);
+    if (!items || !names || !scen || !row) {
         free(items);
         free(names);
+        free(scen);
+        free(row);
         return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cli_manifest_row_at(man, i, row);
+        scen[i] = row->scenario; /* points into the manifest */
     }
     for (int mode = 0; mode < 2; mode++) {
         const answers *a = mode ? de : en;
         if (!a)
             continue;
-        for (size_t i = 0; i < n; i++)
-            fill_item(&items[i], &man->rows[i], mode, a[i].ab, a[i].ms);
+        for (size_t i = 0; i < n; i++) {
+            cli_manifest_row_at(man, i, row);
+            fill_item(&items[i], row, mode, a[i].ab, a[i].ms);
+        }
         cli_metrics_compute(items, n, mode, mode ? &r->de : &r->enable);
     }
     r->has_enable = en != NULL;
@@ -303,7 +315,7 @@ static int build_report(const cli_manifest *man, const answers *en, const answer
     /* scenarios, sorted by name */
     size_t ns = 0;
     for (size_t i = 0; i < n; i++)
-        names[ns++] = man->rows[i].scenario;
+        names[ns++] = scen[i];
     qsort(names, ns, sizeof *names, cmp_str);
     size_t u = 0;
     for (size_t i = 0; i < ns; i++)
@@ -321,9 +333,12 @@ static int build_report(const cli_manifest *man, const answers *en, const answer
                 if (!a)
                     continue;
                 size_t m = 0;
-                for (size_t i = 0; i < n; i++)
-                    if (strcmp(man->rows[i].scenario, names[s]) == 0)
-                        fill_item(&items[m++], &man->rows[i], mode, a[i].ab, a[i].ms);
+                for (size_t i = 0; i < n; i++) {
+                    if (strcmp(scen[i], names[s]) != 0)
+                        continue;
+                    cli_manifest_row_at(man, i, row);
+                    fill_item(&items[m++], row, mode, a[i].ab, a[i].ms);
+                }
                 sr->files = (int)m;
                 cli_metrics_compute(items, m, mode, mode ? &sr->de : &sr->enable);
             }
@@ -331,6 +346,8 @@ static int build_report(const cli_manifest *man, const answers *en, const answer
     }
     free(items);
     free(names);
+    free(scen);
+    free(row);
     return 0;
 }
 
@@ -355,15 +372,26 @@ static int load_predictions(const char *path, const cli_manifest *man, answers *
         out[i].ms = -1;
     }
     unsigned char *taken = calloc(man->n ? man->n : 1, 1);
-    if (!taken) {
+    const char **files = calloc(man->n ? man->n : 1, sizeof *files); /* each row's file cell */
+    cli_manifest_row *mrow = malloc(sizeof *mrow);
+    cli_csv_row *row = malloc(sizeof *row);
+    if (!taken || !files || !mrow || !row) {
+        free(taken);
+        free(files);
+        free(mrow);
+        free(row);
         cli_csv_free(&t);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    for (size_t i = 0; i < man->n; i++) {
+        cli_manifest_row_at(man, i, mrow);
+        files[i] = mrow->file; /* points into the manifest */
+    }
     int rc = 0, unmatched = 0;
     *any_end = 0;
     for (size_t k = 1; k < t.nrows; k++) {
-        const cli_csv_row *row = &t.rows[k];
+        cli_csv_row_at(&t, k, row);
         const char *file = cli_csv_get(row, cf), *ab = cli_csv_get(row, ca), *d = cli_csv_get(row, cd);
         amd_answered_by a;
         double ms;
@@ -384,11 +412,11 @@ static int load_predictions(const char *path, const cli_manifest *man, answers *
         fb = fb ? fb + 1 : file;
         size_t hit = man->n;
         for (size_t i = 0; i < man->n && hit == man->n; i++)
-            if (!taken[i] && strcmp(man->rows[i].file, file) == 0)
+            if (!taken[i] && strcmp(files[i], file) == 0)
                 hit = i;
         for (size_t i = 0; i < man->n && hit == man->n; i++) {
-            const char *mb = strrchr(man->rows[i].file, '/');
-            mb = mb ? mb + 1 : man->rows[i].file;
+            const char *mb = strrchr(files[i], '/');
+            mb = mb ? mb + 1 : files[i];
             if (!taken[i] && strcmp(mb, fb) == 0)
                 hit = i;
         }
@@ -412,6 +440,9 @@ static int load_predictions(const char *path, const cli_manifest *man, answers *
                     path, missing, missing == 1 ? "" : "s");
     }
     free(taken);
+    free(files);
+    free(mrow);
+    free(row);
     cli_csv_free(&t);
     return rc;
 }

@@ -46,6 +46,7 @@ typedef struct classify_ctx {
     cli_common *common;
     size_t n;
     const char **paths;      /* what to open */
+    char **owned;            /* the paths resolved from a manifest (freed at the end) */
     const char **names;      /* what to print */
     const char **expected;   /* manifest truth per file or NULL */
     cli_outcome *outcomes;
@@ -199,16 +200,25 @@ static int fill_inputs(classify_ctx *ctx, const classify_args *ca, const cli_man
     ctx->names = calloc(n, sizeof *ctx->names);
     ctx->expected = ca->manifest_path ? calloc(n, sizeof *ctx->expected) : NULL;
     ctx->outcomes = calloc(n, sizeof *ctx->outcomes);
-    if (!ctx->paths || !ctx->names || !ctx->outcomes || (ca->manifest_path && !ctx->expected))
+    ctx->owned = ca->manifest_path ? calloc(n, sizeof *ctx->owned) : NULL;
+    cli_manifest_row *row = ca->manifest_path ? malloc(sizeof *row) : NULL;
+    if (!ctx->paths || !ctx->names || !ctx->outcomes ||
+        (ca->manifest_path && (!ctx->expected || !ctx->owned || !row))) {
+        free(row);
         return -1;
+    }
     int width = 4;
     for (size_t k = 0; k < n; k++) {
         if (ca->manifest_path) {
-            ctx->paths[k] = man->rows[k].path;
-            ctx->names[k] = man->rows[k].file;
-            amd_answered_by t = ca->common.cfg.mode == AMD_MODE_DETECT_MESSAGE_END
-                                    ? man->rows[k].detect_end
-                                    : man->rows[k].enable;
+            cli_manifest_row_at(man, k, row);
+            ctx->paths[k] = ctx->owned[k] = strdup(row->path);
+            if (!ctx->paths[k]) {
+                free(row);
+                return -1;
+            }
+            ctx->names[k] = row->file; /* points into the manifest */
+            amd_answered_by t = ca->common.cfg.mode == AMD_MODE_DETECT_MESSAGE_END ? row->detect_end
+                                                                                    : row->enable;
             ctx->expected[k] = amd_answered_by_name(t);
         } else {
             ctx->paths[k] = ca->files[k];
@@ -218,6 +228,7 @@ static int fill_inputs(classify_ctx *ctx, const classify_args *ca, const cli_man
         if (w > width)
             width = w;
     }
+    free(row);
     ctx->output.file_width = width > 48 ? 48 : width;
     return 0;
 }
@@ -284,6 +295,9 @@ int amd_cli_classify(int argc, char **argv)
         print_accuracy(&ctx, &ca.common.cfg, fmt);
     rc = ctx.failed ? 1 : 0;
 out:
+    for (size_t k = 0; ctx.owned && k < ctx.n; k++)
+        free(ctx.owned[k]);
+    free(ctx.owned);
     free(ctx.paths);
     free(ctx.names);
     free(ctx.expected);

@@ -69,19 +69,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(err, 0, sizeof err);
     if (cli_csv_load(mpath, &t, err, sizeof err) == 0) {
         size_t last = 0;
+        static cli_csv_row row;
         for (size_t i = 0; i < t.nrows; i++) {
-            CHECK(t.rows[i].n >= 1 && t.rows[i].line > last);
-            last = t.rows[i].line;
-            CHECK(t.rows[i].n <= CLI_CSV_MAX_FIELDS);
+            cli_csv_row_at(&t, i, &row);
+            CHECK(row.n >= 1 && row.line > last);
+            last = row.line;
+            CHECK(row.n <= CLI_CSV_MAX_FIELDS);
             int nonempty = 0;
-            for (size_t j = 0; j < t.rows[i].n; j++) {
-                CHECK(t.rows[i].f[j] != NULL);
-                CHECK(strlen(t.rows[i].f[j]) <= CLI_CSV_MAX_CELL);
-                nonempty |= t.rows[i].f[j][0] != 0;
+            for (size_t j = 0; j < row.n; j++) {
+                CHECK(row.f[j] != NULL);
+                CHECK(strlen(row.f[j]) <= CLI_CSV_MAX_CELL);
+                nonempty |= row.f[j][0] != 0;
             }
             CHECK(nonempty); /* rows of only empty fields are skipped */
-            CHECK(cli_csv_get(&t.rows[i], -1)[0] == '\0');
-            CHECK(cli_csv_get(&t.rows[i], (int)t.rows[i].n + 3)[0] == '\0');
+            CHECK(cli_csv_get(&row, -1)[0] == '\0');
+            CHECK(cli_csv_get(&row, (int)row.n + 3)[0] == '\0');
         }
         (void)cli_csv_column(&t, "file");
         cli_csv_free(&t);
@@ -96,7 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     for (size_t i = 0; i < m.n; i++) {
-        const cli_manifest_row *r = &m.rows[i];
+        static cli_manifest_row rowbuf;
+        const cli_manifest_row *r = &rowbuf;
+        cli_manifest_row_at(&m, i, &rowbuf);
         CHECK(r->file && r->path && r->label && r->scenario && r->split);
         CHECK(r->enable >= AMD_ANSWERED_NONE && r->enable <= AMD_ANSWERED_UNKNOWN);
         CHECK(r->detect_end >= AMD_ANSWERED_NONE && r->detect_end <= AMD_ANSWERED_UNKNOWN);

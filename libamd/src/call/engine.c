@@ -775,21 +775,27 @@ static int writer_flush(amdi_engine *e, int all)
     if (!e->held_head)
         e->held_tail = NULL;
     last->next = NULL;
-    for (wop *o = head; o; o = o->next) {
-        if (o->kind != W_COMMIT)
-            n++;
-        else if (o->done)
-            *o->done = 1;
-    }
+    for (wop *o = head; o; o = o->next)
+        n += o->kind != W_COMMIT;
     e->held_n -= n;
-    pthread_cond_broadcast(&e->wq_done_cv);
     pthread_mutex_unlock(&e->wq_mu);
     if (wrote) /* only a real commit shows the store writable again */
         store_health(e, 0, NULL, n);
+    for (wop *o = head; o; o = o->next)
+        if (o->kind == W_COMMIT) {
+            send_hooks(e, o->hooks);
+            o->hooks = NULL;
+        }
+    /* A batch counts as committed for wait_committed only once its webhooks are queued with the
+     * HTTP client: a clean stop waits for the commit, then for the pending webhooks to go out. */
+    pthread_mutex_lock(&e->wq_mu);
+    for (wop *o = head; o; o = o->next)
+        if (o->kind == W_COMMIT && o->done)
+            *o->done = 1;
+    pthread_cond_broadcast(&e->wq_done_cv);
+    pthread_mutex_unlock(&e->wq_mu);
     for (wop *o = head, *nx; o; o = nx) {
         nx = o->next;
-        if (o->kind == W_COMMIT)
-            send_hooks(e, o->hooks);
         op_free(o);
     }
     return 0;

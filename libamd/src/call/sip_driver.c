@@ -513,6 +513,10 @@ static bool stray_request(const struct sip_msg *msg, void *arg)
     return true;
 }
 
+/* A response no listener took: one that matches no client transaction (libre's
+ * response_handler in src/sip/ctrans.c declines it) and is not a 2xx to INVITE (libre's
+ * session socket, response_handler in src/sipsess/listen.c, takes every one of those to re-send
+ * the ACK, RFC 3261 §13.2.2.4). Dropped as RFC 3261 §18.1.2 says, logged through the logger. */
 static bool stray_response(const struct sip_msg *msg, void *arg)
 {
     sipdrv *d = arg;

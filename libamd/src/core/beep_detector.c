@@ -43,7 +43,8 @@
  *      segment; the first that fires names the reason, amdi_beep_reason, which
  *      bench/tone_eval counts), i.e.
  *      - it lasts beep_min_ms (less one hop) .. BEEP_MAX_MS, with tone frames
- *        in >= BEEP_GOOD_FRAC of it;
+ *        in >= BEEP_GOOD_FRAC of it; near beep_min_ms the duration is measured
+ *        to a fraction of a hop (fine_duration_ms: edge hops by their energy);
  *      - its pitch is steady: spread <= max(BEEP_STD_HZ, BEEP_STD_REL f),
  *        drift (least-squares trend over the segment) <= max(BEEP_DRIFT_HZ,
  *        BEEP_DRIFT_REL f); under 500 Hz and 150 ms the spread must stay
@@ -56,11 +57,12 @@
  *      - its level is steady: coefficient of variation of its 20 ms (two-hop)
  *        energies <= BEEP_ENV_CV plus what two beating tones cause
  *        (beat_cv()); 20 ms because GSM 06.10 wobbles the level inside its
- *        20 ms frames;
+ *        20 ms frames; long tones from BEEP_HIGH_HZ may wobble more (GSM);
  *      - it is not a voice's harmonic: not in half its frames with a second
  *        peak that is a sibling harmonic (BEEP_PARTNER_*); a dual tone whose
  *        tones are harmonics of one f0 must be steadier (BEEP_HARM_*) and
- *        last 150 ms;
+ *        last 150 ms, unless that f0's other harmonics hold nothing
+ *        (other_harmonics(): a voice has them, two generated tones do not);
  *      - if "rich" (overtones in BEEP_RICH_FRAC of its frames, or harmonic
  *        power beyond the inter-harmonic power, BEEP_HARM_EXCESS): it must
  *        also last 100 ms, hold its pitch within max(1.5 Hz, 0.2 %) and its
@@ -68,12 +70,16 @@
  *        its start and before its end; quieter hops on both sides) - what a
  *        generated beep does and a sung or spoken vowel does not;
  *      - it starts and stops: the two hops on either side are 3 dB quieter,
- *        unless they are not tonal (babble, noise, clicks). A voice holding a
+ *        unless they are not tonal (babble, noise, clicks), or the hops before
+ *        it are a steady tone of another pitch it follows at once (a tone
+ *        sequence: the first tones, rejected only for what followed them, are
+ *        held and chained to the last one). A voice holding a
  *        pure-looking pitch (espeak's fundamental can hold > 90 % of the
  *        power for 80 ms) glides in from and on to other voiced sounds;
  *      - it is not a known non-beep: call-progress pairs (350+440 dial,
  *        440+480 ringback, 480+620 busy / reorder, 400+450 UK) and 425 Hz
- *        +-1.5 % (ITU Europe call progress), DTMF pairs (Q.23 rows x columns
+ *        +-1.5 % (ITU Europe call progress; a lone one of 150 ms or more right
+ *        after speech is a beep), DTMF pairs (Q.23 rows x columns
  *        +-2 %: senders keep +-1.8 %; a wider net catches ordinary dual
  *        beeps) unless longer than BEEP_DTMF_BEEP_MS, after speech and with no
  *        other digit within BEEP_DTMF_ALONE_MS (a keypad run cancels it), fax CNG (1100 +-45 Hz, 350..650 ms: T.30's 0.5 s +-15 %)
@@ -96,9 +102,10 @@
  *   no glide-in, peak >= 80 % of the power).
  *
  * Measured with `tone_eval bench/corpus-out/manifest.csv` (bench/tone_eval.c,
- * 1,200-file corpus, 2026-11-29): 91.7 % of beeps reported on time, 0.8 %
- * early, false beeps 0.5 per hour of greetings / live answers; 0 per hour on
- * the synthetic speech, singing and music of check_beep.c.
+ * 1,200-file corpus, 2026-12-07): 96.2 % of beeps reported on time, none
+ * early, no false beep in 3.7 h of greetings / live answers (was 91.7 %, 0.8 %,
+ * 0.5 per hour on 2026-11-29); 0 per hour on the synthetic speech, singing and
+ * music of check_beep.c.
  */
 #include "beep_detector.h"
 
@@ -144,6 +151,8 @@
 #define BEEP_TRACK_TOL_HZ 12.f    /* [fit] frame-to-segment frequency match: max(12 Hz, 2 %) */
 #define BEEP_TRACK_TOL_REL 0.02f /* [fit] */
 #define BEEP_BRIDGE_FRAMES 3      /* [fit] weak frames bridged inside a segment */
+#define BEEP_SINGLE_FRAMES 5      /* [fit] a segment that has been a single tone for 5 frames stays one; */
+#define BEEP_SEQ_P2 0.5f          /* [fit]   a second pitch within 3 dB of it is the next tone of a sequence */
 #define BEEP_HOLD_MIN_GOOD 5      /* [fit] an established segment (5 tone frames) ... */
 #define BEEP_HOLD_PURITY 0.45f    /* [fit] ... whose tone(s) still hold 45 % of the in-band power, the
                                      strongest peak being one of them, is held through a music or
@@ -159,7 +168,12 @@
 #define BEEP_DTMF_TOL 0.02f       /* [std: ITU-T Q.23 / Q.24 frequency tolerance] DTMF pair match (Q.23 senders: +-1.8 %) */
 #define BEEP_DTMF_BEEP_MS 150     /* [fit] a DTMF-pair tone this long (keyed digits: 40..100 ms), after */
 #define BEEP_DTMF_ALONE_MS 2000   /* [fit]   speech and with no other digit within 2 s, is a beep */
+#define BEEP_CPT_ALONE_MS 5000    /* [std: ITU-T E.180 Supplement 2] 425 Hz cadences repeat within 5 s
+                                     (ringback 1 s on / 4 s off; busy and congestion faster) */
 #define BEEP_ENV_CV 0.50f         /* [fit] coefficient of variation of 20 ms energies (GSM 06.10 at 20 dB SNR: < 0.4) */
+#define BEEP_HIGH_HZ 1300.f       /* [fit] a tone from 1.3 kHz ... */
+#define BEEP_HIGH_MIN_MS 150      /* [fit] ... lasting 150 ms may wobble more (GSM 06.10): */
+#define BEEP_HIGH_ENV_CV 0.75f    /* [fit] 20 ms level CV up to 0.75 */
 #define BEEP_SHAPE_MAX 0.15f      /* [fit] mean main-lobe shape error (lone tone <= 0.13 through GSM at
                                      20 dB SNR; unresolved pairs 440+480, 400+450, 350+440 >= 0.22) */
 #define BEEP_HARM_STD_HZ 2.0f     /* [fit] the same for a dual tone whose two tones are harmonics of */
@@ -167,13 +181,21 @@
 #define BEEP_HARM_TOL 0.05f       /* [fit] ... within this fraction of a harmonic number */
 #define BEEP_HARM_MIN_MS 150      /* [fit] ... and such a dual tone (or one whose tones are harmonics of a
                                      common f0 >= 80 Hz) must last 150 ms: voices pass for < 100 ms */
+#define BEEP_SIB_MAX 0.01f        /* [fit] ... unless their f0's other harmonics differ from the power between them by < 1 % of theirs */
+#define BEEP_SIB_FRAMES 6         /* [fit]   measured on >= 6 dual frames, */
+#define BEEP_SIB_ENV_CV 0.35f     /* [fit]   and a level CV <= 0.35 (a slow AGC: ~0.27; a plucked note >= 0.5) */
 #define BEEP_LOUD_FRAC 0.30f      /* [fit] a hop belongs to the tone if its energy >= 30 % of the tone's */
 #define BEEP_GOOD_FRAC 0.80f      /* [fit] tone frames / segment frames (noise and codecs spoil a few) */
 #define BEEP_DUR_SLACK_MS 10      /* [fit] edge measurement at hop resolution */
+#define BEEP_FINE_SLACK_MS 5      /* [fit] the same measured to a fraction of a hop (fine_duration_ms):
+                                     an 80 ms beep with 2 ms ramps measures ~78 ms, a 70 ms one ~68 */
 #define BEEP_MAX_MS 2500          /* [fit] longest beep (or chain of beeps) reported */
 #define BEEP_CHAIN_GAP_MS 350     /* [fit] gap that chains two tones into one beep; also the report delay */
 #define BEEP_PR_GAP_MS 60         /* [fit] 2100 Hz pieces this close are an answer tone with reversals */
-#define BEEP_CHAIN_WAIT_MS 1500   /* [fit] longest wait for a chained tone in progress */
+#define BEEP_CHAIN_WAIT_MS 1500   /* [fit] longest wait for a chained tone in progress ... */
+#define BEEP_FOLLOW_FRAMES 8      /* [fit] ... that still looks like a beep after 8 tone frames */
+#define BEEP_SEQ_GAP_MS 30        /* [fit] a tone starting this soon after a steady tone of another pitch
+                                     ended continues a tone sequence (its "before" edge is that tone) */
 
 static float track_tol(float hz)
 {
@@ -182,6 +204,8 @@ static float track_tol(float hz)
 }
 
 static int near(float f, float ref) { return fabsf(f - ref) <= track_tol(ref); }
+
+static int near_hz(float f, float ref, float tol) { return fabsf(f - ref) <= tol; }
 
 /* The configured range, widened by the estimator's margin (1 %) so a 300 or 2500 Hz beep is in. */
 static int in_range(const amdi_beep *b, float hz) { return hz >= 0.99f * b->min_hz && hz <= 1.01f * b->max_hz; }
@@ -237,6 +261,50 @@ static int harmonic_siblings(float f, float g, int kmin)
             return 1;
     }
     return 0;
+}
+
+/* The fundamental >= 80 Hz of which lo < hi are both harmonics (their difference if they are
+   adjacent ones), 0 if none. */
+static float common_f0(float lo, float hi)
+{
+    float d = hi - lo, q = lo / d;
+    if (d >= 60.f && q <= 12.f && fabsf(q - rintf(q)) <= BEEP_HARM_TOL)
+        return d;
+    for (int k = 1; k <= 6; k++) {
+        float f0 = lo / (float)k, m = rintf(hi / f0);
+        if (f0 < 80.f)
+            break;
+        if (m > (float)k && fabsf(hi - m * f0) <= BEEP_PARTNER_TOL_HZ)
+            return f0;
+    }
+    return 0.f;
+}
+
+/*
+ * Power at the other harmonics of f0 (beyond the power half way between them) over the pair's
+ * power: a voice whose two harmonics hold most of the power still has its other harmonics; two
+ * generated tones that happen to be harmonics of one f0 have only noise there.
+ */
+static float other_harmonics(const float *p, float f0, float lo, float hi, float pair_power)
+{
+    float ex = 0.f, keep = 3.f * AMDI_BIN_HZ;
+    for (int m = 1; (float)m * f0 <= 3900.f; m++) {
+        float h = (float)m * f0, mid = h - 0.5f * f0;
+        if (fabsf(h - lo) < keep || fabsf(h - hi) < keep || fabsf(mid - lo) < keep || fabsf(mid - hi) < keep)
+            continue;
+        ex += amdi_tone_power_at(p, h) - amdi_tone_power_at(p, mid);
+    }
+    return pair_power > 0.f ? ex / pair_power : 1.f;
+}
+
+/* A dual frame whose tones share an f0: add what is at that f0's other harmonics. */
+static void seg_add_sib(amdi_beep_seg *s, const float *power, float f1, float f2, float pair_power)
+{
+    float lo = fminf(f1, f2), hi = fmaxf(f1, f2), f0 = common_f0(lo, hi);
+    if (f0 > 0.f) {
+        s->sib += other_harmonics(power, f0, lo, hi, pair_power);
+        s->n_sib++;
+    }
 }
 
 /* 0: not a tone frame; 1: single tone f1; 2: dual tone f1 (stronger), f2. */
@@ -362,6 +430,17 @@ static int seg_match(const amdi_beep_seg *s, int kind, float f1, float pw1, floa
         }
         return 0;
     }
+    if (!s->dual && s->n_good >= BEEP_SINGLE_FRAMES) {
+        /* An established single tone does not turn into a dual tone. A weaker second pitch is a
+           bed under the tone (the frame counts for the tone); one nearly as strong is the next
+           tone of a sequence overlapping it in the window: the frame does not match, so its pull
+           on the tone's estimate stays out of the pitch statistics and the segment closes. */
+        if (pw2 >= BEEP_SEQ_P2 * pw1 || !near(f1, s->fa))
+            return 0;
+        *fa = f1;
+        *pwa = pw1;
+        return 1;
+    }
     if (near(f1, s->fa) && (!s->dual || near(f2, s->fb))) {
         *fa = f1, *pwa = pw1, *fb = f2, *pwb = pw2;
         return 1;
@@ -372,8 +451,6 @@ static int seg_match(const amdi_beep_seg *s, int kind, float f1, float pw1, floa
     }
     return 0;
 }
-
-static int near_hz(float f, float ref, float tol) { return fabsf(f - ref) <= tol; }
 
 /* A DTMF pair (Q.23 rows x columns +-2 %), lo < hi. */
 static int is_dtmf_pair(float lo, float hi)
@@ -388,7 +465,7 @@ static int is_dtmf_pair(float lo, float hi)
     return r && c;
 }
 
-/* Known tones that are not beeps; 2 = a DTMF pair. [std] The call-progress pairs and 425 Hz are
+/* Known tones that are not beeps; 2 = a DTMF pair, 3 = 425 Hz (call progress unless alone after speech). [std] The call-progress pairs and 425 Hz are
    the tone plans of ITU-T E.180 Supplement 2 (North America, UK, Europe); CNG 1100 Hz and CED
    2100 Hz are ITU-T T.30 / V.25; the tolerances around them are [fit]. */
 static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms, int after_activity)
@@ -404,7 +481,7 @@ static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms, int a
         return 0;
     }
     if (near_hz(fa, 425.f, 6.f)) /* 425 Hz +-1.5 %: a 417 Hz beep is still a beep */
-        return 1;
+        return 3;
     if (near_hz(fa, 1100.f, 45.f) && dur_ms >= BEEP_CNG_MIN_MS && dur_ms <= BEEP_CNG_MAX_MS && !after_activity)
         return 1;
     if (near_hz(fa, 2100.f, 25.f) && dur_ms >= 1000)
@@ -447,9 +524,9 @@ static float ring_e(const amdi_beep *b, int64_t now, int64_t j)
 {
     if (j < 0)
         return 0.f; /* before the call: silence */
-    if (j > now || now - j > 7)
+    if (j > now || now - j > AMDI_BEEP_RING - 1)
         return -1.f;
-    return b->hop_e[j & 7];
+    return b->hop_e[j & (AMDI_BEEP_RING - 1)];
 }
 
 /* A voiced-looking (tonal) neighbour: a voice gliding or stepping into (or out of) the "tone". */
@@ -458,9 +535,9 @@ static int voiced(float purity) { return purity >= BEEP_EDGE_TONAL; }
 /* Purity (strongest peak / in-band power) of frame j if the ring still holds it, else 0. */
 static float ring_p(const amdi_beep *b, int64_t now, int64_t j)
 {
-    if (j < 0 || j > now || now - j > 7)
+    if (j < 0 || j > now || now - j > AMDI_BEEP_RING - 1)
         return 0.f;
-    return b->hop_p[j & 7];
+    return b->hop_p[j & (AMDI_BEEP_RING - 1)];
 }
 
 /* Statistics of a closed segment, computed once for all the rules below. */
@@ -479,6 +556,7 @@ typedef struct seg_stats {
     float cv20;               /* the same over 20 ms (two-hop) energies */
     float beat;               /* level wobble two beating tones cause (beat_cv) */
     float pre;                /* loudest activity in the 2 s before the start */
+    float sib;                /* mean other_harmonics() of the dual frames (1: not measured) */
 } seg_stats;
 
 static void seg_stats_compute(const amdi_beep *b, const amdi_beep_seg *s, seg_stats *t)
@@ -510,6 +588,7 @@ static void seg_stats_compute(const amdi_beep *b, const amdi_beep_seg *s, seg_st
     double mp = s->np >= 2 ? s->sp / s->np : m, vp = s->np >= 2 ? s->sp2 / s->np - mp * mp : v;
     t->cv20 = m <= 0 ? INFINITY : (vp > 0 && mp > 0 ? (float)(sqrt(vp) / mp) : 0.f);
     t->beat = beat_cv(t->ma, t->mb, s->pwa, s->pwb);
+    t->sib = s->n_sib ? (float)(s->sib / s->n_sib) : 1.f;
     t->pre = amdi_activity_max(&b->act, s->start_frame - BEEP_PRE_FRAMES, s->start_frame - 10);
 }
 
@@ -527,10 +606,35 @@ static amdi_beep_reason rule_frames(const beep_ctx *c)
     return c->s->na < 3 || c->s->n_good < c->b->min_ms / AMDI_HOP_MS - 2 ? AMDI_BEEP_REJ_FRAMES : AMDI_BEEP_OK;
 }
 
+/*
+ * Duration to a fraction of a hop, for tones near beep_min_ms: a hop the tone covers for a fraction x
+ * of its 10 ms holds ~x of a full hop's energy, so the edge hops (the first and last loud ones and
+ * the quieter ones just outside) count by their energy over the level of the full hops inside
+ * (the hops after the start and before the end). -1 when the hops are no longer known.
+ */
+static float fine_duration_ms(const beep_ctx *c)
+{
+    const amdi_beep_seg *s = c->s;
+    int64_t last = c->t->end_ms / AMDI_HOP_MS - 1; /* last loud hop as reported */
+    float e_last = ring_e(c->b, c->now, last), e_after = ring_e(c->b, c->now, last + 1);
+    float full = 0.5f * (s->att_e + s->dec_e);
+    if (last - s->start_frame < 3 || e_last < 0.f || e_after < 0.f || full <= 0.f)
+        return -1.f;
+    float edge = fminf(s->start_e / full, 1.f) + fminf(s->pre_e1 / full, 1.f) + fminf(e_last / full, 1.f) +
+                 fminf(e_after / full, 1.f);
+    return (float)((last - s->start_frame - 1) * AMDI_HOP_MS) + edge * (float)AMDI_HOP_MS;
+}
+
 static amdi_beep_reason rule_duration(const beep_ctx *c)
 {
-    return c->t->dur < c->b->min_ms - BEEP_DUR_SLACK_MS || c->t->dur > BEEP_MAX_MS ? AMDI_BEEP_REJ_DURATION
-                                                                                   : AMDI_BEEP_OK;
+    if (c->t->dur < c->b->min_ms - BEEP_DUR_SLACK_MS || c->t->dur > BEEP_MAX_MS)
+        return AMDI_BEEP_REJ_DURATION;
+    if (c->t->dur < c->b->min_ms + 2 * AMDI_HOP_MS) {
+        float fine = fine_duration_ms(c);
+        if (fine >= 0.f && fine < (float)(c->b->min_ms - BEEP_FINE_SLACK_MS))
+            return AMDI_BEEP_REJ_DURATION;
+    }
+    return AMDI_BEEP_OK;
 }
 
 static amdi_beep_reason rule_gaps(const beep_ctx *c)
@@ -606,7 +710,12 @@ static amdi_beep_reason rule_level(const beep_ctx *c)
 {
     if (c->s->ne < 2)
         return AMDI_BEEP_OK;
-    return c->t->cv20 > BEEP_ENV_CV + c->t->beat ? AMDI_BEEP_REJ_LEVEL : AMDI_BEEP_OK;
+    /* GSM 06.10 codes tones above ~1.4 kHz badly: their 20 ms level swings by 10..20 dB (CV up to
+       ~0.7). Up there voices' fundamentals never are, and a tone that long is rarely one harmonic. */
+    float lim = BEEP_ENV_CV;
+    if (c->t->ma >= BEEP_HIGH_HZ && c->t->dur >= BEEP_HIGH_MIN_MS)
+        lim = BEEP_HIGH_ENV_CV;
+    return c->t->cv20 > lim + c->t->beat ? AMDI_BEEP_REJ_LEVEL : AMDI_BEEP_OK;
 }
 
 /* Two harmonics of a voice (e.g. 3 x 139 and 4 x 139 Hz under one formant) pass the per-frame
@@ -619,6 +728,11 @@ static amdi_beep_reason rule_harmonic_dual(const beep_ctx *c)
     float lo = fminf(t->ma, t->mb), d = fabsf(t->ma - t->mb), q = lo / d;
     int adjacent = d >= 60.f && q <= 12.f && fabsf(q - rintf(q)) <= BEEP_HARM_TOL;
     if (!adjacent && !t->partner)
+        return AMDI_BEEP_OK;
+    DBG("   SIB %.4f n=%d cv20=%.3f beat=%.3f\n", t->sib, c->s->n_sib, t->cv20, t->beat);
+    /* nothing at the other harmonics of their f0, over enough frames, and a level that holds
+       (slow AGC moves it, a plucked note decays): two generated tones, judged by the general rules */
+    if (fabsf(t->sib) <= BEEP_SIB_MAX && c->s->n_sib >= BEEP_SIB_FRAMES && t->cv20 <= BEEP_SIB_ENV_CV + t->beat)
         return AMDI_BEEP_OK;
     if (t->sd_a > BEEP_HARM_STD_HZ || t->sd_b > BEEP_HARM_STD_HZ || t->cv > BEEP_HARM_ENV_CV + t->beat ||
         t->dur < BEEP_HARM_MIN_MS)
@@ -635,6 +749,12 @@ static amdi_beep_reason rule_known_tone(const beep_ctx *c)
     int known = is_known_non_beep(t->ma, t->mb, t->dual, t->dur, after_activity);
     if (known == 1)
         return AMDI_BEEP_REJ_KNOWN_TONE;
+    /* 425 Hz call progress (busy, ringback, congestion) is cadenced and comes before an answer; a
+       lone 425 Hz tone of 150 ms or more (shorter ones there may be a voice's fundamental) right
+       after speech, with no other 425 Hz tone in the last 5 s, is a beep */
+    if (known == 3 && (!after_activity || t->dur < BEEP_LOW_SHORT_MS ||
+                       (c->b->last_425_ms > 0 && t->start_ms - c->b->last_425_ms < BEEP_CPT_ALONE_MS)))
+        return AMDI_BEEP_REJ_KNOWN_TONE;
     if (known == 2 && (t->dur < BEEP_DTMF_BEEP_MS || !after_activity ||
                        (c->b->last_dtmf_ms > 0 && t->start_ms - c->b->last_dtmf_ms < BEEP_DTMF_ALONE_MS)))
         return AMDI_BEEP_REJ_DTMF;
@@ -644,16 +764,36 @@ static amdi_beep_reason rule_known_tone(const beep_ctx *c)
 /* A beep starts and stops: the hops around it are quieter, or at least not tonal (a beep over
    babble or noise). A voice holding a pure-looking pitch for 80 ms (espeak's fundamental can
    hold > 90 % of the power) glides in from and on to other voiced sounds at full level. */
-static amdi_beep_reason rule_edges(const beep_ctx *c)
+/* The previous steady tone ran straight on into this one (a two- or three-tone beep's next pitch). */
+static int follows_run_on(const amdi_beep *b, const seg_stats *t)
+{
+    return b->run_on && t->start_ms - b->run_end_ms <= BEEP_SEQ_GAP_MS && !near(t->ma, b->run_hz) &&
+           !(t->dual && near(t->mb, b->run_hz));
+}
+
+/* Voiced sound at full level just before the start / just after the end; the tail of a steady
+   tone this one follows at once does not count as "before". */
+static void edge_flags(const beep_ctx *c, int *before, int *after)
 {
     const amdi_beep *b = c->b;
     const amdi_beep_seg *s = c->s;
     float lim = BEEP_EDGE_MAX * c->t->level;
-    int before = (s->pre_e1 > lim && voiced(s->pre_p1)) || (s->pre_e2 > lim && voiced(s->pre_p2));
-    int after = c->t->ended_held &&
-                ((s->post_e1 > lim && voiced(s->post_p1)) || (s->post_e2 > lim && voiced(s->post_p2)));
+    *before = ((s->pre_e1 > lim && voiced(s->pre_p1)) || (s->pre_e2 > lim && voiced(s->pre_p2))) &&
+              !follows_run_on(b, c->t);
+    *after = c->t->ended_held &&
+             ((s->post_e1 > lim && voiced(s->post_p1)) || (s->post_e2 > lim && voiced(s->post_p2)));
     for (int64_t j = s->last_loud + 1; j <= s->last_loud + 2; j++)
-        after |= ring_e(b, c->now, j) > lim && voiced(ring_p(b, c->now, j));
+        *after |= ring_e(b, c->now, j) > lim && voiced(ring_p(b, c->now, j));
+    DBG("   EDGES lim=%.0f pre=%.0f/%.2f %.0f/%.2f post=%.0f/%.2f %.0f/%.2f held=%d last_loud=%lld ring=%.0f/%.2f %.0f/%.2f\n", lim,
+        s->pre_e1, s->pre_p1, s->pre_e2, s->pre_p2, s->post_e1, s->post_p1, s->post_e2, s->post_p2, c->t->ended_held,
+        (long long)s->last_loud, ring_e(b, c->now, s->last_loud + 1), ring_p(b, c->now, s->last_loud + 1),
+        ring_e(b, c->now, s->last_loud + 2), ring_p(b, c->now, s->last_loud + 2));
+}
+
+static amdi_beep_reason rule_edges(const beep_ctx *c)
+{
+    int before, after;
+    edge_flags(c, &before, &after);
     return before || after ? AMDI_BEEP_REJ_EDGES : AMDI_BEEP_OK;
 }
 
@@ -676,7 +816,7 @@ const char *amdi_beep_reason_name(amdi_beep_reason r)
 /* Judge a closed segment: AMDI_BEEP_OK (a beep part, with its start / end / frequency) or the
    reason it is not one. */
 static amdi_beep_reason seg_judge(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, int64_t *start_ms,
-                                  int64_t *end_ms, float *hz)
+                                  int64_t *end_ms, float *hz, int *run_on, int *follows)
 {
     seg_stats t;
     seg_stats_compute(b, s, &t);
@@ -686,14 +826,21 @@ static amdi_beep_reason seg_judge(const amdi_beep *b, const amdi_beep_seg *s, in
     beep_ctx c = {b, s, &t, now};
     *start_ms = t.start_ms;
     *end_ms = t.end_ms;
+    *hz = (t.dual && s->pwb > s->pwa) ? t.mb : t.ma;
+    *follows = follows_run_on(b, &t);
+    *run_on = 0;
     for (size_t i = 0; i < sizeof beep_rules / sizeof beep_rules[0]; i++) {
         amdi_beep_reason r = beep_rules[i](&c);
         if (r != AMDI_BEEP_OK) {
             DBG("   reject: %s\n", amdi_beep_reason_name(r));
+            if (r == AMDI_BEEP_REJ_EDGES) {
+                int before, after;
+                edge_flags(&c, &before, &after);
+                *run_on = !before && after;
+            }
             return r;
         }
     }
-    *hz = (t.dual && s->pwb > s->pwa) ? t.mb : t.ma;
     DBG("   VALID\n");
     return AMDI_BEEP_OK;
 }
@@ -720,8 +867,23 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
     b->seg.on = 0;
     float lo = fminf(b->seg.fa, b->seg.fb), hi = fmaxf(b->seg.fa, b->seg.fb);
     int dtmf = b->seg.dual && lo > 0.f && b->seg.n_good >= 3 && is_dtmf_pair(lo, hi);
-    amdi_beep_reason why = seg_judge(b, &b->seg, now, &st, &en, &hz);
+    int run_on = 0, follows = 0;
+    amdi_beep_reason why = seg_judge(b, &b->seg, now, &st, &en, &hz, &run_on, &follows);
     int valid = why == AMDI_BEEP_OK;
+    if (b->seg.nb * 2 < b->seg.na && b->seg.n_good >= 3 && near_hz(b->seg.fa, 425.f, 6.f))
+        b->last_425_ms = (b->seg.last + 1) * AMDI_HOP_MS; /* for the cadence of 425 Hz call progress */
+    int64_t run_start = b->run_start_ms;
+    int64_t run_ms = b->run_end_ms - b->run_start_ms;
+    float run_hz = b->run_hz;
+    b->run_on = 0;
+    if (run_on) {
+        /* a steady tone that ran on into another pitch: held for the next tone (a run of several
+           tones keeps the first one's start) */
+        b->run_on = 1;
+        b->run_start_ms = follows ? run_start : st;
+        b->run_end_ms = en;
+        b->run_hz = hz;
+    }
     if (!valid) {
         b->reject_reason = why;
         b->reject_start_ms = b->seg.start_frame * AMDI_HOP_MS;
@@ -743,6 +905,13 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
             b->seg.first * AMDI_HOP_MS - b->p_end_ms <= BEEP_PR_GAP_MS)
             b->pending = 0;
         return 0;
+    }
+    if (follows) {
+        /* the last pitch of a tone sequence: the beep runs from the first pitch's start, and the
+           longest pitch names its frequency */
+        st = run_start;
+        if (run_ms > en - b->seg.start_frame * AMDI_HOP_MS && !b->pending)
+            hz = run_hz;
     }
     if (b->pending && st - b->p_end_ms <= BEEP_CHAIN_GAP_MS) {
         b->p_end_ms = en;
@@ -784,8 +953,8 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
     int out = 0;
     float f1 = 0.f, f2 = 0.f, pw1 = 0.f, pw2 = 0.f;
 
-    b->hop_e[idx & 7] = f->energy;
-    b->hop_p[idx & 7] = a->total > 0.f ? a->p1.power / a->total : 0.f;
+    b->hop_e[idx & (AMDI_BEEP_RING - 1)] = f->energy;
+    b->hop_p[idx & (AMDI_BEEP_RING - 1)] = a->total > 0.f ? a->p1.power / a->total : 0.f;
     if (!s->on)
         amdi_activity_add(&b->act, idx, f->energy);
     float hx = 0.f;
@@ -804,6 +973,8 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
             s->shape += amdi_tone_shape_error(f->power, &a->p1);
             s->harm += hx;
             s->n_partner += partner;
+            if (kind == 2 && fb > 0.f)
+                seg_add_sib(s, f->power, f1, f2, pw1 + pw2);
             s->n_rich += rich;
             s->nshape++;
         } else if (idx - s->last <= BEEP_HOLD_MAX_FRAMES && held(s, a)) {
@@ -824,10 +995,10 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
         /* what followed the last tone frame: the "after" edge of a segment that ends held */
         if (idx == s->last + 1) {
             s->post_e1 = f->energy;
-            s->post_p1 = b->hop_p[idx & 7];
+            s->post_p1 = b->hop_p[idx & (AMDI_BEEP_RING - 1)];
         } else if (idx == s->last + 2) {
             s->post_e2 = f->energy;
-            s->post_p2 = b->hop_p[idx & 7];
+            s->post_p2 = b->hop_p[idx & (AMDI_BEEP_RING - 1)];
         }
     }
     if (s->on) {
@@ -836,26 +1007,27 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
             /* Refine the start on the raw hop energies (the window smears it by up to 3 hops). */
             float thr = BEEP_LOUD_FRAC * e;
             int64_t j = s->first;
-            if (b->hop_e[j & 7] >= thr) {
-                while (j - 1 >= s->first - 3 && j - 1 > idx - 8 && b->hop_e[(j - 1) & 7] >= thr)
+            if (b->hop_e[j & (AMDI_BEEP_RING - 1)] >= thr) {
+                while (j - 1 >= s->first - 3 && j - 1 > idx - AMDI_BEEP_RING && b->hop_e[(j - 1) & (AMDI_BEEP_RING - 1)] >= thr)
                     j--;
             } else {
-                while (j < idx && b->hop_e[j & 7] < thr)
+                while (j < idx && b->hop_e[j & (AMDI_BEEP_RING - 1)] < thr)
                     j++;
             }
             s->start_frame = j;
-            s->pre_e1 = j - 1 >= 0 && idx - (j - 1) <= 7 ? b->hop_e[(j - 1) & 7] : 0.f;
-            s->pre_e2 = j - 2 >= 0 && idx - (j - 2) <= 7 ? b->hop_e[(j - 2) & 7] : 0.f;
+            s->pre_e1 = j - 1 >= 0 && idx - (j - 1) <= AMDI_BEEP_RING - 1 ? b->hop_e[(j - 1) & (AMDI_BEEP_RING - 1)] : 0.f;
+            s->pre_e2 = j - 2 >= 0 && idx - (j - 2) <= AMDI_BEEP_RING - 1 ? b->hop_e[(j - 2) & (AMDI_BEEP_RING - 1)] : 0.f;
             s->pre_p1 = ring_p(b, idx, j - 1);
             s->pre_p2 = ring_p(b, idx, j - 2);
-            s->att_e = j + 1 <= idx ? b->hop_e[(j + 1) & 7] : e;
+            s->att_e = j + 1 <= idx ? b->hop_e[(j + 1) & (AMDI_BEEP_RING - 1)] : e;
+            s->start_e = b->hop_e[j & (AMDI_BEEP_RING - 1)];
         }
         if (s->n_good < 2) {
             s->last_loud = idx;
         } else {
             float ref = s->ne ? (float)(s->se / s->ne) : e;
             if (e >= BEEP_LOUD_FRAC * ref) {
-                s->dec_e = b->hop_e[(idx - 1) & 7]; /* the hop before the (so far) last loud one */
+                s->dec_e = b->hop_e[(idx - 1) & (AMDI_BEEP_RING - 1)]; /* the hop before the (so far) last loud one */
                 s->last_loud = idx;
                 s->se += e;
                 s->se2 += (double)e * e;
@@ -879,7 +1051,12 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
 
     /* The pending beep is reported once its trailing gap has passed with nothing chained to it. */
     if (b->pending && !out && f->end_ms >= b->p_end_ms + BEEP_CHAIN_GAP_MS) {
-        int follow = s->on && s->n_good >= 3 && s->start_frame * AMDI_HOP_MS - b->p_end_ms <= BEEP_CHAIN_GAP_MS;
+        /* a tone in progress that could be the beep's next part: it started within the chain gap
+           and, once it has had BEEP_FOLLOW_FRAMES tone frames, is a beep candidate for the VAD (a
+           music or voice note with sibling harmonics never is) or at the beep's own pitch (a double
+           beep, or more of an answer tone that cancels it) */
+        int follow = s->on && s->n_good >= 3 && s->start_frame * AMDI_HOP_MS - b->p_end_ms <= BEEP_CHAIN_GAP_MS &&
+                     (s->n_good < BEEP_FOLLOW_FRAMES || b->candidate || near(s->fa, b->p_hz));
         /* a SIT's first or second tone taken for a beep: the SIT, confirmed on its third tone,
            mutes the beep (tones.c) */
         if ((!follow && !b->defer) || f->end_ms >= b->p_end_ms + BEEP_CHAIN_WAIT_MS)

@@ -43,6 +43,10 @@ typedef enum amdi_beep_reason {
 /* Short name of a reason ("pitch-spread", ...), for reports. */
 const char *amdi_beep_reason_name(amdi_beep_reason r);
 
+/* Hops of energy and purity kept (a power of two): enough to see the two hops before a tone whose
+   third tone frame came late (a non-tone frame or two after its first), 160 ms. */
+#define AMDI_BEEP_RING 16
+
 /* One steady-tone segment being tracked. */
 typedef struct amdi_beep_seg {
     int on;               /* tracking a segment */
@@ -64,11 +68,14 @@ typedef struct amdi_beep_seg {
     double harm;          /* summed harmonic excess / tone power */
     int n_partner;        /* frames whose next strongest peak is a harmonic sibling of the tone */
     int n_rich;           /* frames with an overtone (2f) */
+    double sib;           /* summed other_harmonics() of dual frames whose tones share an f0 */
+    int n_sib;
     int nshape;
     int64_t start_frame;  /* hop where the tone began (energy-refined) */
     float pre_e1, pre_e2; /* energies of the two hops before start_frame */
     float pre_p1, pre_p2; /* and their frames' purity */
     float att_e;          /* energy of the hop after start_frame (attack) */
+    float start_e;        /* energy of the hop start_frame itself (partly covered by the tone) */
     float dec_e;          /* energy of the hop before last_loud (decay) */
     int64_t last_loud;    /* last hop whose energy is near the tone's level */
     int64_t last_held;    /* last frame where the tone was still there under a louder bed (held) */
@@ -80,19 +87,25 @@ typedef struct amdi_beep_seg {
 typedef struct amdi_beep {
     float min_hz, max_hz;
     int min_ms;
-    float hop_e[8];       /* ring of the last 8 hop energies, by frame index & 7 */
-    float hop_p[8];       /* and of the frames' purity (strongest peak / in-band power) */
+    float hop_e[AMDI_BEEP_RING]; /* ring of the last hop energies, by frame index % AMDI_BEEP_RING */
+    float hop_p[AMDI_BEEP_RING]; /* and of the frames' purity (strongest peak / in-band power) */
     amdi_beep_seg seg;
     amdi_activity act;    /* hop energies outside tone segments (what preceded a tone) */
     /* a validated beep (or chain of beeps) waiting for its trailing gap */
     int pending;
     int p_dtmf;           /* the pending beep is a DTMF pair */
     int64_t last_dtmf_ms; /* end of the last DTMF-pair segment (0 = none) */
+    int64_t last_425_ms;  /* end of the last 425 Hz segment (0 = none) */
     int defer;            /* set by the caller each frame: a SIT sequence is forming (tones.c);
                              a pending beep then waits (up to BEEP_CHAIN_WAIT_MS) for it */
     int64_t p_start_ms, p_end_ms;
     float p_hz;
     int64_t p_best_ms;    /* duration of the longest part (its frequency is reported) */
+    /* a steady tone that passed every rule but ran straight on into another pitch (the first
+       tones of a two- or three-tone beep): the next tone, if it starts at once, chains to it */
+    int run_on;
+    int64_t run_start_ms, run_end_ms;
+    float run_hz;
     /* the last rejected segment (for evaluation tools: which rule dropped a tone) */
     amdi_beep_reason reject_reason;
     int64_t reject_start_ms, reject_end_ms;
