@@ -27,7 +27,7 @@
 
 #include "amd/error.h"
 #include "dialplan.h"
-#include "engine.h"
+#include "calls.h"
 #include "net_policy.h"
 #include "rest.h"
 #include "sid.h"
@@ -51,7 +51,7 @@ static struct {
     char db[128];
     amdi_store *api_store, *eng_store;
     amdi_dialplan *plan;
-    amdi_engine *engine;
+    amdi_calls *engine;
     amdi_api api;
     amdi_api_account acct[2];
     char auth[2][160]; /* "Basic ..." for each account */
@@ -65,7 +65,7 @@ static void remember_sid(const amdi_response *r);
 static void teardown(void)
 {
     if (S.engine)
-        amdi_engine_destroy(S.engine);
+        amdi_calls_destroy(S.engine);
     if (S.eng_store)
         amdi_store_close(S.eng_store);
     if (S.api_store)
@@ -93,7 +93,7 @@ static void setup(void)
     CHECK(amdi_store_open(S.db, 0, &S.api_store, err, sizeof err) == 0);
     CHECK(amdi_store_open(S.db, 0, &S.eng_store, err, sizeof err) == 0);
     CHECK(amdi_dialplan_parse("{\"routes\": []}", NULL, &S.plan, err, sizeof err) == 0);
-    amdi_engine_config ec;
+    amdi_calls_config ec;
     memset(&ec, 0, sizeof ec);
     ec.store = S.eng_store;
     CHECK(amdi_sim_driver_create(S.plan, &ec.driver) == 0);
@@ -103,10 +103,10 @@ static void setup(void)
     ec.log_level = AMD_LOG_ERROR;
     static const amdi_net_policy refuse_all = {.refuse_all = 1}; /* nothing leaves the machine */
     ec.net_policy = &refuse_all;
-    CHECK(amdi_engine_create(&ec, &S.engine, err, sizeof err) == 0);
+    CHECK(amdi_calls_create(&ec, &S.engine, err, sizeof err) == 0);
     for (int i = 0; i < 2; i++) {
         CHECK(amdi_store_account_put(S.api_store, S.acct[i].sid, S.acct[i].token) == 0);
-        CHECK(amdi_engine_add_account(S.engine, S.acct[i].sid, S.acct[i].token) == 0);
+        CHECK(amdi_calls_add_account(S.engine, S.acct[i].sid, S.acct[i].token) == 0);
     }
     S.api.store = S.api_store;
     S.api.engine = S.engine;

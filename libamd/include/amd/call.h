@@ -5,7 +5,8 @@
  * validation, state machine, store and webhooks as the REST API, without HTTP. Parameters
  * are given exactly as on the wire, as an application/x-www-form-urlencoded string
  * (e.g. "To=%2B15551230001&From=%2B15005550006&Url=https%3A%2F%2Fexample.com%2Ftwiml&MachineDetection=Enable").
- * Results are the JSON documents the REST API returns (twilio-calls.md §5).
+ * Results are the JSON documents the REST API returns (Twilio's Call resource,
+ * https://www.twilio.com/docs/voice/api/call-resource).
  *
  * Threading: any thread. Memory: strings returned through @p json are malloc'd; release
  * them with amd_call_free().
@@ -22,7 +23,7 @@
 extern "C" {
 #endif
 
-/** Call statuses of the wire enum (twilio-calls.md §5). */
+/** Call statuses of the wire enum (https://www.twilio.com/docs/voice/api/call-resource#call-status-values). */
 typedef enum amd_call_status {
     AMD_CALL_QUEUED = 0,
     AMD_CALL_RINGING,

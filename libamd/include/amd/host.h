@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file host.h
- * The host driver (SPEC §6.2 "Drivers"): a call server that links the amdcall library places
+ * The host driver: a call server that links the amdcall library places
  * calls in its own telephony stack, while amd_server keeps the call model, the store, the
- * webhooks, the REST API (twilio-calls.md) and runs answering-machine detection on the audio
+ * webhooks, the Twilio-compatible REST API and runs answering-machine detection on the audio
  * the host feeds. Part of the amdcall library.
  *
  * Flow of one outbound call:

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file server.h
- * `amd serve` as a library: a Twilio-compatible Calls REST API (twilio-calls.md) with
+ * `amd serve` as a library: a Twilio-compatible Calls REST API
+ * (https://www.twilio.com/docs/voice/api/call-resource) with
  * answering-machine-detection callbacks, over a carrier driver (the built-in simulated
  * carrier by default). Part of the amdcall library.
  *
@@ -48,7 +49,7 @@ typedef struct amd_server_config {
     unsigned version;              /**< AMD_SERVER_CONFIG_VERSION */
     const char *listen;            /**< "ADDR:PORT" or "[v6]:PORT"; default "127.0.0.1:8080"; port 0 = any free port */
     const char *db_path;           /**< SQLite database; default "amd-serve.db" */
-    const char *dialplan_path;     /**< simulated carrier dial plan (JSON, SPEC §6.2); NULL = no routes */
+    const char *dialplan_path;     /**< simulated carrier dial plan (JSON; README "amd serve"); NULL = no routes */
     const amd_server_account *accounts; /**< accounts to add or update; may be NULL */
     size_t n_accounts;
     double cps;                    /**< calls per second per account; default 1 (Twilio's default) */
@@ -61,7 +62,7 @@ typedef struct amd_server_config {
     amd_log_fn log_fn;             /**< optional log sink */
     void *log_user;
     amd_log_level log_level;       /**< default AMD_LOG_INFO */
-    /* SIP driver (issue 9): set sip_listen to place calls over SIP/RTP instead of the simulated
+    /* SIP driver: set sip_listen to place calls over SIP/RTP instead of the simulated
      * carrier (then clock_speed must be 1 and dialplan_path is ignored). */
     const char *sip_listen;        /**< our SIP UDP address, numeric "IP:PORT", e.g. "127.0.0.1:5090"; NULL: sim */
     const char *sip_trunk;         /**< "sip:IP[:PORT]" that phone-number `To`s are sent to; NULL: only sip: `To`s */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The simulated carrier's dial plan (SPEC §6.2):
+/* Part of libamdcall (the call server). The simulated carrier's dial plan (sim.c), a JSON file:
  *   {"routes": [{"to": "+15551230001", "audio": "path.wav", "ring_ms": 2000,
  *                "outcome": "answer", "hangup": "after-audio"}]}
  * `to` is an exact number or a prefix ending in '*'; first match wins. `outcome` is answer,

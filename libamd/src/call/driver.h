@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* The carrier driver interface: how the engine places a call leg and how the far end's
- * progress and audio come back. The built-in `sim` driver implements it over a dial plan;
- * a `host` driver (the embedding call server's media, through C calls) and a `sip` driver
- * plug in here later. All calls happen on the engine thread. */
+/* Part of libamdcall (the call server). The carrier driver interface: how the call server
+ * places a call leg and how the far end's progress and audio come back. Three drivers
+ * implement it: `sim` (a simulated carrier over a dial plan, sim.c), `host` (the embedding
+ * application's media through C calls, host_driver.c, amd/host.h) and `sip` (SIP and RTP
+ * through libre, sip_driver.c). All of its functions are called on the media clock's thread. */
 #ifndef AMDI_DRIVER_H
 #define AMDI_DRIVER_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "amd/call.h"
 
 typedef struct amdi_leg amdi_leg; /* driver-private per-call state */
 struct amdi_call_rec;               /* store.h */
@@ -16,8 +19,9 @@ struct amdi_call_rec;               /* store.h */
 typedef struct amdi_leg_sink {
     void (*ringing)(void *ctx);
     void (*answered)(void *ctx, int sample_rate);
-    /* The far end refused: status "busy" or "failed" (with a SIP-style code). The leg is over. */
-    void (*refused)(void *ctx, const char *status, int sip_code);
+    /* The far end refused: @p status AMD_CALL_BUSY, AMD_CALL_NO_ANSWER or AMD_CALL_FAILED, with
+     * the SIP response code (RFC 3261 section 21) that said so. The leg is over. */
+    void (*refused)(void *ctx, amd_call_status status, int sip_code);
     /* 20 ms of far-end audio (sample_rate / 50 floats in [-1, 1]). */
     void (*audio)(void *ctx, const float *pcm, size_t n);
     /* The far end hung up after answering. */
@@ -27,26 +31,29 @@ typedef struct amdi_leg_sink {
     void (*lost)(void *ctx, size_t n);
 } amdi_leg_sink;
 
+/* What to dial: everything a driver may need to place one call leg. */
+typedef struct amdi_dial_request {
+    const char *call_sid;  /* the server's call SID (CA...) */
+    const char *to, *from; /* as given to the Calls resource */
+    const char *auth_user; /* SipAuthUsername / SipAuthPassword (RFC 3261 digest credentials); */
+    const char *auth_pass; /* NULL when the call has none */
+    int64_t now_ms;        /* engine time of the dial */
+} amdi_dial_request;
+
 typedef struct amdi_driver_ops {
     const char *name;
-    /* Start placing a call to @p to at engine time @p now_ms. 0 and *out, or an AMD_E* code. */
-    int (*dial)(void *drv, const char *to, const char *from, int64_t now_ms, amdi_leg **out);
+    /* Start placing the call @p req describes (its strings are borrowed for the call only).
+     * 0 and *out, or an AMD_E* code. */
+    int (*dial)(void *drv, const amdi_dial_request *req, amdi_leg **out);
     /* Advance the leg to @p now_ms (called every 20 ms of engine time). */
     void (*advance)(void *drv, amdi_leg *leg, int64_t now_ms, const amdi_leg_sink *sink, void *ctx);
     /* Hang up / cancel from our side and free the leg. */
     void (*release)(void *drv, amdi_leg *leg);
     void (*destroy)(void *drv);
-    /* Optional (NULL: dial is used): dial knowing the server call's SID. */
-    int (*dial_call)(void *drv, const char *call_sid, const char *to, const char *from, int64_t now_ms,
-                     amdi_leg **out);
     /* Optional: told of every status change (@p amd 0; @p status is the callback's status, e.g.
      * "initiated", while rec->status is the resource's) after the transition is queued for the
      * store, and of the AMD result (@p amd 1), of any call, also one that never had a leg. */
     void (*observe)(void *drv, const struct amdi_call_rec *rec, const char *status, int amd);
-    /* Optional (NULL: dial_call / dial): dial with the call's own digest credentials
-     * (SipAuthUsername / SipAuthPassword; either may be NULL); used when the call has them. */
-    int (*dial_auth)(void *drv, const char *to, const char *from, const char *user, const char *pass,
-                     int64_t now_ms, amdi_leg **out);
     /* Optional: play the call's SendDigits (0-9 * # A-D; w = 0.5 s, W = 1 s pause) to the far
      * end; called once, right after the leg reported answered. */
     void (*send_digits)(void *drv, amdi_leg *leg, const char *digits);

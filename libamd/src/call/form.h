@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* application/x-www-form-urlencoded bodies and URL query strings: parsing (percent-decoding of
+/* Part of libamdcall (the call server).
+ * application/x-www-form-urlencoded bodies and URL query strings: parsing (percent-decoding of
  * keys and values, '+' as space, repeated keys kept in order), lookup and encoding. */
 #ifndef AMDI_FORM_H
 #define AMDI_FORM_H

@@ -20,13 +20,13 @@
 #include "driver.h"
 #include "store.h"
 
-/* 20 ms frames: the engine's media clock (engine.c TICK_MS). */
+/* 20 ms frames: the engine's media clock (calls.c TICK_MS). */
 #define FRAME_MS 20
 #define MAX_RATE 48000
 #define MAX_FRAME (MAX_RATE / (1000 / FRAME_MS))
 /* At most this much buffered audio goes to the detector per tick: a host that feeds a whole
  * file at once is consumed at 50x real time instead of stalling one tick for all of it,
- * which would make every other call's frames late (SPEC §6.3, 20 ms). */
+ * which would make every other call's frames late (each tick has 20 ms). */
 #define MAX_FRAMES_PER_TICK 50
 
 typedef struct host {
@@ -42,7 +42,7 @@ struct amdi_leg {
     void *user;
     /* reported by the host (under mu) */
     int ringing, rate, refused, refuse_sip, far_hangup, host_released;
-    char refuse_status[8];
+    amd_call_status refuse_status;
     float *in;
     size_t in_off, in_n, in_cap, in_max;
     /* engine side (engine thread only) */
@@ -61,11 +61,9 @@ static void unref(amdi_leg *l)
     free(l);
 }
 
-static int host_dial(void *drv, const char *call_sid, const char *to, const char *from, int64_t now_ms,
-                     amdi_leg **out)
+static int host_dial(void *drv, const amdi_dial_request *req, amdi_leg **out)
 {
     host *h = drv;
-    (void)now_ms;
     *out = NULL;
     amdi_leg *l = calloc(1, sizeof *l);
     if (!l)
@@ -76,8 +74,8 @@ static int host_dial(void *drv, const char *call_sid, const char *to, const char
     }
     l->refs = 2; /* engine + host */
     l->h = h;
-    snprintf(l->sid, sizeof l->sid, "%s", call_sid ? call_sid : "");
-    int rc = h->cb.dial(h->cb.user, (amd_host_call *)l, l->sid, to, from ? from : "");
+    snprintf(l->sid, sizeof l->sid, "%s", req->call_sid ? req->call_sid : "");
+    int rc = h->cb.dial(h->cb.user, (amd_host_call *)l, l->sid, req->to, req->from ? req->from : "");
     if (rc) {
         pthread_mutex_destroy(&l->mu);
         free(l->in);
@@ -86,11 +84,6 @@ static int host_dial(void *drv, const char *call_sid, const char *to, const char
     }
     *out = l;
     return 0;
-}
-
-static int host_dial_nosid(void *drv, const char *to, const char *from, int64_t now_ms, amdi_leg **out)
-{
-    return host_dial(drv, "", to, from, now_ms, out);
 }
 
 static void host_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink *k, void *ctx)
@@ -103,8 +96,7 @@ static void host_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sin
     l->refs++;
     int ringing = l->ringing, rate = l->rate, refused = l->refused, sip = l->refuse_sip;
     int gone = l->far_hangup || l->host_released;
-    char status[8];
-    memcpy(status, l->refuse_status, sizeof status);
+    amd_call_status status = l->refuse_status;
     size_t take = 0, fn = rate > 0 ? (size_t)rate / (1000 / FRAME_MS) : 0;
     int drained = 1;
     if (rate > 0 && !refused) {
@@ -153,7 +145,7 @@ static void host_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sin
     } else if (gone) {
         /* the host gave up (or the far end went away) before answering */
         l->over = 1;
-        k->refused(ctx, "failed", 487);
+        k->refused(ctx, AMD_CALL_FAILED, 487);
     }
 out:
     unref(l);
@@ -181,9 +173,9 @@ static void host_observe(void *drv, const struct amdi_call_rec *rec, const char 
     memset(&ev, 0, sizeof ev);
     ev.kind = amd ? AMD_HOST_EVENT_AMD : AMD_HOST_EVENT_STATUS;
     ev.call_sid = rec->sid;
-    ev.status = status ? status : rec->status;
-    ev.answered_by = rec->answered_by;
-    ev.amd_duration_ms = rec->answered_by[0] ? rec->amd_duration_ms : 0;
+    ev.status = status ? status : amd_call_status_name(rec->status);
+    ev.answered_by = amd_answered_by_name(rec->answered_by);
+    ev.amd_duration_ms = rec->answered_by != AMD_ANSWERED_NONE ? rec->amd_duration_ms : 0;
     amd_call_status st;
     ev.final = !amd_call_status_parse(ev.status, &st) && amd_call_status_is_final(st);
     ev.duration_s = ev.final && rec->duration_s > 0 ? rec->duration_s : 0;
@@ -196,11 +188,10 @@ static void host_destroy(void *drv)
 }
 
 static const amdi_driver_ops k_host_ops = {.name = "host",
-                                           .dial = host_dial_nosid,
+                                           .dial = host_dial,
                                            .advance = host_advance,
                                            .release = host_release,
                                            .destroy = host_destroy,
-                                           .dial_call = host_dial,
                                            .observe = host_observe};
 
 int amd_server_create_host(const amd_server_config *cfg, const amd_host_callbacks *cb, amd_server **out, char *err,
@@ -274,7 +265,7 @@ static int report(amd_host_call *call, int what, int arg)
         } else {
             l->refused = 1;
             l->refuse_sip = what == 2 ? 486 : (arg ? arg : 503);
-            snprintf(l->refuse_status, sizeof l->refuse_status, "%s", what == 2 ? "busy" : "failed");
+            l->refuse_status = what == 2 ? AMD_CALL_BUSY : AMD_CALL_FAILED;
         }
     } else { /* far-end hang-up */
         if (!l->rate)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Destination policy for every outgoing request of the call server (webhooks, TwiML fetches,
+/* Part of libamdcall (the call server).
+ * Destination policy for every outgoing request of the call server (webhooks, TwiML fetches,
  * status / recording / AMD callbacks, and anything fetched later such as <Play> audio).
  *
  * By default a request may not connect to an address that is loopback, private (RFC 1918,

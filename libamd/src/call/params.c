@@ -239,7 +239,7 @@ static const char *get_nonempty(const amdi_form *f, const char *name)
 }
 
 /* Collect a multi-valued parameter given as repeated fields and/or space-separated values
- * (twilio-calls.md §2: python repeats the field; docs say "separate with a space"). */
+ * (twilio-python repeats the field; Twilio's docs say "separate with a space"). */
 static int get_events(const amdi_form *f, const char *name, const char *const *names, unsigned *mask,
                       amdi_api_error *e)
 {
@@ -277,7 +277,7 @@ static int amd_range(const amdi_form *f, const char *name, long lo, long hi, int
         return 0;
     long x;
     if (parse_int(v, lo, hi, &x)) {
-        /* twilio-calls.md §7.2 leaves out-of-range handling open: we reject with 400 and
+        /* Twilio's AMD docs do not say what an out-of-range value does: we reject with 400 and
          * 21263 "Invalid Answering Machine Detection Parameters", naming the range. */
         amdi_api_error_set(e, 400, AMDI_TWERR_AMD_PARAMS_INVALID, "Invalid %s '%s': must be an integer %ld..%ld", name, v, lo, hi);
         return -1;
@@ -334,7 +334,8 @@ static int check_inline_twiml(const char *twiml, amdi_api_error *e)
     return -1;
 }
 
-/* To and From, and Twilio's magic test numbers (twilio-calls.md §14). */
+/* To and From, and Twilio's magic test numbers
+ * (https://www.twilio.com/docs/iam/test-credentials). */
 static int parse_addresses(amdi_create_params *p, const amdi_form *f, amdi_api_error *e)
 {
     p->to = get_nonempty(f, "To");
@@ -498,8 +499,9 @@ static int parse_call_options(amdi_create_params *p, const amdi_form *f, amdi_ap
     return 0;
 }
 
-/* Answering machine detection (twilio-calls.md §7): MachineDetection, the numeric parameters of the
- * core's table (amd/params.h) that have a Twilio name, in its wire units, MachineDetectionEngine, AsyncAmd. */
+/* Answering machine detection (https://www.twilio.com/docs/voice/answering-machine-detection):
+ * MachineDetection, the numeric parameters of the core's table (amd/params.h) that have a
+ * Twilio name, in its wire units, MachineDetectionEngine, AsyncAmd. */
 static int parse_amd(amdi_create_params *p, const amdi_form *f, amdi_api_error *e)
 {
     amd_config_init(&p->amd);
@@ -562,7 +564,7 @@ int amdi_create_params_parse(amdi_create_params *p, amdi_form *form, amdi_api_er
         amdi_create_params_free(p);
         return -1;
     }
-    /* SendDigits silently disables AMD (twilio-calls.md §2). */
+    /* SendDigits silently disables AMD (Twilio's Call resource: SendDigits and MachineDetection). */
     if (p->send_digits)
         p->machine_detection = 0;
     return 0;
@@ -721,7 +723,7 @@ int amdi_list_query_parse(amdi_list_query *q, const amdi_form *f, amdi_api_error
             amdi_api_error_set(e, 400, AMDI_TWERR_CALLS, "PageSize must be a positive integer, got '%.40s'", ps);
             goto fail;
         }
-        q->page_size = x > 1000 ? 1000 : (int)x; /* clamp (twilio-calls.md §17.6) */
+        q->page_size = x > 1000 ? 1000 : (int)x; /* clamp to Twilio's maximum PageSize */
     }
     const char *pg = get_nonempty(f, "Page");
     if (pg) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Create / update / list parameters of the Calls resource (twilio-calls.md §2-§4): parsing,
+/* Part of libamdcall (the call server). Create / update / list parameters of the Calls
+ * resource (https://www.twilio.com/docs/voice/api/call-resource): parsing,
  * validation with Twilio's error codes, and the values the engine runs with. */
 #ifndef AMDI_PARAMS_H
 #define AMDI_PARAMS_H
@@ -10,7 +11,7 @@
 #include "form.h"
 #include "twilio_errors.h"
 
-/* An API error: HTTP status, Twilio code (amdi_twerr), message. */
+/* An API error: HTTP status, Twilio code (amdi_twerr), message (https://www.twilio.com/docs/api/errors). */
 typedef struct amdi_api_error {
     int http;
     int code;
@@ -30,9 +31,9 @@ enum {
 
 /* Longest To / From accepted (SIP URIs included). */
 #define AMDI_ADDR_MAX 255
-/* Inline Twiml limit (twilio-calls.md §2). */
+/* Inline Twiml limit: Twilio's documented 4,000 characters for the Twiml parameter. */
 #define AMDI_TWIML_INLINE_MAX 4000
-/* Default TimeLimit: 4 hours (twilio-calls.md §2: commonly 14400 s; UNCONFIRMED). */
+/* Default TimeLimit: 4 hours (Twilio's documented default and maximum are 14400 s). */
 #define AMDI_DEFAULT_TIME_LIMIT_S 14400
 
 /* Parsed create parameters. String fields point into @p form (owned) or at literals. */
@@ -63,7 +64,7 @@ typedef struct amdi_create_params {
 int amdi_create_params_parse(amdi_create_params *p, amdi_form *form, amdi_api_error *e);
 void amdi_create_params_free(amdi_create_params *p);
 
-/* Update parameters (twilio-calls.md §3). Borrow from the form, which must outlive this. */
+/* Update parameters (POST to a call). Borrow from the form, which must outlive this. */
 typedef struct amdi_update_params {
     const char *url, *method, *twiml;
     const char *status; /* "canceled" / "completed" or NULL */
@@ -84,7 +85,8 @@ int amdi_is_phone(const char *s);
  * amdi_is_phone, a sip: URI with a host, client:identity or sim:HS... (Super SIM). */
 int amdi_addr_valid(const char *s);
 
-/* List filters and paging (twilio-calls.md §4, §12). */
+/* List filters and paging (Read multiple Call resources, and Twilio's paging:
+ * https://www.twilio.com/docs/usage/twilios-response#pagination). */
 typedef struct amdi_list_query {
     const char *to, *from, *parent_call_sid, *status;
     int64_t start_lo, start_hi; /* start_time in [lo, hi); INT64_MIN / INT64_MAX when open */

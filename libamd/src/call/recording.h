@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Call recordings (Record=true): 16-bit PCM WAV files written frame by frame from the media
+/* Part of libamdcall (the call server).
+ * Call recordings (Record=true): 16-bit PCM WAV files written frame by frame from the media
  * clock, mono (the chosen track) or dual (channel 1 our side, channel 2 the far end).
  *
  * Every write is checked. The first one that fails (a full disk, an I/O error) stops the

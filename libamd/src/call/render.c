@@ -17,6 +17,8 @@ typedef enum field_kind {
     F_COUNT,     /* int64 of the record as a decimal string; negative is null */
     F_COUNT0,    /* the same, negative is "0" */
     F_FORMATTED, /* a number of the record as amdi_format_number writes it */
+    F_STATUS,    /* the record's amd_call_status by its wire name */
+    F_ANSWERED,  /* the record's amd_answered_by by its wire name; none is null */
     F_CONST,     /* a fixed value; NULL is null */
     F_URI,       /* the call's own relative URI */
     F_SUBRES     /* the subresource URIs (JSON and XML only) */
@@ -46,14 +48,14 @@ static const struct call_field {
     FIELD("from", F_TEXT, REC(from)),
     FIELD("from_formatted", F_FORMATTED, REC(from)),
     CONST_NULL("phone_number_sid"),
-    FIELD("status", F_TEXT, REC(status)),
+    FIELD("status", F_STATUS, REC(status)),
     FIELD("start_time", F_DATE, REC(start_time)),
     FIELD("end_time", F_DATE, REC(end_time)),
     FIELD("duration", F_COUNT, REC(duration_s)),
     CONST_NULL("price"), /* the simulated carrier charges nothing */
     CONST("price_unit", "USD"),
     CONST("direction", "outbound-api"),
-    FIELD("answered_by", F_TEXT_OPT, REC(answered_by)),
+    FIELD("answered_by", F_ANSWERED, REC(answered_by)),
     CONST("api_version", "2010-04-01"),
     CONST_NULL("forwarded_from"),
     CONST_NULL("group_sid"),
@@ -122,6 +124,11 @@ static const char *field_text(const struct call_field *f, const amdi_call_rec *r
     case F_TEXT: return p;
     case F_TEXT_OPT: return *p ? p : NULL;
     case F_CONST: return f->constant;
+    case F_STATUS: return amd_call_status_name(r->status);
+    case F_ANSWERED: {
+        const char *a = amd_answered_by_name(r->answered_by);
+        return a && *a ? a : NULL;
+    }
     case F_FORMATTED: amdi_format_number(p, tmp, cap); return tmp;
     case F_URI: {
         size_t n = strlen(base);

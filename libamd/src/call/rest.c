@@ -60,7 +60,7 @@ void amdi_response_free(amdi_response *r)
 }
 
 /* HTTP Basic: constant-time comparison against every account's token, so neither a wrong
- * SID nor a wrong token is faster to find out (SPEC §6.2 "constant-time credential checks"). */
+ * SID nor a wrong token is faster to find out (no timing side channel). */
 static const char *authenticate(const amdi_api *api, const char *auth)
 {
     if (!auth || strncasecmp(auth, "Basic ", 6))
@@ -137,7 +137,7 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
         return;
     }
     char why[200];
-    if (amdi_engine_store_failing(api->engine, why, sizeof why)) {
+    if (amdi_calls_store_failing(api->engine, why, sizeof why)) {
         amdi_create_params_free(&p);
         store_unavailable(out, why);
         return;
@@ -145,7 +145,7 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
     /* A bounded queue per account (Twilio answers an over-full queue with 429 / 20429). Checked
      * before storing; concurrent creates may pass it together, so the queue can exceed the cap
      * by at most the number of HTTP worker threads minus one. */
-    if (api->max_queued > 0 && amdi_engine_queued(api->engine, account) >= api->max_queued) {
+    if (api->max_queued > 0 && amdi_calls_queued(api->engine, account) >= api->max_queued) {
         amdi_create_params_free(&p);
         char msg[160];
         snprintf(msg, sizeof msg, "Too Many Requests: %ld calls are already queued for this account", api->max_queued);
@@ -162,8 +162,8 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
     snprintf(r.account_sid, sizeof r.account_sid, "%s", account);
     snprintf(r.to, sizeof r.to, "%s", p.to);
     snprintf(r.from, sizeof r.from, "%s", p.from);
-    snprintf(r.status, sizeof r.status, "queued");
-    r.date_created = r.date_updated = amdi_engine_now(api->engine);
+    r.status = AMD_CALL_QUEUED;
+    r.date_created = r.date_updated = amdi_calls_now(api->engine);
     amdi_buf enc;
     amdi_buf_init(&enc);
     amdi_form_encode(&p.form, &enc);
@@ -177,12 +177,12 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
     if (rc) {
         amdi_create_params_free(&p);
         amdi_store_last_error(api->store, why, sizeof why);
-        amdi_engine_store_error(api->engine, why); /* logged once, with the engine's own failures */
+        amdi_calls_store_error(api->engine, why); /* logged once, with the engine's own failures */
         store_unavailable(out, why);
         return;
     }
     /* Stored durably before the 201: an acknowledged call survives a crash. */
-    if (amdi_engine_submit(api->engine, &r, &p)) {
+    if (amdi_calls_submit(api->engine, &r, &p)) {
         respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: the call could not be queued");
         return;
     }
@@ -239,7 +239,7 @@ static void do_list(amdi_api *api, const char *account, const char *query, int c
     amdi_call_rec *rows = malloc(cap * sizeof *rows);
     long n = rows ? amdi_store_call_list(api->store, account, &q, rows, cap) : AMD_ENOMEM;
     for (long i = 0; i < n; i++) /* changes the engine holds but has not stored yet */
-        amdi_engine_call_view(api->engine, &rows[i]);
+        amdi_calls_call_view(api->engine, &rows[i]);
     if (n < 0) {
         free(rows);
         amdi_form_free(&f);
@@ -330,7 +330,7 @@ static void do_fetch(amdi_api *api, const char *account, const char *sid, const 
     amdi_call_rec r;
     int rc = amdi_store_call_get(api->store, account, sid, &r);
     if (!rc)
-        amdi_engine_call_view(api->engine, &r); /* memory is ahead of a failing store */
+        amdi_calls_call_view(api->engine, &r); /* memory is ahead of a failing store */
     if (rc == AMD_ENOTFOUND)
         not_found(out, path);
     else if (rc)
@@ -356,7 +356,7 @@ static void do_update(amdi_api *api, const char *account, const char *sid, const
         return;
     }
     amdi_call_rec r;
-    rc = amdi_engine_update(api->engine, account, sid, &u, &r, &e);
+    rc = amdi_calls_update(api->engine, account, sid, &u, &r, &e);
     amdi_form_free(&f);
     if (rc == AMD_ENOTFOUND)
         not_found(out, path);
@@ -376,14 +376,14 @@ static void do_delete(amdi_api *api, const char *account, const char *sid, const
         not_found(out, path);
         return;
     }
-    if (!rc && amdi_engine_is_live(api->engine, sid)) {
-        /* Only the record of a past call can be deleted (twilio-calls.md §1). */
+    if (!rc && amdi_calls_is_live(api->engine, sid)) {
+        /* Only the record of a past call can be deleted (Twilio: "Delete a Call resource"). */
         respond_error(out, 400, AMDI_TWERR_CALL_STATE_INVALID, "Invalid call state: a call that is queued or in progress cannot be deleted");
         return;
     }
-    if (!rc && amdi_engine_call_view(api->engine, &r)) {
+    if (!rc && amdi_calls_call_view(api->engine, &r)) {
         char why[200] = "changes pending";
-        amdi_engine_store_failing(api->engine, why, sizeof why);
+        amdi_calls_store_failing(api->engine, why, sizeof why);
         store_unavailable(out, why); /* its last changes are not stored yet */
         return;
     }
@@ -536,7 +536,8 @@ static json_t *recording_json(const amdi_recording_rec *r)
 }
 
 /* Recordings list (of a call or of the account): page Page (from 0) of PageSize (default 50,
- * max 1000), newest first, with next / previous page URIs (twilio-calls.md list envelope). */
+ * max 1000), newest first, with next / previous page URIs (Twilio's list envelope:
+ * https://www.twilio.com/docs/usage/twilios-response#pagination). */
 #define RECORDING_PAGE_MAX 100000 /* Page beyond this is absurd: 400 rather than a huge OFFSET scan */
 static void do_recordings(amdi_api *api, const char *account, const char *call_sid, const char *uri,
                           const char *query, amdi_response *out)
@@ -577,7 +578,7 @@ static void do_recordings(amdi_api *api, const char *account, const char *call_s
         n = size;
     json_t *arr = json_array();
     for (long i = 0; i < n; i++) {
-        amdi_engine_recording_view(api->engine, &v[i]); /* a change not stored yet */
+        amdi_calls_recording_view(api->engine, &v[i]); /* a change not stored yet */
         json_array_append_new(arr, recording_json(&v[i]));
     }
     free(v);
@@ -648,7 +649,7 @@ static void do_recording(amdi_api *api, const char *account, const char *call_si
     char file[4096];
     int rc = amdi_store_recording_get(api->store, account, sid, &r, file, sizeof file);
     if (!rc)
-        amdi_engine_recording_view(api->engine, &r); /* memory is ahead of a failing store */
+        amdi_calls_recording_view(api->engine, &r); /* memory is ahead of a failing store */
     if (rc) {
         not_found(out, path);
         return;
@@ -671,7 +672,8 @@ static void do_recording(amdi_api *api, const char *account, const char *call_si
 
 /* ---------------------------------------------------------------- XML representation */
 
-/* The 2010 API answers in XML when the path has no extension (twilio-calls.md §1):
+/* The 2010 API answers in XML when the path has no extension (Twilio's 2010-04-01 API:
+ * https://www.twilio.com/docs/usage/twilios-response):
  * <TwilioResponse> with PascalCase elements, lists as <Calls page=".." ...><Call>..</Call>,
  * errors as <RestException>. Built from the JSON representation, so both always agree. */
 static void xml_name(amdi_buf *b, const char *snake)

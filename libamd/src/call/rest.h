@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "engine.h"
+#include "calls.h"
 #include "store.h"
 
 typedef struct amdi_api_account {
@@ -24,7 +24,7 @@ typedef struct amdi_api_key {
 
 typedef struct amdi_api {
     amdi_store *store;  /* the API's (durable) connection */
-    amdi_engine *engine;
+    amdi_calls *engine;
     const amdi_api_account *accounts; /* read-only after start */
     size_t naccounts;
     const amdi_api_key *keys; /* read-only after start */

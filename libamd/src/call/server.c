@@ -21,7 +21,7 @@
 
 #include "amd/call.h"
 #include "dialplan.h"
-#include "engine.h"
+#include "calls.h"
 #include "net_policy.h"
 #include "params.h"
 #include "render.h"
@@ -38,7 +38,7 @@ struct amd_server {
     char *listen, *db_path, *public_url, *recordings_dir;
     amdi_store *api_store, *eng_store;
     amdi_dialplan *plan;
-    amdi_engine *engine;
+    amdi_calls *engine;
     amdi_api api;
     amdi_api_account *accounts;
     size_t naccounts, cap_accounts;
@@ -407,7 +407,7 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
         amd_server_destroy(s);
         return AMD_ENOMEM;
     }
-    amdi_engine_config ec;
+    amdi_calls_config ec;
     memset(&ec, 0, sizeof ec);
     ec.store = s->eng_store;
     if (drv) {
@@ -428,13 +428,13 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
     ec.log_user = cfg->log_user;
     ec.log_level = cfg->log_level;
     ec.media_priority = cfg->media_priority;
-    if ((rc = amdi_engine_create(&ec, &s->engine, err, errlen))) {
+    if ((rc = amdi_calls_create(&ec, &s->engine, err, errlen))) {
         ec.driver.ops->destroy(ec.driver.state);
         amd_server_destroy(s);
         return rc;
     }
     for (size_t i = 0; i < s->naccounts; i++)
-        amdi_engine_add_account(s->engine, s->accounts[i].sid, s->accounts[i].token);
+        amdi_calls_add_account(s->engine, s->accounts[i].sid, s->accounts[i].token);
     if ((rc = copy_api_keys(s, cfg, err, errlen))) {
         amd_server_destroy(s);
         return rc;
@@ -688,8 +688,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         return MHD_NO;
     if (!r->seen) {
         r->seen = 1;
-        /* a declared body over the limit is refused before it is read (SPEC §6.2: bodies
-         * bounded), instead of waiting for gigabytes that will be thrown away */
+        /* a declared body over the limit is refused before it is read (bodies are
+         * bounded: max_body_bytes), instead of waiting for gigabytes that will be thrown away */
         const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (!cl || strtoull(cl, NULL, 10) <= s->cfg.max_body_bytes)
             return MHD_YES;
@@ -818,7 +818,7 @@ int amd_server_start(amd_server *s, char *err, size_t errlen)
     s->reaper_on = 1;
     /* Listening first: a server that cannot bind must not touch the calls in the database.
      * Recovery then runs; calls created meanwhile are already in the engine and kept. */
-    int rc = amdi_engine_start(s->engine);
+    int rc = amdi_calls_start(s->engine);
     if (rc) {
         MHD_stop_daemon(s->mhd);
         s->mhd = NULL;
@@ -835,7 +835,7 @@ int amd_server_start(amd_server *s, char *err, size_t errlen)
         if (!strcmp(host, "0.0.0.0") || !host[0])
             snprintf(host, sizeof host, "127.0.0.1");
         snprintf(base, sizeof base, "http://%s:%d", host, s->port);
-        amdi_engine_set_public_url(s->engine, base);
+        amdi_calls_set_public_url(s->engine, base);
     }
     s->started = 1;
     return 0;
@@ -845,8 +845,8 @@ int amd_server_stats_get(amd_server *s, amd_server_stats *out)
 {
     if (!s || !out)
         return AMD_EINVAL;
-    amdi_engine_stats st;
-    amdi_engine_stats_get(s->engine, &st);
+    amdi_calls_stats st;
+    amdi_calls_stats_get(s->engine, &st);
     out->calls_live = st.live;
     out->calls_queued = st.queued;
     out->calls_active = st.active;
@@ -880,7 +880,7 @@ void amd_server_destroy(amd_server *s)
     }
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
-    amdi_engine_destroy(s->engine);
+    amdi_calls_destroy(s->engine);
     amdi_net_policy_free(&s->policy);
     amdi_dialplan_free(s->plan);
     amdi_store_close(s->api_store);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Twilio-style identifiers (two-letter prefix + 32 lower-case hex, twilio-calls.md §1) and
+/* Part of libamdcall (the call server). Twilio-style identifiers (two-letter prefix + 32
+ * lower-case hex, https://www.twilio.com/docs/glossary/what-is-a-sid) and
  * secrets from the kernel's CSPRNG; constant-time comparison for credentials. */
 #ifndef AMDI_SID_H
 #define AMDI_SID_H

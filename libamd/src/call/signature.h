@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* X-Twilio-Signature (twilio-calls.md §11): base64(HMAC-SHA1(auth token, URL + sorted
- * name+value pairs)). Also the SHA-1 / HMAC / base64 primitives it needs, so that amdcall
+/* Part of libamdcall (the call server).
+ * X-Twilio-Signature (https://www.twilio.com/docs/usage/webhooks/webhooks-security):
+ * base64(HMAC-SHA1(auth token, URL + sorted name+value pairs)). Also the SHA-1 / HMAC / base64 primitives it needs, so that amdcall
  * does not depend on a crypto library for one hash. */
 #ifndef AMDI_SIGNATURE_H
 #define AMDI_SIGNATURE_H

@@ -26,15 +26,14 @@ typedef struct sim {
     float frame[MAX_FRAME];
 } sim;
 
-static int sim_dial(void *drv, const char *to, const char *from, int64_t now_ms, amdi_leg **out)
+static int sim_dial(void *drv, const amdi_dial_request *req, amdi_leg **out)
 {
     sim *s = drv;
-    (void)from;
     amdi_leg *l = calloc(1, sizeof *l);
     if (!l)
         return AMD_ENOMEM;
-    l->route = amdi_dialplan_match(s->plan, to);
-    l->t_dial = now_ms;
+    l->route = amdi_dialplan_match(s->plan, req->to);
+    l->t_dial = req->now_ms;
     l->ph = PH_DIALING;
     *out = l;
     return 0;
@@ -50,17 +49,17 @@ static void sim_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink
             return;
         if (!r) {
             l->ph = PH_DONE;
-            k->refused(ctx, "failed", 404);
+            k->refused(ctx, AMD_CALL_FAILED, 404);
             return;
         }
         if (r->outcome == AMDI_OUT_BUSY) {
             l->ph = PH_DONE;
-            k->refused(ctx, "busy", 486);
+            k->refused(ctx, AMD_CALL_BUSY, 486);
             return;
         }
         if (r->outcome == AMDI_OUT_FAILED) {
             l->ph = PH_DONE;
-            k->refused(ctx, "failed", 503);
+            k->refused(ctx, AMD_CALL_FAILED, 503);
             return;
         }
         l->ph = PH_RINGING;

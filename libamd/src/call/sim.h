@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The simulated carrier driver: legs follow the dial plan (post-dial delay, ring time,
+/* Part of libamdcall (the call server).
+ * The simulated carrier driver: legs follow the dial plan (post-dial delay, ring time,
  * outcome) and an answered leg streams its route's audio in 20 ms frames, then silence.
  * Unmatched numbers fail like an unroutable number (status failed, SIP 404). */
 #ifndef AMDI_SIM_H

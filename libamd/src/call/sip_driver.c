@@ -24,7 +24,8 @@
  *    session that had a provisional response CANCEL (RFC 3261 §9.1); libre keeps the
  *    transaction alive on its own.
  *
- * Media: AMD starts at answer (200 OK), not at early media (183), SPEC §6.2 / issue 9. The
+ * Media: AMD starts at answer (200 OK), not at early media (183 Session Progress), as on
+ * Twilio, whose detection starts when the call is answered. The
  * far end's PCMU / PCMA is decoded to float and placed by RTP timestamp (sip_jb.h). We send
  * 20 ms of G.711 silence back (so NATs / SBCs see symmetric media), replaced by RFC 4733
  * telephone-event packets while SendDigits plays. */
@@ -103,7 +104,7 @@ struct amdi_leg {
     struct {
         int ringing, answered, hangup;
         int refused_code; /* 0: not refused */
-        char refused_status[16];
+        amd_call_status refused_status;
         amdi_sipjb jb;
     } sh;
     /* written by the engine thread before it posts the command that reads them */
@@ -147,15 +148,15 @@ struct sipdrv {
 
 static void set_refused(amdi_leg *l, int code)
 {
-    const char *st = "failed";
+    amd_call_status st = AMD_CALL_FAILED;
     if (code == 486 || code == 600)
-        st = "busy";
+        st = AMD_CALL_BUSY;
     else if (code == 408 || code == 480 || code == 487)
-        st = "no-answer";
+        st = AMD_CALL_NO_ANSWER;
     pthread_mutex_lock(&l->mu);
     if (!l->sh.refused_code && !l->sh.answered) {
         l->sh.refused_code = code;
-        snprintf(l->sh.refused_status, sizeof l->sh.refused_status, "%s", st);
+        l->sh.refused_status = st;
     }
     pthread_mutex_unlock(&l->mu);
 }
@@ -493,12 +494,12 @@ static void diag_log(sipdrv *d, const char *text, size_t len)
 
 static void dbg_to_log(int level, const char *p, size_t len, void *arg)
 {
-    (void)level; /* libraries do not write to stderr (STYLE.md): into the logger instead */
+    (void)level; /* a library does not write to stderr: into the logger instead */
     diag_log(arg, p, len);
 }
 
 /* A request no listener took (libre would print it to stderr and answer it): answer as
- * RFC 3261 §8.2.1 / §9.2 say — 481 to a CANCEL that matches nothing, 501 to a method we do
+ * RFC 3261 sections 8.2.1 and 9.2 say — 481 to a CANCEL that matches nothing, 501 to a method we do
  * not implement, nothing to an ACK — and log it through the logger. */
 static bool stray_request(const struct sip_msg *msg, void *arg)
 {
@@ -666,11 +667,10 @@ static void cmd_h(int id, void *data, void *arg)
     }
 }
 
-static int sip_dial_auth(void *drv, const char *to, const char *from, const char *user, const char *pass,
-                         int64_t now_ms, amdi_leg **out)
+static int sip_dial(void *drv, const amdi_dial_request *req, amdi_leg **out)
 {
     sipdrv *d = drv;
-    (void)now_ms;
+    const char *to = req->to, *from = req->from, *user = req->auth_user, *pass = req->auth_pass;
     amdi_leg *l = calloc(1, sizeof *l);
     if (!l)
         return AMD_ENOMEM;
@@ -706,11 +706,6 @@ static int sip_dial_auth(void *drv, const char *to, const char *from, const char
     return 0;
 }
 
-static int sip_dial(void *drv, const char *to, const char *from, int64_t now_ms, amdi_leg **out)
-{
-    return sip_dial_auth(drv, to, from, NULL, NULL, now_ms, out);
-}
-
 static void sip_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink *k, void *ctx)
 {
     (void)drv;
@@ -718,8 +713,7 @@ static void sip_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink
         return;
     pthread_mutex_lock(&l->mu);
     int ringing = l->sh.ringing, answered = l->sh.answered, hangup = l->sh.hangup, code = l->sh.refused_code;
-    char status[16];
-    memcpy(status, l->sh.refused_status, sizeof status);
+    amd_call_status status = l->sh.refused_status;
     pthread_mutex_unlock(&l->mu);
     if (code && !l->answered_sent) {
         l->done = 1;
@@ -848,11 +842,10 @@ static const amdi_driver_ops k_sip_ops = {
     .advance = sip_advance,
     .release = sip_release,
     .destroy = sip_destroy,
-    .dial_auth = sip_dial_auth,
     .send_digits = sip_send_digits,
 };
 
-/* "IP:PORT" with a numeric IP (never a hostname: no DNS, see sip-testing.md §0). */
+/* "IP:PORT" with a numeric IP (never a hostname: the driver does no DNS lookups). */
 static int parse_hostport(const char *s, struct sa *out, uint16_t def_port)
 {
     char buf[128];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The `sip` carrier driver (SPEC §6.2 "Drivers", issue 9): places each call leg as a SIP
- * INVITE (UDP) with libre, receives the far end's G.711 RTP into the engine's detector and
+/* Part of libamdcall (the call server). The `sip` carrier driver (driver.h): places each call
+ * leg as a SIP INVITE (RFC 3261, over UDP) with libre, receives the far end's G.711 RTP into the engine's detector and
  * hangs up with BYE / CANCEL. See sip_driver.c for the threading design. */
 #ifndef AMDI_SIP_DRIVER_H
 #define AMDI_SIP_DRIVER_H

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The SIP driver's receive side: a small reorder / jitter buffer that
+/* Part of libamdcall (the call server).
+ * The SIP driver's receive side: a small reorder / jitter buffer that
  * places RTP payload by RTP timestamp and plays it out on the engine's 20 ms media clock.
  *
  * Placement: sample index = idx_base + (ts - ts_base). The first packet (and the first after

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "amd/call.h"
+#include "amd/detector.h"
 #include "params.h"
 
 typedef struct amdi_store amdi_store;
@@ -21,8 +23,8 @@ typedef struct amdi_call_rec {
     int64_t seq; /* insertion order, the paging key (newest first) */
     char sid[35], account_sid[35], parent_call_sid[35];
     char to[AMDI_ADDR_MAX + 1], from[AMDI_ADDR_MAX + 1];
-    char status[16]; /* resource status (the 8 values); "queued" until ringing */
-    char answered_by[24];
+    amd_call_status status;      /* resource status; queued until ringing (a string only in the store and on the wire) */
+    amd_answered_by answered_by; /* AMD_ANSWERED_NONE: no AMD result (yet) */
     int64_t date_created, date_updated, start_time, end_time;
     int64_t answer_time; /* internal: when the far end answered (duration base); -1 */
     int64_t duration_s, queue_time_ms, amd_duration_ms;

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "amd/call.h"
+#include "amd/detector.h"
+
 void amdi_cols_schema(amdi_buf *b, const char *table, const char *head, const amdi_store_col *c, size_t n,
                       const char *tail)
 {
@@ -80,6 +83,17 @@ void amdi_cols_bind(sqlite3_stmt *st, const amdi_store_col *c, size_t n, const v
         case AMDI_COL_TEXT:
             sqlite3_bind_text(st, k, f, -1, SQLITE_TRANSIENT);
             break;
+        case AMDI_COL_CALL_STATUS:
+            sqlite3_bind_text(st, k, amd_call_status_name(*(const amd_call_status *)f), -1, SQLITE_STATIC);
+            break;
+        case AMDI_COL_ANSWERED_BY: {
+            const char *a = amd_answered_by_name(*(const amd_answered_by *)f);
+            if (a && *a)
+                sqlite3_bind_text(st, k, a, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(st, k);
+            break;
+        }
         case AMDI_COL_TEXT_OPT:
             if (*(const char *)f)
                 sqlite3_bind_text(st, k, f, -1, SQLITE_TRANSIENT);
@@ -123,6 +137,20 @@ void amdi_cols_read(sqlite3_stmt *st, const amdi_store_col *c, size_t n, void *r
         case AMDI_COL_ROWID:
             memcpy(f, &v64, sizeof v64);
             break;
+        case AMDI_COL_CALL_STATUS: {
+            const unsigned char *t = sqlite3_column_text(st, (int)i);
+            amd_call_status s;
+            *(amd_call_status *)f = t && !amd_call_status_parse((const char *)t, &s) ? s : AMD_CALL_FAILED;
+            break;
+        }
+        case AMDI_COL_ANSWERED_BY: {
+            const unsigned char *t = sqlite3_column_text(st, (int)i);
+            amd_answered_by a = AMD_ANSWERED_NONE;
+            if (t && *t && amd_answered_by_parse((const char *)t, &a))
+                a = AMD_ANSWERED_UNKNOWN;
+            *(amd_answered_by *)f = a;
+            break;
+        }
         case AMDI_COL_I64_OPT:
             v64 = null ? -1 : v64;
             memcpy(f, &v64, sizeof v64);

@@ -17,6 +17,10 @@ typedef enum amdi_col_kind {
     AMDI_COL_I64_OPT,  /* int64_t; -1 is stored as NULL and NULL read as -1 */
     AMDI_COL_INT,      /* int; NULL reads as 0 */
     AMDI_COL_INT_OPT,  /* int; 0 is stored as NULL and NULL read as 0 (error codes) */
+    /* Enums of the record, stored as their wire strings. A value this build does not know (a
+     * newer server's) reads as failed / unknown, never as live. */
+    AMDI_COL_CALL_STATUS, /* amd_call_status; NOT NULL */
+    AMDI_COL_ANSWERED_BY, /* amd_answered_by; AMD_ANSWERED_NONE is NULL */
 } amdi_col_kind;
 
 /* Column flags. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* A growable, always NUL-terminated byte buffer for building responses and requests. */
+/* Part of libamdcall (the call server).
+ * A growable, always NUL-terminated byte buffer for building responses and requests. */
 #ifndef AMDI_STRBUF_H
 #define AMDI_STRBUF_H
 

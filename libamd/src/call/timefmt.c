@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "amd/error.h"
 
@@ -211,4 +212,11 @@ int amdi_time_parse(const char *s, int64_t *ms, int *has_time)
     if (has_time)
         *has_time = t;
     return 0;
+}
+
+int64_t amdi_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

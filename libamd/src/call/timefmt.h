@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Dates on the wire: RFC 2822 for call fields and callbacks, ISO-8601 / dates for list filters.
+/* Part of libamdcall (the call server).
+ * Dates on the wire: RFC 2822 for call fields and callbacks, ISO-8601 / dates for list filters.
  * All times are UTC milliseconds since the Unix epoch (int64). */
 #ifndef AMDI_TIMEFMT_H
 #define AMDI_TIMEFMT_H
@@ -7,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* "Tue, 31 Aug 2010 20:36:28 +0000" (twilio-calls.md §5). @p out needs >= 32 bytes. */
+/* "Tue, 31 Aug 2010 20:36:28 +0000": RFC 2822 section 3.3, as the Call resource's dates are
+ * written (https://www.twilio.com/docs/voice/api/call-resource). @p out needs >= 32 bytes. */
 void amdi_time_rfc2822(int64_t ms, char *out, size_t outlen);
 
 /* Parse a list-filter value: "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)",
@@ -16,6 +18,9 @@ void amdi_time_rfc2822(int64_t ms, char *out, size_t outlen);
 int amdi_time_parse(const char *s, int64_t *ms, int *has_time);
 
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian), and back. */
+/* CLOCK_MONOTONIC in microseconds (for intervals; never a date). */
+int64_t amdi_mono_us(void);
+
 int64_t amdi_days_from_civil(int64_t y, unsigned m, unsigned d);
 
 #endif

@@ -192,6 +192,61 @@ static void decode_text(parser *ps, amdi_buf *b, const char *s, const char *e)
     }
 }
 
+/* One attribute (name="value") of element @p n, at its name. 0, or -1 (ps->rc says why). */
+static int parse_attr(parser *ps, xnode *n)
+{
+    char *an = read_name(ps);
+    if (!an)
+        return -1;
+    skip_ws(ps);
+    if (ps->p >= ps->end || *ps->p != '=') {
+        free(an);
+        fail(ps, AMD_EFORMAT, "attribute without value in <%s>", n->name);
+        return -1;
+    }
+    ps->p++;
+    skip_ws(ps);
+    if (ps->p >= ps->end || (*ps->p != '"' && *ps->p != '\'')) {
+        free(an);
+        fail(ps, AMD_EFORMAT, "unquoted attribute value in <%s>", n->name);
+        return -1;
+    }
+    char q = *ps->p++;
+    const char *vs = ps->p;
+    while (ps->p < ps->end && *ps->p != q) {
+        if (*ps->p == '<') {
+            free(an);
+            fail(ps, AMD_EFORMAT, "'<' in attribute value");
+            return -1;
+        }
+        ps->p++;
+    }
+    if (ps->p >= ps->end) {
+        free(an);
+        fail(ps, AMD_EFORMAT, "unterminated attribute value");
+        return -1;
+    }
+    amdi_buf v;
+    amdi_buf_init(&v);
+    decode_text(ps, &v, vs, ps->p);
+    ps->p++;
+    xattr *na = realloc(n->attrs, (n->nattrs + 1) * sizeof *na);
+    char *vv = amdi_buf_take(&v);
+    if (!na || !vv || ps->rc) {
+        if (na)
+            n->attrs = na;
+        free(an);
+        free(vv);
+        fail(ps, AMD_ENOMEM, "out of memory");
+        return -1;
+    }
+    n->attrs = na;
+    n->attrs[n->nattrs].name = an;
+    n->attrs[n->nattrs].value = vv;
+    n->nattrs++;
+    return 0;
+}
+
 static xnode *parse_element(parser *ps, int depth)
 {
     if (depth > AMDI_TWIML_MAX_DEPTH) {
@@ -229,55 +284,8 @@ static xnode *parse_element(parser *ps, int depth)
             ps->p++;
             break;
         }
-        char *an = read_name(ps);
-        if (!an)
+        if (parse_attr(ps, n))
             goto bad;
-        skip_ws(ps);
-        if (ps->p >= ps->end || *ps->p != '=') {
-            free(an);
-            fail(ps, AMD_EFORMAT, "attribute without value in <%s>", n->name);
-            goto bad;
-        }
-        ps->p++;
-        skip_ws(ps);
-        if (ps->p >= ps->end || (*ps->p != '"' && *ps->p != '\'')) {
-            free(an);
-            fail(ps, AMD_EFORMAT, "unquoted attribute value in <%s>", n->name);
-            goto bad;
-        }
-        char q = *ps->p++;
-        const char *vs = ps->p;
-        while (ps->p < ps->end && *ps->p != q) {
-            if (*ps->p == '<') {
-                free(an);
-                fail(ps, AMD_EFORMAT, "'<' in attribute value");
-                goto bad;
-            }
-            ps->p++;
-        }
-        if (ps->p >= ps->end) {
-            free(an);
-            fail(ps, AMD_EFORMAT, "unterminated attribute value");
-            goto bad;
-        }
-        amdi_buf v;
-        amdi_buf_init(&v);
-        decode_text(ps, &v, vs, ps->p);
-        ps->p++;
-        xattr *na = realloc(n->attrs, (n->nattrs + 1) * sizeof *na);
-        char *vv = amdi_buf_take(&v);
-        if (!na || !vv || ps->rc) {
-            if (na)
-                n->attrs = na;
-            free(an);
-            free(vv);
-            fail(ps, AMD_ENOMEM, "out of memory");
-            goto bad;
-        }
-        n->attrs = na;
-        n->attrs[n->nattrs].name = an;
-        n->attrs[n->nattrs].value = vv;
-        n->nattrs++;
     }
     /* content */
     for (;;) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* TwiML: a small, bounded XML parser and the verb program the call engine executes.
+/* Part of libamdcall (the call server).
+ * TwiML: a small, bounded XML parser and the verb program the call engine executes.
  * Supported verbs: <Say>, <Play>, <Pause>, <Hangup>, <Reject>, <Redirect>; the nested
  * <Say>/<Play>/<Pause> of <Gather> run in place (no digits ever arrive from the simulated far
  * end). Other Twilio verbs (<Dial>, <Record>, ...) are recognised and skipped with a warning.

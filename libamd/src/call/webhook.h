@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Outgoing webhooks: a libcurl multi loop on its own thread.
+/* Part of libamdcall (the call server). Outgoing webhooks: a libcurl multi loop on its own thread.
  *
  * Requests are form-encoded (POST) or carry their parameters in the query (GET), and are
  * signed with X-Twilio-Signature. Each request has a hard total timeout, so a slow or dead

@@ -56,14 +56,14 @@ static json_t *reference_json(const amdi_call_rec *r)
     json_object_set_new(o, "from", json_string(r->from));
     json_object_set_new(o, "from_formatted", json_string(ff));
     json_object_set_new(o, "phone_number_sid", json_null());
-    json_object_set_new(o, "status", json_string(r->status));
+    json_object_set_new(o, "status", json_string(amd_call_status_name(r->status)));
     json_object_set_new(o, "start_time", date_or_null(r->start_time));
     json_object_set_new(o, "end_time", date_or_null(r->end_time));
     json_object_set_new(o, "duration", num_or_null(r->duration_s));
     json_object_set_new(o, "price", json_null()); /* the simulated carrier charges nothing */
     json_object_set_new(o, "price_unit", json_string("USD"));
     json_object_set_new(o, "direction", json_string("outbound-api"));
-    json_object_set_new(o, "answered_by", str_or_null(r->answered_by));
+    json_object_set_new(o, "answered_by", str_or_null(amd_answered_by_name(r->answered_by)));
     json_object_set_new(o, "api_version", json_string("2010-04-01"));
     json_object_set_new(o, "forwarded_from", json_null());
     json_object_set_new(o, "group_sid", json_null());
@@ -148,7 +148,7 @@ static void base(amdi_call_rec *r)
     snprintf(r->account_sid, sizeof r->account_sid, "AC0123456789abcdef0123456789abcdef");
     snprintf(r->to, sizeof r->to, "+15551230001");
     snprintf(r->from, sizeof r->from, "+15005550006");
-    snprintf(r->status, sizeof r->status, "completed");
+    r->status = AMD_CALL_COMPLETED;
     r->date_created = 1764393600000LL;
     r->date_updated = 1764393612345LL;
 }
@@ -162,7 +162,7 @@ START_TEST(writer_matches_reference)
     r.end_time = 1764393630000LL;
     r.duration_s = 29;
     r.queue_time_ms = 1234;
-    snprintf(r.answered_by, sizeof r.answered_by, "machine_end_beep");
+    r.answered_by = AMD_ANSWERED_MACHINE_END_BEEP;
     snprintf(r.parent_call_sid, sizeof r.parent_call_sid, "CAffffffffffffffffffffffffffffffff");
     same(&r);
     r.queue_time_ms = -5; /* rendered as "0" */

@@ -53,7 +53,7 @@ static void make(amdi_call_rec *r, const char *acct, int i, const char *status)
     snprintf(r->account_sid, sizeof r->account_sid, "%s", acct);
     snprintf(r->to, sizeof r->to, "+1555123%04d", i % 3);
     snprintf(r->from, sizeof r->from, "+15005550006");
-    snprintf(r->status, sizeof r->status, "%s", status);
+    ck_assert_int_eq(amd_call_status_parse(status, &r->status), 0);
     r->date_created = r->date_updated = 1700000000000LL + i * 1000;
 }
 
@@ -65,22 +65,22 @@ START_TEST(round_trip_and_nulls)
     ck_assert_int_eq(amdi_store_call_insert(s, &r, "To=%2B1&From=%2B2"), 0);
     ck_assert_int_gt(r.seq, 0);
     ck_assert_int_eq(amdi_store_call_get(s, AC1, r.sid, &g), 0);
-    ck_assert_str_eq(g.status, "queued");
+    ck_assert_str_eq(amd_call_status_name(g.status), "queued");
     ck_assert_int_eq(g.start_time, -1);
     ck_assert_int_eq(g.duration_s, -1);
-    ck_assert_str_eq(g.answered_by, "");
+    ck_assert_str_eq(amd_answered_by_name(g.answered_by), "");
     r.start_time = 1700000001000LL;
     r.answer_time = 1700000003000LL;
     r.end_time = 1700000010000LL;
     r.duration_s = 7;
     r.queue_time_ms = 0;
-    snprintf(r.status, sizeof r.status, "completed");
-    snprintf(r.answered_by, sizeof r.answered_by, "machine_end_beep");
+    r.status = AMD_CALL_COMPLETED;
+    r.answered_by = AMD_ANSWERED_MACHINE_END_BEEP;
     r.amd_duration_ms = 4321;
     r.cb_seq = 4;
     ck_assert_int_eq(amdi_store_call_update(s, &r), 0);
     ck_assert_int_eq(amdi_store_call_get(s, NULL, r.sid, &g), 0);
-    ck_assert_str_eq(g.answered_by, "machine_end_beep");
+    ck_assert_str_eq(amd_answered_by_name(g.answered_by), "machine_end_beep");
     ck_assert_int_eq(g.duration_s, 7);
     ck_assert_int_eq(g.queue_time_ms, 0);
     ck_assert_int_eq(g.answer_time, 1700000003000LL);
@@ -288,7 +288,7 @@ START_TEST(refused_transaction_then_retry)
     char big[2000];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = 0;
-    snprintf(r.status, sizeof r.status, "completed");
+    r.status = AMD_CALL_COMPLETED;
     r.end_time = 1700000099000LL;
     int rc = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -310,7 +310,7 @@ START_TEST(refused_transaction_then_retry)
             ck_assert_msg(strcmp(why, "unknown error") && why[0], "reason: %s", why);
             amdi_call_rec g;
             ck_assert_int_eq(amdi_store_call_get(s, AC1, r.sid, &g), 0);
-            ck_assert_str_eq(g.status, "in-progress"); /* nothing of it stayed */
+            ck_assert_str_eq(amd_call_status_name(g.status), "in-progress"); /* nothing of it stayed */
             int n = 0;
             amdi_store_events(s, r.sid, 0, 100, count_event, &n);
             ck_assert_int_eq(n, 0);
@@ -319,7 +319,7 @@ START_TEST(refused_transaction_then_retry)
     ck_assert_int_eq(rc, 0);
     amdi_call_rec g;
     ck_assert_int_eq(amdi_store_call_get(s, AC1, r.sid, &g), 0);
-    ck_assert_str_eq(g.status, "completed");
+    ck_assert_str_eq(amd_call_status_name(g.status), "completed");
     ck_assert_int_eq(g.end_time, 1700000099000LL);
     int n = 0;
     amdi_store_events(s, r.sid, 0, 100, count_event, &n);

@@ -110,8 +110,8 @@ START_TEST(old_database_rows_read_and_update)
     ck_assert_int_eq(amdi_store_open(g_old, 1, &s, err, sizeof err), 0);
     amdi_call_rec r;
     ck_assert_int_eq(amdi_store_call_get(s, "ACx", "CAold", &r), 0);
-    ck_assert_str_eq(r.status, "in-progress");
-    ck_assert_str_eq(r.answered_by, "human");
+    ck_assert_int_eq(r.status, AMD_CALL_IN_PROGRESS);
+    ck_assert_int_eq(r.answered_by, AMD_ANSWERED_HUMAN);
     ck_assert_str_eq(r.parent_call_sid, "");
     ck_assert_str_eq(r.to, "+15550001");
     ck_assert_int_eq(r.date_created, 1000);
@@ -122,7 +122,8 @@ START_TEST(old_database_rows_read_and_update)
     ck_assert_int_eq(r.cb_seq, 3);
     ck_assert_int_eq(r.error_code, 0);
     ck_assert_int_eq(r.answer_time, 1600);
-    snprintf(r.status, sizeof r.status, "completed");
+    r.status = AMD_CALL_COMPLETED;
+    r.answered_by = AMD_ANSWERED_NONE;
     r.end_time = 9000;
     r.duration_s = 7;
     r.error_code = 11200;
@@ -130,7 +131,8 @@ START_TEST(old_database_rows_read_and_update)
     ck_assert_int_eq(amdi_store_call_update(s, &r), 0);
     amdi_call_rec g;
     ck_assert_int_eq(amdi_store_call_get(s, NULL, "CAold", &g), 0);
-    ck_assert_str_eq(g.status, "completed");
+    ck_assert_int_eq(g.status, AMD_CALL_COMPLETED);
+    ck_assert_int_eq(g.answered_by, AMD_ANSWERED_NONE);
     ck_assert_int_eq(g.end_time, 9000);
     ck_assert_int_eq(g.duration_s, 7);
     ck_assert_int_eq(g.error_code, 11200);

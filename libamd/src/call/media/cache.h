@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The <Play> audio cache: decoded audio by URL, shared by every call, with a total size cap.
+/* Part of libamdcall (the call server).
+ * The <Play> audio cache: decoded audio by URL, shared by every call, with a total size cap.
  *
  * Flow: the executor asks amdi_audio_cache_get for a URL when a <Play> starts (and again on
  * later ticks while it waits). The first asker gets AMDI_CACHE_FETCH and starts a fetch with

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* <Play> audio: the bytes a fetch returned → 8 kHz mono float PCM for the player.
+/* Part of libamdcall (the call server).
+ * <Play> audio: the bytes a fetch returned → 8 kHz mono float PCM for the player.
  *
  * Containers and codecs are libsndfile's, read from memory through its virtual I/O: WAV (PCM,
  * float, µ-law, A-law, GSM 6.10, IMA ADPCM), AIFF / AIFC, AU, CAF, FLAC, Ogg Vorbis / Opus and,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* DTMF generator for <Play digits> (and any string of keys our side sends in-band).
+/* Part of libamdcall (the call server).
+ * DTMF generator for <Play digits> (and any string of keys our side sends in-band).
  *
  * Frequencies: ITU-T Q.23 (low group 697 770 852 941 Hz, high group 1209 1336 1477 1633 Hz).
  * Timing: every key is a 100 ms tone followed by a 100 ms pause, comfortably above the

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Decoded outbound audio shared by reference: an immutable buffer of 8 kHz mono float samples
+/* Part of libamdcall (the call server).
+ * Decoded outbound audio shared by reference: an immutable buffer of 8 kHz mono float samples
  * in [-1, 1]. The audio cache (cache.h) and every player that plays it (player.h) each hold a
  * reference, so a call keeps its buffer even after the cache evicted it.
  * Threading: amdi_pcm_ref / amdi_pcm_unref are atomic and may be called from any thread; the

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The outbound frame player: what our side of a call says. A queue of sources played one
+/* Part of libamdcall (the call server).
+ * The outbound frame player: what our side of a call says. A queue of sources played one
  * after another, gaplessly, 20 ms (AMDI_MEDIA_FRAME samples at 8 kHz, float in [-1, 1], the
  * format of the carrier drivers' frames) per amdi_player_frame call.
  *

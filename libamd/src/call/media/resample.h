@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Streaming conversion of mono float audio from any rate to the 8 kHz of a call, over the
+/* Part of libamdcall (the call server).
+ * Streaming conversion of mono float audio from any rate to the 8 kHz of a call, over the
  * SpeexDSP resampler. Used for decoded <Play> files (decode.h) and synthesized speech (tts.h).
  * The resampler's leading delay is skipped (speex_resampler_skip_zeros) and amdi_resampler_flush
  * pushes out the tail, so input and output line up sample for sample in time.

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* A stream of 8 kHz mono float audio written by one producer thread (a speech-synthesis
+/* Part of libamdcall (the call server).
+ * A stream of 8 kHz mono float audio written by one producer thread (a speech-synthesis
  * worker) ahead of need and read by one consumer (the player on the media tick).
  *
  * How it works: a singly linked list of fixed-size chunks. The producer appends samples,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* <Say> speech synthesis with espeak-ng, streamed into the player.
+/* Part of libamdcall (the call server). <Say> speech synthesis with espeak-ng, streamed into the player.
  *
  * espeak-ng keeps global state, so one worker thread owns it and serves every call from a
  * request queue. amdi_tts_say queues the text and returns at once with a stream (stream.h)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* <Say voice="…" language="…"> → an espeak-ng voice: the one table that maps Twilio's voice
+/* Part of libamdcall (the call server).
+ * <Say voice="…" language="…"> → an espeak-ng voice: the one table that maps Twilio's voice
  * names and language tags to what we can synthesize (table and rules in tts_voices.c).
  * Twilio's defaults (TW/voice/twiml/say): voice `man`, language `en-US`. */
 #ifndef AMDI_MEDIA_TTS_VOICES_H

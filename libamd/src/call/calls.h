@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* The call engine: per-account CPS queues, the call state machine, the media clock that
- * feeds far-end audio to each call's libamd detector, TwiML execution and the webhooks
- * about all of it.
+/* Part of libamdcall (the call server). The call server's core: per-account CPS queues, the
+ * call state machine, the media clock that feeds far-end audio to each call's libamd detector,
+ * TwiML execution and the webhooks about all of it. Its parts are listed in calls_internal.h.
  *
- * Threading: one engine thread runs the media clock (a 20 ms tick of engine time, which
- * --clock-speed makes pass faster than real time); API threads call in through the
- * functions below. One mutex guards the call table; webhook results come back through an
- * inbox so the webhook thread never waits for the engine.
- * Ordering: every transition is committed to the store before any webhook about it is
- * queued.
- * Ownership: a call belongs to the engine; ending it only marks it ended, and it is freed at
- * one point only, after every callback of that tick (or update) has returned (engine.c,
- * reap()). */
-#ifndef AMDI_ENGINE_H
-#define AMDI_ENGINE_H
+ * Threading: one thread runs the media clock (a 20 ms tick of engine time, which
+ * --clock-speed makes pass faster than real time); API threads call in through the functions
+ * below. The call table is guarded by one mutex (held by a whole tick, or by an API call); the
+ * store writer, the media worker pool and the webhook inbox each have their own lock, and
+ * webhook results come back through that inbox so the webhook thread never waits for a tick.
+ * Ordering: every transition is committed to the store before any webhook about it is sent.
+ * Ownership: a call belongs to the call server; ending it only marks it ended, and it is freed
+ * at one point only, after every callback of that tick (or update) has returned
+ * (amdi_calls_reap(), call_table.c). */
+#ifndef AMDI_CALLS_H
+#define AMDI_CALLS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -23,16 +23,16 @@
 #include "params.h"
 #include "store.h"
 
-typedef struct amdi_engine amdi_engine;
+typedef struct amdi_calls amdi_calls;
 
-typedef struct amdi_engine_config {
+typedef struct amdi_calls_config {
     amdi_store *store;       /* borrowed; the engine's own connection */
     amdi_driver driver;      /* owned: destroyed with the engine */
     double clock_speed;      /* engine time runs this many times faster than real time */
     double cps;              /* default calls per second per account */
     int webhook_timeout_ms;  /* per request total; default 15000 */
     int media_threads;       /* threads running detectors each tick; 0 = one per online CPU (max 8) */
-    const char *public_url;  /* base of recording URLs (may be NULL; see amdi_engine_set_public_url) */
+    const char *public_url;  /* base of recording URLs (may be NULL; see amdi_calls_set_public_url) */
     const char *recordings_dir; /* where Record=true writes WAV files (NULL: recording unavailable) */
     amd_log_fn log_fn;
     void *log_user;
@@ -40,51 +40,51 @@ typedef struct amdi_engine_config {
     int media_priority;      /* 1..99: SCHED_RR for the media-clock and detector threads; 0: normal */
     const struct amdi_net_policy *net_policy; /* borrowed: where outgoing requests may connect */
     int webhook_inflight_per_account;         /* 0: the webhook default */
-} amdi_engine_config;
+} amdi_calls_config;
 
-int amdi_engine_create(const amdi_engine_config *cfg, amdi_engine **out, char *err, size_t errlen);
-/* Close out calls left live by a previous process (see engine.c), then start the thread. */
-int amdi_engine_start(amdi_engine *e);
+int amdi_calls_create(const amdi_calls_config *cfg, amdi_calls **out, char *err, size_t errlen);
+/* Close out calls left live by a previous process (recovery.c), then start the thread. */
+int amdi_calls_start(amdi_calls *e);
 /* Stop the threads. Calls in progress end now (answered: completed; still being placed:
  * failed) and their callbacks get up to 2 s to go out; queued calls stay queued for the
  * next start. */
-void amdi_engine_destroy(amdi_engine *e);
+void amdi_calls_destroy(amdi_calls *e);
 
 /* Engine clock: UTC ms, wall time at start plus elapsed real time times clock_speed. */
-int64_t amdi_engine_now(amdi_engine *e);
+int64_t amdi_calls_now(amdi_calls *e);
 
 /* The external base URL (e.g. "http://127.0.0.1:8080") used in RecordingUrl. */
-int amdi_engine_set_public_url(amdi_engine *e, const char *url);
+int amdi_calls_set_public_url(amdi_calls *e, const char *url);
 
-int amdi_engine_add_account(amdi_engine *e, const char *sid, const char *token);
+int amdi_calls_add_account(amdi_calls *e, const char *sid, const char *token);
 
 /* Accept a created call: @p rec already stored as queued; takes @p p (ownership). */
-int amdi_engine_submit(amdi_engine *e, const amdi_call_rec *rec, amdi_create_params *p);
+int amdi_calls_submit(amdi_calls *e, const amdi_call_rec *rec, amdi_create_params *p);
 
 /* Apply an update to a call of @p account. On success @p out holds the call after the change.
  * Returns 0, AMD_ENOTFOUND, or -1 with @p err (e.g. 21220 for a finished call). */
-int amdi_engine_update(amdi_engine *e, const char *account, const char *sid, const amdi_update_params *u,
+int amdi_calls_update(amdi_calls *e, const char *account, const char *sid, const amdi_update_params *u,
                        amdi_call_rec *out, amdi_api_error *err);
 
 /* Calls of @p account waiting in its CPS queue (0 for an unknown account). */
-long amdi_engine_queued(amdi_engine *e, const char *account);
+long amdi_calls_queued(amdi_calls *e, const char *account);
 /* Store health. A change the store refuses (a full disk) is held in memory and retried in
  * order until it commits. store_failing: nonzero while that is so (@p why, may be NULL, gets
  * the reason); new calls should then be refused. store_error: the API's own write failed. */
-int amdi_engine_store_failing(amdi_engine *e, char *why, size_t n);
-void amdi_engine_store_error(amdi_engine *e, const char *why);
+int amdi_calls_store_failing(amdi_calls *e, char *why, size_t n);
+void amdi_calls_store_error(amdi_calls *e, const char *why);
 /* Overlay @p r (a row read from the store) with the engine's newer change of that call that is
  * not committed yet, if any (seq is kept). Returns 1 when @p r was replaced. */
-int amdi_engine_call_view(amdi_engine *e, amdi_call_rec *r);
+int amdi_calls_call_view(amdi_calls *e, amdi_call_rec *r);
 /* The same for a recording row. */
-int amdi_engine_recording_view(amdi_engine *e, amdi_recording_rec *r);
+int amdi_calls_recording_view(amdi_calls *e, amdi_recording_rec *r);
 
 /* Nonzero while the call is queued or in progress. */
-int amdi_engine_is_live(amdi_engine *e, const char *sid);
+int amdi_calls_is_live(amdi_calls *e, const char *sid);
 
 /* Counters for diagnostics and load tests. */
 #define AMDI_LATE_BUCKETS 201
-typedef struct amdi_engine_stats {
+typedef struct amdi_calls_stats {
     long live, queued, active;
     int64_t ticks, late_ticks; /* ticks that started more than 20 ms of real time late */
     int64_t max_lateness_us;
@@ -92,7 +92,7 @@ typedef struct amdi_engine_stats {
     int64_t commit_us_max;                        /* worst group commit */
     int64_t late_hist[AMDI_LATE_BUCKETS];         /* tick start lateness: [i, i+1) ms; last: >= 200 ms */
     size_t webhooks_pending;
-} amdi_engine_stats;
-void amdi_engine_stats_get(amdi_engine *e, amdi_engine_stats *st);
+} amdi_calls_stats;
+void amdi_calls_stats_get(amdi_calls *e, amdi_calls_stats *st);
 
 #endif
