@@ -11,7 +11,7 @@
  *   dump_features eval MANIFEST --split S [--engine timing|words|model] [--model FILE]
  *                 [--params-stdin] [--per-file]
  *       Classifies the split in Enable mode and prints one JSON line of the
- *       shared/corpus.md metrics. With --params-stdin, reads lines of
+ *       amd bench metrics. With --params-stdin, reads lines of
  *       AMDI_MODEL_NPARAMS policy values and prints one JSON line per line
  *       (the audio is decoded once), so train.py can tune the policy on dev with
  *       the exact C engine rather than a re-implementation.

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""List / fetch throughput of `amd serve` on loopback (SPEC 6.3: >= 2,000 requests/s), with
+"""List / fetch throughput of `amd serve` on loopback (the budget: >= 2,000 requests/s), with
 wrk (Debian package `wrk`) as the load tool, so the client is not the bottleneck.
 
   /usr/bin/python3 bench/load_http.py BUILD/cli/amd [--calls 1000] [--seconds 10]

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Load benchmark of the call server (SPEC §6.3), in process through the public C API.
+/* Load benchmark of the call server, in process through the public C API.
  *
  *   load_serve concurrent --audio FILE [--calls 1000] [--hold 30] [--db PATH] [--media-priority N]
  *     N simulated calls (sim driver, real-time clock) answered by FILE with AMD in

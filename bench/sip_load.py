@@ -1,6 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Concurrent SIP calls through `amd serve --sip-listen` (issue 9: 1,000 concurrent calls on 2
-cores), all on loopback inside a private network namespace.
+"""Concurrent SIP calls through `amd serve --sip-listen` (1,000 concurrent calls on 2 cores), all on loopback inside a private network namespace.
 
   /usr/bin/python3 bench/sip_load.py BUILD/cli/amd [--calls 1000] [--cps 100] [--hold 30]
       [--audio testdata/FILE.wav] [--mode DetectMessageEnd]

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * speed — libamd throughput and memory benchmark (SPEC §4.5). Not a test:
+ * speed — libamd throughput and memory benchmark. Not a test:
  * it prints figures and the command that produced them; nothing is asserted.
  *
  * What it measures, all in one run so ratios between lines are fair:

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tone_eval: scores the tone detectors alone (beep, fax, SIT; libamd's
- * amdi_tones_*) on a labeled corpus (shared/corpus.md manifest), through the
+ * amdi_tones_*) on a labeled corpus (manifest in the format of bench/README.md), through the
  * detector's own input path (resampling, DC removal) and analysis frames.
  *
  *   tone_eval MANIFEST [--verbose]

@@ -4,7 +4,7 @@
 
     bench/vad_train.py CORPUS/manifest.csv BUILD/bench/vad_frames models/vad.amdv
 
-Reads a corpus in the corpus.md format (bench/corpus/build_corpus.py makes one:
+Reads a corpus in the manifest format of bench/README.md (bench/corpus/build_corpus.py makes one:
 the committed weights come from `--count 240 --seed 777`), runs every file
 with segments through vad_frames, labels each 10 ms frame from
 segments/<file>.csv (frame centre inside a segment = speech), and adds a

@@ -56,7 +56,7 @@ typedef struct cli_mode_metrics {
 
 /* Beep alignment window: on time when 0 <= decision - beep_end <= 500 ms. */
 #define CLI_BEEP_ON_TIME_MS 500
-/* In-time human window of corpus.md: answered human by greeting_end_ms + 1500 ms (the 2 s
+/* In-time human window: answered human by greeting_end_ms + 1500 ms (the 2 s
  * abandonment rule of the FTC Telemarketing Sales Rule and 47 CFR 64.1200(a)(7), less
  * ~0.5 s to bridge the call). */
 #define CLI_IN_TIME_MS 1500

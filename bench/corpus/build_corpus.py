@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """libamd corpus builder: a labeled answering-machine-detection corpus in the
-format of shared/corpus.md, made only from allowed sources (espeak-ng,
+corpus format bench/README.md describes, made only from allowed sources (espeak-ng,
 asterisk-core-sounds-en-wav, tones / noise / fax signals made in code, sox for
 the GSM 06.10 round trip).
 
@@ -38,7 +38,7 @@ COLUMNS = ["file", "answered_by_enable", "answered_by_detect_end", "label",
            "speech_onset_ms", "greeting_end_ms", "beep_start_ms", "beep_end_ms",
            "scenario", "source", "lang", "snr_db", "codec", "sample_rate",
            "duration_ms", "split", "voice",
-           # descriptive extras (corpus.md: unknown columns are ignored)
+           # descriptive extras (readers ignore unknown columns)
            "level_dbfs", "noise", "beep", "effects"]
 
 # Scenario families with their share of the full corpus and their truth
@@ -309,7 +309,7 @@ def build_one(spec, cache, outdir):
         if spk.asterisk:
             return voice_t.put(t, src.prompt("hello", fs))
         if long:
-            # A live answer of up to ~2-3 s (corpus.md): of three candidate
+            # A live answer of up to ~2-3 s: of three candidate
             # phrasings keep the first one that fits in 3 s, else the shortest.
             cands = [spk.say(spk.pick(texts.LIVE_LONG), fs) for _ in range(3)]
             fits = [c for c in cands if len(c) <= 3.0 * fs]
@@ -542,7 +542,7 @@ def build_one(spec, cache, outdir):
 
 
 def greeting_end(segs, label, info):
-    """greeting_end_ms (corpus.md): a machine's last greeting speech; a human's end of the
+    """greeting_end_ms: a machine's last greeting speech; a human's end of the
     first turn (the last truth segment that starts inside it, word gaps included)."""
     if not segs:
         return ""
@@ -567,7 +567,7 @@ def sources_of(spk, tones, info):
 
 def place_beep(track, t, kind, fs, rng, harm=False):
     """End-of-greeting tone: single, dual (two simultaneous frequencies) or
-    double (two short beeps); 300-2500 Hz, 0.1-1.2 s in total (corpus.md).
+    double (two short beeps); 300-2500 Hz, 0.1-1.2 s in total.
     @p harm: a single tone with 2nd/3rd harmonics 12-24 dB down (cheap
     answering machines make square-ish beeps); harmonics above the band dropped."""
     common = [440, 850, 1000, 1000, 1400, 1400, 2000, 800, 1200]

@@ -8,7 +8,7 @@ the one real recorded voice (Asterisk's "Allison", en_US_f_Allison) only in
 test, so test figures also measure how synthetic training transfers to a real
 recorded human voice and to unseen languages.
 
-Only sources allowed by shared/corpus.md are used: espeak-ng's own voices and
+Only the allowed sources listed in bench/README.md are used: espeak-ng's own voices and
 variants (no mbrola), and asterisk-core-sounds-en-wav.
 """
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz the audio-file reader the CLI and the simulated carrier use (libamd/src/audio, and
- * through it libsndfile's container and codec parsers): SPEC §7 "corrupt, truncated, empty,
- * huge, non-audio or NaN-filled input".
+ * through it libsndfile's container and codec parsers): corrupt, truncated, empty,
+ * huge, non-audio or NaN-filled input must get a clear error, never a crash.
  *
  * Input: a 4-byte prefix chooses the open options, the rest is the file.
  *   byte 0: bits 0-1 raw format (none / µ-law / A-law / s16), bit 2 read it as stdin ("-",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz the detector's feed (SPEC §4.4, §7): a random sample rate (8-48 kHz, sometimes out of
+ * Fuzz the detector's feed: a random sample rate (8-48 kHz, sometimes out of
  * range), input format (s16 / float / µ-law / A-law), configuration (fields in range, at their
  * limits or anywhere), then a program of process / finish / reset / callback operations with
  * chunk sizes from 0 to 64 Ki samples. Audio comes either straight from the input bytes (for
@@ -100,7 +100,7 @@ static void check_decision(const amd_result *r, int64_t now_ms)
     CHECK(amd_cause_name(r->cause) != NULL);
 }
 
-/* Poll and compare against what was seen before (SPEC §4.2: a result never changes). */
+/* Poll and compare against what was seen before (a result, once decided, never changes). */
 static void trace_mix(const void *p, size_t n)
 {
     const uint8_t *b = p;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz the call shim's form / query parser and the Calls parameter validation
- * (src/call/form.h, params.h; SPEC §6.1, §7 "malformed HTTP, forms, URLs").
+ * (src/call/http/form.h, params.h).
  *
  * Input: byte 0 picks what runs on the parsed form (bit 0 create, bit 1 update, bit 2 list
  * query, bit 3 the small per-value validators, bit 4 a tiny item limit); the rest is the raw

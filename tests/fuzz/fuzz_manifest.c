@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz the CLI's corpus-manifest reader (`amd bench` / `amd classify --manifest`: cli/csv.c,
- * cli/manifest.c; shared/corpus.md; SPEC §7 "every entry point rejects bad input"). The CLI is
+ * cli/manifest.c: every entry point rejects bad input clearly). The CLI is
  * not a library, so this harness compiles those sources itself.
  *
  * Input: manifest CSV, then optionally a NUL byte and the contents of segments/a.wav.csv (the

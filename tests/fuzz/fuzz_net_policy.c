@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz the outgoing-request destination policy (src/call/net_policy.h): the CIDR allow-list
+ * Fuzz the outgoing-request destination policy (src/call/calls/net_policy.h): the CIDR allow-list
  * parser (`--webhook-allow`) and the address check made before every connection.
  *
  * Input: byte 0 flags (bit 0: the address is IPv6, else IPv4; bit 1: check against the parsed

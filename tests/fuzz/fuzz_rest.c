@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz the Calls REST resource behind the HTTP server (amdi_api_handle in src/call/rest.h;
- * SPEC §6.1, §7 "malformed HTTP, forms, URLs"): method, raw path, raw query, Authorization
+ * Fuzz the Calls REST resource behind the HTTP server (amdi_api_handle in src/call/http/rest.h;
+ * malformed HTTP, forms, URLs): method, raw path, raw query, Authorization
  * header and body exactly as libmicrohttpd would hand them over, against a real store (SQLite
  * in /dev/shm, else TMPDIR) and call engine (simulated carrier, empty dial plan, clock not started, so calls
  * stay queued and nothing is dialled).
@@ -14,8 +14,8 @@
  *
  * Checked beyond the sanitizers: a known HTTP status and never 500; every JSON body parses
  * (errors are echoed client input); a 401 carries WWW-Authenticate; another account's
- * credentials never get anything but 401 / 404 (SPEC §6.2 "one account can never see another's
- * calls"). Webhooks the fuzzer provokes (status callbacks of canceled calls) are refused by
+ * credentials never get anything but 401 / 404 (one account can never see another's
+ * calls). Webhooks the fuzzer provokes (status callbacks of canceled calls) are refused by
  * the destination policy before any connection (refuse_all): nothing leaves the machine.
  */
 #include <jansson.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz the TwiML parser (src/call/twiml.h; SPEC §6.2, §7 "malformed TwiML"): the input is the
+ * Fuzz the TwiML parser (src/call/calls/twiml.h): the input is the
  * document exactly as a webhook would answer it (or as an inline Twiml parameter), in a
  * buffer of exactly its size and not NUL-terminated, so any read past the end is caught.
  *

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# SPEC §7 / issue 2 item 8: `amd classify` on empty, truncated, non-audio, absurd-header,
+# `amd classify` on empty, truncated, non-audio, absurd-header,
 # NaN-float files and missing paths exits 1, names every bad file with its reason on
 # stderr, still classifies the good file, and never crashes.
 set -u

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# `amd bench`: the corpus.md metrics on a hand-scored fixture (data/bench_small, no audio
+# `amd bench`: the manifest metrics (bench/README.md) on a hand-scored fixture (data/bench_small, no audio
 # needed with --predictions), then a real run, --split, --mode and --sweep on testdata/.
 set -u
 : "${AMD_BIN:?}" "${AMD_SOURCE_DIR:?}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# `amd classify` per SPEC §5: help / version, every §4.1 flag with library validation
+# `amd classify` help / version, every detector parameter flag with library validation
 # (exit 2), output formats with the exact keys, -j order, stdin, raw G.711, stereo and
 # --channel, --manifest with its accuracy line.
 set -u

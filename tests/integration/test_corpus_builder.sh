@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The committed testdata/ is exactly what testdata/make_testdata.sh makes (same
 # seed -> byte-identical manifest, segments and audio), covers every scenario
-# family of shared/corpus.md within the size limits, and its truth agrees with
+# scenario family within the size limits, and its truth agrees with
 # its own audio (bench/corpus/check_corpus.py).
 set -u
 src=${AMD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""End to end over real SIP/RTP (issue 9): `amd serve --sip-listen` places calls to scripted far
+"""End to end over real SIP/RTP: `amd serve --sip-listen` places calls to scripted far
 ends on loopback, inside a private network namespace (no packet can leave the machine):
 
   baresip (127.0.0.1:5070)  human (answers, says hello, stays on the line until we hang up),

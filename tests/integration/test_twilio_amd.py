@@ -231,7 +231,7 @@ try:
     want_keys = {"AccountSid", "CallSid", "RecordingSid", "RecordingUrl", "RecordingStatus", "RecordingDuration",
                  "RecordingChannels", "RecordingStartTime", "RecordingSource", "RecordingTrack", "ErrorCode"}
     check(set(rp) == want_keys and rp.get("RecordingChannels") == "2" and rp.get("ErrorCode") == "0",
-          "recording callback fields (twilio-calls.md section 9): %s" % sorted(rp))
+          "recording callback fields (Twilio: recordingStatusCallback parameters): %s" % sorted(rp))
     check(done and done[0]["params"].get("RecordingDuration") == rp.get("RecordingDuration"),
           "completed status callback has RecordingDuration")
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Webhook targets that refuse, hang, answer too much or answer garbage (SPEC §7): the call
+"""Webhook targets that refuse, hang, answer too much or answer garbage: the call
 goes on (FallbackUrl with ErrorCode 11200, or ends with the error recorded in its Events),
 the server keeps serving, and nothing else is delayed. Oversized bodies (declared, chunked) and
 absurd parameters are refused with clear errors."""

@@ -2,7 +2,7 @@
 """The npm `twilio` client (6.x, Node >= 20) against `amd serve`: create with async AMD,
 fetch, auto-paging list, a filter, error codes, remove (-> true), and twilio-node's own
 validateRequest accepting the server's X-Twilio-Signature. The only change to the client is a
-RequestClient that rewrites api.twilio.com to the server (twilio-calls.md §16).
+RequestClient that rewrites api.twilio.com to the server.
 npm installs `twilio` into the build folder on first use; without node/npm -> skip (77)."""
 import json
 import os

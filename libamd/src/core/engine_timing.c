@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The Twilio timing engine: a state machine of the three thresholds
- * (SPEC §4.1, issue 2 item 4a).
  *   - nothing but silence for silence_timeout_ms        -> unknown (silence-timeout)
  *   - the first utterance's speech activity reaches speech_threshold_ms -> machine_start (speech-threshold)
  *   - an utterance shorter than that, closed by speech_end_threshold_ms of

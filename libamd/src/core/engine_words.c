@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The word-counting engine: Asterisk AMD() semantics (app_amd.c) on the
- * SPEC §4.1 parameters (issue 2 item 4b). Asterisk -> libamd:
+ * the word-engine parameters of amd/params.h. Asterisk -> libamd:
  *   initialSilence      -> silence_timeout_ms      (-> unknown, silence-timeout: Twilio's meaning)
  *   greeting            -> speech_threshold_ms     (voice in the greeting -> machine, long-greeting)
  *   afterGreetingSilence-> speech_end_threshold_ms (-> human, speech-end)

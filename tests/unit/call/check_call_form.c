@@ -17,7 +17,7 @@ static int parse(amdi_form *f, const char *s)
 
 START_TEST(python_create_body)
 {
-    /* the body python3-twilio 7.7.1 sends (twilio-calls.md §16) */
+    /* the body python3-twilio 7.7.1 sends */
     const char *body = "To=%2B15005550006&From=%2B15005550006&Url=http%3A%2F%2Fexample.com%2Ftwiml"
                        "&StatusCallbackEvent=initiated&StatusCallbackEvent=answered&StatusCallbackEvent=completed"
                        "&Record=True&MachineDetection=DetectMessageEnd&AsyncAmd=true";

@@ -381,7 +381,7 @@ START_TEST(server_hangs_up)
 END_TEST
 
 /* CPS above 50 (one call per 20 ms tick): the queue dials several calls per tick, so the
- * dial-out rate is the CPS asked for (twilio-calls.md: calls over the CPS are queued and
+ * dial-out rate is the CPS asked for (Twilio: calls over the CPS are queued and
  * dialed at that rate). 300 calls at 150 CPS: 2 s. */
 static int64_t g_dial_times[400];
 static int g_ndials;

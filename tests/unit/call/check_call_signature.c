@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* X-Twilio-Signature against the worked examples of twilio-calls.md §11 (computed there with
+/* X-Twilio-Signature against the worked examples of Twilio's webhook security docs (computed there with
  * hmac and with twilio's RequestValidator), plus the primitives' standard test vectors. */
 #include <check.h>
 #include <string.h>

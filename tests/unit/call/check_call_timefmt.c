@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Dates on the wire: RFC 2822 for call fields (twilio-calls.md §5; python parses them with
+/* Dates on the wire: RFC 2822 for call fields (Twilio's Call resource; python parses them with
  * email.utils.parsedate) and the list-filter forms of §4. */
 #include <check.h>
 #include <stdint.h>
@@ -12,7 +12,7 @@ Suite *call_timefmt_suite(void);
 START_TEST(rfc2822_examples)
 {
     char b[40];
-    amdi_time_rfc2822(1283286988000LL, b, sizeof b); /* the example of twilio-calls.md §5 */
+    amdi_time_rfc2822(1283286988000LL, b, sizeof b); /* the example of Twilio's Call resource docs */
     ck_assert_str_eq(b, "Tue, 31 Aug 2010 20:36:28 +0000");
     amdi_time_rfc2822(0, b, sizeof b);
     ck_assert_str_eq(b, "Thu, 01 Jan 1970 00:00:00 +0000");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The corpus.md metrics (cli/metrics.c) on constructed answers: the definitions a user
+/* The bench metrics (cli/metrics.c) on constructed answers: the definitions a user
  * compares engines by — nearest-rank percentiles, which files each rate counts, the beep
  * window edges — and the shared option parser's flag spellings and units. */
 #include <check.h>
