@@ -9,7 +9,8 @@
  *
  * Every file is classified without loss (the reference), then under each loss
  * pattern both ways; the same pattern (seeded per file and pattern) is used for
- * both. Patterns: independent random loss of 2, 5 and 10 % of 20 ms packets, and
+ * both; it is a function of --seed, the file's manifest path and the pattern only
+ * (the same file loses the same packets whatever else the manifest holds). Patterns: independent random loss of 2, 5 and 10 % of 20 ms packets, and
  * bursts of 60..200 ms (uniform, in 20 ms packets) starting on average every 3 s.
  * Loss starts at the moment of answer; audio is fed in 20 ms packets at the
  * file's rate and finish() is called at its end. Printed: per pattern, the
@@ -57,6 +58,26 @@ static uint64_t rng_next(uint64_t *s)
 }
 static double rng_unit(uint64_t *s) { return (double)(rng_next(s) >> 11) / 9007199254740992.0; }
 
+/* splitmix64's finaliser: spreads a small or structured seed over all 64 bits (xorshift's
+ * first outputs from a small seed are tiny: every file would lose its first packet). */
+static uint64_t mix64(uint64_t z)
+{
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* FNV-1a of a file's manifest path: its loss pattern depends on the file, not on its row,
+ * --limit or --label. */
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
 static int split(char *line, char **f, int max)
 {
     int n = 0;
@@ -103,7 +124,7 @@ static float *read_mono(const char *path, int *rate, size_t *n)
 /* Loss mask per 20 ms packet for pattern @p p. Returns packets lost. */
 static size_t make_mask(const pattern *p, uint64_t seed, unsigned char *mask, size_t npk)
 {
-    uint64_t s = seed | 1;
+    uint64_t s = mix64(seed) | 1;
     size_t lost = 0;
     memset(mask, 0, npk);
     for (size_t i = 0; i < npk; i++) {
@@ -274,7 +295,7 @@ int main(int argc, char **argv)
         size_t npk = (ns + (size_t)rate / 50 - 1) / ((size_t)rate / 50);
         unsigned char *mask = malloc(npk ? npk : 1);
         for (int p = 0; p < N_PAT; p++) {
-            uint64_t s = seed * 1000003u + (uint64_t)files * 7919u + (uint64_t)p * 104729u;
+            uint64_t s = mix64(seed) ^ name_hash(f[c_file]) ^ mix64((uint64_t)p + 1);
             pk_lost[p] += (double)make_mask(&k_pat[p], s, mask, npk);
             pk_total[p] += (double)npk;
             for (int api = 0; api < 2; api++) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `amd bench`: score the detector, or another engine's answers, on a labeled corpus
- * (SPEC §5, shared/corpus.md). The metric definitions live in metrics.c. */
+ * (manifest format: bench/README.md). The metric definitions live in metrics.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,7 +96,7 @@ static int cmp_seg(const void *a, const void *b)
     return (x->start_ms > y->start_ms) - (x->start_ms < y->start_ms);
 }
 
-/* corpus.md VAD: a 10 ms frame is truly speech when its midpoint lies in a segment. */
+/* VAD truth: a 10 ms frame is truly speech when its midpoint lies in a segment. */
 static void vad_score(const vad_tap *v, cli_segment *seg, long nseg, cli_vad_counts *c)
 {
     qsort(seg, (size_t)nseg, sizeof *seg, cmp_seg);
@@ -454,44 +454,137 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int amd_cli_bench(int argc, char **argv)
-{
-    cli_common common;
-    cli_common_init(&common);
-    const char *manifest_path = NULL, *split = NULL, *pred_path = NULL, *sweep = NULL,
-               *svg_path = NULL;
-    int fmt_json = 0, mode_set = 0, run_en = 1, run_de = 1, want_vad = 1;
-    char err[320];
-    int rc = 2;
-    cli_manifest man = {0};
-    bench_ctx ctx = {0};
-    answers *en = NULL, *de = NULL;
-    cli_bench_report rep = {0};
-    cli_sweep_point *points = NULL;
-    double values[BENCH_MAX_SWEEP];
-    size_t nvalues = 0;
-    char sweep_param[64] = "";
+/* What the command line asked for. */
+typedef struct bench_opts {
+    const char *manifest_path, *split, *pred_path, *sweep, *svg_path;
+    int fmt_json, mode_set, run_en, run_de, want_vad;
+    double values[BENCH_MAX_SWEEP]; /* the sweep points */
+    size_t nvalues;
+    char sweep_param[64];
+} bench_opts;
 
+/* One of bench's own value options (index into own[] of parse_args) with its value. */
+static int apply_own_option(bench_opts *o, int which, const char *v)
+{
+    switch (which) {
+    case 0:
+        if (parse_mode_sel(v, &o->run_en, &o->run_de)) {
+            fprintf(stderr, "amd bench: --mode: '%s' is not enable, detect-end or both\n", v);
+            return -1;
+        }
+        o->mode_set = 1;
+        break;
+    case 1: o->split = v; break;
+    case 2:
+        if (!strcasecmp(v, "json"))
+            o->fmt_json = 1;
+        else if (!strcasecmp(v, "md") || !strcasecmp(v, "markdown"))
+            o->fmt_json = 0;
+        else {
+            fprintf(stderr, "amd bench: --format: '%s' is not md or json\n", v);
+            return -1;
+        }
+        break;
+    case 3: o->pred_path = v; break;
+    case 4: o->sweep = v; break;
+    default: o->svg_path = v;
+    }
+    return 0;
+}
+
+/* --sweep PARAM=A:B:STEP into o->sweep_param and o->values. */
+static int parse_sweep(bench_opts *o)
+{
+    const char *sweep = o->sweep;
+    const char *eq = strchr(sweep, '=');
+    double lo, hi, step;
+    char spec[128];
+    if (!eq || (size_t)(eq - sweep) >= sizeof o->sweep_param || strlen(eq + 1) >= sizeof spec) {
+        fprintf(stderr, "amd bench: --sweep: expected PARAM=A:B:STEP, e.g. speech-threshold=1600:3200:400\n");
+        return -1;
+    }
+    memcpy(o->sweep_param, sweep, (size_t)(eq - sweep));
+    o->sweep_param[eq - sweep] = 0;
+    if (!cli_param_known(o->sweep_param)) {
+        fprintf(stderr, "amd bench: --sweep: '%s' is not a numeric detector parameter (e.g. timeout, speech-threshold, speech-end-threshold, silence-timeout, max-num-of-words)\n",
+                o->sweep_param);
+        return -1;
+    }
+    snprintf(spec, sizeof spec, "%s", eq + 1);
+    char *b = strchr(spec, ':'), *s = b ? strchr(b + 1, ':') : NULL;
+    if (!b || !s) {
+        fprintf(stderr, "amd bench: --sweep: expected PARAM=A:B:STEP\n");
+        return -1;
+    }
+    *b++ = 0;
+    *s++ = 0;
+    if (cli_parse_double(spec, &lo) || cli_parse_double(b, &hi) || cli_parse_double(s, &step) ||
+        !(step > 0) || hi < lo) {
+        fprintf(stderr, "amd bench: --sweep: A:B:STEP must be numbers with A <= B and STEP > 0\n");
+        return -1;
+    }
+    for (double x = lo; x <= hi + step * 1e-6; x = lo + step * (double)o->nvalues) {
+        if (o->nvalues == BENCH_MAX_SWEEP) {
+            fprintf(stderr, "amd bench: --sweep: more than %d values\n", BENCH_MAX_SWEEP);
+            return -1;
+        }
+        o->values[o->nvalues++] = x;
+    }
+    return 0;
+}
+
+/* The option combinations that make sense, then the sweep. */
+static int check_opts(bench_opts *o, cli_common *common)
+{
+    char err[320];
+    if (cli_common_finish(common, err, sizeof err)) {
+        fprintf(stderr, "amd bench: %s\n", err);
+        return -1;
+    }
+    if (!o->manifest_path) {
+        fprintf(stderr, "amd bench: no MANIFEST given (see amd bench --help)\n");
+        return -1;
+    }
+    if (!o->mode_set && common->mode_given) {
+        o->run_en = common->cfg.mode == AMD_MODE_ENABLE;
+        o->run_de = !o->run_en;
+        o->mode_set = 1;
+    }
+    if (o->pred_path && o->sweep) {
+        fprintf(stderr, "amd bench: --predictions and --sweep do not combine\n");
+        return -1;
+    }
+    if (o->svg_path && !o->sweep) {
+        fprintf(stderr, "amd bench: --svg is the plot of --sweep\n");
+        return -1;
+    }
+    return o->sweep ? parse_sweep(o) : 0;
+}
+
+/* Parse the command line: 0 to go on, 1 when help was printed, -1 on a usage error
+ * (already reported). */
+static int parse_args(int argc, char **argv, cli_common *common, bench_opts *o)
+{
+    static const char *const own[] = {"--mode", "--split", "--format", "--predictions", "--sweep", "--svg"};
+    char err[320];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-') {
-            if (manifest_path) {
-                fprintf(stderr, "amd bench: one MANIFEST at a time ('%s' and '%s')\n", manifest_path, a);
-                goto out;
+            if (o->manifest_path) {
+                fprintf(stderr, "amd bench: one MANIFEST at a time ('%s' and '%s')\n", o->manifest_path, a);
+                return -1;
             }
-            manifest_path = a;
+            o->manifest_path = a;
             continue;
         }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
-            rc = 0;
-            goto out;
+            return 1;
         }
         if (!strcmp(a, "--no-vad")) {
-            want_vad = 0;
+            o->want_vad = 0;
             continue;
         }
-        static const char *const own[] = {"--mode", "--split", "--format", "--predictions", "--sweep", "--svg"};
         int which = -1;
         size_t len = 0;
         for (int k = 0; k < 6; k++) {
@@ -505,117 +598,245 @@ int amd_cli_bench(int argc, char **argv)
             const char *v = a[len] == '=' ? a + len + 1 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v || !*v) {
                 fprintf(stderr, "amd bench: %s needs a value\n", own[which]);
-                goto out;
+                return -1;
             }
-            switch (which) {
-            case 0:
-                if (parse_mode_sel(v, &run_en, &run_de)) {
-                    fprintf(stderr, "amd bench: --mode: '%s' is not enable, detect-end or both\n", v);
-                    goto out;
-                }
-                mode_set = 1;
-                break;
-            case 1: split = v; break;
-            case 2:
-                if (!strcasecmp(v, "json"))
-                    fmt_json = 1;
-                else if (!strcasecmp(v, "md") || !strcasecmp(v, "markdown"))
-                    fmt_json = 0;
-                else {
-                    fprintf(stderr, "amd bench: --format: '%s' is not md or json\n", v);
-                    goto out;
-                }
-                break;
-            case 3: pred_path = v; break;
-            case 4: sweep = v; break;
-            default: svg_path = v;
-            }
+            if (apply_own_option(o, which, v))
+                return -1;
             continue;
         }
-        int r = cli_common_parse(&common, argc, argv, &i, err, sizeof err);
+        int r = cli_common_parse(common, argc, argv, &i, err, sizeof err);
         if (r < 0) {
             fprintf(stderr, "amd bench: %s\n", err);
-            goto out;
+            return -1;
         }
         if (r == 0) {
             fprintf(stderr, "amd bench: unknown option '%s' (see amd bench --help)\n", a);
-            goto out;
+            return -1;
         }
     }
-    if (cli_common_finish(&common, err, sizeof err)) {
-        fprintf(stderr, "amd bench: %s\n", err);
-        goto out;
-    }
-    if (!manifest_path) {
-        fprintf(stderr, "amd bench: no MANIFEST given (see amd bench --help)\n");
-        goto out;
-    }
-    if (!mode_set && common.mode_given) {
-        run_en = common.cfg.mode == AMD_MODE_ENABLE;
-        run_de = !run_en;
-        mode_set = 1;
-    }
-    if (pred_path && sweep) {
-        fprintf(stderr, "amd bench: --predictions and --sweep do not combine\n");
-        goto out;
-    }
-    if (svg_path && !sweep) {
-        fprintf(stderr, "amd bench: --svg is the plot of --sweep\n");
-        goto out;
-    }
-    if (sweep) {
-        const char *eq = strchr(sweep, '=');
-        double lo, hi, step;
-        char spec[128];
-        if (!eq || (size_t)(eq - sweep) >= sizeof sweep_param || strlen(eq + 1) >= sizeof spec) {
-            fprintf(stderr, "amd bench: --sweep: expected PARAM=A:B:STEP, e.g. speech-threshold=1600:3200:400\n");
-            goto out;
-        }
-        memcpy(sweep_param, sweep, (size_t)(eq - sweep));
-        sweep_param[eq - sweep] = 0;
-        if (!cli_param_known(sweep_param)) {
-            fprintf(stderr, "amd bench: --sweep: '%s' is not a numeric detector parameter (e.g. timeout, speech-threshold, speech-end-threshold, silence-timeout, max-num-of-words)\n",
-                    sweep_param);
-            goto out;
-        }
-        snprintf(spec, sizeof spec, "%s", eq + 1);
-        char *b = strchr(spec, ':'), *s = b ? strchr(b + 1, ':') : NULL;
-        if (!b || !s) {
-            fprintf(stderr, "amd bench: --sweep: expected PARAM=A:B:STEP\n");
-            goto out;
-        }
-        *b++ = 0;
-        *s++ = 0;
-        if (cli_parse_double(spec, &lo) || cli_parse_double(b, &hi) || cli_parse_double(s, &step) ||
-            !(step > 0) || hi < lo) {
-            fprintf(stderr, "amd bench: --sweep: A:B:STEP must be numbers with A <= B and STEP > 0\n");
-            goto out;
-        }
-        for (double x = lo; x <= hi + step * 1e-6; x = lo + step * (double)nvalues) {
-            if (nvalues == BENCH_MAX_SWEEP) {
-                fprintf(stderr, "amd bench: --sweep: more than %d values\n", BENCH_MAX_SWEEP);
-                goto out;
-            }
-            values[nvalues++] = x;
-        }
-    }
+    return check_opts(o, common);
+}
 
-    if (cli_manifest_load(manifest_path, &man, err, sizeof err)) {
+static void print_report(const bench_opts *o, const cli_bench_report *rep)
+{
+    if (o->fmt_json)
+        cli_report_json(stdout, rep);
+    else
+        cli_report_md(stdout, rep);
+}
+
+/* Score another engine's answers (--predictions): the exit status. */
+static int score_predictions(const bench_opts *o, const cli_manifest *man, cli_bench_report *rep)
+{
+    char err[320];
+    int rc = 2;
+    answers *en = calloc(man->n, sizeof *en);
+    if (!en) {
+        fprintf(stderr, "amd bench: out of memory\n");
+        return 1;
+    }
+    int any_end = 0;
+    if (load_predictions(o->pred_path, man, en, &any_end, err, sizeof err)) {
         fprintf(stderr, "amd bench: %s\n", err);
         goto out;
     }
-    if (split && cli_manifest_filter_split(&man, split, err, sizeof err)) {
+    int de_mode = o->mode_set ? (o->run_de && !o->run_en) : any_end;
+    if (o->mode_set && o->run_en && o->run_de) {
+        fprintf(stderr, "amd bench: --predictions holds one mode: use --mode enable or detect-end\n");
+        goto out;
+    }
+    rep->source = o->pred_path;
+    rep->engine = "external";
+    if (build_report(man, de_mode ? NULL : en, de_mode ? en : NULL, rep)) {
+        fprintf(stderr, "amd bench: out of memory\n");
+        rc = 1;
+        goto out;
+    }
+    print_report(o, rep);
+    rc = 0;
+out:
+    free(en);
+    return rc;
+}
+
+/* One configuration per sweep point (just common->cfg without a sweep), each validated. */
+static int make_configs(const bench_opts *o, const cli_common *common, amd_config *cfgs,
+                        size_t npoints)
+{
+    for (size_t p = 0; p < npoints; p++) {
+        cfgs[p] = common->cfg;
+        if (o->sweep) {
+            cli_param_set(&cfgs[p], o->sweep_param, o->values[p]);
+            amd_config probe = cfgs[p];
+            probe.sample_rate = 8000;
+            char verr[200] = "";
+            if (amd_config_validate(&probe, verr, sizeof verr)) {
+                fprintf(stderr, "amd bench: --sweep %s=%g: %s\n", o->sweep_param, o->values[p], verr);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* The VAD counts of all files that were scored (no sweep: one point). */
+static void sum_vad(const bench_ctx *ctx, size_t nfiles, cli_bench_report *rep)
+{
+    for (size_t i = 0; i < nfiles; i++)
+        if (ctx->files[i].has_vad) {
+            const cli_vad_counts *v = &ctx->files[i].vad;
+            rep->has_vad = 1;
+            rep->vad.tp += v->tp;
+            rep->vad.fp += v->fp;
+            rep->vad.fn += v->fn;
+            rep->vad.tn += v->tn;
+            rep->vad.files++;
+        }
+}
+
+/* Turn the per-file results into the report (no sweep) or one sweep point each: 0, or -1
+ * when out of memory. en / de: scratch of man->n answers. */
+static int collect_points(const bench_opts *o, const bench_ctx *ctx, size_t npoints,
+                          double wall, answers *en, answers *de, cli_bench_report *rep,
+                          cli_sweep_point *points)
+{
+    const cli_manifest *man = ctx->man;
+    for (size_t p = 0; p < npoints; p++) {
+        double audio = 0;
+        for (size_t i = 0; i < man->n; i++) {
+            const bench_file *bf = &ctx->files[p * man->n + i];
+            en[i].ab = bf->en_ab;
+            en[i].ms = bf->en_ms;
+            de[i].ab = bf->de_ab;
+            de[i].ms = bf->de_ms;
+            audio += (double)bf->duration_ms / 1000.0;
+        }
+        if (!o->sweep) {
+            rep->seconds = wall;
+            rep->audio_seconds = audio * (o->run_en + o->run_de);
+            rep->failed = ctx->failed;
+            sum_vad(ctx, man->n, rep);
+            if (build_report(man, o->run_en ? en : NULL, o->run_de ? de : NULL, rep))
+                return -1;
+        } else {
+            cli_bench_report tmp = {0};
+            if (build_report(man, o->run_en ? en : NULL, o->run_de ? de : NULL, &tmp))
+                return -1;
+            free(tmp.scenarios);
+            points[p].value = o->values[p];
+            points[p].has_enable = o->run_en;
+            points[p].has_de = o->run_de;
+            points[p].enable = tmp.enable;
+            points[p].de = tmp.de;
+        }
+    }
+    return 0;
+}
+
+/* Print the sweep table and write its plot: 0, or 1 when the plot cannot be written. */
+static int report_sweep(const bench_opts *o, const cli_sweep_point *points, size_t npoints)
+{
+    if (o->fmt_json)
+        cli_sweep_json(stdout, o->sweep_param, points, npoints);
+    else
+        cli_sweep_md(stdout, o->sweep_param, points, npoints);
+    char defsvg[128];
+    snprintf(defsvg, sizeof defsvg, "amd-sweep-%s.svg", o->sweep_param);
+    const char *outsvg = o->svg_path ? o->svg_path : defsvg;
+    if (cli_sweep_svg(outsvg, o->sweep_param, points, npoints)) {
+        fprintf(stderr, "amd bench: cannot write %s\n", outsvg);
+        return 1;
+    }
+    fprintf(stderr, "amd bench: plot written to %s\n", outsvg);
+    return 0;
+}
+
+/* Run the detector on every file (at every sweep point) and report: the exit status. */
+static int run_corpus(const bench_opts *o, const cli_common *common, const cli_manifest *man,
+                      cli_bench_report *rep)
+{
+    int rc = 2;
+    size_t npoints = o->sweep ? o->nvalues : 1;
+    amd_config cfgs[BENCH_MAX_SWEEP];
+    bench_ctx ctx = {0};
+    answers *en = NULL, *de = NULL;
+    cli_sweep_point *points = NULL;
+    if (make_configs(o, common, cfgs, npoints))
+        goto out;
+    ctx.man = man;
+    ctx.common = common;
+    ctx.cfgs = cfgs;
+    ctx.run_en = o->run_en;
+    ctx.run_de = o->run_de;
+    ctx.want_vad = o->want_vad && !o->sweep;
+    ctx.files = calloc(npoints * man->n, sizeof *ctx.files);
+    en = calloc(man->n, sizeof *en);
+    de = calloc(man->n, sizeof *de);
+    points = o->sweep ? calloc(npoints, sizeof *points) : NULL;
+    rc = 1;
+    if (!ctx.files || !en || !de || (o->sweep && !points)) {
+        fprintf(stderr, "amd bench: out of memory\n");
+        goto out;
+    }
+    ctx.progress = cli_progress_start(npoints * man->n, BENCH_PROGRESS_MIN, "bench");
+    double t0 = now_s();
+    cli_parallel_run(npoints * man->n, common->jobs, bench_job, bench_done, &ctx);
+    double wall = now_s() - t0;
+    cli_progress_end(ctx.progress);
+    if (cli_interrupted()) {
+        fprintf(stderr, "amd bench: interrupted\n");
+        goto out;
+    }
+    if (collect_points(o, &ctx, npoints, wall, en, de, rep, points)) {
+        fprintf(stderr, "amd bench: out of memory\n");
+        goto out;
+    }
+    if (o->sweep) {
+        if (report_sweep(o, points, npoints))
+            goto out;
+    } else {
+        print_report(o, rep);
+    }
+    rc = ctx.failed ? 1 : 0;
+out:
+    free(points);
+    free(ctx.files);
+    free(en);
+    free(de);
+    return rc;
+}
+
+int amd_cli_bench(int argc, char **argv)
+{
+    cli_common common;
+    cli_common_init(&common);
+    bench_opts o = {.run_en = 1, .run_de = 1, .want_vad = 1};
+    char err[320];
+    int rc = 2;
+    cli_manifest man = {0};
+    cli_bench_report rep = {0};
+
+    int pr = parse_args(argc, argv, &common, &o);
+    if (pr) {
+        rc = pr > 0 ? 0 : 2;
+        goto out;
+    }
+    if (cli_manifest_load(o.manifest_path, &man, err, sizeof err)) {
+        fprintf(stderr, "amd bench: %s\n", err);
+        goto out;
+    }
+    if (o.split && cli_manifest_filter_split(&man, o.split, err, sizeof err)) {
         fprintf(stderr, "amd bench: %s\n", err);
         goto out;
     }
     if (man.n == 0) {
-        fprintf(stderr, "amd bench: no files to score in %s%s%s\n", manifest_path,
-                split ? " with split " : "", split ? split : "");
+        fprintf(stderr, "amd bench: no files to score in %s%s%s\n", o.manifest_path,
+                o.split ? " with split " : "", o.split ? o.split : "");
         goto out;
     }
 
-    rep.manifest = manifest_path;
-    rep.split = split;
+    rep.manifest = o.manifest_path;
+    rep.split = o.split;
     rep.engine = amd_engine_name(common.cfg.engine);
     rep.files = (int)man.n;
     rep.seconds = -1;
@@ -623,149 +844,12 @@ int amd_cli_bench(int argc, char **argv)
     snprintf(source, sizeof source, "amd %s", amd_version_string());
     rep.source = source;
 
-    if (pred_path) {
-        en = calloc(man.n, sizeof *en);
-        if (!en) {
-            fprintf(stderr, "amd bench: out of memory\n");
-            rc = 1;
-            goto out;
-        }
-        int any_end = 0;
-        if (load_predictions(pred_path, &man, en, &any_end, err, sizeof err)) {
-            fprintf(stderr, "amd bench: %s\n", err);
-            goto out;
-        }
-        int de_mode = mode_set ? (run_de && !run_en) : any_end;
-        if (mode_set && run_en && run_de) {
-            fprintf(stderr, "amd bench: --predictions holds one mode: use --mode enable or detect-end\n");
-            goto out;
-        }
-        rep.source = pred_path;
-        rep.engine = "external";
-        if (build_report(&man, de_mode ? NULL : en, de_mode ? en : NULL, &rep)) {
-            fprintf(stderr, "amd bench: out of memory\n");
-            rc = 1;
-            goto out;
-        }
-        if (fmt_json)
-            cli_report_json(stdout, &rep);
-        else
-            cli_report_md(stdout, &rep);
-        rc = 0;
-        goto out;
-    }
-
-    size_t npoints = sweep ? nvalues : 1;
-    amd_config cfgs_local[BENCH_MAX_SWEEP];
-    for (size_t p = 0; p < npoints; p++) {
-        cfgs_local[p] = common.cfg;
-        if (sweep) {
-            cli_param_set(&cfgs_local[p], sweep_param, values[p]);
-            amd_config probe = cfgs_local[p];
-            probe.sample_rate = 8000;
-            char verr[200] = "";
-            if (amd_config_validate(&probe, verr, sizeof verr)) {
-                fprintf(stderr, "amd bench: --sweep %s=%g: %s\n", sweep_param, values[p], verr);
-                goto out;
-            }
-        }
-    }
-    ctx.man = &man;
-    ctx.common = &common;
-    ctx.cfgs = cfgs_local;
-    ctx.run_en = run_en;
-    ctx.run_de = run_de;
-    ctx.want_vad = want_vad && !sweep;
-    ctx.files = calloc(npoints * man.n, sizeof *ctx.files);
-    en = calloc(man.n, sizeof *en);
-    de = calloc(man.n, sizeof *de);
-    points = sweep ? calloc(npoints, sizeof *points) : NULL;
-    if (!ctx.files || !en || !de || (sweep && !points)) {
-        fprintf(stderr, "amd bench: out of memory\n");
-        rc = 1;
-        goto out;
-    }
-    ctx.progress = cli_progress_start(npoints * man.n, BENCH_PROGRESS_MIN, "bench");
-    double t0 = now_s();
-    cli_parallel_run(npoints * man.n, common.jobs, bench_job, bench_done, &ctx);
-    double wall = now_s() - t0;
-    cli_progress_end(ctx.progress);
-    if (cli_interrupted()) {
-        fprintf(stderr, "amd bench: interrupted\n");
-        rc = 1;
-        goto out;
-    }
-
-    for (size_t p = 0; p < npoints; p++) {
-        double audio = 0;
-        for (size_t i = 0; i < man.n; i++) {
-            const bench_file *bf = &ctx.files[p * man.n + i];
-            en[i].ab = bf->en_ab;
-            en[i].ms = bf->en_ms;
-            de[i].ab = bf->de_ab;
-            de[i].ms = bf->de_ms;
-            audio += (double)bf->duration_ms / 1000.0;
-        }
-        if (!sweep) {
-            rep.seconds = wall;
-            rep.audio_seconds = audio * (run_en + run_de);
-            rep.failed = ctx.failed;
-            for (size_t i = 0; i < man.n; i++)
-                if (ctx.files[i].has_vad) {
-                    const cli_vad_counts *v = &ctx.files[i].vad;
-                    rep.has_vad = 1;
-                    rep.vad.tp += v->tp;
-                    rep.vad.fp += v->fp;
-                    rep.vad.fn += v->fn;
-                    rep.vad.tn += v->tn;
-                    rep.vad.files++;
-                }
-            if (build_report(&man, run_en ? en : NULL, run_de ? de : NULL, &rep)) {
-                fprintf(stderr, "amd bench: out of memory\n");
-                rc = 1;
-                goto out;
-            }
-        } else {
-            cli_bench_report tmp = {0};
-            if (build_report(&man, run_en ? en : NULL, run_de ? de : NULL, &tmp)) {
-                fprintf(stderr, "amd bench: out of memory\n");
-                rc = 1;
-                goto out;
-            }
-            free(tmp.scenarios);
-            points[p].value = values[p];
-            points[p].has_enable = run_en;
-            points[p].has_de = run_de;
-            points[p].enable = tmp.enable;
-            points[p].de = tmp.de;
-        }
-    }
-    if (sweep) {
-        if (fmt_json)
-            cli_sweep_json(stdout, sweep_param, points, npoints);
-        else
-            cli_sweep_md(stdout, sweep_param, points, npoints);
-        char defsvg[128];
-        snprintf(defsvg, sizeof defsvg, "amd-sweep-%s.svg", sweep_param);
-        const char *outsvg = svg_path ? svg_path : defsvg;
-        if (cli_sweep_svg(outsvg, sweep_param, points, npoints)) {
-            fprintf(stderr, "amd bench: cannot write %s\n", outsvg);
-            rc = 1;
-            goto out;
-        }
-        fprintf(stderr, "amd bench: plot written to %s\n", outsvg);
-    } else if (fmt_json) {
-        cli_report_json(stdout, &rep);
-    } else {
-        cli_report_md(stdout, &rep);
-    }
-    rc = ctx.failed ? 1 : 0;
+    if (o.pred_path)
+        rc = score_predictions(&o, &man, &rep);
+    else
+        rc = run_corpus(&o, &common, &man, &rep);
 out:
     free(rep.scenarios);
-    free(points);
-    free(ctx.files);
-    free(en);
-    free(de);
     cli_manifest_free(&man);
     cli_common_free(&common);
     return rc;

@@ -250,15 +250,10 @@ static int apply(serve_opts *o, const char *name, const char *v, char *err, size
     return 0;
 }
 
-int amd_cli_serve(int argc, char **argv)
+/* AMD_* environment variables first, then flags over them. 0 to go on, 1 when --help was
+ * printed, -1 on an error (already reported). */
+static int load_env(serve_opts *o, char *err, size_t errlen)
 {
-    serve_opts o;
-    memset(&o, 0, sizeof o);
-    amd_server_config_init(&o.cfg);
-    o.cfg.log_fn = log_line;
-    char err[512] = "";
-    int rc = 2;
-
     static const char *const env[][2] = {{"AMD_LISTEN", "listen"},          {"AMD_DB", "db"},
                                          {"AMD_DIALPLAN", "dialplan"},      {"AMD_CPS", "cps"},
                                          {"AMD_CLOCK_SPEED", "clock-speed"}, {"AMD_PUBLIC_URL", "public-url"},
@@ -274,27 +269,25 @@ int amd_cli_serve(int argc, char **argv)
                                          {"AMD_MAX_QUEUED", "max-queued"}};
     for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
         const char *v = getenv(env[i][0]);
-        if (v && *v && apply(&o, env[i][1], v, err, sizeof err)) {
+        if (v && *v && apply(o, env[i][1], v, err, errlen)) {
             fprintf(stderr, "amd serve: %s (from %s)\n", err, env[i][0]);
-            goto out;
+            return -1;
         }
     }
-    int env_accounts = 0;
-    const char *ea = getenv("AMD_ACCOUNTS");
-    char *ea_copy = ea && *ea ? strdup(ea) : NULL;
-    /* flags: accounts given as flags replace AMD_ACCOUNTS */
+    return 0;
+}
+
+static int load_flags(serve_opts *o, int argc, char **argv, char *err, size_t errlen)
+{
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
-            rc = 0;
-            free(ea_copy);
-            goto out;
+            return 1;
         }
         if (strncmp(a, "--", 2)) {
             fprintf(stderr, "amd serve: unexpected argument '%s' (see amd serve --help)\n", a);
-            free(ea_copy);
-            goto out;
+            return -1;
         }
         char name[64];
         const char *val;
@@ -306,54 +299,60 @@ int amd_cli_serve(int argc, char **argv)
             snprintf(name, sizeof name, "%s", a + 2);
             if (i + 1 >= argc) {
                 fprintf(stderr, "amd serve: --%s needs a value\n", name);
-                free(ea_copy);
-                goto out;
+                return -1;
             }
             val = argv[++i];
         }
-        if (apply(&o, name, val, err, sizeof err)) {
+        if (apply(o, name, val, err, errlen)) {
             fprintf(stderr, "amd serve: %s\n", err);
-            free(ea_copy);
-            goto out;
+            return -1;
         }
     }
-    if (!o.nacc && ea_copy) {
-        char *save = NULL;
-        for (char *t = strtok_r(ea_copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-            if (add_account(&o, t, err, sizeof err)) {
-                fprintf(stderr, "amd serve: %s (from AMD_ACCOUNTS)\n", err);
-                free(ea_copy);
-                goto out;
-            }
-            env_accounts++;
-        }
-    }
-    free(ea_copy);
-    (void)env_accounts;
-    /* API keys given as flags replace AMD_API_KEYS */
-    const char *ek = getenv("AMD_API_KEYS");
-    if (!o.nkey && ek && *ek) {
-        char *ek_copy = strdup(ek), *save = NULL;
-        for (char *t = ek_copy ? strtok_r(ek_copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
-            if (add_api_key(&o, t, err, sizeof err)) {
-                fprintf(stderr, "amd serve: %s (from AMD_API_KEYS)\n", err);
-                free(ek_copy);
-                goto out;
-            }
-        free(ek_copy);
-    }
-    o.cfg.accounts = o.acc;
-    o.cfg.n_accounts = o.nacc;
-    o.cfg.api_keys = o.key;
-    o.cfg.n_api_keys = o.nkey;
+    return 0;
+}
 
-    amd_server *srv = NULL;
-    int r = amd_server_create(&o.cfg, &srv, err, sizeof err);
-    if (r) {
-        fprintf(stderr, "amd serve: %s\n", err[0] ? err : amd_strerror(r));
-        rc = r == AMD_EINVAL ? 2 : 1;
-        goto out;
+/* A comma-separated list from @p var through @p add, unless flags already gave some (@p have). */
+static int load_env_list(serve_opts *o, const char *var, size_t have,
+                         int (*add)(serve_opts *, const char *, char *, size_t), char *err, size_t errlen)
+{
+    const char *v = getenv(var);
+    if (have || !v || !*v)
+        return 0;
+    char *copy = strdup(v), *save = NULL;
+    if (!copy) {
+        fprintf(stderr, "amd serve: out of memory\n");
+        return -1;
     }
+    int rc = 0;
+    for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save))
+        if (add(o, t, err, errlen)) {
+            fprintf(stderr, "amd serve: %s (from %s)\n", err, var);
+            rc = -1;
+        }
+    free(copy);
+    return rc;
+}
+
+/* The options: 0 to run, 1 after --help, -1 on an error (reported). */
+static int load_options(serve_opts *o, int argc, char **argv, char *err, size_t errlen)
+{
+    int r = load_env(o, err, errlen);
+    if (!r)
+        r = load_flags(o, argc, argv, err, errlen);
+    /* accounts and API keys given as flags replace AMD_ACCOUNTS / AMD_API_KEYS */
+    if (!r)
+        r = load_env_list(o, "AMD_ACCOUNTS", o->nacc, add_account, err, errlen);
+    if (!r)
+        r = load_env_list(o, "AMD_API_KEYS", o->nkey, add_api_key, err, errlen);
+    o->cfg.accounts = o->acc;
+    o->cfg.n_accounts = o->nacc;
+    o->cfg.api_keys = o->key;
+    o->cfg.n_api_keys = o->nkey;
+    return r;
+}
+
+static void install_signals(void)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -365,35 +364,32 @@ int amd_cli_serve(int argc, char **argv)
      * which belongs to whoever started us, so there is no file to reopen, and live calls must
      * not end because a terminal went away. Stop with SIGINT or SIGTERM. */
     signal(SIGHUP, SIG_IGN);
-    r = amd_server_start(srv, err, sizeof err);
-    if (r) {
-        fprintf(stderr, "amd serve: %s\n", err[0] ? err : amd_strerror(r));
-        amd_server_destroy(srv);
-        rc = 1;
-        goto out;
-    }
+}
+
+static void print_banner(const serve_opts *o, amd_server *srv)
+{
     char sid[35], token[65];
-    const char *listen = o.cfg.listen ? o.cfg.listen : "127.0.0.1:8080";
+    const char *listen = o->cfg.listen ? o->cfg.listen : "127.0.0.1:8080";
     const char *colon = strrchr(listen, ':');
     printf("amd serve: listening on http://%.*s:%d\n", colon ? (int)(colon - listen) : 0, listen,
            amd_server_port(srv));
     if (amd_server_new_account(srv, sid, token)) {
         printf("amd serve: created account %s with auth token %s\n", sid, token);
         printf("amd serve: (the token is printed only now; it is stored in %s)\n",
-               o.cfg.db_path ? o.cfg.db_path : "amd-serve.db");
+               o->cfg.db_path ? o->cfg.db_path : "amd-serve.db");
     }
     for (size_t i = 0; i < amd_server_account_count(srv); i++)
         printf("amd serve: account %s\n", amd_server_account_sid(srv, i));
-    if (o.cfg.sip_listen)
-        printf("amd serve: SIP driver on udp %s%s%s\n", o.cfg.sip_listen, o.cfg.sip_trunk ? ", trunk " : "",
-               o.cfg.sip_trunk ? o.cfg.sip_trunk : "");
-    else if (!o.cfg.dialplan_path)
+    if (o->cfg.sip_listen)
+        printf("amd serve: SIP driver on udp %s%s%s\n", o->cfg.sip_listen, o->cfg.sip_trunk ? ", trunk " : "",
+               o->cfg.sip_trunk ? o->cfg.sip_trunk : "");
+    else if (!o->cfg.dialplan_path)
         printf("amd serve: no --dialplan: every number fails as unroutable (try --dialplan testdata/dialplan.json)\n");
     fflush(stdout);
-    while (!g_stop) {
-        struct timespec ts = {0, 100 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
+}
+
+static void print_stop_stats(amd_server *srv)
+{
     amd_server_stats st;
     if (amd_server_stats_get(srv, &st) == 0)
         fprintf(stderr,
@@ -402,9 +398,43 @@ int amd_cli_serve(int argc, char **argv)
                 "%lld started > 20 ms late, worst %.1f ms late; tick work mean %.2f ms, worst %.1f ms; worst commit %.1f ms\n",
                 st.calls_live, st.ticks, st.late_ticks, st.max_lateness_us / 1000.0, st.tick_work_us_avg / 1000.0,
                 st.tick_work_us_max / 1000.0, st.commit_us_max / 1000.0);
+}
+
+/* Create, start and run the server until SIGINT / SIGTERM: the exit status. */
+static int run_server(serve_opts *o, char *err, size_t errlen)
+{
+    amd_server *srv = NULL;
+    int r = amd_server_create(&o->cfg, &srv, err, errlen);
+    if (r) {
+        fprintf(stderr, "amd serve: %s\n", err[0] ? err : amd_strerror(r));
+        return r == AMD_EINVAL ? 2 : 1;
+    }
+    install_signals();
+    r = amd_server_start(srv, err, errlen);
+    if (r) {
+        fprintf(stderr, "amd serve: %s\n", err[0] ? err : amd_strerror(r));
+        amd_server_destroy(srv);
+        return 1;
+    }
+    print_banner(o, srv);
+    while (!g_stop) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    print_stop_stats(srv);
     amd_server_destroy(srv);
-    rc = 0;
-out:
+    return 0;
+}
+
+int amd_cli_serve(int argc, char **argv)
+{
+    serve_opts o;
+    memset(&o, 0, sizeof o);
+    amd_server_config_init(&o.cfg);
+    o.cfg.log_fn = log_line;
+    char err[512] = "";
+    int r = load_options(&o, argc, argv, err, sizeof err);
+    int rc = r > 0 ? 0 : r < 0 ? 2 : run_server(&o, err, sizeof err);
     for (size_t i = 0; i < o.nacc; i++)
         free(o.acc_buf[i]);
     for (size_t i = 0; i < o.nkey; i++)

@@ -83,6 +83,51 @@ static void fx_run(fx *x, int frames, int speech, tu_rng *r)
     }
 }
 
+/* Packet loss: 500 ms silence, 600 ms speech with 2 x 20 ms lost inside, 1 s silence with
+ * 40 ms lost. Durations are audio time - the same as without loss; the averages come from
+ * the heard hops only. */
+START_TEST(test_lost_hops_keep_audio_time)
+{
+    fx a, b;
+    tu_rng ra, rb;
+    tu_rng_seed(&ra, 21);
+    tu_rng_seed(&rb, 21);
+    fx_init(&a);
+    fx_init(&b);
+    fx_run(&a, 50, 0, &ra);
+    fx_run(&b, 50, 0, &rb);
+    fx_run(&a, 60, 1, &ra);
+    fx_run(&b, 20, 1, &rb);
+    for (int i = 0; i < 2; i++, b.k++)
+        amdi_features_lost(&b.s, 1);
+    fx_run(&b, 20, 1, &rb);
+    for (int i = 0; i < 2; i++, b.k++)
+        amdi_features_lost(&b.s, 1);
+    fx_run(&b, 16, 1, &rb);
+    float oa[AMDI_FEAT_COUNT], ob[AMDI_FEAT_COUNT];
+    amdi_features_get(&a.s, oa);
+    amdi_features_get(&b.s, ob);
+    for (int f = AMDI_F_TIME; f <= AMDI_F_SPEECH; f++)
+        ck_assert_msg(fabsf(oa[f] - ob[f]) < 1e-4f, "in speech: %s %.3f vs %.3f", amdi_feature_name(f),
+                      (double)oa[f], (double)ob[f]);
+    ck_assert_float_eq_tol(ob[AMDI_F_LONGEST_BURST], 0.6f, 1e-4f);
+    ck_assert_float_eq_tol(ob[AMDI_F_SPEECH_RATIO], oa[AMDI_F_SPEECH_RATIO], 1e-4f);
+    ck_assert_float_eq(ob[AMDI_F_IN_SPEECH], 1.f);
+    fx_run(&a, 100, 0, &ra);
+    fx_run(&b, 30, 0, &rb);
+    for (int i = 0; i < 4; i++, b.k++)
+        amdi_features_lost(&b.s, 0);
+    fx_run(&b, 66, 0, &rb);
+    amdi_features_get(&a.s, oa);
+    amdi_features_get(&b.s, ob);
+    ck_assert_float_eq_tol(ob[AMDI_F_TIME], 2.1f, 1e-4f);
+    ck_assert_float_eq_tol(ob[AMDI_F_SILENCE], oa[AMDI_F_SILENCE], 1e-4f);
+    ck_assert_float_eq_tol(ob[AMDI_F_CUR_BURST], oa[AMDI_F_CUR_BURST], 1e-4f);
+    ck_assert_float_eq(ob[AMDI_F_BURSTS], oa[AMDI_F_BURSTS]);
+    ck_assert_float_eq(ob[AMDI_F_IN_SPEECH], 0.f);
+}
+END_TEST
+
 START_TEST(test_silence_only)
 {
     fx x;
@@ -233,6 +278,7 @@ Suite *features_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_silence_only);
     tcase_add_test(tc, test_timing_pattern);
+    tcase_add_test(tc, test_lost_hops_keep_audio_time);
     tcase_add_test(tc, test_tone_not_speech);
     tcase_add_test(tc, test_digital_silence);
     tcase_add_test(tc, test_f0_sweep);

@@ -345,7 +345,11 @@ size_t amd_detector_memory(const amd_detector *det);
  *     speech run is ended at the gap's start + AMD_LOST_HOLD_MS and the rest
  *     of the gap counts as silence (a long gap is a far end that stopped
  *     sending, e.g. silence suppression): speech after it must be confirmed
- *     anew. Tones (beeps) are held the same way.
+ *     anew. A steady tone (a beep) playing when the gap began is bridged
+ *     through it and through the few hops after it whose analysis window
+ *     still spans the gap, so the lost packet does not cut it in two; its
+ *     frequency and steadiness are judged on the audio heard only.
+ *   - without loss, results are exactly those of the process calls alone.
  * Decisions due during a gap are made on time. Any n (0 allowed, up to one
  * hour of samples).
  * @return as amd_detector_process_s16 (1 decided, 0 not yet), AMD_EINVAL

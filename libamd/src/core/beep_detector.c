@@ -932,6 +932,16 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
     return out;
 }
 
+/* A frame concealing lost audio (the spectrum heard before a gap, repeated: frame.h) carries the
+ * segment on, but its pitch, lobe shape and harmonics are copies that prove nothing: they stay
+ * out of the statistics, so a gap cannot make a voice look steadier than it was. */
+static int seg_add_concealed(amdi_beep_seg *s, int64_t idx)
+{
+    s->last = idx;
+    s->n_good++;
+    return 1;
+}
+
 /* The open segment's tone(s) still there, steady, under a louder bed that spoils the tone frame. */
 static int held(const amdi_beep_seg *s, const amdi_tone_analysis *a)
 {
@@ -965,9 +975,10 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
         f->level_db);
     int good = 0, hold = 0;
     float fa = 0.f, fb = 0.f, pwa = 0.f, pwb = 0.f;
-
     if (s->on) {
-        if (kind && seg_match(s, kind, f1, pw1, f2, pw2, &fa, &pwa, &fb, &pwb)) {
+        if (kind && f->concealed && seg_match(s, kind, f1, pw1, f2, pw2, &fa, &pwa, &fb, &pwb)) {
+            good = seg_add_concealed(s, idx);
+        } else if (kind && seg_match(s, kind, f1, pw1, f2, pw2, &fa, &pwa, &fb, &pwb)) {
             seg_add(s, idx, fa, pwa, fb, pwb);
             good = 1;
             s->shape += amdi_tone_shape_error(f->power, &a->p1);
@@ -985,7 +996,7 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
             out = seg_close(b, idx, ev);
         }
     }
-    if (!s->on && kind && !good) {
+    if (!s->on && kind && !good && !f->concealed) {
         seg_open(b, idx);
         seg_add(s, idx, f1, pw1, kind == 2 ? f2 : 0.f, pw2);
         good = 1;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The streaming detector: input -> analysis -> tones -> VAD -> utterance
- * bookkeeping -> engine / DetectMessageEnd -> result (SPEC §4). Every
+ * bookkeeping -> engine / DetectMessageEnd -> result. Every
  * decision is made on the frame that completes its evidence, inside the
  * process call that delivered that frame's last sample.
  */
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "detector_internal.h"
+#include "diag.h"
 
 #define ALIGN64(x) (((x) + 63u) & ~(size_t)63u)
 
@@ -24,12 +25,6 @@ static void dlog(const amd_config *cfg, amd_log_level lvl, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     cfg->log_fn(cfg->log_user, lvl, buf);
-}
-
-static void set_err(char *err, size_t errlen, const char *msg)
-{
-    if (err && errlen)
-        snprintf(err, errlen, "%s", msg);
 }
 
 static void result_clear(amd_result *r)
@@ -68,6 +63,8 @@ static void state_reset(amd_detector *d)
     d->held_since_ms = 0;
     d->lost_run_ms = 0;
     d->gap_cut = 0;
+    d->gap_tone = 0;
+    d->splice_left = 0;
     d->beep_active = 0;
     d->in_callback = 0;
     amdi_dtmf_reset(&d->dtmf);
@@ -78,7 +75,7 @@ int amd_detector_create(const amd_config *cfg, amd_detector **out, char *err, si
     if (err && errlen)
         err[0] = '\0';
     if (!out) {
-        set_err(err, errlen, "out: NULL");
+        amdi_seterr(err, errlen, "out: NULL");
         return AMD_EINVAL;
     }
     *out = NULL;
@@ -87,7 +84,7 @@ int amd_detector_create(const amd_config *cfg, amd_detector **out, char *err, si
         return rc;
     const amdi_engine_vt *eng = amdi_engine_for(cfg->engine);
     if (!eng) {
-        set_err(err, errlen, "engine model: no model loaded (this build has no model engine)");
+        amdi_seterr(err, errlen, "engine model: no model loaded (this build has no model engine)");
         return AMD_EINVAL;
     }
     size_t eng_size = eng->state_size(cfg);
@@ -98,7 +95,7 @@ int amd_detector_create(const amd_config *cfg, amd_detector **out, char *err, si
 
     void *mem = NULL;
     if (posix_memalign(&mem, 64, total) != 0 || !mem) {
-        set_err(err, errlen, "out of memory");
+        amdi_seterr(err, errlen, "out of memory");
         return AMD_ENOMEM;
     }
     memset(mem, 0, total);
@@ -109,20 +106,20 @@ int amd_detector_create(const amd_config *cfg, amd_detector **out, char *err, si
 
     rc = amdi_input_init(&d->in, cfg->sample_rate);
     if (rc) {
-        set_err(err, errlen, "sample_rate: resampler could not be created");
+        amdi_seterr(err, errlen, "sample_rate: resampler could not be created");
         free(mem);
         return rc;
     }
     rc = amdi_analysis_init(&d->an, (char *)mem + off_an);
     if (rc) {
-        set_err(err, errlen, "FFT plan could not be created");
+        amdi_seterr(err, errlen, "FFT plan could not be created");
         amdi_input_free(&d->in);
         free(mem);
         return rc;
     }
     d->tones = amdi_tones_init((char *)mem + off_tones, cfg);
     if (!d->tones) {
-        set_err(err, errlen, "tone detectors could not be initialised");
+        amdi_seterr(err, errlen, "tone detectors could not be initialised");
         amdi_analysis_free(&d->an);
         amdi_input_free(&d->in);
         free(mem);
@@ -386,8 +383,8 @@ static int tone_rules(amd_detector *d)
  * instead, or the verdict is released on the first frame the flag clears
  * (decision_ms = that frame). When no tone is pending nothing changes.
  * Bounded: a pending flag cannot hold a verdict longer than AMDI_TONE_HOLD_MS
- * (the longest beep corpus.md allows is 1.2 s, plus its gap; a CED / CNG is
- * confirmed within ~2.5 s of its start, issue 3), and never past the timeout.
+ * (an answering-machine beep lasts up to ~1.2 s, plus its gap; a CED / CNG is
+ * confirmed within ~2.5 s of its start), and never past the timeout.
  */
 #define AMDI_TONE_HOLD_MS 3000
 
@@ -495,6 +492,46 @@ static void signal_events(amd_detector *d, const amdi_frame *f, const amdi_vad_o
 }
 
 /*
+ * Packet-loss concealment for the tone detectors. The first hops heard after a
+ * gap are analysed in a window that still holds audio from before it: a steady
+ * tone spliced to itself with a phase jump, whose spectrum splatters (the tone
+ * frames the beep detector needs fail, its segment is cut at the gap or its
+ * pitch statistics drift). While a tone was playing when the gap began and the
+ * new hop's energy says it still plays (within 3 dB), the tone detectors see
+ * the spectrum heard before the gap again, at the new hop's energy and time;
+ * the time-domain hop, the level and the VAD are the real ones. Lossless audio
+ * never gets here (splice_left is only set after a lost hop).
+ */
+static const amdi_frame *splice_tone_frame(amd_detector *d, const amdi_frame *f, amdi_frame *out, float *power)
+{
+    if (d->splice_left <= 0)
+        return f;
+    d->splice_left--;
+    float ge = d->gap_frame.energy;
+    if (!d->gap_tone || !(f->energy >= 0.5f * ge && f->energy <= 2.f * ge))
+        return f;
+    float g = ge > 0.f ? f->energy / ge : 1.f;
+    for (int k = 0; k < AMDI_BINS; k++)
+        power[k] = d->gap_power[k] * g;
+    *out = *f;
+    out->power = power;
+    out->concealed = 1;
+    return out;
+}
+
+/* The first hop of a gap: keep what was heard last (its spectrum is overwritten by the next hop). */
+static void gap_begin(amd_detector *d)
+{
+    if (d->splice_left > 0 && d->gap_tone)
+        return; /* the last hop heard was itself spliced: the frame before the previous gap stays */
+    const amdi_frame *f = d->ev.frame;
+    d->gap_frame = *f;
+    memcpy(d->gap_power, f->power, sizeof d->gap_power);
+    d->gap_frame.power = d->gap_power;
+    d->gap_tone = d->ev.tone_active;
+}
+
+/*
  * One hop. Returns 1 when the final decision is made (stop consuming) - unless a
  * frame callback is set: then the signal path (analysis, tones, VAD, evidence)
  * keeps running to the end of the audio so a trace or a VAD score covers the
@@ -506,9 +543,13 @@ static int on_hop(void *user, const float *hop)
     amd_detector *d = user;
     int was_decided = d->decided;
     const amdi_frame *f = amdi_analysis_hop(&d->an, hop);
+    if (d->lost_run_ms > 0)
+        d->splice_left = AMDI_WIN / AMDI_HOP; /* hops whose window holds audio from before the gap */
     d->lost_run_ms = 0;
     d->gap_cut = 0;
-    int n_ev = amdi_tones_frame(d->tones, f, d->tev);
+    amdi_frame spliced;
+    float spliced_power[AMDI_BINS];
+    int n_ev = amdi_tones_frame(d->tones, splice_tone_frame(d, f, &spliced, spliced_power), d->tev);
     float thz = 0.f;
     const char *tkind = NULL;
     int tact = amdi_tones_active(d->tones, &thz, &tkind);
@@ -596,7 +637,11 @@ static int held_hop(amd_detector *d, int64_t t, int was_decided)
     if (e->tone_active) {
         /* a steady tone (beep, fax, SIT) was playing: the tone detectors see it go on through
          * the gap (the last heard frame again), so a lost packet does not cut a beep in two */
-        int n_ev = amdi_tones_frame(d->tones, &held, d->tev);
+        amdi_frame tf = d->gap_frame;
+        tf.index = held.index;
+        tf.end_ms = held.end_ms;
+        tf.concealed = 1;
+        int n_ev = amdi_tones_frame(d->tones, &tf, d->tev);
         e->n_tone_events = n_ev < 0 ? 0 : (n_ev > AMDI_TONES_MAX_EVENTS ? AMDI_TONES_MAX_EVENTS : n_ev);
     }
     bookkeeping(d, &held, vo);
@@ -616,6 +661,8 @@ static int on_lost_hop(amd_detector *d)
     int was_decided = d->decided;
     int64_t t = amdi_analysis_skip(&d->an);
     d->lost_run_ms += AMDI_HOP_MS;
+    if (d->lost_run_ms == AMDI_HOP_MS && d->have_frame)
+        gap_begin(d);
     if (!d->have_frame) {
         /* nothing heard yet: only the clock runs (the timeout still applies) */
         if (!was_decided && t >= d->cfg.timeout_ms) {

@@ -55,6 +55,13 @@ struct amd_detector {
     int in_callback;          /* an event is being delivered: ev_info describes it */
     amd_event_info ev_info;
     int beep_active;          /* a beep-band tone was active on the last heard frame */
+    /* Packet-loss concealment for the tone detectors (detector.c splice_tone_frame): the last
+     * frame heard before the current / latest gap, and the heard hops whose window still holds
+     * audio from before that gap. */
+    amdi_frame gap_frame;     /* its power points to gap_power */
+    float gap_power[AMDI_BINS];
+    int gap_tone;             /* a steady tone was playing when the gap began */
+    int splice_left;          /* heard hops left whose window spans the gap's splice */
     amdi_dtmf dtmf;           /* runs while AMD_EVENT_DTMF is selected */
 
     amd_result res;

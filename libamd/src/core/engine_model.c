@@ -130,8 +130,10 @@ static int me_frame(void *state, const amdi_evidence *ev, amdi_engine_decision *
     float utt = (float)ev->utt_active_ms; /* what the speech-threshold bound counts */
     amdi_feat_input in = {ev->frame, ev->speech, ev->speech_prob, ev->noise_db, ev->tone_active, utt,
                           ev->n_utterances};
-    if (!ev->lost) /* a lost hop has no audio to describe: the features skip it */
+    if (!ev->lost)
         amdi_features_frame(&m->feat, &in);
+    else /* a lost hop has no audio to describe: only time passes (and a burst goes on) */
+        amdi_features_lost(&m->feat, ev->speech && !ev->tone_active);
     int64_t k = m->frames++;
 
     if (m->model->tap) { /* feature dump for training: observe only */

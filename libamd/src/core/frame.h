@@ -30,6 +30,8 @@ typedef struct amdi_frame {
     float energy;       /* mean square of hop (s16 scale squared) */
     float level_db;     /* 10*log10(energy / 32768^2), dBFS, floor -100 */
     float mean_abs;     /* mean |sample| of hop on the s16 scale (word engine's SilenceThreshold) */
+    int concealed;      /* packet loss: the spectrum is the one heard before a gap, repeated
+                           (detector.c); 0 for every frame of lossless audio */
 } amdi_frame;
 
 #endif /* AMDI_FRAME_H */

@@ -210,6 +210,20 @@ void amdi_features_frame(amdi_features *s, const amdi_feat_input *in)
     }
 }
 
+void amdi_features_lost(amdi_features *s, int speech)
+{
+    int64_t k = s->frames++;
+    if (speech && s->in_burst) {
+        s->last_speech = k;
+        s->lost_speech_frames++;
+        int64_t cur = k - s->burst_start + 1;
+        if (cur > s->longest_burst_frames)
+            s->longest_burst_frames = cur;
+    } else if (s->in_burst && (k - s->last_speech) * AMDI_HOP_MS >= AMDI_FEAT_BURST_GAP_MS) {
+        close_burst(s);
+    }
+}
+
 static float sd(double sum, double sq, int64_t n)
 {
     if (n < 2)
@@ -232,10 +246,10 @@ void amdi_features_get(const amdi_features *s, float *o)
     o[AMDI_F_FIRST_BURST] = (float)(s->first_burst_frames >= 0 ? s->first_burst_frames : cur) * hop;
     o[AMDI_F_CUR_BURST] = (float)cur * hop;
     o[AMDI_F_BURSTS] = (float)s->bursts;
-    o[AMDI_F_SPEECH] = (float)s->speech_frames * hop;
+    o[AMDI_F_SPEECH] = (float)(s->speech_frames + s->lost_speech_frames) * hop;
     if (s->onset_frame >= 0) {
         float since = (float)(n - s->onset_frame);
-        o[AMDI_F_SPEECH_RATIO] = (float)s->speech_frames / since;
+        o[AMDI_F_SPEECH_RATIO] = (float)(s->speech_frames + s->lost_speech_frames) / since;
         o[AMDI_F_BURST_RATE] = (float)s->bursts / (since * hop);
     }
     o[AMDI_F_UTT_LEN] = s->utt_len_ms / 1000.f;

@@ -100,6 +100,7 @@ typedef struct amdi_features {
     int64_t longest_burst_frames;
     int64_t last_burst_frames;
     int64_t speech_frames;
+    int64_t lost_speech_frames;   /* lost hops inside speech (amdi_features_lost): time, no audio */
     int64_t pauses;               /* closed pauses between bursts */
     int64_t pause_frames;
     int64_t tone_frames;
@@ -127,6 +128,14 @@ typedef struct amdi_features {
 void amdi_features_reset(amdi_features *s);
 /* Account one frame. */
 void amdi_features_frame(amdi_features *s, const amdi_feat_input *in);
+/*
+ * Account one lost hop (packet loss): the clock advances, and a burst in progress
+ * (@p speech: the speech decision held through the gap) goes on through it, so
+ * durations stay in audio time; nothing is learnt about the audio (levels,
+ * spectra, pitch), and the hop is neither a speech nor a pause frame of the
+ * averages. Without loss the features are exactly those of amdi_features_frame.
+ */
+void amdi_features_lost(amdi_features *s, int speech);
 /* Write the AMDI_FEAT_COUNT features as of the last frame. */
 void amdi_features_get(const amdi_features *s, float *out);
 /* Short stable name of a feature ("time", "onset", ...), for dumps and the model card. */
