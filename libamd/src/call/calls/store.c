@@ -12,40 +12,79 @@
 #include <unistd.h>
 
 #include "amd/error.h"
+#include "store_cols.h"
 #include "strbuf.h"
 
 struct amdi_store {
     sqlite3 *db;
     pthread_mutex_t mu;
     sqlite3_stmt *ins, *upd, *get, *get_any;
+    char *call_cols, *rec_cols; /* select lists, in column-table order */
     char last_err[200]; /* why the last write failed (SQLite's message), for the caller's log */
 };
 
-static const char k_schema[] =
-    "CREATE TABLE IF NOT EXISTS accounts(sid TEXT PRIMARY KEY, token TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS calls("
-    " seq INTEGER PRIMARY KEY AUTOINCREMENT, sid TEXT NOT NULL UNIQUE, account_sid TEXT NOT NULL,"
-    " parent_call_sid TEXT, to_addr TEXT, from_addr TEXT, status TEXT NOT NULL, answered_by TEXT,"
-    " date_created INTEGER, date_updated INTEGER, start_time INTEGER, end_time INTEGER,"
-    " duration INTEGER, queue_time INTEGER, amd_duration INTEGER, cb_seq INTEGER NOT NULL DEFAULT 0,"
-    " error_code INTEGER, error_message TEXT, answer_time INTEGER, params TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS calls_by_account ON calls(account_sid, seq);"
-    "CREATE INDEX IF NOT EXISTS calls_by_status ON calls(status);"
-    "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY AUTOINCREMENT, call_sid TEXT NOT NULL,"
-    " t INTEGER NOT NULL, request TEXT, response TEXT);"
-    "CREATE INDEX IF NOT EXISTS events_by_call ON events(call_sid, seq);"
-    "CREATE TABLE IF NOT EXISTS events_dropped(call_sid TEXT PRIMARY KEY, n INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);"
-    "CREATE TABLE IF NOT EXISTS recordings(seq INTEGER PRIMARY KEY AUTOINCREMENT, sid TEXT NOT NULL UNIQUE,"
-    " account_sid TEXT NOT NULL, call_sid TEXT NOT NULL, status TEXT NOT NULL, track TEXT, channels INTEGER,"
-    " date_created INTEGER, date_updated INTEGER, start_time INTEGER, duration INTEGER, error_code INTEGER,"
-    " path TEXT);"
-    "CREATE INDEX IF NOT EXISTS recordings_by_call ON recordings(call_sid, seq);";
+/* The calls table: one row per call, its create form ("params") beside the record. The
+ * names are those of databases written before (the on-disk schema is unchanged). */
+#define CALL_COL(name, decl, kind, field, flags) AMDI_COL(amdi_call_rec, name, decl, kind, field, flags)
+static const amdi_store_col k_call_cols[] = {
+    CALL_COL("seq", "INTEGER PRIMARY KEY AUTOINCREMENT", AMDI_COL_ROWID, seq, 0),
+    CALL_COL("sid", "TEXT NOT NULL UNIQUE", AMDI_COL_TEXT, sid, AMDI_COL_KEY),
+    CALL_COL("account_sid", "TEXT NOT NULL", AMDI_COL_TEXT, account_sid, 0),
+    CALL_COL("parent_call_sid", "TEXT", AMDI_COL_TEXT_OPT, parent_call_sid, 0),
+    CALL_COL("to_addr", "TEXT", AMDI_COL_TEXT, to, 0),
+    CALL_COL("from_addr", "TEXT", AMDI_COL_TEXT, from, 0),
+    CALL_COL("status", "TEXT NOT NULL", AMDI_COL_CALL_STATUS, status, AMDI_COL_CHANGES),
+    CALL_COL("answered_by", "TEXT", AMDI_COL_ANSWERED_BY, answered_by, AMDI_COL_CHANGES),
+    CALL_COL("date_created", "INTEGER", AMDI_COL_I64_OPT, date_created, 0),
+    CALL_COL("date_updated", "INTEGER", AMDI_COL_I64_OPT, date_updated, AMDI_COL_CHANGES),
+    CALL_COL("start_time", "INTEGER", AMDI_COL_I64_OPT, start_time, AMDI_COL_CHANGES),
+    CALL_COL("end_time", "INTEGER", AMDI_COL_I64_OPT, end_time, AMDI_COL_CHANGES),
+    CALL_COL("duration", "INTEGER", AMDI_COL_I64_OPT, duration_s, AMDI_COL_CHANGES),
+    CALL_COL("queue_time", "INTEGER", AMDI_COL_I64_OPT, queue_time_ms, AMDI_COL_CHANGES),
+    CALL_COL("amd_duration", "INTEGER", AMDI_COL_I64_OPT, amd_duration_ms, AMDI_COL_CHANGES),
+    CALL_COL("cb_seq", "INTEGER NOT NULL DEFAULT 0", AMDI_COL_INT, cb_seq, AMDI_COL_CHANGES),
+    CALL_COL("error_code", "INTEGER", AMDI_COL_INT_OPT, error_code, AMDI_COL_CHANGES),
+    CALL_COL("error_message", "TEXT", AMDI_COL_TEXT_OPT, error_message, AMDI_COL_CHANGES),
+    CALL_COL("answer_time", "INTEGER", AMDI_COL_I64_OPT, answer_time, AMDI_COL_CHANGES),
+};
+#define N_CALL_COLS (sizeof k_call_cols / sizeof k_call_cols[0])
 
-#define COLS                                                                                               \
-    "seq, sid, account_sid, parent_call_sid, to_addr, from_addr, status, answered_by, date_created,"       \
-    " date_updated, start_time, end_time, duration, queue_time, amd_duration, cb_seq, error_code,"        \
-    " error_message, answer_time"
+/* The recordings table; "path" (where the media lives) is not part of the record. */
+#define REC_COL(name, decl, kind, field, flags) AMDI_COL(amdi_recording_rec, name, decl, kind, field, flags)
+static const amdi_store_col k_rec_cols[] = {
+    REC_COL("sid", "TEXT NOT NULL UNIQUE", AMDI_COL_TEXT, sid, AMDI_COL_KEY),
+    REC_COL("account_sid", "TEXT NOT NULL", AMDI_COL_TEXT, account_sid, 0),
+    REC_COL("call_sid", "TEXT NOT NULL", AMDI_COL_TEXT, call_sid, 0),
+    REC_COL("status", "TEXT NOT NULL", AMDI_COL_TEXT, status, AMDI_COL_CHANGES),
+    REC_COL("track", "TEXT", AMDI_COL_TEXT_OPT, track, 0),
+    REC_COL("channels", "INTEGER", AMDI_COL_INT, channels, 0),
+    REC_COL("date_created", "INTEGER", AMDI_COL_I64_OPT, date_created, 0),
+    REC_COL("date_updated", "INTEGER", AMDI_COL_I64_OPT, date_updated, AMDI_COL_CHANGES),
+    REC_COL("start_time", "INTEGER", AMDI_COL_I64_OPT, start_time, 0),
+    REC_COL("duration", "INTEGER", AMDI_COL_I64_OPT, duration_s, AMDI_COL_CHANGES),
+    REC_COL("error_code", "INTEGER", AMDI_COL_INT_OPT, error_code, AMDI_COL_CHANGES),
+};
+#define N_REC_COLS (sizeof k_rec_cols / sizeof k_rec_cols[0])
+
+/* Every table: the two above generated from their columns, the others written here. */
+static char *schema_sql(void)
+{
+    amdi_buf b;
+    amdi_buf_init(&b);
+    amdi_buf_puts(&b, "CREATE TABLE IF NOT EXISTS accounts(sid TEXT PRIMARY KEY, token TEXT NOT NULL);");
+    amdi_cols_schema(&b, "calls", NULL, k_call_cols, N_CALL_COLS, "params TEXT NOT NULL");
+    amdi_buf_puts(&b, "CREATE INDEX IF NOT EXISTS calls_by_account ON calls(account_sid, seq);"
+                      "CREATE INDEX IF NOT EXISTS calls_by_status ON calls(status);"
+                      "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                      " call_sid TEXT NOT NULL, t INTEGER NOT NULL, request TEXT, response TEXT);"
+                      "CREATE INDEX IF NOT EXISTS events_by_call ON events(call_sid, seq);"
+                      "CREATE TABLE IF NOT EXISTS events_dropped(call_sid TEXT PRIMARY KEY, n INTEGER NOT NULL);"
+                      "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);");
+    amdi_cols_schema(&b, "recordings", "seq INTEGER PRIMARY KEY AUTOINCREMENT", k_rec_cols, N_REC_COLS,
+                     "path TEXT");
+    amdi_buf_puts(&b, "CREATE INDEX IF NOT EXISTS recordings_by_call ON recordings(call_sid, seq);");
+    return b.oom ? (amdi_buf_free(&b), NULL) : amdi_buf_take(&b);
+}
 
 void amdi_call_rec_init(amdi_call_rec *r)
 {
@@ -60,59 +99,10 @@ static void copy_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
     snprintf(dst, cap, "%s", t ? (const char *)t : "");
 }
 
-/* The statuses are strings in the database (as on the wire), enums in the records. A value
- * this build does not know (a newer server's) reads as failed / unknown, never as live. */
-static amd_call_status col_status(sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    amd_call_status s;
-    return t && !amd_call_status_parse((const char *)t, &s) ? s : AMD_CALL_FAILED;
-}
-
-static amd_answered_by col_answered_by(sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    amd_answered_by a;
-    if (!t || !*t)
-        return AMD_ANSWERED_NONE;
-    return !amd_answered_by_parse((const char *)t, &a) ? a : AMD_ANSWERED_UNKNOWN;
-}
-
-static int64_t col_i64(sqlite3_stmt *st, int col)
-{
-    return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, col);
-}
-
 static void read_row(sqlite3_stmt *st, amdi_call_rec *r)
 {
     amdi_call_rec_init(r);
-    r->seq = sqlite3_column_int64(st, 0);
-    copy_text(st, 1, r->sid, sizeof r->sid);
-    copy_text(st, 2, r->account_sid, sizeof r->account_sid);
-    copy_text(st, 3, r->parent_call_sid, sizeof r->parent_call_sid);
-    copy_text(st, 4, r->to, sizeof r->to);
-    copy_text(st, 5, r->from, sizeof r->from);
-    r->status = col_status(st, 6);
-    r->answered_by = col_answered_by(st, 7);
-    r->date_created = col_i64(st, 8);
-    r->date_updated = col_i64(st, 9);
-    r->start_time = col_i64(st, 10);
-    r->end_time = col_i64(st, 11);
-    r->duration_s = col_i64(st, 12);
-    r->queue_time_ms = col_i64(st, 13);
-    r->amd_duration_ms = col_i64(st, 14);
-    r->cb_seq = (int)sqlite3_column_int64(st, 15);
-    r->error_code = (int)(col_i64(st, 16) < 0 ? 0 : col_i64(st, 16));
-    copy_text(st, 17, r->error_message, sizeof r->error_message);
-    r->answer_time = col_i64(st, 18);
-}
-
-static void bind_i64n(sqlite3_stmt *st, int i, int64_t v)
-{
-    if (v < 0)
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_int64(st, i, v);
+    amdi_cols_read(st, k_call_cols, N_CALL_COLS, r);
 }
 
 static void bind_textn(sqlite3_stmt *st, int i, const char *s)
@@ -162,6 +152,48 @@ static int private_files(const char *path, char *err, size_t errlen)
     return rc;
 }
 
+/* The select lists of both tables, from their columns. 0 or AMD_ENOMEM. */
+static int prepare_lists(amdi_store *s)
+{
+    amdi_buf b;
+    amdi_buf_init(&b);
+    amdi_cols_list(&b, k_call_cols, N_CALL_COLS);
+    s->call_cols = b.oom ? NULL : amdi_buf_take(&b);
+    amdi_buf_free(&b);
+    amdi_cols_list(&b, k_rec_cols, N_REC_COLS);
+    amdi_buf_puts(&b, ", path");
+    s->rec_cols = b.oom ? NULL : amdi_buf_take(&b);
+    amdi_buf_free(&b);
+    return s->call_cols && s->rec_cols ? 0 : AMD_ENOMEM;
+}
+
+static int prepare(amdi_store *s, amdi_buf *b, sqlite3_stmt **st)
+{
+    int rc = b->oom || sqlite3_prepare_v2(s->db, b->p, -1, st, NULL) != SQLITE_OK ? AMD_EIO : 0;
+    amdi_buf_free(b);
+    return rc;
+}
+
+/* The call statements run on every transition, prepared once: insert, update, get. */
+static int prepare_calls(amdi_store *s)
+{
+    amdi_buf b;
+    amdi_buf_init(&b);
+    amdi_cols_insert(&b, "calls", k_call_cols, N_CALL_COLS, "params");
+    if (prepare(s, &b, &s->ins))
+        return AMD_EIO;
+    amdi_buf_puts(&b, "UPDATE calls SET ");
+    amdi_cols_changes(&b, k_call_cols, N_CALL_COLS, 0);
+    amdi_buf_puts(&b, " WHERE sid=:sid");
+    if (prepare(s, &b, &s->upd))
+        return AMD_EIO;
+    amdi_buf_printf(&b, "SELECT %s FROM calls WHERE sid=?1 AND account_sid=?2", s->call_cols);
+    if (prepare(s, &b, &s->get))
+        return AMD_EIO;
+    amdi_buf_printf(&b, "SELECT %s FROM calls WHERE sid=?1", s->call_cols);
+    return prepare(s, &b, &s->get_any);
+}
+
 int amdi_store_open(const char *path, int durable, amdi_store **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -183,28 +215,22 @@ int amdi_store_open(const char *path, int durable, amdi_store **out, char *err, 
     char pragmas[160];
     snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
              durable ? "FULL" : "NORMAL");
+    char *schema = schema_sql();
+    if (!schema || prepare_lists(s)) {
+        free(schema);
+        amdi_store_close(s);
+        return AMD_ENOMEM;
+    }
     if (sqlite3_exec(s->db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
-        sqlite3_exec(s->db, k_schema, NULL, NULL, &msg) != SQLITE_OK) {
+        sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "database %s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
+        free(schema);
         amdi_store_close(s);
         return AMD_EIO;
     }
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO calls(sid, account_sid, parent_call_sid, to_addr, from_addr, status,"
-                           " answered_by, date_created, date_updated, start_time, end_time, duration,"
-                           " queue_time, amd_duration, cb_seq, error_code, error_message, answer_time, params)"
-                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?19,?18)",
-                           -1, &s->ins, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db,
-                           "UPDATE calls SET status=?2, answered_by=?3, date_updated=?4, start_time=?5,"
-                           " end_time=?6, duration=?7, queue_time=?8, amd_duration=?9, cb_seq=?10,"
-                           " error_code=?11, error_message=?12, answer_time=?13 WHERE sid=?1",
-                           -1, &s->upd, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, "SELECT " COLS " FROM calls WHERE sid=?1 AND account_sid=?2", -1, &s->get,
-                           NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, "SELECT " COLS " FROM calls WHERE sid=?1", -1, &s->get_any, NULL) !=
-            SQLITE_OK) {
+    free(schema);
+    if (prepare_calls(s)) {
         snprintf(err, errlen, "database %s: %s", path, sqlite3_errmsg(s->db));
         amdi_store_close(s);
         return AMD_EIO;
@@ -222,6 +248,8 @@ void amdi_store_close(amdi_store *s)
     sqlite3_finalize(s->get);
     sqlite3_finalize(s->get_any);
     sqlite3_close(s->db);
+    free(s->call_cols);
+    free(s->rec_cols);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
@@ -302,55 +330,12 @@ int amdi_store_accounts(amdi_store *s, amdi_account_fn fn, void *user)
     return rc;
 }
 
-static void bind_rec(sqlite3_stmt *st, const amdi_call_rec *r, int insert)
-{
-    if (insert) {
-        sqlite3_bind_text(st, 1, r->sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, r->account_sid, -1, SQLITE_TRANSIENT);
-        bind_textn(st, 3, r->parent_call_sid);
-        sqlite3_bind_text(st, 4, r->to, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 5, r->from, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 6, amd_call_status_name(r->status), -1, SQLITE_STATIC);
-        bind_textn(st, 7, amd_answered_by_name(r->answered_by));
-        bind_i64n(st, 8, r->date_created);
-        bind_i64n(st, 9, r->date_updated);
-        bind_i64n(st, 10, r->start_time);
-        bind_i64n(st, 11, r->end_time);
-        bind_i64n(st, 12, r->duration_s);
-        bind_i64n(st, 13, r->queue_time_ms);
-        bind_i64n(st, 14, r->amd_duration_ms);
-        sqlite3_bind_int(st, 15, r->cb_seq);
-        if (r->error_code)
-            sqlite3_bind_int(st, 16, r->error_code);
-        else
-            sqlite3_bind_null(st, 16);
-        bind_textn(st, 17, r->error_message);
-        bind_i64n(st, 19, r->answer_time);
-    } else {
-        sqlite3_bind_text(st, 1, r->sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, amd_call_status_name(r->status), -1, SQLITE_STATIC);
-        bind_textn(st, 3, amd_answered_by_name(r->answered_by));
-        bind_i64n(st, 4, r->date_updated);
-        bind_i64n(st, 5, r->start_time);
-        bind_i64n(st, 6, r->end_time);
-        bind_i64n(st, 7, r->duration_s);
-        bind_i64n(st, 8, r->queue_time_ms);
-        bind_i64n(st, 9, r->amd_duration_ms);
-        sqlite3_bind_int(st, 10, r->cb_seq);
-        if (r->error_code)
-            sqlite3_bind_int(st, 11, r->error_code);
-        else
-            sqlite3_bind_null(st, 11);
-        bind_textn(st, 12, r->error_message);
-        bind_i64n(st, 13, r->answer_time);
-    }
-}
-
 int amdi_store_call_insert(amdi_store *s, amdi_call_rec *r, const char *params)
 {
     pthread_mutex_lock(&s->mu);
-    bind_rec(s->ins, r, 1);
-    sqlite3_bind_text(s->ins, 18, params ? params : "", -1, SQLITE_TRANSIENT);
+    amdi_cols_bind(s->ins, k_call_cols, N_CALL_COLS, r);
+    sqlite3_bind_text(s->ins, sqlite3_bind_parameter_index(s->ins, ":params"), params ? params : "", -1,
+                      SQLITE_TRANSIENT);
     int x = sqlite3_step(s->ins), rc = x == SQLITE_DONE ? 0 : write_failed(s);
     sqlite3_reset(s->ins);
     sqlite3_clear_bindings(s->ins);
@@ -363,7 +348,7 @@ int amdi_store_call_insert(amdi_store *s, amdi_call_rec *r, const char *params)
 int amdi_store_call_update(amdi_store *s, const amdi_call_rec *r)
 {
     pthread_mutex_lock(&s->mu);
-    bind_rec(s->upd, r, 0);
+    amdi_cols_bind(s->upd, k_call_cols, N_CALL_COLS, r);
     int x = sqlite3_step(s->upd), rc = x == SQLITE_DONE ? 0 : write_failed(s);
     sqlite3_reset(s->upd);
     sqlite3_clear_bindings(s->upd);
@@ -451,7 +436,7 @@ long amdi_store_call_list(amdi_store *s, const char *account, const amdi_list_qu
 {
     amdi_buf sql;
     amdi_buf_init(&sql);
-    amdi_buf_puts(&sql, "SELECT " COLS " FROM calls WHERE account_sid=?1");
+    amdi_buf_printf(&sql, "SELECT %s FROM calls WHERE account_sid=?1", s->call_cols);
     if (q->to)
         amdi_buf_puts(&sql, " AND to_addr=?2");
     if (q->from)
@@ -521,10 +506,11 @@ int amdi_store_calls_live(amdi_store *s, amdi_call_fn fn, void *user)
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
     int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT " COLS " FROM calls WHERE status IN ('queued','ringing','in-progress')"
-                           " ORDER BY seq",
-                           -1, &st, NULL) == SQLITE_OK) {
+    amdi_buf sql;
+    amdi_buf_init(&sql);
+    amdi_buf_printf(&sql, "SELECT %s FROM calls WHERE status IN ('queued','ringing','in-progress') ORDER BY seq",
+                    s->call_cols);
+    if (!sql.oom && sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) == SQLITE_OK) {
         int x;
         amdi_call_rec r;
         while ((x = sqlite3_step(st)) == SQLITE_ROW) {
@@ -535,6 +521,7 @@ int amdi_store_calls_live(amdi_store *s, amdi_call_fn fn, void *user)
         sqlite3_finalize(st);
     }
     pthread_mutex_unlock(&s->mu);
+    amdi_buf_free(&sql);
     return rc;
 }
 
@@ -677,56 +664,32 @@ int amdi_store_meta_get(amdi_store *s, const char *key, int64_t *v)
 
 int amdi_store_recording_put(amdi_store *s, const amdi_recording_rec *r, const char *path)
 {
+    amdi_buf sql;
+    amdi_buf_init(&sql);
+    amdi_cols_insert(&sql, "recordings", k_rec_cols, N_REC_COLS, "path");
+    amdi_buf_puts(&sql, " ON CONFLICT(sid) DO UPDATE SET ");
+    amdi_cols_changes(&sql, k_rec_cols, N_REC_COLS, 1);
+    if (sql.oom)
+        return AMD_ENOMEM;
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
     int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO recordings(sid, account_sid, call_sid, status, track, channels, date_created,"
-                           " date_updated, start_time, duration, error_code, path)"
-                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT(sid) DO UPDATE SET"
-                           " status=excluded.status, date_updated=excluded.date_updated,"
-                           " duration=excluded.duration, error_code=excluded.error_code",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, r->sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, r->account_sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 3, r->call_sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 4, r->status, -1, SQLITE_TRANSIENT);
-        bind_textn(st, 5, r->track);
-        sqlite3_bind_int(st, 6, r->channels);
-        bind_i64n(st, 7, r->date_created);
-        bind_i64n(st, 8, r->date_updated);
-        bind_i64n(st, 9, r->start_time);
-        bind_i64n(st, 10, r->duration_s);
-        if (r->error_code)
-            sqlite3_bind_int(st, 11, r->error_code);
-        else
-            sqlite3_bind_null(st, 11);
-        bind_textn(st, 12, path);
+    if (sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) == SQLITE_OK) {
+        amdi_cols_bind(st, k_rec_cols, N_REC_COLS, r);
+        bind_textn(st, sqlite3_bind_parameter_index(st, ":path"), path);
         rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
         sqlite3_finalize(st);
     }
     pthread_mutex_unlock(&s->mu);
+    amdi_buf_free(&sql);
     return rc;
 }
 
-#define REC_COLS                                                                                           \
-    "sid, account_sid, call_sid, status, track, channels, date_created, date_updated, start_time, duration," \
-    " error_code, path"
-
+/* Column N_REC_COLS of a recordings row is its path. */
 static void read_recording(sqlite3_stmt *st, amdi_recording_rec *r)
 {
     memset(r, 0, sizeof *r);
-    copy_text(st, 0, r->sid, sizeof r->sid);
-    copy_text(st, 1, r->account_sid, sizeof r->account_sid);
-    copy_text(st, 2, r->call_sid, sizeof r->call_sid);
-    copy_text(st, 3, r->status, sizeof r->status);
-    copy_text(st, 4, r->track, sizeof r->track);
-    r->channels = (int)sqlite3_column_int64(st, 5);
-    r->date_created = col_i64(st, 6);
-    r->date_updated = col_i64(st, 7);
-    r->start_time = col_i64(st, 8);
-    r->duration_s = col_i64(st, 9);
-    r->error_code = (int)(col_i64(st, 10) < 0 ? 0 : col_i64(st, 10));
+    amdi_cols_read(st, k_rec_cols, N_REC_COLS, r);
 }
 
 long amdi_store_recordings(amdi_store *s, const char *account, const char *call_sid, amdi_recording_rec *out,
@@ -765,11 +728,11 @@ long amdi_store_recordings_at(amdi_store *s, const char *account, const char *ca
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
     long n = AMD_EIO;
-    const char *sql = call_sid ? "SELECT " REC_COLS " FROM recordings WHERE account_sid=?1 AND call_sid=?2"
-                                 " ORDER BY seq DESC LIMIT ?3 OFFSET ?4"
-                               : "SELECT " REC_COLS " FROM recordings WHERE account_sid=?1 ORDER BY seq DESC LIMIT ?3"
-                                 " OFFSET ?4";
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+    amdi_buf sql;
+    amdi_buf_init(&sql);
+    amdi_buf_printf(&sql, "SELECT %s FROM recordings WHERE account_sid=?1%s ORDER BY seq DESC LIMIT ?3 OFFSET ?4",
+                    s->rec_cols, call_sid ? " AND call_sid=?2" : "");
+    if (!sql.oom && sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
         if (call_sid)
             sqlite3_bind_text(st, 2, call_sid, -1, SQLITE_TRANSIENT);
@@ -781,6 +744,7 @@ long amdi_store_recordings_at(amdi_store *s, const char *account, const char *ca
         sqlite3_finalize(st);
     }
     pthread_mutex_unlock(&s->mu);
+    amdi_buf_free(&sql);
     return n;
 }
 
@@ -790,15 +754,17 @@ int amdi_store_recording_get(amdi_store *s, const char *account, const char *sid
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
     int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "SELECT " REC_COLS " FROM recordings WHERE sid=?1 AND account_sid=?2", -1, &st,
-                           NULL) == SQLITE_OK) {
+    amdi_buf sql;
+    amdi_buf_init(&sql);
+    amdi_buf_printf(&sql, "SELECT %s FROM recordings WHERE sid=?1 AND account_sid=?2", s->rec_cols);
+    if (!sql.oom && sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
         int x = sqlite3_step(st);
         if (x == SQLITE_ROW) {
             read_recording(st, r);
             if (path)
-                copy_text(st, 11, path, pathlen);
+                copy_text(st, (int)N_REC_COLS, path, pathlen);
             rc = 0;
         } else {
             rc = x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
@@ -806,6 +772,7 @@ int amdi_store_recording_get(amdi_store *s, const char *account, const char *sid
         sqlite3_finalize(st);
     }
     pthread_mutex_unlock(&s->mu);
+    amdi_buf_free(&sql);
     return rc;
 }
 
@@ -814,19 +781,22 @@ int amdi_store_recordings_open(amdi_store *s, amdi_recording_fn fn, void *user)
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
     int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "SELECT " REC_COLS " FROM recordings WHERE status='in-progress' ORDER BY seq", -1,
-                           &st, NULL) == SQLITE_OK) {
+    amdi_buf sql;
+    amdi_buf_init(&sql);
+    amdi_buf_printf(&sql, "SELECT %s FROM recordings WHERE status='in-progress' ORDER BY seq", s->rec_cols);
+    if (!sql.oom && sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) == SQLITE_OK) {
         int x;
         amdi_recording_rec r;
         while ((x = sqlite3_step(st)) == SQLITE_ROW) {
             read_recording(st, &r);
-            const unsigned char *p = sqlite3_column_text(st, 11);
+            const unsigned char *p = sqlite3_column_text(st, (int)N_REC_COLS);
             fn(user, &r, p ? (const char *)p : "");
         }
         rc = x == SQLITE_DONE ? 0 : AMD_EIO;
         sqlite3_finalize(st);
     }
     pthread_mutex_unlock(&s->mu);
+    amdi_buf_free(&sql);
     return rc;
 }
 

@@ -11,14 +11,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "twilio_errors.h"
+
 /* Twilio's documented limits: TwiML documents up to 64 KB; nesting is shallow. */
 #define AMDI_TWIML_MAX_BYTES (64 * 1024)
 #define AMDI_TWIML_MAX_DEPTH 16
 #define AMDI_TWIML_MAX_VERBS 1024
 
-/* Twilio error codes for TwiML problems (twilio.com/docs/api/errors). */
-#define AMDI_ERR_DOCUMENT_PARSE 12100 /* "Document parse failure" */
-#define AMDI_ERR_SCHEMA 12200         /* "Schema validation warning" */
+/* Twilio error codes for TwiML problems: names kept for the engine, values in twilio_errors.h. */
+#define AMDI_ERR_DOCUMENT_PARSE AMDI_TWERR_DOCUMENT_PARSE
+#define AMDI_ERR_SCHEMA AMDI_TWERR_SCHEMA
 
 typedef enum amdi_verb_kind {
     AMDI_TW_SAY,

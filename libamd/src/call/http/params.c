@@ -225,7 +225,7 @@ static int get_method(const amdi_form *f, const char *name, const char **out, am
     else if (!strcasecmp(v, "POST"))
         *out = "POST";
     else {
-        amdi_api_error_set(e, 400, 21209, "Invalid %s: '%s'. Allowed values: GET, POST", name, v);
+        amdi_api_error_set(e, 400, AMDI_TWERR_METHOD_INVALID, "Invalid %s: '%s'. Allowed values: GET, POST", name, v);
         return -1;
     }
     (void)method_ok;
@@ -261,7 +261,7 @@ static int get_events(const amdi_form *f, const char *name, const char *const *n
                     found = 1;
                 }
             if (!found) {
-                amdi_api_error_set(e, 400, 21200, "Invalid %s value '%.*s'", name, (int)(n > 40 ? 40 : n), s);
+                amdi_api_error_set(e, 400, AMDI_TWERR_CALLS, "Invalid %s value '%.*s'", name, (int)(n > 40 ? 40 : n), s);
                 return -1;
             }
             s += n;
@@ -279,7 +279,7 @@ static int amd_range(const amdi_form *f, const char *name, long lo, long hi, int
     if (parse_int(v, lo, hi, &x)) {
         /* Twilio's AMD docs do not say what an out-of-range value does: we reject with 400 and
          * 21263 "Invalid Answering Machine Detection Parameters", naming the range. */
-        amdi_api_error_set(e, 400, 21263, "Invalid %s '%s': must be an integer %ld..%ld", name, v, lo, hi);
+        amdi_api_error_set(e, 400, AMDI_TWERR_AMD_PARAMS_INVALID, "Invalid %s '%s': must be an integer %ld..%ld", name, v, lo, hi);
         return -1;
     }
     *out = (int)x;
@@ -298,7 +298,7 @@ static int enum_param(const amdi_form *f, const char *name, const char *const *a
             *out = allowed[i];
             return 0;
         }
-    amdi_api_error_set(e, 400, 21200, "Invalid %s '%s'", name, v);
+    amdi_api_error_set(e, 400, AMDI_TWERR_CALLS, "Invalid %s '%s'", name, v);
     return -1;
 }
 
@@ -315,7 +315,7 @@ void amdi_create_params_free(amdi_create_params *p)
 static int check_inline_twiml(const char *twiml, amdi_api_error *e)
 {
     if (strlen(twiml) > AMDI_TWIML_INLINE_MAX) {
-        amdi_api_error_set(e, 400, 21200, "Twiml is %zu characters; the limit is %d", strlen(twiml),
+        amdi_api_error_set(e, 400, AMDI_TWERR_CALLS, "Twiml is %zu characters; the limit is %d", strlen(twiml),
                            AMDI_TWIML_INLINE_MAX);
         return -1;
     }
@@ -326,10 +326,10 @@ static int check_inline_twiml(const char *twiml, amdi_api_error *e)
     if (rc == 0)
         return 0;
     if (rc == AMD_ENOMEM) {
-        amdi_api_error_set(e, 503, 20500, "Out of memory while parsing Twiml");
+        amdi_api_error_set(e, 503, AMDI_TWERR_INTERNAL, "Out of memory while parsing Twiml");
         return -1;
     }
-    amdi_api_error_set(e, 400, rc == AMD_EINVAL ? AMDI_ERR_SCHEMA : AMDI_ERR_DOCUMENT_PARSE, "Twiml is not valid TwiML: %s",
+    amdi_api_error_set(e, 400, rc == AMD_EINVAL ? AMDI_TWERR_SCHEMA : AMDI_TWERR_DOCUMENT_PARSE, "Twiml is not valid TwiML: %s",
                        err[0] ? err : amd_strerror(rc));
     return -1;
 }
@@ -343,34 +343,34 @@ static int parse_addresses(amdi_create_params *p, const amdi_form *f, amdi_api_e
     p->sip_auth_username = get_nonempty(f, "SipAuthUsername");
     p->sip_auth_password = get_nonempty(f, "SipAuthPassword");
     if (!p->to) {
-        amdi_api_error_set(e, 400, 21201, "No 'To' number is specified");
+        amdi_api_error_set(e, 400, AMDI_TWERR_TO_MISSING, "No 'To' number is specified");
         return -1;
     }
     if (!p->from) {
-        amdi_api_error_set(e, 400, 21213, "No 'From' number is specified");
+        amdi_api_error_set(e, 400, AMDI_TWERR_FROM_MISSING, "No 'From' number is specified");
         return -1;
     }
     if (!strcmp(p->from, "+15005550001") || !valid_addr(p->from) ||
         (amdi_is_phone(p->to) && !amdi_is_phone(p->from) && strncasecmp(p->from, "client:", 7))) {
-        amdi_api_error_set(e, 400, 21212, "The 'From' phone number %s is not a valid phone number", p->from);
+        amdi_api_error_set(e, 400, AMDI_TWERR_FROM_INVALID, "The 'From' phone number %s is not a valid phone number", p->from);
         return -1;
     }
     if (!strcmp(p->to, "+15005550001") || !valid_addr(p->to)) {
-        amdi_api_error_set(e, 400, strcmp(p->to, "+15005550001") ? 21211 : 21217,
+        amdi_api_error_set(e, 400, strcmp(p->to, "+15005550001") ? AMDI_TWERR_TO_INVALID : AMDI_TWERR_NUMBER_NOT_VALID,
                            "The 'To' number %s is not a valid phone number", p->to);
         return -1;
     }
     if (!strcmp(p->to, "+15005550002")) {
-        amdi_api_error_set(e, 400, 21214, "'To' phone number cannot be reached");
+        amdi_api_error_set(e, 400, AMDI_TWERR_TO_UNREACHABLE, "'To' phone number cannot be reached");
         return -1;
     }
     if (!strcmp(p->to, "+15005550003")) {
-        amdi_api_error_set(e, 400, 21215, "Account not authorized to call %s. Perhaps you need to enable "
+        amdi_api_error_set(e, 400, AMDI_TWERR_GEO_PERMISSION, "Account not authorized to call %s. Perhaps you need to enable "
                                           "some international permissions", p->to);
         return -1;
     }
     if (!strcmp(p->to, "+15005550004")) {
-        amdi_api_error_set(e, 400, 21216, "Call blocked by Twilio blocklist");
+        amdi_api_error_set(e, 400, AMDI_TWERR_BLOCKED, "Call blocked by Twilio blocklist");
         return -1;
     }
     return 0;
@@ -385,16 +385,16 @@ static int parse_instructions(amdi_create_params *p, const amdi_form *f, amdi_ap
     const char *app = get_nonempty(f, "ApplicationSid");
     if (app) {
         /* This server has no Applications resource, so no ApplicationSid can be valid. */
-        amdi_api_error_set(e, 400, 21218, "Invalid ApplicationSid '%s'", app);
+        amdi_api_error_set(e, 400, AMDI_TWERR_APPLICATION_SID_INVALID, "Invalid ApplicationSid '%s'", app);
         return -1;
     }
     if (!p->url && !p->twiml) {
-        amdi_api_error_set(e, 400, 21200, "Either Url, Twiml or ApplicationSid must be provided");
+        amdi_api_error_set(e, 400, AMDI_TWERR_CALLS, "Either Url, Twiml or ApplicationSid must be provided");
         return -1;
     }
     if (p->url) {
         if (!amdi_url_valid(p->url, 0)) {
-            amdi_api_error_set(e, 400, 21205, "Url is not a valid URL: %.200s", p->url);
+            amdi_api_error_set(e, 400, AMDI_TWERR_URL_INVALID, "Url is not a valid URL: %.200s", p->url);
             return -1;
         }
         p->twiml = NULL;
@@ -408,12 +408,12 @@ static int parse_instructions(amdi_create_params *p, const amdi_form *f, amdi_ap
         return -1;
     p->fallback_url = get_nonempty(f, "FallbackUrl");
     if (p->fallback_url && !amdi_url_valid(p->fallback_url, 0)) {
-        amdi_api_error_set(e, 400, 21205, "FallbackUrl is not a valid URL: %.200s", p->fallback_url);
+        amdi_api_error_set(e, 400, AMDI_TWERR_URL_INVALID, "FallbackUrl is not a valid URL: %.200s", p->fallback_url);
         return -1;
     }
     p->status_callback = get_nonempty(f, "StatusCallback");
     if (p->status_callback && !amdi_url_valid(p->status_callback, 1)) {
-        amdi_api_error_set(e, 400, 21205,
+        amdi_api_error_set(e, 400, AMDI_TWERR_URL_INVALID,
                            "StatusCallback is not a valid URL (absolute http(s), no '_' in the host): %.200s",
                            p->status_callback);
         return -1;
@@ -434,13 +434,13 @@ static int parse_call_options(amdi_create_params *p, const amdi_form *f, amdi_ap
         size_t nd = 0;
         for (const char *c = p->send_digits; *c; c++) {
             if (!strchr("0123456789ABCD*#wW", *c)) {
-                amdi_api_error_set(e, 400, 21206, "SendDigits may contain only 0-9, A-D, *, #, w and W");
+                amdi_api_error_set(e, 400, AMDI_TWERR_SEND_DIGITS_INVALID, "SendDigits may contain only 0-9, A-D, *, #, w and W");
                 return -1;
             }
             nd++;
         }
         if (nd > 32) {
-            amdi_api_error_set(e, 400, 21206, "SendDigits is limited to 32 digits");
+            amdi_api_error_set(e, 400, AMDI_TWERR_SEND_DIGITS_INVALID, "SendDigits is limited to 32 digits");
             return -1;
         }
     }
@@ -449,7 +449,7 @@ static int parse_call_options(amdi_create_params *p, const amdi_form *f, amdi_ap
     const char *tv = get_nonempty(f, "Timeout");
     if (tv) {
         if (parse_int(tv, 1, 1000000, &x)) {
-            amdi_api_error_set(e, 400, 21208, "Timeout must be a positive whole integer, got '%.40s'", tv);
+            amdi_api_error_set(e, 400, AMDI_TWERR_TIMEOUT_INVALID, "Timeout must be a positive whole integer, got '%.40s'", tv);
             return -1;
         }
         /* Twilio's maximum ring time is 600 s; larger values are capped, not refused. */
@@ -459,14 +459,14 @@ static int parse_call_options(amdi_create_params *p, const amdi_form *f, amdi_ap
     const char *tl = get_nonempty(f, "TimeLimit");
     if (tl) {
         if (parse_int(tl, 1, 86400, &x)) {
-            amdi_api_error_set(e, 400, 21200, "TimeLimit must be an integer 1..86400 seconds, got '%.40s'", tl);
+            amdi_api_error_set(e, 400, AMDI_TWERR_CALLS, "TimeLimit must be an integer 1..86400 seconds, got '%.40s'", tl);
             return -1;
         }
         p->time_limit_s = (int)x;
     }
     const char *rec = get_nonempty(f, "Record");
     if (rec && (p->record = amdi_parse_bool(rec)) < 0) {
-        amdi_api_error_set(e, 400, 21200, "Record must be true or false, got '%.40s'", rec);
+        amdi_api_error_set(e, 400, AMDI_TWERR_CALLS, "Record must be true or false, got '%.40s'", rec);
         return -1;
     }
     static const char *const chans[] = {"mono", "dual", NULL};
@@ -482,17 +482,17 @@ static int parse_call_options(amdi_create_params *p, const amdi_form *f, amdi_ap
         p->recording_events = 2;
     p->recording_status_callback = get_nonempty(f, "RecordingStatusCallback");
     if (p->recording_status_callback && !amdi_url_valid(p->recording_status_callback, 0)) {
-        amdi_api_error_set(e, 400, 21205, "RecordingStatusCallback is not a valid URL");
+        amdi_api_error_set(e, 400, AMDI_TWERR_URL_INVALID, "RecordingStatusCallback is not a valid URL");
         return -1;
     }
     const char *ifm = get_nonempty(f, "IfMachine");
     if (ifm && strcasecmp(ifm, "Continue") && strcasecmp(ifm, "Hangup") && strcasecmp(ifm, "False")) {
-        amdi_api_error_set(e, 400, 21207, "Invalid IfMachine '%.40s': Continue, Hangup or False", ifm);
+        amdi_api_error_set(e, 400, AMDI_TWERR_IF_MACHINE_INVALID, "Invalid IfMachine '%.40s': Continue, Hangup or False", ifm);
         return -1;
     }
     const char *byoc = get_nonempty(f, "Byoc");
     if (byoc && (strlen(byoc) != 34 || strncmp(byoc, "BY", 2))) {
-        amdi_api_error_set(e, 400, 21200, "Invalid Byoc '%.40s'", byoc);
+        amdi_api_error_set(e, 400, AMDI_TWERR_CALLS, "Invalid Byoc '%.40s'", byoc);
         return -1;
     }
     p->caller_id = get_nonempty(f, "CallerId");
@@ -509,7 +509,7 @@ static int parse_amd(amdi_create_params *p, const amdi_form *f, amdi_api_error *
     const char *md = get_nonempty(f, mode_name);
     if (md) {
         if (amd_mode_parse(md, &p->amd.mode)) {
-            amdi_api_error_set(e, 400, 21263, "Invalid %s '%.40s': must be Enable or DetectMessageEnd", mode_name,
+            amdi_api_error_set(e, 400, AMDI_TWERR_AMD_PARAMS_INVALID, "Invalid %s '%.40s': must be Enable or DetectMessageEnd", mode_name,
                                md);
             return -1;
         }
@@ -528,24 +528,24 @@ static int parse_amd(amdi_create_params *p, const amdi_form *f, amdi_api_error *
     const char *engine_name = amd_param_by_field("engine")->twilio;
     const char *eng = get_nonempty(f, engine_name);
     if (eng && amd_engine_parse(eng, &p->amd.engine)) {
-        amdi_api_error_set(e, 400, 21263, "Invalid %s '%.40s'", engine_name, eng);
+        amdi_api_error_set(e, 400, AMDI_TWERR_AMD_PARAMS_INVALID, "Invalid %s '%.40s'", engine_name, eng);
         return -1;
     }
     const char *as = get_nonempty(f, "AsyncAmd");
     if (as && (p->async_amd = amdi_parse_bool(as)) < 0) {
-        amdi_api_error_set(e, 400, 21263, "AsyncAmd must be true or false, got '%.40s'", as);
+        amdi_api_error_set(e, 400, AMDI_TWERR_AMD_PARAMS_INVALID, "AsyncAmd must be true or false, got '%.40s'", as);
         return -1;
     }
     p->async_amd_status_callback = get_nonempty(f, "AsyncAmdStatusCallback");
     if (p->async_amd_status_callback && strlen(p->async_amd_status_callback) > 2048) {
-        amdi_api_error_set(e, 400, 21205, "AsyncAmdStatusCallback is too long");
+        amdi_api_error_set(e, 400, AMDI_TWERR_URL_INVALID, "AsyncAmdStatusCallback is too long");
         return -1;
     }
     /* A relative AsyncAmdStatusCallback resolves against Url (RFC 3986 §5); with inline Twiml
      * there is nothing to resolve it against, so it could never be called. */
     if (p->async_amd_status_callback && !amdi_url_valid(p->async_amd_status_callback, 0) &&
         (!p->url || !relative_ref_ok(p->async_amd_status_callback))) {
-        amdi_api_error_set(e, 400, 21205,
+        amdi_api_error_set(e, 400, AMDI_TWERR_URL_INVALID,
                            "AsyncAmdStatusCallback is not an absolute http(s) URL%s: %.200s",
                            p->url ? "" : " and there is no Url to resolve it against", p->async_amd_status_callback);
         return -1;
@@ -577,11 +577,11 @@ int amdi_update_params_parse(amdi_update_params *u, const amdi_form *f, amdi_api
     u->url = get_nonempty(f, "Url");
     u->twiml = get_nonempty(f, "Twiml");
     if (u->url && u->twiml) {
-        amdi_api_error_set(e, 400, 21200, "Url and Twiml are mutually exclusive");
+        amdi_api_error_set(e, 400, AMDI_TWERR_CALLS, "Url and Twiml are mutually exclusive");
         return -1;
     }
     if (u->url && !amdi_url_valid(u->url, 0)) {
-        amdi_api_error_set(e, 400, 21205, "Url is not a valid URL: %.200s", u->url);
+        amdi_api_error_set(e, 400, AMDI_TWERR_URL_INVALID, "Url is not a valid URL: %.200s", u->url);
         return -1;
     }
     if (u->twiml && check_inline_twiml(u->twiml, e))
@@ -602,25 +602,25 @@ int amdi_update_params_parse(amdi_update_params *u, const amdi_form *f, amdi_api
         else if (!strcasecmp(u->status, "completed"))
             u->status = "completed";
         else {
-            amdi_api_error_set(e, 400, 21200, "Invalid Status '%.40s': must be canceled or completed", u->status);
+            amdi_api_error_set(e, 400, AMDI_TWERR_CALLS, "Invalid Status '%.40s': must be canceled or completed", u->status);
             return -1;
         }
     }
     u->fallback_url = get_nonempty(f, "FallbackUrl");
     if (u->fallback_url && !amdi_url_valid(u->fallback_url, 0)) {
-        amdi_api_error_set(e, 400, 21205, "FallbackUrl is not a valid URL");
+        amdi_api_error_set(e, 400, AMDI_TWERR_URL_INVALID, "FallbackUrl is not a valid URL");
         return -1;
     }
     u->status_callback = get_nonempty(f, "StatusCallback");
     if (u->status_callback && !amdi_url_valid(u->status_callback, 1)) {
-        amdi_api_error_set(e, 400, 21205, "StatusCallback is not a valid URL (absolute http(s), no '_' in the host)");
+        amdi_api_error_set(e, 400, AMDI_TWERR_URL_INVALID, "StatusCallback is not a valid URL (absolute http(s), no '_' in the host)");
         return -1;
     }
     const char *tl = get_nonempty(f, "TimeLimit");
     if (tl) {
         long x;
         if (parse_int(tl, 1, 86400, &x)) {
-            amdi_api_error_set(e, 400, 21200, "TimeLimit must be an integer 1..86400 seconds");
+            amdi_api_error_set(e, 400, AMDI_TWERR_CALLS, "TimeLimit must be an integer 1..86400 seconds");
             return -1;
         }
         u->time_limit_s = (int)x;
@@ -665,7 +665,7 @@ static int date_filter(const amdi_form *f, const char *base, int64_t *lo, int64_
         int64_t t;
         int has_time;
         if (amdi_time_parse(v, &t, &has_time)) {
-            amdi_api_error_set(e, 400, 21200, "Invalid %s '%.60s': use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", k, v);
+            amdi_api_error_set(e, 400, AMDI_TWERR_CALLS, "Invalid %s '%.60s': use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", k, v);
             return -1;
         }
         if (i == 0) {
@@ -709,7 +709,7 @@ int amdi_list_query_parse(amdi_list_query *q, const amdi_form *f, amdi_api_error
         for (int i = 0; st[i]; i++)
             ok |= !strcmp(st[i], q->status);
         if (!ok) {
-            amdi_api_error_set(e, 400, 21200, "Invalid Status filter '%.40s'", q->status);
+            amdi_api_error_set(e, 400, AMDI_TWERR_CALLS, "Invalid Status filter '%.40s'", q->status);
             goto fail;
         }
     }
@@ -720,7 +720,7 @@ int amdi_list_query_parse(amdi_list_query *q, const amdi_form *f, amdi_api_error
     const char *ps = get_nonempty(f, "PageSize");
     if (ps) {
         if (parse_int(ps, 1, LONG_MAX, &x)) {
-            amdi_api_error_set(e, 400, 21200, "PageSize must be a positive integer, got '%.40s'", ps);
+            amdi_api_error_set(e, 400, AMDI_TWERR_CALLS, "PageSize must be a positive integer, got '%.40s'", ps);
             goto fail;
         }
         q->page_size = x > 1000 ? 1000 : (int)x; /* clamp to Twilio's maximum PageSize */
@@ -728,7 +728,7 @@ int amdi_list_query_parse(amdi_list_query *q, const amdi_form *f, amdi_api_error
     const char *pg = get_nonempty(f, "Page");
     if (pg) {
         if (parse_int(pg, 0, 1000000000, &x)) {
-            amdi_api_error_set(e, 400, 21200, "Page must be a non-negative integer");
+            amdi_api_error_set(e, 400, AMDI_TWERR_CALLS, "Page must be a non-negative integer");
             goto fail;
         }
         q->page = (int)x;
@@ -736,7 +736,7 @@ int amdi_list_query_parse(amdi_list_query *q, const amdi_form *f, amdi_api_error
     const char *tok = amdi_form_get(f, "PageToken");
     if (tok) {
         if (amdi_page_token_parse(tok, &q->token_before, &q->token_seq)) {
-            amdi_api_error_set(e, 400, 21481, "Invalid PageToken");
+            amdi_api_error_set(e, 400, AMDI_TWERR_PAGE_TOKEN_INVALID, "Invalid PageToken");
             goto fail;
         }
         q->has_token = 1;

@@ -9,8 +9,9 @@
 
 #include "amd/detector.h"
 #include "form.h"
+#include "twilio_errors.h"
 
-/* An API error: HTTP status, Twilio code, message (https://www.twilio.com/docs/api/errors). */
+/* An API error: HTTP status, Twilio code (amdi_twerr), message (https://www.twilio.com/docs/api/errors). */
 typedef struct amdi_api_error {
     int http;
     int code;

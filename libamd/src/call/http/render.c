@@ -3,16 +3,86 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "timefmt.h"
 
-const char *const amdi_call_fields[] = {
-    "sid", "date_created", "date_updated", "parent_call_sid", "account_sid", "to", "to_formatted", "from",
-    "from_formatted", "phone_number_sid", "status", "start_time", "end_time", "duration", "price",
-    "price_unit", "direction", "answered_by", "api_version", "forwarded_from", "group_sid", "caller_name",
-    "queue_time", "trunk_sid", "uri", "subresource_uris", NULL};
+/* How a field of the Call resource gets its value (Twilio's Call resource, API 2010-04-01). */
+typedef enum field_kind {
+    F_TEXT,      /* a char[] of the record, "" included */
+    F_TEXT_OPT,  /* a char[] of the record; "" is null */
+    F_DATE,      /* int64 ms of the record as an RFC 2822 date; negative is null */
+    F_COUNT,     /* int64 of the record as a decimal string; negative is null */
+    F_COUNT0,    /* the same, negative is "0" */
+    F_FORMATTED, /* a number of the record as amdi_format_number writes it */
+    F_STATUS,    /* the record's amd_call_status by its wire name */
+    F_ANSWERED,  /* the record's amd_answered_by by its wire name; none is null */
+    F_CONST,     /* a fixed value; NULL is null */
+    F_URI,       /* the call's own relative URI */
+    F_SUBRES     /* the subresource URIs (JSON and XML only) */
+} field_kind;
+
+#define REC(field) offsetof(amdi_call_rec, field)
+#define FIELD(name, kind, off) {name, "\"" name "\":", kind, off, NULL, NULL}
+/* constants are plain literals: their JSON needs no escaping */
+#define CONST(name, value) {name, "\"" name "\":", F_CONST, 0, value, "\"" value "\""}
+#define CONST_NULL(name) {name, "\"" name "\":", F_CONST, 0, NULL, "null"}
+
+static const struct call_field {
+    const char *name;
+    const char *key; /* "\"name\":" */
+    field_kind kind;
+    size_t off;           /* field of amdi_call_rec */
+    const char *constant; /* F_CONST: the value, NULL for null */
+    const char *json;     /* F_CONST: the value as JSON */
+} k_fields[] = {
+    FIELD("sid", F_TEXT, REC(sid)),
+    FIELD("date_created", F_DATE, REC(date_created)),
+    FIELD("date_updated", F_DATE, REC(date_updated)),
+    FIELD("parent_call_sid", F_TEXT_OPT, REC(parent_call_sid)),
+    FIELD("account_sid", F_TEXT, REC(account_sid)),
+    FIELD("to", F_TEXT, REC(to)),
+    FIELD("to_formatted", F_FORMATTED, REC(to)),
+    FIELD("from", F_TEXT, REC(from)),
+    FIELD("from_formatted", F_FORMATTED, REC(from)),
+    CONST_NULL("phone_number_sid"),
+    FIELD("status", F_STATUS, REC(status)),
+    FIELD("start_time", F_DATE, REC(start_time)),
+    FIELD("end_time", F_DATE, REC(end_time)),
+    FIELD("duration", F_COUNT, REC(duration_s)),
+    CONST_NULL("price"), /* the simulated carrier charges nothing */
+    CONST("price_unit", "USD"),
+    CONST("direction", "outbound-api"),
+    FIELD("answered_by", F_ANSWERED, REC(answered_by)),
+    CONST("api_version", "2010-04-01"),
+    CONST_NULL("forwarded_from"),
+    CONST_NULL("group_sid"),
+    CONST_NULL("caller_name"),
+    FIELD("queue_time", F_COUNT0, REC(queue_time_ms)),
+    CONST_NULL("trunk_sid"),
+    FIELD("uri", F_URI, 0),
+    FIELD("subresource_uris", F_SUBRES, 0),
+};
+#define N_FIELDS (sizeof k_fields / sizeof k_fields[0])
+
+/* The subresources under a call's URI, in wire order; feedback_summaries is the account's. */
+static const char *const k_subs[][2] = {
+    {"feedback", "Feedback"}, {"user_defined_messages", "UserDefinedMessages"},
+    {"notifications", "Notifications"}, {"recordings", "Recordings"}, {"streams", "Streams"},
+    {"payments", "Payments"}, {"user_defined_message_subscriptions", "UserDefinedMessageSubscriptions"},
+    {"siprec", "Siprec"}, {"events", "Events"}};
+
+size_t amdi_call_field_count(void)
+{
+    return N_FIELDS;
+}
+
+const char *amdi_call_field_name(size_t i)
+{
+    return i < N_FIELDS ? k_fields[i].name : NULL;
+}
 
 void amdi_format_number(const char *num, char *out, size_t outlen)
 {
@@ -26,79 +96,71 @@ void amdi_format_number(const char *num, char *out, size_t outlen)
         snprintf(out, outlen, "%s", num);
 }
 
-static json_t *date_or_null(int64_t ms)
+/* "/2010-04-01/Accounts/<account>/Calls/<sid>" without printf (it dominated the profile of a
+ * 50-call list page). */
+static void call_base(const amdi_call_rec *r, char *out, size_t cap)
 {
-    if (ms < 0)
-        return json_null();
-    char b[40];
-    amdi_time_rfc2822(ms, b, sizeof b);
-    return json_string(b);
-}
-
-static json_t *num_or_null(int64_t v)
-{
-    if (v < 0)
-        return json_null();
-    char b[32];
-    snprintf(b, sizeof b, "%lld", (long long)v);
-    return json_string(b);
-}
-
-static json_t *str_or_null(const char *s)
-{
-    return s && *s ? json_string(s) : json_null();
-}
-
-json_t *amdi_call_json(const amdi_call_rec *r)
-{
-    json_t *o = json_object();
-    char tf[AMDI_ADDR_MAX + 16], ff[AMDI_ADDR_MAX + 16], base[128];
-    amdi_format_number(r->to, tf, sizeof tf);
-    amdi_format_number(r->from, ff, sizeof ff);
-    snprintf(base, sizeof base, "/2010-04-01/Accounts/%s/Calls/%s", r->account_sid, r->sid);
-    json_object_set_new(o, "sid", json_string(r->sid));
-    json_object_set_new(o, "date_created", date_or_null(r->date_created));
-    json_object_set_new(o, "date_updated", date_or_null(r->date_updated));
-    json_object_set_new(o, "parent_call_sid", str_or_null(r->parent_call_sid));
-    json_object_set_new(o, "account_sid", json_string(r->account_sid));
-    json_object_set_new(o, "to", json_string(r->to));
-    json_object_set_new(o, "to_formatted", json_string(tf));
-    json_object_set_new(o, "from", json_string(r->from));
-    json_object_set_new(o, "from_formatted", json_string(ff));
-    json_object_set_new(o, "phone_number_sid", json_null());
-    json_object_set_new(o, "status", json_string(amd_call_status_name(r->status)));
-    json_object_set_new(o, "start_time", date_or_null(r->start_time));
-    json_object_set_new(o, "end_time", date_or_null(r->end_time));
-    json_object_set_new(o, "duration", num_or_null(r->duration_s));
-    json_object_set_new(o, "price", json_null()); /* the simulated carrier charges nothing */
-    json_object_set_new(o, "price_unit", json_string("USD"));
-    json_object_set_new(o, "direction", json_string("outbound-api"));
-    json_object_set_new(o, "answered_by", str_or_null(amd_answered_by_name(r->answered_by)));
-    json_object_set_new(o, "api_version", json_string("2010-04-01"));
-    json_object_set_new(o, "forwarded_from", json_null());
-    json_object_set_new(o, "group_sid", json_null());
-    json_object_set_new(o, "caller_name", json_null());
-    json_object_set_new(o, "queue_time", num_or_null(r->queue_time_ms < 0 ? 0 : r->queue_time_ms));
-    json_object_set_new(o, "trunk_sid", json_null());
-    char uri[160];
-    snprintf(uri, sizeof uri, "%s.json", base);
-    json_object_set_new(o, "uri", json_string(uri));
-    json_t *sub = json_object();
-    static const char *const subs[][2] = {
-        {"feedback", "Feedback"}, {"user_defined_messages", "UserDefinedMessages"},
-        {"notifications", "Notifications"}, {"recordings", "Recordings"}, {"streams", "Streams"},
-        {"payments", "Payments"}, {"user_defined_message_subscriptions", "UserDefinedMessageSubscriptions"},
-        {"siprec", "Siprec"}, {"events", "Events"}, {"feedback_summaries", "FeedbackSummaries"},
-        {"transcriptions", "Transcriptions"}};
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
-        if (!strcmp(subs[i][0], "feedback_summaries"))
-            snprintf(uri, sizeof uri, "/2010-04-01/Accounts/%s/Calls/FeedbackSummary.json", r->account_sid);
-        else
-            snprintf(uri, sizeof uri, "%s/%s.json", base, subs[i][1]);
-        json_object_set_new(sub, subs[i][0], json_string(uri));
+    static const char a[] = "/2010-04-01/Accounts/", c[] = "/Calls/";
+    size_t la = strlen(r->account_sid), ls = strlen(r->sid), n = 0;
+    if (sizeof a - 1 + la + sizeof c - 1 + ls >= cap) {
+        snprintf(out, cap, "%s%s%s%s", a, r->account_sid, c, r->sid);
+        return;
     }
-    json_object_set_new(o, "subresource_uris", sub);
-    return o;
+    memcpy(out + n, a, sizeof a - 1), n += sizeof a - 1;
+    memcpy(out + n, r->account_sid, la), n += la;
+    memcpy(out + n, c, sizeof c - 1), n += sizeof c - 1;
+    memcpy(out + n, r->sid, ls), n += ls;
+    out[n] = 0;
+}
+
+/* The text of field @p f of @p r, NULL for null. @p tmp (>= 300 bytes) holds computed values;
+ * @p base is the call's URI without ".json". F_SUBRES has no text. */
+static const char *field_text(const struct call_field *f, const amdi_call_rec *r, const char *base, char *tmp,
+                              size_t cap)
+{
+    const char *p = (const char *)r + f->off;
+    int64_t v;
+    switch (f->kind) {
+    case F_TEXT: return p;
+    case F_TEXT_OPT: return *p ? p : NULL;
+    case F_CONST: return f->constant;
+    case F_STATUS: return amd_call_status_name(r->status);
+    case F_ANSWERED: {
+        const char *a = amd_answered_by_name(r->answered_by);
+        return a && *a ? a : NULL;
+    }
+    case F_FORMATTED: amdi_format_number(p, tmp, cap); return tmp;
+    case F_URI: {
+        size_t n = strlen(base);
+        if (n + 6 > cap)
+            return base;
+        memcpy(tmp, base, n);
+        memcpy(tmp + n, ".json", 6);
+        return tmp;
+    }
+    case F_SUBRES: return NULL;
+    case F_DATE:
+        memcpy(&v, p, sizeof v);
+        if (v < 0)
+            return NULL;
+        amdi_time_rfc2822(v, tmp, cap);
+        return tmp;
+    case F_COUNT:
+    case F_COUNT0: {
+        memcpy(&v, p, sizeof v);
+        if (v < 0 && f->kind == F_COUNT)
+            return NULL;
+        if (v < 0)
+            v = 0;
+        char *d = tmp + 24;
+        *--d = 0;
+        do
+            *--d = (char)('0' + v % 10);
+        while ((v /= 10) > 0);
+        return d;
+    }
+    }
+    return NULL;
 }
 
 /* A JSON string as jansson's dump writes it without flags: '"', '\\' and control characters
@@ -128,111 +190,58 @@ static void jstr(amdi_buf *b, const char *s)
     amdi_buf_putc(b, '"');
 }
 
-static void jkey(amdi_buf *b, const char *k, int first)
+static void subresources_json(amdi_buf *b, const amdi_call_rec *r, const char *base)
 {
-    if (!first)
-        amdi_buf_putc(b, ',');
-    amdi_buf_putc(b, '"');
-    amdi_buf_puts(b, k);
-    amdi_buf_puts(b, "\":");
-}
-
-static void jdate(amdi_buf *b, const char *k, int64_t ms)
-{
-    jkey(b, k, 0);
-    if (ms < 0) {
-        amdi_buf_puts(b, "null");
-        return;
-    }
-    char d[40];
-    amdi_time_rfc2822(ms, d, sizeof d);
-    jstr(b, d);
-}
-
-static void jnum(amdi_buf *b, const char *k, int64_t v)
-{
-    jkey(b, k, 0);
-    if (v < 0) {
-        amdi_buf_puts(b, "null");
-        return;
-    }
-    char d[24], *p = d + sizeof d;
-    *--p = 0;
-    do
-        *--p = (char)('0' + v % 10);
-    while ((v /= 10) > 0);
-    amdi_buf_putc(b, '"');
-    amdi_buf_puts(b, p);
-    amdi_buf_putc(b, '"');
-}
-
-static void jopt(amdi_buf *b, const char *k, const char *v)
-{
-    jkey(b, k, 0);
-    if (v && *v)
-        jstr(b, v);
-    else
-        amdi_buf_puts(b, "null");
-}
-
-void amdi_call_json_write(amdi_buf *b, const amdi_call_rec *r)
-{
-    char tf[AMDI_ADDR_MAX + 16], ff[AMDI_ADDR_MAX + 16], base[128];
-    amdi_format_number(r->to, tf, sizeof tf);
-    amdi_format_number(r->from, ff, sizeof ff);
-    snprintf(base, sizeof base, "/2010-04-01/Accounts/%s/Calls/%s", r->account_sid, r->sid);
     amdi_buf_putc(b, '{');
-    jkey(b, "sid", 1);
-    jstr(b, r->sid);
-    jdate(b, "date_created", r->date_created);
-    jdate(b, "date_updated", r->date_updated);
-    jopt(b, "parent_call_sid", r->parent_call_sid);
-    jkey(b, "account_sid", 0);
-    jstr(b, r->account_sid);
-    jkey(b, "to", 0);
-    jstr(b, r->to);
-    jkey(b, "to_formatted", 0);
-    jstr(b, tf);
-    jkey(b, "from", 0);
-    jstr(b, r->from);
-    jkey(b, "from_formatted", 0);
-    jstr(b, ff);
-    amdi_buf_puts(b, ",\"phone_number_sid\":null");
-    jkey(b, "status", 0);
-    jstr(b, amd_call_status_name(r->status));
-    jdate(b, "start_time", r->start_time);
-    jdate(b, "end_time", r->end_time);
-    jnum(b, "duration", r->duration_s);
-    amdi_buf_puts(b, ",\"price\":null,\"price_unit\":\"USD\",\"direction\":\"outbound-api\"");
-    jopt(b, "answered_by", amd_answered_by_name(r->answered_by));
-    amdi_buf_puts(b, ",\"api_version\":\"2010-04-01\",\"forwarded_from\":null,\"group_sid\":null,"
-                     "\"caller_name\":null");
-    jnum(b, "queue_time", r->queue_time_ms < 0 ? 0 : r->queue_time_ms);
-    amdi_buf_puts(b, ",\"trunk_sid\":null");
-    /* plain appends, no printf: formatting dominated the profile of a 50-call list page */
-    jkey(b, "uri", 0);
-    amdi_buf_putc(b, '"');
-    amdi_buf_puts(b, base);
-    amdi_buf_puts(b, ".json\",\"subresource_uris\":{");
-    static const char *const subs[][2] = {
-        {"feedback", "Feedback"}, {"user_defined_messages", "UserDefinedMessages"},
-        {"notifications", "Notifications"}, {"recordings", "Recordings"}, {"streams", "Streams"},
-        {"payments", "Payments"}, {"user_defined_message_subscriptions", "UserDefinedMessageSubscriptions"},
-        {"siprec", "Siprec"}, {"events", "Events"}};
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+    for (size_t i = 0; i < sizeof k_subs / sizeof k_subs[0]; i++) {
         amdi_buf_puts(b, i ? ",\"" : "\"");
-        amdi_buf_puts(b, subs[i][0]);
+        amdi_buf_puts(b, k_subs[i][0]);
         amdi_buf_puts(b, "\":\"");
         amdi_buf_puts(b, base);
         amdi_buf_putc(b, '/');
-        amdi_buf_puts(b, subs[i][1]);
+        amdi_buf_puts(b, k_subs[i][1]);
         amdi_buf_puts(b, ".json\"");
     }
     amdi_buf_puts(b, ",\"feedback_summaries\":\"/2010-04-01/Accounts/");
     amdi_buf_puts(b, r->account_sid);
     amdi_buf_puts(b, "/Calls/FeedbackSummary.json\",\"transcriptions\":\"");
     amdi_buf_puts(b, base);
-    amdi_buf_puts(b, "/Transcriptions.json\"}}");
+    amdi_buf_puts(b, "/Transcriptions.json\"}");
+}
+
+void amdi_call_json_write(amdi_buf *b, const amdi_call_rec *r)
+{
+    char base[128], tmp[AMDI_ADDR_MAX + 64];
+    call_base(r, base, sizeof base);
+    amdi_buf_putc(b, '{');
+    for (size_t i = 0; i < N_FIELDS; i++) {
+        const struct call_field *f = &k_fields[i];
+        if (i)
+            amdi_buf_putc(b, ',');
+        amdi_buf_puts(b, f->key);
+        if (f->kind == F_CONST) {
+            amdi_buf_puts(b, f->json);
+            continue;
+        }
+        if (f->kind == F_SUBRES) {
+            subresources_json(b, r, base);
+            continue;
+        }
+        const char *v = field_text(f, r, base, tmp, sizeof tmp);
+        if (v)
+            jstr(b, v);
+        else
+            amdi_buf_puts(b, "null");
+    }
+    amdi_buf_putc(b, '}');
+}
+
+char *amdi_call_json_text(const amdi_call_rec *r)
+{
+    amdi_buf b;
+    amdi_buf_init(&b);
+    amdi_call_json_write(&b, r);
+    return amdi_buf_take(&b);
 }
 
 static void csv_cell(amdi_buf *b, const char *s)
@@ -252,35 +261,39 @@ static void csv_cell(amdi_buf *b, const char *s)
 
 void amdi_call_csv_header(amdi_buf *b)
 {
-    for (int i = 0; amdi_call_fields[i]; i++) {
-        if (!strcmp(amdi_call_fields[i], "subresource_uris"))
+    int first = 1;
+    for (size_t i = 0; i < N_FIELDS; i++) {
+        if (k_fields[i].kind == F_SUBRES)
             continue;
-        if (i)
+        if (!first)
             amdi_buf_putc(b, ',');
-        amdi_buf_puts(b, amdi_call_fields[i]);
+        amdi_buf_puts(b, k_fields[i].name);
+        first = 0;
     }
     amdi_buf_puts(b, "\r\n");
 }
 
 void amdi_call_csv_row(amdi_buf *b, const amdi_call_rec *r)
 {
-    json_t *o = amdi_call_json(r);
-    for (int i = 0; amdi_call_fields[i]; i++) {
-        if (!strcmp(amdi_call_fields[i], "subresource_uris"))
+    char base[128], tmp[AMDI_ADDR_MAX + 64];
+    call_base(r, base, sizeof base);
+    int first = 1;
+    for (size_t i = 0; i < N_FIELDS; i++) {
+        if (k_fields[i].kind == F_SUBRES)
             continue;
-        if (i)
+        if (!first)
             amdi_buf_putc(b, ',');
-        const char *v = json_string_value(json_object_get(o, amdi_call_fields[i]));
+        const char *v = field_text(&k_fields[i], r, base, tmp, sizeof tmp);
         csv_cell(b, v ? v : "");
+        first = 0;
     }
     amdi_buf_puts(b, "\r\n");
-    json_decref(o);
 }
 
 char *amdi_error_json(int http, int code, const char *message)
 {
     char more[80];
-    snprintf(more, sizeof more, "https://www.twilio.com/docs/errors/%d", code);
+    amdi_twerr_more_info(code, more, sizeof more);
     json_t *o = json_pack("{s:i, s:s, s:s, s:i}", "code", code, "message", message ? message : "", "more_info",
                           more, "status", http);
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;

@@ -29,6 +29,15 @@ static void respond_json(amdi_response *out, int status, json_t *o)
     json_decref(o);
 }
 
+/* A call resource: the JSON written from the call's field table (render.h). */
+static void respond_call(amdi_response *out, int status, const amdi_call_rec *r)
+{
+    out->status = status;
+    out->content_type = "application/json; charset=utf-8";
+    out->body = amdi_call_json_text(r);
+    out->body_len = out->body ? strlen(out->body) : 0;
+}
+
 static void respond_error(amdi_response *out, int http, int code, const char *msg)
 {
     out->status = http;
@@ -96,7 +105,7 @@ static void not_found(amdi_response *out, const char *path)
     for (char *c = msg; *c; c++)
         if ((unsigned char)*c < ' ' || (unsigned char)*c >= 0x7f)
             *c = '?';
-    respond_error(out, 404, 20404, msg);
+    respond_error(out, 404, AMDI_TWERR_NOT_FOUND, msg);
 }
 
 /* ---------------------------------------------------------------- create */
@@ -110,7 +119,7 @@ static void store_unavailable(amdi_response *out, const char *why)
              "Service unavailable: the call database cannot be written (%.200s). New calls are refused until it"
              " can; calls already accepted go on and are stored when it recovers. Retry with backoff.",
              why);
-    respond_error(out, 503, 20503, msg);
+    respond_error(out, 503, AMDI_TWERR_UNAVAILABLE, msg);
 }
 
 static void do_create(amdi_api *api, const char *account, const char *body, size_t len, amdi_response *out)
@@ -118,7 +127,7 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
     amdi_form f;
     int rc = amdi_form_parse(&f, body ? body : "", len, AMDI_FORM_MAX_ITEMS);
     if (rc) {
-        respond_error(out, 400, 21200, rc == AMD_ELIMIT ? "Too many form parameters" : "Malformed form body");
+        respond_error(out, 400, AMDI_TWERR_CALLS, rc == AMD_ELIMIT ? "Too many form parameters" : "Malformed form body");
         return;
     }
     amdi_create_params p;
@@ -140,14 +149,14 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
         amdi_create_params_free(&p);
         char msg[160];
         snprintf(msg, sizeof msg, "Too Many Requests: %ld calls are already queued for this account", api->max_queued);
-        respond_error(out, 429, 20429, msg);
+        respond_error(out, 429, AMDI_TWERR_TOO_MANY_REQUESTS, msg);
         return;
     }
     amdi_call_rec r;
     amdi_call_rec_init(&r);
     if (amdi_sid_new("CA", r.sid)) {
         amdi_create_params_free(&p);
-        respond_error(out, 500, 20500, "Internal error: no randomness");
+        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: no randomness");
         return;
     }
     snprintf(r.account_sid, sizeof r.account_sid, "%s", account);
@@ -162,7 +171,7 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
     amdi_buf_free(&enc);
     if (rc == AMD_ENOMEM) {
         amdi_create_params_free(&p);
-        respond_error(out, 500, 20500, "Internal error: the call could not be stored");
+        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: the call could not be stored");
         return;
     }
     if (rc) {
@@ -174,10 +183,10 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
     }
     /* Stored durably before the 201: an acknowledged call survives a crash. */
     if (amdi_calls_submit(api->engine, &r, &p)) {
-        respond_error(out, 500, 20500, "Internal error: the call could not be queued");
+        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: the call could not be queued");
         return;
     }
-    respond_json(out, 201, amdi_call_json(&r));
+    respond_call(out, 201, &r);
 }
 
 /* ---------------------------------------------------------------- list */
@@ -210,7 +219,7 @@ static void do_list(amdi_api *api, const char *account, const char *query, int c
     amdi_form f;
     int rc = amdi_form_parse(&f, query ? query : "", query ? strlen(query) : 0, AMDI_FORM_MAX_ITEMS);
     if (rc) {
-        respond_error(out, 400, 21200, "Malformed query string");
+        respond_error(out, 400, AMDI_TWERR_CALLS, "Malformed query string");
         return;
     }
     amdi_list_query q;
@@ -235,7 +244,7 @@ static void do_list(amdi_api *api, const char *account, const char *query, int c
         free(rows);
         amdi_form_free(&f);
         amdi_form_free(&q.canon);
-        respond_error(out, 500, 20500, "Internal error: listing failed");
+        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: listing failed");
         return;
     }
     amdi_call_rec *first = rows;
@@ -301,7 +310,7 @@ static void do_list(amdi_api *api, const char *account, const char *query, int c
         free(env);
         if (!env || b.oom) {
             amdi_buf_free(&b);
-            respond_error(out, 500, 20500, "Internal error: out of memory");
+            respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: out of memory");
         } else {
             out->status = 200;
             out->content_type = "application/json; charset=utf-8";
@@ -325,9 +334,9 @@ static void do_fetch(amdi_api *api, const char *account, const char *sid, const 
     if (rc == AMD_ENOTFOUND)
         not_found(out, path);
     else if (rc)
-        respond_error(out, 500, 20500, "Internal error: fetch failed");
+        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: fetch failed");
     else
-        respond_json(out, 200, amdi_call_json(&r));
+        respond_call(out, 200, &r);
 }
 
 static void do_update(amdi_api *api, const char *account, const char *sid, const char *path, const char *body,
@@ -336,7 +345,7 @@ static void do_update(amdi_api *api, const char *account, const char *sid, const
     amdi_form f;
     int rc = amdi_form_parse(&f, body ? body : "", len, AMDI_FORM_MAX_ITEMS);
     if (rc) {
-        respond_error(out, 400, 21200, "Malformed form body");
+        respond_error(out, 400, AMDI_TWERR_CALLS, "Malformed form body");
         return;
     }
     amdi_update_params u;
@@ -354,9 +363,9 @@ static void do_update(amdi_api *api, const char *account, const char *sid, const
     else if (rc == -1)
         respond_api_error(out, &e);
     else if (rc)
-        respond_error(out, 500, 20500, "Internal error: update failed");
+        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: update failed");
     else
-        respond_json(out, 200, amdi_call_json(&r));
+        respond_call(out, 200, &r);
 }
 
 static void do_delete(amdi_api *api, const char *account, const char *sid, const char *path, amdi_response *out)
@@ -369,7 +378,7 @@ static void do_delete(amdi_api *api, const char *account, const char *sid, const
     }
     if (!rc && amdi_calls_is_live(api->engine, sid)) {
         /* Only the record of a past call can be deleted (Twilio: "Delete a Call resource"). */
-        respond_error(out, 400, 21220, "Invalid call state: a call that is queued or in progress cannot be deleted");
+        respond_error(out, 400, AMDI_TWERR_CALL_STATE_INVALID, "Invalid call state: a call that is queued or in progress cannot be deleted");
         return;
     }
     if (!rc && amdi_calls_call_view(api->engine, &r)) {
@@ -382,7 +391,7 @@ static void do_delete(amdi_api *api, const char *account, const char *sid, const
     if (rc == AMD_ENOTFOUND) {
         not_found(out, path);
     } else if (rc) {
-        respond_error(out, 500, 20500, "Internal error: delete failed");
+        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: delete failed");
     } else {
         out->status = 204;
         out->content_type = NULL;
@@ -422,7 +431,7 @@ static void do_events(amdi_api *api, const char *account, const char *sid, const
     }
     amdi_form f;
     if (amdi_form_parse(&f, query ? query : "", query ? strlen(query) : 0, AMDI_FORM_MAX_ITEMS)) {
-        respond_error(out, 400, 21200, "Malformed query string");
+        respond_error(out, 400, AMDI_TWERR_CALLS, "Malformed query string");
         return;
     }
     int size = 50, before = 0;
@@ -435,7 +444,7 @@ static void do_events(amdi_api *api, const char *account, const char *sid, const
     const char *tok = amdi_form_get(&f, "PageToken");
     if (tok && (amdi_page_token_parse(tok, &before, &after) || before)) {
         amdi_form_free(&f);
-        respond_error(out, 400, 21481, "Invalid PageToken");
+        respond_error(out, 400, AMDI_TWERR_PAGE_TOKEN_INVALID, "Invalid PageToken");
         return;
     }
     const char *pg = amdi_form_get(&f, "Page");
@@ -542,7 +551,7 @@ static void do_recordings(amdi_api *api, const char *account, const char *call_s
             size = strtol(ps, &end, 10);
             if (!*ps || *end || size < 1 || size > 1000) {
                 amdi_form_free(&f);
-                respond_error(out, 400, 20001, "PageSize must be an integer from 1 to 1000");
+                respond_error(out, 400, AMDI_TWERR_INVALID_PARAMETER, "PageSize must be an integer from 1 to 1000");
                 return;
             }
         }
@@ -550,7 +559,7 @@ static void do_recordings(amdi_api *api, const char *account, const char *call_s
             page = strtol(pg, &end, 10);
             if (!*pg || *end || page < 0 || page > RECORDING_PAGE_MAX) {
                 amdi_form_free(&f);
-                respond_error(out, 400, 20001, "Page must be an integer from 0 to 100000");
+                respond_error(out, 400, AMDI_TWERR_INVALID_PARAMETER, "Page must be an integer from 0 to 100000");
                 return;
             }
         }
@@ -561,7 +570,7 @@ static void do_recordings(amdi_api *api, const char *account, const char *call_s
                : AMD_ENOMEM;
     if (n < 0) {
         free(v);
-        respond_error(out, 500, 20500, "Internal error: listing recordings failed");
+        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: listing recordings failed");
         return;
     }
     int has_next = n > size;
@@ -600,9 +609,9 @@ static void do_recording_delete(amdi_api *api, const char *account, const char *
     if (rc == AMD_ENOTFOUND) {
         not_found(out, path);
     } else if (rc == AMD_ESTATE) {
-        respond_error(out, 400, 20001, "The recording is in progress: it can be deleted once it has completed");
+        respond_error(out, 400, AMDI_TWERR_INVALID_PARAMETER, "The recording is in progress: it can be deleted once it has completed");
     } else if (rc) {
-        respond_error(out, 500, 20500, "Internal error: deleting the recording failed");
+        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: deleting the recording failed");
     } else {
         if (file[0])
             unlink(file); /* a missing file (never written) is fine */
@@ -631,7 +640,7 @@ static void do_recording(amdi_api *api, const char *account, const char *call_si
     }
     if (del) {
         if (!strcmp(ext, ".wav"))
-            respond_error(out, 405, 20004, "Method not allowed");
+            respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
         else
             do_recording_delete(api, account, sid, path, out);
         return;
@@ -650,13 +659,13 @@ static void do_recording(amdi_api *api, const char *account, const char *call_si
         return;
     }
     if (strcmp(r.status, "completed")) {
-        respond_error(out, 404, 20404, "The recording media is not available (recording not completed)");
+        respond_error(out, 404, AMDI_TWERR_NOT_FOUND, "The recording media is not available (recording not completed)");
         return;
     }
     out->status = 200;
     out->file_path = strdup(file);
     if (!out->file_path)
-        respond_error(out, 500, 20500, "Internal error");
+        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error");
 }
 
 /* ---------------------------------------------------------------- routing */
@@ -837,7 +846,7 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
     memset(out, 0, sizeof *out);
     const char *who = auth ? authenticate(api, auth) : as_account;
     if (!who) {
-        respond_error(out, 401, 20003, "Authenticate");
+        respond_error(out, 401, AMDI_TWERR_AUTHENTICATE, "Authenticate");
         out->www_authenticate = 1;
         return;
     }
@@ -855,7 +864,7 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
     p += 34;
     if (strcmp(account, who) != 0) {
         /* Credentials of one account never reach another account's resources. */
-        respond_error(out, 401, 20003, "Authenticate: credentials do not grant access to this account");
+        respond_error(out, 401, AMDI_TWERR_AUTHENTICATE, "Authenticate: credentials do not grant access to this account");
         out->www_authenticate = 1;
         return;
     }
@@ -867,7 +876,7 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
         else if (is_post && !csv)
             do_create(api, account, body, body_len, out);
         else
-            respond_error(out, 405, 20004, "Method not allowed");
+            respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
         return;
     }
     if (!strncmp(p, "/Calls/", 7) && strlen(p) >= 7 + 34) {
@@ -886,13 +895,13 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
             else if (is_del)
                 do_delete(api, account, sid, path, out);
             else
-                respond_error(out, 405, 20004, "Method not allowed");
+                respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
             return;
         }
         if (!strcmp(rest, "/Recordings.json")) {
             amdi_call_rec cr;
             if (!is_get)
-                respond_error(out, 405, 20004, "Method not allowed");
+                respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
             else if (amdi_store_call_get(api->store, account, sid, &cr))
                 not_found(out, path);
             else
@@ -903,14 +912,14 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
             if (is_get || is_del)
                 do_recording(api, account, sid, rest + 12, path, is_del, out);
             else
-                respond_error(out, 405, 20004, "Method not allowed");
+                respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
             return;
         }
         if (!strcmp(rest, "/Events.json")) {
             if (is_get)
                 do_events(api, account, sid, path, query, out);
             else
-                respond_error(out, 405, 20004, "Method not allowed");
+                respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
             return;
         }
     }
@@ -918,14 +927,14 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
         if (is_get)
             do_recordings(api, account, NULL, path, query, out);
         else
-            respond_error(out, 405, 20004, "Method not allowed");
+            respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
         return;
     }
     if (!strncmp(p, "/Recordings/", 12)) {
         if (is_get || is_del)
             do_recording(api, account, NULL, p + 12, path, is_del, out);
         else
-            respond_error(out, 405, 20004, "Method not allowed");
+            respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
         return;
     }
     not_found(out, path);

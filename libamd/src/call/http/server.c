@@ -580,7 +580,7 @@ static void *reaper_main(void *arg)
 static void refuse_early(struct MHD_Connection *con, int status, const char *reason, const char *msg)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
-    char *body = amdi_error_json(status, 21200, msg);
+    char *body = amdi_error_json(status, AMDI_TWERR_CALLS, msg);
     if (!ci || !body) {
         free(body);
         return;
@@ -658,7 +658,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *con, amdi_response *ar)
         amdi_response_free(ar);
         ar->status = 404;
         ar->content_type = "application/json; charset=utf-8";
-        ar->body = amdi_error_json(404, 20404, "The recording media is not available");
+        ar->body = amdi_error_json(404, AMDI_TWERR_NOT_FOUND, "The recording media is not available");
         ar->body_len = ar->body ? strlen(ar->body) : 0;
     }
     struct MHD_Response *resp = MHD_create_response_from_buffer(ar->body_len, ar->body ? ar->body : (void *)"",
@@ -716,7 +716,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         snprintf(msg, sizeof msg, "Request body larger than %zu bytes", s->cfg.max_body_bytes);
         ar.status = 413;
         ar.content_type = "application/json; charset=utf-8";
-        ar.body = amdi_error_json(413, 21200, msg);
+        ar.body = amdi_error_json(413, AMDI_TWERR_CALLS, msg);
         ar.body_len = ar.body ? strlen(ar.body) : 0;
         return send_resp(con, &ar);
     }

@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "media/pcm.h"
+#include "twilio_errors.h"
 
 /* Defaults: 64 MiB of input; 40 minutes of audio, the length Twilio says a <Play> file should
  * stay under (TW/voice/twiml/play: longer files may drop the call); 40 min at 8 kHz float is
@@ -38,7 +39,7 @@ typedef struct amdi_decode_opts {
 } amdi_decode_opts;
 
 /* Twilio's <Play> warning for a decode failure: 13420 for every error code, 0 for 0. */
-#define AMDI_TWILIO_PLAY_BAD_AUDIO 13420
+#define AMDI_TWILIO_PLAY_BAD_AUDIO AMDI_TWERR_PLAY_BAD_AUDIO
 
 /* Decode @p len bytes at @p data, served with @p content_type (NULL or "" = unknown: sniff
  * only). @p opts NULL = defaults. 0 and *out (one reference, 8 kHz mono), or AMD_EINVAL

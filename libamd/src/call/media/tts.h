@@ -31,8 +31,8 @@
 #define AMDI_TTS_PIECE_BYTES 400
 #define AMDI_TTS_FIRST_PIECE_BYTES 120
 /* Twilio's <Say> warnings: empty text, text too long (TW/api/errors/13520, /13521). */
-#define AMDI_TWILIO_SAY_EMPTY 13520
-#define AMDI_TWILIO_SAY_TOO_LONG 13521
+#define AMDI_TWILIO_SAY_EMPTY AMDI_TWERR_SAY_EMPTY
+#define AMDI_TWILIO_SAY_TOO_LONG AMDI_TWERR_SAY_TOO_LONG
 
 typedef struct amdi_tts amdi_tts;
 

@@ -6,9 +6,11 @@
 #ifndef AMDI_MEDIA_TTS_VOICES_H
 #define AMDI_MEDIA_TTS_VOICES_H
 
-/* Twilio's <Say> warnings (TW/api/errors/13511, /13512). */
-#define AMDI_TWILIO_SAY_BAD_VOICE 13511
-#define AMDI_TWILIO_SAY_BAD_LANGUAGE 13512
+#include "twilio_errors.h"
+
+/* Twilio's <Say> warnings for an unknown voice or language (values in twilio_errors.h). */
+#define AMDI_TWILIO_SAY_BAD_VOICE AMDI_TWERR_SAY_BAD_VOICE
+#define AMDI_TWILIO_SAY_BAD_LANGUAGE AMDI_TWERR_SAY_BAD_LANGUAGE
 
 typedef struct amdi_tts_voice {
     char espeak[40];      /* for espeak_SetVoiceByName, e.g. "en-us+f3" */
