@@ -91,7 +91,7 @@ static void handle_result(amdi_calls *e, inbox_item *it)
         else
             snprintf(msg, sizeof msg, "HTTP retrieval failure: status %ld", it->http_status);
         /* Twilio: 11215 when a fetch follows too many HTTP redirects, else 11200 */
-        amdi_calls_instructions_failed(e, c, it->tag.kind, it->too_many_redirects ? ERR_TOO_MANY_REDIRECTS : 11200,
+        amdi_calls_instructions_failed(e, c, it->tag.kind, it->too_many_redirects ? ERR_TOO_MANY_REDIRECTS : AMDI_TWERR_HTTP_RETRIEVAL,
                                        msg, it->url);
         return;
     }
@@ -320,7 +320,7 @@ int amdi_calls_update(amdi_calls *e, const char *account, const char *sid, const
             return rc;
         amdi_calls_call_view(e, out); /* ended in memory, not stored yet: answer from memory */
         if (u->status || u->url || u->twiml || u->time_limit_s >= 0 || u->fallback_url || u->status_callback) {
-            amdi_api_error_set(err, 400, 21220,
+            amdi_api_error_set(err, 400, AMDI_TWERR_CALL_STATE_INVALID,
                                "Call is not in-progress. Cannot redirect or change a call that has ended (status %s)",
                                amd_call_status_name(out->status));
             return -1;

@@ -35,6 +35,7 @@
 #include "calls.h"
 #include "log.h"
 #include "recording.h"
+#include "twilio_errors.h"
 #include "twiml.h"
 #include "webhook.h"
 #include "writer.h"
@@ -47,12 +48,12 @@
 /* A recording that could not be stored whole (disk full, I/O error). Twilio publishes no code
  * for a storage failure of its own (16101/16102 are "absent", 16105 an encryption failure);
  * this server uses 16104 for every "recording could not be made" case. */
-#define REC_ERR_NOT_STORED 16104
+#define REC_ERR_NOT_STORED AMDI_TWERR_RECORDING_NOT_STORED
 /* TwiML documents one call may fetch (Url, <Redirect>, FallbackUrl, REST redirects): a
  * <Redirect> loop otherwise runs until TimeLimit (up to 24 h). Beyond it the call ends with
  * Twilio's error for too many redirects. */
 #define MAX_TWIML_FETCHES 100
-#define ERR_TOO_MANY_REDIRECTS 11215
+#define ERR_TOO_MANY_REDIRECTS AMDI_TWERR_HTTP_TOO_MANY_REDIRECTS
 
 enum { K_URL = 1, K_FALLBACK, K_STATUS, K_AMD };
 

@@ -59,7 +59,7 @@ static void dial(amdi_calls *e, live *c)
     int rc = ops->dial(e->cfg.driver.state, &req, &c->leg);
     amdi_calls_transition(e, c, fx.callback, fx.cb_status);
     if (rc) {
-        amdi_calls_fail(e, c, 21214, "the carrier driver could not place the call");
+        amdi_calls_fail(e, c, AMDI_TWERR_TO_UNREACHABLE, "the carrier driver could not place the call");
         amdi_calls_input(e, c, AMDI_CI_DIAL_FAILED, NULL);
     }
 }

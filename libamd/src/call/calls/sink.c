@@ -32,7 +32,7 @@ void amdi_calls_amd_decision(amdi_calls *e, live *c, int ending)
     snprintf(dur, sizeof dur, "%lld", (long long)c->rec.amd_duration_ms);
     if (c->p.async_amd) {
         if (!c->p.async_amd_status_callback) {
-            amdi_calls_event_error(e, c->rec.sid, 21262, "No AMD status callback URL provided");
+            amdi_calls_event_error(e, c->rec.sid, AMDI_TWERR_AMD_NO_CALLBACK, "No AMD status callback URL provided");
             return;
         }
         char *u = amdi_url_resolve(c->url, c->p.async_amd_status_callback);
@@ -45,7 +45,7 @@ void amdi_calls_amd_decision(amdi_calls *e, live *c, int ending)
         if (u && (!strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8)))
             amdi_calls_send_hook(e, c, K_AMD, u, c->p.async_amd_status_callback_method, &f);
         else
-            amdi_calls_event_error(e, c->rec.sid, 21205,
+            amdi_calls_event_error(e, c->rec.sid, AMDI_TWERR_URL_INVALID,
                                    "AsyncAmdStatusCallback cannot be resolved to an absolute URL");
         amdi_form_free(&f);
         free(u);
@@ -136,7 +136,7 @@ static void sink_answered(void *ctx, int rate)
             amdi_calls_log(e, AMD_LOG_ERROR, "call %s: detector not created: %s", c->rec.sid,
                            err[0] ? err : amd_strerror(rc));
             c->rec.answered_by = AMD_ANSWERED_UNKNOWN;
-            amdi_calls_event_error(e, c->rec.sid, 21263, err[0] ? err : amd_strerror(rc));
+            amdi_calls_event_error(e, c->rec.sid, AMDI_TWERR_AMD_PARAMS_INVALID, err[0] ? err : amd_strerror(rc));
             c->det = NULL;
         }
     }
@@ -168,7 +168,7 @@ static void sink_refused(void *ctx, amd_call_status status, int sip)
         return;
     s->c->sip_code = sip;
     if (status == AMD_CALL_FAILED && sip == 404)
-        amdi_calls_fail(s->e, s->c, 21214, "'To' number cannot be routed by the dial plan");
+        amdi_calls_fail(s->e, s->c, AMDI_TWERR_TO_UNREACHABLE, "'To' number cannot be routed by the dial plan");
     amdi_call_input in = status == AMD_CALL_BUSY        ? AMDI_CI_BUSY
                          : status == AMD_CALL_NO_ANSWER ? AMDI_CI_NO_ANSWER
                                                         : AMDI_CI_REFUSED;

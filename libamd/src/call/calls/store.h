@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Persistence of accounts, calls and call events in SQLite (WAL mode).
+/* libamdcall: persistence of accounts, calls and call events in SQLite (WAL mode).
  *
  * Durability: the API's connection runs with synchronous=FULL, so a call is on disk before
  * its 201 is sent; the engine's connection runs with synchronous=NORMAL, which in WAL mode

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The Calls REST resource, independent of the HTTP server: authenticate, route, validate,
+/* libamdcall: the Calls REST resource, independent of the HTTP server: authenticate, route, validate,
  * act, render. The libmicrohttpd layer (server.c) and the C API (call.h) are thin faces
  * over amdi_api_handle. Thread-safe: any number of threads may call it at once. */
 #ifndef AMDI_REST_H
