@@ -343,38 +343,41 @@ static void usage(FILE *f)
             "  --quick            short run (seconds 30, multi-seconds 20,4,0.4, repeat 1)\n");
 }
 
-int main(int argc, char **argv)
+/* Command-line settings. */
+typedef struct opts {
+    double secs, repeat_d;
+    int calls[8], ncalls;
+    double msecs[8];
+    const char *raw;
+} opts;
+
+/* Parse the flags into o: -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, opts *o)
 {
-    double secs = 120, repeat_d = 5;
-    int calls[8] = {1, 100, 10000}, ncalls = 3;
-    double msecs[8] = {120, 12, 2};
-    const char *raw = NULL;
-
-    printf("command:");
-    for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
-    printf("\n");
-
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--seconds") && i + 1 < argc) secs = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat_d = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--raw") && i + 1 < argc) raw = argv[++i];
+        if (!strcmp(argv[i], "--seconds") && i + 1 < argc) o->secs = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) o->repeat_d = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--raw") && i + 1 < argc) o->raw = argv[++i];
         else if (!strcmp(argv[i], "--calls") && i + 1 < argc) {
             char *p = argv[++i];
-            ncalls = 0;
-            while (*p && ncalls < 8) { calls[ncalls++] = (int)strtol(p, &p, 10); if (*p == ',') p++; }
+            o->ncalls = 0;
+            while (*p && o->ncalls < 8) { o->calls[o->ncalls++] = (int)strtol(p, &p, 10); if (*p == ',') p++; }
         } else if (!strcmp(argv[i], "--multi-seconds") && i + 1 < argc) {
             char *p = argv[++i];
             int k = 0;
-            while (*p && k < 8) { msecs[k++] = strtod(p, &p); if (*p == ',') p++; }
+            while (*p && k < 8) { o->msecs[k++] = strtod(p, &p); if (*p == ',') p++; }
         } else if (!strcmp(argv[i], "--quick")) {
-            secs = 30; repeat_d = 1; msecs[0] = 20; msecs[1] = 4; msecs[2] = 0.4;
+            o->secs = 30; o->repeat_d = 1; o->msecs[0] = 20; o->msecs[1] = 4; o->msecs[2] = 0.4;
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
         else { usage(stderr); return 2; }
     }
-    int repeat = repeat_d < 1 ? 1 : (int)repeat_d;
-    for (int k = 0; k < ncalls; k++) if (calls[k] < 1 || msecs[k] <= 0) { usage(stderr); return 2; }
+    for (int k = 0; k < o->ncalls; k++) if (o->calls[k] < 1 || o->msecs[k] <= 0) { usage(stderr); return 2; }
+    return -1;
+}
 
-    /* CPU and build, so a figure can be read in context. */
+/* CPU and build, so a figure can be read in context. */
+static void print_context(void)
+{
     char cpu[256] = "unknown";
     FILE *ci = fopen("/proc/cpuinfo", "r");
     if (ci) {
@@ -394,40 +397,42 @@ int main(int argc, char **argv)
 #endif
     printf("libamd %s; cpu: %s; %ld online cores; build: %s\n", amd_version_string(), cpu,
            sysconf(_SC_NPROCESSORS_ONLN), opt);
+}
 
-    /* Audio: 60 s (or the raw file), 8 kHz s16 and µ-law, plus 16 / 44.1 kHz. */
+/* Audio: 60 s (or the raw file), 8 kHz s16; NULL on failure. */
+static int16_t *load_audio(const char *raw, size_t *n8_out)
+{
     size_t n8 = 60 * 8000;
     int16_t *s16 = NULL;
     if (raw) {
         FILE *f = fopen(raw, "rb");
-        if (!f) { fprintf(stderr, "speed: cannot open %s\n", raw); return 1; }
+        if (!f) { fprintf(stderr, "speed: cannot open %s\n", raw); return NULL; }
         fseek(f, 0, SEEK_END);
         long sz = ftell(f);
         fseek(f, 0, SEEK_SET);
         n8 = (size_t)(sz / 2) / 160 * 160;
-        if (n8 < 8000) { fprintf(stderr, "speed: %s shorter than 1 s\n", raw); fclose(f); return 1; }
+        if (n8 < 8000) { fprintf(stderr, "speed: %s shorter than 1 s\n", raw); fclose(f); return NULL; }
         s16 = malloc(n8 * 2);
-        if (!s16 || fread(s16, 2, n8, f) != n8) { fprintf(stderr, "speed: cannot read %s\n", raw); fclose(f); return 1; }
+        if (!s16 || fread(s16, 2, n8, f) != n8) { fprintf(stderr, "speed: cannot read %s\n", raw); fclose(f); return NULL; }
         fclose(f);
         printf("audio: %s (%.1f s, s16le 8 kHz)\n", raw, n8 / 8000.0);
     } else {
         float *tmp = malloc(n8 * sizeof(float));
         s16 = malloc(n8 * 2);
-        if (!tmp || !s16) return 1;
+        if (!tmp || !s16) return NULL;
         synth_speech(tmp, n8, 8000);
         to_s16(tmp, s16, n8);
         free(tmp);
         printf("audio: synthetic never-ending greeting (speech-like syllables, pauses < 1.2 s, "
                "line noise -55 dBFS), 60 s looped; DetectMessageEnd, timeout 59 s, 20 ms chunks\n");
     }
-    uint8_t *ulaw = malloc(n8);
-    if (!ulaw) return 1;
-    for (size_t i = 0; i < n8; i++) ulaw[i] = amd_ulaw_encode(s16[i]);
+    *n8_out = n8;
+    return s16;
+}
 
-    printf("\n| run | x real time per core | ns per 10 ms | audio s | notes |\n");
-    printf("|---|---:|---:|---:|---|\n");
-
-    /* 1. Full pipeline, one detector, each engine that can be created. */
+/* 1. Full pipeline, one detector, each engine that can be created; the default's ns per 10 ms. */
+static double bench_engines(const int16_t *s16, size_t n8, double secs, int repeat)
+{
     double full_cpu10 = 0;
     amd_engine engines[] = {AMD_ENGINE_DEFAULT, AMD_ENGINE_TIMING, AMD_ENGINE_WORDS, AMD_ENGINE_MODEL};
     for (size_t e = 0; e < sizeof engines / sizeof engines[0]; e++) {
@@ -454,107 +459,115 @@ int main(int argc, char **argv)
         if (engines[e] == AMD_ENGINE_DEFAULT) full_cpu10 = best * 1e9 / (secs * 100.0);
         amd_detector_destroy(det);
     }
+    return full_cpu10;
+}
 
-    /* 2. Other input formats and rates (default engine). */
-    {
-        int rates[] = {16000, 44100};
-        for (int k = 0; k < 3; k++) {
-            int rate = k < 2 ? rates[k] : 8000;
-            feed fmt = k < 2 ? FEED_S16 : FEED_ULAW;
-            size_t n = k < 2 ? (size_t)60 * (size_t)rate : n8;
-            size_t chunk = (size_t)rate * CHUNK_MS / 1000;
-            int16_t *buf = NULL;
-            const void *src = ulaw;
-            if (k < 2) {
-                float *tmp = malloc(n * sizeof(float));
-                buf = malloc(n * 2);
-                if (!tmp || !buf) return 1;
-                rng_state = 0x1234567ull + (uint64_t)k;
-                synth_speech(tmp, n, rate);
-                to_s16(tmp, buf, n);
-                free(tmp);
-                src = buf;
-            }
-            amd_config cfg = bench_config(AMD_ENGINE_DEFAULT, rate);
-            amd_detector *det = NULL;
-            char err[200];
-            if (amd_detector_create(&cfg, &det, err, sizeof err) != 0) { printf("create failed: %s\n", err); return 1; }
-            long dec = 0;
-            double best = 1e30, s = secs / 2;
-            for (int r = 0; r < repeat; r++) {
-                amd_detector_reset(det);
-                double t = run_pipeline(&det, 1, src, n, chunk, s, fmt, rate, &dec);
-                if (t < best) best = t;
-            }
-            char what[96];
-            if (k < 2) snprintf(what, sizeof what, "full pipeline, default, s16 %.1f kHz input", rate / 1000.0);
-            else snprintf(what, sizeof what, "full pipeline, default, µ-law 8 kHz");
-            print_row(what, s, best, k < 2 ? "synthetic greeting at this rate, resampled to 8 kHz (SpeexDSP)" : "");
-            amd_detector_destroy(det);
-            free(buf);
+/* 2. Other input formats and rates (default engine); 0, or 1 on failure. */
+static int bench_formats(const uint8_t *ulaw, size_t n8, double secs, int repeat)
+{
+    int rates[] = {16000, 44100};
+    for (int k = 0; k < 3; k++) {
+        int rate = k < 2 ? rates[k] : 8000;
+        feed fmt = k < 2 ? FEED_S16 : FEED_ULAW;
+        size_t n = k < 2 ? (size_t)60 * (size_t)rate : n8;
+        size_t chunk = (size_t)rate * CHUNK_MS / 1000;
+        int16_t *buf = NULL;
+        const void *src = ulaw;
+        if (k < 2) {
+            float *tmp = malloc(n * sizeof(float));
+            buf = malloc(n * 2);
+            if (!tmp || !buf) return 1;
+            rng_state = 0x1234567ull + (uint64_t)k;
+            synth_speech(tmp, n, rate);
+            to_s16(tmp, buf, n);
+            free(tmp);
+            src = buf;
         }
-    }
-
-    /* 3. Per stage (core internals on the same audio; differences of cumulative runs). */
-    {
-        stage_ctx s;
-        memset(&s, 0, sizeof s);
-        amd_config cfg = bench_config(AMD_ENGINE_DEFAULT, 8000);
-        s.an_buf = aligned_alloc(64, (amdi_analysis_buf_size() + 63) / 64 * 64);
-        s.tones_mem = aligned_alloc(16, (amdi_tones_size() + 15) / 16 * 16);
-        if (!s.an_buf || !s.tones_mem || amdi_analysis_init(&s.an, s.an_buf) != 0) return 1;
-        s.tones = amdi_tones_init(s.tones_mem, &cfg);
-        amdi_vad_init(&s.vad);
-        /* The four cumulative configurations and the full pipeline are timed in
-         * interleaved rounds (best of R each), so a burst of load on a shared
-         * machine hits all of them alike rather than one stage. */
-        double t_in = 1e30, t_an = 1e30, t_to = 1e30, t_vad = 1e30, t_full = 1e30;
-        amd_detector *fdet = NULL;
-        char ferr[200];
-        if (amd_detector_create(&cfg, &fdet, ferr, sizeof ferr) != 0) { printf("create failed: %s\n", ferr); return 1; }
+        amd_config cfg = bench_config(AMD_ENGINE_DEFAULT, rate);
+        amd_detector *det = NULL;
+        char err[200];
+        if (amd_detector_create(&cfg, &det, err, sizeof err) != 0) { printf("create failed: %s\n", err); return 1; }
+        long dec = 0;
+        double best = 1e30, s = secs / 2;
         for (int r = 0; r < repeat; r++) {
-            double t;
-            s.do_analysis = 0; s.do_tones = 0; s.do_vad = 0;
-            if ((t = run_stages(&s, s16, n8, secs)) < t_in) t_in = t;
-            s.do_analysis = 1;
-            if ((t = run_stages(&s, s16, n8, secs)) < t_an) t_an = t;
-            s.do_tones = 1;
-            if ((t = run_stages(&s, s16, n8, secs)) < t_to) t_to = t;
-            s.do_vad = 1;
-            if ((t = run_stages(&s, s16, n8, secs)) < t_vad) t_vad = t;
-            long dec = 0;
-            amd_detector_reset(fdet);
-            if ((t = run_pipeline(&fdet, 1, s16, n8, 160, secs, FEED_S16, 8000, &dec)) < t_full) t_full = t;
+            amd_detector_reset(det);
+            double t = run_pipeline(&det, 1, src, n, chunk, s, fmt, rate, &dec);
+            if (t < best) best = t;
         }
-        amd_detector_destroy(fdet);
-        full_cpu10 = t_full * 1e9 / (secs * 100.0);
-        double k = 1e9 / (secs * 100.0);
-        printf("\nPer stage (ns per 10 ms hop, 8 kHz s16; cumulative runs interleaved with the full pipeline, best of %d, differenced):\n\n", repeat);
-        (void)s.sink;
-        printf("| stage | ns per 10 ms | share of full pipeline |\n|---|---:|---:|\n");
-        double st[5] = {t_in * k, (t_an - t_in) * k, (t_to - t_an) * k, (t_vad - t_to) * k, 0};
-        const char *nm[5] = {"input (convert, DC block, hop)", "analysis (Hann + 256-pt FFTW r2c)",
-                             "tone detectors (beep, fax, SIT)", "VAD (noise floor, band SNR, harmonicity)",
-                             "rest: engine, utterance bookkeeping, message end"};
-        st[4] = full_cpu10 - t_vad * k;
-        for (int i = 0; i < 5; i++) {
-            if (st[i] < 15) /* differences of separately timed runs: a few ns is noise */
-                printf("| %s | < 15 (within noise) | ~0 %% |\n", nm[i]);
-            else
-                printf("| %s | %.0f | %.0f %% |\n", nm[i], st[i], full_cpu10 > 0 ? 100.0 * st[i] / full_cpu10 : 0);
-        }
-        amdi_analysis_free(&s.an);
-        free(s.an_buf);
-        free(s.tones_mem);
+        char what[96];
+        if (k < 2) snprintf(what, sizeof what, "full pipeline, default, s16 %.1f kHz input", rate / 1000.0);
+        else snprintf(what, sizeof what, "full pipeline, default, µ-law 8 kHz");
+        print_row(what, s, best, k < 2 ? "synthetic greeting at this rate, resampled to 8 kHz (SpeexDSP)" : "");
+        amd_detector_destroy(det);
+        free(buf);
     }
+    return 0;
+}
 
-    /* 4. Many detectors alive at once, and the classic floor beside each. */
+/* 3. Per stage (core internals on the same audio; differences of cumulative runs); 0, or 1 on failure. */
+static int bench_stages(const int16_t *s16, size_t n8, double secs, int repeat)
+{
+    stage_ctx s;
+    memset(&s, 0, sizeof s);
+    amd_config cfg = bench_config(AMD_ENGINE_DEFAULT, 8000);
+    s.an_buf = aligned_alloc(64, (amdi_analysis_buf_size() + 63) / 64 * 64);
+    s.tones_mem = aligned_alloc(16, (amdi_tones_size() + 15) / 16 * 16);
+    if (!s.an_buf || !s.tones_mem || amdi_analysis_init(&s.an, s.an_buf) != 0) return 1;
+    s.tones = amdi_tones_init(s.tones_mem, &cfg);
+    amdi_vad_init(&s.vad);
+    /* The four cumulative configurations and the full pipeline are timed in
+     * interleaved rounds (best of R each), so a burst of load on a shared
+     * machine hits all of them alike rather than one stage. */
+    double t_in = 1e30, t_an = 1e30, t_to = 1e30, t_vad = 1e30, t_full = 1e30;
+    amd_detector *fdet = NULL;
+    char ferr[200];
+    if (amd_detector_create(&cfg, &fdet, ferr, sizeof ferr) != 0) { printf("create failed: %s\n", ferr); return 1; }
+    for (int r = 0; r < repeat; r++) {
+        double t;
+        s.do_analysis = 0; s.do_tones = 0; s.do_vad = 0;
+        if ((t = run_stages(&s, s16, n8, secs)) < t_in) t_in = t;
+        s.do_analysis = 1;
+        if ((t = run_stages(&s, s16, n8, secs)) < t_an) t_an = t;
+        s.do_tones = 1;
+        if ((t = run_stages(&s, s16, n8, secs)) < t_to) t_to = t;
+        s.do_vad = 1;
+        if ((t = run_stages(&s, s16, n8, secs)) < t_vad) t_vad = t;
+        long dec = 0;
+        amd_detector_reset(fdet);
+        if ((t = run_pipeline(&fdet, 1, s16, n8, 160, secs, FEED_S16, 8000, &dec)) < t_full) t_full = t;
+    }
+    amd_detector_destroy(fdet);
+    double full_cpu10 = t_full * 1e9 / (secs * 100.0);
+    double k = 1e9 / (secs * 100.0);
+    printf("\nPer stage (ns per 10 ms hop, 8 kHz s16; cumulative runs interleaved with the full pipeline, best of %d, differenced):\n\n", repeat);
+    (void)s.sink;
+    printf("| stage | ns per 10 ms | share of full pipeline |\n|---|---:|---:|\n");
+    double st[5] = {t_in * k, (t_an - t_in) * k, (t_to - t_an) * k, (t_vad - t_to) * k, 0};
+    const char *nm[5] = {"input (convert, DC block, hop)", "analysis (Hann + 256-pt FFTW r2c)",
+                         "tone detectors (beep, fax, SIT)", "VAD (noise floor, band SNR, harmonicity)",
+                         "rest: engine, utterance bookkeeping, message end"};
+    st[4] = full_cpu10 - t_vad * k;
+    for (int i = 0; i < 5; i++) {
+        if (st[i] < 15) /* differences of separately timed runs: a few ns is noise */
+            printf("| %s | < 15 (within noise) | ~0 %% |\n", nm[i]);
+        else
+            printf("| %s | %.0f | %.0f %% |\n", nm[i], st[i], full_cpu10 > 0 ? 100.0 * st[i] / full_cpu10 : 0);
+    }
+    amdi_analysis_free(&s.an);
+    free(s.an_buf);
+    free(s.tones_mem);
+    return 0;
+}
+
+/* 4. Many detectors alive at once, and the classic floor beside each; 0, or 1 on failure. */
+static int bench_many(const opts *o, const int16_t *s16, size_t n8, int repeat)
+{
     printf("\nMany detectors alive at once (interleaved 20 ms chunks, default engine, s16 8 kHz):\n\n");
     printf("| detectors | x real time per core | ns per 10 ms per call | calls per core | "
            "classic floor ns per 10 ms | pipeline / floor | create us each | amd_detector_memory B | RSS delta B per detector |\n");
     printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for (int k = 0; k < ncalls; k++) {
-        int n = calls[k];
+    for (int k = 0; k < o->ncalls; k++) {
+        int n = o->calls[k];
         amd_detector **det = calloc((size_t)n, sizeof *det);
         classic *cl = calloc((size_t)n, sizeof *cl);
         if (!det || !cl) { fprintf(stderr, "speed: out of memory for %d detectors\n", n); return 1; }
@@ -570,12 +583,12 @@ int main(int argc, char **argv)
         }
         double create_us = (wall_now() - c0) * 1e6 / n;
         long dec = 0;
-        double audio = msecs[k] * n;
+        double audio = o->msecs[k] * n;
         double t = 1e30;
         for (int r = 0; r < repeat; r++) { /* best of R, every detector restarted */
             if (r)
                 for (int d = 0; d < n; d++) amd_detector_reset(det[d]);
-            double tr = run_pipeline(det, n, s16, n8, 160, msecs[k], FEED_S16, 8000, &dec);
+            double tr = run_pipeline(det, n, s16, n8, 160, o->msecs[k], FEED_S16, 8000, &dec);
             if (tr < t) t = tr;
         }
         size_t rss1 = rss_bytes();
@@ -584,7 +597,7 @@ int main(int argc, char **argv)
         long cdec = 0;
         double tc = 1e30;
         for (int r = 0; r < repeat; r++) {
-            double tr = run_classic(cl, n, s16, n8, msecs[k], &cdec);
+            double tr = run_classic(cl, n, s16, n8, o->msecs[k], &cdec);
             if (tr < tc) tc = tr;
         }
         double ns = t * 1e9 / (audio * 100.0), nsc = tc * 1e9 / (audio * 100.0);
@@ -596,6 +609,39 @@ int main(int argc, char **argv)
         free(det);
         free(cl);
     }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    opts o = {.secs = 120, .repeat_d = 5, .calls = {1, 100, 10000}, .ncalls = 3, .msecs = {120, 12, 2}, .raw = NULL};
+
+    printf("command:");
+    for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
+    printf("\n");
+
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0) return rc;
+    double secs = o.secs;
+    int repeat = o.repeat_d < 1 ? 1 : (int)o.repeat_d;
+
+    print_context();
+
+    size_t n8 = 0;
+    int16_t *s16 = load_audio(o.raw, &n8);
+    if (!s16) return 1;
+    uint8_t *ulaw = malloc(n8);
+    if (!ulaw) return 1;
+    for (size_t i = 0; i < n8; i++) ulaw[i] = amd_ulaw_encode(s16[i]);
+
+    printf("\n| run | x real time per core | ns per 10 ms | audio s | notes |\n");
+    printf("|---|---:|---:|---:|---|\n");
+
+    (void)bench_engines(s16, n8, secs, repeat);
+    if (bench_formats(ulaw, n8, secs, repeat)) return 1;
+    if (bench_stages(s16, n8, secs, repeat)) return 1;
+    if (bench_many(&o, s16, n8, repeat)) return 1;
+
     printf("\n(x real time per core = audio seconds processed per CPU second of one thread; "
            "'calls per core' is the same number read as live calls one core can serve.)\n");
     free(s16);
