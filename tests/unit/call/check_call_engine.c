@@ -188,7 +188,7 @@ static int create_error(const char *body, char *msg, size_t n)
         return 0;
     }
     ck_assert_int_eq(ae.http, 400);
-    snprintf(msg, n, "%s", ae.message);
+    snprintf(msg, n, "%.*s", (int)(n > 0 ? n - 1 : 0), ae.message); /* a message may be cut */
     return ae.code;
 }
 
