@@ -123,9 +123,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         printable(why, sizeof why);
     }
     if (!cut) {
-        /* an address inside an allowed range is allowed (IPv4-mapped IPv6 is judged as IPv4) */
+        /* an address inside an allowed range is allowed (IPv4-mapped IPv6 and the NAT64
+         * well-known prefix 64:ff9b::/96, RFC 6052, are judged as the IPv4 they carry) */
         static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        int as_v4 = !v6 || !memcmp(addr, mapped, 12);
+        static const uint8_t nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+        int as_v4 = !v6 || !memcmp(addr, mapped, 12) || !memcmp(addr, nat64, 12);
         const uint8_t *a4 = v6 ? addr + 12 : addr;
         for (size_t i = 0; pol && i < pol->n_allow; i++)
             if (as_v4 ? contains(&pol->allow[i], 0, a4) : contains(&pol->allow[i], 1, addr))
