@@ -123,31 +123,43 @@ static sf_count_t vio_tell(void *user)
     return (sf_count_t)((amdi_audio_file *)user)->mem_pos;
 }
 
+/* Room for more input in f->mem (first 64 KiB, then doubling up to AMDI_AF_MAX_STDIN): 0, or
+ * an error named with @p what ("" or "stdin: "). */
+static int mem_room(amdi_audio_file *f, size_t *cap, const char *what, char *err, size_t errlen)
+{
+    if (!f->mem) {
+        *cap = 1 << 16;
+        f->mem = malloc(*cap);
+    } else if (f->mem_len == *cap) {
+        if (*cap >= AMDI_AF_MAX_STDIN) {
+            set_err(err, errlen, "%smore than %zu MiB of input", what, AMDI_AF_MAX_STDIN >> 20);
+            return AMD_ELIMIT;
+        }
+        unsigned char *p = realloc(f->mem, *cap * 2);
+        if (!p) {
+            set_err(err, errlen, "out of memory");
+            return AMD_ENOMEM;
+        }
+        f->mem = p;
+        *cap *= 2;
+    }
+    if (!f->mem) {
+        set_err(err, errlen, "out of memory");
+        return AMD_ENOMEM;
+    }
+    return 0;
+}
+
 /* Read all of a non-seekable descriptor (pipe, FIFO, character device) into memory, once:
  * libsndfile seeks, and opening such a path a second time finds its data gone (a FIFO whose
  * writer already finished would even block that second open forever). */
 static int slurp_fd(amdi_audio_file *f, int fd, const char *path, char *err, size_t errlen)
 {
-    size_t cap = 1 << 16;
-    f->mem = malloc(cap);
-    if (!f->mem) {
-        set_err(err, errlen, "out of memory");
-        return AMD_ENOMEM;
-    }
+    size_t cap = 0;
     for (;;) {
-        if (f->mem_len == cap) {
-            if (cap >= AMDI_AF_MAX_STDIN) {
-                set_err(err, errlen, "more than %zu MiB of input", AMDI_AF_MAX_STDIN >> 20);
-                return AMD_ELIMIT;
-            }
-            unsigned char *p = realloc(f->mem, cap * 2);
-            if (!p) {
-                set_err(err, errlen, "out of memory");
-                return AMD_ENOMEM;
-            }
-            f->mem = p;
-            cap *= 2;
-        }
+        int rc = mem_room(f, &cap, "", err, errlen);
+        if (rc)
+            return rc;
         ssize_t n = read(fd, f->mem + f->mem_len, cap - f->mem_len);
         if (n < 0 && errno == EINTR)
             continue;
@@ -217,26 +229,11 @@ static int open_input(amdi_audio_file *f, const char *path, int *fd_out, char *e
 
 static int slurp_stdin(amdi_audio_file *f, char *err, size_t errlen)
 {
-    size_t cap = 1 << 16;
-    f->mem = malloc(cap);
-    if (!f->mem) {
-        set_err(err, errlen, "out of memory");
-        return AMD_ENOMEM;
-    }
+    size_t cap = 0;
     for (;;) {
-        if (f->mem_len == cap) {
-            if (cap >= AMDI_AF_MAX_STDIN) {
-                set_err(err, errlen, "stdin: more than %zu MiB of input", AMDI_AF_MAX_STDIN >> 20);
-                return AMD_ELIMIT;
-            }
-            unsigned char *p = realloc(f->mem, cap * 2);
-            if (!p) {
-                set_err(err, errlen, "out of memory");
-                return AMD_ENOMEM;
-            }
-            f->mem = p;
-            cap *= 2;
-        }
+        int rc = mem_room(f, &cap, "stdin: ", err, errlen);
+        if (rc)
+            return rc;
         size_t n = fread(f->mem + f->mem_len, 1, cap - f->mem_len, stdin);
         f->mem_len += n;
         if (n == 0) {
