@@ -27,7 +27,7 @@
 static void usage(FILE *out)
 {
     fputs("Usage: amd bench MANIFEST.csv [options]\n"
-          "Score the detector against a labeled corpus (manifest format: shared/corpus.md):\n"
+          "Score the detector against a labeled corpus (manifest format: bench/README.md):\n"
           "confusion matrix, per-class precision / recall, Enable and DetectMessageEnd accuracy,\n"
           "human-as-machine and machine-as-human rates, decision latency p50 / p90 per true\n"
           "class, in-time human rate (answered human by greeting_end_ms + 1500 ms) with\n"
