@@ -25,7 +25,7 @@ START_TEST(verbs)
                       "  <Redirect method=\"get\">/next?a=1&amp;b=2</Redirect>\n  <Reject reason=\"busy\"/>\n"
                       "  <Hangup/>\n</Response>\n";
     ck_assert_int_eq(parse(doc, &t), 0);
-    ck_assert_uint_eq(t->n, 10);
+    ck_assert_uint_eq(t->n, 11);
     ck_assert_int_eq(t->v[0].kind, AMDI_TW_SAY);
     ck_assert_str_eq(t->v[0].text, "Hello & welcome AB");
     ck_assert_int_eq(t->v[0].loop, 2);
@@ -35,17 +35,118 @@ START_TEST(verbs)
     ck_assert_str_eq(t->v[2].text, "https://x.com/a.mp3");
     ck_assert_int_eq(t->v[3].kind, AMDI_TW_PAUSE);
     ck_assert_int_eq(amdi_verb_duration_ms(&t->v[3]), 3000);
-    ck_assert_int_eq(t->v[4].kind, AMDI_TW_SAY); /* Gather's children run in place */
-    ck_assert_int_eq(t->v[5].kind, AMDI_TW_PAUSE);
-    ck_assert_int_eq(amdi_verb_duration_ms(&t->v[5]), 1000); /* default length 1 s */
-    ck_assert_int_eq(t->v[6].kind, AMDI_TW_SKIPPED);
-    ck_assert_str_eq(t->v[6].name, "Dial");
-    ck_assert_int_eq(t->v[7].kind, AMDI_TW_REDIRECT);
-    ck_assert_str_eq(t->v[7].text, "/next?a=1&b=2");
-    ck_assert_str_eq(t->v[7].method, "GET");
-    ck_assert_int_eq(t->v[8].kind, AMDI_TW_REJECT);
-    ck_assert_str_eq(t->v[8].reason, "busy");
-    ck_assert_int_eq(t->v[9].kind, AMDI_TW_HANGUP);
+    ck_assert_int_eq(t->v[4].kind, AMDI_TW_GATHER); /* its prompts follow it */
+    ck_assert_uint_eq(t->v[4].n_nested, 2);
+    ck_assert_int_eq(t->v[5].kind, AMDI_TW_SAY);
+    ck_assert_int_eq(t->v[5].in_gather, 1);
+    ck_assert_int_eq(t->v[6].kind, AMDI_TW_PAUSE);
+    ck_assert_int_eq(amdi_verb_duration_ms(&t->v[6]), 1000); /* default length 1 s */
+    ck_assert_int_eq(t->v[7].kind, AMDI_TW_SKIPPED);
+    ck_assert_str_eq(t->v[7].name, "Dial");
+    ck_assert_int_eq(t->v[8].kind, AMDI_TW_REDIRECT);
+    ck_assert_str_eq(t->v[8].text, "/next?a=1&b=2");
+    ck_assert_str_eq(t->v[8].method, "GET");
+    ck_assert_int_eq(t->v[9].kind, AMDI_TW_REJECT);
+    ck_assert_str_eq(t->v[9].reason, "busy");
+    ck_assert_int_eq(t->v[10].kind, AMDI_TW_HANGUP);
+    amdi_twiml_free(t);
+}
+END_TEST
+
+/* <Gather>: Twilio's defaults, and its attributes as written. */
+START_TEST(gather_attributes)
+{
+    amdi_twiml *t;
+    ck_assert_int_eq(parse("<Response><Gather/><Gather action=\"/g\" method=\"GET\" timeout=\"2\" finishOnKey=\"\" "
+                           "numDigits=\"4\" actionOnEmptyResult=\"true\"><Play>u</Play></Gather></Response>",
+                           &t),
+                     0);
+    ck_assert_uint_eq(t->n, 3);
+    const amdi_verb *g = &t->v[0];
+    ck_assert_int_eq(g->kind, AMDI_TW_GATHER);
+    ck_assert_ptr_null(g->action);
+    ck_assert_str_eq(g->method, "POST");
+    ck_assert_int_eq(g->timeout_s, 5);
+    ck_assert_str_eq(g->finish_on_key, "#");
+    ck_assert_int_eq(g->num_digits, 0);
+    ck_assert_int_eq(g->action_on_empty, 0);
+    ck_assert_uint_eq(g->n_nested, 0);
+    ck_assert_int_eq(g->warn_code, 0);
+    g = &t->v[1];
+    ck_assert_str_eq(g->action, "/g");
+    ck_assert_str_eq(g->method, "GET");
+    ck_assert_int_eq(g->timeout_s, 2);
+    ck_assert_str_eq(g->finish_on_key, "");
+    ck_assert_int_eq(g->num_digits, 4);
+    ck_assert_int_eq(g->action_on_empty, 1);
+    ck_assert_uint_eq(g->n_nested, 1);
+    ck_assert_int_eq(t->v[2].kind, AMDI_TW_PLAY);
+    amdi_twiml_free(t);
+}
+END_TEST
+
+/* Bad <Gather>/<Record> attribute values are Twilio's warnings: the verb runs with the default. */
+START_TEST(input_verb_warnings)
+{
+    static const struct {
+        const char *doc;
+        int code;
+    } cases[] = {
+        {"<Response><Gather finishOnKey=\"12\"/></Response>", 13310},
+        {"<Response><Gather finishOnKey=\"x\"/></Response>", 13310},
+        {"<Response><Gather timeout=\"soon\"/></Response>", 13313},
+        {"<Response><Gather numDigits=\"0\"/></Response>", 13314},
+        {"<Response><Gather actionOnEmptyResult=\"yes\"/></Response>", 13338},
+        {"<Response><Gather input=\"speech\"/></Response>", 12200},
+        {"<Response><Record timeout=\"-3\"/></Response>", 13611},
+        {"<Response><Record maxLength=\"0\"/></Response>", 13612},
+        {"<Response><Record finishOnKey=\"1x\"/></Response>", 13613},
+        {"<Response><Record recordingStatusCallbackEvent=\"done\"/></Response>", 13621},
+        {"<Response><Record transcribe=\"true\"/></Response>", 12200},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        amdi_twiml *t;
+        ck_assert_int_eq(parse(cases[i].doc, &t), 0);
+        ck_assert_msg(t->v[0].warn_code == cases[i].code, "case %zu: %d", i, t->v[0].warn_code);
+        ck_assert_ptr_nonnull(t->v[0].warn);
+        amdi_twiml_free(t);
+    }
+    amdi_twiml *t;
+    ck_assert_int_eq(parse("<Response><Gather finishOnKey=\"x\" timeout=\"soon\"/></Response>", &t), 0);
+    ck_assert_str_eq(t->v[0].finish_on_key, "#"); /* defaults kept */
+    ck_assert_int_eq(t->v[0].timeout_s, 5);
+    amdi_twiml_free(t);
+}
+END_TEST
+
+START_TEST(record_attributes)
+{
+    amdi_twiml *t;
+    ck_assert_int_eq(parse("<Response><Record/><Record action=\"https://a/r\" timeout=\"0\" maxLength=\"30\" "
+                           "finishOnKey=\"*#\" playBeep=\"false\" trim=\"do-not-trim\" "
+                           "recordingStatusCallback=\"/rs\" recordingStatusCallbackMethod=\"GET\" "
+                           "recordingStatusCallbackEvent=\"in-progress completed\"/></Response>",
+                           &t),
+                     0);
+    const amdi_verb *r = &t->v[0];
+    ck_assert_int_eq(r->kind, AMDI_TW_RECORD);
+    ck_assert_int_eq(r->timeout_s, 5);
+    ck_assert_int_eq(r->max_length_s, 3600);
+    ck_assert_str_eq(r->finish_on_key, "1234567890*#");
+    ck_assert_int_eq(r->play_beep, 1);
+    ck_assert_int_eq(r->trim, 1);
+    ck_assert_ptr_null(r->rs_callback);
+    ck_assert_uint_eq(r->rs_events, 2);
+    r = &t->v[1];
+    ck_assert_str_eq(r->action, "https://a/r");
+    ck_assert_int_eq(r->timeout_s, 0);
+    ck_assert_int_eq(r->max_length_s, 30);
+    ck_assert_str_eq(r->finish_on_key, "*#");
+    ck_assert_int_eq(r->play_beep, 0);
+    ck_assert_int_eq(r->trim, 0);
+    ck_assert_str_eq(r->rs_callback, "/rs");
+    ck_assert_str_eq(r->rs_method, "GET");
+    ck_assert_uint_eq(r->rs_events, 3);
     amdi_twiml_free(t);
 }
 END_TEST
@@ -123,6 +224,9 @@ Suite *call_twiml_suite(void)
     Suite *s = suite_create("call_twiml");
     TCase *t = tcase_create("twiml");
     tcase_add_test(t, verbs);
+    tcase_add_test(t, gather_attributes);
+    tcase_add_test(t, input_verb_warnings);
+    tcase_add_test(t, record_attributes);
     tcase_add_test(t, empty_response_and_cdata);
     tcase_add_test(t, malformed_xml_is_12100);
     tcase_add_test(t, invalid_twiml_is_12200);

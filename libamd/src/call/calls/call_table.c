@@ -46,6 +46,8 @@ void amdi_calls_live_free(live *c)
     amdi_create_params_free(&c->p);
     amd_detector_destroy(c->det);
     free(c->pend);
+    amdi_record_free(c);
+    amdi_listen_close(&c->listen);
     amdi_recording_close(c->recw, NULL, NULL, 0);
     amdi_twiml_free(c->doc);
     free(c->url);
@@ -98,6 +100,7 @@ static void end_call(amdi_calls *e, live *c, amd_call_status st)
     c->fsm.status = st;
     amdi_calls_sync_status(c);
     c->rec.end_time = e->now;
+    amdi_record_hangup(e, c); /* a <Record> that was running: stored, its action still requested */
     int recorded = 0;
     if (c->recw) {
         int rate = amdi_recording_rate(c->recw);

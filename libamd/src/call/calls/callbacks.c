@@ -159,10 +159,15 @@ void amdi_calls_tx_end(amdi_calls *e)
     amdi_calls_tx_end_flag(e, NULL);
 }
 
-static void recording_url(amdi_calls *e, const live *c, char *out, size_t n)
+void amdi_calls_recording_url(amdi_calls *e, const live *c, const char *rsid, char *out, size_t n)
 {
     snprintf(out, n, "%s/2010-04-01/Accounts/%s/Recordings/%s", e->public_url ? e->public_url : "",
-             c->rec.account_sid, c->rec_sid);
+             c->rec.account_sid, rsid);
+}
+
+static void recording_url(amdi_calls *e, const live *c, char *out, size_t n)
+{
+    amdi_calls_recording_url(e, c, c->rec_sid, out, n);
 }
 
 void amdi_calls_recording_row(amdi_calls *e, live *c, const char *status, int64_t dur, int error_code)
@@ -180,14 +185,19 @@ void amdi_calls_recording_row(amdi_calls *e, live *c, const char *status, int64_
     r.start_time = c->rec_start;
     r.duration_s = dur;
     r.error_code = error_code;
+    amdi_calls_recording_put(e, &r);
+}
+
+void amdi_calls_recording_put(amdi_calls *e, const amdi_recording_rec *r)
+{
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s.wav", e->recordings_dir ? e->recordings_dir : ".", c->rec_sid);
+    snprintf(path, sizeof path, "%s/%s.wav", e->recordings_dir ? e->recordings_dir : ".", r->sid);
     wop *o = amdi_writer_new_op(e->w, W_REC);
     if (!o || !(o->s1 = strdup(path))) {
         free(o);
         return;
     }
-    o->u.recording = r;
+    o->u.recording = *r;
     amdi_writer_push(e->w, o);
 }
 

@@ -9,6 +9,8 @@
  *   sink.c        the driver's reports (driver.h), far-end audio to the detectors on the
  *                 media worker pool, the AMD decision
  *   twiml_exec.c  the TwiML executor: fetching, Fallback, running the verbs
+ *   gather.c      the <Gather> verb; record_verb.c the <Record> verb; listen.c the keys and
+ *                 speech they hear
  *   recovery.c    closing out calls a previous process left live
  *   writer.c      the store writer (writer.h)
  *
@@ -33,6 +35,7 @@
 #include "amd/detector.h"
 #include "call_state.h"
 #include "calls.h"
+#include "listen.h"
 #include "log.h"
 #include "recording.h"
 #include "twilio_errors.h"
@@ -91,6 +94,17 @@ typedef struct live {
     unsigned gen;
     int started; /* instructions started at least once */
     int sip_code; /* the driver's SIP code of a refusal (SipResponseCode); 0: from the status */
+    /* <Gather> / <Record>: what the far end keys and says while one runs */
+    int rate; /* the leg's audio rate, from its answer */
+    int listening;
+    amdi_listen listen;
+    int gathering;      /* a <Gather> runs: its verb is doc->v[gather_pc] */
+    size_t gather_pc;
+    int gather_waiting; /* its prompts are over (or cut short): keys until gather_until */
+    int64_t gather_until;
+    char gather_digits[AMDI_LISTEN_KEYS + 1];
+    size_t ngather;
+    struct record_run *record; /* a <Record> runs (record_verb.c) */
     /* recording */
     amdi_recording *recw;
     char rec_sid[35];
@@ -193,6 +207,8 @@ void amdi_calls_tx_end_flag(amdi_calls *e, int *done);
 void amdi_calls_tx_end(amdi_calls *e);
 void amdi_calls_transition(amdi_calls *e, live *c, unsigned ev, const char *cb_status);
 void amdi_calls_recording_row(amdi_calls *e, live *c, const char *status, int64_t dur, int error_code);
+/* Store (insert or replace) a recording row; its media is recordings_dir/<sid>.wav. */
+void amdi_calls_recording_put(amdi_calls *e, const amdi_recording_rec *r);
 /* RecordingStatusCallback for one of its events (bit 1 in-progress, 2 completed, 4 absent). */
 void amdi_calls_recording_callback(amdi_calls *e, live *c, unsigned ev, const char *status, int64_t dur, int code);
 void amdi_calls_recording_failed(amdi_calls *e, live *c, const char *why);
@@ -219,6 +235,32 @@ void amdi_calls_start_instructions(amdi_calls *e, live *c, const amdi_form *extr
 void amdi_calls_run_twiml(amdi_calls *e, live *c);
 void amdi_calls_instructions_failed(amdi_calls *e, live *c, int kind, int code, const char *msg, const char *failed_url);
 void amdi_calls_load_doc(amdi_calls *e, live *c, int kind, const char *xml, size_t len, const char *src_url);
+
+/* gather.c: run the <Gather> at c->pc; then, each tick while c->gathering, step it: 0 while
+ * its prompts play (the executor runs them), 1 while it waits for keys, 2 when it ended with
+ * a request to its action (the document is over). On a fall-through it returns 0 with c->pc
+ * on the next verb. */
+void amdi_gather_start(amdi_calls *e, live *c);
+int amdi_gather_step(amdi_calls *e, live *c);
+/* record_verb.c: start the <Record> at c->pc (0 on success, the executor then waits); step it
+ * each tick (1 while recording, 0 when it ended); feed it the far end's audio; end it at
+ * hang-up (its action is still requested, Digits=hangup). */
+int amdi_record_start(amdi_calls *e, live *c);
+int amdi_record_step(amdi_calls *e, live *c);
+void amdi_record_audio(amdi_calls *e, live *c, const float *pcm, size_t n);
+void amdi_record_hangup(amdi_calls *e, live *c);
+void amdi_record_free(live *c);
+/* The document is replaced (a REST update): a running <Gather> ends without a request, a
+ * running <Record> is stored without its action being requested. */
+void amdi_calls_input_verbs_abort(amdi_calls *e, live *c);
+/* twiml_exec.c: request @p action (resolved against the running document; NULL = the document
+ * itself) with @p extra parameters; the reply replaces the document. 0, or -1 when there is no
+ * URL to request (an 11100 warning was logged). */
+int amdi_calls_request_action(amdi_calls *e, live *c, const char *action, const char *method, const amdi_form *extra);
+/* Report a verb's attribute warning (amdi_verb.warn) on the call. */
+void amdi_calls_verb_warning(amdi_calls *e, live *c, const amdi_verb *v);
+/* The REST address of recording @p rsid of the call (RecordingUrl). */
+void amdi_calls_recording_url(amdi_calls *e, const live *c, const char *rsid, char *out, size_t n);
 
 /* recovery.c */
 void amdi_calls_recover(amdi_calls *e);

@@ -68,6 +68,7 @@ static void sink_refused(void *ctx, amd_call_status status, int sip);
 static void sink_audio(void *ctx, const float *pcm, size_t n);
 static void sink_lost(void *ctx, size_t n);
 static void sink_hangup(void *ctx);
+static void sink_digit(void *ctx, char key);
 
 typedef struct sink_ctx {
     amdi_calls *e;
@@ -76,7 +77,7 @@ typedef struct sink_ctx {
 } sink_ctx;
 
 static const amdi_leg_sink k_sink = {sink_ringing, sink_answered, sink_refused, sink_audio, sink_hangup,
-                                     sink_lost};
+                                     sink_lost, sink_digit};
 
 static void sink_ringing(void *ctx)
 {
@@ -125,6 +126,7 @@ static void sink_answered(void *ctx, int rate)
         return;
     amdi_call_fsm_apply(&c->fsm, &fx, e->now);
     c->rec.answer_time = e->now;
+    c->rate = rate;
     amdi_calls_sync_status(c);
     if (c->p.machine_detection) {
         amd_config cfg = c->p.amd;
@@ -196,6 +198,10 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
         return;
     if (c->recw && amdi_recording_write(c->recw, pcm, NULL, n) == AMD_EIO)
         amdi_calls_recording_failed(e, c, amdi_recording_error(c->recw));
+    if (c->record)
+        amdi_record_audio(e, c, pcm, n);
+    if (c->listening)
+        amdi_listen_audio(&c->listen, pcm, n);
     if (!c->det)
         return;
     if (c->pend_n + n > c->pend_cap) {
@@ -249,6 +255,10 @@ static void sink_lost(void *ctx, size_t n)
     static const float zeros[960];
     for (size_t off = 0; c->recw && off < n; off += 960)
         amdi_recording_write(c->recw, zeros, NULL, n - off < 960 ? n - off : 960);
+    for (size_t off = 0; c->record && off < n; off += 960)
+        amdi_record_audio(e, c, zeros, n - off < 960 ? n - off : 960);
+    if (c->listening)
+        amdi_listen_lost(&c->listen, n);
     if (!c->det)
         return;
     if (c->pend_n) {
@@ -340,6 +350,15 @@ void amdi_calls_run_detectors(amdi_calls *e)
             detector_result(e, c, c->det_rc);
     }
     e->nwork = 0;
+}
+
+/* A key the far end sent as an RFC 4733 telephone-event: heard only while a <Gather> or a
+ * <Record> listens (Twilio drops keys pressed outside them). */
+static void sink_digit(void *ctx, char key)
+{
+    sink_ctx *s = ctx;
+    if (s->c->fsm.phase != AMDI_CS_DONE && s->c->listening)
+        amdi_listen_key(&s->c->listen, key, s->e->now);
 }
 
 static void sink_hangup(void *ctx)

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Part of libamdcall (the call server).
  * TwiML: a small, bounded XML parser and the verb program the call engine executes.
- * Supported verbs: <Say>, <Play>, <Pause>, <Hangup>, <Reject>, <Redirect>; the nested
- * <Say>/<Play>/<Pause> of <Gather> run in place (no digits ever arrive from the simulated far
- * end). Other Twilio verbs (<Dial>, <Record>, ...) are recognised and skipped with a warning.
- * Anything else is a schema error. */
+ * Supported verbs: <Say>, <Play>, <Pause>, <Hangup>, <Reject>, <Redirect>, <Gather> (its
+ * nested <Say>/<Play>/<Pause> follow it in the program, n_nested of them) and <Record>. Other
+ * Twilio verbs (<Dial>, ...) are recognised and skipped with a warning. Anything else is a
+ * schema error. An attribute value Twilio answers with a warning (13310, 13313, ...) keeps
+ * the attribute's default and the warning rides on the verb (warn_code, warn), reported when
+ * the verb runs. */
 #ifndef AMDI_TWIML_H
 #define AMDI_TWIML_H
 
@@ -29,6 +31,8 @@ typedef enum amdi_verb_kind {
     AMDI_TW_HANGUP,
     AMDI_TW_REJECT,
     AMDI_TW_REDIRECT,
+    AMDI_TW_GATHER,
+    AMDI_TW_RECORD,
     AMDI_TW_SKIPPED /* a real Twilio verb this shim does not execute */
 } amdi_verb_kind;
 
@@ -41,6 +45,22 @@ typedef struct amdi_verb {
     char *method;   /* Redirect method ("GET"/"POST"), default POST */
     char *reason;   /* Reject reason ("rejected" default, or "busy") */
     char *digits;   /* Play digits attribute, or NULL */
+    /* <Gather> and <Record> (https://www.twilio.com/docs/voice/twiml/gather, /record) */
+    size_t n_nested;       /* Gather: how many nested Say/Play/Pause verbs follow it */
+    int in_gather;         /* Say/Play/Pause: nested in the <Gather> before it */
+    char *action;          /* action URL as written, NULL: the current document's URL */
+    int timeout_s;         /* Gather 5 (wait for a key); Record 5 (silence that ends it, 0 = none) */
+    char finish_on_key[16]; /* Gather "#" ("" = none); Record "1234567890*#" */
+    int num_digits;        /* Gather: 0 = no limit */
+    int action_on_empty;   /* Gather actionOnEmptyResult */
+    int max_length_s;      /* Record: 3600 */
+    int play_beep;         /* Record: 1 */
+    int trim;              /* Record: 1 = trim-silence */
+    char *rs_callback;     /* Record recordingStatusCallback, NULL none */
+    char *rs_method;       /* its method, "POST" default */
+    unsigned rs_events;    /* 1 in-progress, 2 completed, 4 absent; default completed */
+    int warn_code;         /* a Twilio warning about this verb's attributes, 0 none */
+    char *warn;            /* its message */
 } amdi_verb;
 
 typedef struct amdi_twiml {

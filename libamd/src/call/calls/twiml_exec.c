@@ -44,7 +44,8 @@ char *amdi_url_resolve(const char *base, const char *ref)
     return amdi_buf_take(&b);
 }
 
-static void fetch_url(amdi_calls *e, live *c, int kind, const char *url, const char *method, const amdi_form *extra)
+static void fetch_url_as(amdi_calls *e, live *c, int kind, const char *url, const char *method, const amdi_form *extra,
+                         const char *call_status)
 {
     if (++c->fetches > MAX_TWIML_FETCHES) {
         char msg[160];
@@ -56,7 +57,7 @@ static void fetch_url(amdi_calls *e, live *c, int kind, const char *url, const c
     }
     amdi_form f;
     amdi_form_init(&f);
-    amdi_calls_base_params(e, c, &f, "in-progress");
+    amdi_calls_base_params(e, c, &f, call_status);
     for (size_t i = 0; extra && i < extra->n; i++)
         amdi_form_add(&f, extra->items[i].key, extra->items[i].val);
     c->gen++;
@@ -64,6 +65,39 @@ static void fetch_url(amdi_calls *e, live *c, int kind, const char *url, const c
     set_str(&c->doc_url, url);
     amdi_calls_send_hook(e, c, kind, url, method, &f);
     amdi_form_free(&f);
+}
+
+static void fetch_url(amdi_calls *e, live *c, int kind, const char *url, const char *method, const amdi_form *extra)
+{
+    fetch_url_as(e, c, kind, url, method, extra, "in-progress");
+}
+
+int amdi_calls_request_action(amdi_calls *e, live *c, const char *action, const char *method, const amdi_form *extra)
+{
+    /* Twilio: a relative action resolves against the running document; without one, the
+     * document itself is requested again; inline Twiml has no URL to resolve against */
+    char *u = action ? amdi_url_resolve(c->doc_url, action) : xstrdup(c->doc_url);
+    if (!u || (strncasecmp(u, "http://", 7) && strncasecmp(u, "https://", 8))) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "action URL \"%.80s\" is not absolute and the document has no URL to resolve it "
+                 "against (inline Twiml); nothing requested", action ? action : "");
+        amdi_calls_event_error(e, c->rec.sid, AMDI_TWERR_HTTP_URL_INVALID, msg);
+        free(u);
+        return -1;
+    }
+    char *m = xstrdup(method ? method : "POST");
+    amdi_twiml_free(c->doc);
+    c->doc = NULL;
+    fetch_url_as(e, c, K_URL, u, m ? m : "POST", extra, c->fsm.phase == AMDI_CS_ANSWERED ? "in-progress" : "completed");
+    free(u);
+    free(m);
+    return 0;
+}
+
+void amdi_calls_verb_warning(amdi_calls *e, live *c, const amdi_verb *v)
+{
+    if (v->warn_code)
+        amdi_calls_event_error(e, c->rec.sid, v->warn_code, v->warn);
 }
 
 /* TwiML failed (fetch error or invalid document): Fallback once, else end with the error. */
@@ -108,6 +142,7 @@ void amdi_calls_start_instructions(amdi_calls *e, live *c, const amdi_form *extr
 {
     c->started = 1;
     c->gen++; /* any response still in flight is now stale */
+    amdi_calls_input_verbs_abort(e, c);
     c->fetching = 0;
     amdi_twiml_free(c->doc);
     c->doc = NULL;
@@ -123,6 +158,13 @@ void amdi_calls_run_twiml(amdi_calls *e, live *c)
     for (int guard = 0; guard < AMDI_TWIML_MAX_VERBS + 2; guard++) {
         if (c->fsm.phase != AMDI_CS_ANSWERED || !c->doc || c->fetching)
             return;
+        if (c->gathering && amdi_gather_step(e, c))
+            return;
+        if (c->record) {
+            if (amdi_record_step(e, c))
+                return;
+            continue;
+        }
         if (c->in_verb) {
             if (e->now < c->verb_until)
                 return;
@@ -141,6 +183,13 @@ void amdi_calls_run_twiml(amdi_calls *e, live *c)
         case AMDI_TW_PAUSE:
             c->in_verb = 1;
             c->verb_until = e->now + amdi_verb_duration_ms(v);
+            break;
+        case AMDI_TW_GATHER:
+            amdi_gather_start(e, c);
+            break;
+        case AMDI_TW_RECORD:
+            if (amdi_record_start(e, c))
+                c->pc++;
             break;
         case AMDI_TW_HANGUP:
         case AMDI_TW_REJECT:

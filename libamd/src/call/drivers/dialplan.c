@@ -10,6 +10,7 @@
 
 #include "audio_file.h"
 #include "amd/error.h"
+#include "media/dtmf_gen.h"
 
 /* Longest far-end recording loaded (10 minutes at 48 kHz) so a bad path cannot eat memory. */
 #define MAX_AUDIO_SAMPLES (48000L * 600)
@@ -85,6 +86,33 @@ static int load_audio(amdi_audio *a, const char *path, char *err, size_t errlen)
 }
 
 /* Names the first key of @p o that is not in @p known (a typo would otherwise be ignored). */
+/* "digits": [{"at_ms": 4000, "keys": "1#"}, ...] */
+static int parse_digits(amdi_route *rt, json_t *a, const char *where, char *err, size_t errlen)
+{
+    if (!a)
+        return 0;
+    if (!json_is_array(a) || json_array_size(a) > AMDI_ROUTE_MAX_DIGITS) {
+        snprintf(err, errlen, "%s: \"digits\" must be an array of at most %d {\"at_ms\", \"keys\"} objects", where,
+                 AMDI_ROUTE_MAX_DIGITS);
+        return AMD_EFORMAT;
+    }
+    for (size_t k = 0; k < json_array_size(a); k++) {
+        json_t *o = json_array_get(a, k), *at = json_object_get(o, "at_ms"), *keys = json_object_get(o, "keys");
+        const char *ks = json_string_value(keys);
+        if (!json_is_object(o) || json_object_size(o) != 2 || !json_is_integer(at) || json_integer_value(at) < 0 ||
+            json_integer_value(at) > 3600000 || !ks || strlen(ks) > 32 || amdi_dtmf_validate(ks, NULL)) {
+            snprintf(err, errlen,
+                     "%s: \"digits\" entry %zu must be {\"at_ms\": 0..3600000, \"keys\": up to 32 of 0-9 A-D * # w W}",
+                     where, k);
+            return AMD_EFORMAT;
+        }
+        rt->digits[k].at_ms = json_integer_value(at);
+        snprintf(rt->digits[k].keys, sizeof rt->digits[k].keys, "%s", ks);
+        rt->ndigits = k + 1;
+    }
+    return 0;
+}
+
 static int unknown_key(json_t *o, const char *const *known, const char *where, char *err, size_t errlen)
 {
     const char *k;
@@ -144,8 +172,8 @@ int amdi_dialplan_parse(const char *json, const char *base_dir, amdi_dialplan **
         }
         char where[300];
         snprintf(where, sizeof where, "dial plan: route %zu (%.200s)", i, json_string_value(to));
-        static const char *const route_keys[] = {"to",     "audio",  "ring_ms", "pdd_ms",
-                                                 "outcome", "hangup", "family",  "comment", NULL};
+        static const char *const route_keys[] = {"to",     "audio",  "ring_ms", "pdd_ms", "outcome",
+                                                 "hangup", "family", "comment", "digits", NULL};
         if (unknown_key(r, route_keys, where, err, errlen)) {
             rc = AMD_EFORMAT;
             break;
@@ -214,6 +242,8 @@ int amdi_dialplan_parse(const char *json, const char *base_dir, amdi_dialplan **
                 rc = AMD_EFORMAT;
             }
         }
+        if (!rc)
+            rc = parse_digits(rt, json_object_get(r, "digits"), where, err, errlen);
         json_t *au = json_object_get(r, "audio");
         if (!rc && au && !json_is_null(au)) {
             const char *s = json_string_value(au);

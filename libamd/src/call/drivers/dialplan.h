@@ -5,7 +5,9 @@
  * `to` is an exact number or a prefix ending in '*'; first match wins. `outcome` is answer,
  * busy, no-answer or failed; `hangup` after-audio or never. Relative audio paths resolve
  * against the dial plan's folder. Extra keys: `pdd_ms` (post-dial delay before ringing,
- * default 200). Audio is decoded once at load and shared read-only by every call. */
+ * default 200); `digits`, keys the far end presses as in-band DTMF mixed into its audio at an
+ * audio time (ms since answer): [{"at_ms": 4000, "keys": "1#"}] (keys 0-9 A-D * #, w / W
+ * pauses; tones as media/dtmf_gen.h makes them). Audio is decoded once at load and shared read-only by every call. */
 #ifndef AMDI_DIALPLAN_H
 #define AMDI_DIALPLAN_H
 
@@ -21,6 +23,13 @@ typedef struct amdi_audio {
     int rate;
 } amdi_audio;
 
+#define AMDI_ROUTE_MAX_DIGITS 16 /* "digits" entries of one route */
+
+typedef struct amdi_route_digits {
+    int64_t at_ms;
+    char keys[33]; /* as Twilio's SendDigits: up to 32 */
+} amdi_route_digits;
+
 typedef struct amdi_route {
     char *to;        /* pattern */
     int prefix;      /* pattern ended with '*' */
@@ -28,6 +37,8 @@ typedef struct amdi_route {
     int ring_ms, pdd_ms;
     amdi_outcome outcome;
     int hangup_after_audio;
+    amdi_route_digits digits[AMDI_ROUTE_MAX_DIGITS];
+    size_t ndigits;
 } amdi_route;
 
 typedef struct amdi_dialplan {

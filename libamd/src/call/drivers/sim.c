@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "amd/error.h"
+#include "media/dtmf_gen.h"
 
 /* 20 ms frames: the packetisation interval of G.711 RTP, the media clock of the engine. */
 #define FRAME_MS 20
@@ -37,6 +38,37 @@ static int sim_dial(void *drv, const amdi_dial_request *req, amdi_leg **out)
     l->ph = PH_DIALING;
     *out = l;
     return 0;
+}
+
+/* Mix the route's "digits" that sound in this frame (samples [first, first + fn) since answer
+ * at @p rate) into @p frame: the keys' 8 kHz signal (dtmf_gen.h), linearly interpolated to
+ * the route's rate. */
+static void mix_digits(const amdi_route *r, int64_t first, size_t fn, int rate, float *frame)
+{
+    float tone[MAX_FRAME / 6 + 4]; /* the 8 kHz stretch one frame spans at >= 8 kHz, +2 */
+    for (size_t k = 0; k < r->ndigits; k++) {
+        const amdi_route_digits *d = &r->digits[k];
+        double p0 = ((double)first - (double)d->at_ms * rate / 1000.0) * 8000.0 / rate; /* 8 kHz position */
+        double step = 8000.0 / rate;
+        double p1 = p0 + step * (double)fn;
+        if (p1 <= 0 || p0 >= (double)amdi_dtmf_samples(d->keys))
+            continue;
+        int64_t base = (int64_t)(p0 < 0 ? 0 : p0);
+        size_t span = (size_t)(p1 - (double)base) + 2;
+        if (span > sizeof tone / sizeof tone[0])
+            span = sizeof tone / sizeof tone[0];
+        amdi_dtmf_render(d->keys, (size_t)base, tone, span);
+        for (size_t j = 0; j < fn; j++) {
+            double p = p0 + step * (double)j - (double)base;
+            if (p < 0)
+                continue;
+            size_t i = (size_t)p;
+            if (i + 1 >= span)
+                break;
+            float f = (float)(p - (double)i);
+            frame[j] += tone[i] + f * (tone[i + 1] - tone[i]);
+        }
+    }
 }
 
 static void sim_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink *k, void *ctx)
@@ -83,6 +115,7 @@ static void sim_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink
     size_t fn = (size_t)rate / (1000 / FRAME_MS);
     int64_t due = (now - l->t_answer) / FRAME_MS;
     while (l->frames_sent < due && l->ph == PH_ANSWERED) {
+        int64_t first = l->frames_sent * (int64_t)fn;
         l->frames_sent++;
         if (a && l->pos < a->n) {
             size_t take = a->n - l->pos < fn ? a->n - l->pos : fn;
@@ -90,6 +123,7 @@ static void sim_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink
             if (take < fn)
                 memset(s->frame + take, 0, (fn - take) * sizeof(float));
             l->pos += take;
+            mix_digits(r, first, fn, rate, s->frame);
             k->audio(ctx, s->frame, fn);
         } else {
             if (r->hangup_after_audio) {
@@ -97,7 +131,13 @@ static void sim_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink
                 k->remote_hangup(ctx);
                 return;
             }
-            k->audio(ctx, s->silence, fn);
+            if (r->ndigits) {
+                memset(s->frame, 0, fn * sizeof(float));
+                mix_digits(r, first, fn, rate, s->frame);
+                k->audio(ctx, s->frame, fn);
+            } else {
+                k->audio(ctx, s->silence, fn);
+            }
         }
     }
 }

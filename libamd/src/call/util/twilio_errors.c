@@ -14,12 +14,21 @@ static const struct {
     {AMDI_TWERR_HTTP_TOO_MANY_REDIRECTS, "HTTP too many redirects"},
     {AMDI_TWERR_DOCUMENT_PARSE, "Document parse failure"},
     {AMDI_TWERR_SCHEMA, "Schema validation warning"},
+    {AMDI_TWERR_CONTENT_TYPE, "Invalid Content-Type"},
+    {AMDI_TWERR_GATHER_FINISH_KEY, "Gather: Invalid finishOnKey value"},
+    {AMDI_TWERR_GATHER_TIMEOUT, "Gather: Invalid timeout value"},
+    {AMDI_TWERR_GATHER_NUM_DIGITS, "Gather: Invalid numDigits value"},
+    {AMDI_TWERR_GATHER_EMPTY_RESULT, "Gather: Invalid actionOnEmptyResult value"},
     {AMDI_TWERR_PLAY_BAD_AUDIO, "Play: Invalid Content-Type"},
     {AMDI_TWERR_PLAY_BAD_DIGITS, "Play: Invalid digits"},
     {AMDI_TWERR_SAY_BAD_VOICE, "Say: Invalid voice"},
     {AMDI_TWERR_SAY_BAD_LANGUAGE, "Say: Invalid language"},
     {AMDI_TWERR_SAY_EMPTY, "Say: Invalid text"},
     {AMDI_TWERR_SAY_TOO_LONG, "Say: Invalid text length"},
+    {AMDI_TWERR_RECORD_TIMEOUT, "Record: Invalid timeout value"},
+    {AMDI_TWERR_RECORD_MAX_LENGTH, "Record: Invalid maxLength value"},
+    {AMDI_TWERR_RECORD_FINISH_KEY, "Record: Invalid finishOnKey value"},
+    {AMDI_TWERR_RECORD_CB_EVENT, "Invalid 'recordingStatusCallbackEvent'"},
     {AMDI_TWERR_RECORDING_NOT_STORED, "Recording could not be stored"},
     {AMDI_TWERR_INVALID_PARAMETER, "Unknown parameter"},
     {AMDI_TWERR_AUTHENTICATE, "Permission Denied"},
@@ -57,6 +66,30 @@ const char *amdi_twerr_title(int code)
         if (twerr_table[i].code == code)
             return twerr_table[i].title;
     return NULL;
+}
+
+/* Twilio's dictionary: 12200, the <Gather>/<Play>/<Say>/<Record> attribute codes and the AMD
+ * callback code are WARNINGs; fetch, parse, Content-Type and everything else are ERRORs. */
+int amdi_twerr_is_warning(int code)
+{
+    switch (code) {
+    case AMDI_TWERR_SCHEMA:
+    case AMDI_TWERR_GATHER_FINISH_KEY:
+    case AMDI_TWERR_GATHER_TIMEOUT:
+    case AMDI_TWERR_GATHER_NUM_DIGITS:
+    case AMDI_TWERR_PLAY_BAD_DIGITS:
+    case AMDI_TWERR_SAY_BAD_VOICE:
+    case AMDI_TWERR_SAY_BAD_LANGUAGE:
+    case AMDI_TWERR_SAY_EMPTY:
+    case AMDI_TWERR_SAY_TOO_LONG:
+    case AMDI_TWERR_RECORD_TIMEOUT:
+    case AMDI_TWERR_RECORD_MAX_LENGTH:
+    case AMDI_TWERR_RECORD_FINISH_KEY:
+    case AMDI_TWERR_AMD_NO_CALLBACK:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 void amdi_twerr_more_info(int code, char *out, size_t outlen)

@@ -16,6 +16,12 @@ typedef enum amdi_twerr {
     /* TwiML documents */
     AMDI_TWERR_DOCUMENT_PARSE = 12100, /* "Document parse failure" */
     AMDI_TWERR_SCHEMA = 12200,         /* "Schema validation warning" */
+    AMDI_TWERR_CONTENT_TYPE = 12300,   /* "Invalid Content-Type" */
+    /* <Gather> */
+    AMDI_TWERR_GATHER_FINISH_KEY = 13310,  /* "Gather: Invalid finishOnKey value" */
+    AMDI_TWERR_GATHER_TIMEOUT = 13313,     /* "Gather: Invalid timeout value" */
+    AMDI_TWERR_GATHER_NUM_DIGITS = 13314,  /* "Gather: Invalid numDigits value" */
+    AMDI_TWERR_GATHER_EMPTY_RESULT = 13338, /* "Gather: Invalid actionOnEmptyResult value" */
     /* <Play> and <Say> */
     AMDI_TWERR_PLAY_BAD_AUDIO = 13420,    /* "Play: Invalid Content-Type" */
     AMDI_TWERR_PLAY_BAD_DIGITS = 13430,   /* "Play: Invalid digits" */
@@ -23,6 +29,11 @@ typedef enum amdi_twerr {
     AMDI_TWERR_SAY_BAD_LANGUAGE = 13512,  /* "Say: Invalid language" */
     AMDI_TWERR_SAY_EMPTY = 13520,         /* "Say: Invalid text" */
     AMDI_TWERR_SAY_TOO_LONG = 13521,      /* "Say: Invalid text length" */
+    /* <Record> */
+    AMDI_TWERR_RECORD_TIMEOUT = 13611,    /* "Record: Invalid timeout value" */
+    AMDI_TWERR_RECORD_MAX_LENGTH = 13612, /* "Record: Invalid maxLength value" */
+    AMDI_TWERR_RECORD_FINISH_KEY = 13613, /* "Record: Invalid finishOnKey value" */
+    AMDI_TWERR_RECORD_CB_EVENT = 13621,   /* "Invalid 'recordingStatusCallbackEvent'" */
     /* recordings */
     AMDI_TWERR_RECORDING_NOT_STORED = 16104, /* used for every "recording could not be made" */
     /* REST API */
@@ -57,6 +68,9 @@ typedef enum amdi_twerr {
 
 /* Twilio's title of @p code ("Invalid URL"), NULL for a code not in the table. */
 const char *amdi_twerr_title(int code);
+/* 1 when Twilio's dictionary logs @p code as a WARNING (Notifications `log` "1"), 0 for an
+ * ERROR ("0"). */
+int amdi_twerr_is_warning(int code);
 /* The code's public page, https://www.twilio.com/docs/errors/<code>, into @p out. */
 void amdi_twerr_more_info(int code, char *out, size_t outlen);
 /* The table's codes in ascending order: amdi_twerr_code_at(0 .. amdi_twerr_count() - 1). */
