@@ -26,7 +26,7 @@ recv = Receiver()
 recv.set("/fallback", "<Response><Say>fallback</Say></Response>")
 recv.set("/hang", "<Response/>", delay=5)
 recv.set("/huge", "<Response>" + "<Pause/>" * 20000 + "</Response>")
-recv.set("/binary", "\x00\xff\xfe<Response>", ctype="application/octet-stream")
+recv.set("/binary", "\x00\xff\xfe<Response>", ctype="text/xml")
 srv = Server(clock_speed=10, extra=["--webhook-timeout", "800"])
 client = srv.client()
 

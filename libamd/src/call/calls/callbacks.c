@@ -48,10 +48,18 @@ static json_t *form_to_json(const char *encoded)
     return o;
 }
 
+/* An error or warning about the call: its Events entry (and Notification) names the request
+ * it concerns, the TwiML document in effect (none yet: the call's Url, or none for Twiml). */
 void amdi_calls_event_error(amdi_calls *e, const char *sid, int code, const char *msg)
 {
     json_t *resp = json_pack("{s:i, s:s}", "error_code", code, "error", msg ? msg : "");
-    store_event(e, sid, e->now, NULL, json_dumps(resp, JSON_COMPACT));
+    const live *c = amdi_calls_find(e, sid);
+    const char *url = c ? (c->doc_url ? c->doc_url : c->url) : NULL;
+    const char *method = c && url ? (c->doc_url && c->doc_method ? c->doc_method : c->method) : NULL;
+    json_t *req = json_pack("{s:o, s:o, s:{}}", "method", method ? json_string(method) : json_null(), "url",
+                            url ? json_string(url) : json_null(), "parameters");
+    store_event(e, sid, e->now, json_dumps(req, JSON_COMPACT), json_dumps(resp, JSON_COMPACT));
+    json_decref(req);
     json_decref(resp);
 }
 

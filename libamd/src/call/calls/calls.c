@@ -8,6 +8,7 @@
 #include "calls_internal.h"
 
 #include <stdio.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,6 +74,24 @@ static void inbox_free(inbox_item *it)
     free(it);
 }
 
+/* Twilio parses a reply as TwiML when its Content-Type is text/xml, application/xml or
+ * text/html, and text/plain when it is valid TwiML (https://www.twilio.com/docs/voice/twiml,
+ * "MIME types"; it would speak invalid plain text, this server reports 12100 instead); a
+ * missing or any other type is 12300. Parameters (charset) do not matter. */
+static int twiml_content_type(const char *ct)
+{
+    static const char *const ok[] = {"text/xml", "application/xml", "text/html", "text/plain"};
+    if (!ct)
+        return 0;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    size_t n = strcspn(ct, "; \t");
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (n == strlen(ok[i]) && !strncasecmp(ct, ok[i], n))
+            return 1;
+    return 0;
+}
+
 static void handle_result(amdi_calls *e, inbox_item *it)
 {
     if (!it->method || !it->url)
@@ -93,6 +112,13 @@ static void handle_result(amdi_calls *e, inbox_item *it)
         /* Twilio: 11215 when a fetch follows too many HTTP redirects, else 11200 */
         amdi_calls_instructions_failed(e, c, it->tag.kind, it->too_many_redirects ? ERR_TOO_MANY_REDIRECTS : AMDI_TWERR_HTTP_RETRIEVAL,
                                        msg, it->url);
+        return;
+    }
+    if (!twiml_content_type(it->content_type)) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "Invalid Content-Type \"%.80s\": TwiML must come as text/xml, application/xml, "
+                 "text/html or text/plain", it->content_type ? it->content_type : "(none)");
+        amdi_calls_instructions_failed(e, c, it->tag.kind, AMDI_TWERR_CONTENT_TYPE, msg, it->url);
         return;
     }
     amdi_calls_load_doc(e, c, it->tag.kind, it->body ? it->body : "", it->body ? strlen(it->body) : 0, it->url);

@@ -85,7 +85,7 @@ typedef struct live {
     /* instructions */
     char *url, *method, *fallback_url, *fallback_method, *status_cb, *status_cb_method, *twiml;
     amdi_twiml *doc;
-    char *doc_url;
+    char *doc_url, *doc_method; /* the running document's URL and the method it was fetched with */
     size_t pc;
     int in_verb;
     int64_t verb_until;

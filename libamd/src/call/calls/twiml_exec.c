@@ -63,6 +63,7 @@ static void fetch_url_as(amdi_calls *e, live *c, int kind, const char *url, cons
     c->gen++;
     c->fetching = 1;
     set_str(&c->doc_url, url);
+    set_str(&c->doc_method, method);
     amdi_calls_send_hook(e, c, kind, url, method, &f);
     amdi_form_free(&f);
 }

@@ -9,6 +9,7 @@
 
 #include "amd/error.h"
 #include "form.h"
+#include "notifications.h"
 #include "params.h"
 #include "render.h"
 #include "sid.h"
@@ -410,14 +411,46 @@ static void ev_add(void *user, int64_t seq, int64_t t, const char *req, const ch
     ev_ctx *c = user;
     (void)t;
     json_t *o = json_object();
-    json_object_set_new(o, "request", req ? json_loads(req, 0, NULL) : json_null());
+    json_t *rq = req ? json_loads(req, 0, NULL) : NULL;
+    if (!json_is_object(rq)) { /* an entry without a request (stored by an older version) */
+        json_decref(rq);
+        rq = json_pack("{s:n, s:n, s:{}}", "method", "url", "parameters");
+    }
+    json_object_set_new(o, "request", rq);
     json_object_set_new(o, "response", resp ? json_loads(resp, 0, NULL) : json_null());
-    if (!json_object_get(o, "request"))
-        json_object_set_new(o, "request", json_null());
     if (!json_object_get(o, "response"))
         json_object_set_new(o, "response", json_null());
     json_array_append_new(c->arr, o);
     c->last = seq;
+}
+
+/* GET .../Calls/{CA}/Notifications.json and .../Notifications/{NO}.json (notifications.h). */
+static void do_notifications(amdi_api *api, const char *account, const char *sid, const char *rest, const char *path,
+                             const char *query, amdi_response *out)
+{
+    amdi_call_rec r;
+    char one[40] = "";
+    if (rest[14] == '/') {
+        const char *ns = rest + 15;
+        size_t n = strcspn(ns, ".");
+        if (n != 34 || strcmp(ns + n, ".json") || (snprintf(one, sizeof one, "%.34s", ns), !amdi_sid_valid(one, "NO"))) {
+            not_found(out, path);
+            return;
+        }
+    }
+    if (amdi_store_call_get(api->store, account, sid, &r)) {
+        not_found(out, path);
+        return;
+    }
+    json_t *o = amdi_notifications_json(api->store, account, sid, query, one[0] ? one : NULL);
+    if (!o) {
+        if (one[0])
+            not_found(out, path);
+        else
+            respond_error(out, 500, AMDI_TWERR_INTERNAL, "notifications could not be read");
+        return;
+    }
+    respond_json(out, 200, o);
 }
 
 /* GET .../Calls/{CA}/Events.json: the webhook requests and responses of the call, oldest first. */
@@ -911,6 +944,13 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
         if (!strncmp(rest, "/Recordings/", 12)) {
             if (is_get || is_del)
                 do_recording(api, account, sid, rest + 12, path, is_del, out);
+            else
+                respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
+            return;
+        }
+        if (!strcmp(rest, "/Notifications.json") || !strncmp(rest, "/Notifications/", 15)) {
+            if (is_get)
+                do_notifications(api, account, sid, rest, path, query, out);
             else
                 respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
             return;
