@@ -27,7 +27,7 @@ SECRET = "TOPSECRET-4242"
 recv = Receiver()
 recv.set("/secret", "<Response><Say>%s</Say></Response>" % SECRET)
 recv.set("/loop", "<Response><Pause length=\"1\"/><Redirect>/loop</Redirect></Response>")
-recv.set("/many", "<Response>" + "<Record/>" * 300 + "<Hangup/></Response>")
+recv.set("/many", "<Response>" + "<Pay/>" * 300 + "<Hangup/></Response>")
 
 
 class Redirector(BaseHTTPRequestHandler):
