@@ -47,6 +47,7 @@ void amdi_calls_live_free(live *c)
     amd_detector_destroy(c->det);
     free(c->pend);
     amdi_recording_close(c->recw, NULL, NULL, 0);
+    amdi_player_destroy(c->out);
     amdi_twiml_free(c->doc);
     free(c->url);
     free(c->method);

@@ -28,6 +28,8 @@ int64_t amdi_calls_now(amdi_calls *e)
 
 static void service_call(amdi_calls *e, live *c)
 {
+    if (c->fsm.phase == AMDI_CS_ANSWERED)
+        amdi_outbound_tick(e, c); /* our side's next 20 ms first: the recording pairs it with the far end's */
     if (amdi_calls_advance_leg(e, c) || c->fsm.phase == AMDI_CS_DONE) /* ended inside the driver's reports */
         return;
     amdi_call_effects fx; /* Timeout, TimeLimit */

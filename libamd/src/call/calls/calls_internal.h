@@ -9,6 +9,7 @@
  *   sink.c        the driver's reports (driver.h), far-end audio to the detectors on the
  *                 media worker pool, the AMD decision
  *   twiml_exec.c  the TwiML executor: fetching, Fallback, running the verbs
+ *   outbound.c    our side's audio: the per-call player, one frame per tick (outbound.h)
  *   recovery.c    closing out calls a previous process left live
  *   writer.c      the store writer (writer.h)
  *
@@ -34,6 +35,7 @@
 #include "call_state.h"
 #include "calls.h"
 #include "log.h"
+#include "outbound.h"
 #include "recording.h"
 #include "twilio_errors.h"
 #include "twiml.h"
@@ -96,6 +98,13 @@ typedef struct live {
     char rec_sid[35];
     int64_t rec_start, rec_duration_s;
     int rec_failed; /* a write failed: the recording ends `failed` */
+    /* our side's audio (outbound.h) */
+    amdi_player *out;                   /* NULL before answer */
+    float out_frame[AMDI_MEDIA_FRAME];  /* this tick's frame */
+    float out_next[AMDI_MEDIA_FRAME];   /* injected for the next tick */
+    int out_injected;
+    size_t out_rec_used; /* samples (recording rate) of this tick's frame already recorded */
+    uint32_t play_id;    /* the executor's source for the verb playing; 0: none */
     struct live *next, *prev; /* active list */
     struct live *hnext;       /* hash chain */
     struct live *qnext;       /* CPS queue */

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "amd/error.h"
+#include "media/dtmf_gen.h"
 #include "strbuf.h"
 
 /* Resolve @p ref against @p base (absolute refs as they are; "/x" against the origin;
@@ -106,6 +107,8 @@ void amdi_calls_load_doc(amdi_calls *e, live *c, int kind, const char *xml, size
 /* Start (or restart, on update) the call's instructions: inline Twiml or the Url. */
 void amdi_calls_start_instructions(amdi_calls *e, live *c, const amdi_form *extra)
 {
+    amdi_outbound_stop(c); /* new instructions cut what our side was playing */
+    c->play_id = 0;
     c->started = 1;
     c->gen++; /* any response still in flight is now stale */
     c->fetching = 0;
@@ -118,13 +121,58 @@ void amdi_calls_start_instructions(amdi_calls *e, live *c, const amdi_form *extr
     fetch_url(e, c, K_URL, c->url, c->method, extra);
 }
 
+/* Take the player's finished sources; 1 when the verb's own source (c->play_id) is among
+ * them. Sources of verbs cut by an update or <Redirect> finish as stopped and are dropped. */
+static int verb_audio_done(live *c)
+{
+    int done = 0;
+    amdi_player_done d;
+    while (c->out && amdi_player_poll(c->out, &d))
+        if (c->play_id && d.id == c->play_id) {
+            c->play_id = 0;
+            done = 1;
+        }
+    return done;
+}
+
+/* Start an audio verb on the call's outbound path: 1 when it now plays (c->play_id set), 0
+ * when it was skipped (with its warning) or has nothing to play. */
+static int start_audio_verb(amdi_calls *e, live *c, const amdi_verb *v)
+{
+    int rc = AMD_ENOMEM;
+    uint32_t id = 0;
+    if (!c->out)
+        return 0;
+    if (v->kind == AMDI_TW_PAUSE) {
+        if (v->length_s <= 0)
+            return 0;
+        rc = amdi_player_add_silence(c->out, (uint32_t)v->length_s * 1000u, &id);
+    } else if (v->kind == AMDI_TW_PLAY && v->digits) {
+        size_t bad = 0;
+        if (amdi_dtmf_validate(v->digits, &bad)) {
+            char msg[120];
+            snprintf(msg, sizeof msg, "<Play digits>: invalid digit at position %zu; skipped", bad + 1);
+            amdi_calls_event_error(e, c->rec.sid, AMDI_TWERR_PLAY_BAD_DIGITS, msg);
+            return 0;
+        }
+        rc = amdi_player_add_digits(c->out, v->digits, &id);
+    }
+    if (rc) {
+        amdi_calls_log(e, AMD_LOG_ERROR, "call %s: <%s> not played: %s", c->rec.sid, v->name, amd_strerror(rc));
+        return 0;
+    }
+    c->play_id = id;
+    return 1;
+}
+
 void amdi_calls_run_twiml(amdi_calls *e, live *c)
 {
     for (int guard = 0; guard < AMDI_TWIML_MAX_VERBS + 2; guard++) {
         if (c->fsm.phase != AMDI_CS_ANSWERED || !c->doc || c->fetching)
             return;
+        int audio_done = verb_audio_done(c);
         if (c->in_verb) {
-            if (e->now < c->verb_until)
+            if (c->in_verb == 2 ? !audio_done : e->now < c->verb_until)
                 return;
             c->in_verb = 0;
             c->pc++;
@@ -136,9 +184,24 @@ void amdi_calls_run_twiml(amdi_calls *e, live *c)
         }
         const amdi_verb *v = &c->doc->v[c->pc];
         switch (v->kind) {
-        case AMDI_TW_SAY:
-        case AMDI_TW_PLAY:
         case AMDI_TW_PAUSE:
+            if (start_audio_verb(e, c, v)) {
+                c->in_verb = 2; /* ends when the player says its source finished */
+            } else {
+                c->in_verb = 1;
+                c->verb_until = e->now + amdi_verb_duration_ms(v);
+            }
+            break;
+        case AMDI_TW_PLAY:
+            if (v->digits) {
+                if (start_audio_verb(e, c, v))
+                    c->in_verb = 2;
+                else
+                    c->pc++;
+                break;
+            }
+            /* fall through */
+        case AMDI_TW_SAY:
             c->in_verb = 1;
             c->verb_until = e->now + amdi_verb_duration_ms(v);
             break;
