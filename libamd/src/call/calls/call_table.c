@@ -57,6 +57,7 @@ void amdi_calls_live_free(live *c)
     free(c->status_cb_method);
     free(c->twiml);
     free(c->doc_url);
+    free(c->play_url);
     free(c);
 }
 

@@ -10,6 +10,7 @@
  *                 media worker pool, the AMD decision
  *   twiml_exec.c  the TwiML executor: fetching, Fallback, running the verbs
  *   outbound.c    our side's audio: the per-call player, one frame per tick (outbound.h)
+ *   play_media.c  what <Play> / <Say> share: the audio cache, its fetch and decode worker, TTS
  *   recovery.c    closing out calls a previous process left live
  *   writer.c      the store writer (writer.h)
  *
@@ -32,6 +33,8 @@
 #include <string.h>
 
 #include "amd/detector.h"
+#include "media/cache.h"
+#include "media/tts.h"
 #include "call_state.h"
 #include "calls.h"
 #include "log.h"
@@ -57,7 +60,10 @@
 #define MAX_TWIML_FETCHES 100
 #define ERR_TOO_MANY_REDIRECTS AMDI_TWERR_HTTP_TOO_MANY_REDIRECTS
 
-enum { K_URL = 1, K_FALLBACK, K_STATUS, K_AMD };
+enum { K_URL = 1, K_FALLBACK, K_STATUS, K_AMD, K_MEDIA /* <Play> audio (play_media.c) */ };
+
+/* The <Play> audio cache's default cap: 256 MiB of decoded 8 kHz float audio (~2.3 hours). */
+#define AMDI_PLAY_CACHE_DEFAULT ((size_t)256 << 20)
 
 typedef struct acct {
     char sid[35];
@@ -85,6 +91,7 @@ typedef struct live {
     char *url, *method, *fallback_url, *fallback_method, *status_cb, *status_cb_method, *twiml;
     amdi_twiml *doc;
     char *doc_url;
+    char *play_url; /* <Play> waiting for its audio (fetch / decode); NULL otherwise */
     size_t pc;
     int in_verb;
     int64_t verb_until;
@@ -159,6 +166,7 @@ struct amdi_calls {
     unsigned wgen;
     int wfinished, wstop;
     atomic_size_t wnext;
+    struct amdi_play_media *media; /* play_media.c */
 };
 
 static inline char *xstrdup(const char *s)
@@ -228,6 +236,21 @@ void amdi_calls_start_instructions(amdi_calls *e, live *c, const amdi_form *extr
 void amdi_calls_run_twiml(amdi_calls *e, live *c);
 void amdi_calls_instructions_failed(amdi_calls *e, live *c, int kind, int code, const char *msg, const char *failed_url);
 void amdi_calls_load_doc(amdi_calls *e, live *c, int kind, const char *xml, size_t len, const char *src_url);
+
+/* play_media.c */
+typedef struct amdi_play_media amdi_play_media;
+int amdi_play_media_create(amdi_calls *e, size_t cache_bytes, char *err, size_t errlen);
+void amdi_play_media_destroy(amdi_calls *e);
+/* The <Play> audio of @p url for call @p c (tick thread): an amdi_cache_state. On
+ * AMDI_CACHE_HIT *pcm holds a reference; AMDI_CACHE_PENDING: ask again next tick (a fetch
+ * was started if none was under way); AMDI_CACHE_FAILED: *code is Twilio's code for it;
+ * AMD_EINVAL: the URL is unusable as a cache key (empty, too long). */
+int amdi_play_media_lookup(amdi_calls *e, live *c, const char *url, amdi_pcm **pcm, int *code);
+/* The webhook thread's completion of a K_MEDIA request. */
+void amdi_play_media_fetched(amdi_calls *e, const amdi_hook_tag *tag, const amdi_hook_result *r);
+/* The speech synthesizer, or NULL when espeak-ng could not be started. */
+amdi_tts *amdi_play_media_tts(amdi_calls *e);
+void amdi_play_media_stats(amdi_calls *e, amdi_cache_stats *st);
 
 /* recovery.c */
 void amdi_calls_recover(amdi_calls *e);

@@ -41,6 +41,7 @@ typedef struct amdi_verb {
     char *method;   /* Redirect method ("GET"/"POST"), default POST */
     char *reason;   /* Reject reason ("rejected" default, or "busy") */
     char *digits;   /* Play digits attribute, or NULL */
+    char *voice, *language; /* Say voice / language attributes as written, or NULL */
 } amdi_verb;
 
 typedef struct amdi_twiml {
