@@ -49,6 +49,7 @@ void amdi_calls_live_free(live *c)
     amdi_record_free(c);
     amdi_listen_close(&c->listen);
     amdi_recording_close(c->recw, NULL, NULL, 0);
+    amdi_player_destroy(c->out);
     amdi_twiml_free(c->doc);
     free(c->url);
     free(c->method);
@@ -59,6 +60,7 @@ void amdi_calls_live_free(live *c)
     free(c->twiml);
     free(c->doc_url);
     free(c->doc_method);
+    free(c->play_url);
     free(c);
 }
 

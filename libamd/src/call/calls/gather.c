@@ -45,7 +45,8 @@ static int finish(amdi_calls *e, live *c, const char *finished_on)
     const amdi_verb *v = &c->doc->v[c->gather_pc];
     size_t after = c->gather_pc + 1 + v->n_nested;
     c->gathering = 0;
-    c->in_verb = 0;
+    if (c->pc < after)
+        amdi_calls_cut_prompt(c);
     stop_listening(c);
     amdi_calls_log(e, AMD_LOG_DEBUG, "call %s: <Gather> ended with Digits=\"%s\"", c->rec.sid, c->gather_digits);
     if (c->ngather || v->action_on_empty) {
@@ -72,9 +73,10 @@ int amdi_gather_step(amdi_calls *e, live *c)
     size_t after = c->gather_pc + 1 + v->n_nested;
     char key;
     while (amdi_listen_take(&c->listen, &key)) {
-        if (!c->gather_waiting) { /* barge-in: the first key ends the prompts */
+        if (!c->gather_waiting) { /* barge-in: the first key cuts the prompts at once */
             c->gather_waiting = 1;
-            c->in_verb = 0;
+            if (c->pc < after)
+                amdi_calls_cut_prompt(c);
             c->pc = after;
         }
         c->gather_until = e->now + (int64_t)v->timeout_s * 1000;

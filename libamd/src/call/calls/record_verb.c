@@ -8,6 +8,7 @@
 #include "calls_internal.h"
 
 #include <fcntl.h>
+#include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <strings.h>
@@ -15,12 +16,39 @@
 #include <unistd.h>
 
 #include "amd/error.h"
+#include "media/pcm.h"
+#include "outbound.h"
 #include "sid.h"
 #include "timefmt.h"
 
 /* Speech kept around the trimmed part: the VAD confirms speech a little after it starts and
  * its hangover ends it a little after it stops. */
 #define TRIM_PAD_MS 250
+/* playBeep: Twilio does not document its beep; ours is 500 ms of 1 kHz at -10 dBFS, and the
+ * recording starts when it ends (the next 20 ms frame after it). */
+#define BEEP_MS 500
+#define BEEP_HZ 1000.0
+#define BEEP_AMP 0.316f
+#define TWO_PI 6.283185307179586
+
+/* Queue the beep on our side; returns how long it lasts (ms), 0 when it could not be played. */
+static int play_beep(live *c)
+{
+    if (!c->out)
+        return 0;
+    size_t n = (size_t)AMDI_MEDIA_RATE * BEEP_MS / 1000;
+    float *x = malloc(n * sizeof *x);
+    if (!x)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        float ramp = i < 80 ? (float)i / 80.f : n - i < 80 ? (float)(n - i) / 80.f : 1.f; /* 10 ms edges */
+        x[i] = BEEP_AMP * ramp * (float)sin(TWO_PI * BEEP_HZ * (double)i / AMDI_MEDIA_RATE);
+    }
+    amdi_pcm *p = amdi_pcm_create(x, n);
+    int ok = p && !amdi_player_add_pcm(c->out, p, 1, NULL);
+    amdi_pcm_unref(p);
+    return ok ? BEEP_MS + 20 : 0;
+}
 
 struct record_run {
     amdi_recording *w;
@@ -115,7 +143,8 @@ int amdi_record_start(amdi_calls *e, live *c)
     snprintf(rr->r.status, sizeof rr->r.status, "in-progress");
     snprintf(rr->r.track, sizeof rr->r.track, "inbound");
     rr->r.channels = 1;
-    rr->r.date_created = rr->r.date_updated = rr->r.start_time = e->now;
+    rr->r.date_created = rr->r.date_updated = e->now;
+    rr->r.start_time = e->now + (v->play_beep ? play_beep(c) : 0);
     rr->r.duration_s = -1;
     c->record = rr;
     if (c->listening) /* a <Gather> listener: this verb needs the VAD too */
@@ -133,7 +162,7 @@ int amdi_record_start(amdi_calls *e, live *c)
 void amdi_record_audio(amdi_calls *e, live *c, const float *pcm, size_t n)
 {
     struct record_run *rr = c->record;
-    if (!rr || !rr->w || rr->r.error_code)
+    if (!rr || !rr->w || rr->r.error_code || e->now < rr->r.start_time) /* the beep still sounds */
         return;
     if (amdi_recording_write(rr->w, pcm, NULL, n) == AMD_EIO) {
         rr->r.error_code = REC_ERR_NOT_STORED;

@@ -142,6 +142,9 @@ static void sink_answered(void *ctx, int rate)
             c->det = NULL;
         }
     }
+    if (amdi_outbound_open(c))
+        amdi_calls_log(e, AMD_LOG_ERROR, "call %s: no memory for our side's audio; the far end hears silence",
+                       c->rec.sid);
     amdi_calls_transition(e, c, fx.callback, fx.cb_status);
     if (c->p.send_digits && *c->p.send_digits && c->leg && e->cfg.driver.ops->send_digits)
         e->cfg.driver.ops->send_digits(e->cfg.driver.state, c->leg, c->p.send_digits);
@@ -196,8 +199,7 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
     live *c = s->c;
     if (c->fsm.phase == AMDI_CS_DONE) /* ended earlier in this tick (e.g. by its own AMD decision) */
         return;
-    if (c->recw && amdi_recording_write(c->recw, pcm, NULL, n) == AMD_EIO)
-        amdi_calls_recording_failed(e, c, amdi_recording_error(c->recw));
+    amdi_outbound_record(e, c, pcm, n);
     if (c->record)
         amdi_record_audio(e, c, pcm, n);
     if (c->listening)
@@ -252,9 +254,8 @@ static void sink_lost(void *ctx, size_t n)
     sink_ctx *s = ctx;
     amdi_calls *e = s->e;
     live *c = s->c;
+    amdi_outbound_record(e, c, NULL, n);
     static const float zeros[960];
-    for (size_t off = 0; c->recw && off < n; off += 960)
-        amdi_recording_write(c->recw, zeros, NULL, n - off < 960 ? n - off : 960);
     for (size_t off = 0; c->record && off < n; off += 960)
         amdi_record_audio(e, c, zeros, n - off < 960 ? n - off : 960);
     if (c->listening)

@@ -61,6 +61,7 @@ typedef struct amdi_verb {
     unsigned rs_events;    /* 1 in-progress, 2 completed, 4 absent; default completed */
     int warn_code;         /* a Twilio warning about this verb's attributes, 0 none */
     char *warn;            /* its message */
+    char *voice, *language; /* Say voice / language attributes as written, or NULL */
 } amdi_verb;
 
 typedef struct amdi_twiml {
