@@ -110,6 +110,31 @@ try:
         check(got[0]["method"] == "POST", "action method defaults to POST")
     check(wait_call(client, sid).status == "completed", "call completed after the action's <Hangup>")
 
+    # ---- barge-in: a nested <Say> plays on our side until the far end's key cuts it
+    print("<Gather> prompt and barge-in")
+    r = VoiceResponse()
+    g = Gather(num_digits=1, action=rx.url("/g1"), timeout=10)
+    g.say("This prompt is long enough to be cut short by a key. " * 4)
+    r.append(g)
+    sid = call(KEY5, str(r), record=True, recording_channels="dual")
+    got = action_requests("/g1", sid)
+    check(len(got) == 1 and got[0]["params"].get("Digits") == "5", "key pressed during the prompt reaches the action")
+    wait_call(client, sid)
+    recs = client.calls(sid).recordings.list()
+    if check(len(recs) == 1, "dual recording of the call"):
+        with open(os.path.join(recdir, recs[0].sid + ".wav"), "rb") as f:
+            raw_ = f.read()
+        pcm = np.frombuffer(raw_[44:], dtype="<i2").astype(np.float64).reshape(-1, 2)
+        ours = pcm[:, 0]
+
+        def rms(a_ms, b_ms):
+            seg = ours[a_ms * 8:b_ms * 8]
+            return float(np.sqrt(np.mean(seg * seg))) if len(seg) else 0.0
+        # the key sounds at 1.5 s (ms since answer) and lasts 100 ms; the prompt is cut at once
+        before, after = rms(600, 1450), rms(1750, 4000)
+        check(before > 300 and after < before / 30,
+              "outbound: the prompt plays before the key (rms %.0f) and stops after it (rms %.0f)" % (before, after))
+
     # ---- finishOnKey over speech: keys 1 2 then #; GET action
     print("<Gather finishOnKey=#> over the far end's speech")
     rx.set("/g2", HANGUP)
