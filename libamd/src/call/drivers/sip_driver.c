@@ -108,6 +108,9 @@ struct amdi_leg {
     int dstate, dframes, dcode;
     int play_code; /* RFC 4733 event of the <Play digits> key being sent, -1: none */
     int16_t out_pcm[FRAME_SAMPLES];
+    /* RFC 4733 events received (loop thread): the timestamp of the last one reported */
+    int rx_tel_seen;
+    uint32_t rx_tel_ts;
     /* arrival lateness (loop thread): transit = arrival (8 kHz units) - RTP timestamp */
     int have_transit;
     uint32_t transit_ssrc;
@@ -120,6 +123,9 @@ struct amdi_leg {
         int refused_code; /* 0: not refused */
         amd_call_status refused_status;
         amdi_sipjb jb;
+        /* keys the far end sent as RFC 4733 telephone-events, not yet reported */
+        char keys[16];
+        int nkeys;
         /* our side's audio (send_audio): 8 kHz s16 frames and the key each one carries */
         int16_t out[OUT_QUEUE][FRAME_SAMPLES];
         char out_digit[OUT_QUEUE];
@@ -294,14 +300,36 @@ static void media_stop(amdi_leg *l)
 
 /* ------------------------------------------------------------------ libre callbacks (loop thread) */
 
+/* RFC 4733 section 2.3: one event is one RTP timestamp, sent in several packets (the start,
+ * updates, three copies of the end); a key is reported once, on the first packet of its
+ * timestamp, whichever that is. Events 0-15 are the DTMF keys (section 3.2). */
+static void on_telephone_event(amdi_leg *l, const struct rtp_header *hdr, const uint8_t *p, size_t n)
+{
+    static const char keys[] = "0123456789*#ABCD";
+    if (n < 4 || p[0] > 15)
+        return;
+    pthread_mutex_lock(&l->mu);
+    if (l->sh.answered && !l->sh.hangup && (!l->rx_tel_seen || hdr->ts != l->rx_tel_ts) &&
+        l->sh.nkeys < (int)sizeof l->sh.keys) {
+        l->sh.keys[l->sh.nkeys++] = keys[p[0]];
+        l->rx_tel_seen = 1;
+        l->rx_tel_ts = hdr->ts;
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
 static void on_rtp(const struct sa *src, const struct rtp_header *hdr, struct mbuf *mb, void *arg)
 {
     amdi_leg *l = arg;
     (void)src;
     size_t n = mbuf_get_left(mb);
     const uint8_t *p = mbuf_buf(mb);
+    if (hdr->pt == PT_TELEV || (l->te_pt >= 0 && hdr->pt == l->te_pt)) {
+        on_telephone_event(l, hdr, p, n);
+        return;
+    }
     if (hdr->pt != PT_PCMU && hdr->pt != PT_PCMA)
-        return; /* telephone-event, comfort noise, anything else: not audio for the detector */
+        return; /* comfort noise, anything else: not audio for the detector */
     if (n > MAX_PAYLOAD)
         n = MAX_PAYLOAD;
     float dec[MAX_PAYLOAD];
@@ -806,6 +834,14 @@ static void sip_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink
     }
     if (!l->answered_sent)
         return;
+    char keys[sizeof l->sh.keys];
+    pthread_mutex_lock(&l->mu);
+    int nkeys = l->sh.nkeys;
+    memcpy(keys, l->sh.keys, (size_t)nkeys);
+    l->sh.nkeys = 0;
+    pthread_mutex_unlock(&l->mu);
+    for (int i = 0; i < nkeys && k->digit; i++)
+        k->digit(ctx, keys[i]);
     int64_t due = (now - l->t_answer) / FRAME_MS;
     while (l->frames_out < due) {
         pthread_mutex_lock(&l->mu);
