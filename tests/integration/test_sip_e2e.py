@@ -6,6 +6,9 @@ ends on loopback, inside a private network namespace (no packet can leave the ma
                             +15551230010 (reached through --sip-trunk: a voicemail greeting with a
                             beep, then the far end hangs up), fax (CED tone), noanswer (rings only),
                             and no account "nobody" (404)
+  baresip (127.0.0.1:5078)  vm: a voicemail greeting with a beep that then stays on the line and
+                            records what it hears (sndfile module): our <Play> after the beep
+                            must be found in that recording, and <Play digits> heard as RFC 4733
   SIPp (127.0.0.1:5072)     busy: 180 then 486
   SIPp (127.0.0.1:5076)     rings without answering; expects our CANCEL after Timeout
   SIPp (127.0.0.1:5074)     digest challenge (401, user amd / password secret, 403 otherwise),
@@ -65,7 +68,7 @@ def sox(*args):
 sox("-n", "-r", "8000", "-c", "1", "-b", "16", os.path.join(WORK, "sil60.wav"), "trim", "0", "60")
 for k in ("human", "machine", "fax"):
     sox(src[k], "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", os.path.join(WORK, k + "8k.wav"))
-for k in ("human", "fax"):  # stay on the line after the audio: we hang up (BYE)
+for k in ("human", "fax", "machine"):  # stay on the line after the audio: we hang up (BYE)
     sox(os.path.join(WORK, k + "8k.wav"), os.path.join(WORK, "sil60.wav"), os.path.join(WORK, k + "_keep.wav"))
 sox(os.path.join(WORK, "machine8k.wav"), "-e", "u-law", os.path.join(WORK, "machine_ulaw.wav"))
 sox("-n", "-r", "8000", "-c", "1", "-e", "u-law", os.path.join(WORK, "ringback.wav"),
@@ -111,6 +114,45 @@ with open(os.path.join(fe, "accounts"), "w") as f:
     f.write("<sip:fax@127.0.0.1:5070>;%s;answermode=auto;audio_source=aufile,%s/fax_keep.wav\n" % (acct, WORK))
     f.write("<sip:noanswer@127.0.0.1:5070>;%s;answermode=manual\n" % acct)
 
+# the voicemail that records what it hears: a second baresip with the sndfile module
+vm = os.path.join(WORK, "vm")
+os.makedirs(os.path.join(vm, "rec"))
+with open(os.path.join(fe, "config")) as f:
+    vm_conf = f.read().replace("127.0.0.1:5070", "127.0.0.1:5078").replace("rtp_ports 10000-10100",
+                                                                           "rtp_ports 10300-10400")
+with open(os.path.join(vm, "config"), "w") as f:
+    f.write(vm_conf + "module sndfile.so\nsnd_path %s\n" % os.path.join(vm, "rec"))
+with open(os.path.join(vm, "accounts"), "w") as f:
+    f.write("<sip:vm@127.0.0.1:5078>;regint=0;audio_codecs=pcma;ptime=20;answermode=auto;"
+            "audio_source=aufile,%s/machine_keep.wav\n" % WORK)
+
+# the message we leave: 3 s of a speech-like signal at 8 kHz (pitch glide, partials, syllables)
+import numpy as np  # noqa: E402
+_t = np.arange(3 * 8000) / 8000.0
+_ph = 2 * np.pi * np.cumsum(140 + 60 * np.sin(2 * np.pi * 0.7 * _t)) / 8000.0
+MSG = sum(a * np.sin(k * _ph) for k, a in ((1, 0.5), (2, 0.3), (3, 0.25), (5, 0.15), (7, 0.1)))
+MSG = 0.4 * MSG * (0.5 + 0.5 * np.abs(np.sin(2 * np.pi * 2.2 * _t))) / np.max(np.abs(MSG))
+_b = io.BytesIO()
+with wave.open(_b, "wb") as _w:
+    _w.setnchannels(1)
+    _w.setsampwidth(2)
+    _w.setframerate(8000)
+    _w.writeframes((MSG * 32767).astype("<i2").tobytes())
+MSG_WAV = _b.getvalue()
+
+
+def best_match(x, ref):
+    """Max normalised cross-correlation of @p ref inside @p x."""
+    n = len(ref)
+    if len(x) < n:
+        return 0.0
+    size = 1 << int(np.ceil(np.log2(len(x) + n)))
+    c = np.fft.irfft(np.fft.rfft(x, size) * np.conj(np.fft.rfft(ref, size)), size)[: len(x) - n + 1]
+    e = np.concatenate(([0.0], np.cumsum(x ** 2)))
+    win = np.sqrt(np.maximum(e[n:] - e[: len(x) - n + 1], 1e-12))
+    return float(np.max(c / (win * np.linalg.norm(ref))))
+
+
 procs = []
 
 
@@ -132,6 +174,7 @@ def wait_udp(port, timeout=5):
 
 
 start(["timeout", "120", "baresip", "-f", fe, "-t", "110"], "baresip.log")
+start(["timeout", "120", "baresip", "-f", vm, "-t", "110"], "baresip_vm.log")
 with open(os.path.join(HERE, "sip", "uas_auth.xml")) as f:
     auth_xml = f.read().replace("@RINGBACK@", os.path.join(WORK, "ringback.wav")).replace(
         "@GREETING@", os.path.join(WORK, "machine_ulaw.wav"))
@@ -145,7 +188,7 @@ start(["timeout", "120", "sipp", "-sf", os.path.join(WORK, "uas_auth.xml"), "-i"
 start(["timeout", "120", "sipp", "-sf", os.path.join(HERE, "sip", "uas_ring.xml"), "-i", "127.0.0.1", "-p", "5076",
        "-mi", "127.0.0.1", "-mp", "6200", "-nostdin", "-trace_err", "-trace_msg",
        "-message_file", os.path.join(WORK, "ring_msgs.log")], "sipp_ring.log")
-ready = all(wait_udp(p) for p in (5070, 5072, 5074, 5076))
+ready = all(wait_udp(p) for p in (5070, 5072, 5074, 5076, 5078))
 
 
 def wire(log, what):
@@ -158,6 +201,8 @@ def wire(log, what):
 recv = Receiver()
 recv.set("/status", "", status=204, ctype="text/plain")
 recv.set("/rec", "", status=204, ctype="text/plain")
+recv.set("/amd", "", status=200, ctype="text/plain")
+recv.set("/msg.wav", MSG_WAV, ctype="audio/wav")
 rec_dir = os.path.join(WORK, "recordings")
 srv = Server(clock_speed=1, cps=50, extra=["--sip-listen", "127.0.0.1:5090", "--sip-trunk", "sip:127.0.0.1:5070",
                                            "--recordings", rec_dir])
@@ -188,8 +233,10 @@ def coarse(a):
 
 
 try:
-    check(ready, "far ends listening (baresip :5070, SIPp :5072, :5074 and :5076)")
+    check(ready, "far ends listening (baresip :5070 and :5078, SIPp :5072, :5074 and :5076)")
     t0 = time.time()
+    vmcall = create("sip:vm@127.0.0.1:5078", machine_detection="DetectMessageEnd", async_amd="true",
+                    async_amd_status_callback=recv.url("/amd"), twiml="<Response><Pause length=\"60\"/></Response>")
     human = create("sip:human@127.0.0.1:5070", machine_detection="DetectMessageEnd", record=True,
                    recording_status_callback=recv.url("/rec"), recording_status_callback_event=["completed"])
     machine = create("+15551230010", machine_detection="DetectMessageEnd", record=True)
@@ -306,6 +353,24 @@ try:
     got = [d for d in "19#" if "received event: '%s' (end=1)" % d in log]
     check(c.status == "completed" and got == list("19#"),
           "SendDigits=1w9# reached the far end as RFC 4733 events (baresip heard %s)" % "".join(got))
+    # voicemail drop over SIP: after the beep, <Play> of our message and a key as RFC 4733
+    got = recv.wait_for(lambda r: r["path"] == "/amd" and r["params"].get("CallSid") == vmcall.sid, timeout=30)
+    ab = got[0]["params"].get("AnsweredBy") if got else None
+    check(ab == "machine_end_beep", "vm: AMD callback machine_end_beep (%s)" % ab)
+    client.calls(vmcall.sid).update(twiml="<Response><Play>%s</Play><Play digits=\"5\"/><Hangup/></Response>"
+                                    % recv.url("/msg.wav"))
+    c = wait_call(client, vmcall.sid, timeout=30)
+    time.sleep(0.5)
+    heard = [f for f in os.listdir(os.path.join(vm, "rec")) if f.endswith("-dec.wav")]
+    corr = 0.0
+    if check(len(heard) == 1, "vm: the far end recorded what it heard (%s)" % heard):
+        with wave.open(os.path.join(vm, "rec", heard[0])) as w:
+            x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64) / 32768.0
+        corr = best_match(x, MSG)
+    check(c.status == "completed" and corr >= 0.9,
+          "vm: our <Play> is in the far end's recording, A-law RTP (correlation %.3f >= 0.9)" % corr)
+    with open(os.path.join(WORK, "baresip_vm.log"), errors="replace") as f:
+        check("received event: '5' (end=1)" in f.read(), "vm: <Play digits=\"5\"> reached it as an RFC 4733 event")
     # the server-wide default credentials (--sip-auth) answer the challenge too
     srv2 = Server(clock_speed=1, cps=50, extra=["--sip-listen", "127.0.0.1:5092", "--sip-auth", "amd:secret"])
     try:

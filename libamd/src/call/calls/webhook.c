@@ -4,13 +4,13 @@
 #include <curl/curl.h>
 #include <sys/socket.h>
 #include <pthread.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "amd/error.h"
+#include "cache_control.h"
 #include "net_policy.h"
 #include "signature.h"
 #include "strbuf.h"
@@ -89,32 +89,23 @@ static size_t on_write(char *p, size_t sz, size_t n, void *user)
     return n;
 }
 
-/* Cache-Control: max-age=N / no-cache / no-store (RFC 9111 §5.2.2) of the final response. */
+/* Cache-Control of the final response (cache_control.h). */
 static size_t on_header(char *p, size_t sz, size_t n, void *user)
 {
     job *j = user;
     size_t len = sz * n;
-    if (len > 7 && !strncasecmp(p, "HTTP/", 5)) {
+    if (len > 5 && !strncasecmp(p, "HTTP/", 5)) {
         j->max_age_ms = -1; /* a new response (after a redirect): forget the previous one's */
         return len;
     }
     static const char name[] = "cache-control:";
-    if (len < sizeof name || strncasecmp(p, name, sizeof name - 1))
-        return len;
-    char v[256];
-    size_t k = len - (sizeof name - 1) < sizeof v - 1 ? len - (sizeof name - 1) : sizeof v - 1;
-    memcpy(v, p + sizeof name - 1, k);
-    v[k] = 0;
-    for (char *t = v; *t; t++)
-        *t = (char)tolower((unsigned char)*t);
-    if (strstr(v, "no-store") || strstr(v, "no-cache")) {
-        j->max_age_ms = 0;
-    } else {
-        const char *m = strstr(v, "max-age=");
-        if (m) {
-            long long sec = strtoll(m + 8, NULL, 10);
-            j->max_age_ms = sec <= 0 ? 0 : sec > 31536000 ? 31536000000LL : sec * 1000;
-        }
+    if (len >= sizeof name - 1 && !strncasecmp(p, name, sizeof name - 1)) {
+        size_t k = len - (sizeof name - 1);
+        while (k && (p[sizeof name - 1 + k - 1] == '\r' || p[sizeof name - 1 + k - 1] == '\n'))
+            k--;
+        int64_t a = amdi_cache_control_max_age_ms(p + sizeof name - 1, k);
+        if (a >= 0 && (j->max_age_ms < 0 || a < j->max_age_ms))
+            j->max_age_ms = a; /* several Cache-Control lines: the strictest */
     }
     return len;
 }

@@ -73,6 +73,10 @@
  * our side's audio gets stays bounded (<= 120 ms) if the engine runs ahead. */
 #define OUT_PRIME 2
 #define OUT_QUEUE 6
+/* <Play>…<Hangup/>: what was queued still goes out before the BYE, then a few frames for the
+ * RFC 4733 end packets (sent three times, RFC 4733 §2.5.1.4), within this bound. */
+#define RELEASE_DRAIN_MS 400
+#define RELEASE_QUIET_FRAMES 4
 
 static pthread_mutex_t g_once_mu = PTHREAD_MUTEX_INITIALIZER;
 static int g_in_use; /* libre's loop is per process: one SIP driver at a time */
@@ -107,6 +111,10 @@ struct amdi_leg {
     size_t dpos;
     int dstate, dframes, dcode;
     int play_code; /* RFC 4733 event of the <Play digits> key being sent, -1: none */
+    /* released by the engine while our side's audio was still queued: the RTP timer sends the
+     * rest (and ends a key's event) before the hang-up, for at most RELEASE_DRAIN_MS */
+    int releasing, drain_quiet;
+    uint64_t release_by;
     int16_t out_pcm[FRAME_SAMPLES];
     /* RFC 4733 events received (loop thread): the timestamp of the last one reported */
     int rx_tel_seen;
@@ -280,6 +288,22 @@ static int encode_frame(amdi_leg *l, struct mbuf *mb)
     for (size_t i = 0; i < FRAME_SAMPLES; i++)
         pay[i] = l->tx_pt == PT_PCMA ? amd_alaw_encode(l->out_pcm[i]) : amd_ulaw_encode(l->out_pcm[i]);
     return mbuf_write_mem(mb, pay, sizeof pay);
+}
+
+static void leg_free(sipdrv *d, amdi_leg *l);
+
+/* A releasing leg has sent everything (RELEASE_QUIET_FRAMES frames with nothing queued, no
+ * key event on), or ran out of time. */
+static int drained(amdi_leg *l, uint64_t now)
+{
+    pthread_mutex_lock(&l->mu);
+    unsigned queued = l->sh.out_count;
+    pthread_mutex_unlock(&l->mu);
+    if (queued || l->play_code >= 0 || l->dstate)
+        l->drain_quiet = 0;
+    else
+        l->drain_quiet++;
+    return l->drain_quiet > RELEASE_QUIET_FRAMES || now >= l->release_by;
 }
 
 static void media_start(amdi_leg *l)
@@ -461,8 +485,13 @@ static void tick_h(void *arg)
         d->ticks_done = due - 5;
     long long sent = 0;
     for (; d->ticks_done < due; d->ticks_done++) {
-        for (struct le *le = list_head(&d->media); le; le = le->next) {
+        for (struct le *le = list_head(&d->media), *lnext; le; le = lnext) {
+            lnext = le->next;
             amdi_leg *l = le->data;
+            if (l->releasing && drained(l, now)) {
+                leg_free(d, l);
+                continue;
+            }
             if (!sa_isset(&l->raddr, SA_ALL))
                 continue;
             struct mbuf *mb = l->txmb;
@@ -753,10 +782,29 @@ static void cmd_h(int id, void *data, void *arg)
             l->dpos = 0;
         }
         break;
-    case CMD_RELEASE:
+    case CMD_RELEASE: {
+        pthread_mutex_lock(&l->mu);
+        int tail = l->sh.out_count > 0;
+        pthread_mutex_unlock(&l->mu);
+        if (l->in_media && sa_isset(&l->raddr, SA_ALL) && (tail || l->play_code >= 0)) {
+            l->releasing = 1; /* tick_h frees it once the rest went out */
+            l->release_by = tmr_jiffies() + RELEASE_DRAIN_MS;
+            if (l->play_code >= 0 && !l->sh.out_count) {
+                (void)telev_send(l->tel, l->play_code, true);
+                l->play_code = -1;
+            }
+            break;
+        }
         leg_free(d, l);
         break;
+    }
     case CMD_STOP:
+        for (struct le *le = list_head(&d->media), *n; le; le = n) {
+            n = le->next;
+            amdi_leg *r = le->data;
+            if (r->releasing)
+                leg_free(d, r); /* no more draining: hang up now */
+        }
         d->sock = mem_deref(d->sock); /* no more sessions; pending BYE / CANCEL transactions run on */
         /* exit_h stops the loop once every transaction is done; 2 s at most (BYE
          * retransmissions beyond that would only delay shutdown). */
