@@ -7,8 +7,9 @@
  * Checked beyond the sanitizers: the documented return codes with a message on failure; on
  * success at most AMDI_TWIML_MAX_VERBS verbs, each of a known kind with the fields its kind
  * promises (Say / Play / Redirect text, Redirect method GET or POST, Reject reason rejected or
- * busy, loop 0..1000, Pause length 0..600, Play digits from the DTMF set) and a finite,
- * non-negative simulated duration.
+ * busy, loop 0..1000, Pause length 0..600, Play digits from the DTMF set; Gather / Record
+ * attributes in their ranges, a Gather's nested verbs Say / Play / Pause inside the program,
+ * a warning code always with its message) and a finite, non-negative simulated duration.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -70,9 +71,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case AMDI_TW_REJECT:
             CHECK(v->reason && (!strcmp(v->reason, "rejected") || !strcmp(v->reason, "busy")));
             break;
+        case AMDI_TW_GATHER:
+            CHECK(v->method && (!strcmp(v->method, "GET") || !strcmp(v->method, "POST")));
+            CHECK(v->timeout_s >= 0 && v->timeout_s <= 3600);
+            CHECK(strlen(v->finish_on_key) <= 1 && strspn(v->finish_on_key, "0123456789#*") == strlen(v->finish_on_key));
+            CHECK(v->num_digits >= 0 && v->num_digits <= 1000);
+            CHECK(v->n_nested <= t->n - i - 1);
+            for (size_t k = i + 1; k <= i + v->n_nested; k++)
+                CHECK(t->v[k].in_gather && (t->v[k].kind == AMDI_TW_SAY || t->v[k].kind == AMDI_TW_PLAY ||
+                                            t->v[k].kind == AMDI_TW_PAUSE));
+            break;
+        case AMDI_TW_RECORD:
+            CHECK(v->method && (!strcmp(v->method, "GET") || !strcmp(v->method, "POST")));
+            CHECK(v->rs_method && (!strcmp(v->rs_method, "GET") || !strcmp(v->rs_method, "POST")));
+            CHECK(v->timeout_s >= 0 && v->timeout_s <= 3600);
+            CHECK(v->max_length_s >= 1 && v->max_length_s <= 14400);
+            CHECK(strspn(v->finish_on_key, "0123456789#*") == strlen(v->finish_on_key));
+            CHECK(v->rs_events >= 1 && v->rs_events <= 7);
+            CHECK(!v->rs_callback || v->rs_callback[0]);
+            break;
         default:
             break;
         }
+        CHECK(!v->warn_code || v->warn);
         int64_t d = amdi_verb_duration_ms(v);
         CHECK(d >= 0);
         total += d; /* 1024 verbs x at most ~4e12 ms each: no overflow */
