@@ -7,7 +7,7 @@
  * Checked beyond the sanitizers: the documented return codes with a message on failure; on
  * success at most AMDI_TWIML_MAX_VERBS verbs, each of a known kind with the fields its kind
  * promises (Say / Play / Redirect text, Redirect method GET or POST, Reject reason rejected or
- * busy, loop 0..1000, Pause length 0..600, Play digits from the DTMF set; Gather / Record
+ * busy, loop 0..1000, Pause length 0..600; Gather / Record
  * attributes in their ranges, a Gather's nested verbs Say / Play / Pause inside the program,
  * a warning code always with its message) and a finite, non-negative simulated duration.
  */
@@ -58,8 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case AMDI_TW_PLAY:
             CHECK(v->text != NULL);
             CHECK(v->loop >= 0 && v->loop <= 1000);
-            if (v->digits)
-                CHECK(strspn(v->digits, "0123456789*#wW") == strlen(v->digits));
+            /* Play digits are kept as written: the executor checks them (warning 13430) */
             break;
         case AMDI_TW_PAUSE:
             CHECK(v->length_s >= 0 && v->length_s <= 600);
