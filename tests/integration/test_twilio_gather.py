@@ -5,14 +5,16 @@ finishOnKey, timeout fall-through and actionOnEmptyResult; <Record> hands its ac
 recording of the far end's audio (cross-correlation with the source), listed under the call,
 ended by silence (VAD timeout) or a key; Notifications.json lists TwiML warnings and errors
 (12100, 12300, 13310) with Twilio's fields; no Events entry has a null request."""
+import base64
 import json
 import os
 import sys
 import struct
 import tempfile
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from twilio_harness import (DIALPLAN, FROM, Receiver, Server, check, finish, wait_call)  # noqa: E402
+from twilio_harness import (ACCOUNT, DIALPLAN, TOKEN, FROM, Receiver, Server, check, finish, wait_call)  # noqa: E402
 
 try:
     import numpy as np
@@ -202,7 +204,13 @@ try:
               "recordingStatusCallback: in-progress then completed (%s)" %
               [q["params"].get("RecordingStatus") for q in rs])
 
-    # ---- <Record finishOnKey>: a key ends it; trim-silence shortens nothing it should keep
+        # the media at RecordingUrl (+ .wav, HTTP Basic) is the file
+        req = urllib.request.Request(p.get("RecordingUrl", "") + ".wav", headers={
+            "Authorization": "Basic " + base64.b64encode(("%s:%s" % (ACCOUNT, TOKEN)).encode()).decode()})
+        with urllib.request.urlopen(req) as resp, open(os.path.join(recdir, rsid + ".wav"), "rb") as f:
+            check(resp.status == 200 and resp.read() == f.read(), "RecordingUrl.wav serves the recording")
+
+    # ---- <Record finishOnKey>: a key ends it; trim-silence keeps the speech, drops the silence
     r = VoiceResponse()
     r.record(action=rx.url("/rec"), timeout=0, finish_on_key="*")
     sid = call(SPEAKS_KEY, str(r))
@@ -210,6 +218,15 @@ try:
     check(len(got) == 1 and got[0]["params"].get("Digits") == "*",
           "Record ended by the * key: Digits=* (%s)" % [x["params"].get("Digits") for x in got])
     wait_call(client, sid)
+    if got:
+        p = got[0]["params"]
+        rec, rrate = read_wav(os.path.join(recdir, p.get("RecordingSid", "x") + ".wav"))
+        src, rate = read_wav(speech_wav)
+        pre = int(p.get("RecordingDuration", "0"))
+        check(pre >= 4 and len(rec) / rrate <= pre - 1.5,
+              "trim-silence: %.1f s kept of %d s recorded (the silence before the key dropped)" % (len(rec) / rrate, pre))
+        ncc, lag = best_ncc(rec[: len(src) // 2], src)
+        check(ncc >= 0.9, "the trimmed recording still holds the far end's speech (NCC %.3f)" % ncc)
 
     # ---- Notifications: 12100 (bad XML), 12300 (not an XML Content-Type), 13310 (warning)
     print("Notifications.json")
