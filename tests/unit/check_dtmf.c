@@ -232,6 +232,40 @@ START_TEST(test_talk_off)
 }
 END_TEST
 
+/* Recorded live answers of testdata/ (speech over a floor, noise, babble, music): no digit on
+ * any; the 16 keys at the usual generator levels (-7 / -5 dBm0, 100 ms on, 200 ms apart) laid
+ * over the long answer's speech all come through, in order. */
+START_TEST(test_talk_off_recorded)
+{
+    static const char *const files[] = {"testdata/human_short_00003.wav", "testdata/human_long_00007.wav",
+                                        "testdata/human_noise_00018.wav", "testdata/human_babble_00023.wav",
+                                        "testdata/human_music_00013.wav"};
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        size_t n;
+        int rate;
+        char err[200];
+        int16_t *x = tu_read_audio_s16(tu_source_path(files[f]), &n, &rate, err, sizeof err);
+        ck_assert_msg(x != NULL && rate == TG_RATE, "%s: %s", files[f], err);
+        size_t total = n + TG_MS(6000);
+        float *b = calloc(total, sizeof *b);
+        ck_assert_ptr_nonnull(b);
+        for (size_t i = 0; i < n; i++)
+            b[i] = (float)x[i];
+        free(x);
+        ev_log l;
+        run(b, n, k_dtmf, AMD_MODE_ENABLE, &l, NULL);
+        ck_assert_msg(l.n_digits == 0, "%s: '%s'", files[f], l.digits);
+        if (f == 1) {
+            for (int k = 0; k < 16; k++)
+                add_digit(b, total, k, 500.0 + 300.0 * k, 100, -7, -5, 1, 1);
+            run(b, total, k_dtmf, AMD_MODE_ENABLE, &l, NULL);
+            ck_assert_msg(!strcmp(l.digits, k_keys), "keys over speech: '%s'", l.digits);
+        }
+        free(b);
+    }
+}
+END_TEST
+
 /* Events are off by default; selected, digits keep coming after the decision. */
 START_TEST(test_mask_and_after_decision)
 {
@@ -341,6 +375,7 @@ Suite *dtmf_suite(void)
     tcase_add_test(tc, test_duration);
     tcase_add_test(tc, test_pause);
     tcase_add_test(tc, test_talk_off);
+    tcase_add_test(tc, test_talk_off_recorded);
     tcase_add_test(tc, test_mask_and_after_decision);
     tcase_add_test(tc, test_tone_events);
     suite_add_tcase(s, tc);
