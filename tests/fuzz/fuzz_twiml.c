@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(v->method && (!strcmp(v->method, "GET") || !strcmp(v->method, "POST")));
             CHECK(v->rs_method && (!strcmp(v->rs_method, "GET") || !strcmp(v->rs_method, "POST")));
             CHECK(v->timeout_s >= 0 && v->timeout_s <= 3600);
-            CHECK(v->max_length_s >= 1 && v->max_length_s <= 14400);
+            CHECK(v->max_length_s >= 2 && v->max_length_s <= 14400);
             CHECK(strspn(v->finish_on_key, "0123456789#*") == strlen(v->finish_on_key));
             CHECK(v->rs_events >= 1 && v->rs_events <= 7);
             CHECK(!v->rs_callback || v->rs_callback[0]);

@@ -471,7 +471,7 @@ static int record_attrs(amdi_verb *v, const xnode *n)
     v->action = a ? strdup(a) : NULL;
     v->method = method_attr(v, n, "method");
     v->timeout_s = int_attr_warn(v, n, "timeout", 5, 0, 3600, AMDI_TWERR_RECORD_TIMEOUT);
-    v->max_length_s = int_attr_warn(v, n, "maxLength", 3600, 1, 14400, AMDI_TWERR_RECORD_MAX_LENGTH);
+    v->max_length_s = int_attr_warn(v, n, "maxLength", 3600, 2, 14400, AMDI_TWERR_RECORD_MAX_LENGTH);
     const char *fk = attr(n, "finishOnKey");
     snprintf(v->finish_on_key, sizeof v->finish_on_key, "1234567890*#");
     if (fk && strlen(fk) < sizeof v->finish_on_key && strspn(fk, "0123456789#*") == strlen(fk))
