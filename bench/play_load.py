@@ -155,6 +155,8 @@ try:
     cpu = 100 * (c1 - c0) / (w1 - w0)
     print("CPU over the %.0f s hold: amd serve %.1f %% of one core = %.3f %% per call" % (w1 - w0, cpu, cpu / max(up, 1)))
     print("<Play> fetches seen by the web server: %d" % len(fetches))
+    tot = cpu_s(srv.pid)
+    print("CPU of the whole run (start, ramp-up, hold): %.2f s = %.1f ms per call" % (tot, 1000 * tot / args.calls))
     print("machine load average (1, 5, 15 min): %.1f %.1f %.1f" % os.getloadavg())
 finally:
     if srv.poll() is None:
