@@ -346,6 +346,35 @@ START_TEST(outbound_track_is_our_side_only)
 }
 END_TEST
 
+/* RecordingTrack=both (mono): our side and the far end mixed - the key's tones and the far
+ * end's tone in the same frame, only the far end's during the pause. */
+START_TEST(both_track_mixes_the_two_sides)
+{
+    amdi_store *st;
+    amdi_calls *e = start(&st);
+    run_call(e, st,
+             "To=%2B15550000001&From=%2B15005550006&Record=true&RecordingTrack=both"
+             "&Twiml=%3CResponse%3E%3CPause%20length%3D%221%22%2F%3E%3CPlay%20digits%3D%224%22%2F%3E%3C%2FResponse%3E");
+    int key = first_digit('4');
+    ck_assert_int_ge(key, 49);
+    char path[512];
+    only_recording(path, sizeof path);
+    int ch;
+    size_t frames;
+    int16_t *s = read_wav(path, &ch, &frames);
+    ck_assert_int_eq(ch, 1);
+    float x[160];
+    for (int i = 0; i < 160; i++)
+        x[i] = s[(size_t)10 * 160 + (size_t)i] / 32768.0f;
+    ck_assert(tone_power(x, 160, FAR_HZ) > 0.002 && tone_power(x, 160, 770) < tone_power(x, 160, FAR_HZ) / 20);
+    for (int i = 0; i < 160; i++)
+        x[i] = s[(size_t)(key + 1) * 160 + (size_t)i] / 32768.0f;
+    ck_assert(tone_power(x, 160, FAR_HZ) > 0.002 && tone_power(x, 160, 770) > 0.002 && tone_power(x, 160, 1209) > 0.002);
+    free(s);
+    finish(e, st);
+}
+END_TEST
+
 Suite *call_outbound_suite(void)
 {
     Suite *s = suite_create("call_outbound");
@@ -355,6 +384,7 @@ Suite *call_outbound_suite(void)
     tcase_add_test(tc, bad_digits_skip_the_verb);
     tcase_add_test(tc, dual_recording_carries_our_side);
     tcase_add_test(tc, outbound_track_is_our_side_only);
+    tcase_add_test(tc, both_track_mixes_the_two_sides);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Part of libamdcall (the call server).
  * TwiML: a small, bounded XML parser and the verb program the call engine executes.
- * Supported verbs: <Say>, <Play>, <Pause>, <Hangup>, <Reject>, <Redirect>; the nested
+ * Supported verbs: <Say>, <Play>, <Pause>, <Hangup>, <Reject>, <Redirect> (their audio is
+ * played by twiml_exec.c on the call's outbound path, outbound.h); the nested
  * <Say>/<Play>/<Pause> of <Gather> run in place (no digits ever arrive from the simulated far
  * end). Other Twilio verbs (<Dial>, <Record>, ...) are recognised and skipped with a warning.
  * Anything else is a schema error. */
@@ -55,9 +56,10 @@ typedef struct amdi_twiml {
 int amdi_twiml_parse(const char *xml, size_t len, amdi_twiml **out, char *err, size_t errlen);
 void amdi_twiml_free(amdi_twiml *t);
 
-/* Simulated playing time of one Say/Play/Pause verb (all loops), ms. Say: ~65 ms per
- * character (a typical TTS rate of ~15 characters/s), at least 500 ms. Play: the audio is
- * not fetched; 2 s per loop, or 500 ms per digit for `digits`. loop=0 counts as 1000 loops. */
+/* Estimated playing time of one Say/Play/Pause verb (all loops), ms: what the executor waits
+ * when a verb cannot play on the call's outbound path (no player for the call). Say: ~65 ms per
+ * character (a typical TTS rate of ~15 characters/s), at least 500 ms. Play: 2 s per loop, or
+ * 500 ms per digit for `digits`. loop=0 counts as 1000 loops. */
 int64_t amdi_verb_duration_ms(const amdi_verb *v);
 
 #endif
