@@ -36,6 +36,9 @@ ap.add_argument("--cps", type=float, default=100)
 ap.add_argument("--hold", type=float, default=30)
 ap.add_argument("--audio", default=None, help="far-end audio (default: the first machine_beep file in testdata)")
 ap.add_argument("--mode", default="DetectMessageEnd")
+ap.add_argument("--play", action="store_true",
+                help="the TwiML plays a cached 10 s WAV in a loop (<Play loop=\"0\">, served on loopback) "
+                     "instead of <Pause>: our side sends real audio")
 ap.add_argument("--media-priority", type=int, default=0,
                 help="amd serve --media-priority (SCHED_RR for the media clock, detectors and the SIP thread)")
 ap.add_argument("--sipp-priority", type=int, default=0,
@@ -55,6 +58,40 @@ resource.setrlimit(resource.RLIMIT_NOFILE, (_hard, _hard))
 if os.environ.get("AMD_SIP_LOAD_CORE"):
     resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 work = tempfile.mkdtemp(prefix="amd-sip-load-")
+PLAY_URL = None
+if args.play:  # a 10 s speech-like WAV for <Play>, served from this process
+    import io
+    import math
+    import struct
+    import wave
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    _pcm = b"".join(struct.pack("<h", int(32767 * 0.3 * math.sin(2 * math.pi * (140 + 60 * math.sin(
+        2 * math.pi * 0.7 * i / 8000)) * i / 8000) * (0.5 + 0.5 * abs(math.sin(2 * math.pi * 2.2 * i / 8000)))))
+        for i in range(80000))
+    _b = io.BytesIO()
+    with wave.open(_b, "wb") as _w:
+        _w.setnchannels(1)
+        _w.setsampwidth(2)
+        _w.setframerate(8000)
+        _w.writeframes(_pcm)
+    WAV = _b.getvalue()
+
+    class _H(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "audio/wav")
+            self.send_header("Content-Length", str(len(WAV)))
+            self.end_headers()
+            self.wfile.write(WAV)
+
+    _web = ThreadingHTTPServer(("127.0.0.1", 0), _H)
+    threading.Thread(target=_web.serve_forever, daemon=True).start()
+    PLAY_URL = "http://127.0.0.1:%d/msg.wav" % _web.server_address[1]
 src = os.path.join(HERE, "..", "testdata")
 audio = args.audio or os.path.join(src, sorted(f for f in os.listdir(src) if f.startswith("machine_beep"))[0])
 ulaw = os.path.join(work, "far.wav")
@@ -78,6 +115,7 @@ import shlex  # noqa: E402
 wrap = shlex.split(os.environ.get("AMD_SIP_LOAD_WRAP", ""))  # e.g. "gdb -batch -ex run -ex bt --args"
 srv = subprocess.Popen(wrap + [args.amd, "serve", "--listen", "127.0.0.1:0", "--db", db, "--cps", str(args.cps),
                         "--account", AC + ":" + TK, "--sip-listen", "127.0.0.1:5090", "--log-level", "info"] +
+                       (["--webhook-allow", "127.0.0.0/8"] if args.play else []) +
                        (["--media-priority", str(args.media_priority)] if args.media_priority else []),
                        stdout=subprocess.PIPE, stderr=open(os.path.join(work, "serve.err"), "w"), text=True)
 port = None
@@ -161,7 +199,8 @@ try:
     t0 = time.time()
     for i in range(args.calls):
         body = urllib.parse.urlencode({"To": "sip:load%d@127.0.0.1:5070" % i, "From": "+15005550006",
-                                       "Twiml": "<Response><Pause length=\"600\"/></Response>",
+                                       "Twiml": "<Response><Play loop=\"0\">%s</Play></Response>" % PLAY_URL
+                                       if args.play else "<Response><Pause length=\"600\"/></Response>",
                                        "MachineDetection": args.mode, "MachineDetectionTimeout": "59"})
         conn.request("POST", "/2010-04-01/Accounts/%s/Calls.json" % AC, body, auth)
         conn.getresponse().read()

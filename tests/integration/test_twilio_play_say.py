@@ -113,6 +113,7 @@ def speech_ms(x, rate):
 recv = Receiver()
 recv.set("/msg.wav", wav_bytes(sig, SRC_RATE), ctype="audio/wav")
 recv.set("/missing.wav", "not here", status=404, ctype="text/plain")
+recv.set("/page.html", "<html><body>Not Found</body></html>", ctype="text/html")
 recv.set("/amd", "", status=200, ctype="text/plain")
 recv.set("/hold", "<Response><Pause length=\"60\"/></Response>")
 srv = Server(clock_speed=1, dialplan=PLAN)
@@ -176,6 +177,18 @@ try:
     check(fin.status == "completed" and int(fin.duration or 0) >= 1,
           "the call goes on past the failed <Play> (%s, %s s)" % (fin.status, fin.duration))
     check(any("11200" in json.dumps(e) for e in ev.get("events", [])), "warning 11200 in the call's Events")
+
+    # ---- not audio (an HTML error page served with 200) and a relative URL in inline TwiML
+    print("<Play> of something that is not audio; of a relative URL")
+    c = client.calls.create(to=HUMAN_STAYS, from_=FROM,
+                            twiml="<Response><Play>%s</Play><Play>/relative.wav</Play><Pause length=\"1\"/>"
+                                  "</Response>" % recv.url("/page.html"))
+    fin = wait_call(client, c.sid, timeout=60)
+    ev = json.dumps(json.loads(urllib.request.urlopen(urllib.request.Request(
+        srv.base + "/2010-04-01/Accounts/%s/Calls/%s/Events.json" % (ACCOUNT, c.sid), headers={
+            "Authorization": "Basic " + base64.b64encode(("%s:%s" % (ACCOUNT, TOKEN)).encode()).decode()})).read()))
+    check("13420" in ev and "11100" in ev and fin.status == "completed" and int(fin.duration or 0) >= 1,
+          "not audio: 13420; relative URL without a document URL: 11100; the call goes on (%s s)" % fin.duration)
 
     # ---- <Say>
     print("<Say>")

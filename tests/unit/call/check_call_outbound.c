@@ -15,6 +15,7 @@
 
 #include "amd/error.h"
 #include "calls.h"
+#include "calls_internal.h"
 #include "form.h"
 #include "params.h"
 #include "sid.h"
@@ -346,6 +347,121 @@ START_TEST(outbound_track_is_our_side_only)
 }
 END_TEST
 
+/* RecordingTrack=both (mono): our side and the far end mixed - the key's tones and the far
+ * end's tone in the same frame, only the far end's during the pause. */
+START_TEST(both_track_mixes_the_two_sides)
+{
+    amdi_store *st;
+    amdi_calls *e = start(&st);
+    run_call(e, st,
+             "To=%2B15550000001&From=%2B15005550006&Record=true&RecordingTrack=both"
+             "&Twiml=%3CResponse%3E%3CPause%20length%3D%221%22%2F%3E%3CPlay%20digits%3D%224%22%2F%3E%3C%2FResponse%3E");
+    int key = first_digit('4');
+    ck_assert_int_ge(key, 49);
+    char path[512];
+    only_recording(path, sizeof path);
+    int ch;
+    size_t frames;
+    int16_t *s = read_wav(path, &ch, &frames);
+    ck_assert_int_eq(ch, 1);
+    float x[160];
+    for (int i = 0; i < 160; i++)
+        x[i] = s[(size_t)10 * 160 + (size_t)i] / 32768.0f;
+    ck_assert(tone_power(x, 160, FAR_HZ) > 0.002 && tone_power(x, 160, 770) < tone_power(x, 160, FAR_HZ) / 20);
+    for (int i = 0; i < 160; i++)
+        x[i] = s[(size_t)(key + 1) * 160 + (size_t)i] / 32768.0f;
+    ck_assert(tone_power(x, 160, FAR_HZ) > 0.002 && tone_power(x, 160, 770) > 0.002 && tone_power(x, 160, 1209) > 0.002);
+    free(s);
+    finish(e, st);
+}
+END_TEST
+
+/* The path's own functions on a bare call: a frame goes to the driver on every tick (silence
+ * before there is a player), injected audio is added to the next frame only (clipped), stop
+ * cuts what plays, and at a 16 kHz recording rate our 8 kHz frame is interpolated, paired
+ * with the first 20 ms of far-end audio of the tick (later audio of the same tick: silence). */
+START_TEST(inject_stop_and_record_at_16k)
+{
+    static const amdi_driver_ops ops = {.name = "direct", .send_audio = s_send_audio};
+    amdi_calls *e = calloc(1, sizeof *e);
+    live *c = calloc(1, sizeof *c);
+    ck_assert(e && c);
+    e->cfg.driver.ops = &ops;
+    c->leg = (amdi_leg *)c; /* any non-NULL leg: the driver above ignores it */
+    g_nout = 0;
+    amdi_outbound_tick(e, c);
+    ck_assert_int_eq(g_nout, 1);
+    ck_assert(peak(g_out[0], 160) == 0);
+
+    ck_assert_int_eq(amdi_outbound_open(c), 0);
+    float *x = malloc(320 * sizeof *x);
+    for (int i = 0; i < 320; i++)
+        x[i] = 0.5f;
+    amdi_pcm *pcm = amdi_pcm_create(x, 320);
+    ck_assert_int_eq(amdi_player_add_pcm(c->out, pcm, 1, NULL), 0);
+    float inj[160];
+    for (int i = 0; i < 160; i++)
+        inj[i] = 0.7f;
+    amdi_outbound_inject(c, inj);
+    amdi_outbound_tick(e, c);
+    amdi_outbound_tick(e, c);
+    ck_assert(fabs(g_out[1][0] - 1.0f) < 1e-6 && fabs(g_out[1][159] - 1.0f) < 1e-6); /* 0.5 + 0.7, clipped */
+    ck_assert(fabs(g_out[2][0] - 0.5f) < 1e-6 && fabs(g_out[2][159] - 0.5f) < 1e-6); /* injected once only */
+    amdi_pcm_unref(pcm);
+
+    uint32_t id = 0;
+    ck_assert_int_eq(amdi_player_add_silence(c->out, 1000, &id), 0);
+    amdi_outbound_stop(c);
+    amdi_outbound_tick(e, c);
+    ck_assert(peak(g_out[3], 160) == 0);
+    amdi_player_done d;
+    int stopped = 0;
+    while (amdi_player_poll(c->out, &d))
+        stopped |= d.id == id && d.end == AMDI_PLAY_STOPPED;
+    ck_assert(stopped);
+
+    char dir[96], err[200] = "", path[160];
+    snprintf(dir, sizeof dir, "/tmp/amd-check-outbound-rec-%d", (int)getpid());
+    ck_assert_int_eq(amdi_recording_open(dir, "REtest", 16000, 1, NULL, &c->recw, err, sizeof err), 0);
+    float *ramp = malloc(160 * sizeof *ramp);
+    for (int i = 0; i < 160; i++)
+        ramp[i] = (float)i / 320.0f;
+    pcm = amdi_pcm_create(ramp, 160);
+    ck_assert_int_eq(amdi_player_add_pcm(c->out, pcm, 1, NULL), 0);
+    amdi_pcm_unref(pcm);
+    amdi_outbound_tick(e, c);
+    float far[640];
+    for (int i = 0; i < 640; i++)
+        far[i] = 0.1f;
+    amdi_outbound_record(e, c, far, 400); /* the tick's 320 samples and 80 more */
+    amdi_outbound_record(e, c, far, 240);
+    int64_t frames = 0;
+    ck_assert_int_eq(amdi_recording_close(c->recw, &frames, err, sizeof err), 0);
+    c->recw = NULL;
+    ck_assert_int_eq(frames, 640);
+    snprintf(path, sizeof path, "%s/REtest.wav", dir);
+    int ch;
+    size_t nf;
+    int16_t *w = read_wav(path, &ch, &nf);
+    ck_assert_int_eq(ch, 2);
+    ck_assert_int_eq(nf, 640);
+    for (size_t k = 0; k < 159; k++) {
+        ck_assert_msg(abs(w[4 * k] - (int)lrintf(32768.0f * (float)k / 320.0f)) <= 1, "sample %zu", 2 * k);
+        ck_assert(abs(w[4 * k + 2] - (int)lrintf(32768.0f * ((float)k + 0.5f) / 320.0f)) <= 1);
+    }
+    for (size_t k = 320; k < 640; k++)
+        ck_assert_int_eq(w[2 * k], 0);
+    for (size_t k = 0; k < 640; k++)
+        ck_assert(abs(w[2 * k + 1] - 3277) <= 1);
+    free(w);
+    unlink(path);
+    rmdir(dir);
+    amdi_player_destroy(c->out);
+    free(c);
+    free(e);
+}
+END_TEST
+
 Suite *call_outbound_suite(void)
 {
     Suite *s = suite_create("call_outbound");
@@ -355,6 +471,8 @@ Suite *call_outbound_suite(void)
     tcase_add_test(tc, bad_digits_skip_the_verb);
     tcase_add_test(tc, dual_recording_carries_our_side);
     tcase_add_test(tc, outbound_track_is_our_side_only);
+    tcase_add_test(tc, both_track_mixes_the_two_sides);
+    tcase_add_test(tc, inject_stop_and_record_at_16k);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Part of libamdcall (the call server).
  * TwiML: a small, bounded XML parser and the verb program the call engine executes.
- * Supported verbs: <Say>, <Play>, <Pause>, <Hangup>, <Reject>, <Redirect>, <Gather> (its
- * nested <Say>/<Play>/<Pause> follow it in the program, n_nested of them) and <Record>. Other
+ * Supported verbs: <Say>, <Play>, <Pause>, <Hangup>, <Reject>, <Redirect> (their audio is
+ * played by twiml_exec.c on the call's outbound path, outbound.h), <Gather> (its nested
+ * <Say>/<Play>/<Pause> follow it in the program, n_nested of them) and <Record>. Other
  * Twilio verbs (<Dial>, ...) are recognised and skipped with a warning. Anything else is a
  * schema error. An attribute value Twilio answers with a warning (13310, 13313, ...) keeps
  * the attribute's default and the warning rides on the verb (warn_code, warn), reported when
@@ -75,9 +76,10 @@ typedef struct amdi_twiml {
 int amdi_twiml_parse(const char *xml, size_t len, amdi_twiml **out, char *err, size_t errlen);
 void amdi_twiml_free(amdi_twiml *t);
 
-/* Simulated playing time of one Say/Play/Pause verb (all loops), ms. Say: ~65 ms per
- * character (a typical TTS rate of ~15 characters/s), at least 500 ms. Play: the audio is
- * not fetched; 2 s per loop, or 500 ms per digit for `digits`. loop=0 counts as 1000 loops. */
+/* Estimated playing time of one Say/Play/Pause verb (all loops), ms: what the executor waits
+ * when a verb cannot play on the call's outbound path (no player for the call). Say: ~65 ms per
+ * character (a typical TTS rate of ~15 characters/s), at least 500 ms. Play: 2 s per loop, or
+ * 500 ms per digit for `digits`. loop=0 counts as 1000 loops. */
 int64_t amdi_verb_duration_ms(const amdi_verb *v);
 
 #endif

@@ -313,6 +313,7 @@ static int start_say(amdi_calls *e, live *c, const amdi_verb *v)
 void amdi_calls_run_twiml(amdi_calls *e, live *c)
 {
     for (int guard = 0; guard < AMDI_TWIML_MAX_VERBS + 2; guard++) {
+        int audio_done = verb_audio_done(c); /* also while fetching: stopped sources are taken */
         if (c->fsm.phase != AMDI_CS_ANSWERED || !c->doc || c->fetching)
             return;
         if (c->gathering && amdi_gather_step(e, c))
@@ -322,7 +323,6 @@ void amdi_calls_run_twiml(amdi_calls *e, live *c)
                 return;
             continue;
         }
-        int audio_done = verb_audio_done(c);
         if (c->in_verb == 3) { /* <Play> waiting for its audio */
             if (!play_poll(e, c, &c->doc->v[c->pc]))
                 return;

@@ -993,15 +993,16 @@ static void sip_destroy(void *drv)
         sip_close(d->sip, true);
     }
     if (d->log_fn) {
-        char m[600];
+        char m[700];
         amdi_sip_stats *t = &d->stats;
         snprintf(m, sizeof m,
                  "sip: %lld legs, %lld answered; RTP in %lld packets, %lld late (dropped), %lld re-based; "
-                 "%.3f %% of %lld played samples lost, %lld trimmed (far end fast); RTP out %lld packets; "
+                 "%.3f %% of %lld played samples lost, %lld trimmed (far end fast); RTP out %lld packets "
+                 "(our side: %lld frames dropped as the media clock ran ahead, %lld silence fills); "
                  "arrival lateness (ms) <20: %lld, 20-60: %lld, 60-200: %lld, 200-600: %lld, >=600: %lld, worst %lld",
                  t->legs, t->answered, t->packets, t->late_packets, t->rebases,
                  t->played_samples ? 100.0 * (double)t->lost_samples / (double)t->played_samples : 0.0,
-                 t->played_samples, t->trimmed_samples, t->rtp_sent, t->late_hist[0], t->late_hist[1],
+                 t->played_samples, t->trimmed_samples, t->rtp_sent, t->out_dropped, t->out_underruns, t->late_hist[0], t->late_hist[1],
                  t->late_hist[2], t->late_hist[3], t->late_hist[4], t->late_max_ms);
         d->log_fn(d->log_user, AMD_LOG_INFO, m);
     }
