@@ -3,13 +3,15 @@
 (<Play> of a cached WAV, <Say>, or <Pause> as the control) costs `amd serve`.
 
   /usr/bin/python3 bench/play_load.py BUILD/cli/amd [--calls 1000] [--hold 30] [--verb play|say|pause]
-      [--cps 200] [--media-priority N]
+      [--cps 200] [--media-priority N]   (--verb also gather)
 
 A local HTTP server serves a 10 s 8 kHz WAV (a speech-like signal). Every call is answered by a
 dial-plan route that stays on the line (silence after a short human greeting) and runs
   play:  <Play loop="0">WAV</Play>   (fetched once, then every call plays it from the cache)
   say:   <Say loop="0">SENTENCE</Say> (one synthesis per call, replayed)
   pause: <Pause length="600"/>        (the control: the outbound path plays silence)
+  gather: <Gather numDigits="1" timeout="600"><Pause length="600"/></Gather> (the same silence,
+          with the call listening for keys: RFC 4733 and the in-band DTMF receiver)
 with no AMD, so the figures are the outbound path's own. After all calls are up the bench holds
 them --hold seconds and prints: the CPU of amd serve over the hold (percent of one core, and
 per call), the <Play> fetches the web server saw, and, from the server's stop line, the media
@@ -40,7 +42,7 @@ ap.add_argument("amd")
 ap.add_argument("--calls", type=int, default=1000)
 ap.add_argument("--hold", type=float, default=30)
 ap.add_argument("--cps", type=float, default=200)
-ap.add_argument("--verb", choices=("play", "say", "pause"), default="play")
+ap.add_argument("--verb", choices=("play", "say", "pause", "gather"), default="play")
 ap.add_argument("--media-priority", type=int, default=0)
 ap.add_argument("--onset", type=int, default=20,
                 help="record this many of the calls (dual) and report how long after answer our side's audio "
@@ -130,7 +132,8 @@ def in_progress():
 TWIML = {"play": "<Response><Play loop=\"0\">%s</Play></Response>" % wav_url,
          "say": "<Response><Say loop=\"0\">Hello, this is a reminder about your appointment tomorrow at ten in "
                 "the morning. Please call us back.</Say></Response>",
-         "pause": "<Response><Pause length=\"600\"/></Response>"}[args.verb]
+         "pause": "<Response><Pause length=\"600\"/></Response>",
+         "gather": "<Response><Gather numDigits=\"1\" timeout=\"600\"><Pause length=\"600\"/></Gather></Response>"}[args.verb]
 try:
     conn = http.client.HTTPConnection("127.0.0.1", port)
     t0 = time.time()

@@ -48,6 +48,7 @@ void amdi_calls_live_free(live *c)
     free(c->pend);
     amdi_record_free(c);
     amdi_listen_close(&c->listen);
+    free(c->lpend);
     amdi_recording_close(c->recw, NULL, NULL, 0);
     amdi_player_destroy(c->out);
     amdi_twiml_free(c->doc);
@@ -90,6 +91,7 @@ static void end_call(amdi_calls *e, live *c, amd_call_status st)
         if (c->det && c->pend_n)
             amd_detector_process_float(c->det, c->pend, c->pend_n);
         c->pend_n = 0;
+        c->lpend_n = 0; /* the last 20 ms before the hang-up: no key can still matter */
     }
     if (c->det && c->fsm.phase == AMDI_CS_ANSWERED) {
         amd_detector_finish(c->det);

@@ -107,6 +107,8 @@ typedef struct live {
     int rate; /* the leg's audio rate, from its answer */
     int listening;
     amdi_listen listen;
+    float *lpend; /* far-end audio of this tick waiting for the listener (the detector pass) */
+    size_t lpend_n, lpend_cap;
     int gathering;      /* a <Gather> runs: its verb is doc->v[gather_pc] */
     size_t gather_pc;
     int gather_waiting; /* its prompts are over (or cut short): keys until gather_until */

@@ -17,6 +17,7 @@ void amdi_gather_start(amdi_calls *e, live *c)
     const amdi_verb *v = &c->doc->v[c->pc];
     amdi_calls_verb_warning(e, c, v);
     if (!c->listening) {
+        c->lpend_n = 0; /* audio queued for a listener before this one */
         int rc = amdi_listen_open(&c->listen, c->rate > 0 ? c->rate : 8000, 0, e->now);
         if (rc)
             amdi_calls_log(e, AMD_LOG_ERROR, "call %s: no in-band DTMF receiver for <Gather>: %s", c->rec.sid,

@@ -149,6 +149,7 @@ int amdi_record_start(amdi_calls *e, live *c)
     c->record = rr;
     if (c->listening) /* a <Gather> listener: this verb needs the VAD too */
         amdi_listen_close(&c->listen);
+    c->lpend_n = 0; /* audio queued for a listener before this one */
     rc = amdi_listen_open(&c->listen, c->rate > 0 ? c->rate : 8000, 1, e->now);
     if (rc)
         amdi_calls_log(e, AMD_LOG_ERROR, "call %s: <Record> without VAD / in-band keys: %s", c->rec.sid,

@@ -192,6 +192,51 @@ static void detector_result(amdi_calls *e, live *c, int rc)
     }
 }
 
+/* Put the call on this tick's work list for the parallel detector pass. 0, or -1 when the
+ * list cannot grow (the caller then does the work now). */
+static int queue_work(amdi_calls *e, live *c)
+{
+    if (c->work_idx >= 0)
+        return 0;
+    if (e->nwork == e->cap_work) {
+        size_t cap = e->cap_work ? e->cap_work * 2 : 1024;
+        live **w = realloc(e->work, cap * sizeof *w);
+        if (!w)
+            return -1;
+        e->work = w;
+        e->cap_work = cap;
+    }
+    c->work_idx = (long)e->nwork;
+    e->work[e->nwork++] = c;
+    return 0;
+}
+
+/* Far-end audio for the <Gather> / <Record> listener (listen.h): queued for the tick's
+ * parallel detector pass, like the AMD detector's; its keys are taken on the next tick. */
+static void listen_audio(amdi_calls *e, live *c, const float *pcm, size_t n)
+{
+    if (c->lpend_n + n > c->lpend_cap) {
+        size_t cap = c->lpend_cap ? c->lpend_cap : 4 * n;
+        while (cap < c->lpend_n + n)
+            cap *= 2;
+        float *p = realloc(c->lpend, cap * sizeof *p);
+        if (!p) { /* cannot defer: listen now, in order */
+            amdi_listen_audio(&c->listen, c->lpend, c->lpend_n);
+            c->lpend_n = 0;
+            amdi_listen_audio(&c->listen, pcm, n);
+            return;
+        }
+        c->lpend = p;
+        c->lpend_cap = cap;
+    }
+    memcpy(c->lpend + c->lpend_n, pcm, n * sizeof *pcm);
+    c->lpend_n += n;
+    if (queue_work(e, c)) {
+        amdi_listen_audio(&c->listen, c->lpend, c->lpend_n);
+        c->lpend_n = 0;
+    }
+}
+
 static void sink_audio(void *ctx, const float *pcm, size_t n)
 {
     sink_ctx *s = ctx;
@@ -203,7 +248,7 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
     if (c->record)
         amdi_record_audio(e, c, pcm, n);
     if (c->listening)
-        amdi_listen_audio(&c->listen, pcm, n);
+        listen_audio(e, c, pcm, n);
     if (!c->det)
         return;
     if (c->pend_n + n > c->pend_cap) {
@@ -229,21 +274,10 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
     }
     memcpy(c->pend + c->pend_n, pcm, n * sizeof *pcm);
     c->pend_n += n;
-    if (c->work_idx < 0) {
-        if (e->nwork == e->cap_work) {
-            size_t cap = e->cap_work ? e->cap_work * 2 : 1024;
-            live **w = realloc(e->work, cap * sizeof *w);
-            if (!w) { /* no room to defer: run it now */
-                int rc = amd_detector_process_float(c->det, c->pend, c->pend_n);
-                c->pend_n = 0;
-                detector_result(e, c, rc);
-                return;
-            }
-            e->work = w;
-            e->cap_work = cap;
-        }
-        c->work_idx = (long)e->nwork;
-        e->work[e->nwork++] = c;
+    if (queue_work(e, c)) { /* no room to defer: run it now */
+        int rc = amd_detector_process_float(c->det, c->pend, c->pend_n);
+        c->pend_n = 0;
+        detector_result(e, c, rc);
     }
 }
 
@@ -258,8 +292,11 @@ static void sink_lost(void *ctx, size_t n)
     static const float zeros[960];
     for (size_t off = 0; c->record && off < n; off += 960)
         amdi_record_audio(e, c, zeros, n - off < 960 ? n - off : 960);
-    if (c->listening)
+    if (c->listening) {
+        amdi_listen_audio(&c->listen, c->lpend, c->lpend_n); /* what came before the gap first */
+        c->lpend_n = 0;
         amdi_listen_lost(&c->listen, n);
+    }
     if (!c->det)
         return;
     if (c->pend_n) {
@@ -282,6 +319,11 @@ static void work_items(amdi_calls *e)
         if (c && c->det && c->pend_n) {
             c->det_rc = amd_detector_process_float(c->det, c->pend, c->pend_n);
             c->pend_n = 0;
+        }
+        if (c && c->lpend_n) {
+            if (c->listening)
+                amdi_listen_audio(&c->listen, c->lpend, c->lpend_n);
+            c->lpend_n = 0;
         }
     }
 }
