@@ -9,6 +9,8 @@
  *   sink.c        the driver's reports (driver.h), far-end audio to the detectors on the
  *                 media worker pool, the AMD decision
  *   twiml_exec.c  the TwiML executor: fetching, Fallback, running the verbs
+ *   dial_verb.c   <Dial>: child calls, the first answer wins, the action request
+ *   bridge.c      the audio bridge between a call and its answered <Dial> child
  *   recovery.c    closing out calls a previous process left live
  *   writer.c      the store writer (writer.h)
  *
@@ -100,6 +102,10 @@ typedef struct live {
     struct live *hnext;       /* hash chain */
     struct live *qnext;       /* CPS queue */
     struct live *dnext;       /* dead list: ended, freed by reap() */
+    /* <Dial> (dial_verb.c, bridge.c) */
+    struct amdi_dialing *dialing; /* the parent's <Dial> in progress, NULL otherwise */
+    struct amdi_bridge *bridge;   /* set on both legs while they are bridged */
+    int dial_child;               /* a <Dial> child leg: its instructions are the whisper only */
 } live;
 
 typedef struct inbox_item {
@@ -219,6 +225,39 @@ void amdi_calls_start_instructions(amdi_calls *e, live *c, const amdi_form *extr
 void amdi_calls_run_twiml(amdi_calls *e, live *c);
 void amdi_calls_instructions_failed(amdi_calls *e, live *c, int kind, int code, const char *msg, const char *failed_url);
 void amdi_calls_load_doc(amdi_calls *e, live *c, int kind, const char *xml, size_t len, const char *src_url);
+
+/* dialing.c: place a call now, not through its account's CPS queue (<Dial> children). */
+void amdi_calls_dial_now(amdi_calls *e, live *c);
+
+/* twiml_exec.c: fetch @p url as the call's next document (standard parameters + @p extra). */
+void amdi_calls_fetch_url(amdi_calls *e, live *c, int kind, const char *url, const char *method,
+                          const amdi_form *extra);
+
+/* dial_verb.c */
+/* Run <Dial> @p v on call @p c: place its children; @p c waits in the verb until the dial ends. */
+void amdi_calls_dial_begin(amdi_calls *e, live *c, const amdi_verb *v);
+/* A child answered: 0 when it goes on (the winner), 1 when it was hung up (another won). */
+int amdi_calls_dial_child_answered(amdi_calls *e, live *child);
+/* A child's whisper (or its AMD wait) is over: bridge it to its parent. */
+void amdi_calls_dial_child_ready(amdi_calls *e, live *child);
+/* Call @p c ends (from the call table, before it is reaped): its dial, children, bridge. */
+void amdi_calls_dial_call_ended(amdi_calls *e, live *c);
+/* The parent's instructions are replaced (REST update): its dial ends without `action`. */
+void amdi_calls_dial_abort(amdi_calls *e, live *c);
+/* Far-end audio of @p c this tick, before its recording: the dial recording. */
+void amdi_calls_dial_audio(amdi_calls *e, live *c, const float *pcm, const float *out, size_t n);
+
+/* bridge.c */
+typedef struct amdi_bridge amdi_bridge;
+/* Bridge calls @p a and @p b (both answered); sets a->bridge and b->bridge. 0 or AMD_ENOMEM. */
+int amdi_bridge_open(live *a, live *b);
+/* Unbridge: clears the bridge pointer of @p c and of its peer (found by SID), frees it. */
+void amdi_bridge_close(amdi_calls *e, live *c);
+/* What @p c's far end hears this 20 ms frame of @p n samples (the peer's far-end audio, at
+ * @p c's rate), or NULL for silence. Valid until the next call on the bridge. */
+const float *amdi_bridge_take(amdi_bridge *b, const live *c, size_t n);
+/* @p c's far end said @p pcm (@p n samples, 20 ms): the peer's far end will hear it. */
+void amdi_bridge_put(amdi_bridge *b, const live *c, const float *pcm, size_t n);
 
 /* recovery.c */
 void amdi_calls_recover(amdi_calls *e);

@@ -141,6 +141,10 @@ static void sink_answered(void *ctx, int rate)
         }
     }
     amdi_calls_transition(e, c, fx.callback, fx.cb_status);
+    if (c->dial_child && amdi_calls_dial_child_answered(e, c)) { /* another child answered first */
+        s->gone = 1;
+        return;
+    }
     if (c->p.send_digits && *c->p.send_digits && c->leg && e->cfg.driver.ops->send_digits)
         e->cfg.driver.ops->send_digits(e->cfg.driver.state, c->leg, c->p.send_digits);
     if (c->p.record)
@@ -194,7 +198,13 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
     live *c = s->c;
     if (c->fsm.phase == AMDI_CS_DONE) /* ended earlier in this tick (e.g. by its own AMD decision) */
         return;
-    if (c->recw && amdi_recording_write(c->recw, pcm, NULL, n) == AMD_EIO)
+    /* bridged by <Dial>: what this far end hears is the other far end's audio */
+    const float *out = c->bridge ? amdi_bridge_take(c->bridge, c, n) : NULL;
+    if (c->bridge)
+        amdi_bridge_put(c->bridge, c, pcm, n);
+    if (c->dialing || (c->dial_child && c->bridge))
+        amdi_calls_dial_audio(e, c, pcm, out, n);
+    if (c->recw && amdi_recording_write(c->recw, pcm, out, n) == AMD_EIO)
         amdi_calls_recording_failed(e, c, amdi_recording_error(c->recw));
     if (!c->det)
         return;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Part of libamdcall (the call server).
  * TwiML: a small, bounded XML parser and the verb program the call engine executes.
- * Supported verbs: <Say>, <Play>, <Pause>, <Hangup>, <Reject>, <Redirect>; the nested
- * <Say>/<Play>/<Pause> of <Gather> run in place (no digits ever arrive from the simulated far
- * end). Other Twilio verbs (<Dial>, <Record>, ...) are recognised and skipped with a warning.
+ * Supported verbs: <Say>, <Play>, <Pause>, <Hangup>, <Reject>, <Redirect>, <Dial> (with a bare
+ * number, <Number> and <Sip> nouns; run by dial_verb.c); the nested <Say>/<Play>/<Pause> of
+ * <Gather> run in place (no digits ever arrive from the simulated far end). Other Twilio verbs
+ * (<Record>, <Enqueue>, ...) are recognised and skipped with a warning.
  * Anything else is a schema error. */
 #ifndef AMDI_TWIML_H
 #define AMDI_TWIML_H
@@ -29,8 +30,44 @@ typedef enum amdi_verb_kind {
     AMDI_TW_HANGUP,
     AMDI_TW_REJECT,
     AMDI_TW_REDIRECT,
+    AMDI_TW_DIAL,
     AMDI_TW_SKIPPED /* a real Twilio verb this shim does not execute */
 } amdi_verb_kind;
+
+/* <Dial> (https://www.twilio.com/docs/voice/twiml/dial): its attributes, and one noun per party
+ * to ring. A noun's attributes are kept as the Calls resource's create parameters of its child
+ * call (statusCallback -> StatusCallback, machineDetection -> MachineDetection, url -> Url,
+ * sendDigits -> SendDigits, <Sip username/password> -> SipAuthUsername/SipAuthPassword,
+ * amdStatusCallback -> AsyncAmdStatusCallback ...), so the child is validated and stored as
+ * any call is. */
+#define AMDI_DIAL_MAX_NOUNS 10 /* Twilio: up to 10 numbers ring at once */
+enum {
+    AMDI_DIAL_REC_NONE = 0,
+    AMDI_DIAL_REC_ANSWER = 1,  /* record-from-answer[-dual] */
+    AMDI_DIAL_REC_RINGING = 2, /* record-from-ringing[-dual] */
+};
+typedef struct amdi_dial_noun {
+    int sip;      /* <Sip> rather than <Number> / a bare number */
+    char *target; /* the number or SIP URI (trimmed) */
+    char **kv;    /* create-parameter name, value, name, value, ... (2 * nkv strings) */
+    size_t nkv;
+} amdi_dial_noun;
+typedef struct amdi_dial {
+    char *action, *method;  /* action URL (NULL: none) and GET / POST */
+    int timeout_s;          /* ring time, default 30 */
+    int time_limit_s;       /* default 14400 */
+    char *caller_id;        /* NULL: the parent's own caller ID */
+    int record;             /* AMDI_DIAL_REC_* */
+    int record_dual;        /* the -dual variants: channel 1 parent, channel 2 child */
+    char *recording_track;  /* inbound, outbound, both */
+    char *trim;
+    char *rec_cb, *rec_cb_method; /* recordingStatusCallback / Method */
+    unsigned rec_events;    /* 1 in-progress, 2 completed, 4 absent */
+    int hangup_on_star, answer_on_bridge;
+    char ring_tone[8];      /* "" = the carrier's ringback */
+    amdi_dial_noun nouns[AMDI_DIAL_MAX_NOUNS];
+    size_t n;
+} amdi_dial;
 
 typedef struct amdi_verb {
     amdi_verb_kind kind;
@@ -41,6 +78,7 @@ typedef struct amdi_verb {
     char *method;   /* Redirect method ("GET"/"POST"), default POST */
     char *reason;   /* Reject reason ("rejected" default, or "busy") */
     char *digits;   /* Play digits attribute, or NULL */
+    amdi_dial *dial; /* Dial */
 } amdi_verb;
 
 typedef struct amdi_twiml {
@@ -53,6 +91,9 @@ typedef struct amdi_twiml {
  * above; AMD_ENOMEM. The reason is written to @p err. */
 int amdi_twiml_parse(const char *xml, size_t len, amdi_twiml **out, char *err, size_t errlen);
 void amdi_twiml_free(amdi_twiml *t);
+void amdi_dial_free(amdi_dial *d);
+/* The value of create parameter @p name of noun @p n, or NULL. */
+const char *amdi_dial_noun_get(const amdi_dial_noun *n, const char *name);
 
 /* Simulated playing time of one Say/Play/Pause verb (all loops), ms. Say: ~65 ms per
  * character (a typical TTS rate of ~15 characters/s), at least 500 ms. Play: the audio is

@@ -44,7 +44,7 @@ char *amdi_url_resolve(const char *base, const char *ref)
     return amdi_buf_take(&b);
 }
 
-static void fetch_url(amdi_calls *e, live *c, int kind, const char *url, const char *method, const amdi_form *extra)
+void amdi_calls_fetch_url(amdi_calls *e, live *c, int kind, const char *url, const char *method, const amdi_form *extra)
 {
     if (++c->fetches > MAX_TWIML_FETCHES) {
         char msg[160];
@@ -78,7 +78,7 @@ void amdi_calls_instructions_failed(amdi_calls *e, live *c, int kind, int code, 
         amdi_form_add(&ex, "ErrorCode", num);
         if (failed_url)
             amdi_form_add(&ex, "ErrorUrl", failed_url);
-        fetch_url(e, c, K_FALLBACK, c->fallback_url, c->fallback_method, &ex);
+        amdi_calls_fetch_url(e, c, K_FALLBACK, c->fallback_url, c->fallback_method, &ex);
         amdi_form_free(&ex);
         return;
     }
@@ -106,6 +106,7 @@ void amdi_calls_load_doc(amdi_calls *e, live *c, int kind, const char *xml, size
 /* Start (or restart, on update) the call's instructions: inline Twiml or the Url. */
 void amdi_calls_start_instructions(amdi_calls *e, live *c, const amdi_form *extra)
 {
+    amdi_calls_dial_abort(e, c); /* a redirect ends a <Dial> in progress, without its action */
     c->started = 1;
     c->gen++; /* any response still in flight is now stale */
     c->fetching = 0;
@@ -115,13 +116,13 @@ void amdi_calls_start_instructions(amdi_calls *e, live *c, const amdi_form *extr
         amdi_calls_load_doc(e, c, K_URL, c->twiml, strlen(c->twiml), NULL);
         return;
     }
-    fetch_url(e, c, K_URL, c->url, c->method, extra);
+    amdi_calls_fetch_url(e, c, K_URL, c->url, c->method, extra);
 }
 
 void amdi_calls_run_twiml(amdi_calls *e, live *c)
 {
     for (int guard = 0; guard < AMDI_TWIML_MAX_VERBS + 2; guard++) {
-        if (c->fsm.phase != AMDI_CS_ANSWERED || !c->doc || c->fetching)
+        if (c->fsm.phase != AMDI_CS_ANSWERED || !c->doc || c->fetching || c->dialing)
             return;
         if (c->in_verb) {
             if (e->now < c->verb_until)
@@ -129,6 +130,10 @@ void amdi_calls_run_twiml(amdi_calls *e, live *c)
             c->in_verb = 0;
             c->pc++;
             continue;
+        }
+        if (c->pc >= c->doc->n && c->dial_child) { /* the whisper is over: bridge the child */
+            amdi_calls_dial_child_ready(e, c);
+            return;
         }
         if (c->pc >= c->doc->n) { /* instructions ran out: the call completes */
             amdi_calls_input(e, c, AMDI_CI_INSTRUCTIONS_END, NULL);
@@ -157,11 +162,19 @@ void amdi_calls_run_twiml(amdi_calls *e, live *c)
             }
             amdi_twiml_free(c->doc);
             c->doc = NULL;
-            fetch_url(e, c, K_URL, u, m, NULL);
+            amdi_calls_fetch_url(e, c, K_URL, u, m, NULL);
             free(u);
             free(m);
             return;
         }
+        case AMDI_TW_DIAL:
+            if (c->dial_child) { /* Twilio 13201: <Dial> is not allowed in whisper TwiML */
+                amdi_calls_fail(e, c, AMDI_TWERR_DIAL_IN_WHISPER, "<Dial> is not allowed in a <Number url> whisper");
+                amdi_calls_input(e, c, AMDI_CI_INSTRUCTIONS_END, NULL);
+                return;
+            }
+            amdi_calls_dial_begin(e, c, v);
+            return;
         case AMDI_TW_SKIPPED: {
             char msg[80];
             snprintf(msg, sizeof msg, "<%s> is not supported by this server; skipped", v->name);

@@ -3,7 +3,8 @@
  *   {"routes": [{"to": "+15551230001", "audio": "path.wav", "ring_ms": 2000,
  *                "outcome": "answer", "hangup": "after-audio"}]}
  * `to` is an exact number or a prefix ending in '*'; first match wins. `outcome` is answer,
- * busy, no-answer or failed; `hangup` after-audio or never. Relative audio paths resolve
+ * busy, no-answer, failed or agent (answers and loops its audio until hung up: a call-centre
+ * agent for <Dial> tests and demos); `hangup` after-audio or never. Relative audio paths resolve
  * against the dial plan's folder. Extra keys: `pdd_ms` (post-dial delay before ringing,
  * default 200). Audio is decoded once at load and shared read-only by every call. */
 #ifndef AMDI_DIALPLAN_H
@@ -12,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum amdi_outcome { AMDI_OUT_ANSWER, AMDI_OUT_BUSY, AMDI_OUT_NO_ANSWER, AMDI_OUT_FAILED } amdi_outcome;
+typedef enum amdi_outcome { AMDI_OUT_ANSWER, AMDI_OUT_BUSY, AMDI_OUT_NO_ANSWER, AMDI_OUT_FAILED, AMDI_OUT_AGENT } amdi_outcome;
 
 typedef struct amdi_audio {
     char *path;
@@ -28,6 +29,7 @@ typedef struct amdi_route {
     int ring_ms, pdd_ms;
     amdi_outcome outcome;
     int hangup_after_audio;
+    int loop_audio; /* agent: the audio starts over when it ends, until we hang up */
 } amdi_route;
 
 typedef struct amdi_dialplan {

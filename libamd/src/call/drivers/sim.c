@@ -91,6 +91,9 @@ static void sim_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink
                 memset(s->frame + take, 0, (fn - take) * sizeof(float));
             l->pos += take;
             k->audio(ctx, s->frame, fn);
+        } else if (a && a->n && r->loop_audio) { /* an agent: from the top again */
+            l->pos = 0;
+            l->frames_sent--;
         } else {
             if (r->hangup_after_audio) {
                 l->ph = PH_DONE;

@@ -17,6 +17,8 @@ typedef enum amdi_twerr {
     AMDI_TWERR_DOCUMENT_PARSE = 12100, /* "Document parse failure" */
     AMDI_TWERR_SCHEMA = 12200,         /* "Schema validation warning" */
     /* <Play> and <Say> */
+    AMDI_TWERR_DIAL_IN_WHISPER = 13201,   /* "Dial: Cannot Dial out from a Dial Call Segment" */
+    AMDI_TWERR_DIAL_NUMBER_INVALID = 13224, /* "Dial: Invalid phone number" */
     AMDI_TWERR_PLAY_BAD_AUDIO = 13420,    /* "Play: Invalid Content-Type" */
     AMDI_TWERR_PLAY_BAD_DIGITS = 13430,   /* "Play: Invalid digits" */
     AMDI_TWERR_SAY_BAD_VOICE = 13511,     /* "Say: Invalid voice" */
