@@ -108,7 +108,7 @@ class Receiver:
                 status, ctype, out, delay = rec.twiml.get(parts.path, (200, "text/xml", "<Response/>", 0))
                 if delay:
                     time.sleep(delay)
-                data = out.encode()
+                data = out if isinstance(out, bytes) else out.encode()
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(data)))

@@ -166,13 +166,18 @@ START_TEST(invalid_twiml_is_12200)
         "<Html/>", "<Response><Dance/></Response>", "<Response><Pause length=\"x\"/></Response>",
         "<Response><Pause length=\"-1\"/></Response>", "<Response><Say loop=\"5000\">a</Say></Response>",
         "<Response><Redirect/></Response>", "<Response><Redirect method=\"PUT\">/x</Redirect></Response>",
-        "<Response><Reject reason=\"angry\"/></Response>", "<Response><Gather><Hangup/></Gather></Response>",
-        "<Response><Play digits=\"12x\"/></Response>"};
+        "<Response><Reject reason=\"angry\"/></Response>", "<Response><Gather><Hangup/></Gather></Response>"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         amdi_twiml *t;
         int rc = parse(bad[i], &t);
         ck_assert_msg(rc == AMD_EINVAL, "case %zu: rc %d", i, rc);
     }
+    /* a bad key in <Play digits> is Twilio's warning 13430 when the verb plays, not a
+     * document error: the digits are kept as written */
+    amdi_twiml *t;
+    ck_assert_int_eq(parse("<Response><Play digits=\"12x\"/></Response>", &t), 0);
+    ck_assert_str_eq(t->v[0].digits, "12x");
+    amdi_twiml_free(t);
 }
 END_TEST
 

@@ -1,29 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* The audio bridge of <Dial> (https://www.twilio.com/docs/voice/twiml/dial): each far end
- * hears the other. Every 20 ms frame one leg's far-end audio is put into the other leg's
- * queue, converted to that leg's sample rate, and taken out as what that leg's far end hears
- * in the same or the next tick of the media clock (the legs are serviced one after the other),
- * so the bridge adds at most one frame (20 ms) of delay. The queue holds at most two frames:
- * a leg that falls behind loses its oldest audio rather than growing the delay. */
+ * hears the other. Every 20 ms frame of one leg's far-end audio is converted to the outbound
+ * path's format (8 kHz, outbound.h) and injected into the other leg's next outbound frame.
+ * Legs are serviced one after the other within a tick, so a frame reaches the other far end in
+ * the same tick or the next one: the bridge itself adds at most 20 ms; the driver's own
+ * queueing (SIP: the RTP send queue and jitter buffer) comes on top. */
 #include "calls_internal.h"
 
 #include "amd/error.h"
 
-#define BR_FRAME_MAX 960 /* 20 ms at 48 kHz */
-#define BR_QUEUE (2 * BR_FRAME_MAX)
-
 struct amdi_bridge {
     char sid[2][35];
-    int rate[2];           /* each leg's far-end sample rate, once its audio arrived (0 before) */
-    float q[2][BR_QUEUE];  /* q[i]: what leg i's far end is to hear, at rate[i] */
-    size_t qn[2];
-    float out[2][BR_FRAME_MAX];
 };
-
-static int side(const amdi_bridge *b, const live *c)
-{
-    return strcmp(b->sid[0], c->rec.sid) ? 1 : 0;
-}
 
 int amdi_bridge_open(live *a, live *b)
 {
@@ -36,54 +24,46 @@ int amdi_bridge_open(live *a, live *b)
     return 0;
 }
 
+static live *peer_of(amdi_calls *e, const live *c)
+{
+    amdi_bridge *br = c->bridge;
+    live *p = amdi_calls_find(e, br->sid[strcmp(br->sid[0], c->rec.sid) ? 0 : 1]);
+    return p && p->bridge == br && p->fsm.phase == AMDI_CS_ANSWERED ? p : NULL;
+}
+
 void amdi_bridge_close(amdi_calls *e, live *c)
 {
     amdi_bridge *br = c->bridge;
     if (!br)
         return;
-    live *peer = amdi_calls_find(e, br->sid[1 - side(br, c)]);
+    live *peer = amdi_calls_find(e, br->sid[strcmp(br->sid[0], c->rec.sid) ? 0 : 1]);
     if (peer && peer->bridge == br)
         peer->bridge = NULL;
     c->bridge = NULL;
     free(br);
 }
 
-const float *amdi_bridge_take(amdi_bridge *b, const live *c, size_t n)
+void amdi_bridge_resample(const float *src, size_t ns, float *dst, size_t nd)
 {
-    int s = side(b, c);
-    if (n > BR_FRAME_MAX || b->qn[s] < n)
-        return NULL; /* nothing (yet) from the other leg: silence */
-    memcpy(b->out[s], b->q[s], n * sizeof(float));
-    b->qn[s] -= n;
-    memmove(b->q[s], b->q[s] + n, b->qn[s] * sizeof(float));
-    return b->out[s];
+    if (ns == nd) {
+        memcpy(dst, src, nd * sizeof *dst);
+        return;
+    }
+    for (size_t i = 0; i < nd; i++) { /* linear interpolation over the frame */
+        double x = (double)i * (double)ns / (double)nd;
+        size_t k = (size_t)x;
+        double f = x - (double)k;
+        float a = src[k < ns ? k : ns - 1], z = src[k + 1 < ns ? k + 1 : ns - 1];
+        dst[i] = (float)(a + (z - a) * f);
+    }
 }
 
-void amdi_bridge_put(amdi_bridge *b, const live *c, const float *pcm, size_t n)
+void amdi_bridge_forward(amdi_calls *e, live *c, const float *pcm, size_t n)
 {
-    int s = side(b, c), o = 1 - s;
-    if (!n || n > BR_FRAME_MAX)
+    live *p = peer_of(e, c);
+    if (!p || !n)
         return;
-    b->rate[s] = (int)n * (1000 / TICK_MS);
-    if (!b->rate[o])
-        return; /* the other leg's rate is not known before its first frame */
-    size_t m = (size_t)b->rate[o] / (1000 / TICK_MS);
-    if (b->qn[o] + m > BR_QUEUE) { /* the other leg fell behind: drop its oldest audio */
-        size_t drop = b->qn[o] + m - BR_QUEUE;
-        b->qn[o] -= drop;
-        memmove(b->q[o], b->q[o] + drop, b->qn[o] * sizeof(float));
-    }
-    float *dst = b->q[o] + b->qn[o];
-    if (m == n) {
-        memcpy(dst, pcm, n * sizeof(float));
-    } else { /* a different rate: linear interpolation over the frame */
-        for (size_t i = 0; i < m; i++) {
-            double x = (double)i * (double)n / (double)m;
-            size_t k = (size_t)x;
-            double f = x - (double)k;
-            float a = pcm[k], z = k + 1 < n ? pcm[k + 1] : pcm[k];
-            dst[i] = (float)(a + (z - a) * f);
-        }
-    }
-    b->qn[o] += m;
+    float f[AMDI_MEDIA_FRAME];
+    amdi_bridge_resample(pcm, n, f, AMDI_MEDIA_FRAME);
+    amdi_outbound_inject(p, f);
 }

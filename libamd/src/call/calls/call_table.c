@@ -47,6 +47,7 @@ void amdi_calls_live_free(live *c)
     amd_detector_destroy(c->det);
     free(c->pend);
     amdi_recording_close(c->recw, NULL, NULL, 0);
+    amdi_player_destroy(c->out);
     amdi_twiml_free(c->doc);
     free(c->dialing); /* only left by a shutdown that ended nothing (see dial_verb.c) */
     free(c->url);
@@ -57,6 +58,7 @@ void amdi_calls_live_free(live *c)
     free(c->status_cb_method);
     free(c->twiml);
     free(c->doc_url);
+    free(c->play_url);
     free(c);
 }
 

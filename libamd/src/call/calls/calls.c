@@ -28,6 +28,8 @@ int64_t amdi_calls_now(amdi_calls *e)
 
 static void service_call(amdi_calls *e, live *c)
 {
+    if (c->fsm.phase == AMDI_CS_ANSWERED)
+        amdi_outbound_tick(e, c); /* our side's next 20 ms first: the recording pairs it with the far end's */
     if (amdi_calls_advance_leg(e, c) || c->fsm.phase == AMDI_CS_DONE) /* ended inside the driver's reports */
         return;
     amdi_call_effects fx; /* Timeout, TimeLimit */
@@ -40,6 +42,10 @@ static void service_call(amdi_calls *e, live *c)
 static void on_hook_done(void *user, const amdi_hook_tag *tag, const amdi_hook_result *r)
 {
     amdi_calls *e = user;
+    if (tag->kind == K_MEDIA) { /* <Play> audio: to the decoder, not the inbox */
+        amdi_play_media_fetched(e, tag, r);
+        return;
+    }
     inbox_item *it = calloc(1, sizeof *it);
     if (!it)
         return;
@@ -208,6 +214,12 @@ int amdi_calls_create(const amdi_calls_config *cfg, amdi_calls **out, char *err,
     e->wall0 = wall_ms();
     e->mono0_us = amdi_mono_us();
     e->now = e->wall0;
+    int rc = amdi_play_media_create(e, cfg->play_cache_bytes, err, errlen);
+    if (rc) {
+        free(e->hash);
+        free(e);
+        return rc;
+    }
     amdi_hooks_config hc;
     memset(&hc, 0, sizeof hc);
     hc.timeout_ms = cfg->webhook_timeout_ms > 0 ? cfg->webhook_timeout_ms : 15000;
@@ -215,9 +227,10 @@ int amdi_calls_create(const amdi_calls_config *cfg, amdi_calls **out, char *err,
     hc.policy = cfg->net_policy;
     hc.max_inflight_per_account = cfg->webhook_inflight_per_account;
     hc.user = e;
-    int rc = amdi_hooks_create(&hc, &e->hooks);
+    rc = amdi_hooks_create(&hc, &e->hooks);
     if (rc) {
         snprintf(err, errlen, "engine: webhook thread: %s", amd_strerror(rc));
+        amdi_play_media_destroy(e);
         free(e->hash);
         free(e);
         return rc;
@@ -225,6 +238,7 @@ int amdi_calls_create(const amdi_calls_config *cfg, amdi_calls **out, char *err,
     if (amdi_writer_create(cfg->store, e->hooks, &e->log, &e->w)) {
         snprintf(err, errlen, "engine: cannot start the store writer thread");
         amdi_hooks_destroy(e->hooks);
+        amdi_play_media_destroy(e);
         free(e->hash);
         free(e);
         return AMD_ENOMEM;
@@ -493,6 +507,7 @@ void amdi_calls_destroy(amdi_calls *e)
         }
     if (e->cfg.driver.ops && e->cfg.driver.ops->destroy)
         e->cfg.driver.ops->destroy(e->cfg.driver.state);
+    amdi_play_media_destroy(e); /* after the webhook thread: no fetch completes any more */
     free(e->hash);
     free(e->accts);
     free(e->public_url);

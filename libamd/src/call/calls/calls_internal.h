@@ -11,6 +11,8 @@
  *   twiml_exec.c  the TwiML executor: fetching, Fallback, running the verbs
  *   dial_verb.c   <Dial>: child calls, the first answer wins, the action request
  *   bridge.c      the audio bridge between a call and its answered <Dial> child
+ *   outbound.c    our side's audio: the per-call player, one frame per tick (outbound.h)
+ *   play_media.c  what <Play> / <Say> share: the audio cache, its fetch and decode worker, TTS
  *   recovery.c    closing out calls a previous process left live
  *   writer.c      the store writer (writer.h)
  *
@@ -33,9 +35,12 @@
 #include <string.h>
 
 #include "amd/detector.h"
+#include "media/cache.h"
+#include "media/tts.h"
 #include "call_state.h"
 #include "calls.h"
 #include "log.h"
+#include "outbound.h"
 #include "recording.h"
 #include "twilio_errors.h"
 #include "twiml.h"
@@ -57,7 +62,10 @@
 #define MAX_TWIML_FETCHES 100
 #define ERR_TOO_MANY_REDIRECTS AMDI_TWERR_HTTP_TOO_MANY_REDIRECTS
 
-enum { K_URL = 1, K_FALLBACK, K_STATUS, K_AMD };
+enum { K_URL = 1, K_FALLBACK, K_STATUS, K_AMD, K_MEDIA /* <Play> audio (play_media.c) */ };
+
+/* The <Play> audio cache's default cap: 256 MiB of decoded 8 kHz float audio (~2.3 hours). */
+#define AMDI_PLAY_CACHE_DEFAULT ((size_t)256 << 20)
 
 typedef struct acct {
     char sid[35];
@@ -85,6 +93,7 @@ typedef struct live {
     char *url, *method, *fallback_url, *fallback_method, *status_cb, *status_cb_method, *twiml;
     amdi_twiml *doc;
     char *doc_url;
+    char *play_url; /* <Play> waiting for its audio (fetch / decode); NULL otherwise */
     size_t pc;
     int in_verb;
     int64_t verb_until;
@@ -98,6 +107,13 @@ typedef struct live {
     char rec_sid[35];
     int64_t rec_start, rec_duration_s;
     int rec_failed; /* a write failed: the recording ends `failed` */
+    /* our side's audio (outbound.h) */
+    amdi_player *out;                   /* NULL before answer */
+    float out_frame[AMDI_MEDIA_FRAME];  /* this tick's frame */
+    float out_next[AMDI_MEDIA_FRAME];   /* injected for the next tick */
+    int out_injected;
+    size_t out_rec_used; /* samples (recording rate) of this tick's frame already recorded */
+    uint32_t play_id;    /* the executor's source for the verb playing; 0: none */
     struct live *next, *prev; /* active list */
     struct live *hnext;       /* hash chain */
     struct live *qnext;       /* CPS queue */
@@ -156,6 +172,7 @@ struct amdi_calls {
     unsigned wgen;
     int wfinished, wstop;
     atomic_size_t wnext;
+    struct amdi_play_media *media; /* play_media.c */
 };
 
 static inline char *xstrdup(const char *s)
@@ -244,8 +261,8 @@ void amdi_calls_dial_child_ready(amdi_calls *e, live *child);
 void amdi_calls_dial_call_ended(amdi_calls *e, live *c);
 /* The parent's instructions are replaced (REST update): its dial ends without `action`. */
 void amdi_calls_dial_abort(amdi_calls *e, live *c);
-/* Far-end audio of @p c this tick, before its recording: the dial recording. */
-void amdi_calls_dial_audio(amdi_calls *e, live *c, const float *pcm, const float *out, size_t n);
+/* Far-end audio of @p c this tick (a dialing parent or its bridged child): the dial recording. */
+void amdi_calls_dial_audio(amdi_calls *e, live *c, const float *pcm, size_t n);
 
 /* bridge.c */
 typedef struct amdi_bridge amdi_bridge;
@@ -253,11 +270,25 @@ typedef struct amdi_bridge amdi_bridge;
 int amdi_bridge_open(live *a, live *b);
 /* Unbridge: clears the bridge pointer of @p c and of its peer (found by SID), frees it. */
 void amdi_bridge_close(amdi_calls *e, live *c);
-/* What @p c's far end hears this 20 ms frame of @p n samples (the peer's far-end audio, at
- * @p c's rate), or NULL for silence. Valid until the next call on the bridge. */
-const float *amdi_bridge_take(amdi_bridge *b, const live *c, size_t n);
-/* @p c's far end said @p pcm (@p n samples, 20 ms): the peer's far end will hear it. */
-void amdi_bridge_put(amdi_bridge *b, const live *c, const float *pcm, size_t n);
+/* @p c's far end said @p pcm (@p n samples, 20 ms at its rate): the peer's far end hears it. */
+void amdi_bridge_forward(amdi_calls *e, live *c, const float *pcm, size_t n);
+/* One 20 ms frame from @p ns to @p nd samples (linear interpolation). */
+void amdi_bridge_resample(const float *src, size_t ns, float *dst, size_t nd);
+
+/* play_media.c */
+typedef struct amdi_play_media amdi_play_media;
+int amdi_play_media_create(amdi_calls *e, size_t cache_bytes, char *err, size_t errlen);
+void amdi_play_media_destroy(amdi_calls *e);
+/* The <Play> audio of @p url for call @p c (tick thread): an amdi_cache_state. On
+ * AMDI_CACHE_HIT *pcm holds a reference; AMDI_CACHE_PENDING: ask again next tick (a fetch
+ * was started if none was under way); AMDI_CACHE_FAILED: *code is Twilio's code for it;
+ * AMD_EINVAL: the URL is unusable as a cache key (empty, too long). */
+int amdi_play_media_lookup(amdi_calls *e, live *c, const char *url, amdi_pcm **pcm, int *code);
+/* The webhook thread's completion of a K_MEDIA request. */
+void amdi_play_media_fetched(amdi_calls *e, const amdi_hook_tag *tag, const amdi_hook_result *r);
+/* The speech synthesizer, or NULL when espeak-ng could not be started. */
+amdi_tts *amdi_play_media_tts(amdi_calls *e);
+void amdi_play_media_stats(amdi_calls *e, amdi_cache_stats *st);
 
 /* recovery.c */
 void amdi_calls_recover(amdi_calls *e);

@@ -230,9 +230,10 @@ static void dial_recording_callback(amdi_calls *e, live *p, struct amdi_dialing 
 /* The dial's recording: channel 1 the parent's party, channel 2 the child's. Before the bridge
  * the parent's frames are written (the child silent); once bridged, the child's: its far end
  * and what the bridge delivered to it, so the file holds what each party actually heard. */
-void amdi_calls_dial_audio(amdi_calls *e, live *c, const float *pcm, const float *out, size_t n)
+void amdi_calls_dial_audio(amdi_calls *e, live *c, const float *pcm, size_t n)
 {
     static const float silence[960];
+    float heard[960]; /* what @p c's far end heard this tick: its outbound frame, at its rate */
     live *p = c;
     int i = -1;
     struct amdi_dialing *g = c->dialing ? c->dialing : parent_dialing(e, c, &p, &i);
@@ -269,6 +270,11 @@ void amdi_calls_dial_audio(amdi_calls *e, live *c, const float *pcm, const float
         }
         dial_recording_row(e, p, g, "in-progress", 0);
         dial_recording_callback(e, p, g, 1, "in-progress", 0);
+    }
+    const float *out = NULL;
+    if (c->out) {
+        amdi_bridge_resample(c->out_frame, AMDI_MEDIA_FRAME, heard, n);
+        out = heard;
     }
     /* amdi_recording's channel 1 is "our side" (outbound), channel 2 the far end (inbound) */
     const float *party1 = parent ? pcm : out, *party2 = parent ? out : pcm;

@@ -140,6 +140,9 @@ static void sink_answered(void *ctx, int rate)
             c->det = NULL;
         }
     }
+    if (amdi_outbound_open(c))
+        amdi_calls_log(e, AMD_LOG_ERROR, "call %s: no memory for our side's audio; the far end hears silence",
+                       c->rec.sid);
     amdi_calls_transition(e, c, fx.callback, fx.cb_status);
     if (c->dial_child && amdi_calls_dial_child_answered(e, c)) { /* another child answered first */
         s->gone = 1;
@@ -198,14 +201,11 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
     live *c = s->c;
     if (c->fsm.phase == AMDI_CS_DONE) /* ended earlier in this tick (e.g. by its own AMD decision) */
         return;
-    /* bridged by <Dial>: what this far end hears is the other far end's audio */
-    const float *out = c->bridge ? amdi_bridge_take(c->bridge, c, n) : NULL;
-    if (c->bridge)
-        amdi_bridge_put(c->bridge, c, pcm, n);
+    amdi_outbound_record(e, c, pcm, n);
+    if (c->bridge) /* bridged by <Dial>: the other far end hears this one */
+        amdi_bridge_forward(e, c, pcm, n);
     if (c->dialing || (c->dial_child && c->bridge))
-        amdi_calls_dial_audio(e, c, pcm, out, n);
-    if (c->recw && amdi_recording_write(c->recw, pcm, out, n) == AMD_EIO)
-        amdi_calls_recording_failed(e, c, amdi_recording_error(c->recw));
+        amdi_calls_dial_audio(e, c, pcm, n);
     if (!c->det)
         return;
     if (c->pend_n + n > c->pend_cap) {
@@ -256,9 +256,7 @@ static void sink_lost(void *ctx, size_t n)
     sink_ctx *s = ctx;
     amdi_calls *e = s->e;
     live *c = s->c;
-    static const float zeros[960];
-    for (size_t off = 0; c->recw && off < n; off += 960)
-        amdi_recording_write(c->recw, zeros, NULL, n - off < 960 ? n - off : 960);
+    amdi_outbound_record(e, c, NULL, n);
     if (!c->det)
         return;
     if (c->pend_n) {

@@ -665,16 +665,15 @@ static int add_verb(parser *ps, amdi_twiml *t, const xnode *n, int in_gather)
         if (int_attr(ps, n, "loop", 1, 0, 1000, &v.loop))
             return -1;
         v.text = trimmed(&n->text);
-        if (v.kind == AMDI_TW_PLAY && attr(n, "digits")) {
-            const char *d = attr(n, "digits");
-            for (const char *c = d; *c; c++)
-                if (!strchr("0123456789*#wW", *c)) {
-                    free(v.text);
-                    fail(ps, AMD_EINVAL, "<Play digits=\"%s\">: invalid digit", d);
-                    return -1;
-                }
-            v.digits = strdup(d);
+        if (v.kind == AMDI_TW_SAY) { /* resolved when spoken (media/tts_voices.h): warnings, never errors */
+            if (attr(n, "voice"))
+                v.voice = strdup(attr(n, "voice"));
+            if (attr(n, "language"))
+                v.language = strdup(attr(n, "language"));
         }
+        /* checked when played: Twilio warns (13430) and skips the verb, the call goes on */
+        if (v.kind == AMDI_TW_PLAY && attr(n, "digits"))
+            v.digits = strdup(attr(n, "digits"));
     } else if (!strcmp(nm, "Pause")) {
         v.kind = AMDI_TW_PAUSE;
         /* Twilio caps a single Pause; 1..600 s keeps test calls bounded too. */
@@ -738,6 +737,8 @@ void amdi_twiml_free(amdi_twiml *t)
         free(t->v[i].reason);
         free(t->v[i].digits);
         amdi_dial_free(t->v[i].dial);
+        free(t->v[i].voice);
+        free(t->v[i].language);
     }
     free(t->v);
     free(t);

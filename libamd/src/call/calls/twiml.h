@@ -79,6 +79,7 @@ typedef struct amdi_verb {
     char *reason;   /* Reject reason ("rejected" default, or "busy") */
     char *digits;   /* Play digits attribute, or NULL */
     amdi_dial *dial; /* Dial */
+    char *voice, *language; /* Say voice / language attributes as written, or NULL */
 } amdi_verb;
 
 typedef struct amdi_twiml {

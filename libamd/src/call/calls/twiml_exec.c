@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <strings.h>
 
+#include "media/tts_voices.h"
+
 #include "amd/error.h"
+#include "media/dtmf_gen.h"
 #include "strbuf.h"
 
 /* Resolve @p ref against @p base (absolute refs as they are; "/x" against the origin;
@@ -107,6 +110,10 @@ void amdi_calls_load_doc(amdi_calls *e, live *c, int kind, const char *xml, size
 void amdi_calls_start_instructions(amdi_calls *e, live *c, const amdi_form *extra)
 {
     amdi_calls_dial_abort(e, c); /* a redirect ends a <Dial> in progress, without its action */
+    amdi_outbound_stop(c); /* new instructions cut what our side was playing */
+    c->play_id = 0;
+    free(c->play_url);
+    c->play_url = NULL;
     c->started = 1;
     c->gen++; /* any response still in flight is now stale */
     c->fetching = 0;
@@ -119,13 +126,159 @@ void amdi_calls_start_instructions(amdi_calls *e, live *c, const amdi_form *extr
     amdi_calls_fetch_url(e, c, K_URL, c->url, c->method, extra);
 }
 
+/* Take the player's finished sources; 1 when the verb's own source (c->play_id) is among
+ * them. Sources of verbs cut by an update or <Redirect> finish as stopped and are dropped. */
+static int verb_audio_done(live *c)
+{
+    int done = 0;
+    amdi_player_done d;
+    while (c->out && amdi_player_poll(c->out, &d))
+        if (c->play_id && d.id == c->play_id) {
+            c->play_id = 0;
+            done = 1;
+        }
+    return done;
+}
+
+/* Start an audio verb on the call's outbound path: 1 when it now plays (c->play_id set), 0
+ * when it was skipped (with its warning) or has nothing to play. */
+static int start_audio_verb(amdi_calls *e, live *c, const amdi_verb *v)
+{
+    int rc = AMD_ENOMEM;
+    uint32_t id = 0;
+    if (!c->out)
+        return 0;
+    if (v->kind == AMDI_TW_PAUSE) {
+        if (v->length_s <= 0)
+            return 0;
+        rc = amdi_player_add_silence(c->out, (uint32_t)v->length_s * 1000u, &id);
+    } else if (v->kind == AMDI_TW_PLAY && v->digits) {
+        size_t bad = 0;
+        if (amdi_dtmf_validate(v->digits, &bad)) {
+            char msg[120];
+            snprintf(msg, sizeof msg, "<Play digits>: invalid digit at position %zu; skipped", bad + 1);
+            amdi_calls_event_error(e, c->rec.sid, AMDI_TWERR_PLAY_BAD_DIGITS, msg);
+            return 0;
+        }
+        rc = amdi_player_add_digits(c->out, v->digits, &id);
+    }
+    if (rc) {
+        amdi_calls_log(e, AMD_LOG_ERROR, "call %s: <%s> not played: %s", c->rec.sid, v->name, amd_strerror(rc));
+        return 0;
+    }
+    c->play_id = id;
+    return 1;
+}
+
+/* <Play> of a URL: ask the cache (play_media.c) for its audio. 1 when the verb is settled
+ * (playing: in_verb 2; or skipped with Twilio's warning: in_verb 0 and pc moved on), 0 while
+ * the audio is still being fetched or decoded (in_verb 3, asked again next tick). */
+static int play_poll(amdi_calls *e, live *c, const amdi_verb *v)
+{
+    amdi_pcm *pcm = NULL;
+    int code = 0;
+    int st = amdi_play_media_lookup(e, c, c->play_url, &pcm, &code);
+    if (st == AMDI_CACHE_PENDING)
+        return 0;
+    uint32_t id = 0;
+    int rc = st == AMDI_CACHE_HIT ? amdi_player_add_pcm(c->out, pcm, (unsigned)v->loop, &id) : 0;
+    amdi_pcm_unref(pcm);
+    if (st == AMDI_CACHE_HIT && !rc) {
+        c->in_verb = 2;
+        c->play_id = id;
+    } else {
+        char msg[300];
+        if (st == AMDI_CACHE_FAILED)
+            snprintf(msg, sizeof msg, "<Play> %.200s: %s; skipped", c->play_url,
+                     code == AMDI_TWERR_PLAY_BAD_AUDIO ? "not playable audio (Content-Type or content)"
+                                                      : "the audio could not be fetched");
+        else
+            snprintf(msg, sizeof msg, "<Play>: %s; skipped", rc ? amd_strerror(rc) : "unusable URL");
+        amdi_calls_event_error(e, c->rec.sid, st == AMDI_CACHE_FAILED ? code : AMDI_TWERR_HTTP_URL_INVALID, msg);
+        c->in_verb = 0;
+        c->pc++;
+    }
+    free(c->play_url);
+    c->play_url = NULL;
+    return 1;
+}
+
+/* Start <Play> of the verb's URL (resolved against the document's); 0 when it was skipped. */
+static int start_play(amdi_calls *e, live *c, const amdi_verb *v)
+{
+    char *u = amdi_url_resolve(c->doc_url ? c->doc_url : c->url, v->text);
+    if (!u || (strncasecmp(u, "http://", 7) && strncasecmp(u, "https://", 8))) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "<Play>: '%.200s' is not an absolute http(s) URL; skipped", v->text ? v->text : "");
+        amdi_calls_event_error(e, c->rec.sid, AMDI_TWERR_HTTP_URL_INVALID, msg);
+        free(u);
+        return 0;
+    }
+    free(c->play_url);
+    c->play_url = u;
+    c->in_verb = 3;
+    return 1;
+}
+
+/* Start <Say>: its voice and language resolved (unknown ones warn and fall back), the text
+ * queued for synthesis and its stream on the player. 0 when skipped (with its warning). */
+static int start_say(amdi_calls *e, live *c, const amdi_verb *v)
+{
+    amdi_tts *t = amdi_play_media_tts(e);
+    int w = amdi_tts_check_text(v->text);
+    if (w) {
+        amdi_calls_event_error(e, c->rec.sid, w,
+                               w == AMDI_TWILIO_SAY_EMPTY ? "<Say>: no text to say; skipped"
+                                                          : "<Say>: text longer than 4096 bytes; skipped");
+        return 0;
+    }
+    amdi_tts_voice voice;
+    amdi_tts_voice_resolve(v->voice, v->language, &voice);
+    char msg[200];
+    if (voice.voice_warning) {
+        snprintf(msg, sizeof msg, "<Say voice=\"%.60s\">: unknown voice; the default voice speaks", v->voice);
+        amdi_calls_event_error(e, c->rec.sid, voice.voice_warning, msg);
+    }
+    if (voice.language_warning) {
+        snprintf(msg, sizeof msg, "<Say language=\"%.40s\">: unsupported language; spoken in %s", v->language,
+                 voice.language);
+        amdi_calls_event_error(e, c->rec.sid, voice.language_warning, msg);
+    }
+    if (!t || !c->out) {
+        amdi_calls_log(e, AMD_LOG_ERROR, "call %s: <Say> skipped: %s", c->rec.sid,
+                       t ? "no player" : "speech synthesis is unavailable");
+        return 0;
+    }
+    amdi_stream *st = NULL;
+    uint32_t id = 0;
+    int rc = amdi_tts_say(t, v->text, &voice, v->loop != 1, &st);
+    if (!rc) {
+        rc = amdi_player_add_stream(c->out, st, (unsigned)v->loop, &id);
+        if (rc)
+            amdi_stream_cancel(st); /* the worker stops synthesizing it */
+        amdi_stream_unref(st);
+    }
+    if (rc) {
+        amdi_calls_log(e, AMD_LOG_ERROR, "call %s: <Say> skipped: %s", c->rec.sid, amd_strerror(rc));
+        return 0;
+    }
+    c->play_id = id;
+    return 1;
+}
+
 void amdi_calls_run_twiml(amdi_calls *e, live *c)
 {
     for (int guard = 0; guard < AMDI_TWIML_MAX_VERBS + 2; guard++) {
         if (c->fsm.phase != AMDI_CS_ANSWERED || !c->doc || c->fetching || c->dialing)
             return;
+        int audio_done = verb_audio_done(c);
+        if (c->in_verb == 3) { /* <Play> waiting for its audio */
+            if (!play_poll(e, c, &c->doc->v[c->pc]))
+                return;
+            continue;
+        }
         if (c->in_verb) {
-            if (e->now < c->verb_until)
+            if (c->in_verb == 2 ? !audio_done : e->now < c->verb_until)
                 return;
             c->in_verb = 0;
             c->pc++;
@@ -141,11 +294,26 @@ void amdi_calls_run_twiml(amdi_calls *e, live *c)
         }
         const amdi_verb *v = &c->doc->v[c->pc];
         switch (v->kind) {
-        case AMDI_TW_SAY:
-        case AMDI_TW_PLAY:
         case AMDI_TW_PAUSE:
-            c->in_verb = 1;
-            c->verb_until = e->now + amdi_verb_duration_ms(v);
+            if (start_audio_verb(e, c, v)) {
+                c->in_verb = 2; /* ends when the player says its source finished */
+            } else {
+                c->in_verb = 1;
+                c->verb_until = e->now + amdi_verb_duration_ms(v);
+            }
+            break;
+        case AMDI_TW_PLAY:
+            /* digits="…" plays the keys; Twilio ignores the URL then */
+            if (v->digits ? start_audio_verb(e, c, v) : c->out ? start_play(e, c, v) : 0)
+                c->in_verb = c->in_verb == 3 ? 3 : 2;
+            else
+                c->pc++;
+            break;
+        case AMDI_TW_SAY:
+            if (start_say(e, c, v))
+                c->in_verb = 2;
+            else
+                c->pc++;
             break;
         case AMDI_TW_HANGUP:
         case AMDI_TW_REJECT:

@@ -4,8 +4,10 @@
 #include <curl/curl.h>
 #include <sys/socket.h>
 #include <pthread.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "amd/error.h"
@@ -29,6 +31,7 @@ typedef struct job {
     char refused[160]; /* why the destination policy refused an address ("" if it did not) */
     const amdi_net_policy *policy;
     size_t max;
+    int64_t max_age_ms; /* Cache-Control of the response (amdi_hook_result) */
     int64_t t0;
     struct acct_q *q;
     struct job *next;
@@ -86,6 +89,36 @@ static size_t on_write(char *p, size_t sz, size_t n, void *user)
     return n;
 }
 
+/* Cache-Control: max-age=N / no-cache / no-store (RFC 9111 §5.2.2) of the final response. */
+static size_t on_header(char *p, size_t sz, size_t n, void *user)
+{
+    job *j = user;
+    size_t len = sz * n;
+    if (len > 7 && !strncasecmp(p, "HTTP/", 5)) {
+        j->max_age_ms = -1; /* a new response (after a redirect): forget the previous one's */
+        return len;
+    }
+    static const char name[] = "cache-control:";
+    if (len < sizeof name || strncasecmp(p, name, sizeof name - 1))
+        return len;
+    char v[256];
+    size_t k = len - (sizeof name - 1) < sizeof v - 1 ? len - (sizeof name - 1) : sizeof v - 1;
+    memcpy(v, p + sizeof name - 1, k);
+    v[k] = 0;
+    for (char *t = v; *t; t++)
+        *t = (char)tolower((unsigned char)*t);
+    if (strstr(v, "no-store") || strstr(v, "no-cache")) {
+        j->max_age_ms = 0;
+    } else {
+        const char *m = strstr(v, "max-age=");
+        if (m) {
+            long long sec = strtoll(m + 8, NULL, 10);
+            j->max_age_ms = sec <= 0 ? 0 : sec > 31536000 ? 31536000000LL : sec * 1000;
+        }
+    }
+    return len;
+}
+
 /* Every socket curl opens for a request: check the address it is for, before connect(). */
 static curl_socket_t open_socket(void *user, curlsocktype purpose, struct curl_sockaddr *a)
 {
@@ -128,6 +161,9 @@ static int start_job(amdi_hooks *h, job *j)
     curl_easy_setopt(e, CURLOPT_PROXY, ""); /* no proxy from the environment: check the destination */
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
+    j->max_age_ms = -1;
     curl_easy_setopt(e, CURLOPT_PRIVATE, j);
     if (j->post) {
         curl_easy_setopt(e, CURLOPT_POST, 1L);
@@ -172,6 +208,7 @@ static void finish(amdi_hooks *h, job *j, CURLcode code)
     r.method = j->post ? "POST" : "GET";
     r.url = j->url;
     r.request_body = j->body;
+    r.max_age_ms = j->max_age_ms;
     if (h->cfg.done)
         h->cfg.done(h->cfg.user, &j->tag, &r);
 }
@@ -343,7 +380,7 @@ int amdi_hooks_send(amdi_hooks *h, const amdi_hook_tag *tag, const char *url, co
     if (!j)
         return AMD_ENOMEM;
     j->tag = *tag;
-    j->max = h->cfg.max_response;
+    j->max = tag->max_response ? tag->max_response : h->cfg.max_response;
     j->post = !method || strcmp(method, "GET") != 0;
     amdi_buf u, b;
     amdi_buf_init(&u);

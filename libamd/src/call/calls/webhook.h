@@ -30,6 +30,7 @@ typedef struct amdi_hook_tag {
     unsigned gen;  /* engine-defined generation (stale-response detection) */
     int64_t t_ms;  /* engine time when queued */
     int lane;      /* requests of one call and lane go out one at a time, in order */
+    size_t max_response; /* bytes kept of this request's response; 0: the client's max_response */
 } amdi_hook_tag;
 
 typedef struct amdi_hook_result {
@@ -44,6 +45,9 @@ typedef struct amdi_hook_result {
     const char *method; /* "GET"/"POST" */
     const char *url;    /* the URL requested (with the query for GET) */
     const char *request_body; /* POST body or NULL */
+    /* the response's freshness lifetime from Cache-Control (RFC 9111 §5.2.2): max-age in ms,
+     * 0 for no-cache / no-store, -1 when it says neither */
+    int64_t max_age_ms;
 } amdi_hook_result;
 
 /* Called on the webhook thread when a request finished (or failed). Must not block long. */

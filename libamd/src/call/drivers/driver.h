@@ -57,7 +57,21 @@ typedef struct amdi_driver_ops {
     /* Optional: play the call's SendDigits (0-9 * # A-D; w = 0.5 s, W = 1 s pause) to the far
      * end; called once, right after the leg reported answered. */
     void (*send_digits)(void *drv, amdi_leg *leg, const char *digits);
+    /* Optional: our side's audio, what the far end hears. Called once per media tick (every
+     * 20 ms of engine time) for every answered leg, before advance(), with the next frame of
+     * the call's outbound media path: @p n == AMDI_DRIVER_OUT_FRAME samples at
+     * AMDI_DRIVER_OUT_RATE, floats in [-1, 1] (silence when nothing plays, so a driver can send
+     * every frame it gets). @p digit is the DTMF key (0-9 A-D * #) whose in-band tone this
+     * frame carries, or 0: a driver that can signal keys out of band sends them as RFC 4733
+     * telephone-events while the key lasts (start when it appears, end when it goes back to
+     * 0), in place of the tone. Must not block; @p pcm is borrowed for the call only. A driver
+     * without it drops our side's audio (the sim driver: the engine's recording carries it). */
+    void (*send_audio)(void *drv, amdi_leg *leg, const float *pcm, size_t n, char digit);
 } amdi_driver_ops;
+
+/* The outbound frame format of send_audio: 8 kHz (ITU-T G.711), 20 ms. */
+#define AMDI_DRIVER_OUT_RATE 8000
+#define AMDI_DRIVER_OUT_FRAME 160
 
 typedef struct amdi_driver {
     const amdi_driver_ops *ops;

@@ -26,12 +26,18 @@
  *
  * Media: AMD starts at answer (200 OK), not at early media (183 Session Progress), as on
  * Twilio, whose detection starts when the call is answered. The
- * far end's PCMU / PCMA is decoded to float and placed by RTP timestamp (sip_jb.h). We send
- * 20 ms of G.711 silence back (so NATs / SBCs see symmetric media), replaced by RFC 4733
- * telephone-event packets while SendDigits plays. */
+ * far end's PCMU / PCMA is decoded to float and placed by RTP timestamp (sip_jb.h). Our side:
+ * the engine hands every answered leg one 20 ms frame per media tick (send_audio); the frames
+ * wait in a short per-leg queue (OUT_QUEUE) and the loop's 20 ms RTP timer sends one per
+ * packet, encoded to the law the far end chose (ITU-T G.711). With nothing queued (before
+ * the first frame, or the engine running late) a frame of G.711 silence goes out instead, so
+ * NATs / SBCs see symmetric media throughout. Keys go out as RFC 4733 telephone-events in
+ * place of the audio when the far end accepted telephone-event: SendDigits, and the keys of
+ * <Play digits> (send_audio's digit), else as the in-band tones the frames carry. */
 #include "sip_driver.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -61,6 +67,12 @@
  * than a tenth of the shortest AMD timer (MachineDetectionSpeechEndThreshold >= 500 ms). */
 #define JB_DELAY_SAMPLES 480
 #define MAX_PAYLOAD 1920 /* up to 240 ms of G.711 in one packet */
+/* Our side's frames between the engine's tick and the RTP timer: two independent 20 ms
+ * clocks. Sending starts once OUT_PRIME frames wait (40 ms of slack for the two timers'
+ * phase and scheduling jitter); beyond OUT_QUEUE the oldest frame is dropped, so the delay
+ * our side's audio gets stays bounded (<= 120 ms) if the engine runs ahead. */
+#define OUT_PRIME 2
+#define OUT_QUEUE 6
 
 static pthread_mutex_t g_once_mu = PTHREAD_MUTEX_INITIALIZER;
 static int g_in_use; /* libre's loop is per process: one SIP driver at a time */
@@ -94,6 +106,8 @@ struct amdi_leg {
     char digits[64];
     size_t dpos;
     int dstate, dframes, dcode;
+    int play_code; /* RFC 4733 event of the <Play digits> key being sent, -1: none */
+    int16_t out_pcm[FRAME_SAMPLES];
     /* arrival lateness (loop thread): transit = arrival (8 kHz units) - RTP timestamp */
     int have_transit;
     uint32_t transit_ssrc;
@@ -106,6 +120,12 @@ struct amdi_leg {
         int refused_code; /* 0: not refused */
         amd_call_status refused_status;
         amdi_sipjb jb;
+        /* our side's audio (send_audio): 8 kHz s16 frames and the key each one carries */
+        int16_t out[OUT_QUEUE][FRAME_SAMPLES];
+        char out_digit[OUT_QUEUE];
+        unsigned out_head, out_count;
+        int out_primed;
+        long long out_dropped, out_underruns;
     } sh;
     /* written by the engine thread before it posts the command that reads them */
     char req_uri[600], req_from[128], req_user[128], req_pass[128], req_digits[64];
@@ -208,6 +228,52 @@ static void dtmf_step(amdi_leg *l)
             l->dstate = 0;
         }
     }
+}
+
+/* <Play digits> keys as RFC 4733 events: start when a key appears in our side's frames, end
+ * when it changes or goes back to 0 (the in-band tone is not sent meanwhile: the event
+ * packet replaces the frame). Only when the far end took telephone-event. */
+static void play_digit_step(amdi_leg *l, char digit)
+{
+    int code = digit && l->te_pt >= 0 ? telev_digit2code(digit) : -1;
+    if (code == l->play_code)
+        return;
+    if (l->play_code >= 0)
+        (void)telev_send(l->tel, l->play_code, true);
+    l->play_code = -1;
+    if (code >= 0 && !telev_send(l->tel, code, false))
+        l->play_code = code;
+}
+
+/* The next frame of our side's audio: 1 and @p pcm, @p digit; 0 when none is due yet. */
+static int out_pop(amdi_leg *l, int16_t *pcm, char *digit)
+{
+    int have = 0;
+    pthread_mutex_lock(&l->mu);
+    if (!l->sh.out_primed && l->sh.out_count >= OUT_PRIME)
+        l->sh.out_primed = 1;
+    if (l->sh.out_primed && l->sh.out_count) {
+        unsigned i = l->sh.out_head;
+        memcpy(pcm, l->sh.out[i], sizeof l->sh.out[i]);
+        *digit = l->sh.out_digit[i];
+        l->sh.out_head = (i + 1) % OUT_QUEUE;
+        l->sh.out_count--;
+        have = 1;
+    } else if (l->sh.out_primed) {
+        l->sh.out_primed = 0; /* ran dry: wait for OUT_PRIME frames again */
+        l->sh.out_underruns++;
+    }
+    pthread_mutex_unlock(&l->mu);
+    return have;
+}
+
+/* Encode the frame in l->out_pcm into @p mb in the negotiated law. 0 or ENOMEM. */
+static int encode_frame(amdi_leg *l, struct mbuf *mb)
+{
+    uint8_t pay[FRAME_SAMPLES];
+    for (size_t i = 0; i < FRAME_SAMPLES; i++)
+        pay[i] = l->tx_pt == PT_PCMA ? amd_alaw_encode(l->out_pcm[i]) : amd_ulaw_encode(l->out_pcm[i]);
+    return mbuf_write_mem(mb, pay, sizeof pay);
 }
 
 static void media_start(amdi_leg *l)
@@ -372,7 +438,10 @@ static void tick_h(void *arg)
             if (!sa_isset(&l->raddr, SA_ALL))
                 continue;
             struct mbuf *mb = l->txmb;
+            char digit = 0;
+            int have = out_pop(l, l->out_pcm, &digit);
             if (l->tel) {
+                play_digit_step(l, digit);
                 dtmf_step(l);
                 bool marker = false;
                 mb->pos = RTP_HEADER_SIZE;
@@ -391,7 +460,7 @@ static void tick_h(void *arg)
             mb->pos = RTP_HEADER_SIZE;
             mb->end = RTP_HEADER_SIZE;
             /* G.711 silence: µ-law 0xFF, A-law 0xD5 (ITU-T G.711 zero codes) */
-            if (mbuf_fill(mb, l->tx_pt == PT_PCMA ? 0xD5 : 0xFF, FRAME_SAMPLES))
+            if (have ? encode_frame(l, mb) : mbuf_fill(mb, l->tx_pt == PT_PCMA ? 0xD5 : 0xFF, FRAME_SAMPLES))
                 continue;
             mb->pos = RTP_HEADER_SIZE;
             if (!rtp_send(l->rtp, &l->raddr, false, false, (uint8_t)l->tx_pt, l->tx_ts, mb))
@@ -616,6 +685,8 @@ static void leg_free(sipdrv *d, amdi_leg *l)
     l->tel = mem_deref(l->tel);
     pthread_mutex_lock(&d->stats_mu);
     d->stats.packets += l->sh.jb.packets;
+    d->stats.out_dropped += l->sh.out_dropped;
+    d->stats.out_underruns += l->sh.out_underruns;
     d->stats.late_packets += l->sh.jb.late;
     d->stats.rebases += l->sh.jb.rebases;
     d->stats.lost_samples += l->sh.jb.lost_samples;
@@ -677,6 +748,7 @@ static int sip_dial(void *drv, const amdi_dial_request *req, amdi_leg **out)
     l->d = d;
     l->tx_pt = PT_PCMU;
     l->te_pt = -1;
+    l->play_code = -1;
     pthread_mutex_init(&l->mu, NULL);
     amdi_sipjb_init(&l->sh.jb, JB_DELAY_SAMPLES);
     char uri[600];
@@ -771,6 +843,30 @@ static void sip_send_digits(void *drv, amdi_leg *l, const char *digits)
     (void)mqueue_push(d->mq, CMD_DIGITS, l);
 }
 
+/* Engine thread: queue our side's next frame for the RTP timer. */
+static void sip_send_audio(void *drv, amdi_leg *l, const float *pcm, size_t n, char digit)
+{
+    (void)drv;
+    if (l->done || n != FRAME_SAMPLES)
+        return;
+    int16_t q[FRAME_SAMPLES];
+    for (size_t i = 0; i < FRAME_SAMPLES; i++) {
+        float v = pcm[i] * 32768.0f;
+        q[i] = (int16_t)(v >= 32767.0f ? 32767 : v <= -32768.0f ? -32768 : lrintf(v));
+    }
+    pthread_mutex_lock(&l->mu);
+    if (l->sh.out_count == OUT_QUEUE) { /* the engine ran ahead: drop the oldest */
+        l->sh.out_head = (l->sh.out_head + 1) % OUT_QUEUE;
+        l->sh.out_count--;
+        l->sh.out_dropped++;
+    }
+    unsigned t = (l->sh.out_head + l->sh.out_count) % OUT_QUEUE;
+    memcpy(l->sh.out[t], q, sizeof q);
+    l->sh.out_digit[t] = digit;
+    l->sh.out_count++;
+    pthread_mutex_unlock(&l->mu);
+}
+
 static void sip_release(void *drv, amdi_leg *l)
 {
     sipdrv *d = drv;
@@ -843,6 +939,7 @@ static const amdi_driver_ops k_sip_ops = {
     .release = sip_release,
     .destroy = sip_destroy,
     .send_digits = sip_send_digits,
+    .send_audio = sip_send_audio,
 };
 
 /* "IP:PORT" with a numeric IP (never a hostname: the driver does no DNS lookups). */

@@ -32,6 +32,9 @@ int amdi_sip_driver_create(const amdi_sip_config *cfg, amdi_driver *out, char *e
 typedef struct amdi_sip_stats {
     long long legs, answered, packets, late_packets, rebases, lost_samples, played_samples, trimmed_samples;
     long long rtp_sent;
+    /* our side's frames dropped because the engine ran ahead of the RTP timer, and times the
+     * queue ran dry (a silence frame went out instead) */
+    long long out_dropped, out_underruns;
     /* arrival lateness of each RTP packet after answer: arrival time minus RTP timestamp,
      * relative to the earliest packet of its source (RFC 3550 §6.4.1 transit time), in
      * buckets < 20, 20-60, 60-200, 200-600, >= 600 ms; and the worst seen */
