@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+import signal
 import sys
 import time
 import urllib.request
@@ -266,6 +267,30 @@ try:
               (how, kfin.status if kfin else None))
         check(wait_call(client, c.sid).status == "completed", "%s: the parent completed" % how)
     check(not recv.matching(lambda r: r["path"] == "/never"), "no action after the parent hung up or was redirected")
+
+    # ---- a crash mid-bridge: on restart both legs are closed out truthfully
+    print("kill -9 mid-bridge, restart")
+    c = client.calls.create(to=HUMAN_STAYS, from_=FROM, status_callback=recv.url("/status"),
+                            twiml=dial_twiml([AGENT], action=recv.url("/never")))
+    kids = []
+    for _ in range(200):
+        kids = children(c.sid)
+        if kids and kids[0].status == "in-progress":
+            break
+        time.sleep(0.05)
+    check(kids and kids[0].status == "in-progress", "the child is bridged before the crash")
+    time.sleep(1)
+    srv.kill(signal.SIGKILL)
+    srv.start()
+    client = srv.client()
+    fin, kfin = client.calls(c.sid).fetch(), client.calls(kids[0].sid).fetch() if kids else None
+    check(fin.status == "completed" and kfin is not None and kfin.status == "completed" and
+          fin.end_time is not None and kfin.end_time is not None and int(kfin.duration) >= 1,
+          "after restart: parent and child completed with end times (%s / %s, child %s s)" %
+          (fin.status, kfin.status if kfin else None, kfin.duration if kfin else None))
+    done = recv.wait_for(lambda r: r["path"] == "/status" and r["params"].get("CallSid") == c.sid and
+                         r["params"].get("CallStatus") == "completed", timeout=10)
+    check(len(done) == 1, "the parent's completed callback is sent after the restart")
 
     # ---- bad nouns: a clear error
     print("invalid <Dial>")
