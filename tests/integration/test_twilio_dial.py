@@ -203,6 +203,25 @@ try:
                   "%s: DialCallStatus %s, DialCallSid the child, no DialCallDuration" % (want, p.get("DialCallStatus")))
         wait_call(client, c.sid)
 
+    # ---- ringTone: the parent hears the country's ringback while the child rings
+    print("ringTone")
+    c = client.calls.create(to=HUMAN_STAYS, from_=FROM, record=True, recording_channels="dual",
+                            twiml="<Response><Dial ringTone=\"uk\" timeout=\"4\">%s</Dial><Hangup/></Response>"
+                                  % NO_ANSWER)
+    wait_call(client, c.sid)
+    time.sleep(0.5)
+    recs = client.calls(c.sid).recordings.list()
+    if check(len(recs) == 1, "ringTone: the parent's recording"):
+        x, rate = read_wav("%s/2010-04-01/Accounts/%s/Recordings/%s" % (srv.base, ACCOUNT, recs[0].sid))
+        ours = x[0]
+        on = np.abs(ours) > 500
+        spec = np.abs(np.fft.rfft(ours * (np.abs(ours) > 0)))
+        freqs = np.fft.rfftfreq(len(ours), 1.0 / rate)
+        top = sorted(freqs[np.argsort(spec)[-40:]])
+        check(on.mean() > 0.1 and any(abs(f - 400) < 5 for f in top) and any(abs(f - 450) < 5 for f in top),
+              "ringTone uk: 400 + 450 Hz ringback on the parent's outbound channel (%.0f %% of samples)" %
+              (100 * on.mean()))
+
     # ---- parallel numbers: the first to answer wins, the others are canceled
     print("parallel <Number>s")
     recv.set("/par", "<Response><Hangup/></Response>")

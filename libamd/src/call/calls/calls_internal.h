@@ -259,6 +259,8 @@ int amdi_calls_dial_child_answered(amdi_calls *e, live *child);
 void amdi_calls_dial_child_ready(amdi_calls *e, live *child);
 /* Call @p c ends (from the call table, before it is reaped): its dial, children, bridge. */
 void amdi_calls_dial_call_ended(amdi_calls *e, live *c);
+/* Every tick of a parent in <Dial>: the ringback (ringTone) while nobody answered. */
+void amdi_calls_dial_tick(amdi_calls *e, live *c);
 /* The parent's instructions are replaced (REST update): its dial ends without `action`. */
 void amdi_calls_dial_abort(amdi_calls *e, live *c);
 /* Far-end audio of @p c this tick (a dialing parent or its bridged child): the dial recording. */

@@ -10,6 +10,7 @@
  * The parent hanging up, or a REST update that redirects it, ends the children. */
 #include "calls_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #include "amd/error.h"
@@ -31,6 +32,7 @@ struct amdi_dialing {
     int placing;        /* inside dial_begin: children ending now are counted, not acted on */
     int winner;         /* index of the child that answered first, -1: none yet */
     int bridged;
+    int64_t ring_pos;   /* samples of ringback played (ringTone) */
     /* record */
     amdi_recording *recw;
     char rec_sid[35];
@@ -230,6 +232,48 @@ static void dial_recording_callback(amdi_calls *e, live *p, struct amdi_dialing 
 /* The dial's recording: channel 1 the parent's party, channel 2 the child's. Before the bridge
  * the parent's frames are written (the child silent); once bridged, the child's: its far end
  * and what the bridge delivered to it, so the file holds what each party actually heard. */
+/* ringTone: the ringback the parent hears while the children ring, by country (ITU-T E.180
+ * Supplement 2, "Various tones used in national networks"). Countries not listed get E.180's
+ * recommended ringing tone: 425 Hz, 1 s on, 4 s off. */
+typedef struct ring_tone {
+    const char *cc;
+    float f1, f2;          /* Hz (f2 0: a single tone) */
+    int cadence_ms[4];     /* on, off, on, off (0: unused) */
+} ring_tone;
+static const ring_tone k_tones[] = {
+    {"us", 440, 480, {2000, 4000, 0, 0}},  {"us-old", 440, 480, {2000, 4000, 0, 0}},
+    {"uk", 400, 450, {400, 200, 400, 2000}}, {"au", 400, 450, {400, 200, 400, 2000}},
+    {"nz", 400, 450, {400, 200, 400, 2000}}, {"fr", 440, 0, {1500, 3500, 0, 0}},
+    {"es", 425, 0, {1500, 3000, 0, 0}},      {"at", 420, 0, {1000, 5000, 0, 0}},
+    {"se", 425, 0, {1000, 5000, 0, 0}},      {NULL, 425, 0, {1000, 4000, 0, 0}},
+};
+
+/* One 20 ms frame of the parent's ringback into its outbound path, while nobody answered. */
+static void ringback(live *p, struct amdi_dialing *g)
+{
+    const ring_tone *t = k_tones;
+    while (t->cc && strcmp(t->cc, g->d->ring_tone))
+        t++;
+    int period = t->cadence_ms[0] + t->cadence_ms[1] + t->cadence_ms[2] + t->cadence_ms[3];
+    float f[AMDI_MEDIA_FRAME];
+    for (size_t i = 0; i < AMDI_MEDIA_FRAME; i++, g->ring_pos++) {
+        int64_t ms = g->ring_pos * 1000 / AMDI_MEDIA_RATE % period;
+        int on = ms < t->cadence_ms[0] ||
+                 (ms >= t->cadence_ms[0] + t->cadence_ms[1] && ms < t->cadence_ms[0] + t->cadence_ms[1] + t->cadence_ms[2]);
+        double x = (double)g->ring_pos / AMDI_MEDIA_RATE * 6.283185307179586; /* 2 pi t */
+        f[i] = on ? (float)(0.1 * sin(x * t->f1) + (t->f2 > 0 ? 0.1 * sin(x * t->f2) : 0.0)) : 0.0f;
+    }
+    amdi_outbound_inject(p, f);
+}
+
+void amdi_calls_dial_tick(amdi_calls *e, live *c)
+{
+    struct amdi_dialing *g = c->dialing;
+    (void)e;
+    if (g && g->winner < 0 && g->d->ring_tone[0])
+        ringback(c, g);
+}
+
 void amdi_calls_dial_audio(amdi_calls *e, live *c, const float *pcm, size_t n)
 {
     static const float silence[960];

@@ -269,6 +269,8 @@ static int start_say(amdi_calls *e, live *c, const amdi_verb *v)
 void amdi_calls_run_twiml(amdi_calls *e, live *c)
 {
     for (int guard = 0; guard < AMDI_TWIML_MAX_VERBS + 2; guard++) {
+        if (c->dialing && c->fsm.phase == AMDI_CS_ANSWERED)
+            amdi_calls_dial_tick(e, c); /* waiting in <Dial> */
         if (c->fsm.phase != AMDI_CS_ANSWERED || !c->doc || c->fetching || c->dialing)
             return;
         int audio_done = verb_audio_done(c);
