@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* Load benchmark of the call server, in process through the public C API.
  *
- *   load_serve concurrent --audio FILE [--calls 1000] [--hold 30] [--db PATH] [--media-priority N]
+ *   load_serve concurrent --audio FILE [--bridge AGENT_FILE] [--calls 1000] [--hold 30] [--db PATH]
+ *                         [--media-priority N]
  *     N simulated calls (sim driver, real-time clock) answered by FILE with AMD in
  *     DetectMessageEnd mode and a 59 s detection timeout, so every detector runs for the whole
  *     hold; then, over --hold seconds: media-clock lateness distribution (each tick carries one
  *     20 ms frame of every answered call, so a late tick is that many late frames), CPU use of
  *     the process, memory per live call (RSS growth / N). Prints "port P" and "ready" before the
  *     hold, so a load tool can hit the REST API meanwhile.
+ *     With --bridge AGENT_FILE every call is bridged by <Dial> to an agent (a dial-plan route of
+ *     kind agent talking AGENT_FILE in a loop): N pairs, 2N legs, AMD (AsyncAmd) on the parents
+ *     only, each far end's audio carried to the other every tick.
  *
  *   load_serve queue [--calls 100000] [--cps 20] [--clock-speed 25] [--db PATH]
  *     N calls created as fast as amd_call_create takes them, dialed out by the CPS queue through
@@ -97,7 +101,7 @@ static void base_cfg(amd_server_config *cfg, const char *db, amd_server_account 
 
 /* ---------------------------------------------------------------- concurrent */
 
-static int concurrent(const char *audio, long n, double hold, const char *db, int prio)
+static int concurrent(const char *audio, const char *agent, long n, double hold, const char *db, int prio)
 {
     char dir[256], plan[300];
     snprintf(dir, sizeof dir, "%s.d", db);
@@ -110,8 +114,11 @@ static int concurrent(const char *audio, long n, double hold, const char *db, in
     if (!f)
         return 1;
     fprintf(f, "{\"routes\": [{\"to\": \"+1555999*\", \"audio\": \"%s\", \"ring_ms\": 1000, \"outcome\": \"answer\", "
-               "\"hangup\": \"never\"}]}\n",
+               "\"hangup\": \"never\"}",
             audio);
+    if (agent)
+        fprintf(f, ", {\"to\": \"+1555888*\", \"audio\": \"%s\", \"ring_ms\": 500, \"outcome\": \"agent\"}", agent);
+    fprintf(f, "]}\n");
     fclose(f);
     rm_db(db);
     amd_server_config cfg;
@@ -131,10 +138,17 @@ static int concurrent(const char *audio, long n, double hold, const char *db, in
     int64_t t0 = mono_us();
     for (long i = 0; i < n; i++) {
         char form[400];
-        snprintf(form, sizeof form,
-                 "To=%%2B1555999%04ld&From=%%2B15005550006&MachineDetection=DetectMessageEnd"
-                 "&MachineDetectionTimeout=59&Twiml=%%3CResponse%%3E%%3CPause%%20length%%3D%%22600%%22%%2F%%3E%%3C%%2FResponse%%3E",
-                 i % 10000);
+        if (agent) /* async AMD: the <Dial> starts at answer while the detector keeps running */
+            snprintf(form, sizeof form,
+                     "To=%%2B1555999%04ld&From=%%2B15005550006&MachineDetection=DetectMessageEnd"
+                     "&MachineDetectionTimeout=59&AsyncAmd=true&Twiml=%%3CResponse%%3E%%3CDial%%3E%%3CNumber%%3E"
+                     "%%2B1555888%04ld%%3C%%2FNumber%%3E%%3C%%2FDial%%3E%%3C%%2FResponse%%3E",
+                     i % 10000, i % 10000);
+        else
+            snprintf(form, sizeof form,
+                     "To=%%2B1555999%04ld&From=%%2B15005550006&MachineDetection=DetectMessageEnd"
+                     "&MachineDetectionTimeout=59&Twiml=%%3CResponse%%3E%%3CPause%%20length%%3D%%22600%%22%%2F%%3E%%3C%%2FResponse%%3E",
+                     i % 10000);
         int http = 0;
         char *js = NULL;
         if (amd_call_create(s, AC, form, &http, &js) || http != 201) {
@@ -150,7 +164,7 @@ static int concurrent(const char *audio, long n, double hold, const char *db, in
     amd_server_stats st0, st1;
     for (int i = 0; i < 600; i++) { /* all dialed, then the 1 s ring */
         amd_server_stats_get(s, &st0);
-        if (st0.calls_active >= n && st0.calls_queued == 0)
+        if (st0.calls_active >= (agent ? 2 * n : n) && st0.calls_queued == 0)
             break;
         sleep_ms(50);
     }
@@ -185,6 +199,9 @@ static int concurrent(const char *audio, long n, double hold, const char *db, in
     printf("tick work: mean %lld us, max %lld us (whole run); worst store commit %lld us\n", st1.tick_work_us_avg,
            st1.tick_work_us_max, st1.commit_us_max);
     printf("cpu: %.1f s in %.1f s = %.0f %% of one core (2 cores = 200 %%)\n", cpu, wall, 100 * cpu / wall);
+    if (agent)
+        printf("cpu per bridged pair: %.3f %% of one core (%.1f us per pair per 20 ms tick)\n", 100 * cpu / wall / n,
+               ticks ? cpu * 1e6 / (double)ticks / (double)n : 0.0);
     printf("memory: RSS %ld MiB -> %ld MiB, %.1f KiB per live call\n", rss0 / 1024, rss1 / 1024,
            (double)(rss1 - rss0) / (double)n);
     int64_t d0 = mono_us();
@@ -366,17 +383,19 @@ static int queue(long n, double cps, double speed, const char *db)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: load_serve concurrent --audio FILE [--calls N] [--hold S] [--db PATH] [--media-priority N]\n"
+        fprintf(stderr, "usage: load_serve concurrent --audio FILE [--bridge AGENT_FILE] [--calls N] [--hold S] [--db PATH] [--media-priority N]\n"
                         "       load_serve queue [--calls N] [--cps X] [--clock-speed Y] [--db PATH]\n");
         return 2;
     }
-    const char *mode = argv[1], *audio = NULL, *db = NULL;
+    const char *mode = argv[1], *audio = NULL, *db = NULL, *agent = NULL;
     long n = -1;
     double hold = 30, cps = 20, speed = 25;
     int prio = 0;
     for (int i = 2; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--audio"))
             audio = argv[i + 1];
+        else if (!strcmp(argv[i], "--bridge"))
+            agent = argv[i + 1];
         else if (!strcmp(argv[i], "--calls"))
             n = strtol(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--hold"))
@@ -408,7 +427,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "load_serve: concurrent needs --audio FILE\n");
             return 2;
         }
-        return concurrent(audio, n > 0 ? n : 1000, hold, db, prio);
+        return concurrent(audio, agent, n > 0 ? n : 1000, hold, db, prio);
     }
     if (!strcmp(mode, "queue"))
         return queue(n > 0 ? n : 100000, cps, speed, db);

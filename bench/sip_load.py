@@ -2,7 +2,10 @@
 """Concurrent SIP calls through `amd serve --sip-listen` (1,000 concurrent calls on 2 cores), all on loopback inside a private network namespace.
 
   /usr/bin/python3 bench/sip_load.py BUILD/cli/amd [--calls 1000] [--cps 100] [--hold 30]
-      [--audio testdata/FILE.wav] [--mode DetectMessageEnd]
+      [--audio testdata/FILE.wav] [--mode DetectMessageEnd] [--dial]
+
+With --dial every call (async AMD) runs <Dial><Sip> to a second SIPp leg: --calls bridged
+pairs, twice as many legs, each far end's RTP relayed to the other through the jitter buffer.
 
 A SIPp UAS (Debian `sip-tester`) on 127.0.0.1:5070 answers every INVITE and streams a u-law
 WAV in a loop (20 ms PCMU packets) until our BYE. The bench creates --calls calls through the
@@ -39,6 +42,7 @@ ap.add_argument("--mode", default="DetectMessageEnd")
 ap.add_argument("--play", action="store_true",
                 help="the TwiML plays a cached 10 s WAV in a loop (<Play loop=\"0\">, served on loopback) "
                      "instead of <Pause>: our side sends real audio")
+ap.add_argument("--dial", action="store_true", help="bridge every call by <Dial><Sip> to a second leg (async AMD)")
 ap.add_argument("--media-priority", type=int, default=0,
                 help="amd serve --media-priority (SCHED_RR for the media clock, detectors and the SIP thread)")
 ap.add_argument("--sipp-priority", type=int, default=0,
@@ -198,21 +202,25 @@ try:
     conn = http.client.HTTPConnection("127.0.0.1", port)
     t0 = time.time()
     for i in range(args.calls):
-        body = urllib.parse.urlencode({"To": "sip:load%d@127.0.0.1:5070" % i, "From": "+15005550006",
-                                       "Twiml": "<Response><Play loop=\"0\">%s</Play></Response>" % PLAY_URL
-                                       if args.play else "<Response><Pause length=\"600\"/></Response>",
-                                       "MachineDetection": args.mode, "MachineDetectionTimeout": "59"})
+        form = {"To": "sip:load%d@127.0.0.1:5070" % i, "From": "+15005550006",
+                "Twiml": "<Response><Play loop=\"0\">%s</Play></Response>" % PLAY_URL
+                if args.play else "<Response><Pause length=\"600\"/></Response>",
+                "MachineDetection": args.mode, "MachineDetectionTimeout": "59"}
+        if args.dial:  # the <Dial> starts at answer while the parent's detector keeps running
+            form.update(AsyncAmd="true", Twiml="<Response><Dial timeLimit=\"600\"><Sip>sip:agent%d@127.0.0.1:5070"
+                                               "</Sip></Dial></Response>" % i)
+        body = urllib.parse.urlencode(form)
         conn.request("POST", "/2010-04-01/Accounts/%s/Calls.json" % AC, body, auth)
         conn.getresponse().read()
     print("created %d calls in %.1f s (dialed at %g cps)" % (args.calls, time.time() - t0, args.cps))
     deadline = time.time() + args.calls / args.cps + 30
-    up = 0
+    up, legs = 0, args.calls * (2 if args.dial else 1)
     while time.time() < deadline:
         up = in_progress(conn)
-        if up >= args.calls:
+        if up >= legs:
             break
         time.sleep(1)
-    print("in progress at once: %d of %d (%.1f s after the first create)" % (up, args.calls, time.time() - t0))
+    print("legs in progress at once: %d of %d (%.1f s after the first create)" % (up, legs, time.time() - t0))
     spid = sipp_pid()
     c0, s0, w0, th0 = cpu_s(srv.pid), cpu_s(spid), time.time(), threads(srv.pid)
     time.sleep(args.hold)
@@ -225,6 +233,8 @@ try:
     print("still in progress after the %.0f s hold: %d" % (args.hold, up_end))
     print("CPU over the hold: amd serve %.1f %% of one core, SIPp %.1f %% (2 cores = 200 %%)"
           % (100 * (c1 - c0) / (w1 - w0), 100 * (s1 - s0) / (w1 - w0)))
+    if args.dial:
+        print("amd serve CPU per bridged pair: %.3f %% of one core" % (100 * (c1 - c0) / (w1 - w0) / args.calls))
     print("busiest amd serve threads: %s" % ", ".join("%s/%s %.1f %%" % (n, t, 100 * c / (w1 - w0))
                                                         for c, n, t in busiest))
     print("AnsweredBy: %s" % dict(tally))
@@ -240,7 +250,7 @@ finally:
     sipp.wait(timeout=10)
 with open(os.path.join(work, "serve.err")) as f:
     for line in f:
-        if "media clock" in line or "sip:" in line:
+        if "media clock" in line or "] sip:" in line:
             print(line.strip())
 print("command: /usr/bin/python3 bench/sip_load.py %s" % " ".join(sys.argv[1:]))
 shutil.rmtree(work, ignore_errors=True)

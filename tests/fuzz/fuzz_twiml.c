@@ -7,14 +7,17 @@
  * Checked beyond the sanitizers: the documented return codes with a message on failure; on
  * success at most AMDI_TWIML_MAX_VERBS verbs, each of a known kind with the fields its kind
  * promises (Say / Play / Redirect text, Redirect method GET or POST, Reject reason rejected or
- * busy, loop 0..1000, Pause length 0..600; Gather / Record
+ * busy, loop 0..1000, Pause length 0..600, Play digits from the DTMF set; Gather / Record
  * attributes in their ranges, a Gather's nested verbs Say / Play / Pause inside the program,
- * a warning code always with its message) and a finite, non-negative simulated duration.
+ * a warning code always with its message; Dial: 1..10 nouns each with a non-empty target (a
+ * sip: URI for <Sip>) and name/value parameters, timeout 1..600, timeLimit 1..86400, method
+ * GET or POST, a known record mode) and a finite, non-negative simulated duration.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "amd/error.h"
 #include "twiml.h"
@@ -89,6 +92,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(v->rs_events >= 1 && v->rs_events <= 7);
             CHECK(!v->rs_callback || v->rs_callback[0]);
             break;
+        case AMDI_TW_DIAL: {
+            const amdi_dial *d = v->dial;
+            CHECK(d != NULL && d->n >= 1 && d->n <= AMDI_DIAL_MAX_NOUNS);
+            CHECK(d->timeout_s >= 1 && d->timeout_s <= 600 && d->time_limit_s >= 1 && d->time_limit_s <= 86400);
+            CHECK(d->method && (!strcmp(d->method, "GET") || !strcmp(d->method, "POST")));
+            CHECK(d->record >= AMDI_DIAL_REC_NONE && d->record <= AMDI_DIAL_REC_RINGING);
+            CHECK(d->recording_track && d->trim && memchr(d->ring_tone, '\0', sizeof d->ring_tone));
+            for (size_t k = 0; k < d->n; k++) {
+                const amdi_dial_noun *dn = &d->nouns[k];
+                CHECK(dn->target && dn->target[0]);
+                CHECK(!dn->sip || !strncasecmp(dn->target, "sip:", 4));
+                for (size_t j = 0; j < 2 * dn->nkv; j++)
+                    CHECK(dn->kv[j] != NULL);
+            }
+            break;
+        }
         default:
             break;
         }

@@ -265,6 +265,16 @@ def twiml_seeds():
         "unterminated": b"<Response><Say>hi",
         "bad_entity": b"<Response><Say>&bogus;</Say></Response>",
         "many_verbs": b"<Response>" + b"<Pause/>" * 1100 + b"</Response>",
+        "dial_full": b'<Response><Dial action="/done" method="GET" timeout="12" timeLimit="60" '
+                     b'callerId="+15550001111" record="record-from-answer-dual" hangupOnStar="true" '
+                     b'answerOnBridge="true" ringTone="uk" recordingStatusCallback="/rec" '
+                     b'recordingStatusCallbackEvent="in-progress completed">'
+                     b'<Number sendDigits="1w2" url="/whisper" statusCallback="https://x.com/s" '
+                     b'statusCallbackEvent="initiated ringing answered completed" machineDetection="Enable" '
+                     b'machineDetectionTimeout="10" amdStatusCallback="https://x.com/amd"> +15551230001 </Number>'
+                     b'<Sip username="u" password="p">sip:agent@10.0.0.1;transport=udp</Sip></Dial></Response>',
+        "dial_bad_noun": b"<Response><Dial><Conference>room</Conference></Dial></Response>",
+        "dial_too_many": b"<Response><Dial>" + b"<Number>+1555</Number>" * 11 + b"</Dial></Response>",
     }
     for name, doc in docs.items():
         write("fuzz_twiml", name, doc)

@@ -62,7 +62,7 @@ static json_t *reference_json(const amdi_call_rec *r)
     json_object_set_new(o, "duration", num_or_null(r->duration_s));
     json_object_set_new(o, "price", json_null()); /* the simulated carrier charges nothing */
     json_object_set_new(o, "price_unit", json_string("USD"));
-    json_object_set_new(o, "direction", json_string("outbound-api"));
+    json_object_set_new(o, "direction", json_string(r->parent_call_sid[0] ? "outbound-dial" : "outbound-api"));
     json_object_set_new(o, "answered_by", str_or_null(amd_answered_by_name(r->answered_by)));
     json_object_set_new(o, "api_version", json_string("2010-04-01"));
     json_object_set_new(o, "forwarded_from", json_null());

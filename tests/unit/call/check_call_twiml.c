@@ -9,9 +9,10 @@
 
 Suite *call_twiml_suite(void);
 
+static char err[200]; /* the reason of the last parse */
+
 static int parse(const char *x, amdi_twiml **t)
 {
-    char err[200];
     return amdi_twiml_parse(x, strlen(x), t, err, sizeof err);
 }
 
@@ -41,8 +42,10 @@ START_TEST(verbs)
     ck_assert_int_eq(t->v[5].in_gather, 1);
     ck_assert_int_eq(t->v[6].kind, AMDI_TW_PAUSE);
     ck_assert_int_eq(amdi_verb_duration_ms(&t->v[6]), 1000); /* default length 1 s */
-    ck_assert_int_eq(t->v[7].kind, AMDI_TW_SKIPPED);
-    ck_assert_str_eq(t->v[7].name, "Dial");
+    ck_assert_int_eq(t->v[7].kind, AMDI_TW_DIAL); /* a bare number: one noun */
+    ck_assert_uint_eq(t->v[7].dial->n, 1);
+    ck_assert_str_eq(t->v[7].dial->nouns[0].target, "+15551230001");
+    ck_assert_int_eq(t->v[7].dial->timeout_s, 30);
     ck_assert_int_eq(t->v[8].kind, AMDI_TW_REDIRECT);
     ck_assert_str_eq(t->v[8].text, "/next?a=1&b=2");
     ck_assert_str_eq(t->v[8].method, "GET");
@@ -151,6 +154,81 @@ START_TEST(record_attributes)
 }
 END_TEST
 
+START_TEST(dial_nouns_and_attributes)
+{
+    amdi_twiml *t;
+    const char *doc = "<Response><Dial action=\"/done\" method=\"GET\" timeout=\"12\" timeLimit=\"60\" "
+                      "callerId=\"+15550001111\" record=\"record-from-ringing-dual\" hangupOnStar=\"true\" "
+                      "answerOnBridge=\"false\" ringTone=\"uk\" recordingStatusCallbackEvent=\"in-progress completed\">"
+                      "<Number sendDigits=\"1w2\" url=\"/whisper\" statusCallback=\"https://x.com/s\" "
+                      "statusCallbackEvent=\"initiated answered\" machineDetection=\"Enable\" "
+                      "amdStatusCallback=\"https://x.com/amd\" byoc=\"BY00\"> +15551230001 </Number>"
+                      "<Sip username=\"u\" password=\"p\">sip:agent@10.0.0.1</Sip></Dial></Response>";
+    ck_assert_int_eq(parse(doc, &t), 0);
+    ck_assert_uint_eq(t->n, 1);
+    const amdi_dial *d = t->v[0].dial;
+    ck_assert_int_eq(t->v[0].kind, AMDI_TW_DIAL);
+    ck_assert_str_eq(d->action, "/done");
+    ck_assert_str_eq(d->method, "GET");
+    ck_assert_int_eq(d->timeout_s, 12);
+    ck_assert_int_eq(d->time_limit_s, 60);
+    ck_assert_str_eq(d->caller_id, "+15550001111");
+    ck_assert_int_eq(d->record, AMDI_DIAL_REC_RINGING);
+    ck_assert_int_eq(d->record_dual, 1);
+    ck_assert_int_eq(d->hangup_on_star, 1);
+    ck_assert_int_eq(d->answer_on_bridge, 0);
+    ck_assert_str_eq(d->ring_tone, "uk");
+    ck_assert_uint_eq(d->rec_events, 3);
+    ck_assert_uint_eq(d->n, 2);
+    ck_assert_str_eq(d->nouns[0].target, "+15551230001"); /* trimmed */
+    ck_assert_int_eq(d->nouns[0].sip, 0);
+    ck_assert_str_eq(amdi_dial_noun_get(&d->nouns[0], "SendDigits"), "1w2");
+    ck_assert_str_eq(amdi_dial_noun_get(&d->nouns[0], "Url"), "/whisper");
+    ck_assert_str_eq(amdi_dial_noun_get(&d->nouns[0], "StatusCallbackEvent"), "initiated answered");
+    ck_assert_str_eq(amdi_dial_noun_get(&d->nouns[0], "MachineDetection"), "Enable");
+    ck_assert_str_eq(amdi_dial_noun_get(&d->nouns[0], "AsyncAmdStatusCallback"), "https://x.com/amd");
+    ck_assert_ptr_null(amdi_dial_noun_get(&d->nouns[0], "byoc")); /* not a create parameter */
+    ck_assert_int_eq(d->nouns[1].sip, 1);
+    ck_assert_str_eq(d->nouns[1].target, "sip:agent@10.0.0.1");
+    ck_assert_str_eq(amdi_dial_noun_get(&d->nouns[1], "SipAuthUsername"), "u");
+    ck_assert_str_eq(amdi_dial_noun_get(&d->nouns[1], "SipAuthPassword"), "p");
+    amdi_twiml_free(t);
+    /* defaults */
+    ck_assert_int_eq(parse("<Response><Dial><Number>+15551230001</Number></Dial></Response>", &t), 0);
+    d = t->v[0].dial;
+    ck_assert_ptr_null(d->action);
+    ck_assert_str_eq(d->method, "POST");
+    ck_assert_int_eq(d->time_limit_s, 14400);
+    ck_assert_int_eq(d->record, AMDI_DIAL_REC_NONE);
+    ck_assert_str_eq(d->ring_tone, "");
+    amdi_twiml_free(t);
+    /* refused: each with a reason naming it */
+    static const char *const bad[] = {
+        "<Response><Dial timeout=\"0\">+1555</Dial></Response>",
+        "<Response><Dial timeout=\"x\">+1555</Dial></Response>",
+        "<Response><Dial record=\"sometimes\">+1555</Dial></Response>",
+        "<Response><Dial ringTone=\"xx\">+1555</Dial></Response>",
+        "<Response><Dial method=\"PUT\">+1555</Dial></Response>",
+        "<Response><Dial hangupOnStar=\"yes\">+1555</Dial></Response>",
+        "<Response><Dial></Dial></Response>",
+        "<Response><Dial><Number> </Number></Dial></Response>",
+        "<Response><Dial><Sip>tel:+1555</Sip></Dial></Response>",
+        "<Response><Dial><Conference>room</Conference></Dial></Response>",
+        "<Response><Dial recordingStatusCallbackEvent=\"done\">+1555</Dial></Response>",
+        "<Response><Gather><Dial>+1555</Dial></Gather></Response>",
+        "<Response><Dial><Number>1</Number><Number>2</Number><Number>3</Number><Number>4</Number><Number>5</Number>"
+        "<Number>6</Number><Number>7</Number><Number>8</Number><Number>9</Number><Number>10</Number>"
+        "<Number>11</Number></Dial></Response>",
+        NULL};
+    for (int i = 0; bad[i]; i++) {
+        t = NULL;
+        ck_assert_msg(parse(bad[i], &t) == AMD_EINVAL, "accepted: %s", bad[i]);
+        ck_assert_ptr_null(t);
+        ck_assert(err[0]);
+    }
+}
+END_TEST
+
 START_TEST(empty_response_and_cdata)
 {
     amdi_twiml *t;
@@ -233,6 +311,7 @@ Suite *call_twiml_suite(void)
     tcase_add_test(t, input_verb_warnings);
     tcase_add_test(t, record_attributes);
     tcase_add_test(t, empty_response_and_cdata);
+    tcase_add_test(t, dial_nouns_and_attributes);
     tcase_add_test(t, malformed_xml_is_12100);
     tcase_add_test(t, invalid_twiml_is_12200);
     tcase_add_test(t, limits);

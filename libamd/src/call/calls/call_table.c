@@ -52,6 +52,7 @@ void amdi_calls_live_free(live *c)
     amdi_recording_close(c->recw, NULL, NULL, 0);
     amdi_player_destroy(c->out);
     amdi_twiml_free(c->doc);
+    free(c->dialing); /* only left by a shutdown that ended nothing (see dial_verb.c) */
     free(c->url);
     free(c->method);
     free(c->fallback_url);
@@ -134,6 +135,7 @@ static void end_call(amdi_calls *e, live *c, amd_call_status st)
     else if (c->p.record && !c->rec_failed)
         amdi_calls_recording_callback(e, c, 4, "absent", 0, 0); /* never answered: nothing was recorded */
     amdi_calls_log(e, AMD_LOG_INFO, "call %s: %s", c->rec.sid, status);
+    amdi_calls_dial_call_ended(e, c); /* its <Dial>, its bridge, its parent's dial */
     c->dnext = e->dead; /* freed by amdi_calls_reap(), once every callback of this tick has returned */
     e->dead = c;
 }

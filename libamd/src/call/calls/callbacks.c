@@ -104,7 +104,8 @@ void amdi_calls_base_params(amdi_calls *e, live *c, amdi_form *f, const char *ca
     amdi_form_add(f, "Called", c->rec.to);
     amdi_form_add(f, "CallStatus", call_status);
     amdi_form_add(f, "ApiVersion", "2010-04-01");
-    amdi_form_add(f, "Direction", "outbound-api");
+    /* a leg placed by <Dial> is outbound-dial, one created through the API outbound-api */
+    amdi_form_add(f, "Direction", c->rec.parent_call_sid[0] ? "outbound-dial" : "outbound-api");
     if (c->rec.parent_call_sid[0])
         amdi_form_add(f, "ParentCallSid", c->rec.parent_call_sid);
 }

@@ -11,6 +11,8 @@
  *   twiml_exec.c  the TwiML executor: fetching, Fallback, running the verbs
  *   gather.c      the <Gather> verb; record_verb.c the <Record> verb; listen.c the keys and
  *                 speech they hear
+ *   dial_verb.c   <Dial>: child calls, the first answer wins, the action request
+ *   bridge.c      the audio bridge between a call and its answered <Dial> child
  *   outbound.c    our side's audio: the per-call player, one frame per tick (outbound.h)
  *   play_media.c  what <Play> / <Say> share: the audio cache, its fetch and decode worker, TTS
  *   recovery.c    closing out calls a previous process left live
@@ -132,6 +134,10 @@ typedef struct live {
     struct live *hnext;       /* hash chain */
     struct live *qnext;       /* CPS queue */
     struct live *dnext;       /* dead list: ended, freed by reap() */
+    /* <Dial> (dial_verb.c, bridge.c) */
+    struct amdi_dialing *dialing; /* the parent's <Dial> in progress, NULL otherwise */
+    struct amdi_bridge *bridge;   /* set on both legs while they are bridged */
+    int dial_child;               /* a <Dial> child leg: its instructions are the whisper only */
 } live;
 
 typedef struct inbox_item {
@@ -282,6 +288,40 @@ void amdi_calls_cut_prompt(live *c);
 void amdi_calls_verb_warning(amdi_calls *e, live *c, const amdi_verb *v);
 /* The REST address of recording @p rsid of the call (RecordingUrl). */
 void amdi_calls_recording_url(amdi_calls *e, const live *c, const char *rsid, char *out, size_t n);
+/* dialing.c: place a call now, not through its account's CPS queue (<Dial> children). */
+void amdi_calls_dial_now(amdi_calls *e, live *c);
+
+/* twiml_exec.c: fetch @p url as the call's next document (standard parameters + @p extra). */
+void amdi_calls_fetch_url(amdi_calls *e, live *c, int kind, const char *url, const char *method,
+                          const amdi_form *extra);
+
+/* dial_verb.c */
+/* Run <Dial> @p v on call @p c: place its children; @p c waits in the verb until the dial ends. */
+void amdi_calls_dial_begin(amdi_calls *e, live *c, const amdi_verb *v);
+/* A child answered: 0 when it goes on (the winner), 1 when it was hung up (another won). */
+int amdi_calls_dial_child_answered(amdi_calls *e, live *child);
+/* A child's whisper (or its AMD wait) is over: bridge it to its parent. */
+void amdi_calls_dial_child_ready(amdi_calls *e, live *child);
+/* Call @p c ends (from the call table, before it is reaped): its dial, children, bridge. */
+void amdi_calls_dial_call_ended(amdi_calls *e, live *c);
+/* Every tick of a parent in <Dial>: the ringback (ringTone) while nobody answered. */
+void amdi_calls_dial_tick(amdi_calls *e, live *c);
+/* The parent's instructions are replaced (REST update): its dial ends without `action`. */
+void amdi_calls_dial_abort(amdi_calls *e, live *c);
+/* Far-end audio of @p c this tick (a dialing parent or its bridged child): the dial recording. */
+void amdi_calls_dial_audio(amdi_calls *e, live *c, const float *pcm, size_t n);
+
+/* bridge.c */
+typedef struct amdi_bridge amdi_bridge;
+/* Bridge calls @p a and @p b (both answered); sets a->bridge and b->bridge. 0 or AMD_ENOMEM. */
+int amdi_bridge_open(live *a, live *b);
+/* Unbridge: clears the bridge pointer of @p c and of its peer (found by SID), frees it. */
+void amdi_bridge_close(amdi_calls *e, live *c);
+/* @p c's far end said @p pcm (@p n samples, 20 ms at its rate): the peer's far end hears it. */
+void amdi_bridge_forward(amdi_calls *e, live *c, const float *pcm, size_t n);
+/* One 20 ms frame from @p ns to @p nd samples (linear interpolation). */
+void amdi_bridge_resample(const float *src, size_t ns, float *dst, size_t nd);
+
 /* play_media.c */
 typedef struct amdi_play_media amdi_play_media;
 int amdi_play_media_create(amdi_calls *e, size_t cache_bytes, char *err, size_t errlen);

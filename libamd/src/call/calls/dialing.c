@@ -41,7 +41,7 @@ void amdi_calls_activate(amdi_calls *e, live *c)
     e->nactive++;
 }
 
-static void dial(amdi_calls *e, live *c)
+void amdi_calls_dial_now(amdi_calls *e, live *c)
 {
     amdi_call_effects fx;
     amdi_call_step(&c->fsm, AMDI_CI_DIAL, e->now, &fx);
@@ -84,7 +84,7 @@ void amdi_calls_service_queues(amdi_calls *e)
             double stale = gap > TICK_MS ? gap : TICK_MS;
             double base = a->next_slot >= (double)e->now - stale ? a->next_slot : (double)e->now;
             a->next_slot = base + gap;
-            dial(e, c);
+            amdi_calls_dial_now(e, c);
         }
     }
 }

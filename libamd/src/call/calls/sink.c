@@ -146,6 +146,10 @@ static void sink_answered(void *ctx, int rate)
         amdi_calls_log(e, AMD_LOG_ERROR, "call %s: no memory for our side's audio; the far end hears silence",
                        c->rec.sid);
     amdi_calls_transition(e, c, fx.callback, fx.cb_status);
+    if (c->dial_child && amdi_calls_dial_child_answered(e, c)) { /* another child answered first */
+        s->gone = 1;
+        return;
+    }
     if (c->p.send_digits && *c->p.send_digits && c->leg && e->cfg.driver.ops->send_digits)
         e->cfg.driver.ops->send_digits(e->cfg.driver.state, c->leg, c->p.send_digits);
     if (c->p.record)
@@ -249,6 +253,10 @@ static void sink_audio(void *ctx, const float *pcm, size_t n)
         amdi_record_audio(e, c, pcm, n);
     if (c->listening)
         listen_audio(e, c, pcm, n);
+    if (c->bridge) /* bridged by <Dial>: the other far end hears this one */
+        amdi_bridge_forward(e, c, pcm, n);
+    if (c->dialing || (c->dial_child && c->bridge))
+        amdi_calls_dial_audio(e, c, pcm, n);
     if (!c->det)
         return;
     if (c->pend_n + n > c->pend_cap) {

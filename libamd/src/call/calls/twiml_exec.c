@@ -71,7 +71,7 @@ static void fetch_url_as(amdi_calls *e, live *c, int kind, const char *url, cons
     amdi_form_free(&f);
 }
 
-static void fetch_url(amdi_calls *e, live *c, int kind, const char *url, const char *method, const amdi_form *extra)
+void amdi_calls_fetch_url(amdi_calls *e, live *c, int kind, const char *url, const char *method, const amdi_form *extra)
 {
     fetch_url_as(e, c, kind, url, method, extra, "in-progress");
 }
@@ -116,7 +116,7 @@ void amdi_calls_instructions_failed(amdi_calls *e, live *c, int kind, int code, 
         amdi_form_add(&ex, "ErrorCode", num);
         if (failed_url)
             amdi_form_add(&ex, "ErrorUrl", failed_url);
-        fetch_url(e, c, K_FALLBACK, c->fallback_url, c->fallback_method, &ex);
+        amdi_calls_fetch_url(e, c, K_FALLBACK, c->fallback_url, c->fallback_method, &ex);
         amdi_form_free(&ex);
         return;
     }
@@ -144,6 +144,7 @@ void amdi_calls_load_doc(amdi_calls *e, live *c, int kind, const char *xml, size
 /* Start (or restart, on update) the call's instructions: inline Twiml or the Url. */
 void amdi_calls_start_instructions(amdi_calls *e, live *c, const amdi_form *extra)
 {
+    amdi_calls_dial_abort(e, c); /* a redirect ends a <Dial> in progress, without its action */
     amdi_outbound_stop(c); /* new instructions cut what our side was playing */
     c->play_id = 0;
     free(c->play_url);
@@ -158,7 +159,7 @@ void amdi_calls_start_instructions(amdi_calls *e, live *c, const amdi_form *extr
         amdi_calls_load_doc(e, c, K_URL, c->twiml, strlen(c->twiml), NULL);
         return;
     }
-    fetch_url(e, c, K_URL, c->url, c->method, extra);
+    amdi_calls_fetch_url(e, c, K_URL, c->url, c->method, extra);
 }
 
 void amdi_calls_cut_prompt(live *c)
@@ -314,7 +315,9 @@ void amdi_calls_run_twiml(amdi_calls *e, live *c)
 {
     for (int guard = 0; guard < AMDI_TWIML_MAX_VERBS + 2; guard++) {
         int audio_done = verb_audio_done(c); /* also while fetching: stopped sources are taken */
-        if (c->fsm.phase != AMDI_CS_ANSWERED || !c->doc || c->fetching)
+        if (c->dialing && c->fsm.phase == AMDI_CS_ANSWERED)
+            amdi_calls_dial_tick(e, c); /* waiting in <Dial> */
+        if (c->fsm.phase != AMDI_CS_ANSWERED || !c->doc || c->fetching || c->dialing)
             return;
         if (c->gathering && amdi_gather_step(e, c))
             return;
@@ -334,6 +337,10 @@ void amdi_calls_run_twiml(amdi_calls *e, live *c)
             c->in_verb = 0;
             c->pc++;
             continue;
+        }
+        if (c->pc >= c->doc->n && c->dial_child) { /* the whisper is over: bridge the child */
+            amdi_calls_dial_child_ready(e, c);
+            return;
         }
         if (c->pc >= c->doc->n) { /* instructions ran out: the call completes */
             amdi_calls_input(e, c, AMDI_CI_INSTRUCTIONS_END, NULL);
@@ -384,11 +391,19 @@ void amdi_calls_run_twiml(amdi_calls *e, live *c)
             }
             amdi_twiml_free(c->doc);
             c->doc = NULL;
-            fetch_url(e, c, K_URL, u, m, NULL);
+            amdi_calls_fetch_url(e, c, K_URL, u, m, NULL);
             free(u);
             free(m);
             return;
         }
+        case AMDI_TW_DIAL:
+            if (c->dial_child) { /* Twilio 13201: <Dial> is not allowed in whisper TwiML */
+                amdi_calls_fail(e, c, AMDI_TWERR_DIAL_IN_WHISPER, "<Dial> is not allowed in a <Number url> whisper");
+                amdi_calls_input(e, c, AMDI_CI_INSTRUCTIONS_END, NULL);
+                return;
+            }
+            amdi_calls_dial_begin(e, c, v);
+            return;
         case AMDI_TW_SKIPPED: {
             char msg[80];
             snprintf(msg, sizeof msg, "<%s> is not supported by this server; skipped", v->name);

@@ -171,10 +171,10 @@ int amdi_writer_call_view(amdi_writer *w, amdi_call_rec *r)
     const wop *last = NULL;
     pthread_mutex_lock(&w->wq_mu);
     for (const wop *o = w->held_head; o; o = o->next)
-        if (o->kind == W_CALL && !strcmp(o->u.call.sid, r->sid))
+        if ((o->kind == W_CALL || o->kind == W_CALL_NEW) && !strcmp(o->u.call.sid, r->sid))
             last = o;
     for (const wop *o = w->wq_head; o; o = o->next)
-        if (o->kind == W_CALL && !strcmp(o->u.call.sid, r->sid))
+        if ((o->kind == W_CALL || o->kind == W_CALL_NEW) && !strcmp(o->u.call.sid, r->sid))
             last = o;
     if (last) {
         int64_t seq = r->seq;
@@ -277,6 +277,11 @@ static int apply_held(amdi_writer *w, wop *last)
         case W_CALL:
             rc = amdi_store_call_update(st, &o->u.call);
             break;
+        case W_CALL_NEW: {
+            amdi_call_rec r = o->u.call;
+            rc = amdi_store_call_insert(st, &r, o->s1);
+            break;
+        }
         case W_EVENT:
             rc = amdi_store_event_add(st, o->s1, o->v, o->s2, o->s3);
             break;

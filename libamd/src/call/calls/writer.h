@@ -28,7 +28,7 @@ typedef struct out_hook {
 
 /* One store operation. A W_COMMIT ends a batch: the writer commits the transaction and only
  * then sends the batch's webhooks. */
-enum { W_CALL, W_EVENT, W_REC, W_META, W_COMMIT };
+enum { W_CALL, W_EVENT, W_REC, W_META, W_COMMIT, W_CALL_NEW /* insert a call (s1: its create form) */ };
 typedef struct wop {
     int kind;
     union {

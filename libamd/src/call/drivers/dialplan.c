@@ -218,21 +218,30 @@ int amdi_dialplan_parse(const char *json, const char *base_dir, amdi_dialplan **
         json_t *oc = json_object_get(r, "outcome");
         if (oc) {
             const char *s = json_string_value(oc);
-            static const char *const names[] = {"answer", "busy", "no-answer", "failed"};
+            static const char *const names[] = {"answer", "busy", "no-answer", "failed", "agent"};
             int found = -1;
-            for (int k = 0; s && k < 4; k++)
+            for (int k = 0; s && k < 5; k++)
                 if (!strcmp(s, names[k]))
                     found = k;
             if (found < 0) {
-                snprintf(err, errlen, "dial plan: route %zu (%s): \"outcome\" must be answer, busy, no-answer or failed",
-                         i, json_string_value(to));
+                snprintf(err, errlen,
+                         "dial plan: route %zu (%s): \"outcome\" must be answer, busy, no-answer, failed or agent", i,
+                         json_string_value(to));
                 rc = AMD_EFORMAT;
+            } else if (found == AMDI_OUT_AGENT) { /* an agent answers and talks until hung up */
+                rt->outcome = AMDI_OUT_ANSWER;
+                rt->loop_audio = 1;
+                rt->hangup_after_audio = 0;
             } else {
                 rt->outcome = (amdi_outcome)found;
             }
         }
         json_t *hu = json_object_get(r, "hangup");
-        if (hu) {
+        if (hu && rt->loop_audio) {
+            snprintf(err, errlen, "dial plan: route %zu (%s): an agent talks until hung up (no \"hangup\")", i,
+                     json_string_value(to));
+            rc = AMD_EFORMAT;
+        } else if (hu) {
             const char *s = json_string_value(hu);
             if (s && !strcmp(s, "never"))
                 rt->hangup_after_audio = 0;

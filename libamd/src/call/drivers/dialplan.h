@@ -3,7 +3,8 @@
  *   {"routes": [{"to": "+15551230001", "audio": "path.wav", "ring_ms": 2000,
  *                "outcome": "answer", "hangup": "after-audio"}]}
  * `to` is an exact number or a prefix ending in '*'; first match wins. `outcome` is answer,
- * busy, no-answer or failed; `hangup` after-audio or never. Relative audio paths resolve
+ * busy, no-answer, failed or agent (answers and loops its audio until hung up: a call-centre
+ * agent for <Dial> tests and demos); `hangup` after-audio or never. Relative audio paths resolve
  * against the dial plan's folder. Extra keys: `pdd_ms` (post-dial delay before ringing,
  * default 200); `digits`, keys the far end presses as in-band DTMF mixed into its audio at an
  * audio time (ms since answer): [{"at_ms": 4000, "keys": "1#"}] (keys 0-9 A-D * #, w / W
@@ -14,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum amdi_outcome { AMDI_OUT_ANSWER, AMDI_OUT_BUSY, AMDI_OUT_NO_ANSWER, AMDI_OUT_FAILED } amdi_outcome;
+typedef enum amdi_outcome { AMDI_OUT_ANSWER, AMDI_OUT_BUSY, AMDI_OUT_NO_ANSWER, AMDI_OUT_FAILED, AMDI_OUT_AGENT } amdi_outcome;
 
 typedef struct amdi_audio {
     char *path;
@@ -39,6 +40,7 @@ typedef struct amdi_route {
     int hangup_after_audio;
     amdi_route_digits digits[AMDI_ROUTE_MAX_DIGITS];
     size_t ndigits;
+    int loop_audio; /* agent: the audio starts over when it ends, until we hang up */
 } amdi_route;
 
 typedef struct amdi_dialplan {

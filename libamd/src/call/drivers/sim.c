@@ -125,6 +125,9 @@ static void sim_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink
             l->pos += take;
             mix_digits(r, first, fn, rate, s->frame);
             k->audio(ctx, s->frame, fn);
+        } else if (a && a->n && r->loop_audio) { /* an agent: from the top again */
+            l->pos = 0;
+            l->frames_sent--;
         } else {
             if (r->hangup_after_audio) {
                 l->ph = PH_DONE;

@@ -20,6 +20,7 @@ typedef enum field_kind {
     F_STATUS,    /* the record's amd_call_status by its wire name */
     F_ANSWERED,  /* the record's amd_answered_by by its wire name; none is null */
     F_CONST,     /* a fixed value; NULL is null */
+    F_DIRECTION, /* outbound-dial for a leg with a parent (<Dial>), outbound-api otherwise */
     F_URI,       /* the call's own relative URI */
     F_SUBRES     /* the subresource URIs (JSON and XML only) */
 } field_kind;
@@ -54,7 +55,7 @@ static const struct call_field {
     FIELD("duration", F_COUNT, REC(duration_s)),
     CONST_NULL("price"), /* the simulated carrier charges nothing */
     CONST("price_unit", "USD"),
-    CONST("direction", "outbound-api"),
+    FIELD("direction", F_DIRECTION, REC(parent_call_sid)),
     FIELD("answered_by", F_ANSWERED, REC(answered_by)),
     CONST("api_version", "2010-04-01"),
     CONST_NULL("forwarded_from"),
@@ -124,6 +125,7 @@ static const char *field_text(const struct call_field *f, const amdi_call_rec *r
     case F_TEXT: return p;
     case F_TEXT_OPT: return *p ? p : NULL;
     case F_CONST: return f->constant;
+    case F_DIRECTION: return *p ? "outbound-dial" : "outbound-api";
     case F_STATUS: return amd_call_status_name(r->status);
     case F_ANSWERED: {
         const char *a = amd_answered_by_name(r->answered_by);

@@ -23,6 +23,8 @@ typedef enum amdi_twerr {
     AMDI_TWERR_GATHER_NUM_DIGITS = 13314,  /* "Gather: Invalid numDigits value" */
     AMDI_TWERR_GATHER_EMPTY_RESULT = 13338, /* "Gather: Invalid actionOnEmptyResult value" */
     /* <Play> and <Say> */
+    AMDI_TWERR_DIAL_IN_WHISPER = 13201,   /* "Dial: Cannot Dial out from a Dial Call Segment" */
+    AMDI_TWERR_DIAL_NUMBER_INVALID = 13224, /* "Dial: Invalid phone number" */
     AMDI_TWERR_PLAY_BAD_AUDIO = 13420,    /* "Play: Invalid Content-Type" */
     AMDI_TWERR_PLAY_BAD_DIGITS = 13430,   /* "Play: Invalid digits" */
     AMDI_TWERR_SAY_BAD_VOICE = 13511,     /* "Say: Invalid voice" */
