@@ -51,6 +51,8 @@ static json_t *form_to_json(const char *encoded)
 void amdi_calls_event_error(amdi_calls *e, const char *sid, int code, const char *msg)
 {
     json_t *resp = json_pack("{s:i, s:s}", "error_code", code, "error", msg ? msg : "");
+    if (e->cl) /* several processes: which one the event happened on */
+        json_object_set_new(resp, "instance", json_string(e->cfg.instance ? e->cfg.instance : ""));
     store_event(e, sid, e->now, NULL, json_dumps(resp, JSON_COMPACT));
     json_decref(resp);
 }
@@ -65,6 +67,8 @@ void amdi_calls_event_hook(amdi_calls *e, const inbox_item *it)
         params = form_to_json(q ? q + 1 : NULL);
     }
     json_t *req = json_pack("{s:s, s:s, s:o}", "method", it->method, "url", it->url, "parameters", params);
+    if (e->cl) /* several processes: which one sent the request */
+        json_object_set_new(req, "instance", json_string(e->cfg.instance ? e->cfg.instance : ""));
     json_t *resp = json_object();
     json_object_set_new(resp, "request_duration", json_integer(it->duration_ms));
     json_object_set_new(resp, "response_code", it->transport_ok ? json_integer(it->http_status) : json_null());

@@ -296,6 +296,8 @@ int amdi_calls_submit(amdi_calls *e, const amdi_call_rec *rec, amdi_create_param
 
 long amdi_calls_queued(amdi_calls *e, const char *account)
 {
+    if (e->cl)
+        return amdi_cluster_queued(e, account);
     pthread_mutex_lock(&e->mu);
     acct *a = amdi_calls_find_acct(e, account);
     long n = a ? a->qlen : 0;

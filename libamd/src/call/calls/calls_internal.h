@@ -250,5 +250,7 @@ void amdi_cluster_leave(amdi_calls *e);
 /* Take a call still waiting in the shared queue for this process (to cancel it): 0, or
  * AMD_ENOTFOUND when it is not waiting there. */
 int amdi_cluster_take_queued(amdi_calls *e, const char *sid);
+/* Calls of @p account in the shared queue (the whole cluster's). */
+long amdi_cluster_queued(amdi_calls *e, const char *account);
 
 #endif

@@ -419,3 +419,10 @@ int amdi_cluster_take_queued(amdi_calls *e, const char *sid)
     struct amdi_cluster *cl = e->cl;
     return cl ? cl->ops->take_queued(cl->st, sid, cl->instance) : AMD_ENOTFOUND;
 }
+
+long amdi_cluster_queued(amdi_calls *e, const char *account)
+{
+    struct amdi_cluster *cl = e->cl;
+    long n = cl->ops->queued(cl->st, account);
+    return n < 0 ? 0 : n;
+}

@@ -48,6 +48,8 @@ typedef struct amdi_cluster_ops {
     /* Take a call still waiting in the shared queue for @p instance (to cancel or change it).
      * 0, AMD_ENOTFOUND when it is no longer waiting (claimed or ended), AMD_EIO. */
     int (*take_queued)(amdi_store *s, const char *sid, const char *instance);
+    /* Calls of @p account waiting in the shared queue (count or a negative error). */
+    long (*queued)(amdi_store *s, const char *account);
     int (*notify)(amdi_store *s, const char *payload);
     int (*listen)(amdi_store *s);
     /* Wait up to @p timeout_ms for notifications; each goes to @p fn. 0 or AMD_EIO. */

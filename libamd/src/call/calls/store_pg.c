@@ -791,6 +791,20 @@ static int pg_take_queued(amdi_store *b, const char *sid, const char *instance)
     return rc;
 }
 
+static long pg_queued(amdi_store *b, const char *account)
+{
+    pg_store *s = S(b);
+    const char *v[] = {account};
+    pthread_mutex_lock(&s->mu);
+    PGresult *r = run(s, "SELECT count(*) FROM calls WHERE account_sid=$1 AND status='queued' AND start_time IS NULL"
+                      " AND owner IS NULL", 1,
+                      v);
+    pthread_mutex_unlock(&s->mu);
+    long n = r ? strtol(PQgetvalue(r, 0, 0), NULL, 10) : AMD_EIO;
+    PQclear(r);
+    return n;
+}
+
 static int pg_notify(amdi_store *b, const char *payload)
 {
     pg_store *s = S(b);
@@ -850,6 +864,7 @@ static const amdi_cluster_ops k_pg_cluster = {
     .adopt = pg_adopt,
     .owner = pg_owner,
     .take_queued = pg_take_queued,
+    .queued = pg_queued,
     .notify = pg_notify,
     .listen = pg_listen,
     .wait = pg_wait,
