@@ -351,6 +351,13 @@ int amdi_calls_update(amdi_calls *e, const char *account, const char *sid, const
         if (rc)
             return rc;
         amdi_calls_call_view(e, out); /* ended in memory, not stored yet: answer from memory */
+        if (e->cl && out->status == AMD_CALL_QUEUED && !u->status &&
+            (u->url || u->twiml || u->time_limit_s >= 0 || u->fallback_url || u->status_callback)) {
+            amdi_api_error_set(err, 400, AMDI_TWERR_CALL_STATE_INVALID,
+                               "Call is waiting in the CPS queue shared by several servers; until it is dialed only "
+                               "Status=canceled can change it");
+            return -1;
+        }
         if (u->status || u->url || u->twiml || u->time_limit_s >= 0 || u->fallback_url || u->status_callback) {
             amdi_api_error_set(err, 400, AMDI_TWERR_CALL_STATE_INVALID,
                                "Call is not in-progress. Cannot redirect or change a call that has ended (status %s)",
