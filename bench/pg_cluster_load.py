@@ -125,7 +125,7 @@ def wrk(port, lua, seconds):
     out = subprocess.run(["wrk", "-t2", "-c%d" % a.connections, "-d%ds" % seconds, "--latency", "-s", lua,
                           "http://127.0.0.1:%d" % port], capture_output=True, text=True).stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    p99 = re.search(r"99%\s+(\S+)", out)
+    p99 = re.search(r"\n\s+99%\s+(\S+)", out)
     non2 = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return float(rps.group(1)) if rps else 0.0, p99.group(1) if p99 else "?", int(non2.group(1)) if non2 else 0
 
@@ -147,8 +147,8 @@ def lua_create():
         f.write('wrk.headers["Authorization"] = "%s"\n' % AUTH)
         f.write('wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n')
         f.write('n = 0\nrequest = function()\n  n = n + 1\n'
-                '  return wrk.format(nil, nil, nil, "To=%%2B1557" .. string.format("%%07d", n %% 9999999) ..'
-                ' "&From=%%2B15005550006&Twiml=%%3CResponse%%2F%%3E")\nend\n')
+                '  return wrk.format("POST", "%s/Calls.json", nil, "To=%%2B1557" .. string.format("%%07d", n %% 9999999) ..'
+                ' "&From=%%2B15005550006&Twiml=%%3CResponse%%2F%%3E")\nend\n' % BASE)
     return p
 
 

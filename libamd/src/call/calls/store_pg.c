@@ -28,8 +28,13 @@ typedef struct pg_store {
     char *call_cols, *rec_cols;
     char *ins_sql, *upd_sql;
     int in_tx;
+    int prepared; /* the statements below are prepared on this connection (a reset loses them) */
     char last_err[240];
 } pg_store;
+
+/* The statements of every transition and fetch, prepared once per connection. */
+enum { P_INS, P_UPD, P_GET, P_GET_ANY, P_N };
+static const char *const k_prep_name[P_N] = {"amd_ins", "amd_upd", "amd_get", "amd_get_any"};
 
 #define S(b) ((pg_store *)(b))
 #define MAXP 16
@@ -45,11 +50,64 @@ static void keep_error(pg_store *s, const PGresult *r)
         s->last_err[--l] = 0;
 }
 
+static char *prep_sql(pg_store *s, int i, char *buf, size_t n)
+{
+    if (i == P_INS)
+        return s->ins_sql;
+    if (i == P_UPD)
+        return s->upd_sql;
+    snprintf(buf, n, "SELECT %s FROM calls WHERE sid=$1%s", s->call_cols, i == P_GET ? " AND account_sid=$2" : "");
+    return buf;
+}
+
+static void reset(pg_store *s)
+{
+    PQreset(s->c);
+    s->prepared = 0;
+}
+
+/* Prepare the hot statements if this connection has not. 0 or AMD_EIO. Caller holds mu. */
+static int prepare_all(pg_store *s)
+{
+    if (s->prepared)
+        return 0;
+    for (int i = 0; i < P_N; i++) {
+        char buf[768];
+        PGresult *r = PQprepare(s->c, k_prep_name[i], prep_sql(s, i, buf, sizeof buf), 0, NULL);
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            keep_error(s, r);
+        PQclear(r);
+        if (!ok)
+            return AMD_EIO;
+    }
+    s->prepared = 1;
+    return 0;
+}
+
+/* A prepared statement (prepare_all) with text parameters; NULL (error kept) unless it
+ * succeeded. Caller holds mu. */
+static PGresult *run_prepared(pg_store *s, int which, int n, const char *const *v)
+{
+    if (!s->in_tx && PQstatus(s->c) != CONNECTION_OK)
+        reset(s);
+    if (prepare_all(s))
+        return NULL;
+    PGresult *r = PQexecPrepared(s->c, k_prep_name[which], n, v, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        keep_error(s, r);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
 /* One statement with text parameters; NULL (error kept) unless it succeeded. Caller holds mu. */
 static PGresult *run(pg_store *s, const char *sql, int n, const char *const *v)
 {
     if (!s->in_tx && PQstatus(s->c) != CONNECTION_OK)
-        PQreset(s->c);
+        reset(s);
     PGresult *r = PQexecParams(s->c, sql, n, NULL, v, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -308,7 +366,7 @@ static int pg_call_insert(amdi_store *b, amdi_call_rec *rec, const char *params)
         }
     v[k++] = params ? params : "";
     pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, s->ins_sql, k, v);
+    PGresult *r = run_prepared(s, P_INS, k, v);
     if (r && PQntuples(r))
         rec->seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
@@ -329,7 +387,9 @@ static int pg_call_update(amdi_store *b, const amdi_call_rec *rec)
         }
     v[k++] = rec->sid;
     pthread_mutex_lock(&s->mu);
-    int rc = run0(s, s->upd_sql, k, v);
+    PGresult *r = run_prepared(s, P_UPD, k, v);
+    int rc = r ? 0 : AMD_EIO;
+    PQclear(r);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -337,11 +397,9 @@ static int pg_call_update(amdi_store *b, const amdi_call_rec *rec)
 static int pg_call_get(amdi_store *b, const char *account, const char *sid, amdi_call_rec *rec)
 {
     pg_store *s = S(b);
-    char sql[768];
-    snprintf(sql, sizeof sql, "SELECT %s FROM calls WHERE sid=$1%s", s->call_cols, account ? " AND account_sid=$2" : "");
     const char *v[] = {sid, account};
     pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, sql, account ? 2 : 1, v);
+    PGresult *r = run_prepared(s, account ? P_GET : P_GET_ANY, account ? 2 : 1, v);
     pthread_mutex_unlock(&s->mu);
     int rc = !r ? AMD_EIO : PQntuples(r) ? 0 : AMD_ENOTFOUND;
     if (!rc)
@@ -849,7 +907,7 @@ static int pg_wait(amdi_store *b, int timeout_ms, amdi_notify_fn fn, void *user)
     }
     if (rc) {
         keep_error(s, NULL);
-        PQreset(s->c);
+        reset(s);
         if (PQstatus(s->c) == CONNECTION_OK)
             run0(s, "LISTEN " AMDI_CLUSTER_CHANNEL, 0, NULL);
     }
