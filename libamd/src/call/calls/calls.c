@@ -324,7 +324,7 @@ static void take_queued(amdi_calls *e, const char *account, const char *sid)
     pthread_mutex_lock(&e->mu);
     e->now = amdi_calls_now(e) > e->now ? amdi_calls_now(e) : e->now;
     amdi_calls_tx_begin(e);
-    amdi_calls_close_out(e, &r, -1, 1); /* never dialed and young: queued again, here */
+    amdi_calls_close_out(e, &r, -1, 1, NULL); /* never dialed and young: queued again, here */
     amdi_calls_tx_end(e);
     pthread_mutex_unlock(&e->mu);
 }

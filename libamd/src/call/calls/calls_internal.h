@@ -227,8 +227,9 @@ void amdi_calls_load_doc(amdi_calls *e, live *c, int kind, const char *xml, size
 void amdi_calls_recover(amdi_calls *e);
 /* Close out one call a dead process left live (the rules at the top of recovery.c); @p hb is
  * the last moment that process was known running; @p requeue: a never-dialed call is queued
- * again (one process) rather than ended. */
-void amdi_calls_close_out(amdi_calls *e, amdi_call_rec *r, int64_t hb, int requeue);
+ * again (one process) rather than ended; @p params: its create form when the caller has it
+ * (NULL: read from the store). */
+void amdi_calls_close_out(amdi_calls *e, amdi_call_rec *r, int64_t hb, int requeue, const char *params);
 void amdi_calls_close_out_recordings(amdi_calls *e, const amdi_call_rec *only, size_t n_only);
 
 /* dialing.c: place a call the shared queue gave this process (start_time already its slot) */

@@ -34,6 +34,7 @@ enum { CL_CLAIM, CL_ADOPT };
 typedef struct cl_item {
     int kind;
     amdi_call_rec rec;
+    char *params; /* its create form, read here so that the tick never waits for the database */
     int64_t hb; /* CL_ADOPT: the dead owner's last heartbeat */
     struct cl_item *next;
 } cl_item;
@@ -81,6 +82,7 @@ static void on_adopt(void *user, const amdi_call_rec *r, int64_t hb)
     it->kind = CL_ADOPT;
     it->rec = *r;
     it->hb = hb;
+    amdi_store_call_params(cl->st, r->sid, &it->params); /* NULL: the tick reads it */
     push(cl, it);
 }
 
@@ -257,9 +259,12 @@ static void claim_all(struct amdi_cluster *cl)
         long n = cl->ops->claim(cl->st, a->sid, cl->instance, now_ms(cl), gap_us, got, CLAIM_MAX);
         for (long k = 0; k < n; k++) {
             cl_item *it = calloc(1, sizeof *it);
-            if (!it || amdi_store_call_get(cl->st, NULL, got[k].sid, &it->rec)) {
+            if (!it || amdi_store_call_get(cl->st, NULL, got[k].sid, &it->rec) ||
+                amdi_store_call_params(cl->st, got[k].sid, &it->params)) {
                 /* owned here with its slot: if it cannot be read now, a restart closes it out */
                 amdi_calls_log(e, AMD_LOG_ERROR, "cluster: call %s claimed but unreadable", got[k].sid);
+                if (it)
+                    free(it->params);
                 free(it);
                 continue;
             }
@@ -358,18 +363,15 @@ void amdi_cluster_drain(amdi_calls *e)
     while (it) {
         cl_item *n = it->next;
         if (it->kind == CL_ADOPT) {
-            amdi_calls_close_out(e, &it->rec, it->hb, 0);
+            amdi_calls_close_out(e, &it->rec, it->hb, 0, it->params);
         } else {
             acct *a = amdi_calls_find_acct(e, it->rec.account_sid);
-            char *enc = NULL;
             amdi_form f;
             amdi_create_params p;
             amdi_api_error ae;
             memset(&p, 0, sizeof p);
-            int ok = a && !amdi_store_call_params(e->cfg.store, it->rec.sid, &enc) &&
-                     !amdi_form_parse(&f, enc, strlen(enc), AMDI_FORM_MAX_ITEMS) &&
+            int ok = a && it->params && !amdi_form_parse(&f, it->params, strlen(it->params), AMDI_FORM_MAX_ITEMS) &&
                      !amdi_create_params_parse(&p, &f, &ae);
-            free(enc);
             live *c = ok ? amdi_calls_live_new(e, &it->rec, &p, a) : NULL;
             if (c) {
                 amdi_calls_dial_claimed(e, c);
@@ -377,9 +379,10 @@ void amdi_cluster_drain(amdi_calls *e)
                 if (ok)
                     amdi_create_params_free(&p);
                 /* cannot be run here: close it out truthfully (failed, with its callback if possible) */
-                amdi_calls_close_out(e, &it->rec, e->now, 0);
+                amdi_calls_close_out(e, &it->rec, e->now, 0, it->params);
             }
         }
+        free(it->params);
         free(it);
         it = n;
     }
@@ -406,6 +409,7 @@ void amdi_cluster_leave(amdi_calls *e)
     cl->ops->leave(cl->st, cl->instance, now_ms(cl));
     for (cl_item *it = cl->head, *n; it; it = n) {
         n = it->next;
+        free(it->params);
         free(it);
     }
     pthread_mutex_destroy(&cl->mu);

@@ -100,18 +100,18 @@ void amdi_calls_close_out_recordings(amdi_calls *e, const amdi_call_rec *only, s
     free(l.v);
 }
 
-void amdi_calls_close_out(amdi_calls *e, amdi_call_rec *r, int64_t hb, int requeue)
+void amdi_calls_close_out(amdi_calls *e, amdi_call_rec *r, int64_t hb, int requeue, const char *params)
 {
     int64_t now = e->now;
     if (amdi_calls_find(e, r->sid))
         return; /* created through the API after listening began: already queued */
-    char *enc = NULL;
+    char *enc = params ? strdup(params) : NULL;
     amdi_create_params p;
     memset(&p, 0, sizeof p);
     amdi_api_error ae;
     acct *a = amdi_calls_find_acct(e, r->account_sid);
     int ok = 0;
-    if (a && amdi_store_call_params(e->cfg.store, r->sid, &enc) == 0) {
+    if (a && (enc || amdi_store_call_params(e->cfg.store, r->sid, &enc) == 0)) {
         amdi_form f;
         if (amdi_form_parse(&f, enc, strlen(enc), AMDI_FORM_MAX_ITEMS) == 0)
             ok = amdi_create_params_parse(&p, &f, &ae) == 0;
@@ -168,7 +168,7 @@ void amdi_calls_recover(amdi_calls *e)
     amdi_store_calls_live(e->cfg.store, collect, &l);
     amdi_calls_close_out_recordings(e, NULL, 0);
     for (size_t i = 0; i < l.n; i++)
-        amdi_calls_close_out(e, &l.v[i], hb, 1);
+        amdi_calls_close_out(e, &l.v[i], hb, 1, NULL);
     amdi_calls_reap(e);
     if (l.n)
         amdi_calls_log(e, AMD_LOG_WARN, "closed out or re-queued %zu call(s) left live by the previous run", l.n);
