@@ -330,6 +330,20 @@ START_TEST(cluster_claim_and_adopt)
     ck_assert_int_eq(n, 1);
     ck_assert_int_eq(got[0].slot_ms, 10100);
     ck_assert_int_eq(cl->queued(s, g_acct), 3);
+    /* a connection writing for `me` cannot overwrite a call `dead` owns */
+    cl->as_instance(s, me);
+    amdi_call_rec c0, g;
+    ck_assert_int_eq(amdi_store_call_get(s, g_acct, got[0].sid, &c0), 0); /* claimed by me */
+    make(&r, 200, "queued");
+    ck_assert_int_eq(amdi_store_call_get(s, g_acct, r.sid, &r), 0); /* claimed by dead */
+    r.status = AMD_CALL_COMPLETED;
+    ck_assert_int_eq(amdi_store_call_update(s, &r), 0);
+    ck_assert_int_eq(amdi_store_call_get(s, g_acct, r.sid, &g), 0);
+    ck_assert_int_eq(g.status, AMD_CALL_QUEUED);
+    c0.status = AMD_CALL_RINGING;
+    ck_assert_int_eq(amdi_store_call_update(s, &c0), 0);
+    ck_assert_int_eq(amdi_store_call_get(s, g_acct, c0.sid, &g), 0);
+    ck_assert_int_eq(g.status, AMD_CALL_RINGING);
     /* a dead instance's claimed call moves once */
     ck_assert_int_eq(cl->beat(s, dead, 1000, 1), 0);
     g_adopted = 0;
@@ -338,6 +352,9 @@ START_TEST(cluster_claim_and_adopt)
     g_adopted = 0;
     ck_assert_int_eq(cl->adopt(s, me, 10000, 3000, 0, on_adopt, NULL), 0);
     ck_assert_int_eq(cl->beat(s, dead, 11000, 0), AMD_ESTATE); /* fenced: declared dead */
+    ck_assert_int_eq(amdi_store_call_update(s, &r), 0);           /* mine now: the update applies */
+    ck_assert_int_eq(amdi_store_call_get(s, g_acct, r.sid, &g), 0);
+    ck_assert_int_eq(g.status, AMD_CALL_COMPLETED);
     /* a queued call taken (to cancel it) is no longer in the queue */
     make(&r, 200 + 4, "queued");
     ck_assert_int_eq(cl->take_queued(s, r.sid, me), 0);

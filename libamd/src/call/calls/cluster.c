@@ -279,6 +279,11 @@ static void *run(void *arg)
 {
     struct amdi_cluster *cl = arg;
     int64_t last_beat = now_ms(cl), last_adopt = 0;
+    /* Since when this process's own heartbeats have been getting through. After the database
+     * was unreachable every process's heartbeat is old at once: judging the others then would
+     * declare healthy processes dead, so a process takes over others only after a whole lease
+     * of its own beats (by then the others have beaten again too). */
+    int64_t healthy_since = last_beat;
     while (!atomic_load(&cl->stop)) {
         cl->ops->wait(cl->st, POLL_MS, on_notify, cl);
         int64_t now = now_ms(cl);
@@ -291,9 +296,14 @@ static void *run(void *arg)
                                cl->instance, LEASE_MS);
                 cl->fenced = 1;
             }
+            if (rc)
+                healthy_since = -1;
+            else if (healthy_since < 0)
+                healthy_since = now;
             last_beat = now;
         }
-        if (now - last_adopt >= ADOPT_EVERY_MS) {
+        if (now - last_adopt >= ADOPT_EVERY_MS && healthy_since >= 0 && now - healthy_since >= LEASE_MS &&
+            !cl->fenced) {
             long n = cl->ops->adopt(cl->st, cl->instance, now, LEASE_MS, 0, on_adopt, cl);
             if (n > 0)
                 amdi_calls_log(cl->e, AMD_LOG_WARN, "cluster: took over %ld live call(s) of a dead process", n);
@@ -320,6 +330,7 @@ int amdi_cluster_start(amdi_calls *e, char *err, size_t errlen)
     pthread_mutex_init(&cl->mu, NULL);
     pthread_cond_init(&cl->cv, NULL);
     e->cl = cl;
+    cl->ops->as_instance(e->cfg.store, cl->instance);
     int64_t now = now_ms(cl);
     /* this instance's own earlier run (a restart under the same name) is over, whatever its lease */
     long n = cl->ops->adopt(st, cl->instance, now, LEASE_MS, 1, on_adopt, cl);

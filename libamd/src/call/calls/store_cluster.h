@@ -48,6 +48,10 @@ typedef struct amdi_cluster_ops {
     /* Take a call still waiting in the shared queue for @p instance (to cancel or change it).
      * 0, AMD_ENOTFOUND when it is no longer waiting (claimed or ended), AMD_EIO. */
     int (*take_queued)(amdi_store *s, const char *sid, const char *instance);
+    /* This connection writes for @p instance: its call updates apply only to calls that
+     * instance owns (or no one does), so a process declared dead cannot overwrite the close-out
+     * of the process that took its calls over. */
+    void (*as_instance)(amdi_store *s, const char *instance);
     /* Calls of @p account waiting in the shared queue (count or a negative error). */
     long (*queued)(amdi_store *s, const char *account);
     int (*notify)(amdi_store *s, const char *payload);

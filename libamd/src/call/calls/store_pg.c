@@ -29,6 +29,7 @@ typedef struct pg_store {
     char *ins_sql, *upd_sql;
     int in_tx;
     int prepared; /* the statements below are prepared on this connection (a reset loses them) */
+    char instance[64]; /* set (cluster as_instance): call updates apply only to calls it owns */
     char last_err[240];
 } pg_store;
 
@@ -173,7 +174,9 @@ static int build_sql(pg_store *s)
             amdi_buf_printf(&b, "%s%s=$%d", k ? ", " : "", amdi_call_cols[i].name, k + 1);
             k++;
         }
-    amdi_buf_printf(&b, " WHERE sid=$%d", k + 1);
+    /* a process the others declared dead must not overwrite what the one that took its calls
+     * over stored: an update applies to a call owned by this instance or by none */
+    amdi_buf_printf(&b, " WHERE sid=$%d AND ($%d = '' OR owner IS NULL OR owner = $%d)", k + 1, k + 2, k + 2);
     s->upd_sql = b.oom ? NULL : amdi_buf_take(&b);
     amdi_buf_free(&b);
     return s->call_cols && s->rec_cols && s->ins_sql && s->upd_sql ? 0 : AMD_ENOMEM;
@@ -378,7 +381,7 @@ static int pg_call_update(amdi_store *b, const amdi_call_rec *rec)
 {
     pg_store *s = S(b);
     char bufs[32][24];
-    const char *v[33];
+    const char *v[34];
     int k = 0;
     for (size_t i = 0; i < amdi_n_call_cols && k < 32; i++)
         if (amdi_call_cols[i].flags & AMDI_COL_CHANGES) {
@@ -386,6 +389,7 @@ static int pg_call_update(amdi_store *b, const amdi_call_rec *rec)
             k++;
         }
     v[k++] = rec->sid;
+    v[k++] = s->instance;
     pthread_mutex_lock(&s->mu);
     PGresult *r = run_prepared(s, P_UPD, k, v);
     int rc = r ? 0 : AMD_EIO;
@@ -849,6 +853,14 @@ static int pg_take_queued(amdi_store *b, const char *sid, const char *instance)
     return rc;
 }
 
+static void pg_as_instance(amdi_store *b, const char *instance)
+{
+    pg_store *s = S(b);
+    pthread_mutex_lock(&s->mu);
+    snprintf(s->instance, sizeof s->instance, "%s", instance);
+    pthread_mutex_unlock(&s->mu);
+}
+
 static long pg_queued(amdi_store *b, const char *account)
 {
     pg_store *s = S(b);
@@ -923,6 +935,7 @@ static const amdi_cluster_ops k_pg_cluster = {
     .owner = pg_owner,
     .take_queued = pg_take_queued,
     .queued = pg_queued,
+    .as_instance = pg_as_instance,
     .notify = pg_notify,
     .listen = pg_listen,
     .wait = pg_wait,
