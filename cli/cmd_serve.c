@@ -89,6 +89,8 @@ static void usage(FILE *out)
             "  --log-level LEVEL      error, warn, info or debug (default info) [AMD_LOG_LEVEL]\n"
             "  -h, --help             this text\n"
             "\n"
+            "GET /health (the process serves HTTP) and GET /ready (it also reaches its database) answer\n"
+            "200 or 503 without credentials, for load balancers (examples/haproxy.cfg).\n"
             "SIGINT / SIGTERM stop the server; SIGHUP is ignored.\n"
             "Calls that were live when a previous run died are closed out on start: never-dialed\n"
             "calls are queued again; calls being placed end 'failed'; answered calls end\n"

@@ -214,6 +214,7 @@ int amdi_cluster_forward(amdi_calls *e, const char *account, const char *sid, co
     amdi_buf_printf(&b, "U\t%s\t%s\t%u\t%s\t%s\t%s", owner, cl->instance, q.id, account, sid, form);
     free(form);
     /* NOTIFY payloads are limited to 8000 bytes (https://www.postgresql.org/docs/15/sql-notify.html) */
+    size_t b_len = b.len;
     int sent = !b.oom && b.len < 8000 && !cl->ops->notify(cl->st, b.p);
     amdi_buf_free(&b);
     struct timespec dl;
@@ -228,6 +229,13 @@ int amdi_cluster_forward(amdi_calls *e, const char *account, const char *sid, co
             break;
         }
     pthread_mutex_unlock(&cl->mu);
+    if (!sent && b_len >= 8000) {
+        amdi_api_error_set(err, 413, AMDI_TWERR_INTERNAL,
+                           "This update of call %s is too large to pass to the server running the call (%zu bytes "
+                           "encoded, at most 7999)", sid, b_len);
+        *rc = -1;
+        return 1;
+    }
     if (!q.done) {
         amdi_api_error_set(err, 503, AMDI_TWERR_INTERNAL,
                            "The process running call %s (%s) did not answer; try again", sid, owner);
