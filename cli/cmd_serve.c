@@ -15,6 +15,7 @@
 #include "options.h"
 
 static volatile sig_atomic_t g_stop;
+static const char *g_instance; /* --instance: in every log line */
 
 static void on_signal(int sig)
 {
@@ -29,8 +30,8 @@ static void log_line(void *user, amd_log_level level, const char *msg)
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
-    fprintf(stderr, "%02d:%02d:%02d.%03ld amd serve [%s] %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
-            ts.tv_nsec / 1000000, amd_log_level_name(level), msg);
+    fprintf(stderr, "%02d:%02d:%02d.%03ld amd serve%s%s [%s] %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+            ts.tv_nsec / 1000000, g_instance ? " " : "", g_instance ? g_instance : "", amd_log_level_name(level), msg);
 }
 
 static void usage(FILE *out)
@@ -45,7 +46,11 @@ static void usage(FILE *out)
             "\n"
             "options (environment variable in brackets; flags win):\n"
             "  --listen ADDR:PORT     where to listen [AMD_LISTEN] (default 127.0.0.1:8080; port 0 = any)\n"
-            "  --db PATH              SQLite database [AMD_DB] (default amd-serve.db)\n"
+            "  --db PATH|URI          SQLite database file [AMD_DB] (default amd-serve.db), or a PostgreSQL\n"
+            "                         connection URI postgresql://USER@HOST/DB (several amd serve processes\n"
+            "                         on one database: README \"Running several processes\")\n"
+            "  --instance NAME        this process's unique name among several on one PostgreSQL database,\n"
+            "                         shown in logs, events and /health (default HOSTNAME-PID) [AMD_INSTANCE]\n"
             "  --dialplan FILE        simulated carrier dial plan, JSON [AMD_DIALPLAN]\n"
             "                         (e.g. testdata/dialplan.json; without one every number fails)\n"
             "  --account SID:TOKEN    an account (repeatable) [AMD_ACCOUNTS, comma-separated];\n"
@@ -84,6 +89,8 @@ static void usage(FILE *out)
             "  --log-level LEVEL      error, warn, info or debug (default info) [AMD_LOG_LEVEL]\n"
             "  -h, --help             this text\n"
             "\n"
+            "GET /health (the process serves HTTP) and GET /ready (it also reaches its database) answer\n"
+            "200 or 503 without credentials, for load balancers (examples/haproxy.cfg).\n"
             "SIGINT / SIGTERM stop the server; SIGHUP is ignored.\n"
             "Calls that were live when a previous run died are closed out on start: never-dialed\n"
             "calls are queued again; calls being placed end 'failed'; answered calls end\n"
@@ -171,6 +178,10 @@ static int apply(serve_opts *o, const char *name, const char *v, char *err, size
         c->listen = v;
     else if (!strcmp(name, "db"))
         c->db_path = v;
+    else if (!strcmp(name, "instance")) {
+        c->instance = v; /* checked by amd_server_create */
+        g_instance = v;
+    }
     else if (!strcmp(name, "dialplan"))
         c->dialplan_path = v;
     else if (!strcmp(name, "public-url"))
@@ -255,6 +266,7 @@ static int apply(serve_opts *o, const char *name, const char *v, char *err, size
 static int load_env(serve_opts *o, char *err, size_t errlen)
 {
     static const char *const env[][2] = {{"AMD_LISTEN", "listen"},          {"AMD_DB", "db"},
+                                         {"AMD_INSTANCE", "instance"},
                                          {"AMD_DIALPLAN", "dialplan"},      {"AMD_CPS", "cps"},
                                          {"AMD_CLOCK_SPEED", "clock-speed"}, {"AMD_PUBLIC_URL", "public-url"},
                                          {"AMD_RECORDINGS", "recordings"},  {"AMD_LOG_LEVEL", "log-level"},
@@ -375,8 +387,7 @@ static void print_banner(const serve_opts *o, amd_server *srv)
            amd_server_port(srv));
     if (amd_server_new_account(srv, sid, token)) {
         printf("amd serve: created account %s with auth token %s\n", sid, token);
-        printf("amd serve: (the token is printed only now; it is stored in %s)\n",
-               o->cfg.db_path ? o->cfg.db_path : "amd-serve.db");
+        printf("amd serve: (the token is printed only now; it is stored in the database)\n");
     }
     for (size_t i = 0; i < amd_server_account_count(srv); i++)
         printf("amd serve: account %s\n", amd_server_account_sid(srv, i));

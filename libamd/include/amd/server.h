@@ -48,7 +48,9 @@ typedef struct amd_server_api_key {
 typedef struct amd_server_config {
     unsigned version;              /**< AMD_SERVER_CONFIG_VERSION */
     const char *listen;            /**< "ADDR:PORT" or "[v6]:PORT"; default "127.0.0.1:8080"; port 0 = any free port */
-    const char *db_path;           /**< SQLite database; default "amd-serve.db" */
+    const char *db_path;           /**< SQLite database file; default "amd-serve.db"; or a PostgreSQL connection
+                                        URI "postgresql://..." shared by several servers (README "Running several
+                                        processes") */
     const char *dialplan_path;     /**< simulated carrier dial plan (JSON; README "amd serve"); NULL = no routes */
     const amd_server_account *accounts; /**< accounts to add or update; may be NULL */
     size_t n_accounts;
@@ -87,6 +89,10 @@ typedef struct amd_server_config {
      *  accounts are served round-robin, so one account's slow webhooks cannot hold up another's).
      *  Default (and 0) 64; 1..256 (the server-wide limit). */
     int webhook_inflight_per_account;
+    /** This process's name among several on one PostgreSQL database (1..63 of A-Z a-z 0-9 . _ -;
+     *  unique; the same name after a restart takes over that run's calls at once). Shown in
+     *  logs, events and /health. NULL: "<hostname>-<pid>". */
+    const char *instance;
 } amd_server_config;
 
 typedef struct amd_server amd_server;

@@ -58,6 +58,8 @@ void amdi_calls_event_error(amdi_calls *e, const char *sid, int code, const char
     const char *method = c && url ? (c->doc_url && c->doc_method ? c->doc_method : c->method) : NULL;
     json_t *req = json_pack("{s:o, s:o, s:{}}", "method", method ? json_string(method) : json_null(), "url",
                             url ? json_string(url) : json_null(), "parameters");
+    if (e->cl) /* several processes: which one the event happened on */
+        json_object_set_new(resp, "instance", json_string(e->cfg.instance ? e->cfg.instance : ""));
     store_event(e, sid, e->now, json_dumps(req, JSON_COMPACT), json_dumps(resp, JSON_COMPACT));
     json_decref(req);
     json_decref(resp);
@@ -73,6 +75,8 @@ void amdi_calls_event_hook(amdi_calls *e, const inbox_item *it)
         params = form_to_json(q ? q + 1 : NULL);
     }
     json_t *req = json_pack("{s:s, s:s, s:o}", "method", it->method, "url", it->url, "parameters", params);
+    if (e->cl) /* several processes: which one sent the request */
+        json_object_set_new(req, "instance", json_string(e->cfg.instance ? e->cfg.instance : ""));
     json_t *resp = json_object();
     json_object_set_new(resp, "request_duration", json_integer(it->duration_ms));
     json_object_set_new(resp, "response_code", it->transport_ok ? json_integer(it->http_status) : json_null());

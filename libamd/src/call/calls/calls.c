@@ -151,6 +151,7 @@ static void tick(amdi_calls *e)
     amdi_calls_tx_begin(e);
     drain_inbox(e);
     amdi_calls_service_queues(e);
+    amdi_cluster_drain(e); /* calls the shared queue gave this process; a dead one's calls */
     for (live *c = e->active, *n; c; c = n) {
         n = c->next;
         service_call(e, c);
@@ -316,6 +317,10 @@ int amdi_calls_add_account(amdi_calls *e, const char *sid, const char *token)
 
 int amdi_calls_submit(amdi_calls *e, const amdi_call_rec *rec, amdi_create_params *p)
 {
+    if (e->cl) { /* stored queued: it waits in the shared queue until a process claims it */
+        amdi_create_params_free(p);
+        return amdi_calls_find_acct(e, rec->account_sid) ? 0 : AMD_ENOTFOUND;
+    }
     pthread_mutex_lock(&e->mu);
     acct *a = amdi_calls_find_acct(e, rec->account_sid);
     live *c = a ? amdi_calls_live_new(e, rec, p, a) : NULL;
@@ -331,6 +336,8 @@ int amdi_calls_submit(amdi_calls *e, const amdi_call_rec *rec, amdi_create_param
 
 long amdi_calls_queued(amdi_calls *e, const char *account)
 {
+    if (e->cl)
+        return amdi_cluster_queued(e, account);
     pthread_mutex_lock(&e->mu);
     acct *a = amdi_calls_find_acct(e, account);
     long n = a ? a->qlen : 0;
@@ -346,9 +353,34 @@ int amdi_calls_is_live(amdi_calls *e, const char *sid)
     return r;
 }
 
+/* A call of @p account waiting in the shared queue becomes this process's, queued here, so that
+ * the update that follows cancels it like any queued call. */
+static void take_queued(amdi_calls *e, const char *account, const char *sid)
+{
+    amdi_call_rec r;
+    if (amdi_store_call_get(e->cfg.store, account, sid, &r) || r.status != AMD_CALL_QUEUED || r.start_time >= 0 ||
+        amdi_cluster_take_queued(e, sid))
+        return;
+    pthread_mutex_lock(&e->mu);
+    e->now = amdi_calls_now(e) > e->now ? amdi_calls_now(e) : e->now;
+    amdi_calls_tx_begin(e);
+    amdi_calls_close_out(e, &r, -1, 1, NULL); /* never dialed and young: queued again, here */
+    amdi_calls_tx_end(e);
+    pthread_mutex_unlock(&e->mu);
+}
+
 int amdi_calls_update(amdi_calls *e, const char *account, const char *sid, const amdi_update_params *u,
                        amdi_call_rec *out, amdi_api_error *err)
 {
+    int frc;
+    if (e->cl && !amdi_calls_is_live(e, sid) && amdi_cluster_forward(e, account, sid, u, &frc, err)) {
+        if (frc) /* the owner refused it (or did not answer) */
+            return frc;
+        int rc = amdi_store_call_get(e->cfg.store, account, sid, out);
+        return rc;
+    }
+    if (e->cl && u->status && !amdi_calls_is_live(e, sid)) /* still in the shared queue: cancel it here */
+        take_queued(e, account, sid);
     pthread_mutex_lock(&e->mu);
     live *c = amdi_calls_find(e, sid);
     if (!c || strcmp(c->rec.account_sid, account)) {
@@ -359,6 +391,13 @@ int amdi_calls_update(amdi_calls *e, const char *account, const char *sid, const
         if (rc)
             return rc;
         amdi_calls_call_view(e, out); /* ended in memory, not stored yet: answer from memory */
+        if (e->cl && out->status == AMD_CALL_QUEUED && !u->status &&
+            (u->url || u->twiml || u->time_limit_s >= 0 || u->fallback_url || u->status_callback)) {
+            amdi_api_error_set(err, 400, AMDI_TWERR_CALL_STATE_INVALID,
+                               "Call is waiting in the CPS queue shared by several servers; until it is dialed only "
+                               "Status=canceled can change it");
+            return -1;
+        }
         if (u->status || u->url || u->twiml || u->time_limit_s >= 0 || u->fallback_url || u->status_callback) {
             amdi_api_error_set(err, 400, AMDI_TWERR_CALL_STATE_INVALID,
                                "Call is not in-progress. Cannot redirect or change a call that has ended (status %s)",
@@ -443,7 +482,8 @@ int amdi_calls_start(amdi_calls *e)
     pthread_mutex_lock(&e->mu);
     e->now = amdi_calls_now(e);
     amdi_calls_tx_begin(e);
-    amdi_calls_recover(e);
+    if (!e->cfg.cluster_store)
+        amdi_calls_recover(e); /* on a shared database: the cluster takes over this instance's last run */
     int committed = 0;
     amdi_calls_tx_end_flag(e, &committed);
     e->last_heartbeat = e->now - HEARTBEAT_MS; /* the first tick stores one */
@@ -455,6 +495,11 @@ int amdi_calls_start(amdi_calls *e)
         n = cpus < 1 ? 1 : cpus > 8 ? 8 : (int)cpus;
     }
     amdi_calls_media_start(e, n);
+    char err[200];
+    if (amdi_cluster_start(e, err, sizeof err)) {
+        amdi_calls_log(e, AMD_LOG_ERROR, "%s", err);
+        return AMD_EIO;
+    }
     if (pthread_create(&e->thr, NULL, run, e))
         return AMD_ENOMEM;
     e->running = 1;
@@ -484,6 +529,7 @@ void amdi_calls_destroy(amdi_calls *e)
         e->stop = 1;
         pthread_mutex_unlock(&e->mu);
         pthread_join(e->thr, NULL);
+        amdi_cluster_stop(e);
         amdi_calls_media_stop(e);
         /* A clean stop ends the calls in progress now, truthfully and with their callbacks,
          * rather than leaving them to the next start's crash recovery. Queued calls stay
@@ -507,6 +553,7 @@ void amdi_calls_destroy(amdi_calls *e)
         amdi_calls_tx_end_flag(e, &committed);
         pthread_mutex_unlock(&e->mu);
         amdi_writer_wait(e->w, &committed);
+        amdi_cluster_leave(e);
         /* let their webhooks go out, for at most 2 s */
         for (int i = 0; ended && i < 200 && amdi_hooks_pending(e->hooks) > 0; i++) {
             struct timespec ts = {0, 10 * 1000 * 1000};

@@ -41,6 +41,10 @@ typedef struct amdi_calls_config {
     const struct amdi_net_policy *net_policy; /* borrowed: where outgoing requests may connect */
     int webhook_inflight_per_account;         /* 0: the webhook default */
     size_t play_cache_bytes;                  /* <Play> audio cache cap; 0: 256 MiB */
+    /* Several processes on one database (store_cluster.h): a connection of the cluster thread
+     * (borrowed; NULL: this is the only process) and this process's unique instance name. */
+    amdi_store *cluster_store;
+    const char *instance;
 } amdi_calls_config;
 
 int amdi_calls_create(const amdi_calls_config *cfg, amdi_calls **out, char *err, size_t errlen);

@@ -16,6 +16,8 @@
  *   outbound.c    our side's audio: the per-call player, one frame per tick (outbound.h)
  *   play_media.c  what <Play> / <Say> share: the audio cache, its fetch and decode worker, TTS
  *   recovery.c    closing out calls a previous process left live
+ *   cluster.c     several processes on one database: leases, the shared CPS queue, taking
+ *                 over a dead process's calls, updates forwarded to a call's owner
  *   writer.c      the store writer (writer.h)
  *
  * Ownership of a call (struct live): the server owns it from amdi_calls_submit() until it is
@@ -189,6 +191,7 @@ struct amdi_calls {
     int wfinished, wstop;
     atomic_size_t wnext;
     struct amdi_play_media *media; /* play_media.c */
+    struct amdi_cluster *cl; /* NULL: the only process on its database */
 };
 
 static inline char *xstrdup(const char *s)
@@ -339,5 +342,33 @@ void amdi_play_media_stats(amdi_calls *e, amdi_cache_stats *st);
 
 /* recovery.c */
 void amdi_calls_recover(amdi_calls *e);
+/* Close out one call a dead process left live (the rules at the top of recovery.c); @p hb is
+ * the last moment that process was known running; @p requeue: a never-dialed call is queued
+ * again (one process) rather than ended; @p params: its create form when the caller has it
+ * (NULL: read from the store). */
+void amdi_calls_close_out(amdi_calls *e, amdi_call_rec *r, int64_t hb, int requeue, const char *params);
+void amdi_calls_close_out_recordings(amdi_calls *e, const amdi_call_rec *only, size_t n_only);
+
+/* dialing.c: place a call the shared queue gave this process (start_time already its slot) */
+void amdi_calls_dial_claimed(amdi_calls *e, live *c);
+
+/* cluster.c (all no-ops without a cluster) */
+int amdi_cluster_start(amdi_calls *e, char *err, size_t errlen);
+/* Under e->mu, in the tick: dial the claimed calls, close out the adopted ones. */
+void amdi_cluster_drain(amdi_calls *e);
+/* An update of a call this process does not run: 1 when its owner (another process) handled
+ * it (then @p rc holds the result: 0, or -1 with @p err), 0 when no one runs it. */
+int amdi_cluster_forward(amdi_calls *e, const char *account, const char *sid, const amdi_update_params *u, int *rc,
+                         amdi_api_error *err);
+/* Stop the cluster thread (no more claims, take-overs or forwarded updates). */
+void amdi_cluster_stop(amdi_calls *e);
+/* A clean stop, after the live calls ended: leave the cluster; calls claimed but not dialed go
+ * back to the shared queue, so the others dial them at once. */
+void amdi_cluster_leave(amdi_calls *e);
+/* Take a call still waiting in the shared queue for this process (to cancel it): 0, or
+ * AMD_ENOTFOUND when it is not waiting there. */
+int amdi_cluster_take_queued(amdi_calls *e, const char *sid);
+/* Calls of @p account in the shared queue (the whole cluster's). */
+long amdi_cluster_queued(amdi_calls *e, const char *account);
 
 #endif

@@ -46,8 +46,9 @@ void amdi_calls_dial_now(amdi_calls *e, live *c)
     amdi_call_effects fx;
     amdi_call_step(&c->fsm, AMDI_CI_DIAL, e->now, &fx);
     amdi_call_fsm_apply(&c->fsm, &fx, e->now); /* initiated: on the active list from here */
-    c->rec.start_time = e->now;
-    c->rec.queue_time_ms = e->now - c->rec.date_created > 0 ? e->now - c->rec.date_created : 0;
+    if (c->rec.start_time < 0) /* a call from the shared queue starts at its claimed slot */
+        c->rec.start_time = e->now;
+    c->rec.queue_time_ms = c->rec.start_time - c->rec.date_created > 0 ? c->rec.start_time - c->rec.date_created : 0;
     amdi_calls_activate(e, c);
     const amdi_driver_ops *ops = e->cfg.driver.ops;
     amdi_dial_request req = {.call_sid = c->rec.sid,
@@ -101,4 +102,11 @@ void amdi_calls_enqueue(amdi_calls *e, live *c)
     a->qlen++;
     e->nqueued++;
     e->nlive++;
+}
+
+void amdi_calls_dial_claimed(amdi_calls *e, live *c)
+{
+    amdi_calls_hash_add(e, c);
+    e->nlive++;
+    amdi_calls_dial_now(e, c);
 }

@@ -1,90 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-#include "store.h"
-
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <sqlite3.h>
+/* The one store interface (store.h): picks the store from the database name and forwards each
+ * operation to it (store_impl.h). */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "amd/error.h"
-#include "store_cols.h"
-#include "strbuf.h"
-
-struct amdi_store {
-    sqlite3 *db;
-    pthread_mutex_t mu;
-    sqlite3_stmt *ins, *upd, *get, *get_any;
-    char *call_cols, *rec_cols; /* select lists, in column-table order */
-    char last_err[200]; /* why the last write failed (SQLite's message), for the caller's log */
-};
-
-/* The calls table: one row per call, its create form ("params") beside the record. The
- * names are those of databases written before (the on-disk schema is unchanged). */
-#define CALL_COL(name, decl, kind, field, flags) AMDI_COL(amdi_call_rec, name, decl, kind, field, flags)
-static const amdi_store_col k_call_cols[] = {
-    CALL_COL("seq", "INTEGER PRIMARY KEY AUTOINCREMENT", AMDI_COL_ROWID, seq, 0),
-    CALL_COL("sid", "TEXT NOT NULL UNIQUE", AMDI_COL_TEXT, sid, AMDI_COL_KEY),
-    CALL_COL("account_sid", "TEXT NOT NULL", AMDI_COL_TEXT, account_sid, 0),
-    CALL_COL("parent_call_sid", "TEXT", AMDI_COL_TEXT_OPT, parent_call_sid, 0),
-    CALL_COL("to_addr", "TEXT", AMDI_COL_TEXT, to, 0),
-    CALL_COL("from_addr", "TEXT", AMDI_COL_TEXT, from, 0),
-    CALL_COL("status", "TEXT NOT NULL", AMDI_COL_CALL_STATUS, status, AMDI_COL_CHANGES),
-    CALL_COL("answered_by", "TEXT", AMDI_COL_ANSWERED_BY, answered_by, AMDI_COL_CHANGES),
-    CALL_COL("date_created", "INTEGER", AMDI_COL_I64_OPT, date_created, 0),
-    CALL_COL("date_updated", "INTEGER", AMDI_COL_I64_OPT, date_updated, AMDI_COL_CHANGES),
-    CALL_COL("start_time", "INTEGER", AMDI_COL_I64_OPT, start_time, AMDI_COL_CHANGES),
-    CALL_COL("end_time", "INTEGER", AMDI_COL_I64_OPT, end_time, AMDI_COL_CHANGES),
-    CALL_COL("duration", "INTEGER", AMDI_COL_I64_OPT, duration_s, AMDI_COL_CHANGES),
-    CALL_COL("queue_time", "INTEGER", AMDI_COL_I64_OPT, queue_time_ms, AMDI_COL_CHANGES),
-    CALL_COL("amd_duration", "INTEGER", AMDI_COL_I64_OPT, amd_duration_ms, AMDI_COL_CHANGES),
-    CALL_COL("cb_seq", "INTEGER NOT NULL DEFAULT 0", AMDI_COL_INT, cb_seq, AMDI_COL_CHANGES),
-    CALL_COL("error_code", "INTEGER", AMDI_COL_INT_OPT, error_code, AMDI_COL_CHANGES),
-    CALL_COL("error_message", "TEXT", AMDI_COL_TEXT_OPT, error_message, AMDI_COL_CHANGES),
-    CALL_COL("answer_time", "INTEGER", AMDI_COL_I64_OPT, answer_time, AMDI_COL_CHANGES),
-};
-#define N_CALL_COLS (sizeof k_call_cols / sizeof k_call_cols[0])
-
-/* The recordings table; "path" (where the media lives) is not part of the record. */
-#define REC_COL(name, decl, kind, field, flags) AMDI_COL(amdi_recording_rec, name, decl, kind, field, flags)
-static const amdi_store_col k_rec_cols[] = {
-    REC_COL("sid", "TEXT NOT NULL UNIQUE", AMDI_COL_TEXT, sid, AMDI_COL_KEY),
-    REC_COL("account_sid", "TEXT NOT NULL", AMDI_COL_TEXT, account_sid, 0),
-    REC_COL("call_sid", "TEXT NOT NULL", AMDI_COL_TEXT, call_sid, 0),
-    REC_COL("status", "TEXT NOT NULL", AMDI_COL_TEXT, status, AMDI_COL_CHANGES),
-    REC_COL("track", "TEXT", AMDI_COL_TEXT_OPT, track, 0),
-    REC_COL("channels", "INTEGER", AMDI_COL_INT, channels, 0),
-    REC_COL("date_created", "INTEGER", AMDI_COL_I64_OPT, date_created, 0),
-    REC_COL("date_updated", "INTEGER", AMDI_COL_I64_OPT, date_updated, AMDI_COL_CHANGES),
-    REC_COL("start_time", "INTEGER", AMDI_COL_I64_OPT, start_time, 0),
-    REC_COL("duration", "INTEGER", AMDI_COL_I64_OPT, duration_s, AMDI_COL_CHANGES),
-    REC_COL("error_code", "INTEGER", AMDI_COL_INT_OPT, error_code, AMDI_COL_CHANGES),
-};
-#define N_REC_COLS (sizeof k_rec_cols / sizeof k_rec_cols[0])
-
-/* Every table: the two above generated from their columns, the others written here. */
-static char *schema_sql(void)
-{
-    amdi_buf b;
-    amdi_buf_init(&b);
-    amdi_buf_puts(&b, "CREATE TABLE IF NOT EXISTS accounts(sid TEXT PRIMARY KEY, token TEXT NOT NULL);");
-    amdi_cols_schema(&b, "calls", NULL, k_call_cols, N_CALL_COLS, "params TEXT NOT NULL");
-    amdi_buf_puts(&b, "CREATE INDEX IF NOT EXISTS calls_by_account ON calls(account_sid, seq);"
-                      "CREATE INDEX IF NOT EXISTS calls_by_status ON calls(status);"
-                      "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-                      " call_sid TEXT NOT NULL, t INTEGER NOT NULL, request TEXT, response TEXT);"
-                      "CREATE INDEX IF NOT EXISTS events_by_call ON events(call_sid, seq);"
-                      "CREATE TABLE IF NOT EXISTS events_dropped(call_sid TEXT PRIMARY KEY, n INTEGER NOT NULL);"
-                      "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);");
-    amdi_cols_schema(&b, "recordings", "seq INTEGER PRIMARY KEY AUTOINCREMENT", k_rec_cols, N_REC_COLS,
-                     "path TEXT");
-    amdi_buf_puts(&b, "CREATE INDEX IF NOT EXISTS recordings_by_call ON recordings(call_sid, seq);");
-    return b.oom ? (amdi_buf_free(&b), NULL) : amdi_buf_take(&b);
-}
+#include "store_impl.h"
 
 void amdi_call_rec_init(amdi_call_rec *r)
 {
@@ -93,742 +14,168 @@ void amdi_call_rec_init(amdi_call_rec *r)
     r->duration_s = r->queue_time_ms = r->amd_duration_ms = -1;
 }
 
-static void copy_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
+int amdi_store_is_pg(const char *name)
 {
-    const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(dst, cap, "%s", t ? (const char *)t : "");
-}
-
-static void read_row(sqlite3_stmt *st, amdi_call_rec *r)
-{
-    amdi_call_rec_init(r);
-    amdi_cols_read(st, k_call_cols, N_CALL_COLS, r);
-}
-
-static void bind_textn(sqlite3_stmt *st, int i, const char *s)
-{
-    if (!s || !*s)
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-}
-
-/* The database holds auth tokens in plain text: the file and its WAL and shared-memory
- * companions are created 0600 by us, whatever the umask, before SQLite opens them (SQLite's
- * unix VFS then gives any -wal / -shm it creates later the database file's mode), and an
- * existing database with wider permissions is narrowed. */
-static int private_file(const char *path, char *err, size_t errlen)
-{
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot open database file %s: %s", path, strerror(errno));
-        return AMD_EIO;
-    }
-    struct stat st;
-    int rc = 0;
-    if (fstat(fd, &st) || ((st.st_mode & 0777) != 0600 && fchmod(fd, 0600))) {
-        snprintf(err, errlen, "cannot make database file %s private (mode 0600): %s", path, strerror(errno));
-        rc = AMD_EIO;
-    }
-    close(fd);
-    return rc;
-}
-
-static int private_files(const char *path, char *err, size_t errlen)
-{
-    if (!strcmp(path, ":memory:") || !strncmp(path, "file:", 5) || !*path)
-        return 0;
-    static const char *const suffix[] = {"", "-wal", "-shm"};
-    size_t n = strlen(path) + 8;
-    char *p = malloc(n);
-    if (!p)
-        return AMD_ENOMEM;
-    int rc = 0;
-    for (size_t i = 0; i < sizeof suffix / sizeof *suffix && !rc; i++) {
-        snprintf(p, n, "%s%s", path, suffix[i]);
-        rc = private_file(p, err, errlen);
-    }
-    free(p);
-    return rc;
-}
-
-/* The select lists of both tables, from their columns. 0 or AMD_ENOMEM. */
-static int prepare_lists(amdi_store *s)
-{
-    amdi_buf b;
-    amdi_buf_init(&b);
-    amdi_cols_list(&b, k_call_cols, N_CALL_COLS);
-    s->call_cols = b.oom ? NULL : amdi_buf_take(&b);
-    amdi_buf_free(&b);
-    amdi_cols_list(&b, k_rec_cols, N_REC_COLS);
-    amdi_buf_puts(&b, ", path");
-    s->rec_cols = b.oom ? NULL : amdi_buf_take(&b);
-    amdi_buf_free(&b);
-    return s->call_cols && s->rec_cols ? 0 : AMD_ENOMEM;
-}
-
-static int prepare(amdi_store *s, amdi_buf *b, sqlite3_stmt **st)
-{
-    int rc = b->oom || sqlite3_prepare_v2(s->db, b->p, -1, st, NULL) != SQLITE_OK ? AMD_EIO : 0;
-    amdi_buf_free(b);
-    return rc;
-}
-
-/* The call statements run on every transition, prepared once: insert, update, get. */
-static int prepare_calls(amdi_store *s)
-{
-    amdi_buf b;
-    amdi_buf_init(&b);
-    amdi_cols_insert(&b, "calls", k_call_cols, N_CALL_COLS, "params");
-    if (prepare(s, &b, &s->ins))
-        return AMD_EIO;
-    amdi_buf_puts(&b, "UPDATE calls SET ");
-    amdi_cols_changes(&b, k_call_cols, N_CALL_COLS, 0);
-    amdi_buf_puts(&b, " WHERE sid=:sid");
-    if (prepare(s, &b, &s->upd))
-        return AMD_EIO;
-    amdi_buf_printf(&b, "SELECT %s FROM calls WHERE sid=?1 AND account_sid=?2", s->call_cols);
-    if (prepare(s, &b, &s->get))
-        return AMD_EIO;
-    amdi_buf_printf(&b, "SELECT %s FROM calls WHERE sid=?1", s->call_cols);
-    return prepare(s, &b, &s->get_any);
+    /* libpq's connection URIs (postgresql:// and postgres://, RFC 3986) */
+    return name && (!strncmp(name, "postgresql://", 13) || !strncmp(name, "postgres://", 11));
 }
 
 int amdi_store_open(const char *path, int durable, amdi_store **out, char *err, size_t errlen)
 {
-    *out = NULL;
-    int prc = private_files(path, err, errlen);
-    if (prc)
-        return prc;
-    amdi_store *s = calloc(1, sizeof *s);
-    if (!s)
-        return AMD_ENOMEM;
-    pthread_mutex_init(&s->mu, NULL);
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "cannot open database %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "no memory");
-        amdi_store_close(s);
-        return AMD_EIO;
-    }
-    sqlite3_busy_timeout(s->db, 10000);
-    char *msg = NULL;
-    char pragmas[160];
-    snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
-             durable ? "FULL" : "NORMAL");
-    char *schema = schema_sql();
-    if (!schema || prepare_lists(s)) {
-        free(schema);
-        amdi_store_close(s);
-        return AMD_ENOMEM;
-    }
-    if (sqlite3_exec(s->db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
-        sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errlen, "database %s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
-        sqlite3_free(msg);
-        free(schema);
-        amdi_store_close(s);
-        return AMD_EIO;
-    }
-    free(schema);
-    if (prepare_calls(s)) {
-        snprintf(err, errlen, "database %s: %s", path, sqlite3_errmsg(s->db));
-        amdi_store_close(s);
-        return AMD_EIO;
-    }
-    *out = s;
-    return 0;
+    if (amdi_store_is_pg(path))
+        return amdi_store_pg_open(path, durable, out, err, errlen);
+    return amdi_store_sqlite_open(path, durable, out, err, errlen);
 }
 
 void amdi_store_close(amdi_store *s)
 {
-    if (!s)
-        return;
-    sqlite3_finalize(s->ins);
-    sqlite3_finalize(s->upd);
-    sqlite3_finalize(s->get);
-    sqlite3_finalize(s->get_any);
-    sqlite3_close(s->db);
-    free(s->call_cols);
-    free(s->rec_cols);
-    pthread_mutex_destroy(&s->mu);
-    free(s);
+    if (s)
+        s->ops->close(s);
 }
 
-/* A write failed: keep SQLite's reason (e.g. "database or disk is full") for the caller's log,
- * before a rollback or the next statement replaces it. Called with s->mu held. */
-static int write_failed(amdi_store *s)
+const char *amdi_store_dialect(const amdi_store *s)
 {
-    snprintf(s->last_err, sizeof s->last_err, "%s", sqlite3_errmsg(s->db));
-    return AMD_EIO;
+    return s->ops->dialect;
 }
 
-void amdi_store_last_error(amdi_store *s, char *buf, size_t n)
+const struct amdi_cluster_ops *amdi_store_cluster(const amdi_store *s)
 {
-    pthread_mutex_lock(&s->mu);
-    snprintf(buf, n, "%s", s->last_err[0] ? s->last_err : "unknown error");
-    pthread_mutex_unlock(&s->mu);
-}
-
-static int step_done(sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE ? 0 : AMD_EIO;
+    return s ? s->ops->cluster : NULL;
 }
 
 int amdi_store_account_put(amdi_store *s, const char *sid, const char *token)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO accounts(sid, token) VALUES(?1, ?2)"
-                                  " ON CONFLICT(sid) DO UPDATE SET token=excluded.token",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, token, -1, SQLITE_TRANSIENT);
-        rc = step_done(st);
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return s->ops->account_put(s, sid, token);
 }
 
 int amdi_store_account_token(amdi_store *s, const char *sid, char *tok, size_t toklen)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "SELECT token FROM accounts WHERE sid=?1", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
-            copy_text(st, 0, tok, toklen);
-            rc = 0;
-        } else {
-            rc = r == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
-        }
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return s->ops->account_token(s, sid, tok, toklen);
 }
 
 int amdi_store_accounts(amdi_store *s, amdi_account_fn fn, void *user)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "SELECT sid, token FROM accounts ORDER BY rowid", -1, &st, NULL) == SQLITE_OK) {
-        int r;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW)
-            fn(user, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1));
-        rc = r == SQLITE_DONE ? 0 : AMD_EIO;
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return s->ops->accounts(s, fn, user);
 }
 
 int amdi_store_call_insert(amdi_store *s, amdi_call_rec *r, const char *params)
 {
-    pthread_mutex_lock(&s->mu);
-    amdi_cols_bind(s->ins, k_call_cols, N_CALL_COLS, r);
-    sqlite3_bind_text(s->ins, sqlite3_bind_parameter_index(s->ins, ":params"), params ? params : "", -1,
-                      SQLITE_TRANSIENT);
-    int x = sqlite3_step(s->ins), rc = x == SQLITE_DONE ? 0 : write_failed(s);
-    sqlite3_reset(s->ins);
-    sqlite3_clear_bindings(s->ins);
-    if (!rc)
-        r->seq = sqlite3_last_insert_rowid(s->db);
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return s->ops->call_insert(s, r, params);
 }
 
 int amdi_store_call_update(amdi_store *s, const amdi_call_rec *r)
 {
-    pthread_mutex_lock(&s->mu);
-    amdi_cols_bind(s->upd, k_call_cols, N_CALL_COLS, r);
-    int x = sqlite3_step(s->upd), rc = x == SQLITE_DONE ? 0 : write_failed(s);
-    sqlite3_reset(s->upd);
-    sqlite3_clear_bindings(s->upd);
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return s->ops->call_update(s, r);
 }
 
 int amdi_store_call_get(amdi_store *s, const char *account, const char *sid, amdi_call_rec *r)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = account ? s->get : s->get_any;
-    sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-    if (account)
-        sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
-    int x = sqlite3_step(st), rc;
-    if (x == SQLITE_ROW) {
-        read_row(st, r);
-        rc = 0;
-    } else {
-        rc = x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return s->ops->call_get(s, account, sid, r);
 }
 
 int amdi_store_call_params(amdi_store *s, const char *sid, char **params)
 {
-    *params = NULL;
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "SELECT params FROM calls WHERE sid=?1", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-        int x = sqlite3_step(st);
-        if (x == SQLITE_ROW) {
-            const char *t = (const char *)sqlite3_column_text(st, 0);
-            *params = strdup(t ? t : "");
-            rc = *params ? 0 : AMD_ENOMEM;
-        } else {
-            rc = x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
-        }
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return s->ops->call_params(s, sid, params);
 }
 
 int amdi_store_call_delete(amdi_store *s, const char *account, const char *sid)
 {
-    pthread_mutex_lock(&s->mu);
-    int rc = AMD_EIO;
-    sqlite3_stmt *st;
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
-        if (sqlite3_prepare_v2(s->db, "DELETE FROM calls WHERE sid=?1 AND account_sid=?2", -1, &st, NULL) ==
-            SQLITE_OK) {
-            sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
-            rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
-            sqlite3_finalize(st);
-            if (!rc && sqlite3_changes(s->db) == 0)
-                rc = AMD_ENOTFOUND;
-        }
-        if (!rc &&
-            sqlite3_prepare_v2(s->db, "DELETE FROM events WHERE call_sid=?1", -1, &st, NULL) == SQLITE_OK) {
-            sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-            rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
-            sqlite3_finalize(st);
-        }
-        if (!rc && sqlite3_prepare_v2(s->db, "DELETE FROM events_dropped WHERE call_sid=?1", -1, &st, NULL) ==
-                       SQLITE_OK) {
-            sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-            rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
-            sqlite3_finalize(st);
-        }
-        sqlite3_exec(s->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return s->ops->call_delete(s, account, sid);
 }
 
 long amdi_store_call_list(amdi_store *s, const char *account, const amdi_list_query *q, amdi_call_rec *rows,
                           size_t cap)
 {
-    amdi_buf sql;
-    amdi_buf_init(&sql);
-    amdi_buf_printf(&sql, "SELECT %s FROM calls WHERE account_sid=?1", s->call_cols);
-    if (q->to)
-        amdi_buf_puts(&sql, " AND to_addr=?2");
-    if (q->from)
-        amdi_buf_puts(&sql, " AND from_addr=?3");
-    if (q->parent_call_sid)
-        amdi_buf_puts(&sql, " AND parent_call_sid=?4");
-    if (q->status)
-        amdi_buf_puts(&sql, " AND status=?5");
-    if (q->start_lo != INT64_MIN)
-        amdi_buf_puts(&sql, " AND start_time>=?6");
-    if (q->start_hi != INT64_MAX)
-        amdi_buf_puts(&sql, " AND start_time<?7");
-    if (q->end_lo != INT64_MIN)
-        amdi_buf_puts(&sql, " AND end_time>=?8");
-    if (q->end_hi != INT64_MAX)
-        amdi_buf_puts(&sql, " AND end_time<?9");
-    int before = q->has_token && q->token_before;
-    if (q->has_token)
-        amdi_buf_puts(&sql, before ? " AND seq>?10" : " AND seq<?10");
-    amdi_buf_printf(&sql, " ORDER BY seq %s LIMIT ?11", before ? "ASC" : "DESC");
-    if (!q->has_token)
-        amdi_buf_puts(&sql, " OFFSET ?12");
-    if (sql.oom)
-        return AMD_ENOMEM;
-    long n = 0;
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
-        pthread_mutex_unlock(&s->mu);
-        amdi_buf_free(&sql);
-        return AMD_EIO;
-    }
-    sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
-    if (q->to)
-        sqlite3_bind_text(st, 2, q->to, -1, SQLITE_TRANSIENT);
-    if (q->from)
-        sqlite3_bind_text(st, 3, q->from, -1, SQLITE_TRANSIENT);
-    if (q->parent_call_sid)
-        sqlite3_bind_text(st, 4, q->parent_call_sid, -1, SQLITE_TRANSIENT);
-    if (q->status)
-        sqlite3_bind_text(st, 5, q->status, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 6, q->start_lo);
-    sqlite3_bind_int64(st, 7, q->start_hi);
-    sqlite3_bind_int64(st, 8, q->end_lo);
-    sqlite3_bind_int64(st, 9, q->end_hi);
-    sqlite3_bind_int64(st, 10, q->token_seq);
-    sqlite3_bind_int64(st, 11, (sqlite3_int64)cap);
-    sqlite3_bind_int64(st, 12, (sqlite3_int64)q->page * q->page_size);
-    int x;
-    while ((size_t)n < cap && (x = sqlite3_step(st)) == SQLITE_ROW)
-        read_row(st, &rows[n++]);
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&s->mu);
-    amdi_buf_free(&sql);
-    if (before) { /* fetched oldest-first: restore newest-first order */
-        for (long i = 0; i < n / 2; i++) {
-            amdi_call_rec t = rows[i];
-            rows[i] = rows[n - 1 - i];
-            rows[n - 1 - i] = t;
-        }
-    }
-    return n;
+    return s->ops->call_list(s, account, q, rows, cap);
 }
 
 int amdi_store_calls_live(amdi_store *s, amdi_call_fn fn, void *user)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    amdi_buf sql;
-    amdi_buf_init(&sql);
-    amdi_buf_printf(&sql, "SELECT %s FROM calls WHERE status IN ('queued','ringing','in-progress') ORDER BY seq",
-                    s->call_cols);
-    if (!sql.oom && sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) == SQLITE_OK) {
-        int x;
-        amdi_call_rec r;
-        while ((x = sqlite3_step(st)) == SQLITE_ROW) {
-            read_row(st, &r);
-            fn(user, &r);
-        }
-        rc = x == SQLITE_DONE ? 0 : AMD_EIO;
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    amdi_buf_free(&sql);
-    return rc;
-}
-
-/* Keep a call's first AMDI_EVENTS_KEEP_FIRST and last AMDI_EVENTS_KEEP_LAST events: drop the
- * oldest one after the first ones, and count it. Caller holds s->mu. */
-static int trim_events(amdi_store *s, const char *call_sid)
-{
-    sqlite3_stmt *st;
-    int64_t n = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT COUNT(*) FROM events WHERE call_sid=?1", -1, &st, NULL) != SQLITE_OK)
-        return AMD_EIO;
-    sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    int64_t over = n - (AMDI_EVENTS_KEEP_FIRST + AMDI_EVENTS_KEEP_LAST);
-    if (over <= 0)
-        return 0;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db,
-                           "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE call_sid=?1"
-                           " ORDER BY seq LIMIT ?2 OFFSET ?3)",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, over);
-        sqlite3_bind_int(st, 3, AMDI_EVENTS_KEEP_FIRST);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
-        sqlite3_finalize(st);
-    }
-    if (rc)
-        return rc;
-    rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO events_dropped(call_sid, n) VALUES(?1, ?2)"
-                           " ON CONFLICT(call_sid) DO UPDATE SET n = n + excluded.n",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, over);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
-        sqlite3_finalize(st);
-    }
-    return rc;
-}
-
-int amdi_store_event_add(amdi_store *s, const char *call_sid, int64_t t_ms, const char *req, const char *resp)
-{
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO events(call_sid, t, request, response) VALUES(?1,?2,?3,?4)", -1,
-                           &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, t_ms);
-        bind_textn(st, 3, req);
-        bind_textn(st, 4, resp);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
-        sqlite3_finalize(st);
-    }
-    if (!rc)
-        rc = trim_events(s, call_sid);
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return s->ops->calls_live(s, fn, user);
 }
 
 long amdi_store_events_dropped(amdi_store *s, const char *call_sid)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    long n = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "SELECT n FROM events_dropped WHERE call_sid=?1", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
-        n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return n;
+    return s->ops->events_dropped(s, call_sid);
+}
+
+int amdi_store_event_add(amdi_store *s, const char *call_sid, int64_t t_ms, const char *req, const char *resp)
+{
+    return s->ops->event_add(s, call_sid, t_ms, req, resp);
 }
 
 long amdi_store_events(amdi_store *s, const char *call_sid, int64_t after_seq, int limit, amdi_event_fn fn,
                        void *user)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    long n = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT seq, t, request, response FROM events WHERE call_sid=?1 AND seq>?2"
-                           " ORDER BY seq LIMIT ?3",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, after_seq);
-        sqlite3_bind_int(st, 3, limit);
-        n = 0;
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            fn(user, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-               (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3));
-            n++;
-        }
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return n;
-}
-
-int amdi_store_meta_set(amdi_store *s, const char *key, int64_t v)
-{
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO meta(key, value) VALUES(?1, ?2)"
-                                  " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, v);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return rc;
-}
-
-int amdi_store_meta_get(amdi_store *s, const char *key, int64_t *v)
-{
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key=?1", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-        int x = sqlite3_step(st);
-        if (x == SQLITE_ROW) {
-            *v = sqlite3_column_int64(st, 0);
-            rc = 0;
-        } else {
-            rc = x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
-        }
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return s->ops->events(s, call_sid, after_seq, limit, fn, user);
 }
 
 int amdi_store_recording_put(amdi_store *s, const amdi_recording_rec *r, const char *path)
 {
-    amdi_buf sql;
-    amdi_buf_init(&sql);
-    amdi_cols_insert(&sql, "recordings", k_rec_cols, N_REC_COLS, "path");
-    amdi_buf_puts(&sql, " ON CONFLICT(sid) DO UPDATE SET ");
-    amdi_cols_changes(&sql, k_rec_cols, N_REC_COLS, 1);
-    if (sql.oom)
-        return AMD_ENOMEM;
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) == SQLITE_OK) {
-        amdi_cols_bind(st, k_rec_cols, N_REC_COLS, r);
-        bind_textn(st, sqlite3_bind_parameter_index(st, ":path"), path);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    amdi_buf_free(&sql);
-    return rc;
-}
-
-/* Column N_REC_COLS of a recordings row is its path. */
-static void read_recording(sqlite3_stmt *st, amdi_recording_rec *r)
-{
-    memset(r, 0, sizeof *r);
-    amdi_cols_read(st, k_rec_cols, N_REC_COLS, r);
+    return s->ops->recording_put(s, r, path);
 }
 
 long amdi_store_recordings(amdi_store *s, const char *account, const char *call_sid, amdi_recording_rec *out,
                            size_t cap)
 {
-    return amdi_store_recordings_at(s, account, call_sid, 0, out, cap);
-}
-
-int amdi_store_recording_delete(amdi_store *s, const char *account, const char *sid, char *path, size_t pathlen)
-{
-    amdi_recording_rec r;
-    int rc = amdi_store_recording_get(s, account, sid, &r, path, pathlen);
-    if (rc)
-        return rc;
-    /* the engine still writes an in-progress one and would store it again when it ends */
-    if (!strcmp(r.status, "in-progress"))
-        return AMD_ESTATE;
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "DELETE FROM recordings WHERE sid=?1 AND account_sid=?2", -1, &st, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(st) == SQLITE_DONE)
-            rc = sqlite3_changes(s->db) ? 0 : AMD_ENOTFOUND;
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return s->ops->recordings_at(s, account, call_sid, 0, out, cap);
 }
 
 long amdi_store_recordings_at(amdi_store *s, const char *account, const char *call_sid, int64_t offset,
                               amdi_recording_rec *out, size_t cap)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    long n = AMD_EIO;
-    amdi_buf sql;
-    amdi_buf_init(&sql);
-    amdi_buf_printf(&sql, "SELECT %s FROM recordings WHERE account_sid=?1%s ORDER BY seq DESC LIMIT ?3 OFFSET ?4",
-                    s->rec_cols, call_sid ? " AND call_sid=?2" : "");
-    if (!sql.oom && sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
-        if (call_sid)
-            sqlite3_bind_text(st, 2, call_sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)cap);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)offset);
-        n = 0;
-        while ((size_t)n < cap && sqlite3_step(st) == SQLITE_ROW)
-            read_recording(st, &out[n++]);
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    amdi_buf_free(&sql);
-    return n;
+    return s->ops->recordings_at(s, account, call_sid, offset, out, cap);
+}
+
+int amdi_store_recording_delete(amdi_store *s, const char *account, const char *sid, char *path, size_t pathlen)
+{
+    amdi_recording_rec r;
+    int rc = s->ops->recording_get(s, account, sid, &r, path, pathlen);
+    if (rc)
+        return rc;
+    /* the engine still writes an in-progress one and would store it again when it ends */
+    if (!strcmp(r.status, "in-progress"))
+        return AMD_ESTATE;
+    return s->ops->recording_delete(s, account, sid);
 }
 
 int amdi_store_recording_get(amdi_store *s, const char *account, const char *sid, amdi_recording_rec *r,
                              char *path, size_t pathlen)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    amdi_buf sql;
-    amdi_buf_init(&sql);
-    amdi_buf_printf(&sql, "SELECT %s FROM recordings WHERE sid=?1 AND account_sid=?2", s->rec_cols);
-    if (!sql.oom && sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
-        int x = sqlite3_step(st);
-        if (x == SQLITE_ROW) {
-            read_recording(st, r);
-            if (path)
-                copy_text(st, (int)N_REC_COLS, path, pathlen);
-            rc = 0;
-        } else {
-            rc = x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
-        }
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    amdi_buf_free(&sql);
-    return rc;
+    return s->ops->recording_get(s, account, sid, r, path, pathlen);
 }
 
 int amdi_store_recordings_open(amdi_store *s, amdi_recording_fn fn, void *user)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    amdi_buf sql;
-    amdi_buf_init(&sql);
-    amdi_buf_printf(&sql, "SELECT %s FROM recordings WHERE status='in-progress' ORDER BY seq", s->rec_cols);
-    if (!sql.oom && sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) == SQLITE_OK) {
-        int x;
-        amdi_recording_rec r;
-        while ((x = sqlite3_step(st)) == SQLITE_ROW) {
-            read_recording(st, &r);
-            const unsigned char *p = sqlite3_column_text(st, (int)N_REC_COLS);
-            fn(user, &r, p ? (const char *)p : "");
-        }
-        rc = x == SQLITE_DONE ? 0 : AMD_EIO;
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    amdi_buf_free(&sql);
-    return rc;
+    return s->ops->recordings_open(s, fn, user);
 }
 
 int amdi_store_begin(amdi_store *s)
 {
-    pthread_mutex_lock(&s->mu);
-    int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : write_failed(s);
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return s->ops->begin(s);
 }
 
 int amdi_store_commit(amdi_store *s)
 {
-    pthread_mutex_lock(&s->mu);
-    int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-    if (rc == SQLITE_BUSY) { /* another connection holds the lock past busy_timeout: keep trying */
-        for (int i = 0; i < 100 && rc == SQLITE_BUSY; i++)
-            rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-    }
-    if (rc != SQLITE_OK) {
-        write_failed(s);
-        if (!sqlite3_get_autocommit(s->db)) /* SQLite may have rolled back already (SQLITE_FULL) */
-            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return rc == SQLITE_OK ? 0 : AMD_EIO;
+    return s->ops->commit(s);
 }
 
 void amdi_store_rollback(amdi_store *s)
 {
-    pthread_mutex_lock(&s->mu);
-    if (!sqlite3_get_autocommit(s->db))
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    pthread_mutex_unlock(&s->mu);
+    s->ops->rollback(s);
+}
+
+void amdi_store_last_error(amdi_store *s, char *buf, size_t n)
+{
+    s->ops->last_error(s, buf, n);
+}
+
+int amdi_store_meta_set(amdi_store *s, const char *key, int64_t v)
+{
+    return s->ops->meta_set(s, key, v);
+}
+
+int amdi_store_meta_get(amdi_store *s, const char *key, int64_t *v)
+{
+    return s->ops->meta_get(s, key, v);
 }

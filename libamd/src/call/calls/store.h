@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* libamdcall: persistence of accounts, calls and call events in SQLite (WAL mode).
+/* libamdcall: persistence of accounts, calls and call events: the one store interface. The
+ * database name picks the store: a PostgreSQL connection URI (postgresql://... or
+ * postgres://...) selects PostgreSQL (several servers may share it; see store_cluster.h),
+ * anything else is an SQLite file (WAL mode), the embedded default for one server. Both have
+ * the same schema, brought to the binary's version on open (store_schema.c).
  *
+ * SQLite:
  * Durability: the API's connection runs with synchronous=FULL, so a call is on disk before
  * its 201 is sent; the engine's connection runs with synchronous=NORMAL, which in WAL mode
  * loses nothing on a process crash (only an OS crash can drop the last transitions).
@@ -35,7 +40,15 @@ typedef struct amdi_call_rec {
 
 void amdi_call_rec_init(amdi_call_rec *r);
 
-/* Open (creating the schema if needed). @p durable selects synchronous=FULL. The database
+/* Nonzero when @p name is a PostgreSQL connection URI. */
+int amdi_store_is_pg(const char *name);
+/* "sqlite" or "postgresql". */
+const char *amdi_store_dialect(const amdi_store *s);
+/* The shared-database operations of the store, NULL for a single-process store. */
+struct amdi_cluster_ops;
+const struct amdi_cluster_ops *amdi_store_cluster(const amdi_store *s);
+
+/* Open (creating the schema if needed, migrating an older one; AMD_EVERSION for a newer one). @p durable selects synchronous=FULL. The database
  * file and its -wal / -shm are made 0600 whatever the umask (they hold auth tokens). */
 int amdi_store_open(const char *path, int durable, amdi_store **out, char *err, size_t errlen);
 void amdi_store_close(amdi_store *s);

@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "amd/call.h"
@@ -161,5 +162,81 @@ void amdi_cols_read(sqlite3_stmt *st, const amdi_store_col *c, size_t n, void *r
             memcpy(f, &v, sizeof v);
             break;
         }
+    }
+}
+
+const char *amdi_cols_text(const amdi_store_col *c, const void *rec, char *buf, size_t n)
+{
+    const char *f = (const char *)rec + c->off;
+    int64_t v64;
+    int v;
+    switch (c->kind) {
+    case AMDI_COL_ROWID:
+        memcpy(&v64, f, sizeof v64);
+        snprintf(buf, n, "%lld", (long long)v64);
+        return buf;
+    case AMDI_COL_TEXT:
+        return f;
+    case AMDI_COL_TEXT_OPT:
+        return *f ? f : NULL;
+    case AMDI_COL_CALL_STATUS:
+        return amd_call_status_name(*(const amd_call_status *)(const void *)f);
+    case AMDI_COL_ANSWERED_BY: {
+        const char *a = amd_answered_by_name(*(const amd_answered_by *)(const void *)f);
+        return a && *a ? a : NULL;
+    }
+    case AMDI_COL_I64_OPT:
+        memcpy(&v64, f, sizeof v64);
+        if (v64 < 0)
+            return NULL;
+        snprintf(buf, n, "%lld", (long long)v64);
+        return buf;
+    case AMDI_COL_INT:
+    case AMDI_COL_INT_OPT:
+        memcpy(&v, f, sizeof v);
+        if (!v && c->kind == AMDI_COL_INT_OPT)
+            return NULL;
+        snprintf(buf, n, "%d", v);
+        return buf;
+    }
+    return NULL;
+}
+
+void amdi_cols_set_text(const amdi_store_col *c, void *rec, const char *t)
+{
+    char *f = (char *)rec + c->off;
+    long long ll = t ? strtoll(t, NULL, 10) : 0;
+    int64_t v64;
+    int v;
+    switch (c->kind) {
+    case AMDI_COL_TEXT:
+    case AMDI_COL_TEXT_OPT:
+        snprintf(f, c->cap, "%s", t ? t : "");
+        break;
+    case AMDI_COL_ROWID:
+        v64 = ll;
+        memcpy(f, &v64, sizeof v64);
+        break;
+    case AMDI_COL_CALL_STATUS: {
+        amd_call_status s;
+        *(amd_call_status *)(void *)f = t && !amd_call_status_parse(t, &s) ? s : AMD_CALL_FAILED;
+        break;
+    }
+    case AMDI_COL_ANSWERED_BY: {
+        amd_answered_by a = AMD_ANSWERED_NONE;
+        if (t && *t && amd_answered_by_parse(t, &a))
+            a = AMD_ANSWERED_UNKNOWN;
+        *(amd_answered_by *)(void *)f = a;
+        break;
+    }
+    case AMDI_COL_I64_OPT:
+        v64 = t ? ll : -1;
+        memcpy(f, &v64, sizeof v64);
+        break;
+    case AMDI_COL_INT:
+    case AMDI_COL_INT_OPT:
+        v = !t || (c->kind == AMDI_COL_INT_OPT && ll < 0) ? 0 : (int)ll;
+        memcpy(f, &v, sizeof v);
+        break;
     }
 }

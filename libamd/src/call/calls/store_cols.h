@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* libamdcall, store internals: a table's columns written once. One array of amdi_store_col
  * per table drives its CREATE TABLE, its select list, the binding of a record to a statement's
- * named parameters (":column") and the reading of a result row back into the record. */
+ * named parameters (":column") and the reading of a result row back into the record; the text
+ * forms below do the same for PostgreSQL's text-format parameters and results. */
 #ifndef AMDI_STORE_COLS_H
 #define AMDI_STORE_COLS_H
 
@@ -55,5 +56,11 @@ void amdi_cols_changes(amdi_buf *b, const amdi_store_col *c, size_t n, int exclu
 void amdi_cols_bind(sqlite3_stmt *st, const amdi_store_col *c, size_t n, const void *rec);
 /* Read result columns 0..n-1 (the select list above) into @p rec. */
 void amdi_cols_read(sqlite3_stmt *st, const amdi_store_col *c, size_t n, void *rec);
+
+/* The text form of a column's value, for a text-format query parameter (PostgreSQL): NULL for
+ * SQL NULL, else @p buf (numbers) or the record's own string. */
+const char *amdi_cols_text(const amdi_store_col *c, const void *rec, char *buf, size_t n);
+/* Set a column's field from a text result value; @p t NULL is SQL NULL (same rules as read). */
+void amdi_cols_set_text(const amdi_store_col *c, void *rec, const char *t);
 
 #endif

@@ -30,6 +30,7 @@
 #include "sim.h"
 #include "sip_driver.h"
 #include "store.h"
+#include "store_cluster.h"
 #include "strbuf.h"
 #include "webhook.h"
 
@@ -37,6 +38,9 @@ struct amd_server {
     amd_server_config cfg;
     char *listen, *db_path, *public_url, *recordings_dir;
     amdi_store *api_store, *eng_store;
+    amdi_store *cl_store; /* PostgreSQL: the cluster thread's connection; NULL with SQLite */
+    char instance[64];
+    char db_shown[256];   /* the database name for messages (no password) */
     amdi_dialplan *plan;
     amdi_calls *engine;
     amdi_api api;
@@ -199,9 +203,48 @@ int amdi_server_create_with(const amd_server_config *cfg, const amdi_driver *drv
     return rc && !taken ? drop_driver(drv, rc) : rc;
 }
 
+/* An instance name: it names the process in logs, events and the cluster's tables. */
+static int instance_ok(const char *n)
+{
+    size_t l = strlen(n);
+    if (l < 1 || l > 63)
+        return 0;
+    for (; *n; n++)
+        if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9') || *n == '.' ||
+              *n == '_' || *n == '-'))
+            return 0;
+    return 1;
+}
+
+/* The configured name, else "<host>-<pid>" (unique on a host; a restart is a new instance,
+ * whose predecessor the others take over when its lease expires). */
+static void set_instance(amd_server *s, const amd_server_config *cfg)
+{
+    if (cfg->instance) {
+        snprintf(s->instance, sizeof s->instance, "%s", cfg->instance);
+        return;
+    }
+    char host[48] = "amd";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = 0;
+    for (char *p = host; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-'))
+            *p = '-';
+    snprintf(s->instance, sizeof s->instance, "%s-%d", host, (int)getpid());
+}
+
 /* Field checks that need nothing but the config. */
 static int check_config(const amd_server_config *cfg, char *err, size_t errlen)
 {
+    if (cfg->db_path && amdi_store_is_pg(cfg->db_path) && cfg->clock_speed != 1) {
+        /* the processes of a cluster share CPS slots and leases in wall-clock time */
+        snprintf(err, errlen, "clock_speed: must be 1 with a PostgreSQL database (several servers share one clock)");
+        return AMD_EINVAL;
+    }
+    if (cfg->instance && !instance_ok(cfg->instance)) {
+        snprintf(err, errlen, "instance: expected 1..63 characters of A-Z a-z 0-9 . _ -, got '%s'", cfg->instance);
+        return AMD_EINVAL;
+    }
     if (!(cfg->cps > 0 && cfg->cps <= 10000)) {
         snprintf(err, errlen, "cps: %g out of range (0, 10000]", cfg->cps);
         return AMD_EINVAL;
@@ -283,7 +326,7 @@ static int copy_api_keys(amd_server *s, const amd_server_config *cfg, char *err,
 static int lock_db(amd_server *s, char *err, size_t errlen)
 {
     s->lock_fd = -1;
-    if (strcmp(s->db_path, ":memory:")) {
+    if (strcmp(s->db_path, ":memory:") && !amdi_store_is_pg(s->db_path)) { /* PostgreSQL: many servers */
         size_t ln = strlen(s->db_path) + 8;
         char *lp = malloc(ln);
         if (lp) {
@@ -355,8 +398,12 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
     s->listen = strdup(cfg->listen ? cfg->listen : "127.0.0.1:8080");
     s->db_path = strdup(cfg->db_path ? cfg->db_path : "amd-serve.db");
     s->public_url = cfg->public_url ? strdup(cfg->public_url) : NULL;
+    amdi_db_redact(s->db_path, s->db_shown, sizeof s->db_shown);
+    set_instance(s, cfg);
     if (cfg->recordings_dir) {
         s->recordings_dir = strdup(cfg->recordings_dir);
+    } else if (s->db_path && amdi_store_is_pg(s->db_path)) {
+        s->recordings_dir = strdup("amd-serve-recordings"); /* several servers: give them a shared one */
     } else { /* default: a folder beside the database */
         size_t n = strlen(s->db_path ? s->db_path : "") + 16;
         s->recordings_dir = malloc(n);
@@ -382,13 +429,14 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
         return rc;
     }
     if ((rc = amdi_store_open(s->db_path, 1, &s->api_store, err, errlen)) ||
-        (rc = amdi_store_open(s->db_path, 0, &s->eng_store, err, errlen))) {
+        (rc = amdi_store_open(s->db_path, 0, &s->eng_store, err, errlen)) ||
+        (amdi_store_is_pg(s->db_path) && (rc = amdi_store_open(s->db_path, 0, &s->cl_store, err, errlen)))) {
         amd_server_destroy(s);
         return rc;
     }
     for (size_t i = 0; i < cfg->n_accounts; i++)
         if (amdi_store_account_put(s->api_store, cfg->accounts[i].sid, cfg->accounts[i].token)) {
-            snprintf(err, errlen, "database %s: cannot store account", s->db_path);
+            snprintf(err, errlen, "database %s: cannot store account", s->db_shown);
             amd_server_destroy(s);
             return AMD_EIO;
         }
@@ -428,6 +476,8 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
     ec.log_user = cfg->log_user;
     ec.log_level = cfg->log_level;
     ec.media_priority = cfg->media_priority;
+    ec.cluster_store = s->cl_store;
+    ec.instance = s->instance;
     if ((rc = amdi_calls_create(&ec, &s->engine, err, errlen))) {
         ec.driver.ops->destroy(ec.driver.state);
         amd_server_destroy(s);
@@ -677,6 +727,43 @@ static enum MHD_Result send_resp(struct MHD_Connection *con, amdi_response *ar)
     return rc;
 }
 
+/* For a load balancer, without credentials (they tell nothing about any account): /health,
+ * 200 while the process serves HTTP; /ready, 200 when it also reaches its database and the
+ * store takes changes (else 503: send new requests elsewhere). */
+static amdi_response *health(amd_server *s, int ready, amdi_response *ar)
+{
+    int ok = 1;
+    char why[200] = "";
+    if (ready) {
+        int64_t v;
+        if (!s->started) {
+            ok = 0;
+            snprintf(why, sizeof why, "starting");
+        } else if (amdi_store_meta_get(s->api_store, "schema_version", &v) == AMD_EIO) {
+            ok = 0;
+            amdi_store_last_error(s->api_store, why, sizeof why);
+        } else if (amdi_calls_store_failing(s->engine, why, sizeof why)) {
+            ok = 0;
+        }
+    }
+    amdi_buf b;
+    amdi_buf_init(&b);
+    amdi_buf_printf(&b, "{\"status\": \"%s\", \"instance\": \"%s\"", ok ? "ok" : "unavailable", s->instance);
+    if (!ok) {
+        amdi_buf_puts(&b, ", \"reason\": \"");
+        for (const char *p = why; *p; p++) /* JSON string: no quotes, backslashes or controls */
+            amdi_buf_putc(&b, *p == '"' || *p == '\\' || (unsigned char)*p < 0x20 ? ' ' : *p);
+        amdi_buf_puts(&b, "\"");
+    }
+    amdi_buf_puts(&b, "}\n");
+    ar->status = ok ? 200 : 503;
+    ar->content_type = "application/json; charset=utf-8";
+    ar->body = b.oom ? NULL : amdi_buf_take(&b);
+    amdi_buf_free(&b);
+    ar->body_len = ar->body ? strlen(ar->body) : 0;
+    return ar;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -723,6 +810,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     char *q = strchr(r->uri, '?');
     if (q)
         *q++ = 0;
+    if (!strcmp(method, "GET") && (!strcmp(r->uri, "/health") || !strcmp(r->uri, "/ready")))
+        return send_resp(con, health(s, !strcmp(r->uri, "/ready"), &ar));
     const char *auth = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     /* No credentials at all: answer 401 without touching anything else. */
     amdi_api_handle(&s->api, method, r->uri, q, r->body.p, r->body.len, auth ? auth : "", NULL, &ar);
@@ -885,6 +974,7 @@ void amd_server_destroy(amd_server *s)
     amdi_dialplan_free(s->plan);
     amdi_store_close(s->api_store);
     amdi_store_close(s->eng_store);
+    amdi_store_close(s->cl_store);
     free(s->accounts);
     free(s->listen);
     free(s->db_path);

@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: MIT */
+/* Several `amd serve` processes on one PostgreSQL database (store_cluster.h).
+ *
+ * A cluster thread, with a database connection of its own, every few milliseconds:
+ *   - renews this process's lease (once a second);
+ *   - takes over the live calls of processes whose lease expired (every half second), which the
+ *     tick then closes out as a restart would (recovery.c): answered calls completed at the dead
+ *     process's last heartbeat, calls being placed failed, each with its completed callback,
+ *     SequenceNumber continuing from the stored one;
+ *   - claims the due calls of each account's shared CPS queue (one slot per 1/CPS s across the
+ *     cluster, amd_claim in store_schema.c), which the tick dials;
+ *   - listens for updates other processes forward to the calls this one runs, applies them
+ *     (amdi_calls_update) and answers (PostgreSQL LISTEN/NOTIFY, a round trip of milliseconds).
+ * The tick (calls.c) collects the claimed and adopted calls under e->mu (amdi_cluster_drain).
+ * Engine time is wall time here: a cluster runs with clock speed 1. */
+#include "calls_internal.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "amd/error.h"
+#include "form.h"
+#include "store_cluster.h"
+
+#define LEASE_MS 3000       /* a heartbeat older than this: the process is dead */
+#define BEAT_MS 1000
+#define ADOPT_EVERY_MS 500  /* so a dead process's calls are taken within LEASE_MS + 0.5 s + a beat */
+#define POLL_MS 5           /* the queue is looked at this often: a slot is dialed within a tick */
+#define FORWARD_WAIT_MS 2000
+#define CLAIM_MAX 64
+
+enum { CL_CLAIM, CL_ADOPT };
+
+typedef struct cl_item {
+    int kind;
+    amdi_call_rec rec;
+    char *params; /* its create form, read here so that the tick never waits for the database */
+    int64_t hb; /* CL_ADOPT: the dead owner's last heartbeat */
+    struct cl_item *next;
+} cl_item;
+
+typedef struct pending {
+    unsigned id;
+    int done, rc;
+    amdi_api_error err;
+    struct pending *next;
+} pending;
+
+struct amdi_cluster {
+    amdi_calls *e;
+    amdi_store *st;
+    const amdi_cluster_ops *ops;
+    char instance[64];
+    pthread_t thr;
+    int running;
+    atomic_int stop;
+    pthread_mutex_t mu; /* items, pending */
+    pthread_cond_t cv;
+    cl_item *head, *tail;
+    pending *pend;
+    unsigned next_id;
+    int fenced; /* declared dead by the others: claims nothing more */
+};
+
+static void push(struct amdi_cluster *cl, cl_item *it)
+{
+    pthread_mutex_lock(&cl->mu);
+    if (cl->tail)
+        cl->tail->next = it;
+    else
+        cl->head = it;
+    cl->tail = it;
+    pthread_mutex_unlock(&cl->mu);
+}
+
+static void on_adopt(void *user, const amdi_call_rec *r, int64_t hb)
+{
+    struct amdi_cluster *cl = user;
+    cl_item *it = calloc(1, sizeof *it);
+    if (!it)
+        return; /* stays owned by this process: the next restart of it closes the call out */
+    it->kind = CL_ADOPT;
+    it->rec = *r;
+    it->hb = hb;
+    amdi_store_call_params(cl->st, r->sid, &it->params); /* NULL: the tick reads it */
+    push(cl, it);
+}
+
+/* ------------------------------------------------------------------ forwarded updates */
+
+static void form_put(amdi_form *f, const char *k, const char *v)
+{
+    if (v)
+        amdi_form_add(f, k, v);
+}
+
+/* The update as the form a client would have posted (Twilio's parameter names). */
+static char *encode_update(const amdi_update_params *u)
+{
+    amdi_form f;
+    amdi_form_init(&f);
+    form_put(&f, "Url", u->url);
+    form_put(&f, "Method", u->method);
+    form_put(&f, "Twiml", u->twiml);
+    form_put(&f, "Status", u->status);
+    form_put(&f, "FallbackUrl", u->fallback_url);
+    form_put(&f, "FallbackMethod", u->fallback_method);
+    form_put(&f, "StatusCallback", u->status_callback);
+    form_put(&f, "StatusCallbackMethod", u->status_callback_method);
+    char tl[16];
+    if (u->time_limit_s >= 0) {
+        snprintf(tl, sizeof tl, "%d", u->time_limit_s);
+        amdi_form_add(&f, "TimeLimit", tl);
+    }
+    amdi_buf b;
+    amdi_buf_init(&b);
+    amdi_form_encode(&f, &b);
+    amdi_form_free(&f);
+    if (b.oom) {
+        amdi_buf_free(&b);
+        return NULL;
+    }
+    return b.p ? amdi_buf_take(&b) : strdup("");
+}
+
+/* Split @p s at tabs into at most @p n fields (the last keeps the rest). */
+static int split(char *s, char **f, int n)
+{
+    int k = 0;
+    while (k < n) {
+        f[k++] = s;
+        if (k == n)
+            break;
+        char *t = strchr(s, '\t');
+        if (!t)
+            break;
+        *t = 0;
+        s = t + 1;
+    }
+    return k;
+}
+
+/* "U <target> <origin> <id> <account> <sid> <form>": apply it here and answer
+ * "R <origin> <id> <rc> <http> <code> <message>". */
+static void apply_forwarded(struct amdi_cluster *cl, char **f)
+{
+    amdi_form form;
+    amdi_update_params u;
+    amdi_api_error err;
+    memset(&err, 0, sizeof err);
+    int rc;
+    if (amdi_form_parse(&form, f[6], strlen(f[6]), AMDI_FORM_MAX_ITEMS)) {
+        rc = AMD_EINVAL;
+    } else {
+        if (amdi_update_params_parse(&u, &form, &err)) {
+            rc = -1;
+        } else {
+            amdi_call_rec out;
+            rc = amdi_calls_update(cl->e, f[4], f[5], &u, &out, &err);
+        }
+        amdi_form_free(&form);
+    }
+    char msg[512];
+    snprintf(msg, sizeof msg, "R\t%s\t%s\t%d\t%d\t%d\t%s", f[2], f[3], rc, err.http, err.code, err.message);
+    if (cl->ops->notify(cl->st, msg))
+        amdi_calls_log(cl->e, AMD_LOG_WARN, "cluster: cannot answer a forwarded update of %s", f[5]);
+}
+
+static void on_notify(void *user, const char *payload)
+{
+    struct amdi_cluster *cl = user;
+    char *p = strdup(payload ? payload : "");
+    char *f[7];
+    if (!p)
+        return;
+    if (p[0] == 'U' && split(p, f, 7) == 7 && !strcmp(f[1], cl->instance)) {
+        apply_forwarded(cl, f);
+    } else if (p[0] == 'R' && split(p, f, 7) == 7 && !strcmp(f[1], cl->instance)) {
+        unsigned id = (unsigned)strtoul(f[2], NULL, 10);
+        pthread_mutex_lock(&cl->mu);
+        for (pending *q = cl->pend; q; q = q->next)
+            if (q->id == id) {
+                q->rc = atoi(f[3]);
+                q->err.http = atoi(f[4]);
+                q->err.code = atoi(f[5]);
+                snprintf(q->err.message, sizeof q->err.message, "%s", f[6]);
+                q->done = 1;
+                pthread_cond_broadcast(&cl->cv);
+            }
+        pthread_mutex_unlock(&cl->mu);
+    }
+    free(p);
+}
+
+int amdi_cluster_forward(amdi_calls *e, const char *account, const char *sid, const amdi_update_params *u, int *rc,
+                         amdi_api_error *err)
+{
+    struct amdi_cluster *cl = e->cl;
+    char owner[64] = "";
+    if (!cl || cl->ops->owner(cl->st, sid, owner, sizeof owner) || !owner[0] || !strcmp(owner, cl->instance))
+        return 0;
+    char *form = encode_update(u);
+    if (!form)
+        return 0;
+    pending q;
+    memset(&q, 0, sizeof q);
+    pthread_mutex_lock(&cl->mu);
+    q.id = ++cl->next_id;
+    q.next = cl->pend;
+    cl->pend = &q;
+    pthread_mutex_unlock(&cl->mu);
+    amdi_buf b;
+    amdi_buf_init(&b);
+    amdi_buf_printf(&b, "U\t%s\t%s\t%u\t%s\t%s\t%s", owner, cl->instance, q.id, account, sid, form);
+    free(form);
+    /* NOTIFY payloads are limited to 8000 bytes (https://www.postgresql.org/docs/15/sql-notify.html) */
+    size_t b_len = b.len;
+    int sent = !b.oom && b.len < 8000 && !cl->ops->notify(cl->st, b.p);
+    amdi_buf_free(&b);
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += FORWARD_WAIT_MS / 1000;
+    pthread_mutex_lock(&cl->mu);
+    while (sent && !q.done && pthread_cond_timedwait(&cl->cv, &cl->mu, &dl) == 0)
+        ;
+    for (pending **pp = &cl->pend; *pp; pp = &(*pp)->next)
+        if (*pp == &q) {
+            *pp = q.next;
+            break;
+        }
+    pthread_mutex_unlock(&cl->mu);
+    if (!sent && b_len >= 8000) {
+        amdi_api_error_set(err, 413, AMDI_TWERR_INTERNAL,
+                           "This update of call %s is too large to pass to the server running the call (%zu bytes "
+                           "encoded, at most 7999)", sid, b_len);
+        *rc = -1;
+        return 1;
+    }
+    if (!q.done) {
+        amdi_api_error_set(err, 503, AMDI_TWERR_INTERNAL,
+                           "The process running call %s (%s) did not answer; try again", sid, owner);
+        *rc = -1;
+        return 1;
+    }
+    if (q.rc == AMD_ENOTFOUND)
+        return 0; /* it ended meanwhile */
+    *rc = q.rc;
+    if (q.rc)
+        *err = q.err;
+    return 1;
+}
+
+/* ------------------------------------------------------------------ the thread */
+
+static int64_t now_ms(struct amdi_cluster *cl)
+{
+    return amdi_calls_now(cl->e);
+}
+
+static void claim_all(struct amdi_cluster *cl)
+{
+    amdi_calls *e = cl->e;
+    amdi_claim got[CLAIM_MAX];
+    for (size_t i = 0; i < e->naccts; i++) { /* accounts are only added before start */
+        const acct *a = &e->accts[i];
+        int64_t gap_us = (int64_t)(1e6 / (a->cps > 0 ? a->cps : 1));
+        long n = cl->ops->claim(cl->st, a->sid, cl->instance, now_ms(cl), gap_us, got, CLAIM_MAX);
+        for (long k = 0; k < n; k++) {
+            cl_item *it = calloc(1, sizeof *it);
+            if (!it || amdi_store_call_get(cl->st, NULL, got[k].sid, &it->rec) ||
+                amdi_store_call_params(cl->st, got[k].sid, &it->params)) {
+                /* owned here with its slot: if it cannot be read now, a restart closes it out */
+                amdi_calls_log(e, AMD_LOG_ERROR, "cluster: call %s claimed but unreadable", got[k].sid);
+                if (it)
+                    free(it->params);
+                free(it);
+                continue;
+            }
+            it->kind = CL_CLAIM;
+            it->rec.start_time = got[k].slot_ms;
+            push(cl, it);
+        }
+    }
+}
+
+static void *run(void *arg)
+{
+    struct amdi_cluster *cl = arg;
+    int64_t last_beat = now_ms(cl), last_adopt = 0;
+    /* Since when this process's own heartbeats have been getting through. After the database
+     * was unreachable every process's heartbeat is old at once: judging the others then would
+     * declare healthy processes dead, so a process takes over others only after a whole lease
+     * of its own beats (by then the others have beaten again too). */
+    int64_t healthy_since = last_beat;
+    while (!atomic_load(&cl->stop)) {
+        cl->ops->wait(cl->st, POLL_MS, on_notify, cl);
+        int64_t now = now_ms(cl);
+        if (now - last_beat >= BEAT_MS) {
+            int rc = cl->ops->beat(cl->st, cl->instance, now, 0);
+            if (rc == AMD_ESTATE && !cl->fenced) {
+                amdi_calls_log(cl->e, AMD_LOG_ERROR,
+                               "cluster: instance %s was declared dead by the other processes (no heartbeat for %d ms); "
+                               "its calls were taken over; it dials nothing more: restart it",
+                               cl->instance, LEASE_MS);
+                cl->fenced = 1;
+            }
+            if (rc)
+                healthy_since = -1;
+            else if (healthy_since < 0)
+                healthy_since = now;
+            last_beat = now;
+        }
+        if (now - last_adopt >= ADOPT_EVERY_MS && healthy_since >= 0 && now - healthy_since >= LEASE_MS &&
+            !cl->fenced) {
+            long n = cl->ops->adopt(cl->st, cl->instance, now, LEASE_MS, 0, on_adopt, cl);
+            if (n > 0)
+                amdi_calls_log(cl->e, AMD_LOG_WARN, "cluster: took over %ld live call(s) of a dead process", n);
+            last_adopt = now;
+        }
+        if (!cl->fenced)
+            claim_all(cl);
+    }
+    return NULL;
+}
+
+int amdi_cluster_start(amdi_calls *e, char *err, size_t errlen)
+{
+    amdi_store *st = e->cfg.cluster_store;
+    if (!st)
+        return 0;
+    struct amdi_cluster *cl = calloc(1, sizeof *cl);
+    if (!cl)
+        return AMD_ENOMEM;
+    cl->e = e;
+    cl->st = st;
+    cl->ops = amdi_store_cluster(st);
+    snprintf(cl->instance, sizeof cl->instance, "%s", e->cfg.instance ? e->cfg.instance : "amd");
+    pthread_mutex_init(&cl->mu, NULL);
+    pthread_cond_init(&cl->cv, NULL);
+    e->cl = cl;
+    cl->ops->as_instance(e->cfg.store, cl->instance);
+    int64_t now = now_ms(cl);
+    /* this instance's own earlier run (a restart under the same name) is over, whatever its lease */
+    long n = cl->ops->adopt(st, cl->instance, now, LEASE_MS, 1, on_adopt, cl);
+    if (n < 0 || cl->ops->listen(st) || cl->ops->beat(st, cl->instance, now, 1)) {
+        snprintf(err, errlen, "cluster: cannot join as instance %s", cl->instance);
+        return AMD_EIO;
+    }
+    if (pthread_create(&cl->thr, NULL, run, cl))
+        return AMD_ENOMEM;
+    cl->running = 1;
+    return 0;
+}
+
+void amdi_cluster_drain(amdi_calls *e)
+{
+    struct amdi_cluster *cl = e->cl;
+    if (!cl)
+        return;
+    pthread_mutex_lock(&cl->mu);
+    cl_item *it = cl->head;
+    cl->head = cl->tail = NULL;
+    pthread_mutex_unlock(&cl->mu);
+    size_t adopted = 0;
+    amdi_call_rec *only = NULL;
+    size_t cap = 0;
+    for (cl_item *i = it; i; i = i->next)
+        if (i->kind == CL_ADOPT) {
+            if (adopted == cap) {
+                size_t nc = cap ? cap * 2 : 16;
+                amdi_call_rec *no = realloc(only, nc * sizeof *no);
+                if (!no)
+                    break;
+                only = no;
+                cap = nc;
+            }
+            only[adopted++] = i->rec;
+        }
+    if (adopted)
+        amdi_calls_close_out_recordings(e, only, adopted);
+    free(only);
+    while (it) {
+        cl_item *n = it->next;
+        if (it->kind == CL_ADOPT) {
+            amdi_calls_close_out(e, &it->rec, it->hb, 0, it->params);
+        } else {
+            acct *a = amdi_calls_find_acct(e, it->rec.account_sid);
+            amdi_form f;
+            amdi_create_params p;
+            amdi_api_error ae;
+            memset(&p, 0, sizeof p);
+            int ok = a && it->params && !amdi_form_parse(&f, it->params, strlen(it->params), AMDI_FORM_MAX_ITEMS) &&
+                     !amdi_create_params_parse(&p, &f, &ae);
+            live *c = ok ? amdi_calls_live_new(e, &it->rec, &p, a) : NULL;
+            if (c) {
+                amdi_calls_dial_claimed(e, c);
+            } else {
+                if (ok)
+                    amdi_create_params_free(&p);
+                /* cannot be run here: close it out truthfully (failed, with its callback if possible) */
+                amdi_calls_close_out(e, &it->rec, e->now, 0, it->params);
+            }
+        }
+        free(it->params);
+        free(it);
+        it = n;
+    }
+}
+
+void amdi_cluster_stop(amdi_calls *e)
+{
+    struct amdi_cluster *cl = e->cl;
+    if (!cl)
+        return;
+    atomic_store(&cl->stop, 1);
+    if (cl->running)
+        pthread_join(cl->thr, NULL);
+    cl->running = 0;
+}
+
+void amdi_cluster_leave(amdi_calls *e)
+{
+    struct amdi_cluster *cl = e->cl;
+    if (!cl)
+        return;
+    amdi_cluster_stop(e);
+    /* calls claimed but not dialed go back to the shared queue (leave() releases them) */
+    cl->ops->leave(cl->st, cl->instance, now_ms(cl));
+    for (cl_item *it = cl->head, *n; it; it = n) {
+        n = it->next;
+        free(it->params);
+        free(it);
+    }
+    pthread_mutex_destroy(&cl->mu);
+    pthread_cond_destroy(&cl->cv);
+    free(cl);
+    e->cl = NULL;
+}
+
+int amdi_cluster_take_queued(amdi_calls *e, const char *sid)
+{
+    struct amdi_cluster *cl = e->cl;
+    return cl ? cl->ops->take_queued(cl->st, sid, cl->instance) : AMD_ENOTFOUND;
+}
+
+long amdi_cluster_queued(amdi_calls *e, const char *account)
+{
+    struct amdi_cluster *cl = e->cl;
+    long n = cl->ops->queued(cl->st, account);
+    return n < 0 ? 0 : n;
+}

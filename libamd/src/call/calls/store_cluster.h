@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* libamdcall: what several `amd serve` processes sharing one PostgreSQL database need from the
+ * store, beyond store.h (amdi_store_cluster() returns NULL for a single-process store).
+ *
+ * Instances: each process has a name and a lease, its row in `instances` with a heartbeat it
+ * renews every second. A call being placed or in progress is owned by one instance (calls.owner)
+ * and runs there. A process whose heartbeat is older than the lease is dead: another process
+ * marks it so (once: the row is locked) and takes its live calls over, to close them out.
+ * The CPS queue is shared: queued calls have no owner until a process claims them, one slot at
+ * a time per account across the cluster (amd_claim, store_schema.c). Notifications
+ * (LISTEN/NOTIFY on one channel) carry updates to the owner of a call and its answer back. */
+#ifndef AMDI_STORE_CLUSTER_H
+#define AMDI_STORE_CLUSTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define AMDI_CLUSTER_CHANNEL "amd_cluster"
+
+typedef struct amdi_claim {
+    char sid[35];
+    int64_t slot_ms; /* the CPS slot the call was given: its start_time */
+} amdi_claim;
+
+/* A call taken over from a dead instance; @p heartbeat is that instance's last one. */
+typedef void (*amdi_adopt_fn)(void *user, const amdi_call_rec *r, int64_t heartbeat);
+typedef void (*amdi_notify_fn)(void *user, const char *payload);
+
+typedef struct amdi_cluster_ops {
+    /* Renew @p instance's lease at @p now_ms. @p start: (re)join as running. 0; AMD_ESTATE when
+     * the instance was declared dead meanwhile (its calls belong to others now); AMD_EIO. */
+    int (*beat)(amdi_store *s, const char *instance, int64_t now_ms, int start);
+    /* A clean stop: the instance leaves (state 'stopped'). */
+    int (*leave)(amdi_store *s, const char *instance, int64_t now_ms);
+    /* Claim up to @p cap due calls of @p account's shared queue for @p instance, one every
+     * @p gap_us across the cluster. Count or a negative error. */
+    long (*claim)(amdi_store *s, const char *account, const char *instance, int64_t now_ms, int64_t gap_us,
+                  amdi_claim *out, size_t cap);
+    /* Take over the live calls of every instance whose lease expired at @p now_ms (heartbeat
+     * older than @p lease_ms), and with @p self also those of @p instance's own earlier run; each
+     * goes to @p fn after the commit. Count or a negative error. */
+    long (*adopt)(amdi_store *s, const char *instance, int64_t now_ms, int64_t lease_ms, int self, amdi_adopt_fn fn,
+                  void *user);
+    /* The owner of call @p sid into @p owner ("" while queued); 0, AMD_ENOTFOUND, AMD_EIO. */
+    int (*owner)(amdi_store *s, const char *sid, char *owner, size_t n);
+    /* Take a call still waiting in the shared queue for @p instance (to cancel or change it).
+     * 0, AMD_ENOTFOUND when it is no longer waiting (claimed or ended), AMD_EIO. */
+    int (*take_queued)(amdi_store *s, const char *sid, const char *instance);
+    /* This connection writes for @p instance: its call updates apply only to calls that
+     * instance owns (or no one does), so a process declared dead cannot overwrite the close-out
+     * of the process that took its calls over. */
+    void (*as_instance)(amdi_store *s, const char *instance);
+    /* Calls of @p account waiting in the shared queue (count or a negative error). */
+    long (*queued)(amdi_store *s, const char *account);
+    int (*notify)(amdi_store *s, const char *payload);
+    int (*listen)(amdi_store *s);
+    /* Wait up to @p timeout_ms for notifications; each goes to @p fn. 0 or AMD_EIO. */
+    int (*wait)(amdi_store *s, int timeout_ms, amdi_notify_fn fn, void *user);
+} amdi_cluster_ops;
+
+/* A database name for logs: the password of a connection URI replaced by "***". */
+void amdi_db_redact(const char *name, char *out, size_t n);
+
+#endif
