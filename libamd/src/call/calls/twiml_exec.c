@@ -6,10 +6,9 @@
 #include <stdio.h>
 #include <strings.h>
 
-#include "media/tts_voices.h"
-
 #include "amd/error.h"
 #include "media/dtmf_gen.h"
+#include "media/tts_voices.h"
 #include "strbuf.h"
 
 /* Resolve @p ref against @p base (absolute refs as they are; "/x" against the origin;
@@ -265,7 +264,9 @@ static int start_play(amdi_calls *e, live *c, const amdi_verb *v)
 }
 
 /* Start <Say>: its voice and language resolved (unknown ones warn and fall back), the text
- * queued for synthesis and its stream on the player. 0 when skipped (with its warning). */
+ * queued for synthesis and its stream on the player. 1 when it plays, 0 when skipped (with its
+ * warning), 2 when it cannot be spoken here (no synthesizer or player): the caller then waits
+ * the text's estimated speaking time in silence, so the call's timing stays. */
 static int start_say(amdi_calls *e, live *c, const amdi_verb *v)
 {
     amdi_tts *t = amdi_play_media_tts(e);
@@ -289,9 +290,9 @@ static int start_say(amdi_calls *e, live *c, const amdi_verb *v)
         amdi_calls_event_error(e, c->rec.sid, voice.language_warning, msg);
     }
     if (!t || !c->out) {
-        amdi_calls_log(e, AMD_LOG_ERROR, "call %s: <Say> skipped: %s", c->rec.sid,
+        amdi_calls_log(e, AMD_LOG_ERROR, "call %s: <Say> silent: %s", c->rec.sid,
                        t ? "no player" : "speech synthesis is unavailable");
-        return 0;
+        return 2;
     }
     amdi_stream *st = NULL;
     uint32_t id = 0;
@@ -356,12 +357,18 @@ void amdi_calls_run_twiml(amdi_calls *e, live *c)
             else
                 c->pc++;
             break;
-        case AMDI_TW_SAY:
-            if (start_say(e, c, v))
+        case AMDI_TW_SAY: {
+            int r = start_say(e, c, v);
+            if (r == 2) {
+                c->in_verb = 1;
+                c->verb_until = e->now + amdi_verb_duration_ms(v);
+            } else if (r) {
                 c->in_verb = 2;
-            else
+            } else {
                 c->pc++;
+            }
             break;
+        }
         case AMDI_TW_GATHER:
             amdi_gather_start(e, c);
             break;
