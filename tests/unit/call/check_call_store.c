@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "amd/error.h"
+#include "notifications.h"
 #include "store.h"
 
 Suite *call_store_suite(void);
@@ -362,6 +363,53 @@ START_TEST(events_capped_first_and_last_kept)
 }
 END_TEST
 
+/* A call's Notifications come from its error events only, with Twilio's fields, also for an
+ * error whose request has no URL (inline Twiml; this once leaked the "" put in its place). */
+START_TEST(notifications_from_error_events)
+{
+    amdi_store *s = open_store();
+    amdi_call_rec r;
+    make(&r, AC1, 1, "completed");
+    amdi_store_call_insert(s, &r, "x=1");
+    amdi_store_event_add(s, r.sid, 1000, "{\"method\":\"POST\",\"url\":\"http://h/t\",\"parameters\":{\"A\":\"1\"}}",
+                         "{\"response_code\":200}");
+    amdi_store_event_add(s, r.sid, 2000, "{\"method\":\"POST\",\"url\":\"http://h/t\",\"parameters\":{}}",
+                         "{\"error_code\":12300,\"error\":\"Invalid Content-Type\"}");
+    amdi_store_event_add(s, r.sid, 3000, "{\"method\":null,\"url\":null,\"parameters\":{}}",
+                         "{\"error_code\":13310,\"error\":\"bad finishOnKey\"}");
+    amdi_store_event_add(s, r.sid, 4000, NULL, "{\"error_code\":12100}");
+    json_t *o = amdi_notifications_json(s, AC1, r.sid, "PageSize=2", NULL);
+    ck_assert_ptr_nonnull(o);
+    json_t *a = json_object_get(o, "notifications");
+    ck_assert_uint_eq(json_array_size(a), 2);
+    json_t *n0 = json_array_get(a, 0), *n1 = json_array_get(a, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(n0, "error_code")), "12300");
+    ck_assert_str_eq(json_string_value(json_object_get(n0, "log")), "0");
+    ck_assert_str_eq(json_string_value(json_object_get(n0, "request_url")), "http://h/t");
+    ck_assert_str_eq(json_string_value(json_object_get(n0, "more_info")), "https://www.twilio.com/docs/errors/12300");
+    ck_assert_str_eq(json_string_value(json_object_get(n1, "log")), "1");
+    ck_assert_str_eq(json_string_value(json_object_get(n1, "request_url")), "");
+    ck_assert(json_is_null(json_object_get(n1, "request_method")));
+    ck_assert_ptr_nonnull(json_string_value(json_object_get(o, "next_page_uri")));
+    char sid[40];
+    snprintf(sid, sizeof sid, "%s", json_string_value(json_object_get(n1, "sid")));
+    ck_assert_int_eq((int)strlen(sid), 34);
+    ck_assert(!strncmp(sid, "NO", 2));
+    json_decref(o);
+    o = amdi_notifications_json(s, AC1, r.sid, "PageSize=2&Page=1", NULL);
+    ck_assert_uint_eq(json_array_size(json_object_get(o, "notifications")), 1);
+    ck_assert(json_is_null(json_object_get(o, "next_page_uri")));
+    json_decref(o);
+    o = amdi_notifications_json(s, AC1, r.sid, NULL, sid);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "error_code")), "13310");
+    ck_assert_ptr_nonnull(json_object_get(o, "request_variables"));
+    json_decref(o);
+    ck_assert_ptr_null(amdi_notifications_json(s, AC1, r.sid, NULL, "NO00000000000000000000000000000000"));
+    amdi_store_close(s);
+}
+END_TEST
+
 Suite *call_store_suite(void)
 {
     Suite *s = suite_create("call_store");
@@ -374,6 +422,7 @@ Suite *call_store_suite(void)
     tcase_add_test(t, private_files_whatever_the_umask);
     tcase_add_test(t, refused_transaction_then_retry);
     tcase_add_test(t, events_capped_first_and_last_kept);
+    tcase_add_test(t, notifications_from_error_events);
     suite_add_tcase(s, t);
     return s;
 }

@@ -68,8 +68,8 @@ static void add(void *user, int64_t seq, int64_t t, const char *req, const char 
     amdi_twerr_more_info(ec, buf, sizeof buf);
     json_object_set_new(o, "more_info", json_string(buf));
     json_t *m = json_object_get(rq, "method"), *u = json_object_get(rq, "url");
-    json_object_set(o, "request_method", json_is_string(m) ? m : json_null());
-    json_object_set(o, "request_url", json_is_string(u) ? u : json_string(""));
+    json_object_set_new(o, "request_method", json_is_string(m) ? json_incref(m) : json_null());
+    json_object_set_new(o, "request_url", json_is_string(u) ? json_incref(u) : json_string(""));
     json_object_set_new(o, "sid", json_string(sid));
     snprintf(buf, sizeof buf, PREFIX "%s/Calls/%s/Notifications/%s.json", c->account, c->call_sid, sid);
     json_object_set_new(o, "uri", json_string(buf));
