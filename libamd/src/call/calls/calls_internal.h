@@ -74,6 +74,7 @@ typedef struct live {
     amdi_leg *leg;
     /* AMD */
     amd_detector *det;
+    struct amdi_summary *sum; /* the decision's frame summary while the detector runs (amd_summary.h) */
     float *pend;        /* far-end audio of this tick waiting for the parallel detector pass */
     size_t pend_n, pend_cap;
     long work_idx;      /* slot in the tick's work list, -1 when not queued */

@@ -14,6 +14,8 @@
 #include "amd/error.h"
 #include "store_cols.h"
 #include "strbuf.h"
+#include "amd_summary_store.h"
+#include "labels.h"
 
 struct amdi_store {
     sqlite3 *db;
@@ -83,6 +85,8 @@ static char *schema_sql(void)
     amdi_cols_schema(&b, "recordings", "seq INTEGER PRIMARY KEY AUTOINCREMENT", k_rec_cols, N_REC_COLS,
                      "path TEXT");
     amdi_buf_puts(&b, "CREATE INDEX IF NOT EXISTS recordings_by_call ON recordings(call_sid, seq);");
+    amdi_buf_puts(&b, amdi_summary_store_schema);
+    amdi_buf_puts(&b, amdi_labels_schema);
     return b.oom ? (amdi_buf_free(&b), NULL) : amdi_buf_take(&b);
 }
 
@@ -419,8 +423,15 @@ int amdi_store_call_delete(amdi_store *s, const char *account, const char *sid)
             rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
             sqlite3_finalize(st);
         }
-        if (!rc && sqlite3_prepare_v2(s->db, "DELETE FROM events_dropped WHERE call_sid=?1", -1, &st, NULL) ==
-                       SQLITE_OK) {
+        /* the call's companion rows go with it: events, AMD frame summary, label */
+        static const char *const k_companions[] = {"DELETE FROM events_dropped WHERE call_sid=?1",
+                                                   "DELETE FROM amd_summary WHERE call_sid=?1",
+                                                   "DELETE FROM labels WHERE call_sid=?1"};
+        for (size_t i = 0; !rc && i < sizeof k_companions / sizeof k_companions[0]; i++) {
+            if (sqlite3_prepare_v2(s->db, k_companions[i], -1, &st, NULL) != SQLITE_OK) {
+                rc = AMD_EIO;
+                break;
+            }
             sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
             rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
             sqlite3_finalize(st);
@@ -831,4 +842,12 @@ void amdi_store_rollback(amdi_store *s)
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     pthread_mutex_unlock(&s->mu);
+}
+
+int amdi_store_with_db(amdi_store *s, amdi_store_db_fn fn, void *user)
+{
+    pthread_mutex_lock(&s->mu);
+    int rc = fn(user, s->db);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
 }

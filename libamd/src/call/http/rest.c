@@ -11,6 +11,7 @@
 #include "form.h"
 #include "params.h"
 #include "render.h"
+#include "rest_amd.h"
 #include "sid.h"
 #include "signature.h"
 #include "strbuf.h"
@@ -868,6 +869,8 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
         out->www_authenticate = 1;
         return;
     }
+    if (amdi_rest_amd(api, account, method, p, query, body, body_len, out))
+        return;
     int is_get = !strcmp(method, "GET"), is_post = !strcmp(method, "POST"), is_del = !strcmp(method, "DELETE");
     if (!strcmp(p, "/Calls.json") || !strcmp(p, "/Calls.csv")) {
         int csv = p[7] == 'c';
