@@ -151,6 +151,7 @@ struct amdi_calls {
     unsigned wgen;
     int wfinished, wstop;
     atomic_size_t wnext;
+    atomic_uint_fast64_t change_gen; /* amdi_calls_change_gen */
 };
 
 static inline char *xstrdup(const char *s)

@@ -80,7 +80,11 @@ static const char *authenticate(const amdi_api *api, const char *auth)
     if (!colon)
         return NULL;
     *colon = 0;
-    const char *user = (const char *)dec, *pass = colon + 1;
+    return amdi_api_check(api, (const char *)dec, colon + 1);
+}
+
+const char *amdi_api_check(const amdi_api *api, const char *user, const char *pass)
+{
     const char *hit = NULL;
     for (size_t i = 0; i < api->naccounts; i++) {
         int sid_ok = amdi_secret_equal(user, api->accounts[i].sid);
