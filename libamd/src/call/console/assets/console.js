@@ -12,6 +12,8 @@
   let refreshTimer = null;
   let currentCall = null;      // sid on the call page
   let currentSummary = null;
+  let recordingMs = 0;         // length of the call's recording: the picture's time axis reaches it
+  let recordingsDone = false;  // a completed recording is shown
 
   const $ = (id) => document.getElementById(id);
 
@@ -209,16 +211,17 @@
     if (c.end_time) tl.append(el('li', {}, fmtDate(c.end_time) + ' — ended: ' + c.status));
     else tl.append(el('li', {}, 'now — ' + c.status));
 
-    if (quiet && currentSummary && currentSummary.call === sid) return; /* the picture does not change */
-    await loadSummary(sid);
-    await loadRecordings(sid);
-    await loadLabel(sid);
+    /* live refreshes: fetch only what may still appear, never reset the label being edited */
+    if (!quiet || !currentSummary || currentSummary.call !== sid) await loadSummary(sid);
+    if (!quiet || !recordingsDone) await loadRecordings(sid);
+    if (!quiet) await loadLabel(sid);
   }
 
   async function loadSummary(sid) {
     const pic = $('amd-picture');
     pic.replaceChildren();
     currentSummary = null;
+    recordingMs = 0;
     let s;
     try { s = await api('GET', '/console/api/Calls/' + sid + '/AmdSummary.json'); } catch (e) {
       $('amd-summary-text').textContent = e.status === 404 ? 'No AMD decision for this call (AMD off, or not decided yet).' : e.message;
@@ -238,7 +241,7 @@
     if (!s) return;
     pic.replaceChildren();
     const n = s.frames.level_db.length;
-    const endMs = Math.max(s.t0_ms + (n - 1) * s.frame_ms, s.decision_ms || 0, 1000, greetingEnd || 0) + 200;
+    const endMs = Math.max(s.t0_ms + (n - 1) * s.frame_ms, s.decision_ms || 0, 1000, greetingEnd || 0, recordingMs) + 200;
     const W = 1000, L = 60, R = 10, H = 300;
     const x = (ms) => L + (W - L - R) * ms / endMs;
     const root = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', id: 'amd-svg', 'data-end-ms': endMs,
@@ -293,7 +296,13 @@
     // decision marker
     const dm = svg('line', { id: 'decision-marker', 'data-ms': s.decision_ms, x1: x(s.decision_ms), x2: x(s.decision_ms), y1: 5, y2: 250, stroke: '#cf222e', 'stroke-width': 2 });
     dm.append(svg('title', {}, 'decision: ' + s.answered_by + ' at ' + s.decision_ms + ' ms'));
-    root.append(dm, svg('text', { x: x(s.decision_ms) + 3, y: 290, 'font-size': 12, fill: '#cf222e' }, s.answered_by + ' @ ' + s.decision_ms + ' ms'));
+    const right = x(s.decision_ms) > W - 200;
+    root.append(dm, svg('text', { x: x(s.decision_ms) + (right ? -3 : 3), y: 290, 'font-size': 12, fill: '#cf222e',
+      'text-anchor': right ? 'end' : 'start' }, s.answered_by + ' @ ' + s.decision_ms + ' ms'));
+    if (n && s.t0_ms + (n - 1) * s.frame_ms < endMs - 400) {
+      const t = s.t0_ms + (n - 1) * s.frame_ms;
+      root.append(svg('text', { x: x(t) + 4, y: 70, 'font-size': 11, fill: '#57606a' }, 'analysis stops at the decision; the axis runs on to the end of the recording'));
+    }
     const ge = greetingEnd !== undefined ? greetingEnd : (Number($('label-ge').value) || null);
     if (ge) {
       root.append(svg('line', { id: 'greeting-marker', 'data-ms': ge, x1: x(ge), x2: x(ge), y1: 5, y2: 250, stroke: '#1a7f37', 'stroke-width': 2, 'stroke-dasharray': '6 3' }));
@@ -312,6 +321,7 @@
   async function loadRecordings(sid) {
     const box = $('call-recordings');
     box.replaceChildren();
+    recordingsDone = false;
     let recs;
     try { recs = await api('GET', '/console/api/Calls/' + sid + '/Recordings.json'); } catch (e) { box.append(el('p', {}, e.message)); return; }
     const list = recs.recordings || [];
@@ -320,7 +330,18 @@
       const desc = r.channels === '2' || r.channels === 2 ? 'dual: left channel our side, right channel the far end' : 'mono (' + (r.track || '') + ')';
       const id = 'audio-' + r.sid;
       box.append(el('p', {}, el('label', { for: id }, r.sid + ' — ' + r.status + ', ' + desc + (r.duration ? ', ' + r.duration + ' s' : ''))));
-      if (r.status === 'completed') box.append(el('audio', { id, controls: '', preload: 'metadata', src: '/console/api/Calls/' + sid + '/Recordings/' + r.sid + '.wav', class: 'recording' }));
+      if (r.status !== 'completed') continue;
+      const a = el('audio', { id, controls: '', preload: 'metadata', src: '/console/api/Calls/' + sid + '/Recordings/' + r.sid + '.wav', class: 'recording' });
+      if (!recordingsDone) {
+        a.addEventListener('loadedmetadata', () => {
+          if (currentSummary && currentSummary.call === sid && a.duration * 1000 > recordingMs) {
+            recordingMs = Math.round(a.duration * 1000);
+            drawPicture();
+          }
+        });
+      }
+      recordingsDone = true;
+      box.append(a);
     }
   }
 
