@@ -240,6 +240,38 @@ START_TEST(summary_round_trip)
 }
 END_TEST
 
+/* A minute of a state flapping every frame: frames stop at 60 s, state changes at their cap,
+ * and the summary says it was cut. */
+START_TEST(summary_caps)
+{
+    amdi_summary *sm = amdi_summary_new();
+    for (int i = 0; i < AMDI_SUMMARY_MAX_FRAMES + 500; i++) {
+        amd_frame_info fi;
+        memset(&fi, 0, sizeof fi);
+        fi.time_ms = 10 + i * 10;
+        fi.level_db = -30;
+        fi.noise_floor_db = -60;
+        fi.state = i % 2 ? "in-speech" : "pause";
+        amdi_summary_frame(sm, &fi);
+    }
+    amd_result r;
+    memset(&r, 0, sizeof r);
+    r.decision_ms = 65000;
+    uint8_t *blob;
+    size_t len;
+    ck_assert_int_eq(amdi_summary_pack(sm, &r, &blob, &len), 0);
+    amdi_summary_free(sm);
+    amdi_summary_view v;
+    ck_assert_int_eq(amdi_summary_decode(blob, len, &v), 0);
+    ck_assert_uint_eq(v.n_frames, AMDI_SUMMARY_MAX_FRAMES);
+    ck_assert_uint_eq(v.n_states, 512);
+    ck_assert_int_eq(v.truncated, 1);
+    ck_assert_uint_le(len, 40 + AMDI_SUMMARY_MAX_FRAMES * 3 + 512 * (5 + 31));
+    amdi_summary_view_free(&v);
+    free(blob);
+}
+END_TEST
+
 START_TEST(export_folder)
 {
     amdi_store *s = open_store();
@@ -335,6 +367,7 @@ Suite *call_corpus_export_suite(void)
     tcase_add_test(tc, label_names_and_form);
     tcase_add_test(tc, labels_per_account_and_deleted_with_call);
     tcase_add_test(tc, summary_round_trip);
+    tcase_add_test(tc, summary_caps);
     tcase_add_test(tc, export_folder);
     tcase_add_test(tc, export_tar_and_sink_names);
     suite_add_tcase(s, tc);

@@ -90,7 +90,12 @@ void amdi_summary_frame(void *user, const amd_frame_info *fi)
     f[1] = neg_db(fi->noise_floor_db);
     f[2] = (uint8_t)((fi->speech ? 1 : 0) | tone_code(fi->tone_kind) << 1 | (int)lrintf(p * 15) << 4);
     const char *st = fi->state ? fi->state : "";
-    if (s->n_states == 0 || (s->n_states < MAX_STATES && strcmp(s->states[s->n_states - 1].name, st))) {
+    if (s->n_states == 0 || strcmp(s->states[s->n_states - 1].name, st)) {
+        if (s->n_states == MAX_STATES) { /* a state flapping for a minute: keep what fits */
+            s->truncated = 1;
+            s->n++;
+            return;
+        }
         s->states[s->n_states].at = (uint32_t)s->n;
         s->states[s->n_states].name = st;
         s->n_states++;

@@ -9,8 +9,8 @@
  * Blob layout (version 1, little-endian):
  *   "AMS1", i32 t0_ms (end of the first frame), i32 decision_ms, i32 speech_onset_ms,
  *   i32 greeting_end_ms, i32 beep_start_ms, i32 beep_end_ms, u16 beep_hz, u8 answered_by,
- *   u8 cause, u16 confidence x 10000, u32 n_frames, u16 n_states (top bit: frames were cut at
- *   the cap),
+ *   u8 cause, u16 confidence x 10000, u32 n_frames, u16 n_states (top bit: frames or state
+ *   changes were cut at their caps),
  *   n_frames x {u8 -level_db, u8 -noise_floor_db, u8 flags}   flags: bit 0 speech,
  *     bits 1-3 tone kind (0 none, 1 beep, 2 ced, 3 cng, 4 v21, 5 sit, 6 other),
  *     bits 4-7 speech probability x 15
