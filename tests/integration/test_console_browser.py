@@ -285,7 +285,7 @@ def run(d, srv, rcv, client):
     shot(d, "07-call-machine")
 
     keyboard(d, srv, sid_h)
-    cross_site(d, srv, rcv, sid_h)
+    cross_site(d, srv, rcv, sid_h, ge)
     export_and_bench(d, srv, [c_h, c_m], {sid_h: "human", sid_m: "machine_start"})
 
 
@@ -319,7 +319,7 @@ def keyboard(d, srv, sid):
     d.set_window_size(1280, 800)
 
 
-def cross_site(d, srv, rcv, sid):
+def cross_site(d, srv, rcv, sid, ge):
     cookie = d.get_cookie("amd_console")["value"]
     csrf = d.execute_script("return fetch('/console/session').then(r => r.json()).then(j => j.csrf_token)")
     url = srv.console + "/console/api/Calls/%s/Label.json" % sid
@@ -340,7 +340,8 @@ def cross_site(d, srv, rcv, sid):
     shot(d, "09-cross-site-post")
     lab = json.loads(srv.api("Calls/%s/Label.json" % sid))
     check(lab["label"] == "human", "the cross-site form POST changed nothing (label %s)" % lab["label"])
-    check(raw_post(url, "Label=human", dict(base, Origin=host_origin, **{"X-CSRF-Token": csrf})) == 200,
+    check(raw_post(url, "Label=human&GreetingEndMs=%s" % (ge if ge is not None else ""),
+                   dict(base, Origin=host_origin, **{"X-CSRF-Token": csrf})) == 200,
           "the same POST from our origin with the token is accepted")
 
 

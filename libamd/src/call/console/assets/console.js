@@ -129,12 +129,12 @@
       const x = extra[c.sid] || {};
       const tr = el('tr', { 'data-sid': c.sid, 'data-status': c.status },
         el('td', {}, el('a', { href: '#/call/' + c.sid, class: 'call-link' }, c.sid)),
-        el('td', {}, c.to), el('td', {}, c.from),
         el('td', { class: 'status status-' + c.status }, c.status),
         el('td', { class: 'answered-by' }, c.answered_by || ''),
         el('td', {}, x.decision_ms !== undefined ? x.decision_ms : ''),
         el('td', {}, x.cause || ''), el('td', {}, fmtConf(x.confidence)),
-        el('td', { class: 'label' }, x.label || ''), el('td', {}, fmtDate(c.date_created)));
+        el('td', { class: 'label' }, x.label || ''),
+        el('td', {}, c.to), el('td', {}, c.from), el('td', {}, fmtDate(c.date_created)));
       body.append(tr);
     }
     $('calls-empty').hidden = calls.length > 0;
