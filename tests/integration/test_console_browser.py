@@ -215,34 +215,40 @@ def call_page(d, srv, sid, to, greeting_click_frac):
     d.find_element(By.CSS_SELECTOR, 'tr[data-sid="%s"] a.call-link' % sid).click()
     wait(d, lambda: d.find_element(By.ID, "page-call").is_displayed(), what="the call page")
     # the recording's length extends the picture's time axis: let it load first
-    audio = wait(d, lambda: d.find_element(By.CSS_SELECTOR, "audio.recording"), what="the recording player")
-    dur = wait(d, lambda: d.execute_script("return arguments[0].duration > 0 && arguments[0].duration", audio),
-               what="the audio duration")
-    wait(d, lambda: float(d.find_element(By.ID, "amd-svg").get_attribute("data-end-ms")) >= dur * 1000,
+    # the player is looked up afresh in every script: a live refresh may rebuild the page
+    q = "const a = document.querySelector('audio.recording'); "
+    dur = wait(d, lambda: d.execute_script(q + "return a && a.duration > 0 && a.duration"), what="the audio duration")
+    wait(d, lambda: d.execute_script("const s = document.getElementById('amd-svg');"
+                                     " return s && Number(s.dataset.endMs) >= %f" % ((dur or 0) * 1000)),
          what="the picture's axis reaching the end of the recording")
-    marker = wait(d, lambda: d.find_element(By.ID, "decision-marker"), what="the decision marker")
+    # the picture read in one script (a redraw between two reads would leave stale elements)
+    pic = wait(d, lambda: d.execute_script(
+        "const m = document.getElementById('decision-marker'), s = document.getElementById('amd-svg');"
+        " if (!m || !s) return null;"
+        " return {ms: Number(m.dataset.ms), x1: Number(m.getAttribute('x1')), end: Number(s.dataset.endMs),"
+        " segs: s.querySelectorAll('rect.segment').length, states: s.querySelectorAll('rect.state').length,"
+        " level: !!document.getElementById('level-line')}"), what="the decision marker") or {}
     want = int(classify(AUDIO[to])["machine_detection_duration_ms"])
-    got = int(marker.get_attribute("data-ms")) if marker else -1
+    got = int(pic.get("ms", -1))
+    end_ms = float(pic.get("end", 1))
     check(abs(got - want) <= 20, "decision marker at %d ms, amd classify on the same audio decides at %d ms" % (got, want))
-    svg = d.find_element(By.ID, "amd-svg")
-    end_ms = float(svg.get_attribute("data-end-ms"))
-    x1 = float(marker.get_attribute("x1"))
+    x1 = float(pic.get("x1", -1))
     check(abs(x1 - (60 + 930 * got / end_ms)) < 0.5, "the marker is drawn at its time on the axis (x=%.1f)" % x1)
-    check(len(d.find_elements(By.CSS_SELECTOR, "#amd-svg rect.segment")) >= 1, "speech segments are drawn")
-    check(len(d.find_elements(By.CSS_SELECTOR, "#amd-svg rect.state")) >= 2, "decision-logic states are drawn")
-    check(bool(d.find_elements(By.ID, "level-line")), "the level line is drawn")
+    check(pic.get("segs", 0) >= 1, "speech segments are drawn")
+    check(pic.get("states", 0) >= 2, "decision-logic states are drawn")
+    check(pic.get("level"), "the level line is drawn")
     tl = d.find_element(By.ID, "call-timeline").text
     check("ringing" in tl and "in-progress" in tl and "completed" in tl, "status timeline from the webhooks: %r" % tl)
     check(len(d.find_elements(By.CSS_SELECTOR, "#events-body tr")) >= 4, "webhook events are listed")
     check(bool(dur) and dur > 0.5, "the recording's audio element reports a duration (%s s)" % dur)
-    d.execute_script("arguments[0].play()", audio)
-    played = wait(d, lambda: d.execute_script("return arguments[0].currentTime > 0.2", audio), what="playback")
+    d.execute_script(q + "a.play()")
+    played = wait(d, lambda: d.execute_script(q + "return a.currentTime > 0.2"), what="playback")
     check(bool(played), "the recording plays")
-    d.execute_script("arguments[0].pause()", audio)
+    d.execute_script(q + "a.pause()")
     # greeting end by clicking the picture
-    box = svg.rect
-    ActionChains = webdriver.ActionChains
-    ActionChains(d).move_to_element_with_offset(svg, int(box["width"] * (greeting_click_frac - 0.5)), 0).click().perform()
+    svg = d.find_element(By.ID, "amd-svg")
+    webdriver.ActionChains(d).move_to_element_with_offset(
+        svg, int(svg.rect["width"] * (greeting_click_frac - 0.5)), 0).click().perform()
     ge = d.find_element(By.ID, "label-ge").get_attribute("value")
     check(ge.isdigit() and abs(int(ge) - (greeting_click_frac * 1000 - 60) / 930 * end_ms) < 0.05 * end_ms,
           "clicking the picture sets the greeting end (%s ms)" % ge)

@@ -157,7 +157,7 @@
     refreshTimer = setTimeout(() => {
       refreshTimer = null;
       if (!$('page-calls').hidden) loadCalls();
-      else if (!$('page-call').hidden && currentCall) loadCall(currentCall, true);
+      else if (!$('page-call').hidden && currentCall) loadCallSerial(currentCall, true);
     }, 500);
   }
   function startEvents() {
@@ -171,6 +171,15 @@
   function kv(dl, k, v) { dl.append(el('dt', {}, k), el('dd', {}, v === null || v === undefined ? '—' : v)); }
 
   function parseForm(s) { const o = {}; if (!s) return o; for (const [k, v] of new URLSearchParams(s)) o[k] = v; return o; }
+
+  /* One call-page load at a time: a live refresh arriving mid-load waits for it, so the page
+   * is never rebuilt under the reader's (or the audio player's) feet twice over. */
+  let callLoad = null;
+  async function loadCallSerial(sid, quiet) {
+    while (callLoad) await callLoad.catch(() => null);
+    callLoad = loadCall(sid, quiet);
+    try { await callLoad; } finally { callLoad = null; }
+  }
 
   async function loadCall(sid, quiet) {
     currentCall = sid;
@@ -451,7 +460,7 @@
     $('who').textContent = session.account_sid;
     startEvents();
     const m = h.match(/^#\/call\/(CA[0-9a-fA-F]{32})$/);
-    if (m) { show('call'); await loadCall(m[1]); focusHeading('call-h'); return; }
+    if (m) { show('call'); await loadCallSerial(m[1]); focusHeading('call-h'); return; }
     if (h === '#/labels') { show('labels'); currentCall = null; await loadLabels(); focusHeading('labels-h'); return; }
     show('calls'); currentCall = null; await loadCalls(); focusHeading('calls-h');
   }
