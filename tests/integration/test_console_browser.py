@@ -245,6 +245,13 @@ def call_page(d, srv, sid, to, greeting_click_frac):
     played = wait(d, lambda: d.execute_script(q + "return a.currentTime > 0.2"), what="playback")
     check(bool(played), "the recording plays")
     d.execute_script(q + "a.pause()")
+    # one side of the dual recording: the far end alone, through the channel picker
+    from selenium.webdriver.support.ui import Select
+    Select(d.find_element(By.CSS_SELECTOR, "select[id^=chan-]")).select_by_value("1")
+    t0 = d.execute_script(q + "a.play(); return a.currentTime")
+    played = wait(d, lambda: d.execute_script(q + "return a.currentTime > %f + 0.2" % t0), what="far-end playback")
+    check(bool(played), "the far end alone plays (channel picker)")
+    d.execute_script(q + "a.pause()")
     # greeting end by clicking the picture
     svg = d.find_element(By.ID, "amd-svg")
     webdriver.ActionChains(d).move_to_element_with_offset(

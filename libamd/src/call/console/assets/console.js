@@ -351,7 +351,35 @@
       }
       recordingsDone = true;
       box.append(a);
+      if (r.channels === '2' || r.channels === 2) box.append(channelPicker(a, r.sid));
     }
+  }
+
+  /* Dual recordings: listen to both sides, or one side in both ears (Web Audio channel
+   * splitter; the graph is built only when a single side is chosen). */
+  function channelPicker(audio, rsid) {
+    const id = 'chan-' + rsid;
+    const sel = el('select', { id }, el('option', { value: 'both' }, 'both sides (left ours, right far end)'),
+      el('option', { value: '1' }, 'far end only'), el('option', { value: '0' }, 'our side only'));
+    let graph = null;
+    sel.addEventListener('change', () => {
+      if (!graph) {
+        const ctx = new AudioContext();
+        const src = ctx.createMediaElementSource(audio);
+        const split = ctx.createChannelSplitter(2), merge = ctx.createChannelMerger(2);
+        const gains = [ctx.createGain(), ctx.createGain()];
+        src.connect(split);
+        gains.forEach((g, ch) => { split.connect(g, ch); });
+        graph = { ctx, split, merge, gains, src };
+        merge.connect(ctx.destination);
+      }
+      const g = graph;
+      g.gains.forEach((x) => { try { x.disconnect(); } catch (e) { /* not connected */ } });
+      if (sel.value === 'both') { g.gains[0].connect(g.merge, 0, 0); g.gains[1].connect(g.merge, 0, 1); }
+      else { const one = g.gains[Number(sel.value)]; one.connect(g.merge, 0, 0); one.connect(g.merge, 0, 1); }
+      g.ctx.resume();
+    });
+    return el('p', {}, el('label', { for: id }, 'Listen to '), sel);
   }
 
   async function loadLabel(sid) {
