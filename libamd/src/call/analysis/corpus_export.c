@@ -10,8 +10,12 @@
 #include "labels.h"
 #include "strbuf.h"
 
-/* Longest recording exported: 4 h (Twilio's default TimeLimit) at 48 kHz. */
+/* Longest recording read: 4 h (Twilio's default TimeLimit) at 48 kHz. Of it, the first
+ * EXPORT_SECONDS are exported: AMD decides within MachineDetectionTimeout (at most 59 s), so
+ * ten minutes hold every greeting the detector could be judged on, and a long call cannot
+ * blow up the export's memory. */
 #define MAX_EXPORT_FRAMES (4LL * 3600 * 48000)
+#define EXPORT_SECONDS 600
 
 static void put_le(uint8_t *p, uint32_t v, int n)
 {
@@ -66,6 +70,8 @@ int amdi_export_far_end_wav(const char *path, int channels, const char *track, u
         return AMD_EFORMAT;
     }
     size_t n = (size_t)info.frames;
+    if (n > (size_t)info.samplerate * EXPORT_SECONDS)
+        n = (size_t)info.samplerate * EXPORT_SECONDS;
     uint8_t *out = malloc(44 + n * 2 + 1);
     short *buf = malloc(sizeof(short) * 1024 * (size_t)channels);
     if (!out || !buf) {

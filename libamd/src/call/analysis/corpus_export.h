@@ -7,7 +7,7 @@
  *   manifest.csv          one row per exported call, oldest call first
  *   audio/<CallSid>.wav   the far end's audio from the moment of answer (what the detector
  *                         heard): channel 2 of a dual recording, or a mono `inbound` one;
- *                         16-bit PCM WAV at the recording's rate
+ *                         16-bit PCM WAV at the recording's rate, at most its first 10 minutes
  *   skipped.csv           labeled calls that could not be exported, and why (no recording,
  *                         a recording of our side only, unreadable media)
  * No `segments/` files: an operator's label carries no speech-segment truth, and the
