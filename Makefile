@@ -13,7 +13,8 @@ APT_PACKAGES = cmake make gcc pkg-config clang libclang-rt-14-dev \
   libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev postgresql haproxy libjansson-dev \
   python3 python3-twilio python3-numpy espeak-ng libespeak-ng-dev sox libsox-fmt-all \
   asterisk-core-sounds-en-wav libspandsp-dev libtiff-dev \
-  libre-dev librem-dev baresip-core sip-tester iproute2 wrk curl abigail-tools
+  libre-dev librem-dev baresip-core sip-tester iproute2 wrk curl abigail-tools \
+  chromium chromium-driver python3-selenium
 
 .PHONY: all setup build demo test asan fuzz clean
 

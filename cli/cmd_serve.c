@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "amd/server.h"
 #include "commands.h"
@@ -87,6 +88,11 @@ static void usage(FILE *out)
             "  --max-queued N         calls one account may have waiting in its CPS queue; more get\n"
             "                         429 (Twilio error 20429) (default 50000) [AMD_MAX_QUEUED]\n"
             "  --log-level LEVEL      error, warn, info or debug (default info) [AMD_LOG_LEVEL]\n"
+            "  --console-port N       serve the browser console at http://ADDR:N/console/ on the --listen\n"
+            "                         address (0 = any free port; off by default). Sign in with an\n"
+            "                         account SID and token or an API key. Keep it on loopback or behind\n"
+            "                         an https proxy (with an https --public-url the cookie is Secure)\n"
+            "                         [AMD_CONSOLE_PORT]\n"
             "  -h, --help             this text\n"
             "\n"
             "GET /health (the process serves HTTP) and GET /ready (it also reaches its database) answer\n"
@@ -109,6 +115,9 @@ typedef struct serve_opts {
     amd_server_api_key key[MAX_KEYS];
     char *key_buf[MAX_KEYS];
     size_t nkey;
+    long console_port;            /* --console-port; -1: no console */
+    char console_listen[160];
+    char self_exe[4096];          /* this program, for the console's `amd bench` runs */
 } serve_opts;
 
 /* --api-key SK...:SECRET:AC... (the secret may itself contain ':'). */
@@ -249,6 +258,12 @@ static int apply(serve_opts *o, const char *name, const char *v, char *err, size
             return -1;
         }
         c->media_priority = (int)l;
+    } else if (!strcmp(name, "console-port")) {
+        if (cli_parse_int(v, &l) || l < 0 || l > 65535) {
+            snprintf(err, errlen, "--console-port: expected a TCP port 0..65535, got '%s'", v);
+            return -1;
+        }
+        o->console_port = l;
     } else if (!strcmp(name, "log-level")) {
         if (parse_level(v, &c->log_level)) {
             snprintf(err, errlen, "--log-level: expected error, warn, info or debug, got '%s'", v);
@@ -278,7 +293,8 @@ static int load_env(serve_opts *o, char *err, size_t errlen)
                                          {"AMD_MEDIA_PRIORITY", "media-priority"},
                                          {"AMD_MAX_CONNECTIONS_PER_IP", "max-connections-per-ip"},
                                          {"AMD_REQUEST_TIMEOUT", "request-timeout"},
-                                         {"AMD_MAX_QUEUED", "max-queued"}};
+                                         {"AMD_MAX_QUEUED", "max-queued"},
+                                         {"AMD_CONSOLE_PORT", "console-port"}};
     for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
         const char *v = getenv(env[i][0]);
         if (v && *v && apply(o, env[i][1], v, err, errlen)) {
@@ -391,6 +407,9 @@ static void print_banner(const serve_opts *o, amd_server *srv)
     }
     for (size_t i = 0; i < amd_server_account_count(srv); i++)
         printf("amd serve: account %s\n", amd_server_account_sid(srv, i));
+    if (amd_server_console_port(srv))
+        printf("amd serve: console at http://%.*s:%d/console/\n", colon ? (int)(colon - listen) : 0, listen,
+               amd_server_console_port(srv));
     if (o->cfg.sip_listen)
         printf("amd serve: SIP driver on udp %s%s%s\n", o->cfg.sip_listen, o->cfg.sip_trunk ? ", trunk " : "",
                o->cfg.sip_trunk ? o->cfg.sip_trunk : "");
@@ -412,9 +431,26 @@ static void print_stop_stats(amd_server *srv)
 }
 
 /* Create, start and run the server until SIGINT / SIGTERM: the exit status. */
+static void console_config(serve_opts *o)
+{
+    if (o->console_port < 0)
+        return;
+    const char *listen = o->cfg.listen ? o->cfg.listen : "127.0.0.1:8080";
+    const char *colon = strrchr(listen, ':');
+    snprintf(o->console_listen, sizeof o->console_listen, "%.*s:%ld", colon ? (int)(colon - listen) : 0, listen,
+             o->console_port);
+    o->cfg.console_listen = o->console_listen;
+    ssize_t n = readlink("/proc/self/exe", o->self_exe, sizeof o->self_exe - 1);
+    if (n > 0) {
+        o->self_exe[n] = 0;
+        o->cfg.console_bench_program = o->self_exe;
+    }
+}
+
 static int run_server(serve_opts *o, char *err, size_t errlen)
 {
     amd_server *srv = NULL;
+    console_config(o);
     int r = amd_server_create(&o->cfg, &srv, err, errlen);
     if (r) {
         fprintf(stderr, "amd serve: %s\n", err[0] ? err : amd_strerror(r));
@@ -441,6 +477,7 @@ int amd_cli_serve(int argc, char **argv)
 {
     serve_opts o;
     memset(&o, 0, sizeof o);
+    o.console_port = -1;
     amd_server_config_init(&o.cfg);
     o.cfg.log_fn = log_line;
     char err[512] = "";

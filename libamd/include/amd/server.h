@@ -93,6 +93,13 @@ typedef struct amd_server_config {
      *  unique; the same name after a restart takes over that run's calls at once). Shown in
      *  logs, events and /health. NULL: "<hostname>-<pid>". */
     const char *instance;
+    /** The browser console (README "The console"): "ADDR:PORT" it listens on, port 0 = any
+     *  free port; NULL (default): no console. Keep it on loopback, or behind an https reverse
+     *  proxy (then set public_url to the https URL: the session cookie becomes Secure). */
+    const char *console_listen;
+    /** Path of the `amd` program the console's tuning page runs `amd bench` with; NULL: the
+     *  tuning page is off (embedders without the CLI). */
+    const char *console_bench_program;
 } amd_server_config;
 
 typedef struct amd_server amd_server;
@@ -127,6 +134,8 @@ int amd_server_start(amd_server *srv, char *err, size_t errlen);
 
 /** The TCP port being listened on (after start), or 0. */
 int amd_server_port(const amd_server *srv);
+/** The console's TCP port (after start), or 0 when there is no console. */
+int amd_server_console_port(const amd_server *srv);
 
 #define AMD_SERVER_LATENESS_BUCKETS 201
 

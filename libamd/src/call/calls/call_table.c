@@ -3,6 +3,8 @@
  * (the ownership rule in calls_internal.h). */
 #include "calls_internal.h"
 
+#include "amd_summary.h"
+
 #include <stdio.h>
 
 #include "amd/error.h"
@@ -45,6 +47,7 @@ void amdi_calls_live_free(live *c)
         return;
     amdi_create_params_free(&c->p);
     amd_detector_destroy(c->det);
+    amdi_summary_free(c->sum);
     free(c->pend);
     amdi_record_free(c);
     amdi_listen_close(&c->listen);

@@ -14,6 +14,7 @@
 void amdi_calls_persist(amdi_calls *e, live *c)
 {
     c->rec.date_updated = e->now;
+    atomic_fetch_add(&e->change_gen, 1);
     wop *o = amdi_writer_new_op(e->w, W_CALL);
     if (!o)
         return;
@@ -314,4 +315,9 @@ void amdi_calls_recording_failed(amdi_calls *e, live *c, const char *why)
     char msg[260];
     snprintf(msg, sizeof msg, "recording %s could not be stored whole: %s", c->rec_sid, why);
     amdi_calls_event_error(e, c->rec.sid, REC_ERR_NOT_STORED, msg);
+}
+
+uint64_t amdi_calls_change_gen(amdi_calls *e)
+{
+    return (uint64_t)atomic_load(&e->change_gen);
 }

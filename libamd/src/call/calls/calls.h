@@ -99,5 +99,7 @@ typedef struct amdi_calls_stats {
     size_t webhooks_pending;
 } amdi_calls_stats;
 void amdi_calls_stats_get(amdi_calls *e, amdi_calls_stats *st);
+/* A counter that grows whenever a call record changes (for live views: Server-Sent Events). */
+uint64_t amdi_calls_change_gen(amdi_calls *e);
 
 #endif

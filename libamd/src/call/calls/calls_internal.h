@@ -89,6 +89,7 @@ typedef struct live {
     amdi_leg *leg;
     /* AMD */
     amd_detector *det;
+    struct amdi_summary *sum; /* the decision's frame summary while the detector runs (amd_summary.h) */
     float *pend;        /* far-end audio of this tick waiting for the parallel detector pass */
     size_t pend_n, pend_cap;
     long work_idx;      /* slot in the tick's work list, -1 when not queued */
@@ -192,6 +193,7 @@ struct amdi_calls {
     atomic_size_t wnext;
     struct amdi_play_media *media; /* play_media.c */
     struct amdi_cluster *cl; /* NULL: the only process on its database */
+    atomic_uint_fast64_t change_gen; /* amdi_calls_change_gen */
 };
 
 static inline char *xstrdup(const char *s)

@@ -9,7 +9,32 @@
 #include <unistd.h>
 
 #include "amd/error.h"
+#include "amd_summary.h"
 #include "sid.h"
+
+/* The decision's frame summary goes to the store with the call's next batch (the picture of
+ * why the console shows). Out of memory only loses the picture, never the decision. */
+static void store_summary(amdi_calls *e, live *c, const amd_result *r)
+{
+    if (!c->sum)
+        return;
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    int rc = amdi_summary_pack(c->sum, r, &blob, &len);
+    amdi_summary_free(c->sum);
+    c->sum = NULL;
+    if (rc)
+        return;
+    wop *o = amdi_writer_new_op(e->w, W_SUMMARY);
+    if (!o || !(o->s1 = strdup(c->rec.sid))) {
+        free(o);
+        free(blob);
+        return;
+    }
+    o->s2 = (char *)blob;
+    o->v = (int64_t)len;
+    amdi_writer_push(e->w, o);
+}
 
 void amdi_calls_amd_decision(amdi_calls *e, live *c, int ending)
 {
@@ -20,6 +45,7 @@ void amdi_calls_amd_decision(amdi_calls *e, live *c, int ending)
         return;
     amd_detector_destroy(c->det);
     c->det = NULL;
+    store_summary(e, c, &r);
     c->rec.answered_by = r.answered_by != AMD_ANSWERED_NONE ? r.answered_by : AMD_ANSWERED_UNKNOWN;
     const char *ab = amd_answered_by_name(c->rec.answered_by);
     c->rec.amd_duration_ms = r.decision_ms < 0 ? 0 : r.decision_ms;
@@ -140,6 +166,8 @@ static void sink_answered(void *ctx, int rate)
             c->rec.answered_by = AMD_ANSWERED_UNKNOWN;
             amdi_calls_event_error(e, c->rec.sid, AMDI_TWERR_AMD_PARAMS_INVALID, err[0] ? err : amd_strerror(rc));
             c->det = NULL;
+        } else if (amdi_store_keeps_analysis(e->cfg.store) && (c->sum = amdi_summary_new()) != NULL) {
+            amd_detector_set_frame_callback(c->det, amdi_summary_frame, c->sum);
         }
     }
     if (amdi_outbound_open(c))

@@ -179,3 +179,13 @@ int amdi_store_meta_get(amdi_store *s, const char *key, int64_t *v)
 {
     return s->ops->meta_get(s, key, v);
 }
+
+int amdi_store_with_db(amdi_store *s, amdi_store_db_fn fn, void *user)
+{
+    return s->ops->with_sqlite ? s->ops->with_sqlite(s, fn, user) : AMD_ESTATE;
+}
+
+int amdi_store_keeps_analysis(amdi_store *s)
+{
+    return s->ops->with_sqlite != NULL;
+}

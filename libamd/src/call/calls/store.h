@@ -138,4 +138,14 @@ void amdi_store_last_error(amdi_store *s, char *buf, size_t n);
 int amdi_store_meta_set(amdi_store *s, const char *key, int64_t v);
 int amdi_store_meta_get(amdi_store *s, const char *key, int64_t *v);
 
+/* The tables of other concepts kept beside a call (the AMD frame summary, labels): run @p fn
+ * on this connection with it locked, and return what it returns. Their schemas are created
+ * with the store's (and their rows deleted with the call). */
+struct sqlite3;
+typedef int (*amdi_store_db_fn)(void *user, struct sqlite3 *db);
+int amdi_store_with_db(amdi_store *s, amdi_store_db_fn fn, void *user);
+/* 1 when the store keeps those tables (SQLite); 0 (PostgreSQL): amdi_store_with_db answers
+ * AMD_ESTATE, so the console has no decision pictures or labels there. */
+int amdi_store_keeps_analysis(amdi_store *s);
+
 #endif

@@ -42,6 +42,9 @@ typedef struct amdi_store_ops {
     void (*last_error)(amdi_store *s, char *buf, size_t n);
     int (*meta_set)(amdi_store *s, const char *key, int64_t v);
     int (*meta_get)(amdi_store *s, const char *key, int64_t *v);
+    /* Run @p fn on the store's SQLite connection, locked (amdi_store_with_db: the console's AMD
+     * frame summaries and labels); NULL in a store that keeps no such tables (PostgreSQL). */
+    int (*with_sqlite)(amdi_store *s, amdi_store_db_fn fn, void *user);
     /* Shared-database operations (store_cluster.h); NULL in a store only one process uses. */
     const struct amdi_cluster_ops *cluster;
 } amdi_store_ops;
@@ -56,7 +59,7 @@ int amdi_store_pg_open(const char *conninfo, int durable, amdi_store **out, char
 
 /* Versioned schema (store_schema.c): bring the database to AMDI_SCHEMA_VERSION, or refuse one
  * written by a newer server. 0, AMD_EIO or AMD_EVERSION with @p err. */
-#define AMDI_SCHEMA_VERSION 2
+#define AMDI_SCHEMA_VERSION 3
 int amdi_store_migrate(amdi_store *s, char *err, size_t errlen);
 /* @p sql (written for SQLite) in @p dialect's words; caller frees. NULL when out of memory. */
 char *amdi_sql_dialect(const char *dialect, const char *sql);

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "amd/error.h"
+#include "amd_summary_store.h"
+#include "labels.h"
 #include "store_impl.h"
 #include "strbuf.h"
 
@@ -90,6 +92,15 @@ static void v2_sql(amdi_buf *b)
                      "CREATE TABLE IF NOT EXISTS cps_slots(account_sid TEXT PRIMARY KEY, next_slot_us INTEGER NOT NULL);");
 }
 
+/* Version 3: what the console keeps beside a call — its AMD frame summary and the operator's
+ * label (analysis/amd_summary_store.c, analysis/labels.c). Both stores get the tables; only
+ * the SQLite store reads and writes them today (amdi_store_keeps_analysis). */
+static void v3_sql(amdi_buf *b)
+{
+    amdi_buf_puts(b, amdi_summary_store_schema);
+    amdi_buf_puts(b, amdi_labels_schema);
+}
+
 typedef struct migration {
     int version;
     void (*sql)(amdi_buf *b);     /* every store's tables, or NULL */
@@ -125,6 +136,7 @@ static const char k_pg_claim[] =
 static const migration k_migrations[] = {
     {1, v1_sql, NULL, NULL},
     {2, NULL, v2_sql, k_pg_claim},
+    {3, v3_sql, NULL, NULL},
 };
 
 /* Replace every whole word @p from by @p to. */
@@ -153,8 +165,13 @@ char *amdi_sql_dialect(const char *dialect, const char *sql)
     if (strcmp(dialect, "postgresql")) {
         amdi_buf_puts(&b, sql);
     } else {
+        amdi_buf c;
+        amdi_buf_init(&c);
         replace_word(&a, sql, "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY");
-        replace_word(&b, a.p ? a.p : "", "INTEGER", "BIGINT");
+        replace_word(&c, a.p ? a.p : "", "INTEGER", "BIGINT");
+        replace_word(&b, c.p ? c.p : "", "BLOB", "BYTEA");
+        b.oom |= a.oom | c.oom;
+        amdi_buf_free(&c);
     }
     amdi_buf_free(&a);
     if (b.oom) {

@@ -369,6 +369,15 @@ static int sq_call_params(amdi_store *base_, const char *sid, char **params)
     return rc;
 }
 
+static int sq_with_sqlite(amdi_store *base_, amdi_store_db_fn fn, void *user)
+{
+    sq_store *s = (sq_store *)base_;
+    pthread_mutex_lock(&s->mu);
+    int rc = fn(user, s->db);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
 static int sq_call_delete(amdi_store *base_, const char *account, const char *sid)
 {
     sq_store *s = (sq_store *)base_;
@@ -391,8 +400,15 @@ static int sq_call_delete(amdi_store *base_, const char *account, const char *si
             rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
             sqlite3_finalize(st);
         }
-        if (!rc && sqlite3_prepare_v2(s->db, "DELETE FROM events_dropped WHERE call_sid=?1", -1, &st, NULL) ==
-                       SQLITE_OK) {
+        /* the call's companion rows go with it: dropped-event count, AMD frame summary, label */
+        static const char *const k_companions[] = {"DELETE FROM events_dropped WHERE call_sid=?1",
+                                                   "DELETE FROM amd_summary WHERE call_sid=?1",
+                                                   "DELETE FROM labels WHERE call_sid=?1"};
+        for (size_t i = 0; !rc && i < sizeof k_companions / sizeof k_companions[0]; i++) {
+            if (sqlite3_prepare_v2(s->db, k_companions[i], -1, &st, NULL) != SQLITE_OK) {
+                rc = AMD_EIO;
+                break;
+            }
             sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
             rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
             sqlite3_finalize(st);
@@ -837,5 +853,6 @@ static const amdi_store_ops k_sqlite_ops = {
     .last_error = sq_last_error,
     .meta_set = sq_meta_set,
     .meta_get = sq_meta_get,
+    .with_sqlite = sq_with_sqlite,
     .cluster = NULL,
 };

@@ -12,6 +12,8 @@
  * held changes over the stored rows (amdi_writer_call_view), so it agrees with memory. */
 #include "writer.h"
 
+#include "amd_summary_store.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -290,6 +292,9 @@ static int apply_held(amdi_writer *w, wop *last)
             break;
         case W_META:
             rc = amdi_store_meta_set(st, o->s1, o->v);
+            break;
+        case W_SUMMARY:
+            rc = amdi_summary_put(st, o->s1, (const uint8_t *)o->s2, (size_t)o->v);
             break;
         }
     }

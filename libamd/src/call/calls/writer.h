@@ -28,15 +28,16 @@ typedef struct out_hook {
 
 /* One store operation. A W_COMMIT ends a batch: the writer commits the transaction and only
  * then sends the batch's webhooks. */
-enum { W_CALL, W_EVENT, W_REC, W_META, W_COMMIT, W_CALL_NEW /* insert a call (s1: its create form) */ };
+enum { W_CALL, W_EVENT, W_REC, W_META, W_SUMMARY, W_COMMIT, W_CALL_NEW /* insert a call (s1: its create form) */ };
 typedef struct wop {
     int kind;
     union {
         amdi_call_rec call;
         amdi_recording_rec recording;
     } u;
-    char *s1, *s2, *s3; /* event: call sid, request, response; recording: path; meta: key */
-    int64_t v;          /* event time / meta value */
+    char *s1, *s2, *s3; /* event: call sid, request, response; recording: path; meta: key;
+                         * summary: call sid, blob (amd_summary.h) */
+    int64_t v;          /* event time / meta value / summary blob length */
     out_hook *hooks;    /* W_COMMIT */
     int *done;          /* W_COMMIT: set when committed (see amdi_writer_wait) */
     struct wop *next;

@@ -12,6 +12,7 @@
 #include "notifications.h"
 #include "params.h"
 #include "render.h"
+#include "rest_amd.h"
 #include "sid.h"
 #include "signature.h"
 #include "strbuf.h"
@@ -80,7 +81,11 @@ static const char *authenticate(const amdi_api *api, const char *auth)
     if (!colon)
         return NULL;
     *colon = 0;
-    const char *user = (const char *)dec, *pass = colon + 1;
+    return amdi_api_check(api, (const char *)dec, colon + 1);
+}
+
+const char *amdi_api_check(const amdi_api *api, const char *user, const char *pass)
+{
     const char *hit = NULL;
     for (size_t i = 0; i < api->naccounts; i++) {
         int sid_ok = amdi_secret_equal(user, api->accounts[i].sid);
@@ -901,6 +906,8 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
         out->www_authenticate = 1;
         return;
     }
+    if (amdi_rest_amd(api, account, method, p, query, body, body_len, out))
+        return;
     int is_get = !strcmp(method, "GET"), is_post = !strcmp(method, "POST"), is_del = !strcmp(method, "DELETE");
     if (!strcmp(p, "/Calls.json") || !strcmp(p, "/Calls.csv")) {
         int csv = p[7] == 'c';

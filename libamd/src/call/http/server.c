@@ -22,6 +22,7 @@
 #include "amd/call.h"
 #include "dialplan.h"
 #include "calls.h"
+#include "console.h"
 #include "net_policy.h"
 #include "params.h"
 #include "render.h"
@@ -61,6 +62,9 @@ struct amd_server {
     pthread_t reaper;
     int reaper_on, reaper_stop;
     pthread_cond_t reaper_cv;
+    amdi_console *console;
+    char *console_listen, *console_bench;
+    amdi_logger console_log;
 };
 
 /* One open TCP connection. A request (its headers and its body) must arrive within
@@ -410,7 +414,10 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
         if (s->recordings_dir)
             snprintf(s->recordings_dir, n, "%s-recordings", s->db_path ? s->db_path : "amd-serve.db");
     }
-    if (!s->listen || !s->db_path || (cfg->public_url && !s->public_url) || !s->recordings_dir) {
+    s->console_listen = cfg->console_listen ? strdup(cfg->console_listen) : NULL;
+    s->console_bench = cfg->console_bench_program ? strdup(cfg->console_bench_program) : NULL;
+    if (!s->listen || !s->db_path || (cfg->public_url && !s->public_url) || !s->recordings_dir ||
+        (cfg->console_listen && !s->console_listen) || (cfg->console_bench_program && !s->console_bench)) {
         amd_server_destroy(s);
         return AMD_ENOMEM;
     }
@@ -866,6 +873,35 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t
     return 0;
 }
 
+static int start_console(amd_server *s, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    if (parse_listen(s->console_listen, &ss, &sl)) {
+        snprintf(err, errlen, "console: '%s' is not ADDR:PORT", s->console_listen);
+        return AMD_EINVAL;
+    }
+    s->console_log.fn = s->cfg.log_fn;
+    s->console_log.user = s->cfg.log_user;
+    s->console_log.level = s->cfg.log_level;
+    amdi_console_config cc = {
+        .api = &s->api,
+        .engine = s->engine,
+        .addr = (struct sockaddr *)&ss,
+        .addrlen = sl,
+        .secure_cookie = s->public_url && !strncasecmp(s->public_url, "https://", 8),
+        .max_body_bytes = s->cfg.max_body_bytes,
+        .bench_program = s->console_bench,
+        .log = &s->console_log,
+    };
+    return amdi_console_start(&cc, &s->console, err, errlen);
+}
+
+int amd_server_console_port(const amd_server *s)
+{
+    return s ? amdi_console_port(s->console) : 0;
+}
+
 int amd_server_start(amd_server *s, char *err, size_t errlen)
 {
     if (!s)
@@ -878,6 +914,9 @@ int amd_server_start(amd_server *s, char *err, size_t errlen)
         snprintf(err, errlen, "listen: '%s' is not ADDR:PORT (e.g. 127.0.0.1:8080 or [::1]:8080)", s->listen);
         return AMD_EINVAL;
     }
+    int crc = s->console_listen ? start_console(s, err, errlen) : 0;
+    if (crc)
+        return crc;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -894,6 +933,8 @@ int amd_server_start(amd_server *s, char *err, size_t errlen)
                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                               MHD_OPTION_END);
     if (!s->mhd) {
+        amdi_console_stop(s->console);
+        s->console = NULL;
         snprintf(err, errlen, "cannot listen on %s (address in use or not available)", s->listen);
         return AMD_EIO;
     }
@@ -967,6 +1008,7 @@ void amd_server_destroy(amd_server *s)
         pthread_mutex_unlock(&s->conn_mu);
         pthread_join(s->reaper, NULL);
     }
+    amdi_console_stop(s->console); /* its streams watch the engine: first */
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
     amdi_calls_destroy(s->engine);
@@ -980,6 +1022,8 @@ void amd_server_destroy(amd_server *s)
     free(s->db_path);
     free(s->public_url);
     free(s->recordings_dir);
+    free(s->console_listen);
+    free(s->console_bench);
     free(s->keys);
     if (s->lock_fd >= 0)
         close(s->lock_fd); /* releases the lock */
