@@ -7,7 +7,7 @@
  * Checked beyond the sanitizers: the documented return codes with a message on failure; on
  * success at most AMDI_TWIML_MAX_VERBS verbs, each of a known kind with the fields its kind
  * promises (Say / Play / Redirect text, Redirect method GET or POST, Reject reason rejected or
- * busy, loop 0..1000, Pause length 0..600, Play digits from the DTMF set; Dial: 1..10 nouns
+ * busy, loop 0..1000, Pause length 0..600; Dial: 1..10 nouns
  * each with a non-empty target (a sip: URI for <Sip>) and name/value parameters, timeout
  * 1..600, timeLimit 1..86400, method GET or POST, a known record mode) and a finite,
  * non-negative simulated duration.
@@ -60,8 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case AMDI_TW_PLAY:
             CHECK(v->text != NULL);
             CHECK(v->loop >= 0 && v->loop <= 1000);
-            if (v->digits)
-                CHECK(strspn(v->digits, "0123456789*#wW") == strlen(v->digits));
+            /* Play digits are kept as written: a bad key is the executor's warning 13430 */
             break;
         case AMDI_TW_PAUSE:
             CHECK(v->length_s >= 0 && v->length_s <= 600);
