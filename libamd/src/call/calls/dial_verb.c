@@ -266,6 +266,33 @@ static void ringback(live *p, struct amdi_dialing *g)
     amdi_outbound_inject(p, f);
 }
 
+/* RFC 4733 keys pass through the bridge: the key is played on the other leg's outbound path,
+ * which sends it as a telephone-event where that far end took them, else as its in-band tone
+ * (ITU-T Q.23). hangupOnStar: the parent's `*` hangs the child up instead. */
+void amdi_calls_dial_digit(amdi_calls *e, live *c, char key)
+{
+    struct amdi_dialing *g = c->dialing;
+    if (g && key == '*' && g->d->hangup_on_star && g->winner >= 0) {
+        live *k = amdi_calls_find(e, g->kids[g->winner].sid);
+        if (k && k->fsm.phase != AMDI_CS_DONE) {
+            amdi_calls_log(e, AMD_LOG_INFO, "call %s: * pressed: hangupOnStar ends %s", c->rec.sid, k->rec.sid);
+            amdi_calls_input(e, k, AMDI_CI_HANGUP_REQUEST, NULL);
+        }
+        return;
+    }
+    live *peer = c->bridge ? amdi_bridge_peer(e, c) : NULL;
+    if (!peer || !peer->out)
+        return;
+    /* the peer's executor is idle while bridged: finished key sources are dropped here */
+    amdi_player_done done;
+    while (amdi_player_poll(peer->out, &done))
+        ;
+    char ks[2] = {key, 0};
+    uint32_t id = 0;
+    if (amdi_player_add_digits(peer->out, ks, &id))
+        amdi_calls_log(e, AMD_LOG_WARN, "call %s: key %c not passed to %s", c->rec.sid, key, peer->rec.sid);
+}
+
 void amdi_calls_dial_tick(amdi_calls *e, live *c)
 {
     struct amdi_dialing *g = c->dialing;

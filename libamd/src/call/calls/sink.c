@@ -75,8 +75,18 @@ typedef struct sink_ctx {
     int gone; /* the call ended inside the callback: stop touching it */
 } sink_ctx;
 
+static void sink_digit(void *ctx, char key);
+
 static const amdi_leg_sink k_sink = {sink_ringing, sink_answered, sink_refused, sink_audio, sink_hangup,
-                                     sink_lost};
+                                     sink_lost, sink_digit};
+
+/* A far-end key press: <Dial hangupOnStar>, or passed to the bridged leg (dial_verb.c). */
+static void sink_digit(void *ctx, char key)
+{
+    sink_ctx *s = ctx;
+    if (s->c->fsm.phase == AMDI_CS_ANSWERED)
+        amdi_calls_dial_digit(s->e, s->c, key);
+}
 
 static void sink_ringing(void *ctx)
 {

@@ -29,6 +29,9 @@ typedef struct amdi_leg_sink {
     /* Optional (NULL: feed silence through audio): @p n samples of far-end audio that were
      * lost (a jitter-buffer gap), in place of an audio() call for that stretch. */
     void (*lost)(void *ctx, size_t n);
+    /* Optional: the far end pressed @p key (0-9 * # A-D), received as an RFC 4733
+     * telephone-event; once per key press, after the audio that came before it. */
+    void (*digit)(void *ctx, char key);
 } amdi_leg_sink;
 
 /* What to dial: everything a driver may need to place one call leg. */

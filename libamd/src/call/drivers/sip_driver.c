@@ -108,6 +108,9 @@ struct amdi_leg {
     int dstate, dframes, dcode;
     int play_code; /* RFC 4733 event of the <Play digits> key being sent, -1: none */
     int16_t out_pcm[FRAME_SAMPLES];
+    /* received RFC 4733 events (loop thread): the RTP timestamp of the last event started */
+    int rx_ev_seen;
+    uint32_t rx_ev_ts;
     /* arrival lateness (loop thread): transit = arrival (8 kHz units) - RTP timestamp */
     int have_transit;
     uint32_t transit_ssrc;
@@ -126,6 +129,8 @@ struct amdi_leg {
         unsigned out_head, out_count;
         int out_primed;
         long long out_dropped, out_underruns;
+        char keys[16]; /* far-end key presses (RFC 4733) not yet reported */
+        unsigned nkeys;
     } sh;
     /* written by the engine thread before it posts the command that reads them */
     char req_uri[600], req_from[128], req_user[128], req_pass[128], req_digits[64];
@@ -294,12 +299,33 @@ static void media_stop(amdi_leg *l)
 
 /* ------------------------------------------------------------------ libre callbacks (loop thread) */
 
+/* An RFC 4733 telephone-event packet: a key press is an event with a new RTP timestamp (the
+ * continuation and the three end packets of an event repeat its timestamp, RFC 4733 §2.5). */
+static void on_telephone_event(amdi_leg *l, const struct rtp_header *hdr, const uint8_t *p, size_t n)
+{
+    if (n < 4 || (l->rx_ev_seen && hdr->ts == l->rx_ev_ts))
+        return;
+    l->rx_ev_seen = 1;
+    l->rx_ev_ts = hdr->ts;
+    int key = p[0] <= 15 ? telev_code2digit(p[0]) : -1;
+    if (key <= 0)
+        return; /* not a DTMF key (RFC 4733 §3.2: events 0-15) */
+    pthread_mutex_lock(&l->mu);
+    if (l->sh.answered && !l->sh.hangup && l->sh.nkeys < sizeof l->sh.keys)
+        l->sh.keys[l->sh.nkeys++] = (char)key;
+    pthread_mutex_unlock(&l->mu);
+}
+
 static void on_rtp(const struct sa *src, const struct rtp_header *hdr, struct mbuf *mb, void *arg)
 {
     amdi_leg *l = arg;
     (void)src;
     size_t n = mbuf_get_left(mb);
     const uint8_t *p = mbuf_buf(mb);
+    if (l->te_pt >= 0 && hdr->pt == l->te_pt) {
+        on_telephone_event(l, hdr, p, n);
+        return;
+    }
     if (hdr->pt != PT_PCMU && hdr->pt != PT_PCMA)
         return; /* telephone-event, comfort noise, anything else: not audio for the detector */
     if (n > MAX_PAYLOAD)
@@ -819,6 +845,14 @@ static void sip_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink
         else
             k->audio(ctx, l->frame, FRAME_SAMPLES);
     }
+    char keys[sizeof l->sh.keys];
+    pthread_mutex_lock(&l->mu);
+    unsigned nkeys = l->sh.nkeys;
+    memcpy(keys, l->sh.keys, nkeys);
+    l->sh.nkeys = 0;
+    pthread_mutex_unlock(&l->mu);
+    for (unsigned i = 0; i < nkeys && k->digit; i++)
+        k->digit(ctx, keys[i]);
     if (hangup) {
         /* the far end hung up: what it said up to its BYE is still heard first */
         for (;;) {
