@@ -23,7 +23,7 @@ import numpy as np
 from twilio.base.exceptions import TwilioRestException
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from twilio_harness import (ACCOUNT, BUSY, DIALPLAN, FAILED, FROM, HUMAN_STAYS, NO_ANSWER, TOKEN,  # noqa: E402
+from twilio_harness import (ACCOUNT, BUSY, DIALPLAN, FAILED, FROM, HUMAN, HUMAN_STAYS, NO_ANSWER, TOKEN,  # noqa: E402
                             Receiver, Server, check, finish, wait_call)
 
 
@@ -202,6 +202,23 @@ try:
                   kids[0].status == want and "DialCallDuration" not in p,
                   "%s: DialCallStatus %s, DialCallSid the child, no DialCallDuration" % (want, p.get("DialCallStatus")))
         wait_call(client, c.sid)
+
+    # ---- <Number machineDetection>: the detector runs on the child leg; callerId
+    print("AMD on the child, callerId")
+    recv.set("/kid-amd", "", status=204, ctype="text/plain")
+    c = client.calls.create(to=HUMAN_STAYS, from_=FROM,
+                            twiml="<Response><Dial callerId=\"+15550001111\" timeLimit=\"8\"><Number "
+                                  "machineDetection=\"Enable\" amdStatusCallback=\"%s\">%s</Number></Dial>"
+                                  "</Response>" % (recv.url("/kid-amd"), HUMAN))
+    amd = recv.wait_for(lambda r: r["path"] == "/kid-amd", timeout=60)
+    kids = children(c.sid)
+    if check(len(amd) == 1 and len(kids) == 1, "AMD callback for the child"):
+        check(amd[0]["params"].get("CallSid") == kids[0].sid and amd[0]["params"].get("AnsweredBy") == "human",
+              "the child's AMD: CallSid the child, AnsweredBy human (%s)" % amd[0]["params"].get("AnsweredBy"))
+        check(kids[0].from_ == "+15550001111", "callerId is the child's From (%s)" % kids[0].from_)
+        kfin = wait_call(client, kids[0].sid)
+        check(kfin.answered_by == "human", "the child's resource: answered_by human")
+    wait_call(client, c.sid)
 
     # ---- ringTone: the parent hears the country's ringback while the child rings
     print("ringTone")
