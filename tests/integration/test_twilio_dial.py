@@ -304,6 +304,24 @@ try:
         check(wait_call(client, c.sid).status == "completed", "%s: the parent completed" % how)
     check(not recv.matching(lambda r: r["path"] == "/never"), "no action after the parent hung up or was redirected")
 
+    # ---- the child redirected by a REST update: it leaves the dial, the parent's action runs
+    recv.set("/left", "<Response><Hangup/></Response>")
+    c = client.calls.create(to=HUMAN_STAYS, from_=FROM, twiml=dial_twiml([AGENT], action=recv.url("/left")))
+    for _ in range(200):
+        kids = children(c.sid)
+        if kids and kids[0].status == "in-progress":
+            break
+        time.sleep(0.05)
+    if kids:
+        client.calls(kids[0].sid).update(twiml="<Response><Pause length=\"2\"/></Response>")
+        act = recv.wait_for(lambda r: r["path"] == "/left" and r["params"].get("CallSid") == c.sid, timeout=30)
+        check(len(act) == 1 and act[0]["params"].get("DialCallStatus") == "completed" and
+              act[0]["params"].get("DialCallSid") == kids[0].sid and "DialCallDuration" not in act[0]["params"],
+              "child redirected: the parent's action has DialCallStatus completed, no DialCallDuration")
+        kfin = wait_call(client, kids[0].sid)
+        check(kfin.status == "completed", "the redirected child ran its own TwiML to the end (%s)" % kfin.status)
+    wait_call(client, c.sid)
+
     # ---- a crash mid-bridge: on restart both legs are closed out truthfully
     print("kill -9 mid-bridge, restart")
     c = client.calls.create(to=HUMAN_STAYS, from_=FROM, status_callback=recv.url("/status"),

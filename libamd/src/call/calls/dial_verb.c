@@ -421,8 +421,8 @@ static void dial_finish(amdi_calls *e, live *p)
     char num[32], url[512];
     if (k >= 0)
         amdi_form_add(&ex, "DialCallSid", g->kids[k].sid);
-    if (g->winner >= 0) {
-        snprintf(num, sizeof num, "%lld", (long long)(g->kids[k].duration_s > 0 ? g->kids[k].duration_s : 0));
+    if (g->winner >= 0 && g->kids[k].duration_s >= 0) { /* absent when the child was redirected */
+        snprintf(num, sizeof num, "%lld", (long long)g->kids[k].duration_s);
         amdi_form_add(&ex, "DialCallDuration", num);
     }
     amdi_form_add(&ex, "DialBridged", g->bridged ? "true" : "false");
@@ -472,6 +472,8 @@ void amdi_calls_dial_child_ready(amdi_calls *e, live *child)
     live *p = NULL;
     int i = -1;
     struct amdi_dialing *g = parent_dialing(e, child, &p, &i);
+    if (child->bridge)
+        return;
     if (!g || g->winner != i || p->fsm.phase != AMDI_CS_ANSWERED) {
         amdi_calls_input(e, child, AMDI_CI_HANGUP_REQUEST, NULL);
         return;
@@ -513,6 +515,24 @@ void amdi_calls_dial_call_ended(amdi_calls *e, live *c)
 
 void amdi_calls_dial_abort(amdi_calls *e, live *c)
 {
+    if (c->dial_child && c->started) {
+        /* a REST update redirected the child: it leaves the dial and runs its new TwiML as a
+         * call of its own; the parent's dial is over (DialCallDuration absent, as on Twilio) */
+        live *p = NULL;
+        int i = -1;
+        struct amdi_dialing *pg = parent_dialing(e, c, &p, &i);
+        c->dial_child = 0;
+        amdi_bridge_close(e, c);
+        if (pg && !pg->kids[i].done) {
+            pg->kids[i].done = 1;
+            pg->kids[i].status = AMD_CALL_COMPLETED;
+            pg->kids[i].duration_s = -1;
+            pg->open--;
+            if (i == pg->winner || !pg->open)
+                dial_finish(e, p);
+        }
+        return;
+    }
     struct amdi_dialing *g = c->dialing;
     if (!g)
         return;
