@@ -7,7 +7,7 @@
  * Checked beyond the sanitizers: the documented return codes with a message on failure; on
  * success at most AMDI_TWIML_MAX_VERBS verbs, each of a known kind with the fields its kind
  * promises (Say / Play / Redirect text, Redirect method GET or POST, Reject reason rejected or
- * busy, loop 0..1000, Pause length 0..600, Play digits from the DTMF set; Gather / Record
+ * busy, loop 0..1000, Pause length 0..600 (Play digits kept as written); Gather / Record
  * attributes in their ranges, a Gather's nested verbs Say / Play / Pause inside the program,
  * a warning code always with its message; Dial: 1..10 nouns each with a non-empty target (a
  * sip: URI for <Sip>) and name/value parameters, timeout 1..600, timeLimit 1..86400, method

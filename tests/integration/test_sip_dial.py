@@ -94,7 +94,7 @@ def heard_ncc(rec, src):
 procs = []
 
 
-def farend(name, port, codec, secs):
+def farend(name, port, codec, secs, cons=0):
     d = os.path.join(WORK, "%s_%d" % (name, port))
     os.makedirs(os.path.join(d, "snd"))
     with open(os.path.join(d, "config"), "w") as f:
@@ -120,9 +120,11 @@ module g711.so
 module aufile.so
 module aubridge.so
 module sndfile.so
+%(cons)s
 module_tmp account.so
 module_app menu.so
 """ % {"port": port, "w": WORK, "name": name, "d": d, "rtp": 10000 + (port - 5000) * 10,
+       "cons": "module cons.so\ncons_listen 127.0.0.1:%d" % cons if cons else "",
        "rtp2": 10009 + (port - 5000) * 10})
     with open(os.path.join(d, "accounts"), "w") as f:
         f.write("<sip:%s@127.0.0.1:%d>;regint=0;audio_codecs=%s;ptime=20;answermode=auto\n" % (name, port, codec))
@@ -196,9 +198,48 @@ def scenario(label, callee_port, agent_port, callee_secs, agent_secs):
           (label, n2, w2))
 
 
+def keys_scenario():
+    """RFC 4733 through the bridge, and hangupOnStar: the callee presses 5 (the agent must
+    receive it as a telephone-event), then * (the child is hung up, the dial completes)."""
+    import socket
+    print("scenario C (keys: RFC 4733 through the bridge, hangupOnStar)")
+    recv.set("/star", "<Response><Hangup/></Response>")
+    cd, cp = farend("callee", 5074, "pcmu", 40, cons=5555)
+    ad, ap = farend("agent", 5084, "pcma", 40)
+    check(wait_udp(5074) and wait_udp(5084) and wait_udp(5555), "C: far ends listening")
+    c = client.calls.create(to="sip:callee@127.0.0.1:5074", from_=FROM,
+                            twiml="<Response><Dial hangupOnStar=\"true\" action=\"%s\"><Sip>sip:agent@127.0.0.1:5084"
+                                  "</Sip></Dial></Response>" % recv.url("/star"))
+    kids = []
+    for _ in range(200):
+        kids = client.calls.list(parent_call_sid=c.sid)
+        if kids and kids[0].status == "in-progress":
+            break
+        time.sleep(0.05)
+    time.sleep(1)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.sendto(b"5", ("127.0.0.1", 5555))
+    time.sleep(1.5)
+    with open(os.path.join(ad, "baresip.log"), errors="replace") as f:
+        agent_log = f.read()
+    check("received event: '5'" in agent_log, "C: the callee's 5 reached the agent as an RFC 4733 event")
+    sock.sendto(b"*", ("127.0.0.1", 5555))
+    act = recv.wait_for(lambda r: r["path"] == "/star" and r["params"].get("CallSid") == c.sid, timeout=15)
+    kid = wait_call(client, kids[0].sid, timeout=10) if kids else None
+    check(len(act) == 1 and act[0]["params"].get("DialCallStatus") == "completed" and kid is not None and
+          kid.status == "completed", "C: * with hangupOnStar hung the agent up; action DialCallStatus completed")
+    with open(os.path.join(ad, "baresip.log"), errors="replace") as f:
+        agent_log = f.read()
+    check("received event: '*'" not in agent_log, "C: the * itself is not passed to the agent")
+    check(wait_call(client, c.sid, timeout=20).status == "completed", "C: the parent completed")
+    for p in (cp, ap):
+        p.kill()
+
+
 try:
     scenario("A (the agent hangs up)", 5070, 5080, 40, 8)
     scenario("B (the callee hangs up)", 5072, 5082, 8, 40)
+    keys_scenario()
 finally:
     srv.cleanup()
     for p in procs:

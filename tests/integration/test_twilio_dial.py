@@ -23,7 +23,7 @@ import numpy as np
 from twilio.base.exceptions import TwilioRestException
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from twilio_harness import (ACCOUNT, BUSY, DIALPLAN, FAILED, FROM, HUMAN_STAYS, NO_ANSWER, TOKEN,  # noqa: E402
+from twilio_harness import (ACCOUNT, BUSY, DIALPLAN, FAILED, FROM, HUMAN, HUMAN_STAYS, NO_ANSWER, TOKEN,  # noqa: E402
                             Receiver, Server, check, finish, wait_call)
 
 
@@ -203,6 +203,23 @@ try:
                   "%s: DialCallStatus %s, DialCallSid the child, no DialCallDuration" % (want, p.get("DialCallStatus")))
         wait_call(client, c.sid)
 
+    # ---- <Number machineDetection>: the detector runs on the child leg; callerId
+    print("AMD on the child, callerId")
+    recv.set("/kid-amd", "", status=204, ctype="text/plain")
+    c = client.calls.create(to=HUMAN_STAYS, from_=FROM,
+                            twiml="<Response><Dial callerId=\"+15550001111\" timeLimit=\"8\"><Number "
+                                  "machineDetection=\"Enable\" amdStatusCallback=\"%s\">%s</Number></Dial>"
+                                  "</Response>" % (recv.url("/kid-amd"), HUMAN))
+    amd = recv.wait_for(lambda r: r["path"] == "/kid-amd", timeout=60)
+    kids = children(c.sid)
+    if check(len(amd) == 1 and len(kids) == 1, "AMD callback for the child"):
+        check(amd[0]["params"].get("CallSid") == kids[0].sid and amd[0]["params"].get("AnsweredBy") == "human",
+              "the child's AMD: CallSid the child, AnsweredBy human (%s)" % amd[0]["params"].get("AnsweredBy"))
+        check(kids[0].from_ == "+15550001111", "callerId is the child's From (%s)" % kids[0].from_)
+        kfin = wait_call(client, kids[0].sid)
+        check(kfin.answered_by == "human", "the child's resource: answered_by human")
+    wait_call(client, c.sid)
+
     # ---- ringTone: the parent hears the country's ringback while the child rings
     print("ringTone")
     c = client.calls.create(to=HUMAN_STAYS, from_=FROM, record=True, recording_channels="dual",
@@ -286,6 +303,24 @@ try:
               (how, kfin.status if kfin else None))
         check(wait_call(client, c.sid).status == "completed", "%s: the parent completed" % how)
     check(not recv.matching(lambda r: r["path"] == "/never"), "no action after the parent hung up or was redirected")
+
+    # ---- the child redirected by a REST update: it leaves the dial, the parent's action runs
+    recv.set("/left", "<Response><Hangup/></Response>")
+    c = client.calls.create(to=HUMAN_STAYS, from_=FROM, twiml=dial_twiml([AGENT], action=recv.url("/left")))
+    for _ in range(200):
+        kids = children(c.sid)
+        if kids and kids[0].status == "in-progress":
+            break
+        time.sleep(0.05)
+    if kids:
+        client.calls(kids[0].sid).update(twiml="<Response><Pause length=\"2\"/></Response>")
+        act = recv.wait_for(lambda r: r["path"] == "/left" and r["params"].get("CallSid") == c.sid, timeout=30)
+        check(len(act) == 1 and act[0]["params"].get("DialCallStatus") == "completed" and
+              act[0]["params"].get("DialCallSid") == kids[0].sid and "DialCallDuration" not in act[0]["params"],
+              "child redirected: the parent's action has DialCallStatus completed, no DialCallDuration")
+        kfin = wait_call(client, kids[0].sid)
+        check(kfin.status == "completed", "the redirected child ran its own TwiML to the end (%s)" % kfin.status)
+    wait_call(client, c.sid)
 
     # ---- a crash mid-bridge: on restart both legs are closed out truthfully
     print("kill -9 mid-bridge, restart")

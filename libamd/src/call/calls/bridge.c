@@ -24,7 +24,7 @@ int amdi_bridge_open(live *a, live *b)
     return 0;
 }
 
-static live *peer_of(amdi_calls *e, const live *c)
+live *amdi_bridge_peer(amdi_calls *e, const live *c)
 {
     amdi_bridge *br = c->bridge;
     live *p = amdi_calls_find(e, br->sid[strcmp(br->sid[0], c->rec.sid) ? 0 : 1]);
@@ -60,7 +60,7 @@ void amdi_bridge_resample(const float *src, size_t ns, float *dst, size_t nd)
 
 void amdi_bridge_forward(amdi_calls *e, live *c, const float *pcm, size_t n)
 {
-    live *p = peer_of(e, c);
+    live *p = amdi_bridge_peer(e, c);
     if (!p || !n)
         return;
     float f[AMDI_MEDIA_FRAME];

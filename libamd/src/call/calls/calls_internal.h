@@ -309,6 +309,8 @@ int amdi_calls_dial_child_answered(amdi_calls *e, live *child);
 void amdi_calls_dial_child_ready(amdi_calls *e, live *child);
 /* Call @p c ends (from the call table, before it is reaped): its dial, children, bridge. */
 void amdi_calls_dial_call_ended(amdi_calls *e, live *c);
+/* Far end of @p c pressed @p key: hangupOnStar on a parent, else to the bridged leg. */
+void amdi_calls_dial_digit(amdi_calls *e, live *c, char key);
 /* Every tick of a parent in <Dial>: the ringback (ringTone) while nobody answered. */
 void amdi_calls_dial_tick(amdi_calls *e, live *c);
 /* The parent's instructions are replaced (REST update): its dial ends without `action`. */
@@ -324,6 +326,8 @@ int amdi_bridge_open(live *a, live *b);
 void amdi_bridge_close(amdi_calls *e, live *c);
 /* @p c's far end said @p pcm (@p n samples, 20 ms at its rate): the peer's far end hears it. */
 void amdi_bridge_forward(amdi_calls *e, live *c, const float *pcm, size_t n);
+/* The answered leg @p c is bridged to, or NULL. */
+live *amdi_bridge_peer(amdi_calls *e, const live *c);
 /* One 20 ms frame from @p ns to @p nd samples (linear interpolation). */
 void amdi_bridge_resample(const float *src, size_t ns, float *dst, size_t nd);
 

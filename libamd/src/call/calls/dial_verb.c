@@ -266,6 +266,33 @@ static void ringback(live *p, struct amdi_dialing *g)
     amdi_outbound_inject(p, f);
 }
 
+/* RFC 4733 keys pass through the bridge: the key is played on the other leg's outbound path,
+ * which sends it as a telephone-event where that far end took them, else as its in-band tone
+ * (ITU-T Q.23). hangupOnStar: the parent's `*` hangs the child up instead. */
+void amdi_calls_dial_digit(amdi_calls *e, live *c, char key)
+{
+    struct amdi_dialing *g = c->dialing;
+    if (g && key == '*' && g->d->hangup_on_star && g->winner >= 0) {
+        live *k = amdi_calls_find(e, g->kids[g->winner].sid);
+        if (k && k->fsm.phase != AMDI_CS_DONE) {
+            amdi_calls_log(e, AMD_LOG_INFO, "call %s: * pressed: hangupOnStar ends %s", c->rec.sid, k->rec.sid);
+            amdi_calls_input(e, k, AMDI_CI_HANGUP_REQUEST, NULL);
+        }
+        return;
+    }
+    live *peer = c->bridge ? amdi_bridge_peer(e, c) : NULL;
+    if (!peer || !peer->out)
+        return;
+    /* the peer's executor is idle while bridged: finished key sources are dropped here */
+    amdi_player_done done;
+    while (amdi_player_poll(peer->out, &done))
+        ;
+    char ks[2] = {key, 0};
+    uint32_t id = 0;
+    if (amdi_player_add_digits(peer->out, ks, &id))
+        amdi_calls_log(e, AMD_LOG_WARN, "call %s: key %c not passed to %s", c->rec.sid, key, peer->rec.sid);
+}
+
 void amdi_calls_dial_tick(amdi_calls *e, live *c)
 {
     struct amdi_dialing *g = c->dialing;
@@ -394,8 +421,8 @@ static void dial_finish(amdi_calls *e, live *p)
     char num[32], url[512];
     if (k >= 0)
         amdi_form_add(&ex, "DialCallSid", g->kids[k].sid);
-    if (g->winner >= 0) {
-        snprintf(num, sizeof num, "%lld", (long long)(g->kids[k].duration_s > 0 ? g->kids[k].duration_s : 0));
+    if (g->winner >= 0 && g->kids[k].duration_s >= 0) { /* absent when the child was redirected */
+        snprintf(num, sizeof num, "%lld", (long long)g->kids[k].duration_s);
         amdi_form_add(&ex, "DialCallDuration", num);
     }
     amdi_form_add(&ex, "DialBridged", g->bridged ? "true" : "false");
@@ -445,6 +472,8 @@ void amdi_calls_dial_child_ready(amdi_calls *e, live *child)
     live *p = NULL;
     int i = -1;
     struct amdi_dialing *g = parent_dialing(e, child, &p, &i);
+    if (child->bridge)
+        return;
     if (!g || g->winner != i || p->fsm.phase != AMDI_CS_ANSWERED) {
         amdi_calls_input(e, child, AMDI_CI_HANGUP_REQUEST, NULL);
         return;
@@ -486,6 +515,24 @@ void amdi_calls_dial_call_ended(amdi_calls *e, live *c)
 
 void amdi_calls_dial_abort(amdi_calls *e, live *c)
 {
+    if (c->dial_child && c->started) {
+        /* a REST update redirected the child: it leaves the dial and runs its new TwiML as a
+         * call of its own; the parent's dial is over (DialCallDuration absent, as on Twilio) */
+        live *p = NULL;
+        int i = -1;
+        struct amdi_dialing *pg = parent_dialing(e, c, &p, &i);
+        c->dial_child = 0;
+        amdi_bridge_close(e, c);
+        if (pg && !pg->kids[i].done) {
+            pg->kids[i].done = 1;
+            pg->kids[i].status = AMD_CALL_COMPLETED;
+            pg->kids[i].duration_s = -1;
+            pg->open--;
+            if (i == pg->winner || !pg->open)
+                dial_finish(e, p);
+        }
+        return;
+    }
     struct amdi_dialing *g = c->dialing;
     if (!g)
         return;

@@ -433,11 +433,15 @@ void amdi_calls_run_detectors(amdi_calls *e)
 
 /* A key the far end sent as an RFC 4733 telephone-event: heard only while a <Gather> or a
  * <Record> listens (Twilio drops keys pressed outside them). */
+/* A far-end key press (RFC 4733): a <Gather> / <Record> listening, <Dial hangupOnStar>, or
+ * passed to the bridged leg (dial_verb.c). */
 static void sink_digit(void *ctx, char key)
 {
     sink_ctx *s = ctx;
     if (s->c->fsm.phase != AMDI_CS_DONE && s->c->listening)
         amdi_listen_key(&s->c->listen, key, s->e->now);
+    if (s->c->fsm.phase == AMDI_CS_ANSWERED)
+        amdi_calls_dial_digit(s->e, s->c, key);
 }
 
 static void sink_hangup(void *ctx)

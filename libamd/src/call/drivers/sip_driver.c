@@ -140,6 +140,7 @@ struct amdi_leg {
         unsigned out_head, out_count;
         int out_primed;
         long long out_dropped, out_underruns;
+        long long out_depth_sum, out_depth_n, jb_depth_sum, jb_depth_n;
     } sh;
     /* written by the engine thread before it posts the command that reads them */
     char req_uri[600], req_from[128], req_user[128], req_pass[128], req_digits[64];
@@ -267,6 +268,8 @@ static int out_pop(amdi_leg *l, int16_t *pcm, char *digit)
     if (!l->sh.out_primed && l->sh.out_count >= OUT_PRIME)
         l->sh.out_primed = 1;
     if (l->sh.out_primed && l->sh.out_count) {
+        l->sh.out_depth_sum += l->sh.out_count;
+        l->sh.out_depth_n++;
         unsigned i = l->sh.out_head;
         memcpy(pcm, l->sh.out[i], sizeof l->sh.out[i]);
         *digit = l->sh.out_digit[i];
@@ -744,6 +747,10 @@ static void leg_free(sipdrv *d, amdi_leg *l)
     d->stats.packets += l->sh.jb.packets;
     d->stats.out_dropped += l->sh.out_dropped;
     d->stats.out_underruns += l->sh.out_underruns;
+    d->stats.out_depth_sum += l->sh.out_depth_sum;
+    d->stats.out_depth_n += l->sh.out_depth_n;
+    d->stats.jb_depth_sum += l->sh.jb_depth_sum;
+    d->stats.jb_depth_n += l->sh.jb_depth_n;
     d->stats.late_packets += l->sh.jb.late;
     d->stats.rebases += l->sh.jb.rebases;
     d->stats.lost_samples += l->sh.jb.lost_samples;
@@ -893,6 +900,10 @@ static void sip_advance(void *drv, amdi_leg *l, int64_t now, const amdi_leg_sink
     int64_t due = (now - l->t_answer) / FRAME_MS;
     while (l->frames_out < due) {
         pthread_mutex_lock(&l->mu);
+        if (amdi_sipjb_pending(&l->sh.jb) > 0) {
+            l->sh.jb_depth_sum += amdi_sipjb_pending(&l->sh.jb);
+            l->sh.jb_depth_n++;
+        }
         size_t lost = amdi_sipjb_get(&l->sh.jb, l->frame, FRAME_SAMPLES);
         pthread_mutex_unlock(&l->mu);
         l->frames_out++;
@@ -993,17 +1004,20 @@ static void sip_destroy(void *drv)
         sip_close(d->sip, true);
     }
     if (d->log_fn) {
-        char m[700];
+        char m[900];
         amdi_sip_stats *t = &d->stats;
         snprintf(m, sizeof m,
                  "sip: %lld legs, %lld answered; RTP in %lld packets, %lld late (dropped), %lld re-based; "
                  "%.3f %% of %lld played samples lost, %lld trimmed (far end fast); RTP out %lld packets "
                  "(our side: %lld frames dropped as the media clock ran ahead, %lld silence fills); "
-                 "arrival lateness (ms) <20: %lld, 20-60: %lld, 60-200: %lld, 200-600: %lld, >=600: %lld, worst %lld",
+                 "arrival lateness (ms) <20: %lld, 20-60: %lld, 60-200: %lld, 200-600: %lld, >=600: %lld, worst %lld; "
+                 "mean wait: jitter buffer %.1f ms, send queue %.1f ms",
                  t->legs, t->answered, t->packets, t->late_packets, t->rebases,
                  t->played_samples ? 100.0 * (double)t->lost_samples / (double)t->played_samples : 0.0,
-                 t->played_samples, t->trimmed_samples, t->rtp_sent, t->out_dropped, t->out_underruns, t->late_hist[0], t->late_hist[1],
-                 t->late_hist[2], t->late_hist[3], t->late_hist[4], t->late_max_ms);
+                 t->played_samples, t->trimmed_samples, t->rtp_sent, t->out_dropped, t->out_underruns,
+                 t->late_hist[0], t->late_hist[1], t->late_hist[2], t->late_hist[3], t->late_hist[4], t->late_max_ms,
+                 t->jb_depth_n ? (double)t->jb_depth_sum / (double)t->jb_depth_n / 8.0 : 0.0,
+                 t->out_depth_n ? (double)t->out_depth_sum / (double)t->out_depth_n * FRAME_MS : 0.0);
         d->log_fn(d->log_user, AMD_LOG_INFO, m);
     }
     drv_free(d);

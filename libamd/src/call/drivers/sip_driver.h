@@ -40,6 +40,9 @@ typedef struct amdi_sip_stats {
      * buckets < 20, 20-60, 60-200, 200-600, >= 600 ms; and the worst seen */
     long long late_hist[5];
     long long late_max_ms;
+    /* the delay the two queues add: receive samples waiting in the jitter buffer at each 20 ms
+     * read, and our frames waiting in the send queue at each RTP send (sums and counts) */
+    long long jb_depth_sum, jb_depth_n, out_depth_sum, out_depth_n;
 } amdi_sip_stats;
 void amdi_sip_driver_stats(void *drv, amdi_sip_stats *st);
 
