@@ -292,6 +292,15 @@ static int seg_match(const amdi_beep_seg *s, int kind, float f1, float pw1, floa
         *fa = f2, *pwa = pw2, *fb = f1, *pwb = pw1;
         return 1;
     }
+    if (f1 >= BEEP_HIGH_HZ && near(f1, s->fa) && pw2 < BEEP_SEQ_P2 * pw1) {
+        /* A high tone with a weaker second peak elsewhere than the segment's second tone: a codec's
+           artefact beside it (GSM 06.10 puts -10 dB images next to tones above ~1.3 kHz in some
+           20 ms frames), which must not cut a steady tone into short runs. The frame counts for the
+           tone alone; whether the segment is a dual tone is decided by its majority of frames.
+           (Lower down, where voices are, such a frame still closes the segment.) */
+        *fa = f1, *pwa = pw1;
+        return 1;
+    }
     return 0;
 }
 
