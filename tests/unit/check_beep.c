@@ -848,6 +848,44 @@ START_TEST(test_swelling_vowel_rejected)
 END_TEST
 
 
+
+/* A 425 Hz beep after a greeting in which a voice's harmonic glided through 425 Hz a few seconds
+   before: that glide is no 425 Hz call-progress tone, so the beep is not taken for one (only a
+   steady 425 Hz tone sets the 5 s cadence window). Cadenced 425 Hz ringback and busy stay rejected
+   (test_call_progress_rejected). */
+static void glide(float *b, size_t n, double start_ms, double dur_ms, double f0, double f1, double dbfs)
+{
+    size_t a0 = TG_MS(start_ms), len = TG_MS(dur_ms);
+    double amp = tg_amp(dbfs), ph = 0.0;
+    for (size_t i = 0; i < len && a0 + i < n; i++) {
+        double x = (double)i / (double)len, env = sin(M_PI * x);
+        ph += 2.0 * M_PI * (f0 + (f1 - f0) * x) / TG_RATE;
+        b[a0 + i] += (float)(amp * env * sin(ph));
+    }
+}
+
+START_TEST(test_425_beep_after_voice_glide)
+{
+    size_t n;
+    float *b = sig_new(7000, &n);
+    tu_rng r;
+    tu_rng_seed(&r, 0x425);
+    for (int k = 0; k < 6; k++) {
+        double hz = 420 + 2 * k;
+        memset(b, 0, n * sizeof *b);
+        tu_make_speechlike(b, TG_MS(2000), TG_RATE, 150, 3000, &r);
+        glide(b, n, 2100, 90 + 10 * k, 412, 438, -18); /* a held "ooh" rising through 425 Hz */
+        tu_make_speechlike(b + TG_MS(2400), TG_MS(1200), TG_RATE, 150, 3000, &r);
+        tg_tone(b, n, 4000, 300, hz, -18);
+        tg_noise_snr(b, n, -18, 35, &r);
+        char what[64];
+        snprintf(what, sizeof what, "%.0f Hz beep 1.8 s after a glide through 425 Hz", hz);
+        expect_beep(b, n, NULL, 4000, 300, hz, what);
+    }
+    free(b);
+}
+END_TEST
+
 Suite *beep_suite(void)
 {
     Suite *s = suite_create("beep");
@@ -880,6 +918,7 @@ Suite *beep_suite(void)
     tcase_add_test(tc, test_gsm_high_beeps);
     tcase_add_test(tc, test_beep_then_music_note);
     tcase_add_test(tc, test_swelling_vowel_rejected);
+    tcase_add_test(tc, test_425_beep_after_voice_glide);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -331,8 +331,11 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
     int run_on = 0, follows = 0;
     amdi_beep_reason why = amdi_beep_seg_judge(b, &b->seg, now, &st, &en, &hz, &run_on, &follows);
     int valid = why == AMDI_BEEP_OK;
-    if (b->seg.nb * 2 < b->seg.na && b->seg.n_good >= 3 && near_hz(b->seg.fa, 425.f, 6.f))
-        b->last_425_ms = (b->seg.last + 1) * AMDI_HOP_MS; /* for the cadence of 425 Hz call progress */
+    /* for the cadence of 425 Hz call progress: a steady 425 Hz tone (one that passed the rules
+       before the known-tone rule); a voice's harmonic crossing 425 Hz in the greeting is not one */
+    int steady = valid || why == AMDI_BEEP_REJ_KNOWN_TONE || why == AMDI_BEEP_REJ_EDGES;
+    if (steady && b->seg.nb * 2 < b->seg.na && b->seg.n_good >= 3 && near_hz(b->seg.fa, 425.f, 6.f))
+        b->last_425_ms = (b->seg.last + 1) * AMDI_HOP_MS;
     int64_t run_start = b->run_start_ms;
     int64_t run_ms = b->run_end_ms - b->run_start_ms;
     float run_hz = b->run_hz;
