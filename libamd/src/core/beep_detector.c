@@ -69,6 +69,10 @@
  *        level within 20 %, start and stop sharply (full level one hop after
  *        its start and before its end; quieter hops on both sides) - what a
  *        generated beep does and a sung or spoken vowel does not;
+ *      - under BEEP_SWELL_HZ it does not both swell in and fade out (below
+ *        60 % of its level one hop after its start and 90 % one hop before
+ *        its end): a sustained or sung vowel, nearly a pure tone, that holds
+ *        its pitch well enough for the rules above (rule_swell);
  *      - it starts and stops: the two hops on either side are 3 dB quieter,
  *        unless they are not tonal (babble, noise, clicks), or the hops before
  *        it are a steady tone of another pitch it follows at once (a tone
@@ -79,7 +83,7 @@
  *      - it is not a known non-beep: call-progress pairs (350+440 dial,
  *        440+480 ringback, 480+620 busy / reorder, 400+450 UK) and 425 Hz
  *        +-1.5 % (ITU Europe call progress; a lone one of 150 ms or more right
- *        after speech is a beep), DTMF pairs (Q.23 rows x columns
+ *        after speech, with no steady 425 Hz tone in the 5 s before, is a beep), DTMF pairs (Q.23 rows x columns
  *        +-2 %: senders keep +-1.8 %; a wider net catches ordinary dual
  *        beeps) unless longer than BEEP_DTMF_BEEP_MS, after speech and with no
  *        other digit within BEEP_DTMF_ALONE_MS (a keypad run cancels it), fax CNG (1100 +-45 Hz, 350..650 ms: T.30's 0.5 s +-15 %)
