@@ -9,8 +9,15 @@ Truth is exact by construction: every utterance, pause and tone is placed
 here, so onset, greeting end, beep times and the speech segments (energy gate
 on the clean voice track, before noise and codecs) are known.
 
-    build_corpus.py --out DIR [--profile full|testdata] [--count N]
+    build_corpus.py --out DIR [--profile full|testdata|beeps] [--count N]
                     [--seed S] [--jobs J] [--cache DIR] [--clean]
+
+The `beeps` profile is a stress corpus for DetectMessageEnd: voicemail
+greetings only, 8 kHz, a third of them through GSM 06.10, ending in the beep
+kinds that are hard to find (two- and three-tone sequences, dual tones 30-50 Hz
+apart, low 400-450 Hz beeps) or in silence after a
+tone shorter than the 80 ms beep minimum, with sustained or sung vowels
+(500-600 Hz, made in code) inside half the greetings.
 
 Same seed and profile -> byte-identical manifest, segments and audio.
 """
@@ -62,6 +69,9 @@ SCENARIOS = {
     "noise":              (4, "unknown", "unknown", "unknown"),
 }
 
+# The `beeps` stress profile: greetings ending in a beep or in silence.
+BEEPS_SHARES = {"machine_beep": 7, "machine_silence": 3}
+
 # The committed testdata/ slice: every family, small, 8 kHz.
 TESTDATA_COUNTS = {
     "human_short": 6, "human_long": 5, "human_noise": 3, "human_babble": 3,
@@ -87,6 +97,9 @@ def plan(profile, count, seed):
     rng = np.random.default_rng([seed, 0xC0])
     if profile == "testdata":
         counts = dict(TESTDATA_COUNTS)
+    elif profile == "beeps":
+        tot = sum(BEEPS_SHARES.values())
+        counts = {k: max(2, int(round(count * v / tot))) for k, v in BEEPS_SHARES.items()}
     else:
         tot = sum(v[0] for v in SCENARIOS.values())
         counts = {k: max(2, int(round(count * v[0] / tot))) for k, v in SCENARIOS.items()}
@@ -239,12 +252,16 @@ def build_one(spec, cache, outdir):
     scen = spec["scenario"]
     rng = np.random.default_rng([spec["seed"], spec["index"]])
     td = spec["profile"] == "testdata"
+    stress = spec["profile"] == "beeps"
     src = Sources(cache)
 
     # Format and line: 8 kHz mostly; codecs only at 8 kHz.
     if td:
         fs = 8000
         codec = str(rng.choice(["none", "ulaw", "alaw", "gsm"], p=[0.12, 0.5, 0.26, 0.12]))
+    elif stress:
+        fs = 8000
+        codec = str(rng.choice(["none", "ulaw", "alaw", "gsm"], p=[0.2, 0.2, 0.25, 0.35]))
     else:
         fs = int(rng.choice([8000, 16000, 44100], p=[0.8, 0.12, 0.08]))
         codec = (str(rng.choice(["none", "ulaw", "alaw", "gsm"], p=[0.25, 0.35, 0.2, 0.2]))
@@ -303,6 +320,9 @@ def build_one(spec, cache, outdir):
             t = voice_t.put(t, spk.say(mids[mi % len(mids)], fs))
             mi += 1
         t += sentence_gap()
+        if stress and rng.random() < 0.5:
+            # a sustained or sung vowel inside the greeting ("hellooo", a jingle)
+            t = voice_t.put(t, dsp.sung_vowel(fs, rng)) + sentence_gap()
         return voice_t.put(t, spk.say(close, fs))
 
     def hello_burst(t, long=False):
@@ -344,6 +364,9 @@ def build_one(spec, cache, outdir):
         if scen == "machine_beep":
             bstart = gend + rng.uniform(0.05, 1.5)
             kind = str(rng.choice(["single", "dual", "double"], p=[0.6, 0.2, 0.2]))
+            if stress:
+                kind = str(rng.choice(["single", "dual", "double", "sequence", "close-dual", "low"],
+                                      p=[0.2, 0.1, 0.1, 0.25, 0.15, 0.2]))
             if td:
                 kind = ["single", "dual", "double"][spec["k"] % 3]
             harm = (not td) and kind == "single" and rng.random() < 0.15
@@ -353,6 +376,12 @@ def build_one(spec, cache, outdir):
             dur = bend + rng.uniform(1.5, 3.0)
         else:
             dur = gend + rng.uniform(4.0, 7.0)
+            if stress and rng.random() < 0.5:
+                # a tone shorter than the 80 ms beep minimum after the greeting: no beep
+                d = rng.uniform(0.05, 0.072)
+                f = float(rng.uniform(400, 2400))
+                tone_t.put(gend + rng.uniform(0.2, 1.0), dsp.tone(fs, [f], d, 0.5, ramp_ms=2.0))
+                info["beep"] = "short:%dHz:%dms" % (f, d * 1000)
         if rng.random() < 0.25:
             info["bg"] = str(rng.choice(["pink", "babble", "music", "hum"]))
             info["bg_snr"] = rng.uniform(10, 30)
@@ -438,6 +467,8 @@ def build_one(spec, cache, outdir):
             v *= 0.98 / pk
             level += 20 * np.log10(0.98 / pk)
     tones = tone_t.fit(n)
+    if "beep" not in truth and info["beep"].startswith("short:") and level is not None:
+        tones = tones * dsp.db2lin(level + rng.uniform(-6, 3) - dsp.rms_db(tones[np.abs(tones) > 0]))
     if "beep" in truth and level is not None:
         # beep level relative to the speech level, -10..+3 dB (RMS of a sine = peak/sqrt2)
         b0, b1 = (int(round(truth["beep"][0] * fs)), int(round(truth["beep"][1] * fs)))
@@ -590,6 +621,30 @@ def place_beep(track, t, kind, fs, rng, harm=False):
         d = rng.uniform(0.1, 1.2)
         end = track.put(t, dsp.tone(fs, [f, f2], d, amp))
         return end, "dual:%d+%dHz:%dms" % (f, f2, d * 1000)
+    if kind == "low":
+        f = float(rng.uniform(400, 450))
+        d = rng.uniform(0.1, 1.2)
+        end = track.put(t, dsp.tone(fs, [f], d, amp))
+        return end, "single:%dHz:%dms" % (f, d * 1000)
+    if kind == "close-dual":
+        # two tones 30-50 Hz apart: unresolved by a 32 ms window, they beat
+        f = float(rng.uniform(500, 2300))
+        f2 = f + float(rng.uniform(30, 50))
+        d = rng.uniform(0.15, 1.2)
+        end = track.put(t, dsp.tone(fs, [f, f2], d, amp))
+        return end, "dual:%d+%dHz:%dms" % (f, f2, d * 1000)
+    if kind == "sequence":
+        # one pitch followed at once by another (two or three tones, no gap)
+        k = 2 if rng.random() < 0.7 else 3
+        fr = [f]
+        while len(fr) < k:
+            g = float(np.clip(fr[-1] * rng.choice([0.67, 0.8, 1.25, 1.5]) * rng.uniform(0.97, 1.03), 300, 2500))
+            if abs(g - fr[-1]) > 0.1 * fr[-1]:
+                fr.append(g)
+        ds = [rng.uniform(0.08, 0.4) for _ in fr]
+        y = np.concatenate([dsp.tone(fs, [g], d, amp, ramp_ms=1.0) for g, d in zip(fr, ds)])
+        end = track.put(t, dsp.ramp(y, fs))
+        return end, "sequence:%sHz:%sms" % ("/".join("%d" % g for g in fr), "+".join("%d" % (d * 1000) for d in ds))
     d1 = rng.uniform(0.1, 0.45)
     gap = rng.uniform(0.08, 0.3)
     d2 = rng.uniform(0.1, 0.45)
@@ -676,7 +731,9 @@ def _work(args):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="output folder (manifest.csv, audio, segments/)")
-    ap.add_argument("--profile", choices=["full", "testdata"], default="full")
+    ap.add_argument("--profile", choices=["full", "testdata", "beeps"], default="full",
+                    help="full: every scenario family; testdata: the small committed slice; beeps: "
+                         "greetings ending in hard beeps or in silence (DetectMessageEnd stress)")
     ap.add_argument("--count", type=int, default=1200, help="files in the full profile (default 1200)")
     ap.add_argument("--seed", type=int, default=20261129)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
@@ -720,7 +777,7 @@ def main(argv=None):
         w.writeheader()
         for i in sorted(rows):
             w.writerow(rows[i])
-    if a.profile == "full":
+    if a.profile in ("full", "beeps"):
         # One manifest per split beside the whole one (same folder, so paths
         # and segments/ resolve): train on train, tune on dev, report on test.
         for split in voices.SPLIT_WEIGHTS:

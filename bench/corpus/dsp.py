@@ -199,6 +199,44 @@ def music(n, fs, rng):
     return y / (np.sqrt(np.mean(y * y)) + 1e-12)
 
 
+# Formants (F1, F2, F3 in Hz) of five vowels, for sung_vowel().
+VOWELS = {"a": (750, 1200, 2600), "o": (550, 900, 2500), "u": (350, 800, 2300),
+          "e": (500, 1800, 2500), "i": (300, 2300, 3000)}
+
+
+def sung_vowel(fs, rng):
+    """A sustained or sung vowel (0.15-0.9 s, made in code): harmonics of a fundamental
+    shaped by the vowel's formants, whose strongest partial sits at 500-600 Hz (a
+    soprano's fundamental, or a lower voice's 2nd-4th harmonic under F1), with the
+    jitter, optional vibrato and the swell / release of a voice. Peak-normalised."""
+    d = rng.uniform(0.15, 0.9)
+    n = int(round(d * fs))
+    t = np.arange(n) / fs
+    target = rng.uniform(500, 600)
+    k = int(rng.choice([1, 1, 2, 3, 4]))
+    f0 = target / k
+    vowel = VOWELS["o" if k == 1 else str(rng.choice(["a", "o", "e"]))]
+    vib = rng.uniform(0.005, 0.02) if rng.random() < 0.6 else 0.0
+    rate = rng.uniform(4.5, 6.5)
+    # slow pitch wander (jitter / intonation of a held note): a random walk, +-0.3 %
+    walk = np.cumsum(rng.standard_normal(n)) / np.sqrt(fs)
+    walk = 0.003 * walk / (np.max(np.abs(walk)) + 1e-12)
+    inst = f0 * (1 + vib * np.sin(2 * np.pi * rate * t) + walk + rng.uniform(-0.01, 0.01) * t / d)
+    ph = 2 * np.pi * np.cumsum(inst) / fs
+    y = np.zeros(n)
+    for h in range(1, 40):
+        if h * f0 > min(3800.0, fs / 2 - 100):
+            break
+        g = sum(1.0 / (1 + ((h * f0 - fm) / (60 + 0.06 * fm)) ** 2) for fm in vowel) / h ** 0.8
+        if h == k:
+            g *= 3.0            # the partial near F1 / the fundamental dominates
+        y += g * np.sin(h * ph + rng.uniform(0, 6.28))
+    att, rel = rng.uniform(0.03, 0.12), rng.uniform(0.04, 0.15)
+    env = np.minimum(1.0, np.minimum(t / att, (d - t) / rel))
+    y *= np.clip(env, 0, 1) * (1 + 0.05 * np.sin(2 * np.pi * rng.uniform(2, 4) * t))
+    return y / (np.max(np.abs(y)) + 1e-12) * 0.5
+
+
 # --- line effects ------------------------------------------------------------
 
 def bandlimit(x, fs, lo=300.0, hi=3400.0, edge=60.0):

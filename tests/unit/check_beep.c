@@ -735,9 +735,10 @@ END_TEST
 
 
 /* GSM 06.10 above 2 kHz: the 20 ms level of a steady beep swings by 10..20 dB (CV up to ~0.7),
-   which the level rule once took for a voice. Named limit: 55 % of 24 beeps at 2.0..2.5 kHz,
-   300 ms, 25 dB SNR found (15 of 24 now; 8 before the higher level limit for long high tones;
-   the rest fail the pitch rules, GSM's RPE coding jitters such tones by 0.3..0.6 %). */
+   which the level rule once took for a voice. Named limit: 16 of 24 beeps at 2.0..2.5 kHz,
+   300 ms, 25 dB SNR found (8 before the higher level limit for long high tones; 15 before a
+   frame with a GSM image beside the tone stopped cutting the segment; the rest fail the pitch
+   rules, GSM's RPE coding jitters such tones by 0.3..0.6 %). */
 START_TEST(test_gsm_high_beeps)
 {
     size_t n;
@@ -756,7 +757,7 @@ START_TEST(test_gsm_high_beeps)
         }
     }
     printf("beep: GSM 2.0..2.5 kHz: %d of %d found\n", found, trials);
-    ck_assert_msg(found * 100 >= trials * 55, "GSM 2.0..2.5 kHz: %d of %d beeps found (seed 0x2500)", found, trials);
+    ck_assert_msg(found >= 16, "GSM 2.0..2.5 kHz: %d of %d beeps found (seed 0x2500)", found, trials);
     free(b);
 }
 END_TEST
@@ -782,6 +783,104 @@ START_TEST(test_beep_then_music_note)
         char what[64];
         snprintf(what, sizeof what, "%d Hz beep, then a %.0f Hz note", 1681 - 97 * k, 2 * f0);
         expect_beep(b, n, NULL, 1000, 480, 1681 - 97 * k, what);
+    }
+    free(b);
+}
+END_TEST
+
+
+/* A sustained or sung vowel whose strongest partial is at 500..600 Hz (a soprano's fundamental, a
+   lower voice's 2nd..4th harmonic under F1): nearly a pure tone (other partials >= 20 dB down),
+   its pitch held within ~0.3 %, inside a greeting. What tells it from a beep is that it swells in
+   over 30..120 ms and fades out over 40..150 ms; generated beeps ramp in a few ms. Named limits:
+   at most 10 of 40 such vowels (clean, A-law, GSM) reported as beeps (9 now, 38 before the swell
+   rule: the rest swell in quickly enough to look like a ramp, or GSM clicks at their onset), and
+   38 of 40 of the same tones with 5 ms ramps found (39 now). */
+static void swell_vowel(float *b, size_t n, double start_ms, double dur_ms, double hz, double att_ms, double rel_ms,
+                        double dbfs, tu_rng *r)
+{
+    size_t a0 = TG_MS(start_ms), len = TG_MS(dur_ms);
+    double amp = tg_amp(dbfs), ph = 0.0, walk = 0.0;
+    for (size_t i = 0; i < len && a0 + i < n; i++) {
+        double t = (double)i * 1000.0 / TG_RATE;
+        if (i % 80 == 0)
+            walk = 0.9 * walk + 0.1 * 0.003 * tu_rng_gauss(r); /* slow pitch wander, ~0.1 % */
+        ph += 2.0 * M_PI * hz * (1.0 + walk) / TG_RATE;
+        double env = fmin(1.0, fmin(t / att_ms, (dur_ms - t) / rel_ms));
+        b[a0 + i] += (float)(amp * env * (sin(ph) + 0.06 * sin(2 * ph + 1.0) + 0.03 * sin(3 * ph + 2.0)));
+    }
+}
+
+START_TEST(test_swelling_vowel_rejected)
+{
+    size_t n;
+    float *b = sig_new(6000, &n);
+    tu_rng r;
+    tu_rng_seed(&r, 0x5E11);
+    int vowels = 0, beeps = 0;
+    for (int k = 0; k < 40; k++) {
+        double hz = 500 + 100 * tu_rng_uniform(&r), dur = 200 + 600 * tu_rng_uniform(&r);
+        double att = 30 + 90 * tu_rng_uniform(&r), rel = 40 + 110 * tu_rng_uniform(&r);
+        for (int sharp = 0; sharp < 2; sharp++) {
+            memset(b, 0, n * sizeof *b);
+            tu_make_speechlike(b, TG_MS(2500), TG_RATE, 120 + 100 * tu_rng_uniform(&r), 3000, &r);
+            if (sharp)
+                tg_tone(b, n, 2800, dur, hz, -18);
+            else
+                swell_vowel(b, n, 2800, dur, hz, att, rel, -18, &r);
+            tg_noise_snr(b, n, -18, 30, &r);
+            if (k % 3 == 1)
+                tg_alaw(b, n);
+            else if (k % 3 == 2)
+                ck_assert_int_eq(tg_gsm(b, n), 0);
+            int c = count_beeps(b, n, NULL);
+            if (sharp)
+                beeps += c == 1;
+            else
+                vowels += c;
+        }
+    }
+    printf("beep: swelling 500..600 Hz vowels reported as beeps: %d of 40\n", vowels);
+    ck_assert_msg(vowels <= 10, "%d of 40 swelling 500..600 Hz vowels reported as beeps (seed 0x5E11)", vowels);
+    ck_assert_msg(beeps >= 38, "%d of 40 500..600 Hz beeps (5 ms ramps) found", beeps);
+    free(b);
+}
+END_TEST
+
+
+
+/* A 425 Hz beep after a greeting in which a voice's harmonic glided through 425 Hz a few seconds
+   before: that glide is no 425 Hz call-progress tone, so the beep is not taken for one (only a
+   steady 425 Hz tone sets the 5 s cadence window). Cadenced 425 Hz ringback and busy stay rejected
+   (test_call_progress_rejected). */
+static void glide(float *b, size_t n, double start_ms, double dur_ms, double f0, double f1, double dbfs)
+{
+    size_t a0 = TG_MS(start_ms), len = TG_MS(dur_ms);
+    double amp = tg_amp(dbfs), ph = 0.0;
+    for (size_t i = 0; i < len && a0 + i < n; i++) {
+        double x = (double)i / (double)len, env = sin(M_PI * x);
+        ph += 2.0 * M_PI * (f0 + (f1 - f0) * x) / TG_RATE;
+        b[a0 + i] += (float)(amp * env * sin(ph));
+    }
+}
+
+START_TEST(test_425_beep_after_voice_glide)
+{
+    size_t n;
+    float *b = sig_new(7000, &n);
+    tu_rng r;
+    tu_rng_seed(&r, 0x425);
+    for (int k = 0; k < 6; k++) {
+        double hz = 420 + 2 * k;
+        memset(b, 0, n * sizeof *b);
+        tu_make_speechlike(b, TG_MS(2000), TG_RATE, 150, 3000, &r);
+        glide(b, n, 2100, 90 + 10 * k, 412, 438, -18); /* a held "ooh" rising through 425 Hz */
+        tu_make_speechlike(b + TG_MS(2400), TG_MS(1200), TG_RATE, 150, 3000, &r);
+        tg_tone(b, n, 4000, 300, hz, -18);
+        tg_noise_snr(b, n, -18, 35, &r);
+        char what[64];
+        snprintf(what, sizeof what, "%.0f Hz beep 1.8 s after a glide through 425 Hz", hz);
+        expect_beep(b, n, NULL, 4000, 300, hz, what);
     }
     free(b);
 }
@@ -818,6 +917,8 @@ Suite *beep_suite(void)
     tcase_add_test(tc, test_low_beep_after_speech);
     tcase_add_test(tc, test_gsm_high_beeps);
     tcase_add_test(tc, test_beep_then_music_note);
+    tcase_add_test(tc, test_swelling_vowel_rejected);
+    tcase_add_test(tc, test_425_beep_after_voice_glide);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -69,6 +69,10 @@
  *        level within 20 %, start and stop sharply (full level one hop after
  *        its start and before its end; quieter hops on both sides) - what a
  *        generated beep does and a sung or spoken vowel does not;
+ *      - under BEEP_SWELL_HZ it does not both swell in and fade out (below
+ *        60 % of its level one hop after its start and 90 % one hop before
+ *        its end): a sustained or sung vowel, nearly a pure tone, that holds
+ *        its pitch well enough for the rules above (rule_swell);
  *      - it starts and stops: the two hops on either side are 3 dB quieter,
  *        unless they are not tonal (babble, noise, clicks), or the hops before
  *        it are a steady tone of another pitch it follows at once (a tone
@@ -79,7 +83,7 @@
  *      - it is not a known non-beep: call-progress pairs (350+440 dial,
  *        440+480 ringback, 480+620 busy / reorder, 400+450 UK) and 425 Hz
  *        +-1.5 % (ITU Europe call progress; a lone one of 150 ms or more right
- *        after speech is a beep), DTMF pairs (Q.23 rows x columns
+ *        after speech, with no steady 425 Hz tone in the 5 s before, is a beep), DTMF pairs (Q.23 rows x columns
  *        +-2 %: senders keep +-1.8 %; a wider net catches ordinary dual
  *        beeps) unless longer than BEEP_DTMF_BEEP_MS, after speech and with no
  *        other digit within BEEP_DTMF_ALONE_MS (a keypad run cancels it), fax CNG (1100 +-45 Hz, 350..650 ms: T.30's 0.5 s +-15 %)
@@ -292,6 +296,15 @@ static int seg_match(const amdi_beep_seg *s, int kind, float f1, float pw1, floa
         *fa = f2, *pwa = pw2, *fb = f1, *pwb = pw1;
         return 1;
     }
+    if (f1 >= BEEP_HIGH_HZ && near(f1, s->fa) && pw2 < BEEP_SEQ_P2 * pw1) {
+        /* A high tone with a weaker second peak elsewhere than the segment's second tone: a codec's
+           artefact beside it (GSM 06.10 puts -10 dB images next to tones above ~1.3 kHz in some
+           20 ms frames), which must not cut a steady tone into short runs. The frame counts for the
+           tone alone; whether the segment is a dual tone is decided by its majority of frames.
+           (Lower down, where voices are, such a frame still closes the segment.) */
+        *fa = f1, *pwa = pw1;
+        return 1;
+    }
     return 0;
 }
 
@@ -322,8 +335,11 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
     int run_on = 0, follows = 0;
     amdi_beep_reason why = amdi_beep_seg_judge(b, &b->seg, now, &st, &en, &hz, &run_on, &follows);
     int valid = why == AMDI_BEEP_OK;
-    if (b->seg.nb * 2 < b->seg.na && b->seg.n_good >= 3 && near_hz(b->seg.fa, 425.f, 6.f))
-        b->last_425_ms = (b->seg.last + 1) * AMDI_HOP_MS; /* for the cadence of 425 Hz call progress */
+    /* for the cadence of 425 Hz call progress: a steady 425 Hz tone (one that passed the rules
+       before the known-tone rule); a voice's harmonic crossing 425 Hz in the greeting is not one */
+    int steady = valid || why == AMDI_BEEP_REJ_KNOWN_TONE || why == AMDI_BEEP_REJ_EDGES;
+    if (steady && b->seg.nb * 2 < b->seg.na && b->seg.n_good >= 3 && near_hz(b->seg.fa, 425.f, 6.f))
+        b->last_425_ms = (b->seg.last + 1) * AMDI_HOP_MS;
     int64_t run_start = b->run_start_ms;
     int64_t run_ms = b->run_end_ms - b->run_start_ms;
     float run_hz = b->run_hz;

@@ -37,6 +37,10 @@
 #define BEEP_RICH_EDGE 0.35f      /* [fit] start and stop: 4.5 dB quieter hops on both sides, */
 #define BEEP_RICH_SHAPE 0.05f     /* [fit] keep a clean lobe, */
 #define BEEP_RICH_ATTACK 0.8f     /* [fit] and be at >= 80 % of its level one hop after its start and before its end */
+#define BEEP_SWELL_HZ 1000.f      /* [fit] under 1 kHz (sung and sustained vowels' strongest partials) a tone ... */
+#define BEEP_SWELL_ATTACK 0.6f    /* [fit] ... under 60 % of its level one hop after its start ... */
+#define BEEP_SWELL_DECAY 0.9f     /* [fit] ... and under 90 % one hop before its end swells in and fades out:
+                                     a voice (onsets of 30..120 ms); a generated beep ramps in a few ms */
 #define BEEP_PARTNER_MIN 0.02f    /* [fit] a second peak >= -17 dB under the tone ... */
 #define BEEP_PARTNER_TOL_HZ 5.f   /* [fit] ... within 5 Hz of a harmonic of f/k (k <= 6, f/k >= 80 Hz) ... */
 #define BEEP_PARTNER_FRAC 0.5f    /* [fit] ... in half the frames: the "tone" is one harmonic of a voice */

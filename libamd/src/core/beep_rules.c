@@ -216,6 +216,19 @@ static amdi_beep_reason rule_rich(const beep_ctx *c)
     return AMDI_BEEP_OK;
 }
 
+/* A tone in the voice range that swells in and fades out (both edges soft): a sustained or sung
+   vowel, steady enough in pitch to pass the other rules. Generated beeps ramp in a few ms; through
+   GSM 06.10 one edge may smear, rarely both, and that above this range. */
+static amdi_beep_reason rule_swell(const beep_ctx *c)
+{
+    const seg_stats *t = c->t;
+    if (t->ma >= BEEP_SWELL_HZ || t->level <= 0.f)
+        return AMDI_BEEP_OK;
+    return c->s->att_e < BEEP_SWELL_ATTACK * t->level && c->s->dec_e < BEEP_SWELL_DECAY * t->level
+               ? AMDI_BEEP_REJ_SWELL
+               : AMDI_BEEP_OK;
+}
+
 /* Level steady over 20 ms energies (GSM 06.10 wobbles inside its 20 ms frames), beyond beating. */
 static amdi_beep_reason rule_level(const beep_ctx *c)
 {
@@ -311,7 +324,7 @@ static amdi_beep_reason rule_edges(const beep_ctx *c)
 /* The reject rules, in the order they are tried; the first that fires names the reason. */
 static amdi_beep_reason (*const beep_rules[])(const beep_ctx *) = {
     rule_frames, rule_duration, rule_gaps, rule_pitch_spread, rule_low_short, rule_drift,
-    rule_voice_harmonic, rule_lobe_shape, rule_rich, rule_level, rule_harmonic_dual,
+    rule_voice_harmonic, rule_lobe_shape, rule_rich, rule_swell, rule_level, rule_harmonic_dual,
     rule_known_tone, rule_edges,
 };
 
@@ -319,7 +332,7 @@ const char *amdi_beep_reason_name(amdi_beep_reason r)
 {
     static const char *const n[AMDI_BEEP_REASONS] = {
         "ok", "frames", "duration", "gaps", "pitch-spread", "low-short", "drift", "voice-harmonic",
-        "lobe-shape", "rich", "level", "harmonic-dual", "known-tone", "dtmf", "edges",
+        "lobe-shape", "rich", "level", "harmonic-dual", "known-tone", "dtmf", "edges", "swell",
     };
     return (unsigned)r < AMDI_BEEP_REASONS ? n[r] : "?";
 }
@@ -352,6 +365,8 @@ amdi_beep_reason amdi_beep_seg_judge(const amdi_beep *b, const amdi_beep_seg *s,
             return r;
         }
     }
-    DBG("   VALID\n");
+    DBG("   VALID at=%lld att=%.2f dec=%.2f st=%.2f pre=%.2f/%.2f dur=%lld f=%.1f sd=%.2f cv20=%.2f rich=%d\n", (long long)t.start_ms, t.level > 0 ? s->att_e / t.level : 0,
+        t.level > 0 ? s->dec_e / t.level : 0, t.level > 0 ? s->start_e / t.level : 0, t.level > 0 ? s->pre_e1 / t.level : 0,
+        t.level > 0 ? s->pre_e2 / t.level : 0, (long long)t.dur, t.ma, t.sd_a, t.cv20, t.rich);
     return AMDI_BEEP_OK;
 }
