@@ -21,8 +21,10 @@ Steps (all deterministic: fixed seeds, full-batch training, sorted inputs):
   4. The decision policy (thresholds in the model file, model.h) is tuned on
      the dev split by running the exact C engine (dump_features eval
      --params-stdin) with coordinate ascent. The objective is Enable accuracy
-     minus a penalty on human-as-machine, subject to median latencies per
-     class no higher than the timing engine's on the same files.
+     minus a penalty on human-as-machine (plus, with --in-time-weight, the
+     in-time human rate: answered human by the manifest's greeting_end_ms +
+     1.5 s), subject to median latencies per class no higher than the timing
+     engine's on the same files.
   5. The best (architecture, policy) on dev is written field by field
      (struct.pack, little-endian) in the format of libamd/src/core/model.h.
      The test split is never read here: `dump_features eval --split test`
@@ -71,7 +73,7 @@ def dump(tool, manifest, split, prefix):
 
 def combine(manifests, path):
     """One manifest (absolute paths) over several corpora, so every split spans all of them."""
-    cols = ["file", "answered_by_enable", "scenario", "split"]
+    cols = ["file", "answered_by_enable", "scenario", "split", "greeting_end_ms"]
     with open(path, "w", newline="") as out:
         w = csv.writer(out, lineterminator="\n")
         w.writerow(cols)
@@ -80,7 +82,7 @@ def combine(manifests, path):
             with open(man, newline="") as f:
                 for r in csv.DictReader(f):
                     w.writerow([os.path.join(base, r["file"]), r["answered_by_enable"], r.get("scenario", ""),
-                                r.get("split", "")])
+                                r.get("split", ""), r.get("greeting_end_ms", "")])
     return path
 
 
@@ -214,11 +216,14 @@ class Evaluator:
 
 
 LAT_WEIGHT = 0.0  # --latency-weight: bonus per ms of median latency saved (human + machine)
+IN_TIME_WEIGHT = 0.0  # --in-time-weight: bonus per unit of in-time human rate (human by greeting end + 1.5 s)
 
 
 def score(r, base, hm_weight):
     s = r["accuracy"] - hm_weight * r["human_as_machine"]
     s += LAT_WEIGHT * ((base["human_p50"] - r["human_p50"]) + (base["machine_p50"] - r["machine_p50"]))
+    if r.get("in_time_human", -1) >= 0:
+        s += IN_TIME_WEIGHT * r["in_time_human"]
     # the model must not trade the costly error for accuracy: no more human-as-machine than the rules
     if r["human_as_machine"] > base["human_as_machine"]:
         s -= 1.0
@@ -231,8 +236,8 @@ def score(r, base, hm_weight):
 
 GRID = {
     P_MACHINE: [0.8, 0.9, 0.95, 0.98, 0.995, 1.01],
-    P_HUMAN: [-1.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4],
-    HUMAN_GAP: [300, 400, 500, 600, 700, 800, 1000],
+    P_HUMAN: [-1.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4],
+    HUMAN_GAP: [200, 300, 400, 500, 600, 700, 800, 1000],
     MIN_MACHINE: [600, 1000, 1400, 1800, 2200],
     VETO_P: [0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 1.01],
     VETO_EXTRA: [100, 200, 300, 500, 800],
@@ -284,11 +289,16 @@ def main():
     ap.add_argument("--pause-weight", type=float, default=1.0,
                     help="weight of snapshots inside a 300-1200 ms pause after speech, relative to the others "
                          "(the early human check point); 1 = uniform")
+    ap.add_argument("--in-time-weight", type=float, default=0.0,
+                    help="dev objective bonus per unit of in-time human rate (answered human by the greeting end "
+                         "+ 1.5 s; needs greeting_end_ms in the manifests); 0 (default): not in the objective")
+    ap.add_argument("--epochs", type=int, default=1000, help="full-batch Adam steps per fit")
     ap.add_argument("--report", default=None, help="write the dev figures of the chosen model here (JSON)")
     a = ap.parse_args()
 
-    global LAT_WEIGHT, PAUSE_WEIGHT
+    global LAT_WEIGHT, PAUSE_WEIGHT, IN_TIME_WEIGHT
     LAT_WEIGHT = a.latency_weight
+    IN_TIME_WEIGHT = a.in_time_weight
     PAUSE_WEIGHT = a.pause_weight
     work = a.work or os.path.join(os.path.dirname(os.path.abspath(a.out)), "train-work")
     os.makedirs(work, exist_ok=True)
@@ -315,11 +325,11 @@ def main():
         for l2 in [float(x) for x in a.l2.split(",")]:
             rng = np.random.default_rng(SEED)
             net = Net(h, mean, scale, rng)
-            cache = os.path.join(work, "net_h%d_l2%g.npz" % (h, l2))
+            cache = os.path.join(work, "net_h%d_l2%g_e%d_pw%g.npz" % (h, l2, a.epochs, a.pause_weight))
             if os.path.exists(cache):      # same dumps, same seed: the same net; skip the work
                 net.set([np.load(cache)["p%d" % k] for k in range(len(net.params()))])
             else:
-                net.fit(Xtr, ytr, wtr, l2)
+                net.fit(Xtr, ytr, wtr, l2, epochs=a.epochs)
                 np.savez(cache, **{"p%d" % k: p for k, p in enumerate(net.params())})
             ll = logloss(net, Xdv, ydv, wdv)
             pol, r, s = tune(ev, tmp, net, base, a.hm_weight)
