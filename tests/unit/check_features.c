@@ -61,7 +61,7 @@ static void fx_push(fx *x, const float *sig, int speech, int tone, float noise_d
     x->f.level_db = e > 0 ? (float)(10 * log10(e / (32768.0 * 32768.0))) : -100.f;
     if (x->f.level_db < -100.f)
         x->f.level_db = -100.f;
-    amdi_feat_input in = {&x->f, speech, speech ? 0.9f : 0.05f, noise_db, tone, 0.f, 0};
+    amdi_feat_input in = {&x->f, speech, speech ? 0.9f : 0.05f, noise_db, tone, 0.f, 0, 0};
     amdi_features_frame(&x->s, &in);
     x->k++;
 }
