@@ -619,6 +619,8 @@ static int held_hop(amd_detector *d, int64_t t, int was_decided)
     e->n_tone_events = 0;
     amdi_vad_out *vo = &d->vo;
     vo->onset = vo->offset = 0;
+    if (d->lost_run_ms <= AMD_LOST_HOLD_MS)
+        amdi_vad_lost(&d->vad);
     if (d->lost_run_ms > AMD_LOST_HOLD_MS) {
         if (!d->gap_cut) {
             amdi_vad_gap(&d->vad, vo); /* first hop past the hold: end the speech run */
