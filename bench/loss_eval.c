@@ -5,7 +5,7 @@
  * and with the gaps reported through amd_detector_process_lost.
  *
  *   loss_eval --manifest corpus/manifest.csv [--mode Enable|DetectMessageEnd]
- *             [--engine NAME] [--seed N] [--limit N]
+ *             [--engine NAME] [--seed N] [--limit N] [--pattern I] [--api-only]
  *
  * Every file is classified without loss (the reference), then under each loss
  * pattern both ways; the same pattern (seeded per file and pattern) is used for
@@ -16,7 +16,9 @@
  * file's rate and finish() is called at its end. Printed: per pattern, the
  * measured loss, answers changed vs the reference (and of those, humans turned
  * into a machine_* answer), and accuracy against the manifest where it has a truth
- * column. --verbose lists the files whose answer process_lost changed.
+ * column. --verbose lists the files whose answer process_lost changed. --pattern I
+ * (0..3, the table's rows in order) runs one pattern only, --api-only skips the
+ * silence fill (both for quick measurements; the table's other cells stay 0).
  *
  *   loss_eval --dtmf --manifest corpus/manifest.csv [--label LABEL_OR_SCENARIO]
  *
@@ -210,7 +212,7 @@ int main(int argc, char **argv)
     amd_config_init(&cfg);
     uint64_t seed = 1;
     long limit = -1;
-    int dtmf = 0, verbose = 0;
+    int dtmf = 0, verbose = 0, only_pat = -1, api_only = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--manifest") && i + 1 < argc)
             manifest = argv[++i];
@@ -226,13 +228,19 @@ int main(int argc, char **argv)
             limit = atol(argv[++i]);
         else if (!strcmp(argv[i], "--label") && i + 1 < argc)
             label = argv[++i];
+        else if (!strcmp(argv[i], "--pattern") && i + 1 < argc) {
+            only_pat = atoi(argv[++i]);
+            if (only_pat < 0 || only_pat >= N_PAT)
+                return fprintf(stderr, "--pattern: 0..%d\n", N_PAT - 1), 2;
+        } else if (!strcmp(argv[i], "--api-only"))
+            api_only = 1;
         else if (!strcmp(argv[i], "--dtmf"))
             dtmf = 1;
         else if (!strcmp(argv[i], "--verbose"))
             verbose = 1;
         else
             return fprintf(stderr, "usage: loss_eval --manifest FILE [--mode M] [--engine E] [--seed N] "
-                                   "[--limit N] | --dtmf --manifest FILE [--label L]\n"),
+                                   "[--limit N] [--pattern I] [--api-only] [--verbose] | --dtmf --manifest FILE [--label L]\n"),
                    2;
     }
     if (!manifest)
@@ -295,10 +303,12 @@ int main(int argc, char **argv)
         size_t npk = (ns + (size_t)rate / 50 - 1) / ((size_t)rate / 50);
         unsigned char *mask = malloc(npk ? npk : 1);
         for (int p = 0; p < N_PAT; p++) {
+            if (only_pat >= 0 && p != only_pat)
+                continue;
             uint64_t s = mix64(seed) ^ name_hash(f[c_file]) ^ mix64((uint64_t)p + 1);
             pk_lost[p] += (double)make_mask(&k_pat[p], s, mask, npk);
             pk_total[p] += (double)npk;
-            for (int api = 0; api < 2; api++) {
+            for (int api = api_only; api < 2; api++) {
                 amd_answered_by a = classify(&cfg, x, ns, rate, mask, api);
                 if (a != ref) {
                     if (verbose && api)
@@ -327,10 +337,13 @@ int main(int argc, char **argv)
            files ? 100.0 * (double)ref_ok / (double)files : 0.0);
     printf("| loss pattern | packets lost | changed, silence fill | changed, process_lost | human -> machine, "
            "silence / lost | accuracy, silence / lost |\n|---|---|---|---|---|---|\n");
-    for (int p = 0; p < N_PAT; p++)
+    for (int p = 0; p < N_PAT; p++) {
+        if (pk_total[p] <= 0)
+            continue;
         printf("| %s | %.1f %% | %ld (%.1f %%) | %ld (%.1f %%) | %ld / %ld | %.1f / %.1f %% |\n", k_pat[p].name,
                100.0 * pk_lost[p] / pk_total[p], changed[p][0], 100.0 * (double)changed[p][0] / (double)files,
                changed[p][1], 100.0 * (double)changed[p][1] / (double)files, h2m[p][0], h2m[p][1],
                100.0 * (double)correct[p][0] / (double)files, 100.0 * (double)correct[p][1] / (double)files);
+    }
     return 0;
 }

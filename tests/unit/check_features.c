@@ -22,6 +22,7 @@ typedef struct fx {
     amdi_frame f;
     amdi_features s;
     int64_t k;
+    int spliced; /* the next frames' windows span a lost packet (amdi_feat_input.spliced) */
 } fx;
 
 static void fx_init(fx *x)
@@ -61,7 +62,7 @@ static void fx_push(fx *x, const float *sig, int speech, int tone, float noise_d
     x->f.level_db = e > 0 ? (float)(10 * log10(e / (32768.0 * 32768.0))) : -100.f;
     if (x->f.level_db < -100.f)
         x->f.level_db = -100.f;
-    amdi_feat_input in = {&x->f, speech, speech ? 0.9f : 0.05f, noise_db, tone, 0.f, 0};
+    amdi_feat_input in = {&x->f, speech, speech ? 0.9f : 0.05f, noise_db, tone, 0.f, 0, x->spliced};
     amdi_features_frame(&x->s, &in);
     x->k++;
 }
@@ -186,6 +187,47 @@ START_TEST(test_timing_pattern)
 END_TEST
 
 /* Tone frames are never speech; they are counted on their own. */
+/* Packet loss: 3 speech hops whose window spans a gap (here a loud broadband splice) count as
+ * speech time like any speech hop, but their spectrum stays out of the averages: the spectral
+ * features are those of the vowel heard around them, not pulled toward noise. */
+START_TEST(test_spliced_hops_timing_only)
+{
+    fx a, b;
+    tu_rng ra, rb, rn;
+    tu_rng_seed(&ra, 33);
+    tu_rng_seed(&rb, 33);
+    tu_rng_seed(&rn, 34);
+    fx_init(&a);
+    fx_init(&b);
+    fx_run(&a, 30, 0, &ra);
+    fx_run(&b, 30, 0, &rb);
+    fx_run(&a, 40, 1, &ra);
+    fx_run(&b, 20, 1, &rb);
+    float click[AMDI_WIN];
+    b.spliced = 1;
+    for (int j = 0; j < 3; j++) {
+        memset(click, 0, sizeof click);
+        tu_add_noise(click, AMDI_WIN, 3000.0, &rn);
+        fx_push(&b, click, 1, 0, -50.f);
+    }
+    b.spliced = 0;
+    fx_run(&b, 17, 1, &rb);
+    float oa[AMDI_FEAT_COUNT], ob[AMDI_FEAT_COUNT];
+    amdi_features_get(&a.s, oa);
+    amdi_features_get(&b.s, ob);
+    for (int f = AMDI_F_TIME; f <= AMDI_F_SPEECH; f++)
+        ck_assert_msg(fabsf(oa[f] - ob[f]) < 1e-4f, "timing: %s %.3f vs %.3f", amdi_feature_name(f),
+                      (double)oa[f], (double)ob[f]);
+    ck_assert_float_eq_tol(ob[AMDI_F_LONGEST_BURST], 0.4f, 1e-4f);
+    int spectral[] = {AMDI_F_FLATNESS, AMDI_F_CENTROID, AMDI_F_HF_RATIO, AMDI_F_FLUX};
+    for (int i = 0; i < 4; i++) {
+        int f = spectral[i];
+        ck_assert_msg(fabsf(oa[f] - ob[f]) <= 0.05f * fabsf(oa[f]) + 1e-3f, "spectrum: %s %.3f vs %.3f",
+                      amdi_feature_name(f), (double)oa[f], (double)ob[f]);
+    }
+}
+END_TEST
+
 START_TEST(test_tone_not_speech)
 {
     fx x;
@@ -279,6 +321,7 @@ Suite *features_suite(void)
     tcase_add_test(tc, test_silence_only);
     tcase_add_test(tc, test_timing_pattern);
     tcase_add_test(tc, test_lost_hops_keep_audio_time);
+    tcase_add_test(tc, test_spliced_hops_timing_only);
     tcase_add_test(tc, test_tone_not_speech);
     tcase_add_test(tc, test_digital_silence);
     tcase_add_test(tc, test_f0_sweep);

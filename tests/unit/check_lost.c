@@ -87,6 +87,7 @@ static int every_20th(size_t i) { return i % 20 == 7; }          /* 5 % */
 static int in_hello(size_t i) { return i == 50 || i == 51; }     /* 1000..1040 ms, inside the speech */
 static int after_hello(size_t i) { return i >= 75; }             /* everything from 1.5 s on */
 static int all_lost(size_t i) { (void)i; return 1; }
+static int in_onset(size_t i) { return i == 45; }              /* 900..920 ms: the hello's confirming hops */
 
 /* Time counts lost samples too, at any rate and with odd gap sizes. */
 START_TEST(test_time_counts_lost)
@@ -142,6 +143,29 @@ START_TEST(test_gap_in_speech_held)
     ck_assert_int_eq(a.answered_by, AMD_ANSWERED_HUMAN);
     ck_assert_int_eq(b.answered_by, AMD_ANSWERED_HUMAN);
     ck_assert_int_eq(b.speech_onset_ms, a.speech_onset_ms);
+    ck_assert_msg(llabs(b.decision_ms - a.decision_ms) <= 20, "%lld vs %lld", (long long)b.decision_ms,
+                  (long long)a.decision_ms);
+    amd_detector_destroy(ref);
+    amd_detector_destroy(d);
+    du_free(&c);
+}
+END_TEST
+
+/* The packet after the hello's first 20 ms is lost: the hops on both sides of the gap are speech,
+ * so the gap is bridged and the onset is confirmed with its time (not from the hops after it). */
+START_TEST(test_gap_in_onset_bridged)
+{
+    du_call c = hello_call(8000);
+    amd_detector *ref = make(8000, AMD_ENGINE_TIMING), *d = make(8000, AMD_ENGINE_TIMING);
+    run_lossy(ref, &c, NULL, 1);
+    run_lossy(d, &c, in_onset, 1);
+    amd_result a, b;
+    amd_detector_result(ref, &a);
+    amd_detector_result(d, &b);
+    ck_assert_int_eq(a.answered_by, AMD_ANSWERED_HUMAN);
+    ck_assert_int_eq(b.answered_by, AMD_ANSWERED_HUMAN);
+    ck_assert_msg(llabs(b.speech_onset_ms - a.speech_onset_ms) <= 10, "onset %lld vs %lld",
+                  (long long)b.speech_onset_ms, (long long)a.speech_onset_ms);
     ck_assert_msg(llabs(b.decision_ms - a.decision_ms) <= 20, "%lld vs %lld", (long long)b.decision_ms,
                   (long long)a.decision_ms);
     amd_detector_destroy(ref);
@@ -304,6 +328,7 @@ Suite *lost_suite(void)
     tcase_add_test(tc, test_time_counts_lost);
     tcase_add_test(tc, test_no_fake_onset);
     tcase_add_test(tc, test_gap_in_speech_held);
+    tcase_add_test(tc, test_gap_in_onset_bridged);
     tcase_add_test(tc, test_long_gap_after_speech);
     tcase_add_test(tc, test_timeout_in_gap);
     tcase_add_test(tc, test_lost_chunk_invariance);

@@ -345,7 +345,11 @@ size_t amd_detector_memory(const amd_detector *det);
  *     speech run is ended at the gap's start + AMD_LOST_HOLD_MS and the rest
  *     of the gap counts as silence (a long gap is a far end that stopped
  *     sending, e.g. silence suppression): speech after it must be confirmed
- *     anew. A steady tone (a beep) playing when the gap began is bridged
+ *     anew. A gap between two hops heard as speech is bridged for the
+ *     speech-onset count (a word whose first packets were lost starts on
+ *     time); the few hops after a gap whose analysis window still spans it
+ *     count as speech time but not in the classifier's spectral averages.
+ *     A steady tone (a beep) playing when the gap began is bridged
  *     through it and through the few hops after it whose analysis window
  *     still spans the gap, so the lost packet does not cut it in two; its
  *     frequency and steadiness are judged on the audio heard only.

@@ -547,6 +547,7 @@ static int on_hop(void *user, const float *hop)
         d->splice_left = AMDI_WIN / AMDI_HOP; /* hops whose window holds audio from before the gap */
     d->lost_run_ms = 0;
     d->gap_cut = 0;
+    int spliced_hop = d->splice_left > 0;
     amdi_frame spliced;
     float spliced_power[AMDI_BINS];
     int n_ev = amdi_tones_frame(d->tones, splice_tone_frame(d, f, &spliced, spliced_power), d->tev);
@@ -575,6 +576,7 @@ static int on_hop(void *user, const float *hop)
     e->tone_events = d->tev;
     e->n_tone_events = n_ev < 0 ? 0 : (n_ev > AMDI_TONES_MAX_EVENTS ? AMDI_TONES_MAX_EVENTS : n_ev);
     e->lost = 0;
+    e->spliced = spliced_hop;
     bookkeeping(d, f, vo);
     d->have_frame = 1;
     {
@@ -613,9 +615,12 @@ static int held_hop(amd_detector *d, int64_t t, int was_decided)
     amdi_evidence *e = &d->ev;
     e->t_ms = t;
     e->lost = 1;
+    e->spliced = 0;
     e->n_tone_events = 0;
     amdi_vad_out *vo = &d->vo;
     vo->onset = vo->offset = 0;
+    if (d->lost_run_ms <= AMD_LOST_HOLD_MS)
+        amdi_vad_lost(&d->vad);
     if (d->lost_run_ms > AMD_LOST_HOLD_MS) {
         if (!d->gap_cut) {
             amdi_vad_gap(&d->vad, vo); /* first hop past the hold: end the speech run */

@@ -98,6 +98,9 @@ typedef struct amdi_evidence {
     int lost;                    /* this hop was lost (amd_detector_process_lost): nothing was analysed;
                                     levels, VAD and tone fields are held from the last heard hop (or
                                     silence after AMD_LOST_HOLD_MS); frame is that hop's */
+    int spliced;                 /* heard, but its analysis window still holds audio from before a
+                                    gap (the AMDI_WIN / AMDI_HOP hops after one): the level is this
+                                    hop's own, the spectrum mixes both sides of the gap */
 } amdi_evidence;
 
 /* An engine's verdict. */

@@ -129,7 +129,7 @@ static int me_frame(void *state, const amdi_evidence *ev, amdi_engine_decision *
     const float *pp = m->model->params;
     float utt = (float)ev->utt_active_ms; /* what the speech-threshold bound counts */
     amdi_feat_input in = {ev->frame, ev->speech, ev->speech_prob, ev->noise_db, ev->tone_active, utt,
-                          ev->n_utterances};
+                          ev->n_utterances, ev->spliced};
     if (!ev->lost)
         amdi_features_frame(&m->feat, &in);
     else /* a lost hop has no audio to describe: only time passes (and a burst goes on) */

@@ -152,6 +152,13 @@ void amdi_features_frame(amdi_features *s, const amdi_feat_input *in)
     int64_t cur = k - s->burst_start + 1;
     if (cur > s->longest_burst_frames)
         s->longest_burst_frames = cur;
+    if (in->spliced) {
+        /* speech time, but a spectrum spliced across a gap describes neither side: counted
+         * like a lost hop in speech, and no flux against it */
+        s->lost_speech_frames++;
+        s->prev_band_ok = 0;
+        return;
+    }
     s->speech_frames++;
     s->snr_sum += lvl - in->noise_floor_db;
     s->lvl_sum += lvl;
@@ -191,7 +198,9 @@ void amdi_features_frame(amdi_features *s, const amdi_feat_input *in)
     memcpy(s->prev_band, band, sizeof band);
     s->prev_band_ok = 1;
 
-    if (s->speech_frames % F0_EVERY != 1)
+    /* the cadence counts lost speech hops too, so a lost packet does not move it onto other
+     * frames than those it takes without loss */
+    if ((s->speech_frames + s->lost_speech_frames) % F0_EVERY != 1)
         return;
     s->f0_evals++;
     float f0 = amdi_features_f0(p);
@@ -213,6 +222,7 @@ void amdi_features_frame(amdi_features *s, const amdi_feat_input *in)
 void amdi_features_lost(amdi_features *s, int speech)
 {
     int64_t k = s->frames++;
+    s->prev_band_ok = 0; /* no flux across a gap */
     if (speech && s->in_burst) {
         s->last_speech = k;
         s->lost_speech_frames++;

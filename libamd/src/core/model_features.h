@@ -86,6 +86,8 @@ typedef struct amdi_feat_input {
     int tone;             /* a steady tone is present (amdi_tones_active) */
     float utt_len_ms;     /* current utterance's speech activity (engine.h utt_active_ms), 0 if none */
     int n_utterances;     /* utterances started so far */
+    int spliced;          /* the window spans a lost packet (engine.h amdi_evidence.spliced): a
+                             speech frame counts in the timing, not in the spectral averages */
 } amdi_feat_input;
 
 /* Running state. Plain data: memset to 0 == amdi_features_reset. */

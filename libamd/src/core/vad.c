@@ -216,7 +216,15 @@ static void smooth(amdi_vad *v, const amdi_frame *f, int peaky, amdi_vad_out *o)
 {
     /* a peaky hop (a tone's first, before it proved steady) may be speech but cannot help
      * confirm an onset: three of them would start "speech" at every beep */
-    v->hist = ((v->hist << 1) | (unsigned)(o->raw && !peaky)) & 0xFu;
+    unsigned cur = (unsigned)(o->raw && !peaky);
+    if (v->lost_hops > 0) {
+        /* lost hops between two raw speech hops were speech (amdi_vad_lost) */
+        int g = v->lost_hops < 4 ? v->lost_hops : 4;
+        if ((v->hist & 1u) && cur)
+            v->hist = ((v->hist << g) | ((1u << g) - 1u)) & 0xFu;
+        v->lost_hops = 0;
+    }
+    v->hist = ((v->hist << 1) | cur) & 0xFu;
     if (!v->in_speech) {
         unsigned h4 = v->hist;
         int cnt = (int)(h4 & 1u) + (int)((h4 >> 1) & 1u) + (int)((h4 >> 2) & 1u) + (int)((h4 >> 3) & 1u);
@@ -340,8 +348,11 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
     v->seen++;
 }
 
+void amdi_vad_lost(amdi_vad *v) { v->lost_hops++; }
+
 void amdi_vad_gap(amdi_vad *v, amdi_vad_out *o)
 {
+    v->lost_hops = 0;
     o->onset = 0;
     o->offset = v->in_speech;
     v->in_speech = 0;

@@ -78,6 +78,7 @@ typedef struct amdi_vad {
     int spec_pos;
     float spec[AMDI_VAD_LAG][AMDI_VAD_SPEC_HI - AMDI_VAD_SPEC_LO]; /* recent magnitude spectra */
     int64_t seen;       /* frames analysed (not the frame index: lost hops advance that, see detector.c) */
+    int lost_hops;      /* hops lost since the last analysed one (amdi_vad_lost) */
 } amdi_vad;
 
 void amdi_vad_init(amdi_vad *v);
@@ -95,5 +96,14 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
  * the gap must be confirmed anew. Levels and the noise floor are untouched.
  */
 void amdi_vad_gap(amdi_vad *v, amdi_vad_out *out);
+
+/*
+ * One hop was lost (packet loss), within AMD_LOST_HOLD_MS: nothing is analysed.
+ * When the hops on both sides of the gap are raw speech, the next frame takes
+ * the lost ones for raw speech too (a gap inside a word is bridged: an onset
+ * whose confirming hops were lost is still confirmed); otherwise they count
+ * toward neither side (the onset and hangover counts skip them).
+ */
+void amdi_vad_lost(amdi_vad *v);
 
 #endif /* AMDI_VAD_H */
