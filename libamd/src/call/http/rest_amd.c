@@ -47,6 +47,9 @@ static void store_error(amdi_response *out, int rc, const char *what)
 {
     if (rc == AMD_ENOTFOUND)
         respond_error(out, 404, AMDI_TWERR_NOT_FOUND, what);
+    else if (rc == AMD_ESTATE) /* amdi_store_keeps_analysis(): not on PostgreSQL */
+        respond_error(out, 501, AMDI_TWERR_INTERNAL,
+                      "AMD summaries and labels are kept only by the SQLite store (one process), not on PostgreSQL");
     else
         respond_error(out, 500, AMDI_TWERR_INTERNAL, amd_strerror(rc));
 }
