@@ -133,6 +133,46 @@ static int unknown_key(json_t *o, const char *const *known, const char *where, c
     return 0;
 }
 
+/* A route's "outcome" and "hangup" (an agent answers and talks until hung up). */
+static int parse_outcome(amdi_route *rt, json_t *r, const char *where, char *err, size_t errlen)
+{
+    json_t *oc = json_object_get(r, "outcome");
+    if (oc) {
+        const char *s = json_string_value(oc);
+        static const char *const names[] = {"answer", "busy", "no-answer", "failed", "agent"};
+        int found = -1;
+        for (int k = 0; s && k < 5; k++)
+            if (!strcmp(s, names[k]))
+                found = k;
+        if (found < 0) {
+            snprintf(err, errlen, "%s: \"outcome\" must be answer, busy, no-answer, failed or agent", where);
+            return AMD_EFORMAT;
+        }
+        if (found == AMDI_OUT_AGENT) {
+            rt->outcome = AMDI_OUT_ANSWER;
+            rt->loop_audio = 1;
+            rt->hangup_after_audio = 0;
+        } else {
+            rt->outcome = (amdi_outcome)found;
+        }
+    }
+    json_t *hu = json_object_get(r, "hangup");
+    if (!hu)
+        return 0;
+    if (rt->loop_audio) {
+        snprintf(err, errlen, "%s: an agent talks until hung up (no \"hangup\")", where);
+        return AMD_EFORMAT;
+    }
+    const char *s = json_string_value(hu);
+    if (s && !strcmp(s, "never"))
+        rt->hangup_after_audio = 0;
+    else if (!s || strcmp(s, "after-audio")) {
+        snprintf(err, errlen, "%s: \"hangup\" must be after-audio or never", where);
+        return AMD_EFORMAT;
+    }
+    return 0;
+}
+
 int amdi_dialplan_parse(const char *json, const char *base_dir, amdi_dialplan **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -215,42 +255,8 @@ int amdi_dialplan_parse(const char *json, const char *base_dir, amdi_dialplan **
                 *iv[k] = (int)json_integer_value(v);
             }
         }
-        json_t *oc = json_object_get(r, "outcome");
-        if (oc) {
-            const char *s = json_string_value(oc);
-            static const char *const names[] = {"answer", "busy", "no-answer", "failed", "agent"};
-            int found = -1;
-            for (int k = 0; s && k < 5; k++)
-                if (!strcmp(s, names[k]))
-                    found = k;
-            if (found < 0) {
-                snprintf(err, errlen,
-                         "dial plan: route %zu (%s): \"outcome\" must be answer, busy, no-answer, failed or agent", i,
-                         json_string_value(to));
-                rc = AMD_EFORMAT;
-            } else if (found == AMDI_OUT_AGENT) { /* an agent answers and talks until hung up */
-                rt->outcome = AMDI_OUT_ANSWER;
-                rt->loop_audio = 1;
-                rt->hangup_after_audio = 0;
-            } else {
-                rt->outcome = (amdi_outcome)found;
-            }
-        }
-        json_t *hu = json_object_get(r, "hangup");
-        if (hu && rt->loop_audio) {
-            snprintf(err, errlen, "dial plan: route %zu (%s): an agent talks until hung up (no \"hangup\")", i,
-                     json_string_value(to));
-            rc = AMD_EFORMAT;
-        } else if (hu) {
-            const char *s = json_string_value(hu);
-            if (s && !strcmp(s, "never"))
-                rt->hangup_after_audio = 0;
-            else if (!s || strcmp(s, "after-audio")) {
-                snprintf(err, errlen, "dial plan: route %zu (%s): \"hangup\" must be after-audio or never", i,
-                         json_string_value(to));
-                rc = AMD_EFORMAT;
-            }
-        }
+        if (!rc)
+            rc = parse_outcome(rt, r, where, err, errlen);
         if (!rc)
             rc = parse_digits(rt, json_object_get(r, "digits"), where, err, errlen);
         json_t *au = json_object_get(r, "audio");
