@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Part of libamdcall (the call server). The `sip` carrier driver (driver.h): places each call
  * leg as a SIP INVITE (RFC 3261, over UDP) with libre, receives the far end's G.711 RTP into the engine's detector and
- * hangs up with BYE / CANCEL. See sip_driver.c for the threading design. */
+ * hangs up with BYE / CANCEL. See sip_driver.c for the threading design and the driver's files. */
 #ifndef AMDI_SIP_DRIVER_H
 #define AMDI_SIP_DRIVER_H
 
