@@ -13,6 +13,8 @@
 #include "params.h"
 #include "render.h"
 #include "rest_amd.h"
+#include "rest_internal.h"
+#include "rest_xml.h"
 #include "sid.h"
 #include "signature.h"
 #include "strbuf.h"
@@ -20,9 +22,7 @@
 
 #include <unistd.h>
 
-#define API_PREFIX "/2010-04-01/Accounts/"
-
-static void respond_json(amdi_response *out, int status, json_t *o)
+void amdi_rest_respond_json(amdi_response *out, int status, json_t *o)
 {
     out->status = status;
     out->content_type = "application/json; charset=utf-8";
@@ -40,7 +40,7 @@ static void respond_call(amdi_response *out, int status, const amdi_call_rec *r)
     out->body_len = out->body ? strlen(out->body) : 0;
 }
 
-static void respond_error(amdi_response *out, int http, int code, const char *msg)
+void amdi_response_error(amdi_response *out, int http, int code, const char *msg)
 {
     out->status = http;
     out->content_type = "application/json; charset=utf-8";
@@ -50,7 +50,7 @@ static void respond_error(amdi_response *out, int http, int code, const char *ms
 
 static void respond_api_error(amdi_response *out, const amdi_api_error *e)
 {
-    respond_error(out, e->http, e->code, e->message);
+    amdi_response_error(out, e->http, e->code, e->message);
 }
 
 void amdi_response_free(amdi_response *r)
@@ -104,14 +104,14 @@ const char *amdi_api_check(const amdi_api *api, const char *user, const char *pa
     return hit;
 }
 
-static void not_found(amdi_response *out, const char *path)
+void amdi_rest_not_found(amdi_response *out, const char *path)
 {
     char msg[300];
     snprintf(msg, sizeof msg, "The requested resource %.250s was not found", path);
     for (char *c = msg; *c; c++)
         if ((unsigned char)*c < ' ' || (unsigned char)*c >= 0x7f)
             *c = '?';
-    respond_error(out, 404, AMDI_TWERR_NOT_FOUND, msg);
+    amdi_response_error(out, 404, AMDI_TWERR_NOT_FOUND, msg);
 }
 
 /* ---------------------------------------------------------------- create */
@@ -125,7 +125,7 @@ static void store_unavailable(amdi_response *out, const char *why)
              "Service unavailable: the call database cannot be written (%.200s). New calls are refused until it"
              " can; calls already accepted go on and are stored when it recovers. Retry with backoff.",
              why);
-    respond_error(out, 503, AMDI_TWERR_UNAVAILABLE, msg);
+    amdi_response_error(out, 503, AMDI_TWERR_UNAVAILABLE, msg);
 }
 
 static void do_create(amdi_api *api, const char *account, const char *body, size_t len, amdi_response *out)
@@ -133,7 +133,7 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
     amdi_form f;
     int rc = amdi_form_parse(&f, body ? body : "", len, AMDI_FORM_MAX_ITEMS);
     if (rc) {
-        respond_error(out, 400, AMDI_TWERR_CALLS, rc == AMD_ELIMIT ? "Too many form parameters" : "Malformed form body");
+        amdi_response_error(out, 400, AMDI_TWERR_CALLS, rc == AMD_ELIMIT ? "Too many form parameters" : "Malformed form body");
         return;
     }
     amdi_create_params p;
@@ -155,14 +155,14 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
         amdi_create_params_free(&p);
         char msg[160];
         snprintf(msg, sizeof msg, "Too Many Requests: %ld calls are already queued for this account", api->max_queued);
-        respond_error(out, 429, AMDI_TWERR_TOO_MANY_REQUESTS, msg);
+        amdi_response_error(out, 429, AMDI_TWERR_TOO_MANY_REQUESTS, msg);
         return;
     }
     amdi_call_rec r;
     amdi_call_rec_init(&r);
     if (amdi_sid_new("CA", r.sid)) {
         amdi_create_params_free(&p);
-        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: no randomness");
+        amdi_response_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: no randomness");
         return;
     }
     snprintf(r.account_sid, sizeof r.account_sid, "%s", account);
@@ -177,7 +177,7 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
     amdi_buf_free(&enc);
     if (rc == AMD_ENOMEM) {
         amdi_create_params_free(&p);
-        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: the call could not be stored");
+        amdi_response_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: the call could not be stored");
         return;
     }
     if (rc) {
@@ -189,7 +189,7 @@ static void do_create(amdi_api *api, const char *account, const char *body, size
     }
     /* Stored durably before the 201: an acknowledged call survives a crash. */
     if (amdi_calls_submit(api->engine, &r, &p)) {
-        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: the call could not be queued");
+        amdi_response_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: the call could not be queued");
         return;
     }
     respond_call(out, 201, &r);
@@ -225,7 +225,7 @@ static void do_list(amdi_api *api, const char *account, const char *query, int c
     amdi_form f;
     int rc = amdi_form_parse(&f, query ? query : "", query ? strlen(query) : 0, AMDI_FORM_MAX_ITEMS);
     if (rc) {
-        respond_error(out, 400, AMDI_TWERR_CALLS, "Malformed query string");
+        amdi_response_error(out, 400, AMDI_TWERR_CALLS, "Malformed query string");
         return;
     }
     amdi_list_query q;
@@ -250,7 +250,7 @@ static void do_list(amdi_api *api, const char *account, const char *query, int c
         free(rows);
         amdi_form_free(&f);
         amdi_form_free(&q.canon);
-        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: listing failed");
+        amdi_response_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: listing failed");
         return;
     }
     amdi_call_rec *first = rows;
@@ -316,7 +316,7 @@ static void do_list(amdi_api *api, const char *account, const char *query, int c
         free(env);
         if (!env || b.oom) {
             amdi_buf_free(&b);
-            respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: out of memory");
+            amdi_response_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: out of memory");
         } else {
             out->status = 200;
             out->content_type = "application/json; charset=utf-8";
@@ -338,9 +338,9 @@ static void do_fetch(amdi_api *api, const char *account, const char *sid, const 
     if (!rc)
         amdi_calls_call_view(api->engine, &r); /* memory is ahead of a failing store */
     if (rc == AMD_ENOTFOUND)
-        not_found(out, path);
+        amdi_rest_not_found(out, path);
     else if (rc)
-        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: fetch failed");
+        amdi_response_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: fetch failed");
     else
         respond_call(out, 200, &r);
 }
@@ -351,7 +351,7 @@ static void do_update(amdi_api *api, const char *account, const char *sid, const
     amdi_form f;
     int rc = amdi_form_parse(&f, body ? body : "", len, AMDI_FORM_MAX_ITEMS);
     if (rc) {
-        respond_error(out, 400, AMDI_TWERR_CALLS, "Malformed form body");
+        amdi_response_error(out, 400, AMDI_TWERR_CALLS, "Malformed form body");
         return;
     }
     amdi_update_params u;
@@ -365,11 +365,11 @@ static void do_update(amdi_api *api, const char *account, const char *sid, const
     rc = amdi_calls_update(api->engine, account, sid, &u, &r, &e);
     amdi_form_free(&f);
     if (rc == AMD_ENOTFOUND)
-        not_found(out, path);
+        amdi_rest_not_found(out, path);
     else if (rc == -1)
         respond_api_error(out, &e);
     else if (rc)
-        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: update failed");
+        amdi_response_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: update failed");
     else
         respond_call(out, 200, &r);
 }
@@ -379,12 +379,12 @@ static void do_delete(amdi_api *api, const char *account, const char *sid, const
     amdi_call_rec r;
     int rc = amdi_store_call_get(api->store, account, sid, &r);
     if (rc == AMD_ENOTFOUND) {
-        not_found(out, path);
+        amdi_rest_not_found(out, path);
         return;
     }
     if (!rc && amdi_calls_is_live(api->engine, sid)) {
         /* Only the record of a past call can be deleted (Twilio: "Delete a Call resource"). */
-        respond_error(out, 400, AMDI_TWERR_CALL_STATE_INVALID, "Invalid call state: a call that is queued or in progress cannot be deleted");
+        amdi_response_error(out, 400, AMDI_TWERR_CALL_STATE_INVALID, "Invalid call state: a call that is queued or in progress cannot be deleted");
         return;
     }
     if (!rc && amdi_calls_call_view(api->engine, &r)) {
@@ -395,9 +395,9 @@ static void do_delete(amdi_api *api, const char *account, const char *sid, const
     }
     rc = rc ? rc : amdi_store_call_delete(api->store, account, sid);
     if (rc == AMD_ENOTFOUND) {
-        not_found(out, path);
+        amdi_rest_not_found(out, path);
     } else if (rc) {
-        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: delete failed");
+        amdi_response_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: delete failed");
     } else {
         out->status = 204;
         out->content_type = NULL;
@@ -439,23 +439,23 @@ static void do_notifications(amdi_api *api, const char *account, const char *sid
         const char *ns = rest + 15;
         size_t n = strcspn(ns, ".");
         if (n != 34 || strcmp(ns + n, ".json") || (snprintf(one, sizeof one, "%.34s", ns), !amdi_sid_valid(one, "NO"))) {
-            not_found(out, path);
+            amdi_rest_not_found(out, path);
             return;
         }
     }
     if (amdi_store_call_get(api->store, account, sid, &r)) {
-        not_found(out, path);
+        amdi_rest_not_found(out, path);
         return;
     }
     json_t *o = amdi_notifications_json(api->store, account, sid, query, one[0] ? one : NULL);
     if (!o) {
         if (one[0])
-            not_found(out, path);
+            amdi_rest_not_found(out, path);
         else
-            respond_error(out, 500, AMDI_TWERR_INTERNAL, "notifications could not be read");
+            amdi_response_error(out, 500, AMDI_TWERR_INTERNAL, "notifications could not be read");
         return;
     }
-    respond_json(out, 200, o);
+    amdi_rest_respond_json(out, 200, o);
 }
 
 /* GET .../Calls/{CA}/Events.json: the webhook requests and responses of the call, oldest first. */
@@ -464,12 +464,12 @@ static void do_events(amdi_api *api, const char *account, const char *sid, const
 {
     amdi_call_rec r;
     if (amdi_store_call_get(api->store, account, sid, &r)) {
-        not_found(out, path);
+        amdi_rest_not_found(out, path);
         return;
     }
     amdi_form f;
     if (amdi_form_parse(&f, query ? query : "", query ? strlen(query) : 0, AMDI_FORM_MAX_ITEMS)) {
-        respond_error(out, 400, AMDI_TWERR_CALLS, "Malformed query string");
+        amdi_response_error(out, 400, AMDI_TWERR_CALLS, "Malformed query string");
         return;
     }
     int size = 50, before = 0;
@@ -482,7 +482,7 @@ static void do_events(amdi_api *api, const char *account, const char *sid, const
     const char *tok = amdi_form_get(&f, "PageToken");
     if (tok && (amdi_page_token_parse(tok, &before, &after) || before)) {
         amdi_form_free(&f);
-        respond_error(out, 400, AMDI_TWERR_PAGE_TOKEN_INVALID, "Invalid PageToken");
+        amdi_response_error(out, 400, AMDI_TWERR_PAGE_TOKEN_INVALID, "Invalid PageToken");
         return;
     }
     const char *pg = amdi_form_get(&f, "Page");
@@ -522,340 +522,7 @@ static void do_events(amdi_api *api, const char *account, const char *sid, const
     json_object_set_new(o, "start", json_integer((json_int_t)page * size));
     snprintf(buf, sizeof buf, "%s?PageSize=%d&Page=%d", base, size, page);
     json_object_set_new(o, "uri", json_string(buf));
-    respond_json(out, 200, o);
-}
-
-/* ---------------------------------------------------------------- recordings */
-
-static json_t *date_json(int64_t ms)
-{
-    if (ms < 0)
-        return json_null();
-    char b[40];
-    amdi_time_rfc2822(ms, b, sizeof b);
-    return json_string(b);
-}
-
-static json_t *recording_json(const amdi_recording_rec *r)
-{
-    json_t *o = json_object();
-    char buf[200];
-    json_object_set_new(o, "account_sid", json_string(r->account_sid));
-    json_object_set_new(o, "api_version", json_string("2010-04-01"));
-    json_object_set_new(o, "call_sid", json_string(r->call_sid));
-    json_object_set_new(o, "conference_sid", json_null());
-    json_object_set_new(o, "date_created", date_json(r->date_created));
-    json_object_set_new(o, "date_updated", date_json(r->date_updated));
-    json_object_set_new(o, "start_time", date_json(r->start_time));
-    if (r->duration_s >= 0) {
-        snprintf(buf, sizeof buf, "%lld", (long long)r->duration_s);
-        json_object_set_new(o, "duration", json_string(buf));
-    } else {
-        json_object_set_new(o, "duration", json_null());
-    }
-    json_object_set_new(o, "sid", json_string(r->sid));
-    json_object_set_new(o, "price", json_null());
-    json_object_set_new(o, "price_unit", json_string("USD"));
-    json_object_set_new(o, "status", json_string(r->status));
-    json_object_set_new(o, "channels", json_integer(r->channels));
-    json_object_set_new(o, "source", json_string("OutboundAPI"));
-    json_object_set_new(o, "error_code", r->error_code ? json_integer(r->error_code) : json_null());
-    json_object_set_new(o, "track", json_string(r->track));
-    snprintf(buf, sizeof buf, API_PREFIX "%s/Recordings/%s.json", r->account_sid, r->sid);
-    json_object_set_new(o, "uri", json_string(buf));
-    json_object_set_new(o, "encryption_details", json_null());
-    json_t *sub = json_object();
-    snprintf(buf, sizeof buf, API_PREFIX "%s/Recordings/%s/AddOnResults.json", r->account_sid, r->sid);
-    json_object_set_new(sub, "add_on_results", json_string(buf));
-    snprintf(buf, sizeof buf, API_PREFIX "%s/Recordings/%s/Transcriptions.json", r->account_sid, r->sid);
-    json_object_set_new(sub, "transcriptions", json_string(buf));
-    json_object_set_new(o, "subresource_uris", sub);
-    return o;
-}
-
-/* Recordings list (of a call or of the account): page Page (from 0) of PageSize (default 50,
- * max 1000), newest first, with next / previous page URIs (Twilio's list envelope:
- * https://www.twilio.com/docs/usage/twilios-response#pagination). */
-#define RECORDING_PAGE_MAX 100000 /* Page beyond this is absurd: 400 rather than a huge OFFSET scan */
-static void do_recordings(amdi_api *api, const char *account, const char *call_sid, const char *uri,
-                          const char *query, amdi_response *out)
-{
-    amdi_form f;
-    long size = 50, page = 0;
-    if (amdi_form_parse(&f, query ? query : "", query ? strlen(query) : 0, AMDI_FORM_MAX_ITEMS) == 0) {
-        const char *ps = amdi_form_get(&f, "PageSize"), *pg = amdi_form_get(&f, "Page");
-        char *end = NULL;
-        if (ps) {
-            size = strtol(ps, &end, 10);
-            if (!*ps || *end || size < 1 || size > 1000) {
-                amdi_form_free(&f);
-                respond_error(out, 400, AMDI_TWERR_INVALID_PARAMETER, "PageSize must be an integer from 1 to 1000");
-                return;
-            }
-        }
-        if (pg) {
-            page = strtol(pg, &end, 10);
-            if (!*pg || *end || page < 0 || page > RECORDING_PAGE_MAX) {
-                amdi_form_free(&f);
-                respond_error(out, 400, AMDI_TWERR_INVALID_PARAMETER, "Page must be an integer from 0 to 100000");
-                return;
-            }
-        }
-        amdi_form_free(&f);
-    }
-    amdi_recording_rec *v = malloc((size_t)(size + 1) * sizeof *v); /* one extra: is there a next page? */
-    long n = v ? amdi_store_recordings_at(api->store, account, call_sid, (int64_t)page * size, v, (size_t)size + 1)
-               : AMD_ENOMEM;
-    if (n < 0) {
-        free(v);
-        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: listing recordings failed");
-        return;
-    }
-    int has_next = n > size;
-    if (has_next)
-        n = size;
-    json_t *arr = json_array();
-    for (long i = 0; i < n; i++) {
-        amdi_calls_recording_view(api->engine, &v[i]); /* a change not stored yet */
-        json_array_append_new(arr, recording_json(&v[i]));
-    }
-    free(v);
-    char buf[300];
-    json_t *o = json_object();
-    json_object_set_new(o, "recordings", arr);
-    json_object_set_new(o, "end", json_integer(n ? page * size + n - 1 : 0));
-    snprintf(buf, sizeof buf, "%s?PageSize=%ld&Page=0", uri, size);
-    json_object_set_new(o, "first_page_uri", json_string(buf));
-    snprintf(buf, sizeof buf, "%s?PageSize=%ld&Page=%ld", uri, size, page + 1);
-    json_object_set_new(o, "next_page_uri", has_next ? json_string(buf) : json_null());
-    json_object_set_new(o, "page", json_integer(page));
-    json_object_set_new(o, "page_size", json_integer(size));
-    snprintf(buf, sizeof buf, "%s?PageSize=%ld&Page=%ld", uri, size, page - 1);
-    json_object_set_new(o, "previous_page_uri", page > 0 ? json_string(buf) : json_null());
-    json_object_set_new(o, "start", json_integer(page * size));
-    snprintf(buf, sizeof buf, "%s?PageSize=%ld&Page=%ld", uri, size, page);
-    json_object_set_new(o, "uri", json_string(buf));
-    respond_json(out, 200, o);
-}
-
-/* DELETE a recording: the row and its media file; 204. */
-static void do_recording_delete(amdi_api *api, const char *account, const char *sid, const char *path,
-                                amdi_response *out)
-{
-    char file[4096] = "";
-    int rc = amdi_store_recording_delete(api->store, account, sid, file, sizeof file);
-    if (rc == AMD_ENOTFOUND) {
-        not_found(out, path);
-    } else if (rc == AMD_ESTATE) {
-        respond_error(out, 400, AMDI_TWERR_INVALID_PARAMETER, "The recording is in progress: it can be deleted once it has completed");
-    } else if (rc) {
-        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error: deleting the recording failed");
-    } else {
-        if (file[0])
-            unlink(file); /* a missing file (never written) is fine */
-        out->status = 204;
-    }
-}
-
-/* One recording: /Recordings/{Sid}[.json|.wav], or under its call (@p call_sid not NULL:
- * /Calls/{CallSid}/Recordings/{Sid}, which must be that call's). */
-static void do_recording(amdi_api *api, const char *account, const char *call_sid, const char *rest,
-                         const char *path, int del, amdi_response *out)
-{
-    char sid[35];
-    snprintf(sid, sizeof sid, "%.34s", rest);
-    const char *ext = rest + (strlen(rest) >= 34 ? 34 : strlen(rest));
-    if (!amdi_sid_valid(sid, "RE") || (*ext && strcmp(ext, ".json") && strcmp(ext, ".wav"))) {
-        not_found(out, path);
-        return;
-    }
-    if (call_sid) {
-        amdi_recording_rec own;
-        if (amdi_store_recording_get(api->store, account, sid, &own, NULL, 0) || strcmp(own.call_sid, call_sid)) {
-            not_found(out, path);
-            return;
-        }
-    }
-    if (del) {
-        if (!strcmp(ext, ".wav"))
-            respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
-        else
-            do_recording_delete(api, account, sid, path, out);
-        return;
-    }
-    amdi_recording_rec r;
-    char file[4096];
-    int rc = amdi_store_recording_get(api->store, account, sid, &r, file, sizeof file);
-    if (!rc)
-        amdi_calls_recording_view(api->engine, &r); /* memory is ahead of a failing store */
-    if (rc) {
-        not_found(out, path);
-        return;
-    }
-    if (!strcmp(ext, ".json")) {
-        respond_json(out, 200, recording_json(&r));
-        return;
-    }
-    if (strcmp(r.status, "completed")) {
-        respond_error(out, 404, AMDI_TWERR_NOT_FOUND, "The recording media is not available (recording not completed)");
-        return;
-    }
-    out->status = 200;
-    out->file_path = strdup(file);
-    if (!out->file_path)
-        respond_error(out, 500, AMDI_TWERR_INTERNAL, "Internal error");
-}
-
-/* ---------------------------------------------------------------- routing */
-
-/* ---------------------------------------------------------------- XML representation */
-
-/* The 2010 API answers in XML when the path has no extension (Twilio's 2010-04-01 API:
- * https://www.twilio.com/docs/usage/twilios-response):
- * <TwilioResponse> with PascalCase elements, lists as <Calls page=".." ...><Call>..</Call>,
- * errors as <RestException>. Built from the JSON representation, so both always agree. */
-static void xml_name(amdi_buf *b, const char *snake)
-{
-    int up = 1;
-    for (const char *c = snake; *c; c++) {
-        if (*c == '_') {
-            up = 1;
-            continue;
-        }
-        amdi_buf_putc(b, up && *c >= 'a' && *c <= 'z' ? (char)(*c - 'a' + 'A') : *c);
-        up = 0;
-    }
-}
-
-static void xml_text(amdi_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': amdi_buf_puts(b, "&lt;"); break;
-        case '>': amdi_buf_puts(b, "&gt;"); break;
-        case '&': amdi_buf_puts(b, "&amp;"); break;
-        case '"': amdi_buf_puts(b, "&quot;"); break;
-        default: amdi_buf_putc(b, *s);
-        }
-    }
-}
-
-static void xml_scalar(amdi_buf *b, json_t *v)
-{
-    char num[64];
-    if (json_is_string(v))
-        xml_text(b, json_string_value(v));
-    else if (json_is_integer(v)) {
-        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-        amdi_buf_puts(b, num);
-    } else if (json_is_real(v)) {
-        snprintf(num, sizeof num, "%g", json_real_value(v));
-        amdi_buf_puts(b, num);
-    } else if (json_is_boolean(v))
-        amdi_buf_puts(b, json_is_true(v) ? "true" : "false");
-}
-
-static void xml_element(amdi_buf *b, const char *name, json_t *v, int pascal)
-{
-    amdi_buf n;
-    amdi_buf_init(&n);
-    if (pascal)
-        xml_name(&n, name);
-    else
-        amdi_buf_puts(&n, name);
-    const char *tag = n.p ? n.p : "Item";
-    if (json_is_null(v)) {
-        amdi_buf_printf(b, "<%s/>", tag);
-    } else if (json_is_object(v)) {
-        amdi_buf_printf(b, "<%s>", tag);
-        const char *k;
-        json_t *x;
-        json_object_foreach(v, k, x) xml_element(b, k, x, 1);
-        amdi_buf_printf(b, "</%s>", tag);
-    } else if (json_is_array(v)) {
-        /* <Calls><Call>..</Call></Calls>: the element name is the singular */
-        amdi_buf_printf(b, "<%s>", tag);
-        char one[64];
-        snprintf(one, sizeof one, "%s", tag);
-        size_t l = strlen(one);
-        if (l > 1 && one[l - 1] == 's')
-            one[l - 1] = 0;
-        size_t i;
-        json_t *x;
-        json_array_foreach(v, i, x) xml_element(b, one, x, 0);
-        amdi_buf_printf(b, "</%s>", tag);
-    } else {
-        amdi_buf_printf(b, "<%s>", tag);
-        xml_scalar(b, v);
-        amdi_buf_printf(b, "</%s>", tag);
-    }
-    amdi_buf_free(&n);
-}
-
-static void to_xml(amdi_response *out)
-{
-    if (!out->body || !out->content_type || strncmp(out->content_type, "application/json", 16))
-        return;
-    json_t *o = json_loads(out->body, 0, NULL);
-    if (!o)
-        return;
-    amdi_buf b;
-    amdi_buf_init(&b);
-    amdi_buf_puts(&b, "<?xml version='1.0' encoding='UTF-8'?>\n<TwilioResponse>");
-    const char *sid = json_string_value(json_object_get(o, "sid"));
-    if (json_object_get(o, "more_info") && json_object_get(o, "code")) {
-        amdi_buf_puts(&b, "<RestException>");
-        static const char *const k[][2] = {{"code", "Code"}, {"message", "Message"}, {"more_info", "MoreInfo"},
-                                           {"status", "Status"}};
-        for (int i = 0; i < 4; i++)
-            xml_element(&b, k[i][1], json_object_get(o, k[i][0]), 0);
-        amdi_buf_puts(&b, "</RestException>");
-    } else if (sid) {
-        xml_element(&b, !strncmp(sid, "RE", 2) ? "Recording" : "Call", o, 0);
-    } else {
-        /* a list: the one array becomes the element, the meta keys its attributes */
-        const char *k, *list = NULL;
-        json_t *x;
-        json_object_foreach(o, k, x) if (json_is_array(x)) list = k;
-        if (list) {
-            amdi_buf tag;
-            amdi_buf_init(&tag);
-            xml_name(&tag, list);
-            amdi_buf_printf(&b, "<%s", tag.p ? tag.p : "List");
-            json_object_foreach(o, k, x)
-            {
-                if (json_is_array(x))
-                    continue;
-                amdi_buf_putc(&b, ' ');
-                for (const char *c = k; *c; c++)
-                    if (*c != '_')
-                        amdi_buf_putc(&b, *c);
-                amdi_buf_puts(&b, "=\"");
-                xml_scalar(&b, x);
-                amdi_buf_putc(&b, '"');
-            }
-            amdi_buf_putc(&b, '>');
-            char one[64];
-            snprintf(one, sizeof one, "%s", tag.p ? tag.p : "Item");
-            size_t l = strlen(one);
-            if (l > 1 && one[l - 1] == 's')
-                one[l - 1] = 0;
-            size_t i;
-            json_array_foreach(json_object_get(o, list), i, x) xml_element(&b, one, x, 0);
-            amdi_buf_printf(&b, "</%s>", tag.p ? tag.p : "List");
-            amdi_buf_free(&tag);
-        }
-    }
-    amdi_buf_puts(&b, "</TwilioResponse>\n");
-    json_decref(o);
-    if (b.oom) {
-        amdi_buf_free(&b);
-        return;
-    }
-    free(out->body);
-    out->body_len = b.len;
-    out->body = amdi_buf_take(&b);
-    out->content_type = "application/xml; charset=utf-8";
+    amdi_rest_respond_json(out, 200, o);
 }
 
 static void handle_json(amdi_api *api, const char *method, const char *path, const char *query, const char *body,
@@ -875,7 +542,7 @@ void amdi_api_handle(amdi_api *api, const char *method, const char *path, const 
     char jpath[1040];
     snprintf(jpath, sizeof jpath, "%s.json", path);
     handle_json(api, method, jpath, query, body, body_len, auth, as_account, out);
-    to_xml(out);
+    amdi_response_to_xml(out);
 }
 
 static void handle_json(amdi_api *api, const char *method, const char *path, const char *query, const char *body,
@@ -884,25 +551,25 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
     memset(out, 0, sizeof *out);
     const char *who = auth ? authenticate(api, auth) : as_account;
     if (!who) {
-        respond_error(out, 401, AMDI_TWERR_AUTHENTICATE, "Authenticate");
+        amdi_response_error(out, 401, AMDI_TWERR_AUTHENTICATE, "Authenticate");
         out->www_authenticate = 1;
         return;
     }
     /* /2010-04-01/Accounts/{AC}/Calls(.json|.csv|/{CA}.json|/{CA}/Events.json) */
     if (strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0) {
-        not_found(out, path);
+        amdi_rest_not_found(out, path);
         return;
     }
     const char *p = path + strlen(API_PREFIX);
     char account[35];
     if (strlen(p) < 34 || (snprintf(account, sizeof account, "%.34s", p), !amdi_sid_valid(account, "AC"))) {
-        not_found(out, path);
+        amdi_rest_not_found(out, path);
         return;
     }
     p += 34;
     if (strcmp(account, who) != 0) {
         /* Credentials of one account never reach another account's resources. */
-        respond_error(out, 401, AMDI_TWERR_AUTHENTICATE, "Authenticate: credentials do not grant access to this account");
+        amdi_response_error(out, 401, AMDI_TWERR_AUTHENTICATE, "Authenticate: credentials do not grant access to this account");
         out->www_authenticate = 1;
         return;
     }
@@ -916,7 +583,7 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
         else if (is_post && !csv)
             do_create(api, account, body, body_len, out);
         else
-            respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
+            amdi_response_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
         return;
     }
     if (!strncmp(p, "/Calls/", 7) && strlen(p) >= 7 + 34) {
@@ -924,7 +591,7 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
         snprintf(sid, sizeof sid, "%.34s", p + 7);
         const char *rest = p + 7 + 34;
         if (!amdi_sid_valid(sid, "CA")) {
-            not_found(out, path);
+            amdi_rest_not_found(out, path);
             return;
         }
         if (!strcmp(rest, ".json")) {
@@ -935,54 +602,54 @@ static void handle_json(amdi_api *api, const char *method, const char *path, con
             else if (is_del)
                 do_delete(api, account, sid, path, out);
             else
-                respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
+                amdi_response_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
             return;
         }
         if (!strcmp(rest, "/Recordings.json")) {
             amdi_call_rec cr;
             if (!is_get)
-                respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
+                amdi_response_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
             else if (amdi_store_call_get(api->store, account, sid, &cr))
-                not_found(out, path);
+                amdi_rest_not_found(out, path);
             else
-                do_recordings(api, account, sid, path, query, out);
+                amdi_rest_recordings_list(api, account, sid, path, query, out);
             return;
         }
         if (!strncmp(rest, "/Recordings/", 12)) {
             if (is_get || is_del)
-                do_recording(api, account, sid, rest + 12, path, is_del, out);
+                amdi_rest_recording(api, account, sid, rest + 12, path, is_del, out);
             else
-                respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
+                amdi_response_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
             return;
         }
         if (!strcmp(rest, "/Notifications.json") || !strncmp(rest, "/Notifications/", 15)) {
             if (is_get)
                 do_notifications(api, account, sid, rest, path, query, out);
             else
-                respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
+                amdi_response_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
             return;
         }
         if (!strcmp(rest, "/Events.json")) {
             if (is_get)
                 do_events(api, account, sid, path, query, out);
             else
-                respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
+                amdi_response_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
             return;
         }
     }
     if (!strcmp(p, "/Recordings.json")) {
         if (is_get)
-            do_recordings(api, account, NULL, path, query, out);
+            amdi_rest_recordings_list(api, account, NULL, path, query, out);
         else
-            respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
+            amdi_response_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
         return;
     }
     if (!strncmp(p, "/Recordings/", 12)) {
         if (is_get || is_del)
-            do_recording(api, account, NULL, p + 12, path, is_del, out);
+            amdi_rest_recording(api, account, NULL, p + 12, path, is_del, out);
         else
-            respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
+            amdi_response_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
         return;
     }
-    not_found(out, path);
+    amdi_rest_not_found(out, path);
 }

@@ -47,6 +47,8 @@ typedef struct amdi_response {
 void amdi_api_handle(amdi_api *api, const char *method, const char *path, const char *query, const char *body,
                      size_t body_len, const char *auth, const char *as_account, amdi_response *out);
 void amdi_response_free(amdi_response *r);
+/* @p out becomes HTTP status @p http with Twilio's JSON error body (code, message, more_info). */
+void amdi_response_error(amdi_response *out, int http, int code, const char *msg);
 /* The account that @p user / @p pass (an account SID and its auth token, or an API key SID
  * and its secret) authenticate as, or NULL. Constant time over every credential. */
 const char *amdi_api_check(const amdi_api *api, const char *user, const char *pass);

@@ -17,14 +17,6 @@
 #include "sid.h"
 #include "twilio_errors.h"
 
-static void respond_error(amdi_response *out, int http, int code, const char *msg)
-{
-    out->status = http;
-    out->content_type = "application/json; charset=utf-8";
-    out->body = amdi_error_json(http, code, msg);
-    out->body_len = out->body ? strlen(out->body) : 0;
-}
-
 static void respond_text(amdi_response *out, int status, char *text, size_t len, const char *type)
 {
     out->status = status;
@@ -38,7 +30,7 @@ static void respond_json(amdi_response *out, json_t *o)
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!s)
-        respond_error(out, 500, AMDI_TWERR_INTERNAL, "out of memory");
+        amdi_response_error(out, 500, AMDI_TWERR_INTERNAL, "out of memory");
     else
         respond_text(out, 200, s, strlen(s), "application/json; charset=utf-8");
 }
@@ -46,12 +38,12 @@ static void respond_json(amdi_response *out, json_t *o)
 static void store_error(amdi_response *out, int rc, const char *what)
 {
     if (rc == AMD_ENOTFOUND)
-        respond_error(out, 404, AMDI_TWERR_NOT_FOUND, what);
+        amdi_response_error(out, 404, AMDI_TWERR_NOT_FOUND, what);
     else if (rc == AMD_ESTATE) /* amdi_store_keeps_analysis(): not on PostgreSQL */
-        respond_error(out, 501, AMDI_TWERR_INTERNAL,
+        amdi_response_error(out, 501, AMDI_TWERR_INTERNAL,
                       "AMD summaries and labels are kept only by the SQLite store (one process), not on PostgreSQL");
     else
-        respond_error(out, 500, AMDI_TWERR_INTERNAL, amd_strerror(rc));
+        amdi_response_error(out, 500, AMDI_TWERR_INTERNAL, amd_strerror(rc));
 }
 
 static void do_summary(amdi_api *api, const char *account, const char *sid, amdi_response *out)
@@ -69,7 +61,7 @@ static void do_summary(amdi_api *api, const char *account, const char *sid, amdi
     free(blob);
     if (rc) {
         amdi_buf_free(&b);
-        respond_error(out, 500, AMDI_TWERR_INTERNAL, "the stored AMD summary is damaged");
+        amdi_response_error(out, 500, AMDI_TWERR_INTERNAL, "the stored AMD summary is damaged");
         return;
     }
     size_t n = b.len;
@@ -98,7 +90,7 @@ static void do_label(amdi_api *api, const char *account, const char *sid, const 
         snprintf(r.call_sid, sizeof r.call_sid, "%s", sid);
         rc = amdi_label_from_form(body, len, &r, err, sizeof err);
         if (rc) {
-            respond_error(out, 400, AMDI_TWERR_INVALID_PARAMETER, err);
+            amdi_response_error(out, 400, AMDI_TWERR_INVALID_PARAMETER, err);
             return;
         }
         rc = amdi_labels_put(api->store, account, &r);
@@ -109,7 +101,7 @@ static void do_label(amdi_api *api, const char *account, const char *sid, const 
             return;
         }
     } else {
-        respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
+        amdi_response_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
         return;
     }
     if (rc)
@@ -142,7 +134,7 @@ static void do_results(amdi_api *api, const char *account, const char *query, am
     amdi_form_init(&f);
     if (amdi_form_parse(&f, query ? query : "", query ? strlen(query) : 0, 101) || f.n > 100) {
         amdi_form_free(&f);
-        respond_error(out, 400, AMDI_TWERR_INVALID_PARAMETER, "CallSid: at most 100 call SIDs");
+        amdi_response_error(out, 400, AMDI_TWERR_INVALID_PARAMETER, "CallSid: at most 100 call SIDs");
         return;
     }
     json_t *res = json_object();
@@ -183,7 +175,7 @@ static void do_corpus(amdi_api *api, const char *account, amdi_response *out)
         rc = amdi_export_tar_end(&b);
     if (rc) {
         amdi_buf_free(&b);
-        respond_error(out, rc == AMD_ELIMIT ? 413 : 500, AMDI_TWERR_INTERNAL,
+        amdi_response_error(out, rc == AMD_ELIMIT ? 413 : 500, AMDI_TWERR_INTERNAL,
                       rc == AMD_ELIMIT ? "the corpus is too big for one download" : err);
         return;
     }
@@ -197,7 +189,7 @@ int amdi_rest_amd(amdi_api *api, const char *account, const char *method, const 
     int is_get = !strcmp(method, "GET");
     if (!strcmp(p, "/AmdResults.json") || !strcmp(p, "/Labels.json") || !strcmp(p, "/AmdCorpus.tar")) {
         if (!is_get)
-            respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
+            amdi_response_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
         else if (p[1] == 'A' && p[4] == 'R')
             do_results(api, account, query, out);
         else if (p[1] == 'L')
@@ -217,7 +209,7 @@ int amdi_rest_amd(amdi_api *api, const char *account, const char *method, const 
         if (is_get)
             do_summary(api, account, sid, out);
         else
-            respond_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
+            amdi_response_error(out, 405, AMDI_TWERR_METHOD_NOT_ALLOWED, "Method not allowed");
         return 1;
     }
     if (!strcmp(rest, "/Label.json")) {

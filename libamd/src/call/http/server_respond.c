@@ -57,10 +57,7 @@ enum MHD_Result amdi_server_send_response(struct MHD_Connection *con, amdi_respo
         if (fd >= 0)
             close(fd);
         amdi_response_free(ar);
-        ar->status = 404;
-        ar->content_type = "application/json; charset=utf-8";
-        ar->body = amdi_error_json(404, AMDI_TWERR_NOT_FOUND, "The recording media is not available");
-        ar->body_len = ar->body ? strlen(ar->body) : 0;
+        amdi_response_error(ar, 404, AMDI_TWERR_NOT_FOUND, "The recording media is not available");
     }
     struct MHD_Response *resp = MHD_create_response_from_buffer(ar->body_len, ar->body ? ar->body : (void *)"",
                                                                 ar->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);

@@ -138,10 +138,7 @@ enum MHD_Result amdi_server_on_request(void *cls, struct MHD_Connection *con, co
     if (r->too_big || r->body.oom) {
         char msg[96];
         snprintf(msg, sizeof msg, "Request body larger than %zu bytes", s->cfg.max_body_bytes);
-        ar.status = 413;
-        ar.content_type = "application/json; charset=utf-8";
-        ar.body = amdi_error_json(413, AMDI_TWERR_CALLS, msg);
-        ar.body_len = ar.body ? strlen(ar.body) : 0;
+        amdi_response_error(&ar, 413, AMDI_TWERR_CALLS, msg);
         return amdi_server_send_response(con, &ar);
     }
     char *q = strchr(r->uri, '?');
