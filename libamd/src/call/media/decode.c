@@ -4,7 +4,6 @@
 
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,22 +12,13 @@
 #include <sndfile.h>
 
 #include "amd/error.h"
+#include "errbuf.h"
 #include "media/resample.h"
 
 #define MIN_RATE 1000
 #define MAX_RATE 384000
 #define MAX_CHANNELS 64
 #define CHUNK_FRAMES 4096
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- libsndfile virtual I/O over the caller's bytes ---- */
 
@@ -134,12 +124,12 @@ static SNDFILE *open_bytes(SF_VIRTUAL_IO *vio, membuf *m, ct_kind kind, const ch
     SNDFILE *sf = sf_open_virtual(vio, SFM_READ, info, m);
     if (sf || kind == CT_SNIFF) {
         if (!sf)
-            set_err(err, errlen, "not a recognised audio format (%s)", sf_strerror(NULL));
+            amdi_set_err(err, errlen, "not a recognised audio format (%s)", sf_strerror(NULL));
         return sf;
     }
     long rate = ct_param(params, "rate", 8000), ch = ct_param(params, "channels", 1);
     if (rate < MIN_RATE || rate > MAX_RATE || ch < 1 || ch > MAX_CHANNELS) {
-        set_err(err, errlen, "Content-Type rate=%ld channels=%ld out of range", rate, ch);
+        amdi_set_err(err, errlen, "Content-Type rate=%ld channels=%ld out of range", rate, ch);
         return NULL;
     }
     memset(info, 0, sizeof *info);
@@ -151,7 +141,7 @@ static SNDFILE *open_bytes(SF_VIRTUAL_IO *vio, membuf *m, ct_kind kind, const ch
     m->pos = 0;
     sf = sf_open_virtual(vio, SFM_READ, info, m);
     if (!sf)
-        set_err(err, errlen, "headerless audio could not be opened (%s)", sf_strerror(NULL));
+        amdi_set_err(err, errlen, "headerless audio could not be opened (%s)", sf_strerror(NULL));
     return sf;
 }
 
@@ -192,7 +182,7 @@ static int decode_all(SNDFILE *sf, const SF_INFO *info, double max_seconds, outb
     while (rc == 0 && (got = sf_readf_float(sf, frames, CHUNK_FRAMES)) > 0) {
         total += (double)got;
         if (total > max_frames) {
-            set_err(err, errlen, "audio longer than %.0f s", max_seconds);
+            amdi_set_err(err, errlen, "audio longer than %.0f s", max_seconds);
             rc = AMD_ELIMIT;
             break;
         }
@@ -201,7 +191,7 @@ static int decode_all(SNDFILE *sf, const SF_INFO *info, double max_seconds, outb
             for (int c = 0; c < ch; c++)
                 sum += frames[i * ch + c];
             if (!isfinite(sum)) {
-                set_err(err, errlen, "non-finite sample at frame %.0f", total - (double)got + (double)i);
+                amdi_set_err(err, errlen, "non-finite sample at frame %.0f", total - (double)got + (double)i);
                 rc = AMD_EFORMAT;
             }
             mono[i] = sum / (float)ch;
@@ -210,7 +200,7 @@ static int decode_all(SNDFILE *sf, const SF_INFO *info, double max_seconds, outb
             o->n += amdi_resampler_process(rs, mono, (size_t)got, o->s + o->n);
     }
     if (rc == 0 && sf_error(sf) != SF_ERR_NO_ERROR) {
-        set_err(err, errlen, "decoding failed: %s", sf_strerror(sf));
+        amdi_set_err(err, errlen, "decoding failed: %s", sf_strerror(sf));
         rc = AMD_EFORMAT;
     }
     if (rc == 0 && (rc = reserve(o, amdi_resampler_flush_max(rs))) == 0) {
@@ -223,7 +213,7 @@ static int decode_all(SNDFILE *sf, const SF_INFO *info, double max_seconds, outb
             o->s[i] = o->s[i] > 1.0f ? 1.0f : o->s[i] < -1.0f ? -1.0f : o->s[i];
     }
     if (rc == AMD_ENOMEM)
-        set_err(err, errlen, "out of memory");
+        amdi_set_err(err, errlen, "out of memory");
     amdi_resampler_destroy(rs);
     free(frames);
     free(mono);
@@ -233,27 +223,27 @@ static int decode_all(SNDFILE *sf, const SF_INFO *info, double max_seconds, outb
 int amdi_audio_decode(const void *data, size_t len, const char *content_type, const amdi_decode_opts *opts,
                       amdi_pcm **out, char *err, size_t errlen)
 {
-    set_err(err, errlen, "%s", "");
+    amdi_set_err(err, errlen, "%s", "");
     if (!out || (!data && len > 0)) {
-        set_err(err, errlen, "invalid arguments");
+        amdi_set_err(err, errlen, "invalid arguments");
         return AMD_EINVAL;
     }
     *out = NULL;
     const size_t max_in = opts && opts->max_input_bytes ? opts->max_input_bytes : AMDI_DECODE_MAX_INPUT;
     const double max_s = opts && opts->max_seconds > 0 ? opts->max_seconds : AMDI_DECODE_MAX_SECONDS;
     if (len > max_in) {
-        set_err(err, errlen, "audio of %zu bytes is over the %zu-byte limit", len, max_in);
+        amdi_set_err(err, errlen, "audio of %zu bytes is over the %zu-byte limit", len, max_in);
         return AMD_ELIMIT;
     }
     const char *params;
     char type[64];
     ct_kind kind = classify_type(content_type, &params, type, sizeof type);
     if (kind == CT_NOT_AUDIO) {
-        set_err(err, errlen, "Content-Type %s is not audio", type);
+        amdi_set_err(err, errlen, "Content-Type %s is not audio", type);
         return AMD_EFORMAT;
     }
     if (len == 0) {
-        set_err(err, errlen, "empty body");
+        amdi_set_err(err, errlen, "empty body");
         return AMD_EFORMAT;
     }
     SF_VIRTUAL_IO vio = {vio_len, vio_seek, vio_read, vio_write, vio_tell};
@@ -265,10 +255,10 @@ int amdi_audio_decode(const void *data, size_t len, const char *content_type, co
     int rc = 0;
     if (info.samplerate < MIN_RATE || info.samplerate > MAX_RATE || info.channels < 1 ||
         info.channels > MAX_CHANNELS) {
-        set_err(err, errlen, "unsupported header: %d Hz, %d channels", info.samplerate, info.channels);
+        amdi_set_err(err, errlen, "unsupported header: %d Hz, %d channels", info.samplerate, info.channels);
         rc = AMD_EFORMAT;
     } else if (info.frames > 0 && (double)info.frames > max_s * info.samplerate) {
-        set_err(err, errlen, "audio longer than %.0f s", max_s);
+        amdi_set_err(err, errlen, "audio longer than %.0f s", max_s);
         rc = AMD_ELIMIT;
     }
     outbuf o = {0};
@@ -281,7 +271,7 @@ int amdi_audio_decode(const void *data, size_t len, const char *content_type, co
     }
     *out = amdi_pcm_create(o.s, o.n);
     if (!*out) {
-        set_err(err, errlen, "out of memory");
+        amdi_set_err(err, errlen, "out of memory");
         return AMD_ENOMEM;
     }
     return 0;

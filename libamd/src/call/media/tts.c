@@ -4,7 +4,6 @@
 
 #include <ctype.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <espeak-ng/speak_lib.h>
 
 #include "amd/error.h"
+#include "errbuf.h"
 #include "media/resample.h"
 
 /* espeak-ng's synthesis buffer (ms): it calls back with this much audio at a time. Short, so
@@ -57,16 +57,6 @@ static void espeak_init_once(void)
     espeak_rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, ESPEAK_BUF_MS, NULL, espeakINITIALIZE_DONT_EXIT);
     if (espeak_rate > 0)
         espeak_SetSynthCallback(synth_cb);
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 static void request_free(request *r)
@@ -205,7 +195,7 @@ int amdi_tts_create(amdi_tts **out, char *err, size_t errlen)
         return AMD_EINVAL;
     *out = NULL;
     if (__atomic_exchange_n(&tts_active, 1, __ATOMIC_ACQ_REL)) {
-        set_err(err, errlen, "a speech synthesizer exists already (espeak-ng is one per process)");
+        amdi_set_err(err, errlen, "a speech synthesizer exists already (espeak-ng is one per process)");
         return AMD_ESTATE;
     }
     amdi_tts *t = calloc(1, sizeof *t);
@@ -216,7 +206,7 @@ int amdi_tts_create(amdi_tts **out, char *err, size_t errlen)
     pthread_once(&espeak_once, espeak_init_once);
     t->rate = espeak_rate;
     if (t->rate <= 0) {
-        set_err(err, errlen, "espeak-ng failed to initialise (is espeak-ng-data installed?)");
+        amdi_set_err(err, errlen, "espeak-ng failed to initialise (is espeak-ng-data installed?)");
         free(t);
         __atomic_store_n(&tts_active, 0, __ATOMIC_RELEASE);
         return AMD_EIO;
@@ -228,7 +218,7 @@ int amdi_tts_create(amdi_tts **out, char *err, size_t errlen)
         pthread_cond_destroy(&t->cv);
         free(t);
         __atomic_store_n(&tts_active, 0, __ATOMIC_RELEASE);
-        set_err(err, errlen, "cannot start the speech thread");
+        amdi_set_err(err, errlen, "cannot start the speech thread");
         return AMD_ENOMEM;
     }
     *out = t;
