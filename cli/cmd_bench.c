@@ -9,7 +9,10 @@
 #include <time.h>
 
 #include "amd/version.h"
+#include "bench_predictions.h"
 #include "bench_report.h"
+#include "bench_score.h"
+#include "bench_vad.h"
 #include "commands.h"
 #include "csv.h"
 #include "feed.h"
@@ -55,71 +58,6 @@ static void usage(FILE *out)
           "2 usage error or unreadable manifest / predictions.\n"
           "Example: amd bench testdata/manifest.csv --engine timing --mode both -j 4\n",
           out);
-}
-
-typedef struct vad_tap {
-    int64_t *t;       /* frame end times */
-    unsigned char *s; /* VAD speech flag */
-    size_t n, cap;
-    int oom;
-} vad_tap;
-
-static void vad_frame(void *user, const amd_frame_info *fi)
-{
-    vad_tap *v = user;
-    if (v->oom)
-        return;
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 2048;
-        int64_t *t = realloc(v->t, cap * sizeof *t);
-        if (!t) {
-            v->oom = 1;
-            return;
-        }
-        v->t = t;
-        unsigned char *s = realloc(v->s, cap);
-        if (!s) {
-            v->oom = 1;
-            return;
-        }
-        v->s = s;
-        v->cap = cap;
-    }
-    v->t[v->n] = fi->time_ms;
-    v->s[v->n] = fi->speech ? 1 : 0;
-    v->n++;
-}
-
-static int cmp_seg(const void *a, const void *b)
-{
-    const cli_segment *x = a, *y = b;
-    return (x->start_ms > y->start_ms) - (x->start_ms < y->start_ms);
-}
-
-/* VAD truth: a 10 ms frame is truly speech when its midpoint lies in a segment. */
-static void vad_score(const vad_tap *v, cli_segment *seg, long nseg, cli_vad_counts *c)
-{
-    qsort(seg, (size_t)nseg, sizeof *seg, cmp_seg);
-    long j = 0;
-    for (size_t i = 0; i < v->n; i++) {
-        double mid = (double)v->t[i] - 5.0;
-        while (j < nseg && (double)seg[j].end_ms <= mid)
-            j++;
-        int truth = 0;
-        for (long q = j; q < nseg && (double)seg[q].start_ms <= mid; q++)
-            if (mid < (double)seg[q].end_ms) {
-                truth = 1;
-                break;
-            }
-        if (v->s[i] && truth)
-            c->tp++;
-        else if (v->s[i])
-            c->fp++;
-        else if (truth)
-            c->fn++;
-        else
-            c->tn++;
-    }
 }
 
 /* What one file (at one sweep point) leaves behind: kept small, because a sweep holds
@@ -180,14 +118,14 @@ static void bench_job(void *vctx, size_t j)
      */
     cli_segment *seg = NULL;
     long nseg = -1;
-    vad_tap tap = {0};
+    cli_vad_tap tap = {0};
     cli_feed_hooks hooks = {0};
     if (c->want_vad) {
         char err[200] = "";
         nseg = cli_manifest_segments(c->man, row, &seg, err, sizeof err);
         if (nseg == -2)
             set_message(bf, "VAD not scored: ", err);
-        hooks.frame_fn = vad_frame;
+        hooks.frame_fn = cli_vad_tap_frame;
         hooks.frame_user = &tap;
     }
     const cli_feed_hooks *h_en = nseg >= 0 && !c->run_de ? &hooks : NULL;
@@ -212,7 +150,7 @@ static void bench_job(void *vctx, size_t j)
             tapped_ok = 1;
     }
     if (tapped_ok && !tap.oom) {
-        vad_score(&tap, seg, nseg, &bf->vad);
+        cli_vad_tap_score(&tap, seg, nseg, &bf->vad);
         bf->has_vad = 1;
     } else if (tap.oom) {
         set_message(bf, "VAD not scored: ", "out of memory");
@@ -256,195 +194,6 @@ static int parse_mode_sel(const char *v, int *en, int *de)
         return -1;
     }
     return 0;
-}
-
-static void fill_item(cli_eval_item *it, const cli_manifest_row *row, int detect_end,
-                      amd_answered_by pred, int64_t ms)
-{
-    it->truth = detect_end ? row->detect_end : row->enable;
-    it->truth_enable = row->enable;
-    it->pred = pred;
-    it->decision_ms = pred == AMD_ANSWERED_NONE ? -1 : ms;
-    it->beep_end_ms = row->beep_end_ms;
-    it->greeting_end_ms = row->greeting_end_ms;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Compute the whole report for one set of answers. preds_en / preds_de: per manifest row
- * (NULL when the mode is not scored). */
-typedef struct answers {
-    amd_answered_by ab;
-    int64_t ms;
-} answers;
-
-static int build_report(const cli_manifest *man, const answers *en, const answers *de,
-                        cli_bench_report *r)
-{
-    size_t n = man->n;
-    cli_eval_item *items = calloc(n ? n : 1, sizeof *items);
-    const char **names = calloc(n ? n : 1, sizeof *names);
-    const char **scen = calloc(n ? n : 1, sizeof *scen); /* each row's scenario */
-    cli_manifest_row *row = malloc(sizeof *row);
-    if (!items || !names || !scen || !row) {
-        free(items);
-        free(names);
-        free(scen);
-        free(row);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        cli_manifest_row_at(man, i, row);
-        scen[i] = row->scenario; /* points into the manifest */
-    }
-    for (int mode = 0; mode < 2; mode++) {
-        const answers *a = mode ? de : en;
-        if (!a)
-            continue;
-        for (size_t i = 0; i < n; i++) {
-            cli_manifest_row_at(man, i, row);
-            fill_item(&items[i], row, mode, a[i].ab, a[i].ms);
-        }
-        cli_metrics_compute(items, n, mode, mode ? &r->de : &r->enable);
-    }
-    r->has_enable = en != NULL;
-    r->has_de = de != NULL;
-    /* scenarios, sorted by name */
-    size_t ns = 0;
-    for (size_t i = 0; i < n; i++)
-        names[ns++] = scen[i];
-    qsort(names, ns, sizeof *names, cmp_str);
-    size_t u = 0;
-    for (size_t i = 0; i < ns; i++)
-        if (u == 0 || strcmp(names[u - 1], names[i]))
-            names[u++] = names[i];
-    int any_named = u > 1 || (u == 1 && names[0][0]);
-    r->nscenarios = 0;
-    r->scenarios = any_named ? calloc(u, sizeof *r->scenarios) : NULL;
-    if (any_named && r->scenarios) {
-        for (size_t s = 0; s < u; s++) {
-            cli_scenario_row *sr = &r->scenarios[r->nscenarios++];
-            sr->name = names[s];
-            for (int mode = 0; mode < 2; mode++) {
-                const answers *a = mode ? de : en;
-                if (!a)
-                    continue;
-                size_t m = 0;
-                for (size_t i = 0; i < n; i++) {
-                    if (strcmp(scen[i], names[s]) != 0)
-                        continue;
-                    cli_manifest_row_at(man, i, row);
-                    fill_item(&items[m++], row, mode, a[i].ab, a[i].ms);
-                }
-                sr->files = (int)m;
-                cli_metrics_compute(items, m, mode, mode ? &sr->de : &sr->enable);
-            }
-        }
-    }
-    free(items);
-    free(names);
-    free(scen);
-    free(row);
-    return 0;
-}
-
-/* Load a predictions CSV (file,answered_by,duration_ms) aligned to the manifest rows. */
-static int load_predictions(const char *path, const cli_manifest *man, answers *out,
-                            int *any_end, char *err, size_t errlen)
-{
-    cli_csv t;
-    if (cli_csv_load(path, &t, err, errlen))
-        return -1;
-    int cf = cli_csv_column(&t, "file"), ca = cli_csv_column(&t, "answered_by"),
-        cd = cli_csv_column(&t, "duration_ms");
-    if (cd < 0)
-        cd = cli_csv_column(&t, "machine_detection_duration_ms");
-    if (cf < 0 || ca < 0 || cd < 0) {
-        snprintf(err, errlen, "%s: needs a header row with file, answered_by, duration_ms", path);
-        cli_csv_free(&t);
-        return -1;
-    }
-    for (size_t i = 0; i < man->n; i++) {
-        out[i].ab = AMD_ANSWERED_NONE;
-        out[i].ms = -1;
-    }
-    unsigned char *taken = calloc(man->n ? man->n : 1, 1);
-    const char **files = calloc(man->n ? man->n : 1, sizeof *files); /* each row's file cell */
-    cli_manifest_row *mrow = malloc(sizeof *mrow);
-    cli_csv_row *row = malloc(sizeof *row);
-    if (!taken || !files || !mrow || !row) {
-        free(taken);
-        free(files);
-        free(mrow);
-        free(row);
-        cli_csv_free(&t);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    for (size_t i = 0; i < man->n; i++) {
-        cli_manifest_row_at(man, i, mrow);
-        files[i] = mrow->file; /* points into the manifest */
-    }
-    int rc = 0, unmatched = 0;
-    *any_end = 0;
-    for (size_t k = 1; k < t.nrows; k++) {
-        cli_csv_row_at(&t, k, row);
-        const char *file = cli_csv_get(row, cf), *ab = cli_csv_get(row, ca), *d = cli_csv_get(row, cd);
-        amd_answered_by a;
-        double ms;
-        if (amd_answered_by_parse(ab, &a)) {
-            snprintf(err, errlen, "%s:%zu: answered_by '%s' is not a Twilio AnsweredBy value", path,
-                     row->line, ab);
-            rc = -1;
-            break;
-        }
-        if (cli_parse_double(d, &ms) || ms < 0) {
-            snprintf(err, errlen, "%s:%zu: duration_ms '%s' is not a time in ms", path, row->line, d);
-            rc = -1;
-            break;
-        }
-        if (a >= AMD_ANSWERED_MACHINE_END_BEEP && a <= AMD_ANSWERED_MACHINE_END_OTHER)
-            *any_end = 1;
-        const char *fb = strrchr(file, '/');
-        fb = fb ? fb + 1 : file;
-        size_t hit = man->n;
-        for (size_t i = 0; i < man->n && hit == man->n; i++)
-            if (!taken[i] && strcmp(files[i], file) == 0)
-                hit = i;
-        for (size_t i = 0; i < man->n && hit == man->n; i++) {
-            const char *mb = strrchr(files[i], '/');
-            mb = mb ? mb + 1 : files[i];
-            if (!taken[i] && strcmp(mb, fb) == 0)
-                hit = i;
-        }
-        if (hit == man->n) {
-            unmatched++;
-            continue;
-        }
-        taken[hit] = 1;
-        out[hit].ab = a;
-        out[hit].ms = (int64_t)llround(ms);
-    }
-    if (!rc) {
-        size_t missing = 0;
-        for (size_t i = 0; i < man->n; i++)
-            missing += !taken[i];
-        if (unmatched)
-            fprintf(stderr, "amd bench: %s: %d answer%s for files not in the manifest (ignored)\n",
-                    path, unmatched, unmatched == 1 ? "" : "s");
-        if (missing)
-            fprintf(stderr, "amd bench: %s: no answer for %zu manifest file%s (scored as wrong)\n",
-                    path, missing, missing == 1 ? "" : "s");
-    }
-    free(taken);
-    free(files);
-    free(mrow);
-    free(row);
-    cli_csv_free(&t);
-    return rc;
 }
 
 static double now_s(void)
@@ -630,13 +379,13 @@ static int score_predictions(const bench_opts *o, const cli_manifest *man, cli_b
 {
     char err[320];
     int rc = 2;
-    answers *en = calloc(man->n, sizeof *en);
+    cli_answer *en = calloc(man->n, sizeof *en);
     if (!en) {
         fprintf(stderr, "amd bench: out of memory\n");
         return 1;
     }
     int any_end = 0;
-    if (load_predictions(o->pred_path, man, en, &any_end, err, sizeof err)) {
+    if (cli_predictions_load(o->pred_path, man, en, &any_end, err, sizeof err)) {
         fprintf(stderr, "amd bench: %s\n", err);
         goto out;
     }
@@ -647,7 +396,7 @@ static int score_predictions(const bench_opts *o, const cli_manifest *man, cli_b
     }
     rep->source = o->pred_path;
     rep->engine = "external";
-    if (build_report(man, de_mode ? NULL : en, de_mode ? en : NULL, rep)) {
+    if (cli_bench_build_report(man, de_mode ? NULL : en, de_mode ? en : NULL, rep)) {
         fprintf(stderr, "amd bench: out of memory\n");
         rc = 1;
         goto out;
@@ -697,7 +446,7 @@ static void sum_vad(const bench_ctx *ctx, size_t nfiles, cli_bench_report *rep)
 /* Turn the per-file results into the report (no sweep) or one sweep point each: 0, or -1
  * when out of memory. en / de: scratch of man->n answers. */
 static int collect_points(const bench_opts *o, const bench_ctx *ctx, size_t npoints,
-                          double wall, answers *en, answers *de, cli_bench_report *rep,
+                          double wall, cli_answer *en, cli_answer *de, cli_bench_report *rep,
                           cli_sweep_point *points)
 {
     const cli_manifest *man = ctx->man;
@@ -716,11 +465,11 @@ static int collect_points(const bench_opts *o, const bench_ctx *ctx, size_t npoi
             rep->audio_seconds = audio * (o->run_en + o->run_de);
             rep->failed = ctx->failed;
             sum_vad(ctx, man->n, rep);
-            if (build_report(man, o->run_en ? en : NULL, o->run_de ? de : NULL, rep))
+            if (cli_bench_build_report(man, o->run_en ? en : NULL, o->run_de ? de : NULL, rep))
                 return -1;
         } else {
             cli_bench_report tmp = {0};
-            if (build_report(man, o->run_en ? en : NULL, o->run_de ? de : NULL, &tmp))
+            if (cli_bench_build_report(man, o->run_en ? en : NULL, o->run_de ? de : NULL, &tmp))
                 return -1;
             free(tmp.scenarios);
             points[p].value = o->values[p];
@@ -759,7 +508,7 @@ static int run_corpus(const bench_opts *o, const cli_common *common, const cli_m
     size_t npoints = o->sweep ? o->nvalues : 1;
     amd_config cfgs[BENCH_MAX_SWEEP];
     bench_ctx ctx = {0};
-    answers *en = NULL, *de = NULL;
+    cli_answer *en = NULL, *de = NULL;
     cli_sweep_point *points = NULL;
     if (make_configs(o, common, cfgs, npoints))
         goto out;
