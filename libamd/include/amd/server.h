@@ -26,7 +26,19 @@
 extern "C" {
 #endif
 
-#define AMD_SERVER_CONFIG_VERSION 1
+/**
+ * Layout of amd_server_config. 2 added struct_size; 1 is the 0.2 layout (no struct_size),
+ * still accepted from programs built against 0.2 headers.
+ *
+ * ABI growth: amd_server_config is allocated by the caller and read by the library. New
+ * fields are only ever appended, and amd_server_config_init() records the caller's
+ * sizeof in struct_size. A program built against older headers (smaller struct) keeps
+ * working with a newer library: the fields it does not have take their defaults. A program
+ * built against newer headers works with an older library as long as it leaves the fields
+ * that library does not know at their defaults (zero); otherwise amd_server_create() fails
+ * with AMD_EVERSION, naming the size, instead of ignoring a setting.
+ */
+#define AMD_SERVER_CONFIG_VERSION 2
 
 /** One account: `AC` + 32 hex digits and its auth token (any 1..64 printable characters). */
 typedef struct amd_server_account {
@@ -46,7 +58,8 @@ typedef struct amd_server_api_key {
 
 /** Server configuration; strings are copied by amd_server_create(). */
 typedef struct amd_server_config {
-    unsigned version;              /**< AMD_SERVER_CONFIG_VERSION */
+    unsigned version;              /**< AMD_SERVER_CONFIG_VERSION (set by amd_server_config_init) */
+    size_t struct_size;            /**< sizeof the caller's struct (set by amd_server_config_init) */
     const char *listen;            /**< "ADDR:PORT" or "[v6]:PORT"; default "127.0.0.1:8080"; port 0 = any free port */
     const char *db_path;           /**< SQLite database file; default "amd-serve.db"; or a PostgreSQL connection
                                         URI "postgresql://..." shared by several servers (README "Running several
@@ -104,15 +117,22 @@ typedef struct amd_server_config {
 
 typedef struct amd_server amd_server;
 
-/** Fill @p cfg with the defaults above. */
-void amd_server_config_init(amd_server_config *cfg);
+/**
+ * Fill the first @p size bytes of @p cfg (the caller's sizeof) with the defaults above and set
+ * version and struct_size; fields beyond this library's struct are zeroed. Call it through the
+ * amd_server_config_init() macro, which passes sizeof *cfg.
+ */
+void amd_server_config_init_sized(amd_server_config *cfg, size_t size);
+/** Fill @p cfg with the defaults above (a macro: records sizeof *cfg in struct_size). */
+#define amd_server_config_init(cfg) amd_server_config_init_sized((cfg), sizeof *(cfg))
 
 /**
  * Create a server (not yet listening). Opens / creates the database, adds the configured
  * accounts; when the database then holds no account at all, creates one (see
  * amd_server_new_account()).
  * @return 0; AMD_EINVAL (bad field, message in @p err), AMD_EIO, AMD_EFORMAT (dial plan),
- *         AMD_ENOMEM.
+ *         AMD_EVERSION (a config not made by amd_server_config_init(), or with fields set that
+ *         this library does not know), AMD_ENOMEM.
  */
 int amd_server_create(const amd_server_config *cfg, amd_server **out, char *err, size_t errlen);
 

@@ -3,6 +3,7 @@
  * validation, a fax far end generated here answering and being detected as `fax`, the wire
  * JSON of the call, error objects, and a restart closing out a live call truthfully. */
 #include <check.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <sndfile.h>
 #include <stdio.h>
@@ -217,6 +218,64 @@ START_TEST(config_validation)
 }
 END_TEST
 
+/* amd_server_config's growth (server.h "ABI growth"): a struct from newer headers, a size below
+ * any layout, and a 0.2 (layout 1, no struct_size) struct in a buffer of exactly its size, so
+ * ASan reports any read past what a 0.2 program allocated. */
+void(amd_server_config_init)(amd_server_config *cfg); /* the 0.2 symbol, kept for 0.2 binaries */
+
+START_TEST(config_layouts)
+{
+    char err[256] = "", db[256];
+    snprintf(db, sizeof db, "%s/layouts.db", g_dir);
+    amd_server *s = NULL;
+    /* newer headers: 32 more bytes, zero (their defaults) -> accepted; one set -> refused */
+    size_t big = sizeof(amd_server_config) + 32;
+    amd_server_config *n = malloc(big);
+    ck_assert_ptr_nonnull(n);
+    memset(n, 0xAB, big);
+    amd_server_config_init_sized(n, big);
+    ck_assert_uint_eq(n->struct_size, big);
+    ck_assert_int_eq(n->version, AMD_SERVER_CONFIG_VERSION);
+    n->db_path = db;
+    ck_assert_msg(amd_server_create(n, &s, err, sizeof err) == 0, "%s", err);
+    amd_server_destroy(s);
+    ((unsigned char *)n)[big - 1] = 1;
+    ck_assert_int_eq(amd_server_create(n, &s, err, sizeof err), AMD_EVERSION);
+    ck_assert_msg(strstr(err, "newer headers") != NULL, "%s", err);
+    /* a size below the smallest layout-2 struct */
+    amd_server_config_init_sized(n, sizeof(amd_server_config));
+    n->struct_size = offsetof(amd_server_config, instance);
+    ck_assert_int_eq(amd_server_create(n, &s, err, sizeof err), AMD_EVERSION);
+    ck_assert_msg(strstr(err, "struct_size") != NULL, "%s", err);
+    free(n);
+    /* layout 1: version, then the same fields from listen on (pointer-aligned) */
+    size_t head = sizeof(const char *) > sizeof(unsigned) ? sizeof(const char *) : sizeof(unsigned);
+    size_t tail = offsetof(amd_server_config, console_bench_program) + sizeof(const char *) -
+                  offsetof(amd_server_config, listen);
+    unsigned char *v1 = malloc(head + tail);
+    ck_assert_ptr_nonnull(v1);
+    (amd_server_config_init)((amd_server_config *)v1);
+    unsigned version;
+    const char *listen;
+    memcpy(&version, v1, sizeof version);
+    memcpy(&listen, v1 + head, sizeof listen);
+    ck_assert_uint_eq(version, 1);
+    ck_assert_str_eq(listen, "127.0.0.1:8080");
+    size_t at_db = head + offsetof(amd_server_config, db_path) - offsetof(amd_server_config, listen);
+    char missing[300];
+    snprintf(missing, sizeof missing, "%s/no-such-folder/v1.db", g_dir);
+    const char *p = missing;
+    memcpy(v1 + at_db, &p, sizeof p);
+    ck_assert_int_eq(amd_server_create((amd_server_config *)v1, &s, err, sizeof err), AMD_EIO);
+    ck_assert_msg(strstr(err, "no-such-folder/v1.db") != NULL, "%s", err); /* read where 0.2 put it */
+    p = db;
+    memcpy(v1 + at_db, &p, sizeof p);
+    ck_assert_msg(amd_server_create((amd_server_config *)v1, &s, err, sizeof err) == 0, "%s", err);
+    amd_server_destroy(s);
+    free(v1);
+}
+END_TEST
+
 START_TEST(fax_call_end_to_end)
 {
     amd_server *s = start(20);
@@ -293,6 +352,7 @@ Suite *call_server_suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 120);
     tcase_add_test(t, config_validation);
+    tcase_add_test(t, config_layouts);
     tcase_add_test(t, fax_call_end_to_end);
     tcase_add_test(t, restart_closes_out_live_call);
     suite_add_tcase(s, t);

@@ -74,12 +74,13 @@ static int create_sip_driver(const amd_server_config *cfg, amdi_driver *drv, cha
 
 int amd_server_create(const amd_server_config *cfg, amd_server **out, char *err, size_t errlen)
 {
-    if (cfg && cfg->version == AMD_SERVER_CONFIG_VERSION && cfg->sip_listen && *cfg->sip_listen) {
+    amd_server_config own;
+    if (out && !amdi_server_config_take(cfg, &own, err, errlen) && own.sip_listen && *own.sip_listen) {
         amdi_driver drv;
-        int rc = create_sip_driver(cfg, &drv, err, errlen);
+        int rc = create_sip_driver(&own, &drv, err, errlen);
         if (rc)
             return rc;
-        return amdi_server_create_with(cfg, &drv, out, err, errlen);
+        return amdi_server_create_with(&own, &drv, out, err, errlen);
     }
     return amdi_server_create_with(cfg, NULL, out, err, errlen);
 }
@@ -292,11 +293,12 @@ static int create_impl(const amd_server_config *cfg, const amdi_driver *drv, int
     if (!out)
         return AMD_EINVAL;
     *out = NULL;
-    if (!cfg || cfg->version != AMD_SERVER_CONFIG_VERSION) {
-        snprintf(err, errlen, "server config: unknown version");
-        return AMD_EVERSION;
-    }
-    int rc = amdi_server_check_config(cfg, err, errlen);
+    amd_server_config own; /* the caller's layout (its version and size) as this library's */
+    int rc = amdi_server_config_take(cfg, &own, err, errlen);
+    if (rc)
+        return rc;
+    cfg = &own;
+    rc = amdi_server_check_config(cfg, err, errlen);
     if (rc)
         return rc;
     amdi_net_policy policy;

@@ -3,6 +3,7 @@
  * config, each naming the field it refuses. */
 #include "server_internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,10 +11,11 @@
 #include "sid.h"
 #include "webhook.h"
 
-void amd_server_config_init(amd_server_config *cfg)
+static void fill_defaults(amd_server_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->version = AMD_SERVER_CONFIG_VERSION;
+    cfg->struct_size = sizeof *cfg;
     cfg->listen = "127.0.0.1:8080";
     cfg->db_path = "amd-serve.db";
     cfg->cps = 1;
@@ -26,6 +28,75 @@ void amd_server_config_init(amd_server_config *cfg)
     cfg->request_timeout_s = AMDI_DEFAULT_REQUEST_TIMEOUT_S;
     cfg->max_queued_per_account = AMDI_DEFAULT_MAX_QUEUED;
     cfg->webhook_inflight_per_account = 64;
+}
+
+/* Layout 1 (the 0.2 releases) had no struct_size: the same fields, in the same order, started
+ * right after version. Every layout-2 caller has at least the fields through
+ * console_bench_program (the last one when struct_size came); later ones are appended. */
+struct config_v1_head {
+    unsigned version;
+    const char *listen;
+};
+#define CONFIG_V2_MIN_SIZE (offsetof(amd_server_config, console_bench_program) + sizeof(const char *))
+#define CONFIG_V1_TAIL (CONFIG_V2_MIN_SIZE - offsetof(amd_server_config, listen))
+
+void amd_server_config_init_sized(amd_server_config *cfg, size_t size)
+{
+    if (!cfg)
+        return;
+    amd_server_config d;
+    fill_defaults(&d);
+    d.struct_size = size;
+    memcpy(cfg, &d, size < sizeof d ? size : sizeof d);
+    if (size > sizeof d) /* fields of newer headers: zero, their default */
+        memset((unsigned char *)cfg + sizeof d, 0, size - sizeof d);
+}
+
+/* The 0.2 function, for programs built against 0.2 headers: fills a layout-1 struct. Newer
+ * headers make amd_server_config_init a macro over amd_server_config_init_sized. */
+void(amd_server_config_init)(amd_server_config *cfg)
+{
+    if (!cfg)
+        return;
+    amd_server_config d;
+    fill_defaults(&d);
+    unsigned char *p = (unsigned char *)cfg;
+    unsigned v1 = 1;
+    memset(p, 0, offsetof(struct config_v1_head, listen));
+    memcpy(p, &v1, sizeof v1);
+    memcpy(p + offsetof(struct config_v1_head, listen), &d.listen, CONFIG_V1_TAIL);
+}
+
+int amdi_server_config_take(const amd_server_config *cfg, amd_server_config *own, char *err, size_t errlen)
+{
+    fill_defaults(own);
+    if (!cfg) {
+        snprintf(err, errlen, "server config: missing");
+        return AMD_EVERSION;
+    }
+    const unsigned char *p = (const unsigned char *)cfg;
+    if (cfg->version == 1) {
+        memcpy(&own->listen, p + offsetof(struct config_v1_head, listen), CONFIG_V1_TAIL);
+        return 0;
+    }
+    if (cfg->version != AMD_SERVER_CONFIG_VERSION) {
+        snprintf(err, errlen, "server config: unknown version %u (use amd_server_config_init)", cfg->version);
+        return AMD_EVERSION;
+    }
+    if (cfg->struct_size < CONFIG_V2_MIN_SIZE) {
+        snprintf(err, errlen, "server config: struct_size %zu is below the smallest layout (%zu); use "
+                 "amd_server_config_init", cfg->struct_size, (size_t)CONFIG_V2_MIN_SIZE);
+        return AMD_EVERSION;
+    }
+    size_t n = cfg->struct_size < sizeof *own ? cfg->struct_size : sizeof *own;
+    memcpy(&own->listen, p + offsetof(amd_server_config, listen), n - offsetof(amd_server_config, listen));
+    for (size_t i = sizeof *own; i < cfg->struct_size; i++)
+        if (p[i]) {
+            snprintf(err, errlen, "server config: fields past the %zu bytes this amdcall knows are set "
+                     "(struct_size %zu: built against newer headers)", sizeof *own, cfg->struct_size);
+            return AMD_EVERSION;
+        }
+    return 0;
 }
 
 static int token_ok(const char *t)

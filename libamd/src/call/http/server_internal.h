@@ -66,6 +66,10 @@ struct amd_server {
 void amdi_server_log(amd_server *s, amd_log_level lv, const char *msg);
 
 /* server_config.c */
+/* @p cfg as this library's full struct in @p own: a layout-1 (0.2) struct or a shorter
+ * layout-2 one gets the defaults for what it lacks. 0, or AMD_EVERSION with a message. */
+int amdi_server_config_take(const amd_server_config *cfg, amd_server_config *own, char *err, size_t errlen);
+void(amd_server_config_init)(amd_server_config *cfg); /* the 0.2 symbol (layout 1) */
 int amdi_server_check_config(const amd_server_config *cfg, char *err, size_t errlen);
 void amdi_server_set_instance(amd_server *s, const amd_server_config *cfg);
 
