@@ -31,6 +31,7 @@ typedef struct pg_store {
     int prepared; /* the statements below are prepared on this connection (a reset loses them) */
     char instance[64]; /* set (cluster as_instance): call updates apply only to calls it owns */
     int64_t epoch;     /* ... and batches only while that instance holds this lease (pg_fence) */
+    int fence_rc;      /* the lease check made with BEGIN (begin_fenced) */
     char *conninfo;    /* for open_peer */
     char last_err[240];
 } pg_store;
@@ -270,11 +271,40 @@ static int pg_exec(amdi_store *b, const char *sql)
     return rc;
 }
 
+/* For a connection writing for an instance, the lease check (pg_fence) travels with BEGIN in one
+ * round trip: every batch of the store writer makes it. Caller holds mu. */
+static int begin_fenced(pg_store *s)
+{
+    if (PQstatus(s->c) != CONNECTION_OK)
+        reset(s);
+    char *name = PQescapeLiteral(s->c, s->instance, strlen(s->instance));
+    if (!name) {
+        keep_error(s, NULL);
+        return AMD_EIO;
+    }
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "BEGIN; SELECT 1 FROM instances WHERE name=%s AND state='running' AND epoch=%lld FOR KEY SHARE", name,
+             (long long)s->epoch);
+    PQfreemem(name);
+    PGresult *r = PQexec(s->c, sql);
+    int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : AMD_EIO;
+    if (rc)
+        keep_error(s, r);
+    else
+        s->fence_rc = PQntuples(r) ? 0 : AMD_ESTATE;
+    PQclear(r);
+    return rc;
+}
+
 static int pg_begin(amdi_store *b)
 {
     pg_store *s = S(b);
     pthread_mutex_lock(&s->mu);
-    int rc = run0(s, "BEGIN", 0, NULL);
+    s->fence_rc = AMD_EIO; /* unchecked */
+    int rc = s->instance[0] ? begin_fenced(s) : run0(s, "BEGIN", 0, NULL);
+    if (rc && PQtransactionStatus(s->c) != PQTRANS_IDLE) /* BEGIN went through, the check failed */
+        PQclear(PQexec(s->c, "ROLLBACK"));
     s->in_tx = !rc;
     pthread_mutex_unlock(&s->mu);
     return rc;
@@ -789,9 +819,10 @@ static int pg_fence(amdi_store *b)
 {
     pg_store *s = S(b);
     pthread_mutex_lock(&s->mu);
-    if (!s->instance[0]) {
+    if (!s->instance[0] || (s->in_tx && s->fence_rc != AMD_EIO)) { /* checked with BEGIN */
+        int rc = s->instance[0] ? s->fence_rc : 0;
         pthread_mutex_unlock(&s->mu);
-        return 0;
+        return rc;
     }
     char eb[24];
     snprintf(eb, sizeof eb, "%lld", (long long)s->epoch);
