@@ -268,9 +268,10 @@ static void take_queue(amdi_writer *w)
 static int apply_held(amdi_writer *w, wop *last)
 {
     amdi_store *st = w->store;
-    int any = 0;
+    int any = 0, fenced = amdi_store_cluster(st) != NULL;
     for (wop *o = w->held_head; o && !any; o = o == last ? NULL : o->next)
-        any = o->kind != W_COMMIT || o->hooks; /* webhooks alone are checked against the lease too */
+        any = o->kind != W_COMMIT || (fenced && o->hooks); /* on a shared database, webhooks alone are
+                                                             * checked against the lease too */
     if (!any)
         return 0;
     if (amdi_store_begin(st))
