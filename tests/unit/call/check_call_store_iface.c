@@ -355,16 +355,17 @@ START_TEST(cluster_claim_and_adopt)
     /* only the owner marks a claimed call dialing */
     const char *dsid[] = {r.sid};
     int ok[1];
-    ck_assert_int_eq(cl->mark_dialing(s, me, dsid, 1, 10000, ok), 0);
+    ck_assert_int_eq(cl->mark_dialing(s, me, ep_me, dsid, 1, 10000, ok), 0);
     ck_assert_int_eq(ok[0], 0);
-    ck_assert_int_eq(cl->mark_dialing(s, dead, dsid, 1, 10000, ok), 1);
+    ck_assert_int_eq(cl->beat(s, dead, 1000, 1, &ep_dead), 0);
+    ck_assert_int_eq(cl->mark_dialing(s, dead, ep_dead + 1, dsid, 1, 10000, ok), 0); /* not its lease */
+    ck_assert_int_eq(cl->mark_dialing(s, dead, ep_dead, dsid, 1, 10000, ok), 1);
     ck_assert_int_eq(ok[0], 1);
     /* a call dead claimed but never dialed */
     ck_assert_int_eq(cl->claim(s, g_acct, dead, 10200, 100000, got, 8), 1);
     amdi_claim undialed = got[0];
     ck_assert_int_eq(cl->queued(s, g_acct), 2);
     /* a dead instance's call being dialed moves once; the one never dialed goes back to the queue */
-    ck_assert_int_eq(cl->beat(s, dead, 1000, 1, &ep_dead), 0);
     g_adopted = 0;
     ck_assert_int_ge(cl->adopt(s, me, 10000, 3000, 0, 1LL << 40, on_adopt, NULL), 1);
     ck_assert_int_ge(g_adopted, 1);

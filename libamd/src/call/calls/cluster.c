@@ -76,6 +76,7 @@ struct amdi_cluster {
     int64_t epoch; /* of this process's lease (store_cluster.h beat) */
     long writer_fenced; /* amdi_writer_fenced() last seen */
     long discard_want; /* the writer's discard this thread waits for before joining again */
+    int64_t join_tried; /* when it last tried to join again (once a beat) */
     atomic_int drop_req; /* to the tick: forget every call (amdi_calls_drop_all) */
     amdi_store *lst; /* the listener's connection */
     pthread_t lthr;
@@ -315,7 +316,7 @@ static void *listen_run(void *arg)
     struct amdi_cluster *cl = arg;
     while (!atomic_load(&cl->stop))
         if (cl->ops->wait(cl->lst, 50, on_notify, cl))
-            sleep_ms(POLL_MS); /* reconnecting (store_pg.c wait): do not spin */
+            sleep_ms(100); /* the database is unreachable (store_pg.c wait reconnects): do not spin */
     return NULL;
 }
 
@@ -341,14 +342,17 @@ static void fenced(struct amdi_cluster *cl)
                    cl->instance, LEASE_MS);
     cl->fenced = 1;
     cl->discard_want = amdi_writer_discards(cl->e->w) + 1;
+    cl->join_tried = 0;
     atomic_store(&cl->drop_req, 1);
 }
 
 /* Fenced: once the tick dropped the calls and the writer what it held, join again. */
 static void rejoin(struct amdi_cluster *cl, int64_t now)
 {
-    if (atomic_load(&cl->drop_req) || amdi_writer_discards(cl->e->w) < cl->discard_want)
+    if (atomic_load(&cl->drop_req) || amdi_writer_discards(cl->e->w) < cl->discard_want ||
+        now - cl->join_tried < BEAT_MS)
         return;
+    cl->join_tried = now;
     if (join(cl, now)) {
         amdi_calls_log(cl->e, AMD_LOG_WARN, "cluster: instance %s cannot join again yet; retrying", cl->instance);
         return;
@@ -463,7 +467,8 @@ static cl_item *mark_claimed(struct amdi_cluster *cl, cl_item *it)
     for (cl_item *i = it; sids && i; i = i->next)
         if (i->kind == CL_CLAIM)
             sids[k++] = i->rec.sid;
-    long m = sids && ok ? cl->ops->mark_dialing(cl->st, cl->instance, sids, n, amdi_calls_now(cl->e), ok) : AMD_ENOMEM;
+    long m = sids && ok ? cl->ops->mark_dialing(cl->st, cl->instance, cl->epoch, sids, n,
+                                                         amdi_calls_now(cl->e), ok) : AMD_ENOMEM;
     if (m < 0)
         amdi_calls_log(cl->e, AMD_LOG_ERROR, "cluster: cannot mark %zu claimed call(s) dialing (%s); not dialed",
                        n, amd_strerror((int)m));

@@ -49,11 +49,12 @@ typedef struct amdi_cluster_ops {
      * calls taken over, or a negative error. */
     long (*adopt)(amdi_store *s, const char *instance, int64_t now_ms, int64_t lease_ms, int self,
                   int64_t horizon_ms, amdi_adopt_fn fn, void *user);
-    /* Right before dialing the claimed calls @p sids: mark those @p instance still owns as being
-     * dialed (from then on a take-over ends them rather than queueing them again); ok[i] = 1 for
-     * each, which alone may be dialed. Count marked, or a negative error (dial none). */
-    long (*mark_dialing)(amdi_store *s, const char *instance, const char *const *sids, size_t n, int64_t now_ms,
-                         int *ok);
+    /* Right before dialing the claimed calls @p sids: mark those @p instance still owns, while it
+     * holds its lease at @p epoch, as being dialed (from then on a take-over ends them rather than
+     * queueing them again); ok[i] = 1 for each, which alone may be dialed. Count marked, or a
+     * negative error (dial none). */
+    long (*mark_dialing)(amdi_store *s, const char *instance, int64_t epoch, const char *const *sids, size_t n,
+                         int64_t now_ms, int *ok);
     /* Change the create form of a call still waiting in the shared queue: @p edit gets the stored
      * form and returns the new one (malloc'd; NULL: out of memory), with the row locked so that no
      * process claims the call meanwhile. 0, AMD_ENOTFOUND when it no longer waits, AMD_ENOMEM,

@@ -959,8 +959,8 @@ static void pg_as_instance(amdi_store *b, const char *instance, int64_t epoch)
     pthread_mutex_unlock(&s->mu);
 }
 
-static long pg_mark_dialing(amdi_store *b, const char *instance, const char *const *sids, size_t n, int64_t now_ms,
-                            int *ok)
+static long pg_mark_dialing(amdi_store *b, const char *instance, int64_t epoch, const char *const *sids, size_t n,
+                            int64_t now_ms, int *ok)
 {
     pg_store *s = S(b);
     amdi_buf arr; /* a text[] literal: call SIDs are letters and digits */
@@ -975,14 +975,17 @@ static long pg_mark_dialing(amdi_store *b, const char *instance, const char *con
         amdi_buf_free(&arr);
         return AMD_ENOMEM;
     }
-    char nb[24];
+    char nb[24], eb[24];
     snprintf(nb, sizeof nb, "%lld", (long long)now_ms);
-    const char *v[] = {arr.p, instance, nb};
+    snprintf(eb, sizeof eb, "%lld", (long long)epoch);
+    const char *v[] = {arr.p, instance, nb, eb};
     pthread_mutex_lock(&s->mu);
+    /* a process declared dead may have claimed calls before it learnt it: it must not dial them */
     PGresult *r = run(s,
                       "UPDATE calls SET dialing=$3 WHERE sid = ANY($1::text[]) AND owner=$2 AND status='queued'"
+                      " AND EXISTS (SELECT 1 FROM instances WHERE name=$2 AND state='running' AND epoch=$4)"
                       " RETURNING sid",
-                      3, v);
+                      4, v);
     pthread_mutex_unlock(&s->mu);
     amdi_buf_free(&arr);
     if (!r)
