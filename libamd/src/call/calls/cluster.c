@@ -115,6 +115,20 @@ static void form_put(amdi_form *f, const char *k, const char *v)
         amdi_form_add(f, k, v);
 }
 
+/* @p f encoded (malloc'd; NULL when out of memory), and freed. */
+static char *form_take(amdi_form *f)
+{
+    amdi_buf b;
+    amdi_buf_init(&b);
+    amdi_form_encode(f, &b);
+    amdi_form_free(f);
+    if (b.oom) {
+        amdi_buf_free(&b);
+        return NULL;
+    }
+    return b.p ? amdi_buf_take(&b) : strdup("");
+}
+
 /* The update as the form a client would have posted (Twilio's parameter names). */
 static char *encode_update(const amdi_update_params *u)
 {
@@ -133,15 +147,7 @@ static char *encode_update(const amdi_update_params *u)
         snprintf(tl, sizeof tl, "%d", u->time_limit_s);
         amdi_form_add(&f, "TimeLimit", tl);
     }
-    amdi_buf b;
-    amdi_buf_init(&b);
-    amdi_form_encode(&f, &b);
-    amdi_form_free(&f);
-    if (b.oom) {
-        amdi_buf_free(&b);
-        return NULL;
-    }
-    return b.p ? amdi_buf_take(&b) : strdup("");
+    return form_take(&f);
 }
 
 /* Split @p s at tabs into at most @p n fields (the last keeps the rest). */
@@ -622,15 +628,7 @@ static char *edit_queued(void *user, const char *stored)
         snprintf(tl, sizeof tl, "%d", u->time_limit_s);
         form_set(&f, "TimeLimit", tl);
     }
-    amdi_buf b;
-    amdi_buf_init(&b);
-    amdi_form_encode(&f, &b);
-    amdi_form_free(&f);
-    if (b.oom) {
-        amdi_buf_free(&b);
-        return NULL;
-    }
-    return b.p ? amdi_buf_take(&b) : strdup("");
+    return form_take(&f);
 }
 
 int amdi_cluster_update_queued(amdi_calls *e, const char *sid, const amdi_update_params *u)

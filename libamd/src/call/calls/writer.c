@@ -319,17 +319,24 @@ static int apply_held(amdi_writer *w, wop *last)
     return rc ? rc : 1;
 }
 
+/* Unlink the held operations up to @p last and return them (wq_mu held). */
+static wop *detach_held(amdi_writer *w, wop *last)
+{
+    wop *head = w->held_head;
+    w->held_head = last->next;
+    if (!w->held_head)
+        w->held_tail = NULL;
+    last->next = NULL;
+    return head;
+}
+
 /* Forget the held operations up to @p last, uncommitted: their webhooks are not sent, waiters
  * are released. The number of changes forgotten. */
 static size_t drop_held(amdi_writer *w, wop *last)
 {
     size_t n = 0;
     pthread_mutex_lock(&w->wq_mu);
-    wop *head = w->held_head;
-    w->held_head = last->next;
-    if (!w->held_head)
-        w->held_tail = NULL;
-    last->next = NULL;
+    wop *head = detach_held(w, last);
     for (wop *o = head; o; o = o->next) {
         n += o->kind != W_COMMIT && o->kind != W_DISCARD;
         if (o->kind == W_DISCARD)
@@ -405,11 +412,7 @@ static int writer_flush(amdi_writer *w, int all)
     }
     size_t n = 0;
     pthread_mutex_lock(&w->wq_mu);
-    wop *head = w->held_head;
-    w->held_head = last->next;
-    if (!w->held_head)
-        w->held_tail = NULL;
-    last->next = NULL;
+    wop *head = detach_held(w, last);
     for (wop *o = head; o; o = o->next)
         n += o->kind != W_COMMIT;
     w->held_n -= n;
