@@ -32,6 +32,7 @@ typedef struct pg_store {
     char instance[64]; /* set (cluster as_instance): call updates apply only to calls it owns */
     int64_t epoch;     /* ... and batches only while that instance holds this lease (pg_fence) */
     int fence_rc;      /* the lease check made with BEGIN (begin_fenced) */
+    int durable;       /* synchronous_commit on (session_setup) */
     char *conninfo;    /* for open_peer */
     char last_err[240];
 } pg_store;
@@ -64,10 +65,35 @@ static char *prep_sql(pg_store *s, int i, char *buf, size_t n)
     return buf;
 }
 
+/* The session's settings; again after every reconnect (a new session starts without them).
+ * 0 or AMD_EIO. Caller holds mu. */
+static int session_setup(pg_store *s)
+{
+    static const char *const sql[] = {
+        "SET client_min_messages = warning",
+        /* a process stopped inside a transaction (SIGSTOP, a lost network) must not hold its lease
+         * lock (pg_fence) past the lease: the server ends such a session after 2 s */
+        "SET idle_in_transaction_session_timeout = 2000",
+    };
+    PGresult *r = PQexec(s->c, s->durable ? "SET synchronous_commit = on" : "SET synchronous_commit = off");
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    for (size_t i = 0; ok && i < sizeof sql / sizeof sql[0]; i++) {
+        PQclear(r);
+        r = PQexec(s->c, sql[i]);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    }
+    if (!ok)
+        keep_error(s, r);
+    PQclear(r);
+    return ok ? 0 : AMD_EIO;
+}
+
 static void reset(pg_store *s)
 {
     PQreset(s->c);
     s->prepared = 0;
+    if (PQstatus(s->c) == CONNECTION_OK)
+        session_setup(s);
 }
 
 /* Prepare the hot statements if this connection has not. 0 or AMD_EIO. Caller holds mu. */
@@ -235,11 +261,8 @@ int amdi_store_pg_open(const char *conninfo, int durable, amdi_store **out, char
         return AMD_ENOMEM;
     }
     pthread_mutex_lock(&s->mu);
-    int rc = run0(s, durable ? "SET synchronous_commit = on" : "SET synchronous_commit = off", 0, NULL);
-    rc = rc ? rc : run0(s, "SET client_min_messages = warning", 0, NULL);
-    /* a process stopped inside a transaction (SIGSTOP, a lost network) must not hold its lease
-     * lock (pg_fence) past the lease: the server ends such a session after 2 s */
-    rc = rc ? rc : run0(s, "SET idle_in_transaction_session_timeout = 2000", 0, NULL);
+    s->durable = durable;
+    int rc = session_setup(s);
     pthread_mutex_unlock(&s->mu);
     char merr[300] = "";
     if (rc) {
