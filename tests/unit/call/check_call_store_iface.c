@@ -302,6 +302,12 @@ static void on_adopt(void *user, const amdi_call_rec *r, int64_t hb)
     g_adopted++;
 }
 
+static char *edit_form(void *user, const char *form)
+{
+    (void)user, (void)form;
+    return strdup("Url=https%3A%2F%2Fexample.com%2Fnew");
+}
+
 START_TEST(cluster_claim_and_adopt)
 {
     if (!g_pg || !g_db[0]) {
@@ -331,7 +337,9 @@ START_TEST(cluster_claim_and_adopt)
     ck_assert_int_eq(got[0].slot_ms, 10100);
     ck_assert_int_eq(cl->queued(s, g_acct), 3);
     /* a connection writing for `me` cannot overwrite a call `dead` owns */
-    cl->as_instance(s, me);
+    int64_t ep_me = 0, ep_dead = 0;
+    ck_assert_int_eq(cl->beat(s, me, 10000, 1, &ep_me), 0);
+    cl->as_instance(s, me, ep_me);
     amdi_call_rec c0, g;
     ck_assert_int_eq(amdi_store_call_get(s, g_acct, got[0].sid, &c0), 0); /* claimed by me */
     make(&r, 200, "queued");
@@ -344,14 +352,68 @@ START_TEST(cluster_claim_and_adopt)
     ck_assert_int_eq(amdi_store_call_update(s, &c0), 0);
     ck_assert_int_eq(amdi_store_call_get(s, g_acct, c0.sid, &g), 0);
     ck_assert_int_eq(g.status, AMD_CALL_RINGING);
-    /* a dead instance's claimed call moves once */
-    ck_assert_int_eq(cl->beat(s, dead, 1000, 1), 0);
+    /* only the owner marks a claimed call dialing */
+    const char *dsid[] = {r.sid};
+    int ok[1];
+    ck_assert_int_eq(cl->mark_dialing(s, me, ep_me, dsid, 1, 10000, ok), 0);
+    ck_assert_int_eq(ok[0], 0);
+    ck_assert_int_eq(cl->beat(s, dead, 1000, 1, &ep_dead), 0);
+    ck_assert_int_eq(cl->mark_dialing(s, dead, ep_dead + 1, dsid, 1, 10000, ok), 0); /* not its lease */
+    ck_assert_int_eq(cl->mark_dialing(s, dead, ep_dead, dsid, 1, 10000, ok), 1);
+    ck_assert_int_eq(ok[0], 1);
+    /* a call dead claimed but never dialed */
+    ck_assert_int_eq(cl->claim(s, g_acct, dead, 10200, 100000, got, 8), 1);
+    amdi_claim undialed = got[0];
+    ck_assert_int_eq(cl->queued(s, g_acct), 2);
+    /* a dead instance's call being dialed moves once; the one never dialed goes back to the queue */
     g_adopted = 0;
-    ck_assert_int_ge(cl->adopt(s, me, 10000, 3000, 0, on_adopt, NULL), 1);
+    ck_assert_int_ge(cl->adopt(s, me, 10000, 3000, 0, 1LL << 40, on_adopt, NULL), 1);
     ck_assert_int_ge(g_adopted, 1);
+    ck_assert_int_eq(amdi_store_call_get(s, g_acct, undialed.sid, &g), 0);
+    ck_assert_int_eq(g.status, AMD_CALL_QUEUED);
+    ck_assert_int_eq(g.start_time, -1);
+    ck_assert_int_eq(cl->queued(s, g_acct), 3);
     g_adopted = 0;
-    ck_assert_int_eq(cl->adopt(s, me, 10000, 3000, 0, on_adopt, NULL), 0);
-    ck_assert_int_eq(cl->beat(s, dead, 11000, 0), AMD_ESTATE); /* fenced: declared dead */
+    ck_assert_int_eq(cl->adopt(s, me, 10000, 3000, 0, 1LL << 40, on_adopt, NULL), 0);
+    ck_assert_int_eq(cl->beat(s, dead, 11000, 0, &ep_dead), AMD_ESTATE); /* fenced: declared dead */
+    /* its writes are refused: a batch under its lost lease, events and recordings of its old calls */
+    cl->as_instance(s, dead, ep_dead);
+    ck_assert_int_eq(amdi_store_begin(s), 0);
+    ck_assert_int_eq(amdi_store_fence(s), AMD_ESTATE);
+    amdi_store_rollback(s);
+    ck_assert_int_eq(amdi_store_event_add(s, r.sid, 5, "{\"a\":1}", NULL), 0);
+    ck_assert_int_eq(amdi_store_events(s, r.sid, 0, 10, count_event, NULL), 0);
+    amdi_recording_rec rr;
+    memset(&rr, 0, sizeof rr);
+    snprintf(rr.sid, sizeof rr.sid, "RE%.32s", r.sid + 2);
+    snprintf(rr.account_sid, sizeof rr.account_sid, "%s", g_acct);
+    snprintf(rr.call_sid, sizeof rr.call_sid, "%s", r.sid);
+    snprintf(rr.status, sizeof rr.status, "completed");
+    rr.date_created = rr.date_updated = rr.start_time = 1;
+    ck_assert_int_eq(amdi_store_recording_put(s, &rr, "/x.wav"), 0);
+    amdi_recording_rec rg;
+    ck_assert_int_eq(amdi_store_recording_get(s, g_acct, rr.sid, &rg, NULL, 0), AMD_ENOTFOUND);
+    /* the owner's are written, under its current lease only */
+    cl->as_instance(s, me, ep_me);
+    ck_assert_int_eq(amdi_store_begin(s), 0);
+    ck_assert_int_eq(amdi_store_fence(s), 0);
+    ck_assert_int_eq(amdi_store_commit(s), 0);
+    ck_assert_int_eq(amdi_store_event_add(s, r.sid, 5, "{\"a\":1}", NULL), 0);
+    ck_assert_int_eq(amdi_store_events(s, r.sid, 0, 10, count_event, NULL), 1);
+    int64_t ep2 = 0;
+    ck_assert_int_eq(cl->beat(s, me, 12000, 1, &ep2), 0); /* joined again: a new epoch */
+    ck_assert_int_eq(ep2, ep_me + 1);
+    ck_assert_int_eq(amdi_store_begin(s), 0);
+    ck_assert_int_eq(amdi_store_fence(s), AMD_ESTATE);
+    amdi_store_rollback(s);
+    cl->as_instance(s, me, ep2);
+    /* a queued call's create form changes while it waits, not once claimed */
+    ck_assert_int_eq(cl->update_queued(s, undialed.sid, 12000, edit_form, NULL), 0);
+    char *params = NULL;
+    ck_assert_int_eq(amdi_store_call_params(s, undialed.sid, &params), 0);
+    ck_assert_str_eq(params, "Url=https%3A%2F%2Fexample.com%2Fnew");
+    free(params);
+    ck_assert_int_eq(cl->update_queued(s, c0.sid, 12000, edit_form, NULL), AMD_ENOTFOUND);
     ck_assert_int_eq(amdi_store_call_update(s, &r), 0);           /* mine now: the update applies */
     ck_assert_int_eq(amdi_store_call_get(s, g_acct, r.sid, &g), 0);
     ck_assert_int_eq(g.status, AMD_CALL_COMPLETED);

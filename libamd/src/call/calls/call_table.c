@@ -210,3 +210,51 @@ live *amdi_calls_live_new(amdi_calls *e, const amdi_call_rec *rec, amdi_create_p
     (void)e;
     return c;
 }
+
+static int sid_is_live(void *user, const char *sid)
+{
+    return amdi_calls_find(user, sid) != NULL;
+}
+
+long amdi_calls_drop_all(amdi_calls *e)
+{
+    amdi_calls_reap(e); /* calls that ended this tick: their end is not stored either (see below) */
+    size_t hooks = amdi_hooks_drop(e->hooks, sid_is_live, e);
+    for (out_hook *o = e->out_head, *n; o; o = n) { /* the open batch's webhooks */
+        n = o->next;
+        amdi_writer_hook_free(o);
+        hooks++;
+    }
+    e->out_head = e->out_tail = NULL;
+    for (unsigned i = 0; i < HASH_BUCKETS; i++) /* bridges first: closing one looks its peer up */
+        for (live *c = e->hash[i]; c; c = c->hnext)
+            amdi_bridge_close(e, c);
+    long n = 0;
+    for (unsigned i = 0; i < HASH_BUCKETS; i++) {
+        for (live *c = e->hash[i], *nx; c; c = nx) {
+            nx = c->hnext;
+            if (c->work_idx >= 0)
+                e->work[c->work_idx] = NULL;
+            amdi_recording_abandon(c->recw);
+            c->recw = NULL;
+            amdi_record_abandon(c);
+            amdi_calls_dial_forget(c);
+            if (c->leg) /* the far end hears the hang-up the close-out already reported */
+                e->cfg.driver.ops->release(e->cfg.driver.state, c->leg);
+            c->leg = NULL;
+            amdi_calls_live_free(c);
+            n++;
+        }
+        e->hash[i] = NULL;
+    }
+    for (size_t i = 0; i < e->naccts; i++) {
+        e->accts[i].qhead = e->accts[i].qtail = NULL;
+        e->accts[i].qlen = 0;
+    }
+    e->active = NULL;
+    e->nactive = e->nlive = e->nqueued = 0;
+    atomic_fetch_add(&e->change_gen, 1);
+    amdi_calls_log(e, AMD_LOG_WARN, "dropped %ld call(s) and %zu queued webhook(s) another process closed out", n,
+                   hooks);
+    return n;
+}

@@ -379,6 +379,18 @@ int amdi_calls_update(amdi_calls *e, const char *account, const char *sid, const
         int rc = amdi_store_call_get(e->cfg.store, account, sid, out);
         return rc;
     }
+    if (e->cl && !u->status && !amdi_calls_is_live(e, sid) && (u->url || u->twiml || u->time_limit_s >= 0 ||
+                                                                u->fallback_url || u->fallback_method ||
+                                                                u->status_callback || u->status_callback_method)) {
+        /* still in the shared queue: the change waits in its row for whichever process dials it */
+        int rc = amdi_store_call_get(e->cfg.store, account, sid, out);
+        if (rc)
+            return rc;
+        if (out->status == AMD_CALL_QUEUED && out->start_time < 0 && !amdi_cluster_update_queued(e, sid, u))
+            return amdi_store_call_get(e->cfg.store, account, sid, out);
+        if (amdi_cluster_forward(e, account, sid, u, &frc, err)) /* claimed meanwhile: to its owner */
+            return frc ? frc : amdi_store_call_get(e->cfg.store, account, sid, out);
+    }
     if (e->cl && u->status && !amdi_calls_is_live(e, sid)) /* still in the shared queue: cancel it here */
         take_queued(e, account, sid);
     pthread_mutex_lock(&e->mu);
@@ -391,13 +403,6 @@ int amdi_calls_update(amdi_calls *e, const char *account, const char *sid, const
         if (rc)
             return rc;
         amdi_calls_call_view(e, out); /* ended in memory, not stored yet: answer from memory */
-        if (e->cl && out->status == AMD_CALL_QUEUED && !u->status &&
-            (u->url || u->twiml || u->time_limit_s >= 0 || u->fallback_url || u->status_callback)) {
-            amdi_api_error_set(err, 400, AMDI_TWERR_CALL_STATE_INVALID,
-                               "Call is waiting in the CPS queue shared by several servers; until it is dialed only "
-                               "Status=canceled can change it");
-            return -1;
-        }
         if (u->status || u->url || u->twiml || u->time_limit_s >= 0 || u->fallback_url || u->status_callback) {
             amdi_api_error_set(err, 400, AMDI_TWERR_CALL_STATE_INVALID,
                                "Call is not in-progress. Cannot redirect or change a call that has ended (status %s)",

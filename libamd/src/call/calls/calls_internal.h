@@ -225,6 +225,11 @@ void amdi_calls_sync_status(live *c);
 /* The single point where calls are freed (see the ownership rule above). */
 void amdi_calls_reap(amdi_calls *e);
 void amdi_calls_fail(amdi_calls *e, live *c, int code, const char *msg);
+/* The other processes declared this one dead and closed its calls out (store_cluster.h): forget
+ * every call without a word (no store write, callback or webhook; legs released, recording
+ * files left as the close-out made them) and drop the webhooks still queued for them. The
+ * number of calls dropped. Under e->mu, in the tick, where reap() may run. */
+long amdi_calls_drop_all(amdi_calls *e);
 
 /* callbacks.c */
 void amdi_calls_persist(amdi_calls *e, live *c);
@@ -280,6 +285,8 @@ int amdi_record_step(amdi_calls *e, live *c);
 void amdi_record_audio(amdi_calls *e, live *c, const float *pcm, size_t n);
 void amdi_record_hangup(amdi_calls *e, live *c);
 void amdi_record_free(live *c);
+/* Drop the <Record> file without finishing it (the call was taken over: amdi_calls_drop_all). */
+void amdi_record_abandon(live *c);
 /* The document is replaced (a REST update): a running <Gather> ends without a request, a
  * running <Record> is stored without its action being requested. */
 void amdi_calls_input_verbs_abort(amdi_calls *e, live *c);
@@ -309,6 +316,8 @@ int amdi_calls_dial_child_answered(amdi_calls *e, live *child);
 void amdi_calls_dial_child_ready(amdi_calls *e, live *child);
 /* Call @p c ends (from the call table, before it is reaped): its dial, children, bridge. */
 void amdi_calls_dial_call_ended(amdi_calls *e, live *c);
+/* Forget the parent's dial without a word: its children go with it (amdi_calls_drop_all). */
+void amdi_calls_dial_forget(live *c);
 /* Far end of @p c pressed @p key: hangupOnStar on a parent, else to the bridged leg. */
 void amdi_calls_dial_digit(amdi_calls *e, live *c, char key);
 /* Every tick of a parent in <Dial>: the ringback (ringTone) while nobody answered. */
@@ -374,6 +383,10 @@ void amdi_cluster_leave(amdi_calls *e);
 /* Take a call still waiting in the shared queue for this process (to cancel it): 0, or
  * AMD_ENOTFOUND when it is not waiting there. */
 int amdi_cluster_take_queued(amdi_calls *e, const char *sid);
+/* Change a call still waiting in the shared queue: its stored create form takes the update's
+ * values, so whichever process dials it runs them. 0, or AMD_ENOTFOUND when it is not waiting
+ * there (claimed meanwhile: forward the update to its owner). */
+int amdi_cluster_update_queued(amdi_calls *e, const char *sid, const amdi_update_params *u);
 /* Calls of @p account in the shared queue (the whole cluster's). */
 long amdi_cluster_queued(amdi_calls *e, const char *account);
 

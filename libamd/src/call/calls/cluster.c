@@ -9,10 +9,23 @@
  *     SequenceNumber continuing from the stored one;
  *   - claims the due calls of each account's shared CPS queue (one slot per 1/CPS s across the
  *     cluster, amd_claim in store_schema.c), which the tick dials;
- *   - listens for updates other processes forward to the calls this one runs, applies them
- *     (amdi_calls_update) and answers (PostgreSQL LISTEN/NOTIFY, a round trip of milliseconds).
+ * A listener thread, with a connection of its own so that claims and heartbeats never delay it,
+ * takes the updates other processes forward to the calls this one runs, applies them
+ * (amdi_calls_update) and answers (PostgreSQL LISTEN/NOTIFY, a round trip of milliseconds).
  * The tick (calls.c) collects the claimed and adopted calls under e->mu (amdi_cluster_drain).
- * Engine time is wall time here: a cluster runs with clock speed 1. */
+ * Engine time is wall time here: a cluster runs with clock speed 1.
+ *
+ * Fencing (a process declared dead while it still runs: paused, or cut off from the database,
+ * longer than the lease). The others closed its calls out, so whatever it still says about them
+ * would contradict them. Every batch of the store writer first checks, in its transaction, that
+ * this process holds its lease (amdi_store_fence): a refused batch is dropped whole, webhooks
+ * included; call, event and recording rows of calls another process owns are not written either
+ * (store_pg.c). When this thread learns it was fenced (its heartbeat, or the writer), the tick
+ * forgets every call without a word (amdi_calls_drop_all), the writer forgets what it still
+ * holds, and the process joins again with a new lease (a new epoch: nothing of the old one can
+ * pass the check any more) and serves as a fresh process. Dialing a claimed call is marked in
+ * the database first (mark_dialing, owner checked), so a fenced process dials nothing that was
+ * taken from it, and a take-over knows which claimed calls were never dialed (queued again). */
 #include "calls_internal.h"
 
 #include <stdio.h>
@@ -59,7 +72,15 @@ struct amdi_cluster {
     cl_item *head, *tail;
     pending *pend;
     unsigned next_id;
-    int fenced; /* declared dead by the others: claims nothing more */
+    int fenced; /* declared dead by the others: claims nothing more until it joined again */
+    int64_t epoch; /* of this process's lease (store_cluster.h beat) */
+    long writer_fenced; /* amdi_writer_fenced() last seen */
+    long discard_want; /* the writer's discard this thread waits for before joining again */
+    int64_t join_tried; /* when it last tried to join again (once a beat) */
+    atomic_int drop_req; /* to the tick: forget every call (amdi_calls_drop_all) */
+    amdi_store *lst; /* the listener's connection */
+    pthread_t lthr;
+    int lrunning;
 };
 
 static void push(struct amdi_cluster *cl, cl_item *it)
@@ -94,6 +115,20 @@ static void form_put(amdi_form *f, const char *k, const char *v)
         amdi_form_add(f, k, v);
 }
 
+/* @p f encoded (malloc'd; NULL when out of memory), and freed. */
+static char *form_take(amdi_form *f)
+{
+    amdi_buf b;
+    amdi_buf_init(&b);
+    amdi_form_encode(f, &b);
+    amdi_form_free(f);
+    if (b.oom) {
+        amdi_buf_free(&b);
+        return NULL;
+    }
+    return b.p ? amdi_buf_take(&b) : strdup("");
+}
+
 /* The update as the form a client would have posted (Twilio's parameter names). */
 static char *encode_update(const amdi_update_params *u)
 {
@@ -112,15 +147,7 @@ static char *encode_update(const amdi_update_params *u)
         snprintf(tl, sizeof tl, "%d", u->time_limit_s);
         amdi_form_add(&f, "TimeLimit", tl);
     }
-    amdi_buf b;
-    amdi_buf_init(&b);
-    amdi_form_encode(&f, &b);
-    amdi_form_free(&f);
-    if (b.oom) {
-        amdi_buf_free(&b);
-        return NULL;
-    }
-    return b.p ? amdi_buf_take(&b) : strdup("");
+    return form_take(&f);
 }
 
 /* Split @p s at tabs into at most @p n fields (the last keeps the rest). */
@@ -162,7 +189,7 @@ static void apply_forwarded(struct amdi_cluster *cl, char **f)
     }
     char msg[512];
     snprintf(msg, sizeof msg, "R\t%s\t%s\t%d\t%d\t%d\t%s", f[2], f[3], rc, err.http, err.code, err.message);
-    if (cl->ops->notify(cl->st, msg))
+    if (cl->ops->notify(cl->lst, msg))
         amdi_calls_log(cl->e, AMD_LOG_WARN, "cluster: cannot answer a forwarded update of %s", f[5]);
 }
 
@@ -215,7 +242,7 @@ int amdi_cluster_forward(amdi_calls *e, const char *account, const char *sid, co
     free(form);
     /* NOTIFY payloads are limited to 8000 bytes (https://www.postgresql.org/docs/15/sql-notify.html) */
     size_t b_len = b.len;
-    int sent = !b.oom && b.len < 8000 && !cl->ops->notify(cl->st, b.p);
+    int sent = !b.oom && b.len < 8000 && !cl->ops->notify(cl->lst, b.p);
     amdi_buf_free(&b);
     struct timespec dl;
     clock_gettime(CLOCK_REALTIME, &dl);
@@ -283,6 +310,65 @@ static void claim_all(struct amdi_cluster *cl)
     }
 }
 
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Updates forwarded to this process (their own connection: see the top). */
+static void *listen_run(void *arg)
+{
+    struct amdi_cluster *cl = arg;
+    while (!atomic_load(&cl->stop))
+        if (cl->ops->wait(cl->lst, 50, on_notify, cl))
+            sleep_ms(100); /* the database is unreachable (store_pg.c wait reconnects): do not spin */
+    return NULL;
+}
+
+/* Join (again): this instance's own earlier run is over whatever its lease said (its calls
+ * closed out, its claimed calls queued again), then a new lease with a new epoch, which the
+ * engine's writes carry from now on. 0 or an error. */
+static int join(struct amdi_cluster *cl, int64_t now)
+{
+    if (cl->ops->adopt(cl->st, cl->instance, now, LEASE_MS, 1, QUEUE_HORIZON_MS, on_adopt, cl) < 0 ||
+        cl->ops->beat(cl->st, cl->instance, now, 1, &cl->epoch))
+        return AMD_EIO;
+    cl->ops->as_instance(cl->e->cfg.store, cl->instance, cl->epoch);
+    return 0;
+}
+
+/* Declared dead while still running: see "Fencing" at the top. */
+static void fenced(struct amdi_cluster *cl)
+{
+    amdi_calls_log(cl->e, AMD_LOG_ERROR,
+                   "cluster: instance %s was declared dead by the other processes (no heartbeat for %d ms: paused or "
+                   "cut off from the database); they closed its calls out, so it drops them without a word and joins "
+                   "again with a new lease",
+                   cl->instance, LEASE_MS);
+    cl->fenced = 1;
+    cl->discard_want = amdi_writer_discards(cl->e->w) + 1;
+    cl->join_tried = 0;
+    atomic_store(&cl->drop_req, 1);
+}
+
+/* Fenced: once the tick dropped the calls and the writer what it held, join again. */
+static void rejoin(struct amdi_cluster *cl, int64_t now)
+{
+    if (atomic_load(&cl->drop_req) || amdi_writer_discards(cl->e->w) < cl->discard_want ||
+        now - cl->join_tried < BEAT_MS)
+        return;
+    cl->join_tried = now;
+    if (join(cl, now)) {
+        amdi_calls_log(cl->e, AMD_LOG_WARN, "cluster: instance %s cannot join again yet; retrying", cl->instance);
+        return;
+    }
+    cl->writer_fenced = amdi_writer_fenced(cl->e->w);
+    cl->fenced = 0;
+    amdi_calls_log(cl->e, AMD_LOG_WARN, "cluster: instance %s joined again with a new lease (epoch %lld)",
+                   cl->instance, (long long)cl->epoch);
+}
+
 static void *run(void *arg)
 {
     struct amdi_cluster *cl = arg;
@@ -293,16 +379,22 @@ static void *run(void *arg)
      * of its own beats (by then the others have beaten again too). */
     int64_t healthy_since = last_beat;
     while (!atomic_load(&cl->stop)) {
-        cl->ops->wait(cl->st, POLL_MS, on_notify, cl);
+        sleep_ms(POLL_MS);
         int64_t now = now_ms(cl);
-        if (now - last_beat >= BEAT_MS) {
-            int rc = cl->ops->beat(cl->st, cl->instance, now, 0);
-            if (rc == AMD_ESTATE && !cl->fenced) {
-                amdi_calls_log(cl->e, AMD_LOG_ERROR,
-                               "cluster: instance %s was declared dead by the other processes (no heartbeat for %d ms); "
-                               "its calls were taken over; it dials nothing more: restart it",
-                               cl->instance, LEASE_MS);
-                cl->fenced = 1;
+        if (cl->fenced) {
+            rejoin(cl, now);
+            if (cl->fenced) {
+                continue;
+            }
+            last_beat = healthy_since = now;
+        }
+        long wf = amdi_writer_fenced(cl->e->w); /* the writer saw it first: check now */
+        if (now - last_beat >= BEAT_MS || wf != cl->writer_fenced) {
+            cl->writer_fenced = wf;
+            int rc = cl->ops->beat(cl->st, cl->instance, now, 0, &cl->epoch);
+            if (rc == AMD_ESTATE) {
+                fenced(cl);
+                continue;
             }
             if (rc)
                 healthy_since = -1;
@@ -310,15 +402,13 @@ static void *run(void *arg)
                 healthy_since = now;
             last_beat = now;
         }
-        if (now - last_adopt >= ADOPT_EVERY_MS && healthy_since >= 0 && now - healthy_since >= LEASE_MS &&
-            !cl->fenced) {
-            long n = cl->ops->adopt(cl->st, cl->instance, now, LEASE_MS, 0, on_adopt, cl);
+        if (now - last_adopt >= ADOPT_EVERY_MS && healthy_since >= 0 && now - healthy_since >= LEASE_MS) {
+            long n = cl->ops->adopt(cl->st, cl->instance, now, LEASE_MS, 0, QUEUE_HORIZON_MS, on_adopt, cl);
             if (n > 0)
                 amdi_calls_log(cl->e, AMD_LOG_WARN, "cluster: took over %ld live call(s) of a dead process", n);
             last_adopt = now;
         }
-        if (!cl->fenced)
-            claim_all(cl);
+        claim_all(cl);
     }
     return NULL;
 }
@@ -338,18 +428,74 @@ int amdi_cluster_start(amdi_calls *e, char *err, size_t errlen)
     pthread_mutex_init(&cl->mu, NULL);
     pthread_cond_init(&cl->cv, NULL);
     e->cl = cl;
-    cl->ops->as_instance(e->cfg.store, cl->instance);
-    int64_t now = now_ms(cl);
+    char why[300] = "";
+    if (cl->ops->open_peer(st, &cl->lst, why, sizeof why) || cl->ops->listen(cl->lst)) {
+        snprintf(err, errlen, "cluster: instance %s cannot listen for forwarded updates: %s", cl->instance, why);
+        return AMD_EIO;
+    }
     /* this instance's own earlier run (a restart under the same name) is over, whatever its lease */
-    long n = cl->ops->adopt(st, cl->instance, now, LEASE_MS, 1, on_adopt, cl);
-    if (n < 0 || cl->ops->listen(st) || cl->ops->beat(st, cl->instance, now, 1)) {
+    if (join(cl, now_ms(cl))) {
         snprintf(err, errlen, "cluster: cannot join as instance %s", cl->instance);
         return AMD_EIO;
     }
+    cl->writer_fenced = amdi_writer_fenced(e->w);
     if (pthread_create(&cl->thr, NULL, run, cl))
         return AMD_ENOMEM;
     cl->running = 1;
+    if (pthread_create(&cl->lthr, NULL, listen_run, cl))
+        return AMD_ENOMEM;
+    cl->lrunning = 1;
     return 0;
+}
+
+static void items_free(cl_item *it)
+{
+    for (cl_item *n; it; it = n) {
+        n = it->next;
+        free(it->params);
+        free(it);
+    }
+}
+
+/* Mark the claimed calls of @p it dialing (store_cluster.h mark_dialing) and unlink those this
+ * process may no longer dial (taken from it meanwhile, or the mark failed: the take-over of this
+ * process, or its own next join, queues them again). Returns the list left. */
+static cl_item *mark_claimed(struct amdi_cluster *cl, cl_item *it)
+{
+    size_t n = 0;
+    for (cl_item *i = it; i; i = i->next)
+        n += i->kind == CL_CLAIM;
+    if (!n)
+        return it;
+    const char **sids = calloc(n, sizeof *sids);
+    int *ok = calloc(n, sizeof *ok);
+    size_t k = 0;
+    for (cl_item *i = it; sids && i; i = i->next)
+        if (i->kind == CL_CLAIM)
+            sids[k++] = i->rec.sid;
+    long m = sids && ok ? cl->ops->mark_dialing(cl->st, cl->instance, cl->epoch, sids, n,
+                                                         amdi_calls_now(cl->e), ok) : AMD_ENOMEM;
+    if (m < 0)
+        amdi_calls_log(cl->e, AMD_LOG_ERROR, "cluster: cannot mark %zu claimed call(s) dialing (%s); not dialed",
+                       n, amd_strerror((int)m));
+    cl_item *keep = NULL, **tail = &keep;
+    k = 0;
+    for (cl_item *i = it, *nx; i; i = nx) {
+        nx = i->next;
+        i->next = NULL;
+        if (i->kind == CL_CLAIM && (m < 0 || !ok[k++])) {
+            if (m >= 0)
+                amdi_calls_log(cl->e, AMD_LOG_WARN, "cluster: call %s was taken from instance %s before it was dialed",
+                               i->rec.sid, cl->instance);
+            items_free(i);
+            continue;
+        }
+        *tail = i;
+        tail = &i->next;
+    }
+    free(sids);
+    free(ok);
+    return keep;
 }
 
 void amdi_cluster_drain(amdi_calls *e)
@@ -361,6 +507,14 @@ void amdi_cluster_drain(amdi_calls *e)
     cl_item *it = cl->head;
     cl->head = cl->tail = NULL;
     pthread_mutex_unlock(&cl->mu);
+    if (atomic_load(&cl->drop_req)) { /* fenced: see the top */
+        items_free(it); /* the next join takes back what is still this instance's */
+        amdi_calls_drop_all(e);
+        amdi_writer_discard(e->w);
+        atomic_store(&cl->drop_req, 0);
+        return;
+    }
+    it = mark_claimed(cl, it);
     size_t adopted = 0;
     amdi_call_rec *only = NULL;
     size_t cap = 0;
@@ -415,7 +569,9 @@ void amdi_cluster_stop(amdi_calls *e)
     atomic_store(&cl->stop, 1);
     if (cl->running)
         pthread_join(cl->thr, NULL);
-    cl->running = 0;
+    if (cl->lrunning)
+        pthread_join(cl->lthr, NULL);
+    cl->running = cl->lrunning = 0;
 }
 
 void amdi_cluster_leave(amdi_calls *e)
@@ -431,10 +587,54 @@ void amdi_cluster_leave(amdi_calls *e)
         free(it->params);
         free(it);
     }
+    amdi_store_close(cl->lst);
     pthread_mutex_destroy(&cl->mu);
     pthread_cond_destroy(&cl->cv);
     free(cl);
     e->cl = NULL;
+}
+
+/* Replace @p key's value in @p f (@p v NULL: remove it). */
+static void form_set(amdi_form *f, const char *key, const char *v)
+{
+    amdi_form_remove(f, key);
+    if (v)
+        amdi_form_add(f, key, v);
+}
+
+/* The stored create form with the update's values in it: what a queued call runs once dialed,
+ * the same as an update of a call queued in this process (amdi_calls_update). */
+static char *edit_queued(void *user, const char *stored)
+{
+    const amdi_update_params *u = user;
+    amdi_form f;
+    if (amdi_form_parse(&f, stored, strlen(stored), AMDI_FORM_MAX_ITEMS))
+        return NULL;
+    if (u->url || u->twiml) { /* Url and Twiml replace each other */
+        form_set(&f, "Url", u->url);
+        form_set(&f, "Method", u->url ? (u->method ? u->method : "POST") : NULL);
+        form_set(&f, "Twiml", u->twiml);
+    }
+    if (u->fallback_url)
+        form_set(&f, "FallbackUrl", u->fallback_url);
+    if (u->fallback_method)
+        form_set(&f, "FallbackMethod", u->fallback_method);
+    if (u->status_callback)
+        form_set(&f, "StatusCallback", u->status_callback);
+    if (u->status_callback_method)
+        form_set(&f, "StatusCallbackMethod", u->status_callback_method);
+    if (u->time_limit_s >= 0) {
+        char tl[16];
+        snprintf(tl, sizeof tl, "%d", u->time_limit_s);
+        form_set(&f, "TimeLimit", tl);
+    }
+    return form_take(&f);
+}
+
+int amdi_cluster_update_queued(amdi_calls *e, const char *sid, const amdi_update_params *u)
+{
+    struct amdi_cluster *cl = e->cl;
+    return cl ? cl->ops->update_queued(cl->st, sid, amdi_calls_now(e), edit_queued, (void *)u) : AMD_ENOTFOUND;
 }
 
 int amdi_cluster_take_queued(amdi_calls *e, const char *sid)

@@ -542,3 +542,12 @@ void amdi_calls_dial_abort(amdi_calls *e, live *c)
     dial_recording_close(e, c, g);
     free(g);
 }
+
+void amdi_calls_dial_forget(live *c)
+{
+    if (!c->dialing)
+        return;
+    amdi_recording_abandon(c->dialing->recw);
+    free(c->dialing);
+    c->dialing = NULL;
+}

@@ -59,6 +59,14 @@ struct record_run {
     int timeout_s, max_length_s, trim;
 };
 
+void amdi_record_abandon(live *c)
+{
+    if (c->record) {
+        amdi_recording_abandon(c->record->w);
+        c->record->w = NULL;
+    }
+}
+
 void amdi_record_free(live *c)
 {
     struct record_run *rr = c->record;

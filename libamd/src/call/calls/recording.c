@@ -257,6 +257,14 @@ const char *amdi_recording_error(const amdi_recording *r)
     return r ? r->err : "";
 }
 
+void amdi_recording_abandon(amdi_recording *r)
+{
+    if (!r)
+        return;
+    close(r->fd);
+    free(r);
+}
+
 int amdi_recording_close(amdi_recording *r, int64_t *frames, char *err, size_t errlen)
 {
     if (frames)

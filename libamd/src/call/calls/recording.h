@@ -34,6 +34,9 @@ int amdi_recording_write(amdi_recording *r, const float *inbound, const float *o
  * reason in @p err), in which case a file with no audio is removed. */
 int amdi_recording_close(amdi_recording *r, int64_t *frames, char *err, size_t errlen);
 int amdi_recording_rate(const amdi_recording *r);
+/* Close without touching the file again (no header, no removal): another process already
+ * closed this recording out (store_cluster.h) and the file is its now. */
+void amdi_recording_abandon(amdi_recording *r);
 /* After a crash: make the file at @p path (left open by a dead process) a valid WAV of the
  * whole frames it holds, and report them (@p frames, @p rate). A file with no audio, or that is
  * not one of these recordings, is removed (frames 0). 0, or AMD_EIO when it could not be fixed

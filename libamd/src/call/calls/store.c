@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "amd/error.h"
+#include "store_cluster.h"
 #include "store_impl.h"
 
 void amdi_call_rec_init(amdi_call_rec *r)
@@ -188,4 +189,10 @@ int amdi_store_with_db(amdi_store *s, amdi_store_db_fn fn, void *user)
 int amdi_store_keeps_analysis(amdi_store *s)
 {
     return s->ops->with_sqlite != NULL;
+}
+
+int amdi_store_fence(amdi_store *s)
+{
+    const struct amdi_cluster_ops *cl = s->ops->cluster;
+    return cl ? cl->fence(s) : 0;
 }

@@ -127,6 +127,11 @@ int amdi_store_recordings_open(amdi_store *s, amdi_recording_fn fn, void *user);
  * rolled back (nothing of the transaction stays). rollback abandons an open transaction
  * (after a statement inside it failed). */
 int amdi_store_begin(amdi_store *s);
+/* Inside a transaction on a shared database (store_cluster.h): 0 while the process this
+ * connection writes for still holds its lease (kept until the commit, so no other process can
+ * take its calls over meanwhile), AMD_ESTATE once the others declared it dead, AMD_EIO. Always
+ * 0 on a store only one process uses. */
+int amdi_store_fence(amdi_store *s);
 int amdi_store_commit(amdi_store *s);
 void amdi_store_rollback(amdi_store *s);
 

@@ -59,7 +59,7 @@ int amdi_store_pg_open(const char *conninfo, int durable, amdi_store **out, char
 
 /* Versioned schema (store_schema.c): bring the database to AMDI_SCHEMA_VERSION, or refuse one
  * written by a newer server. 0, AMD_EIO or AMD_EVERSION with @p err. */
-#define AMDI_SCHEMA_VERSION 3
+#define AMDI_SCHEMA_VERSION 4
 int amdi_store_migrate(amdi_store *s, char *err, size_t errlen);
 /* @p sql (written for SQLite) in @p dialect's words; caller frees. NULL when out of memory. */
 char *amdi_sql_dialect(const char *dialect, const char *sql);

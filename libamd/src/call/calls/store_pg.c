@@ -30,6 +30,10 @@ typedef struct pg_store {
     int in_tx;
     int prepared; /* the statements below are prepared on this connection (a reset loses them) */
     char instance[64]; /* set (cluster as_instance): call updates apply only to calls it owns */
+    int64_t epoch;     /* ... and batches only while that instance holds this lease (pg_fence) */
+    int fence_rc;      /* the lease check made with BEGIN (begin_fenced) */
+    int durable;       /* synchronous_commit on (session_setup) */
+    char *conninfo;    /* for open_peer */
     char last_err[240];
 } pg_store;
 
@@ -61,10 +65,35 @@ static char *prep_sql(pg_store *s, int i, char *buf, size_t n)
     return buf;
 }
 
+/* The session's settings; again after every reconnect (a new session starts without them).
+ * 0 or AMD_EIO. Caller holds mu. */
+static int session_setup(pg_store *s)
+{
+    static const char *const sql[] = {
+        "SET client_min_messages = warning",
+        /* a process stopped inside a transaction (SIGSTOP, a lost network) must not hold its lease
+         * lock (pg_fence) past the lease: the server ends such a session after 2 s */
+        "SET idle_in_transaction_session_timeout = 2000",
+    };
+    PGresult *r = PQexec(s->c, s->durable ? "SET synchronous_commit = on" : "SET synchronous_commit = off");
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    for (size_t i = 0; ok && i < sizeof sql / sizeof sql[0]; i++) {
+        PQclear(r);
+        r = PQexec(s->c, sql[i]);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    }
+    if (!ok)
+        keep_error(s, r);
+    PQclear(r);
+    return ok ? 0 : AMD_EIO;
+}
+
 static void reset(pg_store *s)
 {
     PQreset(s->c);
     s->prepared = 0;
+    if (PQstatus(s->c) == CONNECTION_OK)
+        session_setup(s);
 }
 
 /* Prepare the hot statements if this connection has not. 0 or AMD_EIO. Caller holds mu. */
@@ -193,6 +222,7 @@ static void pg_close(amdi_store *b)
     free(s->rec_cols);
     free(s->ins_sql);
     free(s->upd_sql);
+    free(s->conninfo);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
@@ -209,10 +239,15 @@ int amdi_store_pg_open(const char *conninfo, int durable, amdi_store **out, char
         return AMD_ENOMEM;
     s->base.ops = &k_pg_ops;
     pthread_mutex_init(&s->mu, NULL);
-    /* the URI's own settings win over these defaults (later keywords would override) */
-    const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *const vals[] = {"5", "amd-serve", conninfo, NULL};
-    s->c = PQconnectdbParams(keys, vals, 1);
+    s->conninfo = strdup(conninfo);
+    /* the URI's own settings win over these defaults (later keywords would override). A lost
+     * network must not hang a statement for the kernel's TCP timeouts (minutes): keepalives and
+     * tcp_user_timeout end it within seconds, like a lease (https://www.postgresql.org/docs/15/
+     * libpq-connect.html#LIBPQ-PARAMKEYWORDS) */
+    const char *const keys[] = {"connect_timeout", "application_name", "keepalives_idle", "keepalives_interval",
+                                "keepalives_count", "tcp_user_timeout", "dbname", NULL};
+    const char *const vals[] = {"5", "amd-serve", "2", "1", "3", "5000", conninfo, NULL};
+    s->c = s->conninfo ? PQconnectdbParams(keys, vals, 1) : NULL;
     if (!s->c || PQstatus(s->c) != CONNECTION_OK) {
         snprintf(err, errlen, "cannot connect to database %s: %s", shown, s->c ? PQerrorMessage(s->c) : "no memory");
         size_t l = strlen(err);
@@ -226,8 +261,8 @@ int amdi_store_pg_open(const char *conninfo, int durable, amdi_store **out, char
         return AMD_ENOMEM;
     }
     pthread_mutex_lock(&s->mu);
-    int rc = run0(s, durable ? "SET synchronous_commit = on" : "SET synchronous_commit = off", 0, NULL);
-    rc = rc ? rc : run0(s, "SET client_min_messages = warning", 0, NULL);
+    s->durable = durable;
+    int rc = session_setup(s);
     pthread_mutex_unlock(&s->mu);
     char merr[300] = "";
     if (rc) {
@@ -259,11 +294,40 @@ static int pg_exec(amdi_store *b, const char *sql)
     return rc;
 }
 
+/* For a connection writing for an instance, the lease check (pg_fence) travels with BEGIN in one
+ * round trip: every batch of the store writer makes it. Caller holds mu. */
+static int begin_fenced(pg_store *s)
+{
+    if (PQstatus(s->c) != CONNECTION_OK)
+        reset(s);
+    char *name = PQescapeLiteral(s->c, s->instance, strlen(s->instance));
+    if (!name) {
+        keep_error(s, NULL);
+        return AMD_EIO;
+    }
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "BEGIN; SELECT 1 FROM instances WHERE name=%s AND state='running' AND epoch=%lld FOR KEY SHARE", name,
+             (long long)s->epoch);
+    PQfreemem(name);
+    PGresult *r = PQexec(s->c, sql);
+    int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : AMD_EIO;
+    if (rc)
+        keep_error(s, r);
+    else
+        s->fence_rc = PQntuples(r) ? 0 : AMD_ESTATE;
+    PQclear(r);
+    return rc;
+}
+
 static int pg_begin(amdi_store *b)
 {
     pg_store *s = S(b);
     pthread_mutex_lock(&s->mu);
-    int rc = run0(s, "BEGIN", 0, NULL);
+    s->fence_rc = AMD_EIO; /* unchecked */
+    int rc = s->instance[0] ? begin_fenced(s) : run0(s, "BEGIN", 0, NULL);
+    if (rc && PQtransactionStatus(s->c) != PQTRANS_IDLE) /* BEGIN went through, the check failed */
+        PQclear(PQexec(s->c, "ROLLBACK"));
     s->in_tx = !rc;
     pthread_mutex_unlock(&s->mu);
     return rc;
@@ -554,11 +618,18 @@ static int pg_event_add(amdi_store *b, const char *call_sid, int64_t t_ms, const
     pg_store *s = S(b);
     char tb[24];
     snprintf(tb, sizeof tb, "%lld", (long long)t_ms);
-    const char *v[] = {call_sid, tb, req && *req ? req : NULL, resp && *resp ? resp : NULL};
     pthread_mutex_lock(&s->mu);
-    int rc = run0(s, "INSERT INTO events(call_sid, t, request, response) VALUES($1,$2,$3,$4)", 4, v);
-    if (!rc)
+    const char *v[] = {call_sid, tb, req && *req ? req : NULL, resp && *resp ? resp : NULL, s->instance};
+    /* not about a call another process took over from this one (store_cluster.h) */
+    PGresult *r = run(s,
+                      "INSERT INTO events(call_sid, t, request, response) SELECT $1::text, $2::bigint, $3::text, $4::text"
+                      " WHERE $5::text = '' OR NOT EXISTS (SELECT 1 FROM calls WHERE sid = $1::text"
+                      " AND owner IS NOT NULL AND owner <> $5::text)",
+                      5, v);
+    int rc = r ? 0 : AMD_EIO;
+    if (r && strcmp(PQcmdTuples(r), "0"))
         rc = trim_events(s, call_sid);
+    PQclear(r);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -624,6 +695,19 @@ static int pg_meta_get(amdi_store *b, const char *key, int64_t *out)
     return rc;
 }
 
+/* 1 when call @p sid belongs to another instance than the one this connection writes for (taken
+ * over from it: store_cluster.h), 0, or -1 on an error. Caller holds mu. */
+static int taken_over(pg_store *s, const char *sid)
+{
+    if (!s->instance[0])
+        return 0;
+    const char *v[] = {sid, s->instance};
+    PGresult *r = run(s, "SELECT 1 FROM calls WHERE sid=$1 AND owner IS NOT NULL AND owner <> $2", 2, v);
+    int n = r ? PQntuples(r) > 0 : -1;
+    PQclear(r);
+    return n;
+}
+
 static int pg_recording_put(amdi_store *b, const amdi_recording_rec *rec, const char *path)
 {
     pg_store *s = S(b);
@@ -649,7 +733,8 @@ static int pg_recording_put(amdi_store *b, const amdi_recording_rec *rec, const 
         return AMD_ENOMEM;
     }
     pthread_mutex_lock(&s->mu);
-    int rc = run0(s, sql.p, k, v);
+    int rc = taken_over(s, rec->call_sid);
+    rc = rc < 0 ? AMD_EIO : rc ? 0 : run0(s, sql.p, k, v);
     pthread_mutex_unlock(&s->mu);
     amdi_buf_free(&sql);
     return rc;
@@ -728,21 +813,47 @@ static int pg_recordings_open(amdi_store *b, amdi_recording_fn fn, void *user)
 
 /* ------------------------------------------------------------------ cluster */
 
-static int pg_beat(amdi_store *b, const char *instance, int64_t now_ms, int start)
+static int pg_beat(amdi_store *b, const char *instance, int64_t now_ms, int start, int64_t *epoch)
 {
     pg_store *s = S(b);
-    char nb[24];
+    char nb[24], eb[24];
     snprintf(nb, sizeof nb, "%lld", (long long)now_ms);
-    const char *v[] = {instance, nb};
+    snprintf(eb, sizeof eb, "%lld", (long long)*epoch);
+    const char *v[] = {instance, nb, eb};
     pthread_mutex_lock(&s->mu);
     PGresult *r = start ? run(s,
-                              "INSERT INTO instances(name, heartbeat, state) VALUES($1, $2, 'running')"
-                              " ON CONFLICT(name) DO UPDATE SET heartbeat=excluded.heartbeat, state='running'",
+                              "INSERT INTO instances(name, heartbeat, state, epoch) VALUES($1, $2, 'running', 1)"
+                              " ON CONFLICT(name) DO UPDATE SET heartbeat=excluded.heartbeat, state='running',"
+                              " epoch=instances.epoch + 1 RETURNING epoch",
                               2, v)
-                        : run(s, "UPDATE instances SET heartbeat=$2 WHERE name=$1 AND state='running'", 2, v);
+                        : run(s, "UPDATE instances SET heartbeat=$2 WHERE name=$1 AND state='running' AND epoch=$3",
+                              3, v);
     pthread_mutex_unlock(&s->mu);
-    int rc = !r ? AMD_EIO : start || strcmp(PQcmdTuples(r), "0") ? 0 : AMD_ESTATE;
+    int rc = !r ? AMD_EIO : start ? (PQntuples(r) ? 0 : AMD_EIO) : strcmp(PQcmdTuples(r), "0") ? 0 : AMD_ESTATE;
+    if (!rc && start)
+        *epoch = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
+    return rc;
+}
+
+/* FOR KEY SHARE: the lease row stays locked until the commit; a process taking calls over locks
+ * it FOR UPDATE SKIP LOCKED (pg_adopt), so it waits for this batch rather than racing it. */
+static int pg_fence(amdi_store *b)
+{
+    pg_store *s = S(b);
+    pthread_mutex_lock(&s->mu);
+    if (!s->instance[0] || (s->in_tx && s->fence_rc != AMD_EIO)) { /* checked with BEGIN */
+        int rc = s->instance[0] ? s->fence_rc : 0;
+        pthread_mutex_unlock(&s->mu);
+        return rc;
+    }
+    char eb[24];
+    snprintf(eb, sizeof eb, "%lld", (long long)s->epoch);
+    const char *v[] = {s->instance, eb};
+    PGresult *r = run(s, "SELECT 1 FROM instances WHERE name=$1 AND state='running' AND epoch=$2 FOR KEY SHARE", 2, v);
+    int rc = !r ? AMD_EIO : PQntuples(r) ? 0 : AMD_ESTATE;
+    PQclear(r);
+    pthread_mutex_unlock(&s->mu);
     return rc;
 }
 
@@ -755,7 +866,7 @@ static int pg_leave(amdi_store *b, const char *instance, int64_t now_ms)
     pthread_mutex_lock(&s->mu);
     int rc = run0(s,
                   "WITH back AS (UPDATE calls SET owner=NULL, start_time=NULL WHERE owner=$1 AND status='queued'"
-                  " AND answer_time IS NULL RETURNING sid)"
+                  " AND answer_time IS NULL AND dialing IS NULL RETURNING sid)"
                   " UPDATE instances SET heartbeat=$2, state='stopped' WHERE name=$1 AND state='running'",
                   2, v);
     pthread_mutex_unlock(&s->mu);
@@ -787,21 +898,30 @@ static long pg_claim(amdi_store *b, const char *account, const char *instance, i
 
 /* One transaction: mark the expired instances dead (a row only one adopter can lock), move their
  * live calls to @p instance. The rows go to fn after the commit. */
-static long pg_adopt(amdi_store *b, const char *instance, int64_t now_ms, int64_t lease_ms, int self, amdi_adopt_fn fn,
-                     void *user)
+static long pg_adopt(amdi_store *b, const char *instance, int64_t now_ms, int64_t lease_ms, int self,
+                     int64_t horizon_ms, amdi_adopt_fn fn, void *user)
 {
     pg_store *s = S(b);
-    char tb[24];
+    char tb[24], hb[24];
     snprintf(tb, sizeof tb, "%lld", (long long)(now_ms - lease_ms));
-    const char *v[] = {instance, tb, self ? "1" : "0"};
+    snprintf(hb, sizeof hb, "%lld", (long long)(now_ms - horizon_ms));
+    const char *v[] = {instance, tb, self ? "1" : "0", hb};
     amdi_buf sql;
     amdi_buf_init(&sql);
+    /* own earlier run: whatever its state (declared dead already, calls it claimed afterwards
+     * are still its). A call claimed but not marked dialing was never dialed: it goes back to
+     * the queue (the 201 promised it; dialing it later is still dialing it once). */
     amdi_buf_printf(&sql,
                     "WITH dead AS (UPDATE instances SET state='dead' WHERE name IN (SELECT name FROM instances"
-                    " WHERE state='running' AND (heartbeat < $2 OR ($3 = '1' AND name = $1))"
+                    " WHERE (state='running' AND heartbeat < $2) OR ($3 = '1' AND name = $1)"
                     " FOR UPDATE SKIP LOCKED) RETURNING name, heartbeat),"
+                    " back AS (UPDATE calls SET owner=NULL, start_time=NULL FROM dead WHERE calls.owner=dead.name AND"
+                    " calls.status='queued' AND calls.dialing IS NULL AND COALESCE(calls.date_created, 0) >= $4"
+                    " RETURNING calls.sid),"
                     " moved AS (UPDATE calls SET owner=$1 FROM dead WHERE calls.owner=dead.name AND"
-                    " calls.status IN ('queued','ringing','in-progress') RETURNING calls.*, dead.heartbeat AS hb)"
+                    " calls.status IN ('queued','ringing','in-progress') AND NOT (calls.status='queued' AND"
+                    " calls.dialing IS NULL AND COALESCE(calls.date_created, 0) >= $4)"
+                    " RETURNING calls.*, dead.heartbeat AS hb)"
                     " SELECT %s, hb FROM moved ORDER BY seq",
                     s->call_cols);
     if (sql.oom) {
@@ -809,7 +929,7 @@ static long pg_adopt(amdi_store *b, const char *instance, int64_t now_ms, int64_
         return AMD_ENOMEM;
     }
     pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, sql.p, 3, v);
+    PGresult *r = run(s, sql.p, 4, v);
     pthread_mutex_unlock(&s->mu);
     amdi_buf_free(&sql);
     if (!r)
@@ -853,12 +973,91 @@ static int pg_take_queued(amdi_store *b, const char *sid, const char *instance)
     return rc;
 }
 
-static void pg_as_instance(amdi_store *b, const char *instance)
+static void pg_as_instance(amdi_store *b, const char *instance, int64_t epoch)
 {
     pg_store *s = S(b);
     pthread_mutex_lock(&s->mu);
     snprintf(s->instance, sizeof s->instance, "%s", instance);
+    s->epoch = epoch;
     pthread_mutex_unlock(&s->mu);
+}
+
+static long pg_mark_dialing(amdi_store *b, const char *instance, int64_t epoch, const char *const *sids, size_t n,
+                            int64_t now_ms, int *ok)
+{
+    pg_store *s = S(b);
+    amdi_buf arr; /* a text[] literal: call SIDs are letters and digits */
+    amdi_buf_init(&arr);
+    amdi_buf_putc(&arr, '{');
+    for (size_t i = 0; i < n; i++) {
+        ok[i] = 0;
+        amdi_buf_printf(&arr, "%s%s", i ? "," : "", sids[i]);
+    }
+    amdi_buf_putc(&arr, '}');
+    if (arr.oom) {
+        amdi_buf_free(&arr);
+        return AMD_ENOMEM;
+    }
+    char nb[24], eb[24];
+    snprintf(nb, sizeof nb, "%lld", (long long)now_ms);
+    snprintf(eb, sizeof eb, "%lld", (long long)epoch);
+    const char *v[] = {arr.p, instance, nb, eb};
+    pthread_mutex_lock(&s->mu);
+    /* a process declared dead may have claimed calls before it learnt it: it must not dial them */
+    PGresult *r = run(s,
+                      "UPDATE calls SET dialing=$3 WHERE sid = ANY($1::text[]) AND owner=$2 AND status='queued'"
+                      " AND EXISTS (SELECT 1 FROM instances WHERE name=$2 AND state='running' AND epoch=$4)"
+                      " RETURNING sid",
+                      4, v);
+    pthread_mutex_unlock(&s->mu);
+    amdi_buf_free(&arr);
+    if (!r)
+        return AMD_EIO;
+    long m = PQntuples(r);
+    for (long k = 0; k < m; k++)
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(sids[i], PQgetvalue(r, (int)k, 0)))
+                ok[i] = 1;
+    PQclear(r);
+    return m;
+}
+
+static int pg_update_queued(amdi_store *b, const char *sid, int64_t now_ms, char *(*edit)(void *user, const char *form),
+                            void *user)
+{
+    pg_store *s = S(b);
+    const char *v[3] = {sid};
+    char nb[24];
+    snprintf(nb, sizeof nb, "%lld", (long long)now_ms);
+    pthread_mutex_lock(&s->mu);
+    int rc = run0(s, "BEGIN", 0, NULL);
+    PGresult *r = rc ? NULL
+                     : run(s,
+                           "SELECT params FROM calls WHERE sid=$1 AND owner IS NULL AND status='queued'"
+                           " AND start_time IS NULL FOR UPDATE",
+                           1, v);
+    rc = rc ? rc : !r ? AMD_EIO : PQntuples(r) ? 0 : AMD_ENOTFOUND;
+    char *form = rc ? NULL : edit(user, PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (!rc && !form)
+        rc = AMD_ENOMEM;
+    v[1] = form;
+    v[2] = nb;
+    rc = rc ? rc : run0(s, "UPDATE calls SET params=$2, date_updated=$3 WHERE sid=$1", 3, v);
+    free(form);
+    if (PQtransactionStatus(s->c) != PQTRANS_IDLE) {
+        r = run(s, rc ? "ROLLBACK" : "COMMIT", 0, NULL);
+        if (!rc && (!r || strcmp(PQcmdStatus(r), "COMMIT")))
+            rc = AMD_EIO;
+        PQclear(r);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+static int pg_open_peer(amdi_store *b, amdi_store **out, char *err, size_t errlen)
+{
+    return amdi_store_pg_open(S(b)->conninfo, 0, out, err, errlen);
 }
 
 static long pg_queued(amdi_store *b, const char *account)
@@ -929,6 +1128,10 @@ static int pg_wait(amdi_store *b, int timeout_ms, amdi_notify_fn fn, void *user)
 
 static const amdi_cluster_ops k_pg_cluster = {
     .beat = pg_beat,
+    .fence = pg_fence,
+    .mark_dialing = pg_mark_dialing,
+    .update_queued = pg_update_queued,
+    .open_peer = pg_open_peer,
     .leave = pg_leave,
     .claim = pg_claim,
     .adopt = pg_adopt,

@@ -101,6 +101,16 @@ static void v3_sql(amdi_buf *b)
     amdi_buf_puts(b, amdi_labels_schema);
 }
 
+/* Version 4: fencing on a shared database (PostgreSQL only). instances.epoch counts the joins of
+ * an instance: its writes carry the epoch of the lease they were made under, so those of a
+ * process declared dead never land after it joined again. calls.dialing is when the owner was
+ * about to dial a claimed call (NULL: claimed, never dialed, so a take-over queues it again). */
+static void v4_sql(amdi_buf *b)
+{
+    amdi_buf_puts(b, "ALTER TABLE instances ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;"
+                     "ALTER TABLE calls ADD COLUMN dialing INTEGER;");
+}
+
 typedef struct migration {
     int version;
     void (*sql)(amdi_buf *b);     /* every store's tables, or NULL */
@@ -137,6 +147,7 @@ static const migration k_migrations[] = {
     {1, v1_sql, NULL, NULL},
     {2, NULL, v2_sql, k_pg_claim},
     {3, v3_sql, NULL, NULL},
+    {4, NULL, v4_sql, NULL},
 };
 
 /* Replace every whole word @p from by @p to. */

@@ -444,6 +444,34 @@ int amdi_hooks_send(amdi_hooks *h, const amdi_hook_tag *tag, const char *url, co
     return 0;
 }
 
+size_t amdi_hooks_drop(amdi_hooks *h, amdi_hooks_drop_fn drop, void *user)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&h->mu);
+    for (size_t i = 0; i < h->nq; i++) {
+        acct_q *q = h->qs[i];
+        job *prev = NULL;
+        for (job *j = q->head, *nx; j; j = nx) {
+            nx = j->next;
+            if (!drop(user, j->tag.call_sid)) {
+                prev = j;
+                continue;
+            }
+            if (prev)
+                prev->next = nx;
+            else
+                q->head = nx;
+            if (q->tail == j)
+                q->tail = prev;
+            h->queued--;
+            job_free(j);
+            n++;
+        }
+    }
+    pthread_mutex_unlock(&h->mu);
+    return n;
+}
+
 size_t amdi_hooks_pending(amdi_hooks *h)
 {
     pthread_mutex_lock(&h->mu);

@@ -77,6 +77,10 @@ void amdi_hooks_destroy(amdi_hooks *h);
 /* Queue a signed request. @p params are copied. 0, AMD_ENOMEM, AMD_ELIMIT (queue full). */
 int amdi_hooks_send(amdi_hooks *h, const amdi_hook_tag *tag, const char *url, const char *method,
                     const amdi_form *params, const char *auth_token);
+/* Forget the requests still queued (not started) of every call for which @p drop returns
+ * nonzero; in-flight ones finish. The number dropped. */
+typedef int (*amdi_hooks_drop_fn)(void *user, const char *call_sid);
+size_t amdi_hooks_drop(amdi_hooks *h, amdi_hooks_drop_fn drop, void *user);
 /* Requests queued or in flight. */
 size_t amdi_hooks_pending(amdi_hooks *h);
 

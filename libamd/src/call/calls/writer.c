@@ -47,6 +47,8 @@ struct amdi_writer {
     int64_t fail_since_us;
     char store_err[200];
     _Atomic int64_t commit_max_atomic;
+    atomic_long fenced; /* batches dropped: this process lost its lease (amdi_writer_fenced) */
+    atomic_long discards; /* W_DISCARD carried out (amdi_writer_discards) */
 };
 
 void amdi_writer_push(amdi_writer *w, wop *o)
@@ -250,7 +252,7 @@ static void take_queue(amdi_writer *w)
             o = n;
             continue;
         }
-        if (o->kind != W_COMMIT)
+        if (o->kind != W_COMMIT && o->kind != W_DISCARD)
             w->held_n++;
         if (w->held_tail)
             w->held_tail->next = o;
@@ -266,14 +268,21 @@ static void take_queue(amdi_writer *w)
 static int apply_held(amdi_writer *w, wop *last)
 {
     amdi_store *st = w->store;
-    int any = 0;
+    int any = 0, fenced = amdi_store_cluster(st) != NULL;
     for (wop *o = w->held_head; o && !any; o = o == last ? NULL : o->next)
-        any = o->kind != W_COMMIT;
+        any = o->kind != W_COMMIT || (fenced && o->hooks); /* on a shared database, webhooks alone are
+                                                             * checked against the lease too */
     if (!any)
         return 0;
     if (amdi_store_begin(st))
         return AMD_EIO;
-    int rc = 0;
+    /* on a shared database, the batch is written (and its webhooks sent) only while this process
+     * holds its lease: a process the others declared dead says nothing more */
+    int rc = amdi_store_fence(st);
+    if (rc == AMD_ESTATE) {
+        amdi_store_rollback(st);
+        return AMD_ESTATE;
+    }
     for (wop *o = w->held_head; o && !rc; o = o == last ? NULL : o->next) {
         switch (o->kind) {
         case W_CALL:
@@ -310,17 +319,91 @@ static int apply_held(amdi_writer *w, wop *last)
     return rc ? rc : 1;
 }
 
+/* Unlink the held operations up to @p last and return them (wq_mu held). */
+static wop *detach_held(amdi_writer *w, wop *last)
+{
+    wop *head = w->held_head;
+    w->held_head = last->next;
+    if (!w->held_head)
+        w->held_tail = NULL;
+    last->next = NULL;
+    return head;
+}
+
+/* Forget the held operations up to @p last, uncommitted: their webhooks are not sent, waiters
+ * are released. The number of changes forgotten. */
+static size_t drop_held(amdi_writer *w, wop *last)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&w->wq_mu);
+    wop *head = detach_held(w, last);
+    for (wop *o = head; o; o = o->next) {
+        n += o->kind != W_COMMIT && o->kind != W_DISCARD;
+        if (o->kind == W_DISCARD)
+            atomic_fetch_add(&w->discards, 1);
+        if (o->done)
+            *o->done = 1;
+    }
+    w->held_n -= n;
+    pthread_cond_broadcast(&w->wq_done_cv);
+    pthread_mutex_unlock(&w->wq_mu);
+    for (wop *o = head, *nx; o; o = nx) {
+        nx = o->next;
+        for (out_hook *h = o->hooks, *hn; h; h = hn) {
+            hn = h->next;
+            amdi_writer_hook_free(h);
+        }
+        op_free(o);
+    }
+    return n;
+}
+
+void amdi_writer_discard(amdi_writer *w)
+{
+    wop *o = amdi_writer_new_op(w, W_DISCARD);
+    if (!o) { /* what was queued stays; counted so that no one waits for it */
+        atomic_fetch_add(&w->discards, 1);
+        return;
+    }
+    amdi_writer_push(w, o);
+}
+
+long amdi_writer_discards(amdi_writer *w)
+{
+    return atomic_load(&w->discards);
+}
+
+long amdi_writer_fenced(amdi_writer *w)
+{
+    return atomic_load(&w->fenced);
+}
+
 /* Commit every complete batch held (with @p all, everything held), in order, then release
  * their webhooks. 0 when done (or nothing to do); AMD_EIO when the store refused (all stays). */
 static int writer_flush(amdi_writer *w, int all)
 {
     wop *last = NULL; /* only this thread changes the held list, so it reads it unlocked */
     for (wop *o = w->held_head; o; o = o->next)
+        if (o->kind == W_DISCARD)
+            last = o;
+    if (last) {
+        drop_held(w, last);
+        last = NULL;
+    }
+    for (wop *o = w->held_head; o; o = o->next)
         if (o->kind == W_COMMIT || (all && !o->next))
             last = o;
     if (!last)
         return 0;
     int wrote = apply_held(w, last);
+    if (wrote == AMD_ESTATE) {
+        size_t n = drop_held(w, last);
+        if (atomic_fetch_add(&w->fenced, 1) == 0)
+            amdi_logf(&w->log, AMD_LOG_ERROR,
+                      "store: this process no longer holds its lease on the shared database (the others declared it"
+                      " dead and took its calls over): %zu change(s) and their webhooks dropped", n);
+        return 0;
+    }
     if (wrote < 0) {
         char why[200];
         amdi_store_last_error(w->store, why, sizeof why);
@@ -329,11 +412,7 @@ static int writer_flush(amdi_writer *w, int all)
     }
     size_t n = 0;
     pthread_mutex_lock(&w->wq_mu);
-    wop *head = w->held_head;
-    w->held_head = last->next;
-    if (!w->held_head)
-        w->held_tail = NULL;
-    last->next = NULL;
+    wop *head = detach_held(w, last);
     for (wop *o = head; o; o = o->next)
         n += o->kind != W_COMMIT;
     w->held_n -= n;

@@ -28,7 +28,8 @@ typedef struct out_hook {
 
 /* One store operation. A W_COMMIT ends a batch: the writer commits the transaction and only
  * then sends the batch's webhooks. */
-enum { W_CALL, W_EVENT, W_REC, W_META, W_SUMMARY, W_COMMIT, W_CALL_NEW /* insert a call (s1: its create form) */ };
+enum { W_CALL, W_EVENT, W_REC, W_META, W_SUMMARY, W_COMMIT, W_CALL_NEW /* insert a call (s1: its create form) */,
+       W_DISCARD /* forget everything queued before it, webhooks included (amdi_writer_discard) */ };
 typedef struct wop {
     int kind;
     union {
@@ -62,6 +63,15 @@ void amdi_writer_hook_free(out_hook *o);
 /* Wait until the batch whose W_COMMIT carries @p done committed, or the store is failing (the
  * batch then stays held and commits later: the flag is forgotten). */
 void amdi_writer_wait(amdi_writer *w, int *done);
+
+/* Forget every change and webhook queued or held so far, uncommitted (the calls they are about
+ * were taken over by another process: store_cluster.h). */
+void amdi_writer_discard(amdi_writer *w);
+/* How many discards were carried out so far (each before anything queued after it is written). */
+long amdi_writer_discards(amdi_writer *w);
+/* Batches the store refused because this process no longer holds its lease (store.h,
+ * amdi_store_fence); each was dropped whole, webhooks included. */
+long amdi_writer_fenced(amdi_writer *w);
 
 /* Nonzero while the store refuses changes (@p why, may be NULL, gets the reason). */
 int amdi_writer_failing(amdi_writer *w, char *why, size_t n);
