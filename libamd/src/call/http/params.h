@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "addresses.h"
 #include "amd/detector.h"
 #include "form.h"
 #include "twilio_errors.h"
@@ -29,8 +30,6 @@ enum {
     AMDI_EV_COMPLETED = 8
 };
 
-/* Longest To / From accepted (SIP URIs included). */
-#define AMDI_ADDR_MAX 255
 /* Inline Twiml limit: Twilio's documented 4,000 characters for the Twiml parameter. */
 #define AMDI_TWIML_INLINE_MAX 4000
 /* Default TimeLimit: 4 hours (Twilio's documented default and maximum are 14400 s). */
@@ -77,13 +76,6 @@ int amdi_update_params_parse(amdi_update_params *u, const amdi_form *form, amdi_
 
 /* Case-insensitive Twilio booleans ("true"/"True"/"false"...). 0/1, or -1 when invalid. */
 int amdi_parse_bool(const char *s);
-/* Absolute http(s) URL with a host; @p no_underscore rejects '_' in the host (StatusCallback). */
-int amdi_url_valid(const char *s, int no_underscore);
-/* E.164-ish phone number: optional '+', 2..15 digits. */
-int amdi_is_phone(const char *s);
-/* The one rule for `To` / `From` (and the dial plan's exact `to` names): a phone number as
- * amdi_is_phone, a sip: URI with a host, client:identity or sim:HS... (Super SIM). */
-int amdi_addr_valid(const char *s);
 
 /* List filters and paging (Read multiple Call resources, and Twilio's paging:
  * https://www.twilio.com/docs/usage/twilios-response#pagination). */
