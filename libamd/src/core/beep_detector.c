@@ -31,7 +31,9 @@
  *        both together >= BEEP_PURITY and not in an integer ratio.
  *   2. Segments. Consecutive tone frames at the same frequencies (within
  *      max(12 Hz, 2 %)) form a segment; up to BEEP_BRIDGE_FRAMES weak frames
- *      inside are bridged (codec glitches, a phase reversal), and up to
+ *      inside are bridged (codec glitches, a phase reversal), as are up to
+ *      BEEP_GLITCH_FRAMES tone frames whose estimate a repeated packet or a codec
+ *      frame pulls up to BEEP_GLITCH_TOL tracking tolerances off, and up to
  *      BEEP_HOLD_MAX_FRAMES frames where a louder music / babble note spoils
  *      the tone frame but the segment's tone(s) still hold BEEP_HOLD_PURITY
  *      of the power are held (a segment ending held is judged as ending at
@@ -316,10 +318,16 @@ static int emit(amdi_beep *b, amdi_tone_event *ev)
     if (b->p_end_ms - b->p_start_ms > BEEP_MAX_MS)
         return 0;
     DBG("EMIT %lld-%lld %.1f\n", (long long)b->p_start_ms, (long long)b->p_end_ms, b->p_hz);
+    memset(ev, 0, sizeof *ev);
     ev->kind = AMDI_TONE_BEEP;
     ev->start_ms = b->p_start_ms;
     ev->end_ms = b->p_end_ms;
     ev->hz = b->p_hz;
+    ev->n_parts = b->p_parts;
+    for (int i = 0; i < b->p_parts; i++) {
+        ev->part_start_ms[i] = b->p_part_start[i];
+        ev->part_end_ms[i] = b->p_part_end[i];
+    }
     return 1;
 }
 
@@ -383,6 +391,12 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
     }
     if (b->pending && st - b->p_end_ms <= BEEP_CHAIN_GAP_MS) {
         b->p_end_ms = en;
+        if (b->p_parts < AMDI_TONE_MAX_PARTS) {
+            b->p_part_start[b->p_parts] = st;
+            b->p_part_end[b->p_parts++] = en;
+        } else {
+            b->p_part_end[AMDI_TONE_MAX_PARTS - 1] = en;
+        }
         if (en - st > b->p_best_ms) {
             b->p_best_ms = en - st;
             b->p_hz = hz;
@@ -397,6 +411,9 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
     b->p_end_ms = en;
     b->p_best_ms = en - st;
     b->p_hz = hz;
+    b->p_parts = 1;
+    b->p_part_start[0] = st;
+    b->p_part_end[0] = en;
     return out;
 }
 
@@ -408,6 +425,20 @@ static int seg_add_concealed(amdi_beep_seg *s, int64_t idx)
     s->last = idx;
     s->n_good++;
     return 1;
+}
+
+/* A tone frame of an established segment whose estimate is pulled a little off the tone (a repeated
+ * or lost packet, a GSM 06.10 frame boundary, an estimate flipping between adjacent bins): bridged
+ * like a weak frame instead of cutting the tone in two, and kept out of the statistics. */
+static int glitch(const amdi_beep_seg *s, int kind, float f1, float f2, int64_t idx)
+{
+    if (s->n_good < BEEP_HOLD_MIN_GOOD || idx - s->last > BEEP_GLITCH_FRAMES)
+        return 0;
+    int hit = fabsf(f1 - s->fa) <= BEEP_GLITCH_TOL * track_tol(s->fa);
+    if (s->dual)
+        hit |= fabsf(f1 - s->fb) <= BEEP_GLITCH_TOL * track_tol(s->fb) ||
+               (kind == 2 && fabsf(f2 - s->fa) <= BEEP_GLITCH_TOL * track_tol(s->fa));
+    return hit;
 }
 
 /* The open segment's tone(s) still there, steady, under a louder bed that spoils the tone frame. */
@@ -460,6 +491,8 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
             s->last_held = idx;
             s->n_held++;
             hold = 1;
+        } else if (kind && glitch(s, kind, f1, f2, idx)) {
+            /* bridged: neither a tone frame of the segment nor the end of it */
         } else if (kind || idx - (s->last > s->last_held ? s->last : s->last_held) > BEEP_BRIDGE_FRAMES) {
             out = seg_close(b, idx, ev);
         }

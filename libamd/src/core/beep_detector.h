@@ -102,6 +102,8 @@ typedef struct amdi_beep {
     int64_t p_start_ms, p_end_ms;
     float p_hz;
     int64_t p_best_ms;    /* duration of the longest part (its frequency is reported) */
+    int p_parts;          /* its parts (tones of a chain), as amdi_tone_event reports them */
+    int64_t p_part_start[AMDI_TONE_MAX_PARTS], p_part_end[AMDI_TONE_MAX_PARTS];
     /* a steady tone that passed every rule but ran straight on into another pitch (the first
        tones of a two- or three-tone beep): the next tone, if it starts at once, chains to it */
     int run_on;

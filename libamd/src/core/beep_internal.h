@@ -62,6 +62,11 @@
                                      each tone ~0.3 of the power for 50 ms) ... */
 #define BEEP_HOLD_MAX_FRAMES 8    /* [fit] ... for up to 80 ms after the last tone frame; a segment that
                                      ends held is judged as ending at its last tone frame */
+#define BEEP_GLITCH_FRAMES 2       /* [fit] an established segment (BEEP_HOLD_MIN_GOOD tone frames) bridges up to 2
+                                     tone frames whose pitch is off by at most ... */
+#define BEEP_GLITCH_TOL 2.5f       /* [fit] ... 2.5 x the tracking tolerance (a repeated or lost packet, a
+                                     codec frame boundary pulls the estimate; a sequence's next tone is a
+                                     step away) */
 #define BEEP_ONSET_FRAMES 2       /* [fit] first tone frames left out of the frequency statistics */
 #define BEEP_STD_HZ 2.5f          /* [fit] frequency spread limit: max(2.5 Hz, 0.6 %); GSM 06.10 at 15 dB SNR */
 #define BEEP_STD_REL 0.006f       /* [fit]   jitters a 2 kHz tone by ~0.4 %, vibrato is 0.7..2 % */
