@@ -92,7 +92,8 @@
  *        after 2 s with nothing within 7 dB (a CNG burst follows the call's
  *        start or its own 3 s pause; a voicemail beep follows the greeting,
  *        so an 1100 Hz beep after speech is still a beep), and 2100 +-25 Hz
- *        lasting >= 1 s (CED / ANS, fax_detector.c confirms it at 1.3 s).
+ *        lasting >= BEEP_CED_MIN_MS (CED / ANS: fax_detector.c confirms it at 1.3 s;
+ *        one that stopped sooner is no answer tone, V.25 asks 2.6 s).
  *   4. Report. A beep is held for BEEP_CHAIN_GAP_MS: a second beep part
  *      starting within that gap (double beeps, two-tone beeps) is chained to
  *      it, and the event comes BEEP_CHAIN_GAP_MS after the last part ended,

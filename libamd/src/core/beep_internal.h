@@ -98,6 +98,9 @@
                                      an 80 ms beep with 2 ms ramps measures ~78 ms, a 70 ms one ~68 */
 #define BEEP_MAX_MS 2500          /* [fit] longest beep (or chain of beeps) reported */
 #define BEEP_CHAIN_GAP_MS 350     /* [fit] gap that chains two tones into one beep; also the report delay */
+#define BEEP_CED_MIN_MS 1250     /* [std: ITU-T V.25 / T.30: an answer tone lasts 2.6..4 s] a 2100 Hz tone this
+                                     long is left to the fax detector (which confirms a CED at 1.3 s); one
+                                     that stopped sooner is no answer tone */
 #define BEEP_PR_GAP_MS 60         /* [fit] 2100 Hz pieces this close are an answer tone with reversals */
 #define BEEP_CHAIN_WAIT_MS 1500   /* [fit] longest wait for a chained tone in progress ... */
 #define BEEP_FOLLOW_FRAMES 8      /* [fit] ... that still looks like a beep after 8 tone frames */

@@ -32,7 +32,7 @@ static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms, int a
         return 3;
     if (near_hz(fa, 1100.f, 45.f) && dur_ms >= BEEP_CNG_MIN_MS && dur_ms <= BEEP_CNG_MAX_MS && !after_activity)
         return 1;
-    if (near_hz(fa, 2100.f, 25.f) && dur_ms >= 1000)
+    if (near_hz(fa, 2100.f, 25.f) && dur_ms >= BEEP_CED_MIN_MS)
         return 1;
     return 0;
 }
