@@ -921,6 +921,41 @@ START_TEST(test_repeated_packet_in_beep)
 }
 END_TEST
 
+/* Dual beeps whose tones are only 30..55 Hz apart (e.g. 1000 + 1040 Hz): one wide lobe in the 32 ms
+   window, beating at their difference, its peak estimate wandering and at each null split into two
+   lobes either side. Found from the demodulated hops (close_pair()); 440 + 480 Hz ringback, the
+   same spacing, stays call progress (test_call_progress_rejected). */
+START_TEST(test_close_dual_beeps)
+{
+    size_t n;
+    float *b = sig_new(6000, &n);
+    tu_rng r;
+    tu_rng_seed(&r, 0xC105E);
+    int found = 0, total = 0;
+    for (int k = 0; k < 24; k++) {
+        double lo = 550 + 1600 * tu_rng_uniform(&r), d = 30 + 25 * tu_rng_uniform(&r);
+        double dur = 250 + 600 * tu_rng_uniform(&r);
+        memset(b, 0, n * sizeof *b);
+        tu_make_speechlike(b, TG_MS(2500), TG_RATE, 120 + 100 * tu_rng_uniform(&r), 3000, &r);
+        tg_tone(b, n, 3000, dur, lo, -20);
+        tg_tone(b, n, 3000, dur, lo + d, -20);
+        tg_noise_snr(b, n, -20, 30, &r);
+        if (k % 3 == 1)
+            tg_alaw(b, n);
+        tg_result res;
+        ck_assert_int_eq(tg_run(b, n, NULL, &res), 0);
+        int64_t at = -1;
+        const amdi_tone_event *e = tg_find(&res, AMDI_TONE_BEEP, &at);
+        total++;
+        found += e && res.n_beep == 1 && llabs(e->end_ms - (int64_t)(3000 + dur)) <= EDGE_TOL_MS &&
+                 e->start_ms <= 3000 + 60 && (fabs(e->hz - lo) <= 3 || fabs(e->hz - lo - d) <= 3);
+    }
+    printf("beep: dual tones 30..55 Hz apart: %d of %d found\n", found, total);
+    ck_assert_msg(found >= total * 2 / 3, "%d of %d close dual tones found", found, total);
+    free(b);
+}
+END_TEST
+
 Suite *beep_suite(void)
 {
     Suite *s = suite_create("beep");
@@ -955,6 +990,7 @@ Suite *beep_suite(void)
     tcase_add_test(tc, test_swelling_vowel_rejected);
     tcase_add_test(tc, test_425_beep_after_voice_glide);
     tcase_add_test(tc, test_repeated_packet_in_beep);
+    tcase_add_test(tc, test_close_dual_beeps);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -55,7 +55,18 @@
  *        jitter by ~0.5 % and glide by 100..500 Hz/s;
  *      - its lobe has the shape of one sinusoid (amdi_tone_shape_error <=
  *        BEEP_SHAPE_MAX): unresolved pairs (ringback 440+480, dial 350+440,
- *        UK 400+450) are wider;
+ *        UK 400+450) are wider - unless it is two steady tones closer than
+ *        the 32 ms window resolves (30..60 Hz apart). Once a single-tone
+ *        segment is established, each hop is mixed down from its pitch and
+ *        summed (demod_hop: one complex value per 10 ms, kept for 640 ms); a
+ *        Hann-windowed DFT of those values at 1 Hz steps over +-50 Hz
+ *        (close_pair() in beep_rules.c) resolves the pair: two main lobes within
+ *        10 dB holding BEEP_CLOSE_CONC of the power are a dual tone (then
+ *        judged by the dual-tone rules, the known call-progress pairs among
+ *        them), which a voice's jitter, vibrato and glides never are. Frames
+ *        at the pair's beat null, whose window shows two lobes either side of
+ *        the tone, are kept in the segment (straddles()), and its start is
+ *        looked for over the loud pure hops its beat cut off before it;
  *      - its level is steady: coefficient of variation of its 20 ms (two-hop)
  *        energies <= BEEP_ENV_CV plus what two beating tones cause
  *        (beat_cv()); 20 ms because GSM 06.10 wobbles the level inside its
@@ -224,6 +235,7 @@ static void seg_open(amdi_beep *b, int64_t idx)
     s->start_frame = idx;
     s->last_loud = idx;
     s->last_held = idx;
+    s->z_first = -1;
 }
 
 /* Add a tone frame whose frequencies are already matched to slots a (fa) and b (fb, 0 = none). */
@@ -442,6 +454,39 @@ static int glitch(const amdi_beep_seg *s, int kind, float f1, float f2, int64_t 
     return hit;
 }
 
+/* A frame of an established single tone whose two peaks lie either side of it: two tones closer
+ * than the 32 ms window resolves, seen at the null of their beat, where the window holds two lobes
+ * instead of one. Part of the segment, out of its statistics; close_pair() (beep_rules.c) judges it. */
+static int straddles(const amdi_beep_seg *s, int kind, float f1, float f2)
+{
+    return kind == 2 && single_tone(s) && s->n_good >= BEEP_SINGLE_FRAMES && fabsf(f1 - f2) <= BEEP_STRADDLE_HZ &&
+           fminf(f1, f2) < s->fa && fmaxf(f1, f2) > s->fa && near(0.5f * (f1 + f2), s->fa);
+}
+
+/* Mix the hop down from the established tone's pitch and sum it: one baseband value per hop, kept for
+ * close_pair(). The oscillator's phase runs on absolute sample time, so hops join up. */
+static void demod_hop(amdi_beep *b, const amdi_frame *f)
+{
+    amdi_beep_seg *s = &b->seg;
+    if (s->z_first < 0) {
+        s->z_first = f->index;
+        s->z_fc = s->fa;
+    }
+    double w = 2.0 * M_PI * (double)s->z_fc / AMDI_RATE;
+    double ph0 = fmod(w * (double)(f->index * AMDI_HOP), 2.0 * M_PI);
+    float cr = (float)cos(ph0), ci = (float)-sin(ph0), dr = (float)cos(w), di = (float)-sin(w);
+    float re = 0.f, im = 0.f;
+    for (int n = 0; n < AMDI_HOP; n++) {
+        re += f->hop[n] * cr;
+        im += f->hop[n] * ci;
+        float t = cr * dr - ci * di;
+        ci = cr * di + ci * dr;
+        cr = t;
+    }
+    b->z_re[f->index & (AMDI_BEEP_ZN - 1)] = re;
+    b->z_im[f->index & (AMDI_BEEP_ZN - 1)] = im;
+}
+
 /* The open segment's tone(s) still there, steady, under a louder bed that spoils the tone frame. */
 static int held(const amdi_beep_seg *s, const amdi_tone_analysis *a)
 {
@@ -488,6 +533,9 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
                 seg_add_sib(s, f->power, f1, f2, pw1 + pw2);
             s->n_rich += rich;
             s->nshape++;
+        } else if (straddles(s, kind, f1, f2)) {
+            good = seg_add_concealed(s, idx); /* part of the tone; its two lobes prove nothing alone */
+            s->n_straddle++;
         } else if (idx - s->last <= BEEP_HOLD_MAX_FRAMES && held(s, a)) {
             s->last_held = idx;
             s->n_held++;
@@ -504,6 +552,14 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
         good = 1;
     }
 
+    if (s->on && single_tone(s) && s->n_good >= BEEP_SINGLE_FRAMES) {
+        if (f->hop && !f->concealed) {
+            demod_hop(b, f);
+        } else if (s->z_first >= 0) {
+            b->z_re[idx & (AMDI_BEEP_ZN - 1)] = 0.f; /* a concealed hop: nothing heard */
+            b->z_im[idx & (AMDI_BEEP_ZN - 1)] = 0.f;
+        }
+    }
     if (s->on && !good) {
         /* what followed the last tone frame: the "after" edge of a segment that ends held */
         if (idx == s->last + 1) {
@@ -532,6 +588,17 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
             s->pre_e2 = j - 2 >= 0 && idx - (j - 2) <= AMDI_BEEP_RING - 1 ? b->hop_e[(j - 2) & (AMDI_BEEP_RING - 1)] : 0.f;
             s->pre_p1 = ring_p(b, idx, j - 1);
             s->pre_p2 = ring_p(b, idx, j - 2);
+            /* a close pair's onset: its beat cut the first hops into short runs of their own */
+            int64_t x = j;
+            while (x - 1 >= 0 && idx - (x - 1) <= AMDI_BEEP_RING - 1 && j - (x - 1) <= BEEP_CLOSE_BACK &&
+                   b->hop_e[(x - 1) & (AMDI_BEEP_RING - 1)] >= thr &&
+                   b->hop_p[(x - 1) & (AMDI_BEEP_RING - 1)] >= BEEP_CLOSE_BACK_PURITY)
+                x--;
+            s->ext_start = x;
+            s->ext_pre_e1 = ring_e(b, idx, x - 1) > 0.f ? ring_e(b, idx, x - 1) : 0.f;
+            s->ext_pre_e2 = ring_e(b, idx, x - 2) > 0.f ? ring_e(b, idx, x - 2) : 0.f;
+            s->ext_pre_p1 = ring_p(b, idx, x - 1);
+            s->ext_pre_p2 = ring_p(b, idx, x - 2);
             s->att_e = j + 1 <= idx ? b->hop_e[(j + 1) & (AMDI_BEEP_RING - 1)] : e;
             s->start_e = b->hop_e[j & (AMDI_BEEP_RING - 1)];
         }

@@ -67,6 +67,18 @@
 #define BEEP_GLITCH_TOL 2.5f       /* [fit] ... 2.5 x the tracking tolerance (a repeated or lost packet, a
                                      codec frame boundary pulls the estimate; a sequence's next tone is a
                                      step away) */
+#define BEEP_STRADDLE_HZ 140.f    /* [fit] an established single tone's frame whose two peaks, at most this far
+                                     apart, lie either side of it (midpoint within the tracking tolerance):
+                                     two tones closer than the window resolves, at the null of their beat */
+#define BEEP_CLOSE_MIN_HOPS 16    /* [fit] close-pair analysis on >= 160 ms of demodulated hops ... */
+#define BEEP_CLOSE_MIN_HZ 20.f    /* [fit] ... finds two tones >= 20 Hz apart ... */
+#define BEEP_CLOSE_P2 0.1f        /* [fit] ... within 10 dB of each other (BEEP_DUAL_MIN) ... */
+#define BEEP_CLOSE_CONC 0.85f     /* [fit] ... holding 85 % of the baseband power in their two main lobes
+                                     (two steady tones at 10 dB SNR: > 0.95; a voice's jitter, vibrato and
+                                     glides spread it) */
+#define BEEP_CLOSE_BACK 10        /* [fit] a close pair's onset, split by its beat into short runs before the
+                                     segment, is looked for up to 10 hops before its start: ... */
+#define BEEP_CLOSE_BACK_PURITY 0.5f /* [fit] ... loud hops whose strongest peak holds half the power */
 #define BEEP_ONSET_FRAMES 2       /* [fit] first tone frames left out of the frequency statistics */
 #define BEEP_STD_HZ 2.5f          /* [fit] frequency spread limit: max(2.5 Hz, 0.6 %); GSM 06.10 at 15 dB SNR */
 #define BEEP_STD_REL 0.006f       /* [fit]   jitters a 2 kHz tone by ~0.4 %, vibrato is 0.7..2 % */
@@ -112,6 +124,10 @@ static inline float track_tol(float hz)
     float t = BEEP_TRACK_TOL_REL * hz;
     return t > BEEP_TRACK_TOL_HZ ? t : BEEP_TRACK_TOL_HZ;
 }
+
+/* A segment that is (so far) a single tone: no second tone, or one seen only in its onset frames or
+   a minority of its frames. */
+static inline int single_tone(const amdi_beep_seg *s) { return !s->dual || 2 * s->nb < s->na; }
 
 static inline int near(float f, float ref) { return fabsf(f - ref) <= track_tol(ref); }
 
