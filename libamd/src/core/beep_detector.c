@@ -85,7 +85,10 @@
  *      - under BEEP_SWELL_HZ it does not both swell in and fade out (below
  *        60 % of its level one hop after its start and 90 % one hop before
  *        its end): a sustained or sung vowel, nearly a pure tone, that holds
- *        its pitch well enough for the rules above (rule_swell);
+ *        its pitch well enough for the rules above (rule_swell); nor
+ *        fade out alone (under 55 % one hop before its end) with a pitch
+ *        wandering by more than 0.4 Hz: a vowel's release after a quick
+ *        attack (rule_fade);
  *      - it starts and stops: the two hops on either side are 3 dB quieter,
  *        unless they are not tonal (babble, noise, clicks), or the hops before
  *        it are a steady tone of another pitch it follows at once (a tone

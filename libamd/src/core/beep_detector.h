@@ -38,6 +38,7 @@ typedef enum amdi_beep_reason {
     AMDI_BEEP_REJ_DTMF,           /* a keyed DTMF digit */
     AMDI_BEEP_REJ_EDGES,          /* no clean start / stop: voiced sound at full level around it */
     AMDI_BEEP_REJ_SWELL,          /* a low tone that swells in and fades out: a sustained or sung vowel */
+    AMDI_BEEP_REJ_FADE,           /* a low tone that fades out with a wandering pitch: a vowel's release */
     AMDI_BEEP_REASONS
 } amdi_beep_reason;
 

@@ -41,6 +41,10 @@
 #define BEEP_SWELL_ATTACK 0.6f    /* [fit] ... under 60 % of its level one hop after its start ... */
 #define BEEP_SWELL_DECAY 0.9f     /* [fit] ... and under 90 % one hop before its end swells in and fades out:
                                      a voice (onsets of 30..120 ms); a generated beep ramps in a few ms */
+#define BEEP_FADE_DECAY 0.55f     /* [fit] under 1 kHz a tone below 55 % of its level one hop before its end ... */
+#define BEEP_FADE_STD_HZ 0.4f     /* [fit] ... whose pitch wanders by more than 0.4 Hz fades out like a voice
+                                     (a vowel's release takes 30..120 ms; generated beeps stop in a few ms and,
+                                     table or crystal made, hold their pitch within ~0.3 Hz when they fade) */
 #define BEEP_PARTNER_MIN 0.02f    /* [fit] a second peak >= -17 dB under the tone ... */
 #define BEEP_PARTNER_TOL_HZ 5.f   /* [fit] ... within 5 Hz of a harmonic of f/k (k <= 6, f/k >= 80 Hz) ... */
 #define BEEP_PARTNER_FRAC 0.5f    /* [fit] ... in half the frames: the "tone" is one harmonic of a voice */

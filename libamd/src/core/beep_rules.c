@@ -328,6 +328,16 @@ static amdi_beep_reason rule_swell(const beep_ctx *c)
                : AMDI_BEEP_OK;
 }
 
+/* A tone in the voice range that fades out (one hop before its end well under its level) with a
+   pitch that wanders a little: a sustained or sung vowel whose quick attack passed rule_swell. */
+static amdi_beep_reason rule_fade(const beep_ctx *c)
+{
+    const seg_stats *t = c->t;
+    if (t->ma >= BEEP_SWELL_HZ || t->level <= 0.f || t->close)
+        return AMDI_BEEP_OK;
+    return c->s->dec_e < BEEP_FADE_DECAY * t->level && t->sd_a > BEEP_FADE_STD_HZ ? AMDI_BEEP_REJ_FADE : AMDI_BEEP_OK;
+}
+
 /* Level steady over 20 ms energies (GSM 06.10 wobbles inside its 20 ms frames), beyond beating. */
 static amdi_beep_reason rule_level(const beep_ctx *c)
 {
@@ -426,7 +436,7 @@ static amdi_beep_reason rule_edges(const beep_ctx *c)
 /* The reject rules, in the order they are tried; the first that fires names the reason. */
 static amdi_beep_reason (*const beep_rules[])(const beep_ctx *) = {
     rule_frames, rule_duration, rule_gaps, rule_pitch_spread, rule_low_short, rule_drift,
-    rule_voice_harmonic, rule_lobe_shape, rule_rich, rule_swell, rule_level, rule_harmonic_dual,
+    rule_voice_harmonic, rule_lobe_shape, rule_rich, rule_swell, rule_fade, rule_level, rule_harmonic_dual,
     rule_known_tone, rule_edges,
 };
 
@@ -435,6 +445,7 @@ const char *amdi_beep_reason_name(amdi_beep_reason r)
     static const char *const n[AMDI_BEEP_REASONS] = {
         "ok", "frames", "duration", "gaps", "pitch-spread", "low-short", "drift", "voice-harmonic",
         "lobe-shape", "rich", "level", "harmonic-dual", "known-tone", "dtmf", "edges", "swell",
+        "fade",
     };
     return (unsigned)r < AMDI_BEEP_REASONS ? n[r] : "?";
 }
