@@ -335,6 +335,8 @@ static amdi_beep_reason rule_fade(const beep_ctx *c)
     const seg_stats *t = c->t;
     if (t->ma >= BEEP_SWELL_HZ || t->level <= 0.f || t->close)
         return AMDI_BEEP_OK;
+    if (ring_e(c->b, c->now, c->s->last_loud + 1) > BEEP_EDGE_MAX * t->level)
+        return AMDI_BEEP_OK; /* it runs on into the next tone of a sequence: that is no fade */
     return c->s->dec_e < BEEP_FADE_DECAY * t->level && t->sd_a > BEEP_FADE_STD_HZ ? AMDI_BEEP_REJ_FADE : AMDI_BEEP_OK;
 }
 
