@@ -177,6 +177,33 @@ START_TEST(test_short_greeting_then_beep)
 END_TEST
 
 /*
+ * A double beep whose gap holds quieter speech (a babble bed the VAD takes for speech): the beep
+ * must not count as "heard over speech" for what plays between its tones, only for what plays
+ * under them (the chain's parts).
+ */
+START_TEST(test_double_beep_speech_in_gap)
+{
+    for (int k = 0; k < 3; k++) {
+        du_call c = du_new(8000, 9000, NOISE, 80 + (uint64_t)k);
+        du_speech(&c, 500, 3000, 130, VOICE, 81 + (uint64_t)k);
+        double t = 4300 + 20 * k;
+        du_tone(&c, t, 160, 2000, 0, 9000);
+        du_speech(&c, t + 180, 180, 170, VOICE / 8, 90 + (uint64_t)k); /* gap: 200 ms, speech in it */
+        du_tone(&c, t + 360, 160, 2000, 0, 9000);
+        amd_config cfg = dme();
+        amd_result r;
+        du_run(&cfg, &c, 160, &r, NULL);
+        du_assert_answer(r, AMD_ANSWERED_MACHINE_END_BEEP);
+        ck_assert_msg(llabs(r.beep_start_ms - (int64_t)t) <= 40 && llabs(r.beep_end_ms - (int64_t)(t + 520)) <= 40,
+                      "beep %lld..%lld", (long long)r.beep_start_ms, (long long)r.beep_end_ms);
+        ck_assert_msg(r.decision_ms >= (int64_t)(t + 520) && r.decision_ms <= (int64_t)(t + 520) + 500,
+                      "decision at %lld", (long long)r.decision_ms);
+        du_free(&c);
+    }
+}
+END_TEST
+
+/*
  * A 1.0 s greeting, a gap, then a 500 ms beep. The timing rule would say "human" 1.2 s after
  * the greeting's last word, while the beep plays (or waits out its chain gap before it is
  * reported). The verdict is held while a tone is pending: the beep decides the call, at its
@@ -275,6 +302,7 @@ Suite *message_end_suite(void)
     tcase_add_test(tc, test_short_greeting_gap900_beep);
     tcase_add_test(tc, test_short_hello_no_tone_not_delayed);
     tcase_add_test(tc, test_short_hello_then_ced_is_fax);
+    tcase_add_test(tc, test_double_beep_speech_in_gap);
     suite_add_tcase(s, tc);
     return s;
 }

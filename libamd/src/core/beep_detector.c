@@ -31,7 +31,9 @@
  *        both together >= BEEP_PURITY and not in an integer ratio.
  *   2. Segments. Consecutive tone frames at the same frequencies (within
  *      max(12 Hz, 2 %)) form a segment; up to BEEP_BRIDGE_FRAMES weak frames
- *      inside are bridged (codec glitches, a phase reversal), and up to
+ *      inside are bridged (codec glitches, a phase reversal), as are up to
+ *      BEEP_GLITCH_FRAMES tone frames whose estimate a repeated packet or a codec
+ *      frame pulls up to BEEP_GLITCH_TOL tracking tolerances off, and up to
  *      BEEP_HOLD_MAX_FRAMES frames where a louder music / babble note spoils
  *      the tone frame but the segment's tone(s) still hold BEEP_HOLD_PURITY
  *      of the power are held (a segment ending held is judged as ending at
@@ -53,7 +55,18 @@
  *        jitter by ~0.5 % and glide by 100..500 Hz/s;
  *      - its lobe has the shape of one sinusoid (amdi_tone_shape_error <=
  *        BEEP_SHAPE_MAX): unresolved pairs (ringback 440+480, dial 350+440,
- *        UK 400+450) are wider;
+ *        UK 400+450) are wider - unless it is two steady tones closer than
+ *        the 32 ms window resolves (30..60 Hz apart). Once a single-tone
+ *        segment is established, each hop is mixed down from its pitch and
+ *        summed (demod_hop: one complex value per 10 ms, kept for 640 ms); a
+ *        Hann-windowed DFT of those values at 1 Hz steps over +-50 Hz
+ *        (close_pair() in beep_rules.c) resolves the pair: two main lobes within
+ *        10 dB holding BEEP_CLOSE_CONC of the power are a dual tone (then
+ *        judged by the dual-tone rules, the known call-progress pairs among
+ *        them), which a voice's jitter, vibrato and glides never are. Frames
+ *        at the pair's beat null, whose window shows two lobes either side of
+ *        the tone, are kept in the segment (straddles()), and its start is
+ *        looked for over the loud pure hops its beat cut off before it;
  *      - its level is steady: coefficient of variation of its 20 ms (two-hop)
  *        energies <= BEEP_ENV_CV plus what two beating tones cause
  *        (beat_cv()); 20 ms because GSM 06.10 wobbles the level inside its
@@ -72,7 +85,10 @@
  *      - under BEEP_SWELL_HZ it does not both swell in and fade out (below
  *        60 % of its level one hop after its start and 90 % one hop before
  *        its end): a sustained or sung vowel, nearly a pure tone, that holds
- *        its pitch well enough for the rules above (rule_swell);
+ *        its pitch well enough for the rules above (rule_swell); nor
+ *        fade out alone (under 55 % one hop before its end) with a pitch
+ *        wandering by more than 0.4 Hz: a vowel's release after a quick
+ *        attack (rule_fade);
  *      - it starts and stops: the two hops on either side are 3 dB quieter,
  *        unless they are not tonal (babble, noise, clicks), or the hops before
  *        it are a steady tone of another pitch it follows at once (a tone
@@ -90,7 +106,8 @@
  *        after 2 s with nothing within 7 dB (a CNG burst follows the call's
  *        start or its own 3 s pause; a voicemail beep follows the greeting,
  *        so an 1100 Hz beep after speech is still a beep), and 2100 +-25 Hz
- *        lasting >= 1 s (CED / ANS, fax_detector.c confirms it at 1.3 s).
+ *        lasting >= BEEP_CED_MIN_MS (CED / ANS: fax_detector.c confirms it at 1.3 s;
+ *        one that stopped sooner is no answer tone, V.25 asks 2.6 s).
  *   4. Report. A beep is held for BEEP_CHAIN_GAP_MS: a second beep part
  *      starting within that gap (double beeps, two-tone beeps) is chained to
  *      it, and the event comes BEEP_CHAIN_GAP_MS after the last part ended,
@@ -221,6 +238,7 @@ static void seg_open(amdi_beep *b, int64_t idx)
     s->start_frame = idx;
     s->last_loud = idx;
     s->last_held = idx;
+    s->z_first = -1;
 }
 
 /* Add a tone frame whose frequencies are already matched to slots a (fa) and b (fb, 0 = none). */
@@ -316,10 +334,16 @@ static int emit(amdi_beep *b, amdi_tone_event *ev)
     if (b->p_end_ms - b->p_start_ms > BEEP_MAX_MS)
         return 0;
     DBG("EMIT %lld-%lld %.1f\n", (long long)b->p_start_ms, (long long)b->p_end_ms, b->p_hz);
+    memset(ev, 0, sizeof *ev);
     ev->kind = AMDI_TONE_BEEP;
     ev->start_ms = b->p_start_ms;
     ev->end_ms = b->p_end_ms;
     ev->hz = b->p_hz;
+    ev->n_parts = b->p_parts;
+    for (int i = 0; i < b->p_parts; i++) {
+        ev->part_start_ms[i] = b->p_part_start[i];
+        ev->part_end_ms[i] = b->p_part_end[i];
+    }
     return 1;
 }
 
@@ -383,6 +407,12 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
     }
     if (b->pending && st - b->p_end_ms <= BEEP_CHAIN_GAP_MS) {
         b->p_end_ms = en;
+        if (b->p_parts < AMDI_TONE_MAX_PARTS) {
+            b->p_part_start[b->p_parts] = st;
+            b->p_part_end[b->p_parts++] = en;
+        } else {
+            b->p_part_end[AMDI_TONE_MAX_PARTS - 1] = en;
+        }
         if (en - st > b->p_best_ms) {
             b->p_best_ms = en - st;
             b->p_hz = hz;
@@ -397,6 +427,9 @@ static int seg_close(amdi_beep *b, int64_t now, amdi_tone_event *ev)
     b->p_end_ms = en;
     b->p_best_ms = en - st;
     b->p_hz = hz;
+    b->p_parts = 1;
+    b->p_part_start[0] = st;
+    b->p_part_end[0] = en;
     return out;
 }
 
@@ -408,6 +441,53 @@ static int seg_add_concealed(amdi_beep_seg *s, int64_t idx)
     s->last = idx;
     s->n_good++;
     return 1;
+}
+
+/* A tone frame of an established segment whose estimate is pulled a little off the tone (a repeated
+ * or lost packet, a GSM 06.10 frame boundary, an estimate flipping between adjacent bins): bridged
+ * like a weak frame instead of cutting the tone in two, and kept out of the statistics. */
+static int glitch(const amdi_beep_seg *s, int kind, float f1, float f2, int64_t idx)
+{
+    if (s->n_good < BEEP_HOLD_MIN_GOOD || idx - s->last > BEEP_GLITCH_FRAMES)
+        return 0;
+    int hit = fabsf(f1 - s->fa) <= BEEP_GLITCH_TOL * track_tol(s->fa);
+    if (s->dual)
+        hit |= fabsf(f1 - s->fb) <= BEEP_GLITCH_TOL * track_tol(s->fb) ||
+               (kind == 2 && fabsf(f2 - s->fa) <= BEEP_GLITCH_TOL * track_tol(s->fa));
+    return hit;
+}
+
+/* A frame of an established single tone whose two peaks lie either side of it: two tones closer
+ * than the 32 ms window resolves, seen at the null of their beat, where the window holds two lobes
+ * instead of one. Part of the segment, out of its statistics; close_pair() (beep_rules.c) judges it. */
+static int straddles(const amdi_beep_seg *s, int kind, float f1, float f2)
+{
+    return kind == 2 && single_tone(s) && s->n_good >= BEEP_SINGLE_FRAMES && fabsf(f1 - f2) <= BEEP_STRADDLE_HZ &&
+           fminf(f1, f2) < s->fa && fmaxf(f1, f2) > s->fa && near(0.5f * (f1 + f2), s->fa);
+}
+
+/* Mix the hop down from the established tone's pitch and sum it: one baseband value per hop, kept for
+ * close_pair(). The oscillator's phase runs on absolute sample time, so hops join up. */
+static void demod_hop(amdi_beep *b, const amdi_frame *f)
+{
+    amdi_beep_seg *s = &b->seg;
+    if (s->z_first < 0) {
+        s->z_first = f->index;
+        s->z_fc = s->fa;
+    }
+    double w = 2.0 * M_PI * (double)s->z_fc / AMDI_RATE;
+    double ph0 = fmod(w * (double)(f->index * AMDI_HOP), 2.0 * M_PI);
+    float cr = (float)cos(ph0), ci = (float)-sin(ph0), dr = (float)cos(w), di = (float)-sin(w);
+    float re = 0.f, im = 0.f;
+    for (int n = 0; n < AMDI_HOP; n++) {
+        re += f->hop[n] * cr;
+        im += f->hop[n] * ci;
+        float t = cr * dr - ci * di;
+        ci = cr * di + ci * dr;
+        cr = t;
+    }
+    b->z_re[f->index & (AMDI_BEEP_ZN - 1)] = re;
+    b->z_im[f->index & (AMDI_BEEP_ZN - 1)] = im;
 }
 
 /* The open segment's tone(s) still there, steady, under a louder bed that spoils the tone frame. */
@@ -456,10 +536,15 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
                 seg_add_sib(s, f->power, f1, f2, pw1 + pw2);
             s->n_rich += rich;
             s->nshape++;
+        } else if (straddles(s, kind, f1, f2)) {
+            good = seg_add_concealed(s, idx); /* part of the tone; its two lobes prove nothing alone */
+            s->n_straddle++;
         } else if (idx - s->last <= BEEP_HOLD_MAX_FRAMES && held(s, a)) {
             s->last_held = idx;
             s->n_held++;
             hold = 1;
+        } else if (kind && glitch(s, kind, f1, f2, idx)) {
+            /* bridged: neither a tone frame of the segment nor the end of it */
         } else if (kind || idx - (s->last > s->last_held ? s->last : s->last_held) > BEEP_BRIDGE_FRAMES) {
             out = seg_close(b, idx, ev);
         }
@@ -470,6 +555,14 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
         good = 1;
     }
 
+    if (s->on && single_tone(s) && s->n_good >= BEEP_SINGLE_FRAMES) {
+        if (f->hop && !f->concealed) {
+            demod_hop(b, f);
+        } else if (s->z_first >= 0) {
+            b->z_re[idx & (AMDI_BEEP_ZN - 1)] = 0.f; /* a concealed hop: nothing heard */
+            b->z_im[idx & (AMDI_BEEP_ZN - 1)] = 0.f;
+        }
+    }
     if (s->on && !good) {
         /* what followed the last tone frame: the "after" edge of a segment that ends held */
         if (idx == s->last + 1) {
@@ -498,6 +591,17 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
             s->pre_e2 = j - 2 >= 0 && idx - (j - 2) <= AMDI_BEEP_RING - 1 ? b->hop_e[(j - 2) & (AMDI_BEEP_RING - 1)] : 0.f;
             s->pre_p1 = ring_p(b, idx, j - 1);
             s->pre_p2 = ring_p(b, idx, j - 2);
+            /* a close pair's onset: its beat cut the first hops into short runs of their own */
+            int64_t x = j;
+            while (x - 1 >= 0 && idx - (x - 1) <= AMDI_BEEP_RING - 1 && j - (x - 1) <= BEEP_CLOSE_BACK &&
+                   b->hop_e[(x - 1) & (AMDI_BEEP_RING - 1)] >= thr &&
+                   b->hop_p[(x - 1) & (AMDI_BEEP_RING - 1)] >= BEEP_CLOSE_BACK_PURITY)
+                x--;
+            s->ext_start = x;
+            s->ext_pre_e1 = ring_e(b, idx, x - 1) > 0.f ? ring_e(b, idx, x - 1) : 0.f;
+            s->ext_pre_e2 = ring_e(b, idx, x - 2) > 0.f ? ring_e(b, idx, x - 2) : 0.f;
+            s->ext_pre_p1 = ring_p(b, idx, x - 1);
+            s->ext_pre_p2 = ring_p(b, idx, x - 2);
             s->att_e = j + 1 <= idx ? b->hop_e[(j + 1) & (AMDI_BEEP_RING - 1)] : e;
             s->start_e = b->hop_e[j & (AMDI_BEEP_RING - 1)];
         }

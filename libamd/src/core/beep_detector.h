@@ -38,6 +38,7 @@ typedef enum amdi_beep_reason {
     AMDI_BEEP_REJ_DTMF,           /* a keyed DTMF digit */
     AMDI_BEEP_REJ_EDGES,          /* no clean start / stop: voiced sound at full level around it */
     AMDI_BEEP_REJ_SWELL,          /* a low tone that swells in and fades out: a sustained or sung vowel */
+    AMDI_BEEP_REJ_FADE,           /* a low tone that fades out with a wandering pitch: a vowel's release */
     AMDI_BEEP_REASONS
 } amdi_beep_reason;
 
@@ -47,6 +48,9 @@ const char *amdi_beep_reason_name(amdi_beep_reason r);
 /* Hops of energy and purity kept (a power of two): enough to see the two hops before a tone whose
    third tone frame came late (a non-tone frame or two after its first), 160 ms. */
 #define AMDI_BEEP_RING 16
+
+/* Hops of the baseband tone kept for the close-pair analysis (a power of two): 640 ms. */
+#define AMDI_BEEP_ZN 64
 
 /* One steady-tone segment being tracked. */
 typedef struct amdi_beep_seg {
@@ -83,6 +87,11 @@ typedef struct amdi_beep_seg {
     int n_held;           /* such frames */
     float post_e1, post_e2; /* energies of the two frames after `last` (for a segment ending held) */
     float post_p1, post_p2; /* and their purity */
+    int n_straddle;       /* frames whose two peaks straddle the tone (a close pair at its beat's null) */
+    int64_t z_first;      /* first hop demodulated at z_fc (-1: not started) */
+    float z_fc;           /* the segment's pitch when it was established: the demodulation frequency */
+    int64_t ext_start;    /* start_frame moved back over loud pure-tone hops (a close pair's onset) */
+    float ext_pre_e1, ext_pre_e2, ext_pre_p1, ext_pre_p2; /* the two hops before it, as pre_* */
 } amdi_beep_seg;
 
 typedef struct amdi_beep {
@@ -91,6 +100,9 @@ typedef struct amdi_beep {
     float hop_e[AMDI_BEEP_RING]; /* ring of the last hop energies, by frame index % AMDI_BEEP_RING */
     float hop_p[AMDI_BEEP_RING]; /* and of the frames' purity (strongest peak / in-band power) */
     amdi_beep_seg seg;
+    /* the open segment's hops mixed down from seg.z_fc and summed (one complex value per 10 ms hop,
+       by frame index % AMDI_BEEP_ZN): two tones closer than the 32 ms window resolves are apart there */
+    float z_re[AMDI_BEEP_ZN], z_im[AMDI_BEEP_ZN];
     amdi_activity act;    /* hop energies outside tone segments (what preceded a tone) */
     /* a validated beep (or chain of beeps) waiting for its trailing gap */
     int pending;
@@ -102,6 +114,8 @@ typedef struct amdi_beep {
     int64_t p_start_ms, p_end_ms;
     float p_hz;
     int64_t p_best_ms;    /* duration of the longest part (its frequency is reported) */
+    int p_parts;          /* its parts (tones of a chain), as amdi_tone_event reports them */
+    int64_t p_part_start[AMDI_TONE_MAX_PARTS], p_part_end[AMDI_TONE_MAX_PARTS];
     /* a steady tone that passed every rule but ran straight on into another pitch (the first
        tones of a two- or three-tone beep): the next tone, if it starts at once, chains to it */
     int run_on;

@@ -41,6 +41,10 @@
 #define BEEP_SWELL_ATTACK 0.6f    /* [fit] ... under 60 % of its level one hop after its start ... */
 #define BEEP_SWELL_DECAY 0.9f     /* [fit] ... and under 90 % one hop before its end swells in and fades out:
                                      a voice (onsets of 30..120 ms); a generated beep ramps in a few ms */
+#define BEEP_FADE_DECAY 0.55f     /* [fit] under 1 kHz a tone below 55 % of its level one hop before its end ... */
+#define BEEP_FADE_STD_HZ 0.4f     /* [fit] ... whose pitch wanders by more than 0.4 Hz fades out like a voice
+                                     (a vowel's release takes 30..120 ms; generated beeps stop in a few ms and,
+                                     table or crystal made, hold their pitch within ~0.3 Hz when they fade) */
 #define BEEP_PARTNER_MIN 0.02f    /* [fit] a second peak >= -17 dB under the tone ... */
 #define BEEP_PARTNER_TOL_HZ 5.f   /* [fit] ... within 5 Hz of a harmonic of f/k (k <= 6, f/k >= 80 Hz) ... */
 #define BEEP_PARTNER_FRAC 0.5f    /* [fit] ... in half the frames: the "tone" is one harmonic of a voice */
@@ -62,6 +66,23 @@
                                      each tone ~0.3 of the power for 50 ms) ... */
 #define BEEP_HOLD_MAX_FRAMES 8    /* [fit] ... for up to 80 ms after the last tone frame; a segment that
                                      ends held is judged as ending at its last tone frame */
+#define BEEP_GLITCH_FRAMES 2       /* [fit] an established segment (BEEP_HOLD_MIN_GOOD tone frames) bridges up to 2
+                                     tone frames whose pitch is off by at most ... */
+#define BEEP_GLITCH_TOL 2.5f       /* [fit] ... 2.5 x the tracking tolerance (a repeated or lost packet, a
+                                     codec frame boundary pulls the estimate; a sequence's next tone is a
+                                     step away) */
+#define BEEP_STRADDLE_HZ 140.f    /* [fit] an established single tone's frame whose two peaks, at most this far
+                                     apart, lie either side of it (midpoint within the tracking tolerance):
+                                     two tones closer than the window resolves, at the null of their beat */
+#define BEEP_CLOSE_MIN_HOPS 16    /* [fit] close-pair analysis on >= 160 ms of demodulated hops ... */
+#define BEEP_CLOSE_MIN_HZ 20.f    /* [fit] ... finds two tones >= 20 Hz apart ... */
+#define BEEP_CLOSE_P2 0.1f        /* [fit] ... within 10 dB of each other (BEEP_DUAL_MIN) ... */
+#define BEEP_CLOSE_CONC 0.85f     /* [fit] ... holding 85 % of the baseband power in their two main lobes
+                                     (two steady tones at 10 dB SNR: > 0.95; a voice's jitter, vibrato and
+                                     glides spread it) */
+#define BEEP_CLOSE_BACK 10        /* [fit] a close pair's onset, split by its beat into short runs before the
+                                     segment, is looked for up to 10 hops before its start: ... */
+#define BEEP_CLOSE_BACK_PURITY 0.5f /* [fit] ... loud hops whose strongest peak holds half the power */
 #define BEEP_ONSET_FRAMES 2       /* [fit] first tone frames left out of the frequency statistics */
 #define BEEP_STD_HZ 2.5f          /* [fit] frequency spread limit: max(2.5 Hz, 0.6 %); GSM 06.10 at 15 dB SNR */
 #define BEEP_STD_REL 0.006f       /* [fit]   jitters a 2 kHz tone by ~0.4 %, vibrato is 0.7..2 % */
@@ -93,6 +114,9 @@
                                      an 80 ms beep with 2 ms ramps measures ~78 ms, a 70 ms one ~68 */
 #define BEEP_MAX_MS 2500          /* [fit] longest beep (or chain of beeps) reported */
 #define BEEP_CHAIN_GAP_MS 350     /* [fit] gap that chains two tones into one beep; also the report delay */
+#define BEEP_CED_MIN_MS 1250     /* [std: ITU-T V.25 / T.30: an answer tone lasts 2.6..4 s] a 2100 Hz tone this
+                                     long is left to the fax detector (which confirms a CED at 1.3 s); one
+                                     that stopped sooner is no answer tone */
 #define BEEP_PR_GAP_MS 60         /* [fit] 2100 Hz pieces this close are an answer tone with reversals */
 #define BEEP_CHAIN_WAIT_MS 1500   /* [fit] longest wait for a chained tone in progress ... */
 #define BEEP_FOLLOW_FRAMES 8      /* [fit] ... that still looks like a beep after 8 tone frames */
@@ -104,6 +128,10 @@ static inline float track_tol(float hz)
     float t = BEEP_TRACK_TOL_REL * hz;
     return t > BEEP_TRACK_TOL_HZ ? t : BEEP_TRACK_TOL_HZ;
 }
+
+/* A segment that is (so far) a single tone: no second tone, or one seen only in its onset frames or
+   a minority of its frames. */
+static inline int single_tone(const amdi_beep_seg *s) { return !s->dual || 2 * s->nb < s->na; }
 
 static inline int near(float f, float ref) { return fabsf(f - ref) <= track_tol(ref); }
 

@@ -7,6 +7,7 @@
  */
 #include "beep_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef M_PI
@@ -32,7 +33,7 @@ static int is_known_non_beep(float fa, float fb, int dual, int64_t dur_ms, int a
         return 3;
     if (near_hz(fa, 1100.f, 45.f) && dur_ms >= BEEP_CNG_MIN_MS && dur_ms <= BEEP_CNG_MAX_MS && !after_activity)
         return 1;
-    if (near_hz(fa, 2100.f, 25.f) && dur_ms >= 1000)
+    if (near_hz(fa, 2100.f, 25.f) && dur_ms >= BEEP_CED_MIN_MS)
         return 1;
     return 0;
 }
@@ -49,6 +50,85 @@ static float beat_cv(float fa, float fb, double pa, double pb)
     double x = M_PI * fabs(fa - fb) * AMDI_HOP_MS / 1000.0;
     double sinc = x > 1e-6 ? fabs(sin(x) / x) : 1.0;
     return (float)(2.0 * sqrt(pa * pb) / (pa + pb) * sinc / sqrt(2.0));
+}
+
+/* Two steady tones closer than the 32 ms window resolves (30..60 Hz apart, e.g. 1000 + 1040 Hz), in
+   the segment's demodulated hops (amdi_beep.z_*: one complex value per 10 ms, the tone's pitch mixed
+   to 0 Hz): a Hann-windowed 100-point DFT of up to 640 ms of them resolves 1 Hz steps over +-50 Hz.
+   Two tones are two main lobes within 10 dB that hold BEEP_CLOSE_CONC of the power; a voice's
+   jitter, vibrato and glides spread it. 1 with *lo_hz / *hi_hz (stronger first in *f1). */
+static int close_pair(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, float *f1, float *f2)
+{
+    if (s->z_first < 0)
+        return 0;
+    int64_t start = s->z_first > now - AMDI_BEEP_ZN + 1 ? s->z_first : now - AMDI_BEEP_ZN + 1;
+    int n = (int)(s->last - start + 1);
+    if (n < BEEP_CLOSE_MIN_HOPS)
+        return 0;
+    float p[100], tot = 0.f, wr[AMDI_BEEP_ZN], wi[AMDI_BEEP_ZN];
+    /* Hann window: a rotator for its cosine */
+    float hc = 1.f, hs = 0.f, hdc = cosf(2.f * (float)M_PI / (float)n), hds = sinf(2.f * (float)M_PI / (float)n);
+    for (int k = 0; k < n; k++) {
+        int64_t j = (start + k) & (AMDI_BEEP_ZN - 1);
+        float hw = 0.5f - 0.5f * hc, t = hc * hdc - hs * hds;
+        hs = hc * hds + hs * hdc;
+        hc = t;
+        wr[k] = hw * b->z_re[j];
+        wi[k] = hw * b->z_im[j];
+    }
+    for (int d = -50; d < 50; d++) {
+        /* Z(d) = sum_k w_k z_k exp(-j 2 pi d k / 100), k = 0..n-1, by a rotator */
+        double w = -2.0 * M_PI * d / 100.0;
+        float cr = 1.f, ci = 0.f, dr = (float)cos(w), di = (float)sin(w), re = 0.f, im = 0.f;
+        for (int k = 0; k < n; k++) {
+            float zr = wr[k], zi = wi[k];
+            re += zr * cr - zi * ci;
+            im += zr * ci + zi * cr;
+            float t = cr * dr - ci * di;
+            ci = cr * di + ci * dr;
+            cr = t;
+        }
+        p[d + 50] = re * re + im * im;
+        tot += p[d + 50];
+    }
+    if (tot <= 0.f)
+        return 0;
+    int half = (int)ceilf(200.f / (float)n); /* Hann main lobe: +-2 bins of the n-point DFT (bin 100/n Hz) */
+    int sep = half * 2 > (int)BEEP_CLOSE_MIN_HZ ? half * 2 : (int)BEEP_CLOSE_MIN_HZ;
+    int i1 = 0, i2 = -1;
+    for (int i = 1; i < 100; i++)
+        if (p[i] > p[i1])
+            i1 = i;
+    for (int i = 0; i < 100; i++) {
+        int dist = abs(i - i1) < 50 ? abs(i - i1) : 100 - abs(i - i1);
+        int l = (i + 99) % 100, r = (i + 1) % 100;
+        if (dist >= sep && p[i] >= p[l] && p[i] >= p[r] && (i2 < 0 || p[i] > p[i2]))
+            i2 = i;
+    }
+    DBG("   CLOSE? n=%d i1=%d i2=%d p2/p1=%.3f\n", n, i1 - 50, i2 - 50, i2 >= 0 ? p[i2] / p[i1] : 0.f);
+    if (i2 < 0 || p[i2] < BEEP_CLOSE_P2 * p[i1])
+        return 0;
+    float in = 0.f;
+    for (int i = 0; i < 100; i++) {
+        int d1 = abs(i - i1) < 50 ? abs(i - i1) : 100 - abs(i - i1);
+        int d2 = abs(i - i2) < 50 ? abs(i - i2) : 100 - abs(i - i2);
+        if (d1 <= half || d2 <= half)
+            in += p[i];
+    }
+    DBG("   CLOSE n=%d d1=%d d2=%d p2/p1=%.3f conc=%.3f\n", n, i1 - 50, i2 - 50, p[i2] / p[i1], in / tot);
+    if (in < BEEP_CLOSE_CONC * tot)
+        return 0;
+    /* parabolic refinement of each peak on the 1 Hz grid */
+    float hz[2];
+    int pk[2] = {i1, i2};
+    for (int m = 0; m < 2; m++) {
+        float a = p[(pk[m] + 99) % 100], c = p[pk[m]], e = p[(pk[m] + 1) % 100], den = a - 2.f * c + e;
+        float off = den < 0.f ? 0.5f * (a - e) / den : 0.f;
+        hz[m] = s->z_fc + (float)(pk[m] - 50) + off;
+    }
+    *f1 = hz[0];
+    *f2 = hz[1];
+    return 1;
 }
 
 /* Statistics of a closed segment, computed once for all the rules below. */
@@ -68,9 +148,10 @@ typedef struct seg_stats {
     float beat;               /* level wobble two beating tones cause (beat_cv) */
     float pre;                /* loudest activity in the 2 s before the start */
     float sib;                /* mean other_harmonics() of the dual frames (1: not measured) */
+    int close;                /* two tones closer than the window resolves (close_pair()): ma, mb */
 } seg_stats;
 
-static void seg_stats_compute(const amdi_beep *b, const amdi_beep_seg *s, seg_stats *t)
+static void seg_stats_compute(const amdi_beep *b, const amdi_beep_seg *s, int64_t now, seg_stats *t)
 {
     memset(t, 0, sizeof *t);
     t->ended_held = s->last_held > s->last;
@@ -101,6 +182,22 @@ static void seg_stats_compute(const amdi_beep *b, const amdi_beep_seg *s, seg_st
     t->beat = beat_cv(t->ma, t->mb, s->pwa, s->pwb);
     t->sib = s->n_sib ? (float)(s->sib / s->n_sib) : 1.f;
     t->pre = amdi_activity_max(&b->act, s->start_frame - BEEP_PRE_FRAMES, s->start_frame - 10);
+    /* a single tone with a wide lobe, an unsteady pitch or frames that straddle it: two close tones? */
+    if (!t->dual && (s->n_straddle > 0 || t->shape > BEEP_SHAPE_MAX || t->sd_a > fmaxf(BEEP_STD_HZ, BEEP_STD_REL * t->ma))) {
+        float f1, f2;
+        if (close_pair(b, s, now, &f1, &f2)) {
+            t->close = 1;
+            t->dual = 1;
+            if (s->ext_start < s->start_frame) {
+                t->start_ms = s->ext_start * AMDI_HOP_MS;
+                t->dur = t->end_ms - t->start_ms;
+            }
+            t->ma = f1;
+            t->mb = f2;
+            t->sd_a = t->sd_b = 0.f;
+            t->drift = 0.f;
+        }
+    }
 }
 
 /* What every rule sees. */
@@ -187,6 +284,8 @@ static amdi_beep_reason rule_voice_harmonic(const beep_ctx *c)
 /* Unresolved pairs (ringback 440+480, dial 350+440, UK 400+450) have a wider lobe than one sinusoid. */
 static amdi_beep_reason rule_lobe_shape(const beep_ctx *c)
 {
+    if (c->t->close)
+        return AMDI_BEEP_OK; /* two close tones: the wide lobe is theirs */
     return c->s->nshape > 0 && c->t->shape > BEEP_SHAPE_MAX ? AMDI_BEEP_REJ_LOBE_SHAPE : AMDI_BEEP_OK;
 }
 
@@ -197,7 +296,7 @@ static amdi_beep_reason rule_rich(const beep_ctx *c)
     const amdi_beep *b = c->b;
     const amdi_beep_seg *s = c->s;
     const seg_stats *t = c->t;
-    if (!t->rich)
+    if (!t->rich || t->close)
         return AMDI_BEEP_OK;
     float m = t->level;
     float post = fmaxf(ring_e(b, c->now, s->last_loud + 1), ring_e(b, c->now, s->last_loud + 2));
@@ -222,17 +321,29 @@ static amdi_beep_reason rule_rich(const beep_ctx *c)
 static amdi_beep_reason rule_swell(const beep_ctx *c)
 {
     const seg_stats *t = c->t;
-    if (t->ma >= BEEP_SWELL_HZ || t->level <= 0.f)
+    if (t->ma >= BEEP_SWELL_HZ || t->level <= 0.f || t->close) /* a close pair's beat moves its hop levels */
         return AMDI_BEEP_OK;
     return c->s->att_e < BEEP_SWELL_ATTACK * t->level && c->s->dec_e < BEEP_SWELL_DECAY * t->level
                ? AMDI_BEEP_REJ_SWELL
                : AMDI_BEEP_OK;
 }
 
+/* A tone in the voice range that fades out (one hop before its end well under its level) with a
+   pitch that wanders a little: a sustained or sung vowel whose quick attack passed rule_swell. */
+static amdi_beep_reason rule_fade(const beep_ctx *c)
+{
+    const seg_stats *t = c->t;
+    if (t->ma >= BEEP_SWELL_HZ || t->level <= 0.f || t->close)
+        return AMDI_BEEP_OK;
+    if (ring_e(c->b, c->now, c->s->last_loud + 1) > BEEP_EDGE_MAX * t->level)
+        return AMDI_BEEP_OK; /* it runs on into the next tone of a sequence: that is no fade */
+    return c->s->dec_e < BEEP_FADE_DECAY * t->level && t->sd_a > BEEP_FADE_STD_HZ ? AMDI_BEEP_REJ_FADE : AMDI_BEEP_OK;
+}
+
 /* Level steady over 20 ms energies (GSM 06.10 wobbles inside its 20 ms frames), beyond beating. */
 static amdi_beep_reason rule_level(const beep_ctx *c)
 {
-    if (c->s->ne < 2)
+    if (c->s->ne < 2 || c->t->close) /* a close pair beats by up to 100 % at 30..60 Hz: close_pair() judged it */
         return AMDI_BEEP_OK;
     /* GSM 06.10 codes tones above ~1.4 kHz badly: their 20 ms level swings by 10..20 dB (CV up to
        ~0.7). Up there voices' fundamentals never are, and a tone that long is rarely one harmonic. */
@@ -302,8 +413,11 @@ static void edge_flags(const beep_ctx *c, int *before, int *after)
     const amdi_beep *b = c->b;
     const amdi_beep_seg *s = c->s;
     float lim = BEEP_EDGE_MAX * c->t->level;
-    *before = ((s->pre_e1 > lim && voiced(s->pre_p1)) || (s->pre_e2 > lim && voiced(s->pre_p2))) &&
-              !follows_run_on(b, c->t);
+    if (c->t->close) /* from the onset close_pair()'s segment missed (seg_stats_compute) */
+        *before = (s->ext_pre_e1 > lim && voiced(s->ext_pre_p1)) || (s->ext_pre_e2 > lim && voiced(s->ext_pre_p2));
+    else
+        *before = (s->pre_e1 > lim && voiced(s->pre_p1)) || (s->pre_e2 > lim && voiced(s->pre_p2));
+    *before = *before && !follows_run_on(b, c->t);
     *after = c->t->ended_held &&
              ((s->post_e1 > lim && voiced(s->post_p1)) || (s->post_e2 > lim && voiced(s->post_p2)));
     for (int64_t j = s->last_loud + 1; j <= s->last_loud + 2; j++)
@@ -324,7 +438,7 @@ static amdi_beep_reason rule_edges(const beep_ctx *c)
 /* The reject rules, in the order they are tried; the first that fires names the reason. */
 static amdi_beep_reason (*const beep_rules[])(const beep_ctx *) = {
     rule_frames, rule_duration, rule_gaps, rule_pitch_spread, rule_low_short, rule_drift,
-    rule_voice_harmonic, rule_lobe_shape, rule_rich, rule_swell, rule_level, rule_harmonic_dual,
+    rule_voice_harmonic, rule_lobe_shape, rule_rich, rule_swell, rule_fade, rule_level, rule_harmonic_dual,
     rule_known_tone, rule_edges,
 };
 
@@ -333,6 +447,7 @@ const char *amdi_beep_reason_name(amdi_beep_reason r)
     static const char *const n[AMDI_BEEP_REASONS] = {
         "ok", "frames", "duration", "gaps", "pitch-spread", "low-short", "drift", "voice-harmonic",
         "lobe-shape", "rich", "level", "harmonic-dual", "known-tone", "dtmf", "edges", "swell",
+        "fade",
     };
     return (unsigned)r < AMDI_BEEP_REASONS ? n[r] : "?";
 }
@@ -343,7 +458,7 @@ amdi_beep_reason amdi_beep_seg_judge(const amdi_beep *b, const amdi_beep_seg *s,
                                      int64_t *end_ms, float *hz, int *run_on, int *follows)
 {
     seg_stats t;
-    seg_stats_compute(b, s, &t);
+    seg_stats_compute(b, s, now, &t);
     DBG("seg %lld..%lld good=%d na=%d nb=%d fa=%.1f sd=%.2f fb=%.1f sdb=%.2f drift=%.2f cv=%.3f shape=%.3f harm=%.3f\n",
         (long long)s->first * 10, (long long)s->last * 10, s->n_good, s->na, s->nb, t.ma, t.sd_a, t.mb, t.sd_b,
         t.drift, t.cv, t.shape, t.harm);

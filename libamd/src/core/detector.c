@@ -325,6 +325,20 @@ static float speech_overlap(const amd_detector *d, int64_t start_ms, int64_t end
     return (float)n / (float)(f1 - f0);
 }
 
+/* The same over a beep's tones only: a chain's gaps (a double beep over babble) do not count. */
+static float beep_speech_overlap(const amd_detector *d, const amdi_tone_event *e)
+{
+    if (e->n_parts <= 1)
+        return speech_overlap(d, e->start_ms, e->end_ms);
+    float n = 0.f, len = 0.f;
+    for (int i = 0; i < e->n_parts; i++) {
+        float l = (float)(e->part_end_ms[i] - e->part_start_ms[i]);
+        n += l * speech_overlap(d, e->part_start_ms[i], e->part_end_ms[i]);
+        len += l;
+    }
+    return len > 0.f ? n / len : 0.f;
+}
+
 /* A beep must not overlap VAD speech by more than this fraction (see speech_overlap). */
 #define AMDI_BEEP_MAX_SPEECH 0.25f
 
@@ -591,7 +605,7 @@ static int on_hop(void *user, const float *hop)
         int m = 0;
         for (int i = 0; i < e->n_tone_events; i++) {
             if (d->tev[i].kind == AMDI_TONE_BEEP &&
-                speech_overlap(d, d->tev[i].start_ms, d->tev[i].end_ms) > AMDI_BEEP_MAX_SPEECH) {
+                beep_speech_overlap(d, &d->tev[i]) > AMDI_BEEP_MAX_SPEECH) {
                 dlog(&d->cfg, AMD_LOG_DEBUG, "beep %lld..%lld ms ignored: over speech",
                      (long long)d->tev[i].start_ms, (long long)d->tev[i].end_ms);
                 continue;

@@ -7,7 +7,7 @@
  *   - CED / ANS: 2100 Hz +-15 Hz (ITU-T T.30 CED, V.25 ANS), 2.6..4 s long.
  *     Confirmed after FAX_CED_CONFIRM_MS of steady 2100 Hz. This is longer
  *     than the longest beep the beep detector reports as a 2100 Hz beep
- *     (1 s), so a short 2100 Hz voicemail beep is never called fax.
+ *     (1.25 s), so a short 2100 Hz voicemail beep is never called fax.
  *   - ANSam (V.8): 2100 Hz amplitude-modulated at 15 Hz +-0.1 Hz with a depth
  *     of 20 % +-1 %; ANS / ANSam with phase reversals every 450 +-25 ms
  *     (V.25 / V.8). Same confirmation time; reported as AMDI_TONE_FAX_ANSAM
@@ -70,7 +70,7 @@
 #define FAX_CED_TOL 18.f         /* mean frequency accept limit (spec +-15 Hz, plus margin) */
 #define FAX_PURITY 0.5f          /* main lobe / in-band power */
 #define FAX_CED_BRIDGE 6         /* frames: a phase reversal smears ~3 frames of the 32 ms window */
-#define FAX_CED_CONFIRM_MS 1300  /* > the 1 s up to which the beep detector reports 2100 Hz beeps */
+#define FAX_CED_CONFIRM_MS 1300  /* > the 1.25 s up to which the beep detector reports 2100 Hz beeps */
 #define FAX_CED_GOOD_FRAC 0.7f
 #define FAX_AM_DEPTH 0.10f       /* ANSam depth is 0.20; plain CED measures < 0.03 (GSM: < 0.1) */
 #define FAX_AM_PEAK 2.0f         /* ... and the 15 Hz depth >= 2x the 10 and 20 Hz ones */

@@ -31,7 +31,14 @@ typedef struct amdi_tone_event {
     int64_t start_ms; /* audio time the tone started */
     int64_t end_ms;   /* audio time it ended (beep) or was confirmed (fax, SIT) */
     float hz;         /* main frequency */
+    /* a beep that is a chain of tones (double beeps, tone sequences): the tones' own spans, so
+       what was heard in the gaps between them is not held against the beep; n_parts 0 for fax
+       and SIT, the last part extended when a chain has more than AMDI_TONE_MAX_PARTS tones */
+    int n_parts;
+    int64_t part_start_ms[4], part_end_ms[4];
 } amdi_tone_event;
+
+#define AMDI_TONE_MAX_PARTS 4
 
 #define AMDI_TONES_MAX_EVENTS 4
 
