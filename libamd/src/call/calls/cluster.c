@@ -77,6 +77,7 @@ struct amdi_cluster {
     long writer_fenced; /* amdi_writer_fenced() last seen */
     long discard_want; /* the writer's discard this thread waits for before joining again */
     int64_t join_tried; /* when it last tried to join again (once a beat) */
+    int64_t mark_retry_at; /* tick: after a failed mark_dialing, the next try (engine ms) */
     atomic_int drop_req; /* to the tick: forget every call (amdi_calls_drop_all) */
     amdi_store *lst; /* the listener's connection */
     pthread_t lthr;
@@ -473,20 +474,28 @@ static cl_item *mark_claimed(struct amdi_cluster *cl, cl_item *it)
     for (cl_item *i = it; sids && i; i = i->next)
         if (i->kind == CL_CLAIM)
             sids[k++] = i->rec.sid;
-    long m = sids && ok ? cl->ops->mark_dialing(cl->st, cl->instance, cl->epoch, sids, n,
-                                                         amdi_calls_now(cl->e), ok) : AMD_ENOMEM;
-    if (m < 0)
-        amdi_calls_log(cl->e, AMD_LOG_ERROR, "cluster: cannot mark %zu claimed call(s) dialing (%s); not dialed",
-                       n, amd_strerror((int)m));
-    cl_item *keep = NULL, **tail = &keep;
+    int64_t now = amdi_calls_now(cl->e);
+    long m = now < cl->mark_retry_at ? AMD_EIO
+             : sids && ok             ? cl->ops->mark_dialing(cl->st, cl->instance, cl->epoch, sids, n, now, ok)
+                                      : AMD_ENOMEM;
+    if (m < 0 && now >= cl->mark_retry_at) {
+        amdi_calls_log(cl->e, AMD_LOG_ERROR, "cluster: cannot mark %zu claimed call(s) dialing (%s); retrying in %d ms",
+                       n, amd_strerror((int)m), BEAT_MS);
+        cl->mark_retry_at = now + BEAT_MS; /* the tick does not wait for a database that is away */
+    }
+    cl_item *keep = NULL, **tail = &keep, *later = NULL, **ltail = &later;
     k = 0;
     for (cl_item *i = it, *nx; i; i = nx) {
         nx = i->next;
         i->next = NULL;
-        if (i->kind == CL_CLAIM && (m < 0 || !ok[k++])) {
-            if (m >= 0)
-                amdi_calls_log(cl->e, AMD_LOG_WARN, "cluster: call %s was taken from instance %s before it was dialed",
-                               i->rec.sid, cl->instance);
+        if (i->kind == CL_CLAIM && m < 0) { /* still this process's: dialed once marked */
+            *ltail = i;
+            ltail = &i->next;
+            continue;
+        }
+        if (i->kind == CL_CLAIM && !ok[k++]) {
+            amdi_calls_log(cl->e, AMD_LOG_WARN, "cluster: call %s was taken from instance %s before it was dialed",
+                           i->rec.sid, cl->instance);
             items_free(i);
             continue;
         }
@@ -495,6 +504,11 @@ static cl_item *mark_claimed(struct amdi_cluster *cl, cl_item *it)
     }
     free(sids);
     free(ok);
+    for (cl_item *i = later, *nx; i; i = nx) { /* back for a later tick */
+        nx = i->next;
+        i->next = NULL;
+        push(cl, i);
+    }
     return keep;
 }
 

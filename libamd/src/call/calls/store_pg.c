@@ -1003,6 +1003,11 @@ static long pg_mark_dialing(amdi_store *b, const char *instance, int64_t epoch, 
     snprintf(eb, sizeof eb, "%lld", (long long)epoch);
     const char *v[] = {arr.p, instance, nb, eb};
     pthread_mutex_lock(&s->mu);
+    if (PQstatus(s->c) != CONNECTION_OK) { /* the media clock's thread asks: it never reconnects */
+        pthread_mutex_unlock(&s->mu);
+        amdi_buf_free(&arr);
+        return AMD_EIO;
+    }
     /* a process declared dead may have claimed calls before it learnt it: it must not dial them */
     PGresult *r = run(s,
                       "UPDATE calls SET dialing=$3 WHERE sid = ANY($1::text[]) AND owner=$2 AND status='queued'"
