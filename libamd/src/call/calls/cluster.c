@@ -73,7 +73,8 @@ struct amdi_cluster {
     pending *pend;
     unsigned next_id;
     int fenced; /* declared dead by the others: claims nothing more until it joined again */
-    int64_t epoch; /* of this process's lease (store_cluster.h beat) */
+    int64_t epoch; /* of this process's lease (store_cluster.h beat); the cluster thread's */
+    atomic_llong tick_epoch; /* the same, for the tick (mark_claimed) */
     long writer_fenced; /* amdi_writer_fenced() last seen */
     long discard_want; /* the writer's discard this thread waits for before joining again */
     int64_t join_tried; /* when it last tried to join again (once a beat) */
@@ -336,6 +337,7 @@ static int join(struct amdi_cluster *cl, int64_t now)
         cl->ops->beat(cl->st, cl->instance, now, 1, &cl->epoch))
         return AMD_EIO;
     cl->ops->as_instance(cl->e->cfg.store, cl->instance, cl->epoch);
+    atomic_store(&cl->tick_epoch, cl->epoch);
     return 0;
 }
 
@@ -459,8 +461,9 @@ static void items_free(cl_item *it)
 }
 
 /* Mark the claimed calls of @p it dialing (store_cluster.h mark_dialing) and unlink those this
- * process may no longer dial (taken from it meanwhile, or the mark failed: the take-over of this
- * process, or its own next join, queues them again). Returns the list left. */
+ * process may no longer dial (taken from it meanwhile: the take-over of this process, or its own
+ * next join, queued them again). When the mark fails they wait for a later tick. Returns the
+ * list left. */
 static cl_item *mark_claimed(struct amdi_cluster *cl, cl_item *it)
 {
     size_t n = 0;
@@ -476,7 +479,8 @@ static cl_item *mark_claimed(struct amdi_cluster *cl, cl_item *it)
             sids[k++] = i->rec.sid;
     int64_t now = amdi_calls_now(cl->e);
     long m = now < cl->mark_retry_at ? AMD_EIO
-             : sids && ok             ? cl->ops->mark_dialing(cl->st, cl->instance, cl->epoch, sids, n, now, ok)
+             : sids && ok             ? cl->ops->mark_dialing(cl->st, cl->instance, atomic_load(&cl->tick_epoch), sids, n,
+                                                                   now, ok)
                                       : AMD_ENOMEM;
     if (m < 0 && now >= cl->mark_retry_at) {
         amdi_calls_log(cl->e, AMD_LOG_ERROR, "cluster: cannot mark %zu claimed call(s) dialing (%s); retrying in %d ms",
