@@ -861,19 +861,38 @@ static int pg_fence(amdi_store *b)
     return rc;
 }
 
-static int pg_leave(amdi_store *b, const char *instance, int64_t now_ms)
+/* A text[] literal of @p sids into @p arr (call SIDs are letters and digits). 0 or AMD_ENOMEM. */
+static int sid_array(amdi_buf *arr, const char *const *sids, size_t n)
+{
+    amdi_buf_init(arr);
+    amdi_buf_putc(arr, '{');
+    for (size_t i = 0; i < n; i++)
+        amdi_buf_printf(arr, "%s%s", i ? "," : "", sids[i]);
+    amdi_buf_putc(arr, '}');
+    if (!arr->oom)
+        return 0;
+    amdi_buf_free(arr);
+    return AMD_ENOMEM;
+}
+
+static int pg_leave(amdi_store *b, const char *instance, int64_t now_ms, const char *const *undialed, size_t n)
 {
     pg_store *s = S(b);
     char nb[24];
+    amdi_buf arr;
+    if (sid_array(&arr, undialed, n))
+        return AMD_ENOMEM;
     snprintf(nb, sizeof nb, "%lld", (long long)now_ms);
-    const char *v[] = {instance, nb};
+    const char *v[] = {instance, nb, arr.p};
     pthread_mutex_lock(&s->mu);
     int rc = run0(s,
-                  "WITH back AS (UPDATE calls SET owner=NULL, start_time=NULL WHERE owner=$1 AND status='queued'"
-                  " AND answer_time IS NULL AND dialing IS NULL RETURNING sid)"
+                  "WITH back AS (UPDATE calls SET owner=NULL, start_time=NULL, dialing=NULL WHERE owner=$1"
+                  " AND status='queued' AND answer_time IS NULL AND (dialing IS NULL OR sid = ANY($3::text[]))"
+                  " RETURNING sid)"
                   " UPDATE instances SET heartbeat=$2, state='stopped' WHERE name=$1 AND state='running'",
-                  2, v);
+                  3, v);
     pthread_mutex_unlock(&s->mu);
+    amdi_buf_free(&arr);
     return rc;
 }
 
@@ -984,28 +1003,16 @@ static long pg_mark_dialing(amdi_store *b, const char *instance, int64_t epoch, 
                             int64_t now_ms, int *ok)
 {
     pg_store *s = S(b);
-    amdi_buf arr; /* a text[] literal: call SIDs are letters and digits */
-    amdi_buf_init(&arr);
-    amdi_buf_putc(&arr, '{');
-    for (size_t i = 0; i < n; i++) {
+    amdi_buf arr;
+    for (size_t i = 0; i < n; i++)
         ok[i] = 0;
-        amdi_buf_printf(&arr, "%s%s", i ? "," : "", sids[i]);
-    }
-    amdi_buf_putc(&arr, '}');
-    if (arr.oom) {
-        amdi_buf_free(&arr);
+    if (sid_array(&arr, sids, n))
         return AMD_ENOMEM;
-    }
     char nb[24], eb[24];
     snprintf(nb, sizeof nb, "%lld", (long long)now_ms);
     snprintf(eb, sizeof eb, "%lld", (long long)epoch);
     const char *v[] = {arr.p, instance, nb, eb};
     pthread_mutex_lock(&s->mu);
-    if (PQstatus(s->c) != CONNECTION_OK) { /* the media clock's thread asks: it never reconnects */
-        pthread_mutex_unlock(&s->mu);
-        amdi_buf_free(&arr);
-        return AMD_EIO;
-    }
     /* a process declared dead may have claimed calls before it learnt it: it must not dial them */
     PGresult *r = run(s,
                       "UPDATE calls SET dialing=$3 WHERE sid = ANY($1::text[]) AND owner=$2 AND status='queued'"
