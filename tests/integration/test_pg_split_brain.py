@@ -135,7 +135,7 @@ def run(pg, recv, victim, common):
     # a call waiting in the shared queue takes a new Url sent to a process that does not hold it
     sc = survivor.client()
     queued = [sc.calls.create(to=HUMAN, from_=FROM, url=recv.url("/twiml"), status_callback=recv.url("/status"))
-              for _ in range(10)]
+              for _ in range(25)]
     last = queued[-1]
     upd = vc.calls(last.sid).update(url=recv.url("/new"), method="GET")
     check(upd.status == "queued", "Url of a call still in the shared queue changed through the other process (%s)"

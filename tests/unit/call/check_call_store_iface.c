@@ -422,6 +422,23 @@ START_TEST(cluster_claim_and_adopt)
     ck_assert_int_eq(cl->take_queued(s, r.sid, me), 0);
     ck_assert_int_eq(cl->take_queued(s, r.sid, me), AMD_ENOTFOUND);
     ck_assert_int_eq(cl->queued(s, g_acct), 2);
+    /* a clean stop: a claim marked dialing but handed back (never dialed) is queued again, one
+     * marked and dialed is not */
+    ck_assert_int_eq(cl->claim(s, g_acct, me, 20000, 100000, got, 8), 1);
+    ck_assert_int_eq(cl->claim(s, g_acct, me, 20100, 100000, got + 1, 7), 1);
+    const char *both[] = {got[0].sid, got[1].sid};
+    int ok2[2];
+    ck_assert_int_eq(cl->mark_dialing(s, me, ep2, both, 2, 20000, ok2), 2);
+    ck_assert_int_eq(cl->queued(s, g_acct), 0);
+    ck_assert_int_eq(cl->leave(s, me, 20200, both, 1), 0);
+    ck_assert_int_eq(cl->queued(s, g_acct), 2); /* got[0], and the call taken above (never marked) */
+    ck_assert_int_eq(amdi_store_call_get(s, g_acct, got[0].sid, &g), 0);
+    ck_assert_int_eq(g.start_time, -1);
+    char owner[64] = "x";
+    ck_assert_int_eq(cl->owner(s, got[0].sid, owner, sizeof owner), 0);
+    ck_assert_str_eq(owner, "");
+    ck_assert_int_eq(cl->owner(s, got[1].sid, owner, sizeof owner), 0);
+    ck_assert_str_eq(owner, me);
     amdi_store_close(s);
 }
 END_TEST

@@ -8,7 +8,8 @@
  *     process's last heartbeat, calls being placed failed, each with its completed callback,
  *     SequenceNumber continuing from the stored one;
  *   - claims the due calls of each account's shared CPS queue (one slot per 1/CPS s across the
- *     cluster, amd_claim in store_schema.c), which the tick dials;
+ *     cluster, amd_claim in store_schema.c) and marks them dialing (mark_dialing), which the tick
+ *     then dials: the tick itself never waits for the database;
  * A listener thread, with a connection of its own so that claims and heartbeats never delay it,
  * takes the updates other processes forward to the calls this one runs, applies them
  * (amdi_calls_update) and answers (PostgreSQL LISTEN/NOTIFY, a round trip of milliseconds).
@@ -23,9 +24,13 @@
  * (store_pg.c). When this thread learns it was fenced (its heartbeat, or the writer), the tick
  * forgets every call without a word (amdi_calls_drop_all), the writer forgets what it still
  * holds, and the process joins again with a new lease (a new epoch: nothing of the old one can
- * pass the check any more) and serves as a fresh process. Dialing a claimed call is marked in
- * the database first (mark_dialing, owner checked), so a fenced process dials nothing that was
- * taken from it, and a take-over knows which claimed calls were never dialed (queued again). */
+ * pass the check any more) and serves as a fresh process. A claimed call is marked dialing in
+ * the database before the tick gets it (mark_dialing, owner and lease checked), so a fenced
+ * process never gets one that was taken from it, and a take-over knows which claimed calls were
+ * never dialed (queued again). One marked but not dialed yet may be taken over (ended) once this
+ * process's heartbeat is a lease old: the tick dials it only while the last heartbeat that got
+ * through is younger than that by a beat (dial_until), and otherwise holds it until the next
+ * heartbeat, or drops it with the rest when fenced. */
 #include "calls_internal.h"
 
 #include <stdio.h>
@@ -73,7 +78,10 @@ struct amdi_cluster {
     pending *pend;
     unsigned next_id;
     int fenced; /* declared dead by the others: claims nothing more until it joined again */
-    int64_t epoch; /* of this process's lease (store_cluster.h beat) */
+    int64_t epoch; /* of this process's lease (store_cluster.h beat); the cluster thread's */
+    cl_item *unmarked; /* claimed, not marked dialing yet (this thread's) */
+    int64_t mark_retry_at; /* after a failed mark_dialing, the next try (engine ms) */
+    atomic_llong dial_until; /* the tick dials claimed calls before this (engine ms; see the top) */
     long writer_fenced; /* amdi_writer_fenced() last seen */
     long discard_want; /* the writer's discard this thread waits for before joining again */
     int64_t join_tried; /* when it last tried to join again (once a beat) */
@@ -284,9 +292,62 @@ static int64_t now_ms(struct amdi_cluster *cl)
     return amdi_calls_now(cl->e);
 }
 
+static void items_free(cl_item *it)
+{
+    for (cl_item *n; it; it = n) {
+        n = it->next;
+        free(it->params);
+        free(it);
+    }
+}
+
+/* Mark the claimed calls waiting in cl->unmarked dialing (store_cluster.h mark_dialing) and hand
+ * them to the tick; drop those this process may no longer dial (taken from it meanwhile: the
+ * take-over of this process, or its own next join, queued them again). When the mark fails they
+ * wait for a later try, a beat later. */
+static void mark_claimed(struct amdi_cluster *cl, int64_t now)
+{
+    size_t n = 0;
+    for (cl_item *i = cl->unmarked; i; i = i->next)
+        n++;
+    if (!n || now < cl->mark_retry_at)
+        return;
+    const char **sids = calloc(n, sizeof *sids);
+    int *ok = calloc(n, sizeof *ok);
+    size_t k = 0;
+    for (cl_item *i = cl->unmarked; sids && i; i = i->next)
+        sids[k++] = i->rec.sid;
+    long m = sids && ok ? cl->ops->mark_dialing(cl->st, cl->instance, cl->epoch, sids, n, now, ok) : AMD_ENOMEM;
+    free(sids);
+    if (m < 0) {
+        amdi_calls_log(cl->e, AMD_LOG_ERROR, "cluster: cannot mark %zu claimed call(s) dialing (%s); retrying in %d ms",
+                       n, amd_strerror((int)m), BEAT_MS);
+        cl->mark_retry_at = now + BEAT_MS;
+        free(ok);
+        return;
+    }
+    k = 0;
+    for (cl_item *i = cl->unmarked, *nx; i; i = nx) {
+        nx = i->next;
+        i->next = NULL;
+        if (ok[k++]) {
+            push(cl, i);
+            continue;
+        }
+        amdi_calls_log(cl->e, AMD_LOG_WARN, "cluster: call %s was taken from instance %s before it was dialed",
+                       i->rec.sid, cl->instance);
+        items_free(i);
+    }
+    cl->unmarked = NULL;
+    free(ok);
+}
+
 static void claim_all(struct amdi_cluster *cl)
 {
     amdi_calls *e = cl->e;
+    cl_item **tail = &cl->unmarked;
+    while (*tail)
+        tail = &(*tail)->next;
     amdi_claim got[CLAIM_MAX];
     for (size_t i = 0; i < e->naccts; i++) { /* accounts are only added before start */
         const acct *a = &e->accts[i];
@@ -305,7 +366,8 @@ static void claim_all(struct amdi_cluster *cl)
             }
             it->kind = CL_CLAIM;
             it->rec.start_time = got[k].slot_ms;
-            push(cl, it);
+            *tail = it;
+            tail = &it->next;
         }
     }
 }
@@ -335,6 +397,7 @@ static int join(struct amdi_cluster *cl, int64_t now)
         cl->ops->beat(cl->st, cl->instance, now, 1, &cl->epoch))
         return AMD_EIO;
     cl->ops->as_instance(cl->e->cfg.store, cl->instance, cl->epoch);
+    atomic_store(&cl->dial_until, now + LEASE_MS - BEAT_MS);
     return 0;
 }
 
@@ -347,6 +410,9 @@ static void fenced(struct amdi_cluster *cl)
                    "again with a new lease",
                    cl->instance, LEASE_MS);
     cl->fenced = 1;
+    atomic_store(&cl->dial_until, 0); /* before drop_req: a tick that misses the one sees the other */
+    items_free(cl->unmarked); /* the next join queues them again */
+    cl->unmarked = NULL;
     cl->discard_want = amdi_writer_discards(cl->e->w) + 1;
     cl->join_tried = 0;
     atomic_store(&cl->drop_req, 1);
@@ -398,7 +464,9 @@ static void *run(void *arg)
             }
             if (rc)
                 healthy_since = -1;
-            else if (healthy_since < 0)
+            else
+                atomic_store(&cl->dial_until, now + LEASE_MS - BEAT_MS);
+            if (!rc && healthy_since < 0)
                 healthy_since = now;
             last_beat = now;
         }
@@ -409,6 +477,7 @@ static void *run(void *arg)
             last_adopt = now;
         }
         claim_all(cl);
+        mark_claimed(cl, now_ms(cl));
     }
     return NULL;
 }
@@ -448,53 +517,23 @@ int amdi_cluster_start(amdi_calls *e, char *err, size_t errlen)
     return 0;
 }
 
-static void items_free(cl_item *it)
+/* The claimed calls of @p it the tick may not dial yet (see dial_until at the top) go back to
+ * the list for a later tick. Returns the rest. */
+static cl_item *hold_claimed(struct amdi_cluster *cl, cl_item *it)
 {
-    for (cl_item *n; it; it = n) {
-        n = it->next;
-        free(it->params);
-        free(it);
-    }
-}
-
-/* Mark the claimed calls of @p it dialing (store_cluster.h mark_dialing) and unlink those this
- * process may no longer dial (taken from it meanwhile, or the mark failed: the take-over of this
- * process, or its own next join, queues them again). Returns the list left. */
-static cl_item *mark_claimed(struct amdi_cluster *cl, cl_item *it)
-{
-    size_t n = 0;
-    for (cl_item *i = it; i; i = i->next)
-        n += i->kind == CL_CLAIM;
-    if (!n)
+    if (amdi_calls_now(cl->e) < atomic_load(&cl->dial_until))
         return it;
-    const char **sids = calloc(n, sizeof *sids);
-    int *ok = calloc(n, sizeof *ok);
-    size_t k = 0;
-    for (cl_item *i = it; sids && i; i = i->next)
-        if (i->kind == CL_CLAIM)
-            sids[k++] = i->rec.sid;
-    long m = sids && ok ? cl->ops->mark_dialing(cl->st, cl->instance, cl->epoch, sids, n,
-                                                         amdi_calls_now(cl->e), ok) : AMD_ENOMEM;
-    if (m < 0)
-        amdi_calls_log(cl->e, AMD_LOG_ERROR, "cluster: cannot mark %zu claimed call(s) dialing (%s); not dialed",
-                       n, amd_strerror((int)m));
     cl_item *keep = NULL, **tail = &keep;
-    k = 0;
     for (cl_item *i = it, *nx; i; i = nx) {
         nx = i->next;
         i->next = NULL;
-        if (i->kind == CL_CLAIM && (m < 0 || !ok[k++])) {
-            if (m >= 0)
-                amdi_calls_log(cl->e, AMD_LOG_WARN, "cluster: call %s was taken from instance %s before it was dialed",
-                               i->rec.sid, cl->instance);
-            items_free(i);
+        if (i->kind == CL_CLAIM) {
+            push(cl, i);
             continue;
         }
         *tail = i;
         tail = &i->next;
     }
-    free(sids);
-    free(ok);
     return keep;
 }
 
@@ -514,7 +553,7 @@ void amdi_cluster_drain(amdi_calls *e)
         atomic_store(&cl->drop_req, 0);
         return;
     }
-    it = mark_claimed(cl, it);
+    it = hold_claimed(cl, it);
     size_t adopted = 0;
     amdi_call_rec *only = NULL;
     size_t cap = 0;
@@ -581,12 +620,19 @@ void amdi_cluster_leave(amdi_calls *e)
         return;
     amdi_cluster_stop(e);
     /* calls claimed but not dialed go back to the shared queue (leave() releases them) */
-    cl->ops->leave(cl->st, cl->instance, now_ms(cl));
-    for (cl_item *it = cl->head, *n; it; it = n) {
-        n = it->next;
-        free(it->params);
-        free(it);
-    }
+    size_t n = 0, k = 0;
+    for (cl_item *i = cl->head; i; i = i->next)
+        n += i->kind == CL_CLAIM;
+    const char **sids = calloc(n ? n : 1, sizeof *sids);
+    for (cl_item *i = cl->head; sids && i; i = i->next)
+        if (i->kind == CL_CLAIM)
+            sids[k++] = i->rec.sid;
+    if (cl->ops->leave(cl->st, cl->instance, now_ms(cl), sids, k))
+        amdi_calls_log(e, AMD_LOG_WARN, "cluster: instance %s could not leave cleanly; the next start of it or a "
+                                        "take-over closes its calls out", cl->instance);
+    free(sids);
+    items_free(cl->head);
+    items_free(cl->unmarked);
     amdi_store_close(cl->lst);
     pthread_mutex_destroy(&cl->mu);
     pthread_cond_destroy(&cl->cv);

@@ -36,8 +36,10 @@ typedef struct amdi_cluster_ops {
     int (*beat)(amdi_store *s, const char *instance, int64_t now_ms, int start, int64_t *epoch);
     /* amdi_store_fence: the lease of the instance and epoch given by as_instance. */
     int (*fence)(amdi_store *s);
-    /* A clean stop: the instance leaves (state 'stopped'). */
-    int (*leave)(amdi_store *s, const char *instance, int64_t now_ms);
+    /* A clean stop: the instance leaves (state 'stopped'). The calls it claimed and never dialed go
+     * back to the shared queue: those never marked (mark_dialing) and @p undialed (marked, then
+     * not dialed after all). */
+    int (*leave)(amdi_store *s, const char *instance, int64_t now_ms, const char *const *undialed, size_t n);
     /* Claim up to @p cap due calls of @p account's shared queue for @p instance, one every
      * @p gap_us across the cluster. Count or a negative error. */
     long (*claim)(amdi_store *s, const char *account, const char *instance, int64_t now_ms, int64_t gap_us,
@@ -49,7 +51,7 @@ typedef struct amdi_cluster_ops {
      * calls taken over, or a negative error. */
     long (*adopt)(amdi_store *s, const char *instance, int64_t now_ms, int64_t lease_ms, int self,
                   int64_t horizon_ms, amdi_adopt_fn fn, void *user);
-    /* Right before dialing the claimed calls @p sids: mark those @p instance still owns, while it
+    /* Before the claimed calls @p sids go to be dialed: mark those @p instance still owns, while it
      * holds its lease at @p epoch, as being dialed (from then on a take-over ends them rather than
      * queueing them again); ok[i] = 1 for each, which alone may be dialed. Count marked, or a
      * negative error (dial none). */

@@ -156,6 +156,30 @@ static int run0(pg_store *s, const char *sql, int n, const char *const *v)
     return r ? 0 : AMD_EIO;
 }
 
+/* run() with mu taken and released around it. */
+static PGresult *run_locked(pg_store *s, const char *sql, int n, const char *const *v)
+{
+    pthread_mutex_lock(&s->mu);
+    PGresult *r = run(s, sql, n, v);
+    pthread_mutex_unlock(&s->mu);
+    return r;
+}
+
+/* run0() with mu taken and released around it. */
+static int run0_locked(pg_store *s, const char *sql, int n, const char *const *v)
+{
+    pthread_mutex_lock(&s->mu);
+    int rc = run0(s, sql, n, v);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* A result expected to hold one row: 0, AMD_ENOTFOUND (no row) or AMD_EIO (no result). */
+static int row_rc(const PGresult *r)
+{
+    return !r ? AMD_EIO : PQntuples(r) ? 0 : AMD_ENOTFOUND;
+}
+
 static void read_call(const PGresult *r, int row, amdi_call_rec *rec)
 {
     amdi_call_rec_init(rec);
@@ -385,10 +409,10 @@ static int pg_account_put(amdi_store *b, const char *sid, const char *token)
 {
     pg_store *s = S(b);
     const char *v[] = {sid, token};
-    pthread_mutex_lock(&s->mu);
-    int rc = run0(s, "INSERT INTO accounts(sid, token) VALUES($1, $2) ON CONFLICT(sid) DO UPDATE SET token=excluded.token",
-                  2, v);
-    pthread_mutex_unlock(&s->mu);
+    int rc = run0_locked(s,
+                         "INSERT INTO accounts(sid, token) VALUES($1, $2) ON CONFLICT(sid) DO UPDATE SET"
+                         " token=excluded.token",
+                         2, v);
     return rc;
 }
 
@@ -398,7 +422,7 @@ static int pg_account_token(amdi_store *b, const char *sid, char *tok, size_t to
     const char *v[] = {sid};
     pthread_mutex_lock(&s->mu);
     PGresult *r = run(s, "SELECT token FROM accounts WHERE sid=$1", 1, v);
-    int rc = !r ? AMD_EIO : PQntuples(r) ? 0 : AMD_ENOTFOUND;
+    int rc = row_rc(r);
     if (!rc)
         snprintf(tok, toklen, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
@@ -409,9 +433,7 @@ static int pg_account_token(amdi_store *b, const char *sid, char *tok, size_t to
 static int pg_accounts(amdi_store *b, amdi_account_fn fn, void *user)
 {
     pg_store *s = S(b);
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, "SELECT sid, token FROM accounts ORDER BY sid", 0, NULL);
-    pthread_mutex_unlock(&s->mu);
+    PGresult *r = run_locked(s, "SELECT sid, token FROM accounts ORDER BY sid", 0, NULL);
     if (!r)
         return AMD_EIO;
     for (int i = 0; i < PQntuples(r); i++)
@@ -469,7 +491,7 @@ static int pg_call_get(amdi_store *b, const char *account, const char *sid, amdi
     pthread_mutex_lock(&s->mu);
     PGresult *r = run_prepared(s, account ? P_GET : P_GET_ANY, account ? 2 : 1, v);
     pthread_mutex_unlock(&s->mu);
-    int rc = !r ? AMD_EIO : PQntuples(r) ? 0 : AMD_ENOTFOUND;
+    int rc = row_rc(r);
     if (!rc)
         read_call(r, 0, rec);
     PQclear(r);
@@ -481,10 +503,8 @@ static int pg_call_params(amdi_store *b, const char *sid, char **params)
     pg_store *s = S(b);
     *params = NULL;
     const char *v[] = {sid};
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, "SELECT params FROM calls WHERE sid=$1", 1, v);
-    pthread_mutex_unlock(&s->mu);
-    int rc = !r ? AMD_EIO : PQntuples(r) ? 0 : AMD_ENOTFOUND;
+    PGresult *r = run_locked(s, "SELECT params FROM calls WHERE sid=$1", 1, v);
+    int rc = row_rc(r);
     if (!rc) {
         *params = strdup(PQgetvalue(r, 0, 0));
         rc = *params ? 0 : AMD_ENOMEM;
@@ -552,9 +572,7 @@ static long pg_call_list(amdi_store *b, const char *account, const amdi_list_que
         amdi_buf_free(&sql);
         return AMD_ENOMEM;
     }
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, sql.p, n, v);
-    pthread_mutex_unlock(&s->mu);
+    PGresult *r = run_locked(s, sql.p, n, v);
     amdi_buf_free(&sql);
     if (!r)
         return AMD_EIO;
@@ -571,9 +589,7 @@ static int pg_calls_live(amdi_store *b, amdi_call_fn fn, void *user)
     char sql[768];
     snprintf(sql, sizeof sql, "SELECT %s FROM calls WHERE status IN ('queued','ringing','in-progress') ORDER BY seq",
              s->call_cols);
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, sql, 0, NULL);
-    pthread_mutex_unlock(&s->mu);
+    PGresult *r = run_locked(s, sql, 0, NULL);
     if (!r)
         return AMD_EIO;
     amdi_call_rec rec;
@@ -638,9 +654,7 @@ static long pg_events_dropped(amdi_store *b, const char *call_sid)
 {
     pg_store *s = S(b);
     const char *v[] = {call_sid};
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, "SELECT n FROM events_dropped WHERE call_sid=$1", 1, v);
-    pthread_mutex_unlock(&s->mu);
+    PGresult *r = run_locked(s, "SELECT n FROM events_dropped WHERE call_sid=$1", 1, v);
     long n = !r ? AMD_EIO : PQntuples(r) ? strtol(PQgetvalue(r, 0, 0), NULL, 10) : 0;
     PQclear(r);
     return n;
@@ -654,10 +668,10 @@ static long pg_events(amdi_store *b, const char *call_sid, int64_t after_seq, in
     snprintf(ab, sizeof ab, "%lld", (long long)after_seq);
     snprintf(lb, sizeof lb, "%d", limit);
     const char *v[] = {call_sid, ab, lb};
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, "SELECT seq, t, request, response FROM events WHERE call_sid=$1 AND seq>$2 ORDER BY seq LIMIT $3",
-                      3, v);
-    pthread_mutex_unlock(&s->mu);
+    PGresult *r = run_locked(s,
+                             "SELECT seq, t, request, response FROM events WHERE call_sid=$1 AND seq>$2 ORDER BY seq"
+                             " LIMIT $3",
+                             3, v);
     if (!r)
         return AMD_EIO;
     long n = PQntuples(r);
@@ -674,10 +688,10 @@ static int pg_meta_set(amdi_store *b, const char *key, int64_t v64)
     char vb[24];
     snprintf(vb, sizeof vb, "%lld", (long long)v64);
     const char *v[] = {key, vb};
-    pthread_mutex_lock(&s->mu);
-    int rc = run0(s, "INSERT INTO meta(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value=excluded.value", 2,
-                  v);
-    pthread_mutex_unlock(&s->mu);
+    int rc = run0_locked(s,
+                         "INSERT INTO meta(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET"
+                         " value=excluded.value",
+                         2, v);
     return rc;
 }
 
@@ -685,10 +699,8 @@ static int pg_meta_get(amdi_store *b, const char *key, int64_t *out)
 {
     pg_store *s = S(b);
     const char *v[] = {key};
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, "SELECT value FROM meta WHERE key=$1", 1, v);
-    pthread_mutex_unlock(&s->mu);
-    int rc = !r ? AMD_EIO : PQntuples(r) ? 0 : AMD_ENOTFOUND;
+    PGresult *r = run_locked(s, "SELECT value FROM meta WHERE key=$1", 1, v);
+    int rc = row_rc(r);
     if (!rc)
         *out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
@@ -744,9 +756,7 @@ static int pg_recording_delete(amdi_store *b, const char *account, const char *s
 {
     pg_store *s = S(b);
     const char *v[] = {sid, account};
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, "DELETE FROM recordings WHERE sid=$1 AND account_sid=$2", 2, v);
-    pthread_mutex_unlock(&s->mu);
+    PGresult *r = run_locked(s, "DELETE FROM recordings WHERE sid=$1 AND account_sid=$2", 2, v);
     int rc = !r ? AMD_EIO : strcmp(PQcmdTuples(r), "0") ? 0 : AMD_ENOTFOUND;
     PQclear(r);
     return rc;
@@ -760,9 +770,7 @@ static long pg_recordings_at(amdi_store *b, const char *account, const char *cal
     snprintf(sql, sizeof sql, "SELECT %s FROM recordings WHERE account_sid=$1%s ORDER BY seq DESC LIMIT %zu OFFSET %lld",
              s->rec_cols, call_sid ? " AND call_sid=$2" : "", cap, (long long)offset);
     const char *v[] = {account, call_sid};
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, sql, call_sid ? 2 : 1, v);
-    pthread_mutex_unlock(&s->mu);
+    PGresult *r = run_locked(s, sql, call_sid ? 2 : 1, v);
     if (!r)
         return AMD_EIO;
     long n = PQntuples(r) < (int)cap ? PQntuples(r) : (long)cap;
@@ -779,10 +787,8 @@ static int pg_recording_get(amdi_store *b, const char *account, const char *sid,
     char sql[768];
     snprintf(sql, sizeof sql, "SELECT %s FROM recordings WHERE sid=$1 AND account_sid=$2", s->rec_cols);
     const char *v[] = {sid, account};
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, sql, 2, v);
-    pthread_mutex_unlock(&s->mu);
-    int rc = !r ? AMD_EIO : PQntuples(r) ? 0 : AMD_ENOTFOUND;
+    PGresult *r = run_locked(s, sql, 2, v);
+    int rc = row_rc(r);
     if (!rc) {
         read_recording(r, 0, rec);
         if (path)
@@ -797,9 +803,7 @@ static int pg_recordings_open(amdi_store *b, amdi_recording_fn fn, void *user)
     pg_store *s = S(b);
     char sql[768];
     snprintf(sql, sizeof sql, "SELECT %s FROM recordings WHERE status='in-progress' ORDER BY seq", s->rec_cols);
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, sql, 0, NULL);
-    pthread_mutex_unlock(&s->mu);
+    PGresult *r = run_locked(s, sql, 0, NULL);
     if (!r)
         return AMD_EIO;
     amdi_recording_rec rec;
@@ -857,19 +861,38 @@ static int pg_fence(amdi_store *b)
     return rc;
 }
 
-static int pg_leave(amdi_store *b, const char *instance, int64_t now_ms)
+/* A text[] literal of @p sids into @p arr (call SIDs are letters and digits). 0 or AMD_ENOMEM. */
+static int sid_array(amdi_buf *arr, const char *const *sids, size_t n)
+{
+    amdi_buf_init(arr);
+    amdi_buf_putc(arr, '{');
+    for (size_t i = 0; i < n; i++)
+        amdi_buf_printf(arr, "%s%s", i ? "," : "", sids[i]);
+    amdi_buf_putc(arr, '}');
+    if (!arr->oom)
+        return 0;
+    amdi_buf_free(arr);
+    return AMD_ENOMEM;
+}
+
+static int pg_leave(amdi_store *b, const char *instance, int64_t now_ms, const char *const *undialed, size_t n)
 {
     pg_store *s = S(b);
     char nb[24];
+    amdi_buf arr;
+    if (sid_array(&arr, undialed, n))
+        return AMD_ENOMEM;
     snprintf(nb, sizeof nb, "%lld", (long long)now_ms);
-    const char *v[] = {instance, nb};
+    const char *v[] = {instance, nb, arr.p};
     pthread_mutex_lock(&s->mu);
     int rc = run0(s,
-                  "WITH back AS (UPDATE calls SET owner=NULL, start_time=NULL WHERE owner=$1 AND status='queued'"
-                  " AND answer_time IS NULL AND dialing IS NULL RETURNING sid)"
+                  "WITH back AS (UPDATE calls SET owner=NULL, start_time=NULL, dialing=NULL WHERE owner=$1"
+                  " AND status='queued' AND answer_time IS NULL AND (dialing IS NULL OR sid = ANY($3::text[]))"
+                  " RETURNING sid)"
                   " UPDATE instances SET heartbeat=$2, state='stopped' WHERE name=$1 AND state='running'",
-                  2, v);
+                  3, v);
     pthread_mutex_unlock(&s->mu);
+    amdi_buf_free(&arr);
     return rc;
 }
 
@@ -882,9 +905,7 @@ static long pg_claim(amdi_store *b, const char *account, const char *instance, i
     snprintf(gb, sizeof gb, "%lld", (long long)gap_us);
     snprintf(mb, sizeof mb, "%zu", cap);
     const char *v[] = {account, instance, nb, gb, mb};
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, "SELECT call_sid, slot_ms FROM amd_claim($1, $2, $3, $4, $5)", 5, v);
-    pthread_mutex_unlock(&s->mu);
+    PGresult *r = run_locked(s, "SELECT call_sid, slot_ms FROM amd_claim($1, $2, $3, $4, $5)", 5, v);
     if (!r)
         return AMD_EIO;
     long n = PQntuples(r) < (int)cap ? PQntuples(r) : (long)cap;
@@ -928,9 +949,7 @@ static long pg_adopt(amdi_store *b, const char *instance, int64_t now_ms, int64_
         amdi_buf_free(&sql);
         return AMD_ENOMEM;
     }
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, sql.p, 4, v);
-    pthread_mutex_unlock(&s->mu);
+    PGresult *r = run_locked(s, sql.p, 4, v);
     amdi_buf_free(&sql);
     if (!r)
         return AMD_EIO;
@@ -948,10 +967,8 @@ static int pg_owner(amdi_store *b, const char *sid, char *owner, size_t n)
 {
     pg_store *s = S(b);
     const char *v[] = {sid};
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, "SELECT owner FROM calls WHERE sid=$1", 1, v);
-    pthread_mutex_unlock(&s->mu);
-    int rc = !r ? AMD_EIO : PQntuples(r) ? 0 : AMD_ENOTFOUND;
+    PGresult *r = run_locked(s, "SELECT owner FROM calls WHERE sid=$1", 1, v);
+    int rc = row_rc(r);
     if (!rc)
         snprintf(owner, n, "%s", PQgetisnull(r, 0, 0) ? "" : PQgetvalue(r, 0, 0));
     PQclear(r);
@@ -986,18 +1003,11 @@ static long pg_mark_dialing(amdi_store *b, const char *instance, int64_t epoch, 
                             int64_t now_ms, int *ok)
 {
     pg_store *s = S(b);
-    amdi_buf arr; /* a text[] literal: call SIDs are letters and digits */
-    amdi_buf_init(&arr);
-    amdi_buf_putc(&arr, '{');
-    for (size_t i = 0; i < n; i++) {
+    amdi_buf arr;
+    for (size_t i = 0; i < n; i++)
         ok[i] = 0;
-        amdi_buf_printf(&arr, "%s%s", i ? "," : "", sids[i]);
-    }
-    amdi_buf_putc(&arr, '}');
-    if (arr.oom) {
-        amdi_buf_free(&arr);
+    if (sid_array(&arr, sids, n))
         return AMD_ENOMEM;
-    }
     char nb[24], eb[24];
     snprintf(nb, sizeof nb, "%lld", (long long)now_ms);
     snprintf(eb, sizeof eb, "%lld", (long long)epoch);
@@ -1036,7 +1046,7 @@ static int pg_update_queued(amdi_store *b, const char *sid, int64_t now_ms, char
                            "SELECT params FROM calls WHERE sid=$1 AND owner IS NULL AND status='queued'"
                            " AND start_time IS NULL FOR UPDATE",
                            1, v);
-    rc = rc ? rc : !r ? AMD_EIO : PQntuples(r) ? 0 : AMD_ENOTFOUND;
+    rc = rc ? rc : row_rc(r);
     char *form = rc ? NULL : edit(user, PQgetvalue(r, 0, 0));
     PQclear(r);
     if (!rc && !form)
@@ -1064,11 +1074,10 @@ static long pg_queued(amdi_store *b, const char *account)
 {
     pg_store *s = S(b);
     const char *v[] = {account};
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, "SELECT count(*) FROM calls WHERE account_sid=$1 AND status='queued' AND start_time IS NULL"
-                      " AND owner IS NULL", 1,
-                      v);
-    pthread_mutex_unlock(&s->mu);
+    PGresult *r = run_locked(s,
+                             "SELECT count(*) FROM calls WHERE account_sid=$1 AND status='queued'"
+                             " AND start_time IS NULL AND owner IS NULL",
+                             1, v);
     long n = r ? strtol(PQgetvalue(r, 0, 0), NULL, 10) : AMD_EIO;
     PQclear(r);
     return n;
@@ -1087,9 +1096,7 @@ static int pg_notify(amdi_store *b, const char *payload)
 static int pg_listen(amdi_store *b)
 {
     pg_store *s = S(b);
-    pthread_mutex_lock(&s->mu);
-    int rc = run0(s, "LISTEN " AMDI_CLUSTER_CHANNEL, 0, NULL);
-    pthread_mutex_unlock(&s->mu);
+    int rc = run0_locked(s, "LISTEN " AMDI_CLUSTER_CHANNEL, 0, NULL);
     return rc;
 }
 
