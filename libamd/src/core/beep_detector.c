@@ -503,6 +503,69 @@ static int held(const amdi_beep_seg *s, const amdi_tone_analysis *a)
     return pw >= BEEP_HOLD_PURITY * a->total;
 }
 
+/* Refine a segment's start on the raw hop energies once it has three tone frames (the
+   analysis window smears the start by up to 3 hops), and note the edges before it. */
+static void seg_refine_start(amdi_beep *b, amdi_beep_seg *s, int64_t idx, float e)
+{
+    float thr = BEEP_LOUD_FRAC * e;
+    int64_t j = s->first;
+    if (b->hop_e[j & (AMDI_BEEP_RING - 1)] >= thr) {
+        while (j - 1 >= s->first - 3 && j - 1 > idx - AMDI_BEEP_RING && b->hop_e[(j - 1) & (AMDI_BEEP_RING - 1)] >= thr)
+            j--;
+    } else {
+        while (j < idx && b->hop_e[j & (AMDI_BEEP_RING - 1)] < thr)
+            j++;
+    }
+    s->start_frame = j;
+    s->pre_e1 = j - 1 >= 0 && idx - (j - 1) <= AMDI_BEEP_RING - 1 ? b->hop_e[(j - 1) & (AMDI_BEEP_RING - 1)] : 0.f;
+    s->pre_e2 = j - 2 >= 0 && idx - (j - 2) <= AMDI_BEEP_RING - 1 ? b->hop_e[(j - 2) & (AMDI_BEEP_RING - 1)] : 0.f;
+    s->pre_p1 = ring_p(b, idx, j - 1);
+    s->pre_p2 = ring_p(b, idx, j - 2);
+    /* a close pair's onset: its beat cut the first hops into short runs of their own */
+    int64_t x = j;
+    while (x - 1 >= 0 && idx - (x - 1) <= AMDI_BEEP_RING - 1 && j - (x - 1) <= BEEP_CLOSE_BACK &&
+           b->hop_e[(x - 1) & (AMDI_BEEP_RING - 1)] >= thr &&
+           b->hop_p[(x - 1) & (AMDI_BEEP_RING - 1)] >= BEEP_CLOSE_BACK_PURITY)
+        x--;
+    s->ext_start = x;
+    s->ext_pre_e1 = ring_e(b, idx, x - 1) > 0.f ? ring_e(b, idx, x - 1) : 0.f;
+    s->ext_pre_e2 = ring_e(b, idx, x - 2) > 0.f ? ring_e(b, idx, x - 2) : 0.f;
+    s->ext_pre_p1 = ring_p(b, idx, x - 1);
+    s->ext_pre_p2 = ring_p(b, idx, x - 2);
+    s->att_e = j + 1 <= idx ? b->hop_e[(j + 1) & (AMDI_BEEP_RING - 1)] : e;
+    s->start_e = b->hop_e[j & (AMDI_BEEP_RING - 1)];
+}
+
+/* Track the level of a segment's loud frames (mean, spread, and 20 ms pair energies). */
+static void seg_track_level(amdi_beep *b, amdi_beep_seg *s, int64_t idx, float e)
+{
+    if (s->n_good < 2) {
+        s->last_loud = idx;
+    } else {
+        float ref = s->ne ? (float)(s->se / s->ne) : e;
+        if (e >= BEEP_LOUD_FRAC * ref) {
+            s->dec_e = b->hop_e[(idx - 1) & (AMDI_BEEP_RING - 1)]; /* the hop before the (so far) last loud one */
+            s->last_loud = idx;
+            s->se += e;
+            s->se2 += (double)e * e;
+            s->ne++;
+            /* 20 ms (two-hop) energies for the steadiness test: GSM 06.10 codes 20 ms frames and
+               most of its level wobble is inside them */
+            if (s->pair_open && s->pair_idx == idx - 1) {
+                double pe = 0.5 * ((double)s->pair_e + e);
+                s->sp += pe;
+                s->sp2 += pe * pe;
+                s->np++;
+                s->pair_open = 0;
+            } else {
+                s->pair_open = 1;
+                s->pair_idx = idx;
+                s->pair_e = e;
+            }
+        }
+    }
+}
+
 int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *ev)
 {
     const amdi_frame *f = a->f;
@@ -574,62 +637,9 @@ int amdi_beep_frame(amdi_beep *b, const amdi_tone_analysis *a, amdi_tone_event *
         }
     }
     if (s->on) {
-        float e = f->energy;
-        if (s->n_good == 3 && good) {
-            /* Refine the start on the raw hop energies (the window smears it by up to 3 hops). */
-            float thr = BEEP_LOUD_FRAC * e;
-            int64_t j = s->first;
-            if (b->hop_e[j & (AMDI_BEEP_RING - 1)] >= thr) {
-                while (j - 1 >= s->first - 3 && j - 1 > idx - AMDI_BEEP_RING && b->hop_e[(j - 1) & (AMDI_BEEP_RING - 1)] >= thr)
-                    j--;
-            } else {
-                while (j < idx && b->hop_e[j & (AMDI_BEEP_RING - 1)] < thr)
-                    j++;
-            }
-            s->start_frame = j;
-            s->pre_e1 = j - 1 >= 0 && idx - (j - 1) <= AMDI_BEEP_RING - 1 ? b->hop_e[(j - 1) & (AMDI_BEEP_RING - 1)] : 0.f;
-            s->pre_e2 = j - 2 >= 0 && idx - (j - 2) <= AMDI_BEEP_RING - 1 ? b->hop_e[(j - 2) & (AMDI_BEEP_RING - 1)] : 0.f;
-            s->pre_p1 = ring_p(b, idx, j - 1);
-            s->pre_p2 = ring_p(b, idx, j - 2);
-            /* a close pair's onset: its beat cut the first hops into short runs of their own */
-            int64_t x = j;
-            while (x - 1 >= 0 && idx - (x - 1) <= AMDI_BEEP_RING - 1 && j - (x - 1) <= BEEP_CLOSE_BACK &&
-                   b->hop_e[(x - 1) & (AMDI_BEEP_RING - 1)] >= thr &&
-                   b->hop_p[(x - 1) & (AMDI_BEEP_RING - 1)] >= BEEP_CLOSE_BACK_PURITY)
-                x--;
-            s->ext_start = x;
-            s->ext_pre_e1 = ring_e(b, idx, x - 1) > 0.f ? ring_e(b, idx, x - 1) : 0.f;
-            s->ext_pre_e2 = ring_e(b, idx, x - 2) > 0.f ? ring_e(b, idx, x - 2) : 0.f;
-            s->ext_pre_p1 = ring_p(b, idx, x - 1);
-            s->ext_pre_p2 = ring_p(b, idx, x - 2);
-            s->att_e = j + 1 <= idx ? b->hop_e[(j + 1) & (AMDI_BEEP_RING - 1)] : e;
-            s->start_e = b->hop_e[j & (AMDI_BEEP_RING - 1)];
-        }
-        if (s->n_good < 2) {
-            s->last_loud = idx;
-        } else {
-            float ref = s->ne ? (float)(s->se / s->ne) : e;
-            if (e >= BEEP_LOUD_FRAC * ref) {
-                s->dec_e = b->hop_e[(idx - 1) & (AMDI_BEEP_RING - 1)]; /* the hop before the (so far) last loud one */
-                s->last_loud = idx;
-                s->se += e;
-                s->se2 += (double)e * e;
-                s->ne++;
-                /* 20 ms (two-hop) energies for the steadiness test: GSM 06.10 codes 20 ms frames and
-                   most of its level wobble is inside them */
-                if (s->pair_open && s->pair_idx == idx - 1) {
-                    double pe = 0.5 * ((double)s->pair_e + e);
-                    s->sp += pe;
-                    s->sp2 += pe * pe;
-                    s->np++;
-                    s->pair_open = 0;
-                } else {
-                    s->pair_open = 1;
-                    s->pair_idx = idx;
-                    s->pair_e = e;
-                }
-            }
-        }
+        if (s->n_good == 3 && good)
+            seg_refine_start(b, s, idx, f->energy);
+        seg_track_level(b, s, idx, f->energy);
     }
 
     /* The pending beep is reported once its trailing gap has passed with nothing chained to it. */
