@@ -86,6 +86,28 @@ def combine(manifests, path):
     return path
 
 
+def tag_of(manifests):
+    """A short stable name for a list of manifests (dump file names)."""
+    return "%08x" % (zlib.crc32(",".join(os.path.abspath(m) for m in manifests).encode()) & 0xFFFFFFFF)
+
+
+def dump_all(tool, manifests, split, work):
+    """Dump @p split of each corpus on its own (kept in @p work and reused by
+    later runs with other corpus lists), then join them with file ids made
+    unique across corpora."""
+    rows, truth, off = [], {}, 0
+    for man in manifests:
+        tag = tag_of([man])
+        one = combine([man], os.path.join(work, "corpus-%s.csv" % tag))
+        r, t = dump(tool, one, split, os.path.join(work, "%s-%s" % (split, tag)))
+        r = r.copy()
+        r[:, 0] += off
+        rows.append(r)
+        truth.update({i + off: v for i, v in t.items()})
+        off += (max(t) + 1) if t else 0
+    return np.concatenate(rows), truth
+
+
 PAUSE_WEIGHT = 1.0  # --pause-weight: extra weight of rows in a pause where an early human call is checked
 PAUSE_MS = (300, 1200)
 
@@ -302,12 +324,11 @@ def main():
     PAUSE_WEIGHT = a.pause_weight
     work = a.work or os.path.join(os.path.dirname(os.path.abspath(a.out)), "train-work")
     os.makedirs(work, exist_ok=True)
-    manifest = combine(a.corpus.split(","), os.path.join(work, "corpus.csv"))
-    tr_rows, tr_truth = dump(a.tool, manifest, "train", os.path.join(work, "train"))
-    dev_manifest = manifest
-    if a.dev_corpus:
-        dev_manifest = combine(a.dev_corpus.split(","), os.path.join(work, "dev-corpus.csv"))
-    dv_rows, dv_truth = dump(a.tool, dev_manifest, "dev", os.path.join(work, "dev" if not a.dev_corpus else "dev2"))
+    corpora = a.corpus.split(",")
+    dev_corpora = a.dev_corpus.split(",") if a.dev_corpus else corpora
+    tr_rows, tr_truth = dump_all(a.tool, corpora, "train", work)
+    dv_rows, dv_truth = dump_all(a.tool, dev_corpora, "dev", work)
+    dev_manifest = combine(dev_corpora, os.path.join(work, "dev-corpus-%s.csv" % tag_of(dev_corpora)))
     Xtr, ytr, wtr = snapshots(tr_rows, tr_truth)
     Xdv, ydv, wdv = snapshots(dv_rows, dv_truth)
     log("train snapshots %d (%d files), dev snapshots %d" % (len(ytr), len(set(tr_rows[:, 0].astype(int))), len(ydv)))
@@ -325,7 +346,8 @@ def main():
         for l2 in [float(x) for x in a.l2.split(",")]:
             rng = np.random.default_rng(SEED)
             net = Net(h, mean, scale, rng)
-            cache = os.path.join(work, "net_h%d_l2%g_e%d_pw%g.npz" % (h, l2, a.epochs, a.pause_weight))
+            cache = os.path.join(work, "net_h%d_l2%g_e%d_pw%g_%s.npz" % (h, l2, a.epochs, a.pause_weight,
+                                                                         tag_of(corpora)))
             if os.path.exists(cache):      # same dumps, same seed: the same net; skip the work
                 net.set([np.load(cache)["p%d" % k] for k in range(len(net.params()))])
             else:
