@@ -110,6 +110,8 @@ def dump_all(tool, manifests, split, work):
 
 PAUSE_WEIGHT = 1.0  # --pause-weight: extra weight of rows in a pause where an early human call is checked
 PAUSE_MS = (300, 1200)
+BOUND_WEIGHT = 1.0  # --bound-weight: extra weight of rows where the first utterance nears the speech threshold
+BOUND_MS = 1800     # utterance speech from which the speech-threshold bound (2400 ms by default) is near
 
 
 def snapshots(rows, truth):
@@ -127,6 +129,10 @@ def snapshots(rows, truth):
     sil = rows[keep, 4]
     pause = (rows[keep, 2] == 0) & (sil >= PAUSE_MS[0]) & (sil <= PAUSE_MS[1])
     wr = np.where(pause, PAUSE_WEIGHT, 1.0)
+    # the first utterance close to the speech-threshold bound, where the classifier alone decides
+    # whether a long live answer ("hello, this is ... speaking, how can I help?") is a greeting
+    bound = (rows[keep, 6] >= BOUND_MS) & (rows[keep, 7] <= 1)
+    wr = np.where(bound, wr * BOUND_WEIGHT, wr)
     tot = np.bincount(f, weights=wr, minlength=f.max() + 1 if len(f) else 1)
     w = wr / tot[f]
     for c in (0, 1):
@@ -311,6 +317,9 @@ def main():
     ap.add_argument("--pause-weight", type=float, default=1.0,
                     help="weight of snapshots inside a 300-1200 ms pause after speech, relative to the others "
                          "(the early human check point); 1 = uniform")
+    ap.add_argument("--bound-weight", type=float, default=1.0,
+                    help="weight of snapshots where the first utterance has >= 1.8 s of speech (the "
+                         "speech-threshold bound is near), relative to the others; 1 = uniform")
     ap.add_argument("--in-time-weight", type=float, default=0.0,
                     help="dev objective bonus per unit of in-time human rate (answered human by the greeting end "
                          "+ 1.5 s; needs greeting_end_ms in the manifests); 0 (default): not in the objective")
@@ -318,7 +327,8 @@ def main():
     ap.add_argument("--report", default=None, help="write the dev figures of the chosen model here (JSON)")
     a = ap.parse_args()
 
-    global LAT_WEIGHT, PAUSE_WEIGHT, IN_TIME_WEIGHT
+    global LAT_WEIGHT, PAUSE_WEIGHT, IN_TIME_WEIGHT, BOUND_WEIGHT
+    BOUND_WEIGHT = a.bound_weight
     LAT_WEIGHT = a.latency_weight
     IN_TIME_WEIGHT = a.in_time_weight
     PAUSE_WEIGHT = a.pause_weight
@@ -346,8 +356,8 @@ def main():
         for l2 in [float(x) for x in a.l2.split(",")]:
             rng = np.random.default_rng(SEED)
             net = Net(h, mean, scale, rng)
-            cache = os.path.join(work, "net_h%d_l2%g_e%d_pw%g_%s.npz" % (h, l2, a.epochs, a.pause_weight,
-                                                                         tag_of(corpora)))
+            cache = os.path.join(work, "net_h%d_l2%g_e%d_pw%g_bw%g_%s.npz" % (
+                h, l2, a.epochs, a.pause_weight, a.bound_weight, tag_of(corpora)))
             if os.path.exists(cache):      # same dumps, same seed: the same net; skip the work
                 net.set([np.load(cache)["p%d" % k] for k in range(len(net.params()))])
             else:
