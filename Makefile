@@ -12,6 +12,8 @@ APT_PACKAGES = cmake make gcc pkg-config clang libclang-rt-14-dev \
   libfftw3-dev libspeexdsp-dev check libsubunit-dev libsndfile1-dev \
   libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev postgresql haproxy libjansson-dev \
   python3 python3-twilio python3-numpy espeak-ng libespeak-ng-dev sox libsox-fmt-all \
+  festival festvox-ca-ona-hts festvox-suopuhe-lj festvox-suopuhe-mv festvox-hi-nsk \
+  festvox-mr-nsk festvox-te-nsk \
   asterisk-core-sounds-en-wav libspandsp-dev libtiff-dev \
   libre-dev librem-dev baresip-core sip-tester iproute2 wrk curl abigail-tools \
   chromium chromium-driver python3-selenium

@@ -86,8 +86,32 @@ def combine(manifests, path):
     return path
 
 
+def tag_of(manifests):
+    """A short stable name for a list of manifests (dump file names)."""
+    return "%08x" % (zlib.crc32(",".join(os.path.abspath(m) for m in manifests).encode()) & 0xFFFFFFFF)
+
+
+def dump_all(tool, manifests, split, work):
+    """Dump @p split of each corpus on its own (kept in @p work and reused by
+    later runs with other corpus lists), then join them with file ids made
+    unique across corpora."""
+    rows, truth, off = [], {}, 0
+    for man in manifests:
+        tag = tag_of([man])
+        one = combine([man], os.path.join(work, "corpus-%s.csv" % tag))
+        r, t = dump(tool, one, split, os.path.join(work, "%s-%s" % (split, tag)))
+        r = r.copy()
+        r[:, 0] += off
+        rows.append(r)
+        truth.update({i + off: v for i, v in t.items()})
+        off += (max(t) + 1) if t else 0
+    return np.concatenate(rows), truth
+
+
 PAUSE_WEIGHT = 1.0  # --pause-weight: extra weight of rows in a pause where an early human call is checked
 PAUSE_MS = (300, 1200)
+BOUND_WEIGHT = 1.0  # --bound-weight: extra weight of rows where the first utterance nears the speech threshold
+BOUND_MS = 1800     # utterance speech from which the speech-threshold bound (2400 ms by default) is near
 
 
 def snapshots(rows, truth):
@@ -105,6 +129,10 @@ def snapshots(rows, truth):
     sil = rows[keep, 4]
     pause = (rows[keep, 2] == 0) & (sil >= PAUSE_MS[0]) & (sil <= PAUSE_MS[1])
     wr = np.where(pause, PAUSE_WEIGHT, 1.0)
+    # the first utterance close to the speech-threshold bound, where the classifier alone decides
+    # whether a long live answer ("hello, this is ... speaking, how can I help?") is a greeting
+    bound = (rows[keep, 6] >= BOUND_MS) & (rows[keep, 7] <= 1)
+    wr = np.where(bound, wr * BOUND_WEIGHT, wr)
     tot = np.bincount(f, weights=wr, minlength=f.max() + 1 if len(f) else 1)
     w = wr / tot[f]
     for c in (0, 1):
@@ -289,6 +317,9 @@ def main():
     ap.add_argument("--pause-weight", type=float, default=1.0,
                     help="weight of snapshots inside a 300-1200 ms pause after speech, relative to the others "
                          "(the early human check point); 1 = uniform")
+    ap.add_argument("--bound-weight", type=float, default=1.0,
+                    help="weight of snapshots where the first utterance has >= 1.8 s of speech (the "
+                         "speech-threshold bound is near), relative to the others; 1 = uniform")
     ap.add_argument("--in-time-weight", type=float, default=0.0,
                     help="dev objective bonus per unit of in-time human rate (answered human by the greeting end "
                          "+ 1.5 s; needs greeting_end_ms in the manifests); 0 (default): not in the objective")
@@ -296,18 +327,18 @@ def main():
     ap.add_argument("--report", default=None, help="write the dev figures of the chosen model here (JSON)")
     a = ap.parse_args()
 
-    global LAT_WEIGHT, PAUSE_WEIGHT, IN_TIME_WEIGHT
+    global LAT_WEIGHT, PAUSE_WEIGHT, IN_TIME_WEIGHT, BOUND_WEIGHT
+    BOUND_WEIGHT = a.bound_weight
     LAT_WEIGHT = a.latency_weight
     IN_TIME_WEIGHT = a.in_time_weight
     PAUSE_WEIGHT = a.pause_weight
     work = a.work or os.path.join(os.path.dirname(os.path.abspath(a.out)), "train-work")
     os.makedirs(work, exist_ok=True)
-    manifest = combine(a.corpus.split(","), os.path.join(work, "corpus.csv"))
-    tr_rows, tr_truth = dump(a.tool, manifest, "train", os.path.join(work, "train"))
-    dev_manifest = manifest
-    if a.dev_corpus:
-        dev_manifest = combine(a.dev_corpus.split(","), os.path.join(work, "dev-corpus.csv"))
-    dv_rows, dv_truth = dump(a.tool, dev_manifest, "dev", os.path.join(work, "dev" if not a.dev_corpus else "dev2"))
+    corpora = a.corpus.split(",")
+    dev_corpora = a.dev_corpus.split(",") if a.dev_corpus else corpora
+    tr_rows, tr_truth = dump_all(a.tool, corpora, "train", work)
+    dv_rows, dv_truth = dump_all(a.tool, dev_corpora, "dev", work)
+    dev_manifest = combine(dev_corpora, os.path.join(work, "dev-corpus-%s.csv" % tag_of(dev_corpora)))
     Xtr, ytr, wtr = snapshots(tr_rows, tr_truth)
     Xdv, ydv, wdv = snapshots(dv_rows, dv_truth)
     log("train snapshots %d (%d files), dev snapshots %d" % (len(ytr), len(set(tr_rows[:, 0].astype(int))), len(ydv)))
@@ -325,7 +356,8 @@ def main():
         for l2 in [float(x) for x in a.l2.split(",")]:
             rng = np.random.default_rng(SEED)
             net = Net(h, mean, scale, rng)
-            cache = os.path.join(work, "net_h%d_l2%g_e%d_pw%g.npz" % (h, l2, a.epochs, a.pause_weight))
+            cache = os.path.join(work, "net_h%d_l2%g_e%d_pw%g_bw%g_%s.npz" % (
+                h, l2, a.epochs, a.pause_weight, a.bound_weight, tag_of(corpora)))
             if os.path.exists(cache):      # same dumps, same seed: the same net; skip the work
                 net.set([np.load(cache)["p%d" % k] for k in range(len(net.params()))])
             else:

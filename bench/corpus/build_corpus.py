@@ -88,6 +88,7 @@ ASTERISK_OK = {"human_short", "human_noise", "human_babble", "human_music",
 
 ESPEAK = "espeak-ng"
 SOX = "sox"
+FESTIVAL = "festival"
 
 
 # ---------------------------------------------------------------- planning
@@ -125,9 +126,12 @@ class Sources:
         self.cache = cache
         os.makedirs(cache, exist_ok=True)
 
-    def _cached(self, key, fn):
+    def path_of(self, key):
         h = hashlib.sha1(repr(key).encode()).hexdigest()
-        path = os.path.join(self.cache, h[:2], h + ".npy")
+        return os.path.join(self.cache, h[:2], h + ".npy")
+
+    def _cached(self, key, fn):
+        path = self.path_of(key)
         if os.path.exists(path):
             return np.load(path)
         x = fn()
@@ -150,6 +154,16 @@ class Sources:
             return trim(dsp.resample(x, sr, fs), fs)
         return self._cached(("tts", lang, variant, speed, pitch, text, fs), render)
 
+    def festival(self, voice, text, fs):
+        """@p text read by festival voice @p voice (voices.FESTIVAL_VOICES)."""
+        def render():
+            with tempfile.TemporaryDirectory() as d:
+                return festival_batch(voice, [text], d, [fs])[0][0]
+        return self._cached(("festival", voice, text, fs), render)
+
+    def festival_key(self, voice, text, fs):
+        return ("festival", voice, text, fs)
+
     def prompt(self, name, fs):
         def render():
             path = os.path.join(voices.ASTERISK_DIR, name + ".wav")
@@ -159,6 +173,90 @@ class Sources:
             x = np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768.0
             return trim(dsp.resample(x, sr, fs), fs)
         return self._cached(("prompt", name, fs), render)
+
+
+def _scheme_string(text):
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def festival_batch(voice, text_list, workdir, fs_list):
+    """Render @p text_list with one festival process (loading a voice takes
+    seconds; a text takes a fraction of one). Returns, per text, trimmed float
+    arrays at each rate of @p fs_list; a text festival cannot read (no file,
+    or under 100 ms / -60 dBFS of sound) raises RuntimeError."""
+    enc = voices.FESTIVAL_VOICES[voice][2]
+    lines = ["(voice_%s)" % voice]
+    if voice.endswith("_NSK_diphone"):
+        # These voices leave the intonation method unset (festival 2.5 then
+        # stops with "Feature Int_Method not defined"): plain accent-driven
+        # targets, no tone tree.
+        lines.append("(Parameter.set 'Int_Method 'Intonation_Tree)")
+        lines.append("(set! int_tone_cart_tree '((NONE)))")
+    outs = []
+    for i, t in enumerate(text_list):
+        out = os.path.join(workdir, "%s-%d.wav" % (voice, i))
+        outs.append(out)
+        lines.append("(utt.save.wave (utt.synth (Utterance Text %s)) %s 'riff)" %
+                     (_scheme_string(t), _scheme_string(out)))
+    script = os.path.join(workdir, voice + ".scm")
+    with open(script, "wb") as f:
+        f.write(("\n".join(lines) + "\n").encode(enc))
+    r = subprocess.run([FESTIVAL, "-b", script], capture_output=True)
+    res = []
+    for t, out in zip(text_list, outs):
+        if not os.path.exists(out) or os.path.getsize(out) <= 44:
+            raise RuntimeError("festival voice %s could not read %r: %s" %
+                               (voice, t, r.stderr.decode("utf-8", "replace")[-300:]))
+        with wave.open(out) as w:
+            sr = w.getframerate()
+            raw = w.readframes(w.getnframes())
+        x = np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768.0
+        ys = [trim(dsp.resample(x, sr, fs), fs) for fs in fs_list]
+        for y, fs in zip(ys, fs_list):
+            if len(y) < fs // 10 or np.sqrt(np.mean(y * y)) < 1e-3:
+                raise RuntimeError("festival voice %s gave no speech for %r" % (voice, t))
+        res.append(ys)
+    return res
+
+
+def festival_texts(key):
+    """Every text a festival voice of phrase-table @p key can be asked for
+    (Speaker.fill draws names and companies from short lists for them)."""
+    out = []
+    for table in (texts.HELLO, texts.LIVE_LONG, texts.LIVE_FOLLOW, texts.GREET_OPEN,
+                  texts.GREET_MID, texts.GREET_CLOSE, texts.SIT_ANNOUNCE):
+        for t in table[key]:
+            names = texts.LOCAL_NAMES[key] if "{name}" in t else [""]
+            comps = texts.COMPANIES[:FESTIVAL_COMPANIES] if "{company}" in t else [""]
+            for n in names:
+                for c in comps:
+                    out.append(t.format(name=n, company=c, digits=""))
+    return sorted(set(out))
+
+
+FESTIVAL_COMPANIES = 3
+
+
+def prerender_festival(cache, fs_list, jobs):
+    """Fill the cache with every festival text at every sample rate, one
+    festival process per voice."""
+    src = Sources(cache)
+
+    def one(voice):
+        key = voices.FESTIVAL_VOICES[voice][0]
+        todo = [t for t in festival_texts(key)
+                if any(not os.path.exists(src.path_of(src.festival_key(voice, t, fs))) for fs in fs_list)]
+        if not todo:
+            return 0
+        with tempfile.TemporaryDirectory() as d:
+            for t, ys in zip(todo, festival_batch(voice, todo, d, fs_list)):
+                for fs, y in zip(fs_list, ys):
+                    src._cached(src.festival_key(voice, t, fs), lambda y=y: y)
+        return len(todo)
+
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
+        return sum(ex.map(one, list(voices.FESTIVAL_VOICES)))
 
 
 def trim(x, fs):
@@ -181,9 +279,21 @@ def trim(x, fs):
 class Speaker:
     """One voice: espeak-ng language + variant + speed/pitch, or Allison."""
 
-    def __init__(self, rng, split, allow_asterisk, src):
+    def __init__(self, rng, split, allow_asterisk, src, festival=False):
         self.src = src
         self.rng = rng
+        self.festival = None
+        if festival:
+            fv = voices.festival_voices(split)
+            self.festival = fv[int(rng.integers(0, len(fv)))]
+            self.key = voices.FESTIVAL_VOICES[self.festival][0]
+            self.lang, self.variant, self.asterisk = self.key, None, False
+            # Speed and pitch together (the rendering replayed 0.9..1.12x):
+            # festival's diphone and HTS voices have no common pitch control.
+            self.rate = float(rng.uniform(0.9, 1.12))
+            self.voice = "festival:%s:%s" % (self.key, self.festival)
+            self.source = voices.FESTIVAL_VOICES[self.festival][3]
+            return
         self.asterisk = allow_asterisk and split == "test" and rng.random() < 0.4
         if self.asterisk:
             self.lang, self.key, self.variant = "en-us", "en", None
@@ -206,11 +316,19 @@ class Speaker:
 
     def fill(self, text):
         r = self.rng
+        if self.festival:
+            names = texts.LOCAL_NAMES[self.key]
+            return text.format(name=names[int(r.integers(0, len(names)))],
+                               company=texts.COMPANIES[int(r.integers(0, FESTIVAL_COMPANIES))],
+                               digits="")
         return text.format(name=texts.NAMES[int(r.integers(0, len(texts.NAMES)))],
                            company=texts.COMPANIES[int(r.integers(0, len(texts.COMPANIES)))],
                            digits=" ".join(str(d) for d in r.integers(0, 10, 4)))
 
     def say(self, text, fs):
+        if self.festival:
+            y = self.src.festival(self.festival, self.fill(text), fs)
+            return dsp.resample(y, fs * self.rate, fs)
         return self.src.tts(self.lang, self.variant, self.speed, self.pitch, self.fill(text), fs)
 
     def pick(self, table):
@@ -268,7 +386,8 @@ def build_one(spec, cache, outdir):
                  if fs == 8000 else "none")
 
     split = pick_split(rng)
-    spk = Speaker(rng, split, scen in ASTERISK_OK, src) if scen in SPEECH_SCENARIOS else None
+    spk = (Speaker(rng, split, scen in ASTERISK_OK, src, spec.get("voices") == "festival")
+           if scen in SPEECH_SCENARIOS else None)
     voice_t = Track(fs)
     tone_t = Track(fs)
     t0 = rng.uniform(0.0, 1.5)
@@ -740,6 +859,10 @@ def main(argv=None):
     ap.add_argument("--cache", default=os.path.join(os.environ.get("XDG_CACHE_HOME") or
                                                     os.path.expanduser("~/.cache"), "libamd-corpus"),
                     help="TTS rendering cache (default ~/.cache/libamd-corpus)")
+    ap.add_argument("--voices", choices=["espeak", "festival"], default="espeak",
+                    help="espeak: espeak-ng voices and the recorded Asterisk voice; festival: the "
+                         "festival voices (Catalan, Finnish, Hindi, Marathi, Telugu), split by voice "
+                         "and language (background babble stays espeak-ng)")
     ap.add_argument("--clean", action="store_true",
                     help="first delete *.wav, manifest*.csv, voices.csv and segments/ in --out")
     a = ap.parse_args(argv)
@@ -751,6 +874,13 @@ def main(argv=None):
     if not os.path.isdir(voices.ASTERISK_DIR):
         ap.error("%s missing (Debian package asterisk-core-sounds-en-wav)" % voices.ASTERISK_DIR)
 
+    if a.voices == "festival":
+        if shutil.which(FESTIVAL) is None:
+            ap.error("festival not found (Debian packages festival and %s)" %
+                     " ".join(r[3] for r in voices.FESTIVAL_VOICES.values()))
+        n = prerender_festival(a.cache, [8000, 16000, 44100], a.jobs)
+        print("build_corpus: festival rendered %d new texts" % n)
+
     out = a.out
     if a.clean and os.path.isdir(out):
         for f in os.listdir(out):
@@ -761,6 +891,8 @@ def main(argv=None):
     os.makedirs(os.path.join(out, "segments"), exist_ok=True)
 
     specs = plan(a.profile, a.count, a.seed)
+    for sp in specs:
+        sp["voices"] = a.voices
     t_start = time.time()
     rows = {}
     tty = sys.stderr.isatty()

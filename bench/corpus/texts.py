@@ -10,6 +10,15 @@ filled in per file.
 NAMES = ["John", "Mary", "Sarah", "David", "Carlos", "Ana", "Pierre", "Julia",
          "Ahmed", "Mei", "Tom", "Laura", "Michael", "Sophie", "Peter",
          "Elena", "Marco", "Hannah", "Luis", "Karen", "Robert", "Ines"]
+# Names for the festival voices' languages, in the script each voice reads
+# (the Indic voices read Devanagari / Telugu script only).
+LOCAL_NAMES = {
+    "hi": ["राम", "सीता", "अमित", "प्रिया", "राहुल", "अनीता"],
+    "mr": ["राम", "सुनील", "मीना", "अजय", "स्नेहा"],
+    "te": ["రాము", "సీత", "కృష్ణ", "లక్ష్మి", "రవి"],
+    "ca": ["Jordi", "Montse", "Pere", "Núria", "Marc"],
+    "fi": ["Matti", "Liisa", "Juha", "Anna", "Pekka"],
+}
 COMPANIES = ["Acme Dental", "City Plumbing", "Smith and Partners",
              "Blue Sky Travel", "Northside Clinic", "Green Valley Realty",
              "Metro Insurance", "Sunrise Bakery"]
@@ -24,6 +33,11 @@ HELLO = {
     "pt": ["Alô?", "Oi?", "Pois não?", "Alô, sim?", "Bom dia."],
     "it": ["Pronto?", "Sì, pronto?", "Pronto, chi parla?", "Sì?"],
     "nl": ["Hallo?", "Ja, hallo?", "Met wie?", "Ja?"],
+    "ca": ["Digui?", "Sí?", "Hola?", "Digues?", "Bon dia.", "Sí, digui?"],
+    "fi": ["Haloo?", "Hei?", "Niin?", "No moi.", "Kyllä?", "Päivää."],
+    "hi": ["हैलो?", "हाँ, बोलिए?", "हाँ जी?", "नमस्ते।", "हैलो, कौन?"],
+    "mr": ["हॅलो?", "हो, बोला?", "नमस्कार.", "हॅलो, कोण?", "हो?"],
+    "te": ["హలో?", "చెప్పండి?", "ఆ, హలో?", "నమస్కారం.", "ఎవరు?"],
 }
 
 LIVE_LONG = {
@@ -43,6 +57,16 @@ LIVE_LONG = {
            "Pronto? Sì, chi parla?"],
     "nl": ["Hallo, met {name}.", "Goedemiddag, u spreekt met {name}.",
            "Ja, hallo, met wie spreek ik?"],
+    "ca": ["Hola, sóc {name}.", "Bona tarda, parla {name}.", "Sí, digui, qui és?",
+           "Hola, amb qui parlo?"],
+    "fi": ["Hei, täällä {name}.", "Hyvää päivää, {name} puhelimessa.", "Haloo? Joo, {name} tässä.",
+           "Kyllä, kuka siellä?"],
+    "hi": ["हैलो, मैं {name} बोल रहा हूँ।", "नमस्ते, {name} बोल रही हूँ।", "हाँ जी, कौन बोल रहा है?",
+           "हैलो? हाँ, मैं {name} हूँ।"],
+    "mr": ["हॅलो, मी {name} बोलतोय.", "नमस्कार, {name} बोलते आहे.", "हो, कोण बोलतंय?",
+           "हॅलो? हो, मी {name}."],
+    "te": ["హలో, నేను {name} మాట్లాడుతున్నాను.", "నమస్కారం, {name} మాట్లాడుతున్నాను.",
+           "హలో? అవును, నేను {name}.", "హలో, ఎవరు మాట్లాడుతున్నారు?"],
 }
 
 # Follow-ups after a short pause (a live answer "with a pause").
@@ -54,6 +78,11 @@ LIVE_FOLLOW = {
     "pt": ["Quem fala?", "Alô?", "Sim, sou eu."],
     "it": ["Chi parla?", "Pronto?", "Sì, sono io."],
     "nl": ["Wie is daar?", "Hallo?", "Ja, daar spreekt u mee."],
+    "ca": ["Qui parla?", "Hola?", "Sí, sóc jo."],
+    "fi": ["Kuka siellä?", "Haloo?", "Joo, minä tässä."],
+    "hi": ["कौन बोल रहा है?", "हैलो?", "हाँ, बोलिए।"],
+    "mr": ["कोण बोलतंय?", "हॅलो?", "हो, बोला."],
+    "te": ["ఎవరండీ?", "హలో?", "అవును, చెప్పండి."],
 }
 
 GREET_OPEN = {
@@ -74,6 +103,15 @@ GREET_OPEN = {
            "Salve, sono {name}.", "Questa è la segreteria di {name}."],
     "nl": ["Hallo, u spreekt met de voicemail van {name}.", "Bedankt voor het bellen naar {company}.",
            "Hoi, met {name}."],
+    "ca": ["Hola, has trucat a {name}.", "Gràcies per trucar a {company}.", "Hola, sóc {name}.",
+           "Aquesta és la bústia de veu de {name}."],
+    "fi": ["Hei, tässä {name}.", "Kiitos soitostasi.", "Olet soittanut vastaajaan.",
+           "Tervetuloa, {company}."],
+    "hi": ["नमस्ते, आपने {name} को फोन किया है।", "यह {name} का वॉइसमेल है।", "फोन करने के लिए धन्यवाद।"],
+    "mr": ["नमस्कार, तुम्ही {name} यांना फोन केला आहे.", "हा {name} यांचा व्हॉइसमेल आहे.",
+           "फोन केल्याबद्दल धन्यवाद."],
+    "te": ["నమస్కారం, మీరు {name} కి ఫోన్ చేశారు.", "ఇది {name} వాయిస్ మెయిల్.",
+           "ఫోన్ చేసినందుకు ధన్యవాదాలు."],
 }
 GREET_MID = {
     "en": ["I'm not available to take your call right now.", "Sorry I missed your call.",
@@ -98,6 +136,16 @@ GREET_MID = {
            "Sono fuori ufficio fino a lunedì.", "La sua chiamata è importante per noi."],
     "nl": ["Ik ben op dit moment niet bereikbaar.", "Ons kantoor is open van maandag tot en met vrijdag.",
            "Ik ben tot maandag afwezig.", "Uw oproep is belangrijk voor ons."],
+    "ca": ["Ara mateix no puc atendre la trucada.", "El nostre horari és de dilluns a divendres.",
+           "Sóc fora de l'oficina fins dilluns.", "La seva trucada és important per a nosaltres."],
+    "fi": ["En pääse juuri nyt vastaamaan.", "Toimistomme on avoinna maanantaista perjantaihin.",
+           "Olen poissa toimistolta maanantaihin asti.", "Puhelusi on meille tärkeä."],
+    "hi": ["मैं अभी आपका फोन नहीं उठा सकता।", "अभी कोई उपलब्ध नहीं है।",
+           "हमारा दफ्तर सोमवार से शुक्रवार तक खुला है।", "आपका कॉल हमारे लिए महत्वपूर्ण है।"],
+    "mr": ["मी सध्या फोन घेऊ शकत नाही.", "आत्ता कोणीही उपलब्ध नाही.",
+           "आमचे कार्यालय सोमवार ते शुक्रवार उघडे असते.", "तुमचा फोन आमच्यासाठी महत्त्वाचा आहे."],
+    "te": ["నేను ఇప్పుడు ఫోన్ ఎత్తలేను.", "ప్రస్తుతం ఎవరూ అందుబాటులో లేరు.",
+           "మా కార్యాలయం సోమవారం నుండి శుక్రవారం వరకు తెరిచి ఉంటుంది.", "మీ కాల్ మాకు ముఖ్యం."],
 }
 GREET_CLOSE = {
     "en": ["Please leave your name, number and a brief message after the tone.",
@@ -117,6 +165,16 @@ GREET_CLOSE = {
            "Per favore, lasci un messaggio."],
     "nl": ["Spreek een bericht in na de toon.", "Ik bel u zo snel mogelijk terug. Bedankt.",
            "Laat een bericht achter."],
+    "ca": ["Deixa el teu missatge després del senyal.", "Et trucaré tan aviat com pugui. Gràcies.",
+           "Si us plau, deixi el seu missatge."],
+    "fi": ["Jätä viesti äänimerkin jälkeen.", "Soitan takaisin mahdollisimman pian. Kiitos.",
+           "Ole hyvä ja jätä viesti."],
+    "hi": ["कृपया बीप के बाद अपना संदेश छोड़ें।", "मैं जल्द ही आपको वापस फोन करूँगा। धन्यवाद।",
+           "कृपया अपना नाम और नंबर छोड़ें।"],
+    "mr": ["कृपया बीपनंतर आपला संदेश द्या.", "मी लवकरच परत फोन करेन. धन्यवाद.",
+           "कृपया आपले नाव आणि नंबर सांगा."],
+    "te": ["దయచేసి బీప్ తర్వాత మీ సందేశాన్ని వదలండి.", "నేను త్వరలో మీకు తిరిగి ఫోన్ చేస్తాను. ధన్యవాదాలు.",
+           "దయచేసి మీ పేరు మరియు నంబర్ చెప్పండి."],
 }
 
 SIT_ANNOUNCE = {
@@ -131,6 +189,11 @@ SIT_ANNOUNCE = {
     "pt": ["Este número de telefone não existe.", "Por favor, verifique o número."],
     "it": ["Il numero selezionato è inesistente.", "Si prega di verificare il numero."],
     "nl": ["Dit nummer is niet in gebruik.", "Controleer het nummer."],
+    "ca": ["Ho sentim, el número que ha marcat no existeix.", "Si us plau, comprovi el número."],
+    "fi": ["Valitsemasi numero ei ole käytössä.", "Tarkista numero ja soita uudelleen."],
+    "hi": ["आपके द्वारा डायल किया गया नंबर मौजूद नहीं है।", "कृपया नंबर जाँच कर फिर से डायल करें।"],
+    "mr": ["आपण डायल केलेला क्रमांक अस्तित्वात नाही.", "कृपया क्रमांक तपासून पुन्हा डायल करा."],
+    "te": ["మీరు డయల్ చేసిన నంబర్ ఉనికిలో లేదు.", "దయచేసి నంబర్ సరిచూసి మళ్ళీ డయల్ చేయండి."],
 }
 
 # Babble sentences (background talkers); language-mixed on purpose.

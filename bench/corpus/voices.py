@@ -9,7 +9,9 @@ test, so test figures also measure how synthetic training transfers to a real
 recorded human voice and to unseen languages.
 
 Only the allowed sources listed in bench/README.md are used: espeak-ng's own voices and
-variants (no mbrola), and asterisk-core-sounds-en-wav.
+variants (no mbrola), asterisk-core-sounds-en-wav, and the festival voices of
+FESTIVAL_VOICES (``build_corpus.py --voices festival``). Those are split by
+voice and by language too: Catalan and Telugu occur only in test.
 """
 
 ASTERISK_DIR = "/usr/share/asterisk/sounds/en_US_f_Allison"
@@ -50,6 +52,27 @@ LANG_WEIGHTS = {
     "it": 8, "nl": 8,
 }
 
+# Festival voices (``--voices festival``): voice -> (phrase-table key, split,
+# text encoding the voice reads, Debian package). Split by voice and by
+# language: train reads Finnish (lj), Hindi and Marathi; dev the other Finnish
+# voice (mv); test Catalan and Telugu, languages no other split has. The Indic
+# voices are one speaker label (NSK) of one voice builder; the Telugu test
+# voice is a new language to the model, not necessarily a new speaker.
+FESTIVAL_VOICES = {
+    "suo_fi_lj_diphone": ("fi", "train", "latin-1", "festvox-suopuhe-lj"),
+    "hindi_NSK_diphone": ("hi", "train", "utf-8", "festvox-hi-nsk"),
+    "marathi_NSK_diphone": ("mr", "train", "utf-8", "festvox-mr-nsk"),
+    "hy_fi_mv_diphone": ("fi", "dev", "latin-1", "festvox-suopuhe-mv"),
+    "upc_ca_ona_hts": ("ca", "test", "latin-1", "festvox-ca-ona-hts"),
+    "telugu_NSK_diphone": ("te", "test", "utf-8", "festvox-te-nsk"),
+}
+
+
+def festival_voices(split):
+    """Festival voices of @p split, in table order."""
+    return [v for v, r in FESTIVAL_VOICES.items() if r[1] == split]
+
+
 SPLIT_WEIGHTS = {"train": 0.65, "dev": 0.15, "test": 0.20}
 
 
@@ -67,6 +90,8 @@ def voice_table():
     rows.append((ASTERISK_VOICE, "test", "asterisk-core-sounds-en-wav"))
     for lang in TEST_ONLY_LANGS:
         rows.append(("lang:" + lang, "test", "espeak-ng (language only in test)"))
+    for v, (key, split, _, pkg) in FESTIVAL_VOICES.items():
+        rows.append(("festival:%s:%s" % (key, v), split, pkg))
     return rows
 
 
@@ -76,4 +101,9 @@ def check_disjoint():
         for v in variants:
             assert v not in seen, "variant %r in %s and %s" % (v, seen[v], split)
             seen[v] = split
+    langs = {}
+    for v, (key, split, _, _) in FESTIVAL_VOICES.items():
+        langs.setdefault(key, set()).add(split)
+    for key, splits in langs.items():
+        assert "test" not in splits or splits == {"test"}, "festival test language %r elsewhere" % key
     return True
