@@ -287,6 +287,41 @@ START_TEST(test_beep_across_gaps)
 }
 END_TEST
 
+/* Fax CNG (ITU-T T.30: 1100 Hz +-38 Hz, 0.5 s on, 3 s off; here 1082 Hz) from the moment of
+ * answer, with a 20 ms packet lost after the first tone's first 20 ms but before the tone
+ * detectors flag a tone (their 3rd..4th tone frame): the same answer as without loss (fax),
+ * never a beep. (The tone's first hops before the gap used to stay outside the concealment:
+ * the tone heard after the gap was a new, shorter tone with "activity" - its own start -
+ * before it, so not CNG but a beep: machine_start.) */
+START_TEST(test_cng_start_gap_not_beep)
+{
+    amd_config cfg;
+    amd_config_init(&cfg);
+    for (int start = 900; start < 1000; start += 10) {
+        du_call c = du_new(8000, 9000, 30, 3);
+        du_tone(&c, start, 500, 1082, 0, 6000);
+        du_tone(&c, start + 3500, 500, 1082, 0, 6000);
+        to_unit(&c);
+        /* a = 0: no loss (two_gaps never matches); then each packet from 20 to 60 ms into the tone */
+        size_t first = (size_t)(start + 20 + 19) / 20, last = (size_t)(start + 60) / 20;
+        for (size_t a = 0; a <= last; a = a ? a + 1 : first) {
+            g_gap_a = g_gap_b = a ? a : (size_t)-1;
+            amd_detector *d = NULL;
+            ck_assert_int_eq(amd_detector_create(&cfg, &d, NULL, 0), 0);
+            run_lossy(d, &c, two_gaps, 1);
+            amd_detector_finish(d);
+            amd_result r;
+            amd_detector_result(d, &r);
+            ck_assert_msg(r.answered_by == AMD_ANSWERED_FAX, "tone at %d ms, gap at %zu ms: %s (%s at %lld ms)", start,
+                          a * 20, amd_answered_by_name(r.answered_by), amd_cause_name(r.cause),
+                          (long long)r.decision_ms);
+            amd_detector_destroy(d);
+        }
+        du_free(&c);
+    }
+}
+END_TEST
+
 /* Trace frames during a gap say "lost" and keep the 10 ms cadence. */
 static void on_frame(void *user, const amd_frame_info *fi)
 {
@@ -334,6 +369,7 @@ Suite *lost_suite(void)
     tcase_add_test(tc, test_lost_chunk_invariance);
     tcase_add_test(tc, test_invalid_and_trace);
     tcase_add_test(tc, test_beep_across_gaps);
+    tcase_add_test(tc, test_cng_start_gap_not_beep);
     suite_add_tcase(s, tc);
     return s;
 }
