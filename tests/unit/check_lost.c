@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "detect_util.h"
+#include "input.h"
+#include "vad.h"
 
 Suite *lost_suite(void);
 
@@ -322,6 +325,64 @@ START_TEST(test_cng_start_gap_not_beep)
 }
 END_TEST
 
+/* Three VADs over one call: `lossy` loses hops GAP_AT, GAP_AT + 1
+ * (amdi_vad_lost); `stand_in` hears the hop after the gap three times in their place;
+ * `skipped` never hears of the gap. */
+#define GAP_AT 120 /* hops: 1200 ms, inside the hello (700..1400 ms) */
+typedef struct ctx_run {
+    amdi_analysis an;
+    void *mem;
+    amdi_vad lossy, stand_in, skipped;
+    int k;
+} ctx_run;
+
+static int ctx_hop(void *user, const float *hop)
+{
+    ctx_run *r = user;
+    const amdi_frame *f = amdi_analysis_hop(&r->an, hop);
+    amdi_vad_out o;
+    if (r->k == GAP_AT || r->k == GAP_AT + 1) {
+        amdi_vad_lost(&r->lossy);
+    } else {
+        amdi_vad_frame(&r->lossy, &r->an, f, 0, &o);
+        amdi_vad_frame(&r->skipped, &r->an, f, 0, &o); /* the gap not reported at all */
+        for (int i = 0; i < (r->k == GAP_AT + 2 ? 3 : 1); i++)
+            amdi_vad_frame(&r->stand_in, &r->an, f, 0, &o);
+    }
+    r->k++;
+    return r->k > GAP_AT + 2; /* stop on the hop after the gap */
+}
+
+/* The VAD's running context (level mean / variance over ~200 ms and ~1 s) runs on through lost
+ * hops in audio time: the hop after a gap stands in for the lost ones, exactly as if it had
+ * been heard three times; without that, the context would remember the audio before the gap
+ * two hops too long (what `skipped` does). */
+START_TEST(test_vad_context_audio_time)
+{
+    du_call c = hello_call(8000);
+    ctx_run *r = calloc(1, sizeof *r);
+    ck_assert_int_eq(posix_memalign(&r->mem, 64, amdi_analysis_buf_size()), 0);
+    ck_assert_int_eq(amdi_analysis_init(&r->an, r->mem), 0);
+    amdi_vad_init(&r->lossy);
+    amdi_vad_init(&r->stand_in);
+    amdi_vad_init(&r->skipped);
+    amdi_input in;
+    ck_assert_int_eq(amdi_input_init(&in, c.rate), 0);
+    amdi_input_push(&in, AMDI_FMT_FLOAT, c.x, c.n, ctx_hop, r);
+    amdi_input_free(&in);
+    ck_assert_int_eq(r->k, GAP_AT + 3);
+    ck_assert(r->lossy.lvl_mean == r->stand_in.lvl_mean && r->lossy.lvl_var == r->stand_in.lvl_var);
+    ck_assert(r->lossy.lt_mean == r->stand_in.lt_mean && r->lossy.lt_var == r->stand_in.lt_var);
+    ck_assert(r->lossy.lvl_var != r->skipped.lvl_var); /* the test can tell the difference */
+    /* and the next hop is an ordinary one again */
+    ck_assert_int_eq(r->lossy.ctx_steps, 1);
+    amdi_analysis_free(&r->an);
+    free(r->mem);
+    free(r);
+    du_free(&c);
+}
+END_TEST
+
 /* Trace frames during a gap say "lost" and keep the 10 ms cadence. */
 static void on_frame(void *user, const amd_frame_info *fi)
 {
@@ -370,6 +431,7 @@ Suite *lost_suite(void)
     tcase_add_test(tc, test_invalid_and_trace);
     tcase_add_test(tc, test_beep_across_gaps);
     tcase_add_test(tc, test_cng_start_gap_not_beep);
+    tcase_add_test(tc, test_vad_context_audio_time);
     suite_add_tcase(s, tc);
     return s;
 }
