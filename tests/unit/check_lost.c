@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "detect_util.h"
+#include "input.h"
+#include "vad.h"
 
 Suite *lost_suite(void);
 
@@ -287,6 +290,99 @@ START_TEST(test_beep_across_gaps)
 }
 END_TEST
 
+/* Fax CNG (ITU-T T.30: 1100 Hz +-38 Hz, 0.5 s on, 3 s off; here 1082 Hz) from the moment of
+ * answer, with a 20 ms packet lost after the first tone's first 20 ms but before the tone
+ * detectors flag a tone (their 3rd..4th tone frame): the same answer as without loss (fax),
+ * never a beep. (The tone's first hops before the gap used to stay outside the concealment:
+ * the tone heard after the gap was a new, shorter tone with "activity" - its own start -
+ * before it, so not CNG but a beep: machine_start.) */
+START_TEST(test_cng_start_gap_not_beep)
+{
+    amd_config cfg;
+    amd_config_init(&cfg);
+    for (int start = 900; start < 1000; start += 10) {
+        du_call c = du_new(8000, 9000, 30, 3);
+        du_tone(&c, start, 500, 1082, 0, 6000);
+        du_tone(&c, start + 3500, 500, 1082, 0, 6000);
+        to_unit(&c);
+        /* a = 0: no loss (two_gaps never matches); then each packet from 20 to 60 ms into the tone */
+        size_t first = (size_t)(start + 20 + 19) / 20, last = (size_t)(start + 60) / 20;
+        for (size_t a = 0; a <= last; a = a ? a + 1 : first) {
+            g_gap_a = g_gap_b = a ? a : (size_t)-1;
+            amd_detector *d = NULL;
+            ck_assert_int_eq(amd_detector_create(&cfg, &d, NULL, 0), 0);
+            run_lossy(d, &c, two_gaps, 1);
+            amd_detector_finish(d);
+            amd_result r;
+            amd_detector_result(d, &r);
+            ck_assert_msg(r.answered_by == AMD_ANSWERED_FAX, "tone at %d ms, gap at %zu ms: %s (%s at %lld ms)", start,
+                          a * 20, amd_answered_by_name(r.answered_by), amd_cause_name(r.cause),
+                          (long long)r.decision_ms);
+            amd_detector_destroy(d);
+        }
+        du_free(&c);
+    }
+}
+END_TEST
+
+/* Three VADs over one call: `lossy` loses hops GAP_AT, GAP_AT + 1
+ * (amdi_vad_lost); `stand_in` hears the hop after the gap three times in their place;
+ * `skipped` never hears of the gap. */
+#define GAP_AT 120 /* hops: 1200 ms, inside the hello (700..1400 ms) */
+typedef struct ctx_run {
+    amdi_analysis an;
+    void *mem;
+    amdi_vad lossy, stand_in, skipped;
+    int k;
+} ctx_run;
+
+static int ctx_hop(void *user, const float *hop)
+{
+    ctx_run *r = user;
+    const amdi_frame *f = amdi_analysis_hop(&r->an, hop);
+    amdi_vad_out o;
+    if (r->k == GAP_AT || r->k == GAP_AT + 1) {
+        amdi_vad_lost(&r->lossy);
+    } else {
+        amdi_vad_frame(&r->lossy, &r->an, f, 0, &o);
+        amdi_vad_frame(&r->skipped, &r->an, f, 0, &o); /* the gap not reported at all */
+        for (int i = 0; i < (r->k == GAP_AT + 2 ? 3 : 1); i++)
+            amdi_vad_frame(&r->stand_in, &r->an, f, 0, &o);
+    }
+    r->k++;
+    return r->k > GAP_AT + 2; /* stop on the hop after the gap */
+}
+
+/* The VAD's running context (level mean / variance over ~200 ms and ~1 s) runs on through lost
+ * hops in audio time: the hop after a gap stands in for the lost ones, exactly as if it had
+ * been heard three times; without that, the context would remember the audio before the gap
+ * two hops too long (what `skipped` does). */
+START_TEST(test_vad_context_audio_time)
+{
+    du_call c = hello_call(8000);
+    ctx_run *r = calloc(1, sizeof *r);
+    ck_assert_int_eq(posix_memalign(&r->mem, 64, amdi_analysis_buf_size()), 0);
+    ck_assert_int_eq(amdi_analysis_init(&r->an, r->mem), 0);
+    amdi_vad_init(&r->lossy);
+    amdi_vad_init(&r->stand_in);
+    amdi_vad_init(&r->skipped);
+    amdi_input in;
+    ck_assert_int_eq(amdi_input_init(&in, c.rate), 0);
+    amdi_input_push(&in, AMDI_FMT_FLOAT, c.x, c.n, ctx_hop, r);
+    amdi_input_free(&in);
+    ck_assert_int_eq(r->k, GAP_AT + 3);
+    ck_assert(r->lossy.lvl_mean == r->stand_in.lvl_mean && r->lossy.lvl_var == r->stand_in.lvl_var);
+    ck_assert(r->lossy.lt_mean == r->stand_in.lt_mean && r->lossy.lt_var == r->stand_in.lt_var);
+    ck_assert(r->lossy.lvl_var != r->skipped.lvl_var); /* the test can tell the difference */
+    /* and the next hop is an ordinary one again */
+    ck_assert_int_eq(r->lossy.ctx_steps, 1);
+    amdi_analysis_free(&r->an);
+    free(r->mem);
+    free(r);
+    du_free(&c);
+}
+END_TEST
+
 /* Trace frames during a gap say "lost" and keep the 10 ms cadence. */
 static void on_frame(void *user, const amd_frame_info *fi)
 {
@@ -334,6 +430,8 @@ Suite *lost_suite(void)
     tcase_add_test(tc, test_lost_chunk_invariance);
     tcase_add_test(tc, test_invalid_and_trace);
     tcase_add_test(tc, test_beep_across_gaps);
+    tcase_add_test(tc, test_cng_start_gap_not_beep);
+    tcase_add_test(tc, test_vad_context_audio_time);
     suite_add_tcase(s, tc);
     return s;
 }

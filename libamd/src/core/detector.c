@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "beep_detector.h"
 #include "detector_internal.h"
 #include "diag.h"
 
@@ -533,6 +534,17 @@ static const amdi_frame *splice_tone_frame(amd_detector *d, const amdi_frame *f,
     return out;
 }
 
+/*
+ * A steady tone's first hops, before the tone detectors flag it (amdi_tones_active
+ * comes on at its 3rd..4th tone frame): the beep detector tracks a segment that
+ * the last heard hop continued, with at least two tone frames.
+ */
+static int tone_starting(const amd_detector *d, const amdi_frame *f)
+{
+    const amdi_beep_seg *s = &amdi_tones_beep(d->tones)->seg;
+    return s->on && s->last == f->index && s->n_good >= 2;
+}
+
 /* The first hop of a gap: keep what was heard last (its spectrum is overwritten by the next hop). */
 static void gap_begin(amd_detector *d)
 {
@@ -542,7 +554,7 @@ static void gap_begin(amd_detector *d)
     d->gap_frame = *f;
     memcpy(d->gap_power, f->power, sizeof d->gap_power);
     d->gap_frame.power = d->gap_power;
-    d->gap_tone = d->ev.tone_active;
+    d->gap_tone = d->ev.tone_active || tone_starting(d, f);
 }
 
 /*
@@ -653,9 +665,11 @@ static int held_hop(amd_detector *d, int64_t t, int was_decided)
     amdi_frame held = *e->frame;
     held.index = t / AMDI_HOP_MS - 1;
     held.end_ms = t;
-    if (e->tone_active) {
-        /* a steady tone (beep, fax, SIT) was playing: the tone detectors see it go on through
-         * the gap (the last heard frame again), so a lost packet does not cut a beep in two */
+    if (e->tone_active || (d->gap_tone && !d->gap_cut)) {
+        /* a steady tone (beep, fax, SIT) was playing, or starting: the tone detectors see it go
+         * on through the gap (the last heard frame again), so a lost packet does not cut a beep
+         * in two, nor a fax CNG tone's first hops off (the rest, then a shorter tone after
+         * "activity", would pass for a beep) */
         amdi_frame tf = d->gap_frame;
         tf.index = held.index;
         tf.end_ms = held.end_ms;

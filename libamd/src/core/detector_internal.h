@@ -60,7 +60,7 @@ struct amd_detector {
      * audio from before that gap. */
     amdi_frame gap_frame;     /* its power points to gap_power */
     float gap_power[AMDI_BINS];
-    int gap_tone;             /* a steady tone was playing when the gap began */
+    int gap_tone;             /* a steady tone was playing (or starting) when the gap began */
     int splice_left;          /* heard hops left whose window spans the gap's splice */
     amdi_dtmf dtmf;           /* runs while AMD_EVENT_DTMF is selected */
 

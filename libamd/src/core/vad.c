@@ -49,6 +49,7 @@ void amdi_vad_init(amdi_vad *v)
     v->model = amdi_vad_model_default();
     amdi_noise_floor_init(&v->nf);
     v->prev_peak = v->prev_peak2 = -10;
+    v->ctx_steps = 1;
 }
 
 /*
@@ -157,20 +158,35 @@ static float peakiness(const float *p, int *k1, int *k2)
     return s > 1.f ? 1.f : s;
 }
 
-/* Modulation depth: running variance of the level over ~200 ms and ~1 s. */
+/*
+ * Modulation depth: running variance of the level over ~200 ms and ~1 s. After lost
+ * hops (packet loss) the update runs once per hop of audio time, with this hop's
+ * level standing in for the lost ones: the averages keep their time constants in
+ * audio time instead of remembering the audio before a gap 1 + lost hops too long.
+ */
 static void track_level(amdi_vad *v, const amdi_frame *f)
 {
     float l = f->level_db < -90.f ? -90.f : f->level_db;
     if (v->seen == 0)
         v->lvl_mean = l; /* start from the first hop, not from 0 dBFS */
-    float d = l - v->lvl_mean;
-    v->lvl_mean += 0.1f * d;
-    v->lvl_var = 0.9f * (v->lvl_var + 0.1f * d * d);
-    float d2 = l - v->lt_mean;
     if (v->seen == 0)
-        v->lt_mean = l, d2 = 0.f;
-    v->lt_mean += 0.02f * d2;
-    v->lt_var = 0.98f * (v->lt_var + 0.02f * d2 * d2);
+        v->lt_mean = l;
+    for (int i = 0; i < v->ctx_steps; i++) {
+        float d = l - v->lvl_mean;
+        v->lvl_mean += 0.1f * d;
+        v->lvl_var = 0.9f * (v->lvl_var + 0.1f * d * d);
+        float d2 = l - v->lt_mean;
+        v->lt_mean += 0.02f * d2;
+        v->lt_var = 0.98f * (v->lt_var + 0.02f * d2 * d2);
+    }
+}
+
+/* x's running average with rate a, updated @p steps times with the same value (audio time). */
+static float ema_steps(float x, float avg, float a, int steps)
+{
+    for (int i = 0; i < steps; i++)
+        avg += a * (x - avg);
+    return avg;
 }
 
 /* spectral change against AMDI_VAD_LAG frames ago: 1 - cosine similarity of magnitudes.
@@ -207,7 +223,7 @@ static float spectral_change(amdi_vad *v, const amdi_frame *f)
     /* until the history has filled, compare with nothing: neutral (the feature's mean) */
     float neutral = v->model ? v->model->mean[5] : 0.f;
     float change = v->seen < AMDI_VAD_LAG ? neutral : 1.f - dot / sqrtf(n1 * n2);
-    v->lt_change += 0.04f * (change - v->lt_change);
+    v->lt_change = ema_steps(change, v->lt_change, 0.04f, v->ctx_steps);
     return change;
 }
 
@@ -331,7 +347,7 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
         x[6] = pk;
         x[7] = x[3] < 6.f ? x[3] - 6.f : 0.f; /* hinge: below the background + 6 dB */
         x[8] = bmax > 40.f ? 40.f : bmax;     /* the best band: a formant standing out of broadband noise */
-        v->lt_harm += 0.04f * (h - v->lt_harm);
+        v->lt_harm = ema_steps(h, v->lt_harm, 0.04f, v->ctx_steps);
         x[9] = sqrtf(v->lt_var);
         x[10] = v->lt_change;
         x[11] = v->lt_harm;
@@ -346,9 +362,14 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
 
     smooth(v, f, pk >= TONE_RATIO, o);
     v->seen++;
+    v->ctx_steps = 1;
 }
 
-void amdi_vad_lost(amdi_vad *v) { v->lost_hops++; }
+void amdi_vad_lost(amdi_vad *v)
+{
+    v->lost_hops++;
+    v->ctx_steps++; /* at most 1 + AMD_LOST_HOLD_MS / hop: the caller stops at the hold */
+}
 
 void amdi_vad_gap(amdi_vad *v, amdi_vad_out *o)
 {

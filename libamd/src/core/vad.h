@@ -79,6 +79,7 @@ typedef struct amdi_vad {
     float spec[AMDI_VAD_LAG][AMDI_VAD_SPEC_HI - AMDI_VAD_SPEC_LO]; /* recent magnitude spectra */
     int64_t seen;       /* frames analysed (not the frame index: lost hops advance that, see detector.c) */
     int lost_hops;      /* hops lost since the last analysed one (amdi_vad_lost) */
+    int ctx_steps;      /* context updates the next analysed hop makes: 1 + the hops lost before it */
 } amdi_vad;
 
 void amdi_vad_init(amdi_vad *v);
@@ -105,5 +106,7 @@ void amdi_vad_gap(amdi_vad *v, amdi_vad_out *out);
  * toward neither side (the onset and hangover counts skip them).
  */
 void amdi_vad_lost(amdi_vad *v);
+/* (Also: the running context - level mean / variance, spectral change, harmonicity - runs on in
+ * audio time: the next analysed hop stands in for the lost ones in those averages.) */
 
 #endif /* AMDI_VAD_H */
