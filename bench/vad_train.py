@@ -7,7 +7,7 @@
         [--cache DIR] [--jobs 2] [--seed 1] [--stride 1] [--batch 0] [--init OLD.amdv] [--lr 0.02]
 
 Reads corpora in the manifest format of bench/README.md (bench/corpus/build_corpus.py makes
-them), runs every file with segments through vad_frames, labels each 10 ms frame from
+them; the committed weights come from `--count 240 --seed 777`, trained without --dev), runs every file with segments through vad_frames, labels each 10 ms frame from
 segments/<file>.csv (frame centre inside a segment = speech), and adds a noisy copy of each
 clean-line training file (white or pink noise at 3..18 dB SNR, seeded) so low-SNR lines are
 represented. Rows of split `train` (and `dev` when no --dev corpus is given) train; rows of
