@@ -198,6 +198,8 @@ static int track_glide(amdi_vad *v, const float *power, int k1, float pk)
     }
     v->glide_pos[v->glide_n % AMDI_VAD_GLIDE_HIST] = pos;
     v->glide_n++;
+    if (v->glide_n >= 2 * AMDI_VAD_GLIDE_HIST)
+        v->glide_n -= AMDI_VAD_GLIDE_HIST; /* same ring slots; no overflow on an endless tone */
     if (v->glide_n > GLIDE_LAG) {
         /* moved GLIDE_MIN, one way in every hop: the estimate's noise on a quiet tone (and a
          * tone's first hop, whose window is partly empty) goes back and forth */
