@@ -17,6 +17,8 @@
 
 Suite *vad_suite(void);
 
+#define VPI 3.14159265358979323846
+
 typedef struct vrun {
     amdi_analysis an;
     amdi_vad vad;
@@ -149,6 +151,78 @@ START_TEST(test_tones_never_speech)
 }
 END_TEST
 
+/*
+ * A sung syllable: f0 with 5.5 Hz vibrato of +-3 %, a 3 Hz swell, its harmonic at form_hz
+ * (a first formant) holding > 90 % of the voice-band energy as a steady tone would.
+ */
+static void add_sung_vowel(du_call *c, double start_ms, double len_ms, double f0, double form_hz, double amp)
+{
+    size_t s = du_ms(c, start_ms), n = du_ms(c, len_ms);
+    double ph = 0.0;
+    for (size_t i = 0; i < n && s + i < c->n; i++) {
+        double t = (double)i / c->rate;
+        double f = f0 * (1.0 + 0.03 * sin(2.0 * VPI * 5.5 * t + VPI / 2.0));
+        ph += 2.0 * VPI * f / c->rate;
+        double x = 0.0;
+        for (int h = 1; h * f0 < 3600.0; h++) {
+            double g = exp(-pow((h * f0 - form_hz) / 90.0, 2.0)) + 0.02 / h;
+            x += g * sin(h * ph);
+        }
+        double env = (0.55 + 0.45 * sin(2.0 * VPI * 3.0 * t)) * (i < 80 ? i / 80.0 : 1.0) *
+                     (n - i < 80 ? (n - i) / 80.0 : 1.0);
+        c->x[s + i] += (float)(amp * env * x);
+    }
+}
+
+/* The tone veto tells a steady tone from a gliding harmonic: the sung vowel above is speech, while
+ * tones that hold their frequency never are - single and dual (ringback's 440 + 480 Hz beat), the
+ * SIT sequence (ITU-T E.180 / Q.35: 913.8, 1370.6, 1776.7 Hz), fax CED (ITU-T T.30: 2100 Hz) and
+ * ANSam (ITU-T V.8: 2100 Hz, 15 Hz amplitude modulation), CNG (1100 Hz), a quiet beep in noise. */
+START_TEST(test_glide_veto)
+{
+    for (int k = 0; k < 3; k++) {
+        /* three sung syllables of 500 ms, the pitch stepping between them */
+        static const double f0[] = {150, 120, 210}, form[] = {450, 360, 630}, step[] = {1.0, 1.12, 0.94};
+        du_call c = du_new(8000, 4000, 20, 900 + k);
+        for (int j = 0; j < 3; j++)
+            add_sung_vowel(&c, 1000 + 650 * j, 500, f0[k] * step[j], form[k] * step[j], 3000);
+        vrun *v = run_vad(&c);
+        double in = 0.0;
+        for (int j = 0; j < 3; j++)
+            in += frac(v, v->speech, 1050 + 650 * j, 1450 + 650 * j) / 3.0;
+        double out = frac(v, v->speech, 0, 950) + frac(v, v->speech, 2950, 4000); /* after the hangover */
+        ck_assert_msg(in > 0.7, "sung vowel f0 %.0f: only %.2f speech", f0[k], in);
+        ck_assert_msg(out == 0.0, "sung vowel f0 %.0f: speech outside it %.3f", f0[k], out);
+        free_vad(v);
+        du_free(&c);
+    }
+    for (int k = 0; k < 6; k++) {
+        du_call c = du_new(8000, 4000, k == 5 ? 60 : 20, 950 + k);
+        size_t s = du_ms(&c, 1000), n = du_ms(&c, 2000);
+        for (size_t i = 0; i < n; i++) {
+            double t = (double)i / 8000.0, x;
+            switch (k) {
+            case 0: x = 6000 * (sin(2 * VPI * 440 * t) + sin(2 * VPI * 480 * t)); break; /* ringback */
+            case 1: /* SIT: 274, 274, 380 ms segments */
+                x = 8000 * sin(2 * VPI * (t < 0.274 ? 913.8 : t < 0.548 ? 1370.6 : t < 0.928 ? 1776.7 : 913.8) * t);
+                break;
+            case 2: x = 8000 * sin(2 * VPI * 2100 * t); break; /* CED */
+            case 3: x = 8000 * (1.0 + 0.2 * sin(2 * VPI * 15 * t)) * sin(2 * VPI * 2100 * t); break; /* ANSam */
+            case 4: x = t < 0.5 ? 8000 * sin(2 * VPI * 1100 * t) : 0.0; break; /* CNG */
+            default: /* a quiet beep with harmonics, ~20 dB over the noise */
+                x = 400 * (sin(2 * VPI * 1400 * t) + 0.3 * sin(2 * VPI * 2800 * t));
+                break;
+            }
+            c.x[s + i] += (float)x;
+        }
+        vrun *v = run_vad(&c);
+        ck_assert_msg(frac(v, v->speech, 0, 4000) == 0.0, "tone case %d: %.3f speech", k, frac(v, v->speech, 0, 4000));
+        free_vad(v);
+        du_free(&c);
+    }
+}
+END_TEST
+
 /* Speech at ~10 dB SNR in white noise is still found (most of it), noise-only parts not. */
 START_TEST(test_speech_in_noise)
 {
@@ -228,6 +302,7 @@ Suite *vad_suite(void)
     tcase_add_test(tc, test_bursts_found);
     tcase_add_test(tc, test_stationary_noise_not_speech);
     tcase_add_test(tc, test_tones_never_speech);
+    tcase_add_test(tc, test_glide_veto);
     tcase_add_test(tc, test_speech_in_noise);
     tcase_add_test(tc, test_noise_floor_tracks);
     tcase_add_test(tc, test_deterministic);

@@ -24,6 +24,16 @@
 /* ... and only once the flag has held 80 ms (the shortest beep, amd/params.h beep_min_ms): shorter
  * candidates are mostly steady vowels, and a real tone's first hops are caught by TONE_RATIO. */
 #define TONE_ASSIST_FRAMES 8
+/* A generated tone (beep, SIT, fax CED/CNG, dial tone) holds its frequency to a small fraction
+ * of a bin for as long as it lasts; a sustained vowel's harmonics glide with the pitch (vibrato,
+ * intonation: a few % of f0 within 100 ms, multiplied by the harmonic number). The main peak's position to a fraction of a bin (parabolic fit of the
+ * log spectrum around it) is tracked over GLIDE_LAG hops: a peak that moved GLIDE_MIN bins in a
+ * smooth path is a voice, not a tone. */
+#define GLIDE_LAG 4
+#define GLIDE_MIN 0.15f  /* bins (4.7 Hz) in GLIDE_LAG hops: a tone drifts < 0.06 (a dual tone's beat) */
+#define GLIDE_STEP 0.3f  /* a larger hop-to-hop jump is no glide: the merged lobe of two close tones
+                          * beating (440 + 480 Hz ringback jumps 0.7 bin) or noise */
+#define GLIDE_HOLD 0.03f /* the glide is over when the peak held within this for GLIDE_HIST hops */
 
 /*
  * Frame classifier: a small neural network (vad_model.h; 12 standardised
@@ -156,6 +166,65 @@ static float peakiness(const float *p, int *k1, int *k2)
     *k2 = b2 >= 0 ? b2 : -10;
     s /= tot;
     return s > 1.f ? 1.f : s;
+}
+
+/* Main-peak position to a fraction of a bin: vertex of the parabola through the log powers at
+ * k - 1, k, k + 1 (for a Hann window within ~0.05 bin; only its movement matters here). */
+static float peak_position(const float *p, int k)
+{
+    float lm = db10(p[k - 1]), l0 = db10(p[k]), lp = db10(p[k + 1]);
+    float den = lm - 2.f * l0 + lp;
+    return (float)k + (den < 0.f ? 0.5f * (lm - lp) / den : 0.f);
+}
+
+/*
+ * Glide check for a peaky hop (main peak in k1, peakiness pk): returns 1 while the main peak
+ * moves like a voice's harmonic (see GLIDE_MIN). The position history restarts whenever the
+ * spectrum is not peaky, the peak jumped, or it moved by more than GLIDE_STEP in one hop.
+ */
+static int track_glide(amdi_vad *v, const float *power, int k1, float pk)
+{
+    if (pk < TONE_RATIO || k1 < TONE_LO_BIN) {
+        v->glide_n = 0;
+        v->gliding = 0;
+        return 0;
+    }
+    float pos = peak_position(power, k1);
+    if (v->glide_n > 0) {
+        float step = pos - v->glide_pos[(v->glide_n - 1) % AMDI_VAD_GLIDE_HIST];
+        if (step > GLIDE_STEP || step < -GLIDE_STEP) {
+            v->glide_n = 0;
+            v->gliding = 0;
+        }
+    }
+    v->glide_pos[v->glide_n % AMDI_VAD_GLIDE_HIST] = pos;
+    v->glide_n++;
+    if (v->glide_n >= 2 * AMDI_VAD_GLIDE_HIST)
+        v->glide_n -= AMDI_VAD_GLIDE_HIST; /* same ring slots; no overflow on an endless tone */
+    if (v->glide_n > GLIDE_LAG) {
+        /* moved GLIDE_MIN, one way in every hop: the estimate's noise on a quiet tone (and a
+         * tone's first hop, whose window is partly empty) goes back and forth */
+        int n = v->glide_n - 1, up = 0, down = 0;
+        for (int i = 0; i < GLIDE_LAG; i++) {
+            float st = v->glide_pos[(n - i) % AMDI_VAD_GLIDE_HIST] - v->glide_pos[(n - i - 1) % AMDI_VAD_GLIDE_HIST];
+            up += st > 0.f;
+            down += st < 0.f;
+        }
+        float d = pos - v->glide_pos[(n - GLIDE_LAG) % AMDI_VAD_GLIDE_HIST];
+        if ((d >= GLIDE_MIN && up == GLIDE_LAG) || (d <= -GLIDE_MIN && down == GLIDE_LAG))
+            v->gliding = 1;
+    }
+    if (v->gliding && v->glide_n >= AMDI_VAD_GLIDE_HIST) {
+        float lo = pos, hi = pos;
+        for (int i = 0; i < AMDI_VAD_GLIDE_HIST; i++) {
+            float q = v->glide_pos[i];
+            lo = q < lo ? q : lo;
+            hi = q > hi ? q : hi;
+        }
+        if (hi - lo < GLIDE_HOLD)
+            v->gliding = 0; /* it came to rest: steady again */
+    }
+    return v->gliding;
 }
 
 /*
@@ -312,7 +381,10 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
         v->stable = 0;
     v->prev_peak = pk >= TONE_RATIO ? k1 : -10;
     v->prev_peak2 = pk >= TONE_RATIO ? k2 : -10;
-    o->tonal = v->stable >= TONE_FRAMES;
+    /* a gliding peak is a voice's harmonic, however peaky: none of the tone vetoes below */
+    int glide = track_glide(v, f->power, k1, pk);
+    int peaky = pk >= TONE_RATIO && !glide;
+    o->tonal = v->stable >= TONE_FRAMES && !glide;
     o->tonal_hz = o->tonal ? (float)k1 * AMDI_BIN_HZ : 0.f;
 
     track_level(v, f);
@@ -329,9 +401,11 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
     /* The window still holds a tone that just ended (its abrupt end looks broadband): not speech. */
     if (o->tonal)
         v->tone_tail = AMDI_WIN / AMDI_HOP;
+    else if (glide)
+        v->tone_tail = 0; /* the "tone" that just ended was this voice's harmonic */
     else if (v->tone_tail > 0)
         v->tone_tail--;
-    int peaky_veto = pk >= TONE_RATIO && v->stable >= 1;
+    int peaky_veto = peaky && v->stable >= 1;
     /* (no model: only a damaged build; check_vad proves the embedded one parses) */
     if (v->model && have_floor && f->level_db > AMDI_VAD_GATE_DB && !peaky_veto && !o->tonal && !tone_veto &&
         !(v->tone_tail > 0 && !o->tonal)) {
@@ -360,7 +434,7 @@ void amdi_vad_frame(amdi_vad *v, amdi_analysis *a, const amdi_frame *f, int tone
      * a hop must also carry energy of its own above the floor to count. */
     o->raw = prob >= 0.5f && snr_hop >= AMDI_VAD_MIN_SNR;
 
-    smooth(v, f, pk >= TONE_RATIO, o);
+    smooth(v, f, peaky, o);
     v->seen++;
     v->ctx_steps = 1;
 }

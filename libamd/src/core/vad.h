@@ -19,7 +19,10 @@
  *     noise bursts and codec hiss. A logistic combination gives the likelihood.
  *   - Tone rejection: a frame whose voice-band energy sits in one or two
  *     narrow spectral peaks (>= 90 %) at a frequency that holds for three
- *     frames is a tone, as is any frame where amdi_tones_active() says so.
+ *     frames is a tone, as is any frame where amdi_tones_active() says so -
+ *     unless the main peak glides: its position to a fraction of a bin moved
+ *     one way by 0.15 bin or more over 40 ms, as a voice's harmonic does with
+ *     vibrato and intonation (a sustained vowel can be as peaky as a tone).
  *   - Smoothing: speech starts when 3 of the last 4 hops are raw speech (its
  *     onset is the first of them) and ends after AMDI_VAD_HANG_MS without one.
  */
@@ -44,6 +47,8 @@
 #define AMDI_VAD_LAG 4
 #define AMDI_VAD_SPEC_LO 9
 #define AMDI_VAD_SPEC_HI 112
+/* Main-peak positions kept for the glide check (hops back; vad.c). */
+#define AMDI_VAD_GLIDE_HIST 8
 
 typedef struct amdi_vad_out {
     float prob;         /* speech likelihood 0..1 (0 for tones) */
@@ -68,6 +73,9 @@ typedef struct amdi_vad {
     amdi_noise_floor nf;
     int prev_peak, prev_peak2; /* the two strongest voice-band peaks of the previous frame */
     int stable;         /* frames the peak held while the spectrum was peaky */
+    float glide_pos[AMDI_VAD_GLIDE_HIST]; /* main-peak positions (bins) of the current peaky run */
+    int glide_n;        /* hops in that run */
+    int gliding;        /* the run's peak moves like a voice's harmonic, not a tone */
     unsigned hist;      /* raw decisions, bit 0 = newest */
     int in_speech;
     int hang;           /* hops since the last raw speech hop */
