@@ -233,30 +233,98 @@ static void sq_last_error(amdi_store *base_, char *buf, size_t n)
     pthread_mutex_unlock(&s->mu);
 }
 
-static int step_done(sqlite3_stmt *st)
+/* One value for a statement's parameter: text (NULL binds NULL), text that binds NULL when empty,
+ * or an integer. The i-th value of a list goes to parameter ?i+1. */
+typedef struct sq_arg {
+    enum { SQ_TEXT, SQ_TEXTN, SQ_INT } kind;
+    const char *text;
+    int64_t num;
+} sq_arg;
+
+#define A_TEXT(v) {SQ_TEXT, (v), 0}
+#define A_TEXTN(v) {SQ_TEXTN, (v), 0}
+#define A_INT(v) {SQ_INT, NULL, (v)}
+/* The count and the array of a literal argument list, for the helpers below. */
+#define ARGS(...) (int)(sizeof((const sq_arg[]){__VA_ARGS__}) / sizeof(sq_arg)), (const sq_arg[]){__VA_ARGS__}
+
+/* Whether a failed step keeps SQLite's reason for last_error (writes) or only reports AMD_EIO. */
+enum { SQ_PLAIN = 0, SQ_KEEP_REASON = 1 };
+
+/* Prepares sql and binds the n values of a (a bind outside the statement's parameters is a
+ * no-op, as SQLite reports it with SQLITE_RANGE). 0, or AMD_EIO with *st NULL when SQLite cannot
+ * prepare it. Caller holds s->mu and finalizes *st (sqlite3_finalize(NULL) is harmless). */
+static int prep(sq_store *s, const char *sql, sqlite3_stmt **st, int n, const sq_arg *a)
 {
-    int rc = sqlite3_step(st);
+    *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+        return AMD_EIO;
+    for (int i = 0; i < n; i++) {
+        if (a[i].kind == SQ_INT)
+            sqlite3_bind_int64(*st, i + 1, a[i].num);
+        else if (a[i].kind == SQ_TEXTN)
+            bind_textn(*st, i + 1, a[i].text);
+        else
+            sqlite3_bind_text(*st, i + 1, a[i].text, -1, SQLITE_TRANSIENT);
+    }
+    return 0;
+}
+
+/* prep() of "SELECT <cols> <rest>", cols being one of the select lists built at open. */
+static int prep_select(sq_store *s, const char *cols, const char *rest, sqlite3_stmt **st, int n, const sq_arg *a)
+{
+    amdi_buf sql;
+    amdi_buf_init(&sql);
+    amdi_buf_printf(&sql, "SELECT %s %s", cols, rest);
+    *st = NULL;
+    int rc = sql.oom ? AMD_EIO : prep(s, sql.p, st, n, a);
+    amdi_buf_free(&sql);
+    return rc;
+}
+
+/* Steps a query expected to return one row: 0 with the row ready to read, AMD_ENOTFOUND when it
+ * returned none, AMD_EIO when it failed. */
+static int step_row(sqlite3_stmt *st)
+{
+    int x = sqlite3_step(st);
+    return x == SQLITE_ROW ? 0 : x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
+}
+
+/* A statement whose rows are not wanted, prepared, bound, run and finalized: 0 or AMD_EIO (with
+ * SQLite's reason kept for last_error when keep is SQ_KEEP_REASON). Caller holds s->mu. */
+static int run0(sq_store *s, int keep, const char *sql, int n, const sq_arg *a)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, sql, &st, n, a);
+    if (!rc && sqlite3_step(st) != SQLITE_DONE)
+        rc = keep == SQ_KEEP_REASON ? write_failed(s) : AMD_EIO;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* run0() with s->mu taken and released around it. */
+static int run0_locked(sq_store *s, int keep, const char *sql, int n, const sq_arg *a)
+{
+    pthread_mutex_lock(&s->mu);
+    int rc = run0(s, keep, sql, n, a);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* Steps one of the statements prepared at open, then makes it ready for its next use. */
+static int step_prepared(sq_store *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE ? 0 : AMD_EIO;
+    return rc;
 }
 
 static int sq_account_put(amdi_store *base_, const char *sid, const char *token)
 {
-    sq_store *s = (sq_store *)base_;
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO accounts(sid, token) VALUES(?1, ?2)"
-                                  " ON CONFLICT(sid) DO UPDATE SET token=excluded.token",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, token, -1, SQLITE_TRANSIENT);
-        rc = step_done(st);
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return run0_locked((sq_store *)base_, SQ_PLAIN,
+                       "INSERT INTO accounts(sid, token) VALUES(?1, ?2)"
+                       " ON CONFLICT(sid) DO UPDATE SET token=excluded.token",
+                       ARGS(A_TEXT(sid), A_TEXT(token)));
 }
 
 static int sq_account_token(amdi_store *base_, const char *sid, char *tok, size_t toklen)
@@ -264,18 +332,10 @@ static int sq_account_token(amdi_store *base_, const char *sid, char *tok, size_
     sq_store *s = (sq_store *)base_;
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "SELECT token FROM accounts WHERE sid=?1", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
-            copy_text(st, 0, tok, toklen);
-            rc = 0;
-        } else {
-            rc = r == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
-        }
-        sqlite3_finalize(st);
-    }
+    int rc = prep(s, "SELECT token FROM accounts WHERE sid=?1", &st, ARGS(A_TEXT(sid)));
+    if (!rc && !(rc = step_row(st)))
+        copy_text(st, 0, tok, toklen);
+    sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -285,14 +345,14 @@ static int sq_accounts(amdi_store *base_, amdi_account_fn fn, void *user)
     sq_store *s = (sq_store *)base_;
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "SELECT sid, token FROM accounts ORDER BY rowid", -1, &st, NULL) == SQLITE_OK) {
+    int rc = prep(s, "SELECT sid, token FROM accounts ORDER BY rowid", &st, 0, NULL);
+    if (!rc) {
         int r;
         while ((r = sqlite3_step(st)) == SQLITE_ROW)
             fn(user, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1));
         rc = r == SQLITE_DONE ? 0 : AMD_EIO;
-        sqlite3_finalize(st);
     }
+    sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -304,9 +364,7 @@ static int sq_call_insert(amdi_store *base_, amdi_call_rec *r, const char *param
     amdi_cols_bind(s->ins, k_call_cols, N_CALL_COLS, r);
     sqlite3_bind_text(s->ins, sqlite3_bind_parameter_index(s->ins, ":params"), params ? params : "", -1,
                       SQLITE_TRANSIENT);
-    int x = sqlite3_step(s->ins), rc = x == SQLITE_DONE ? 0 : write_failed(s);
-    sqlite3_reset(s->ins);
-    sqlite3_clear_bindings(s->ins);
+    int rc = step_prepared(s, s->ins);
     if (!rc)
         r->seq = sqlite3_last_insert_rowid(s->db);
     pthread_mutex_unlock(&s->mu);
@@ -318,9 +376,7 @@ static int sq_call_update(amdi_store *base_, const amdi_call_rec *r)
     sq_store *s = (sq_store *)base_;
     pthread_mutex_lock(&s->mu);
     amdi_cols_bind(s->upd, k_call_cols, N_CALL_COLS, r);
-    int x = sqlite3_step(s->upd), rc = x == SQLITE_DONE ? 0 : write_failed(s);
-    sqlite3_reset(s->upd);
-    sqlite3_clear_bindings(s->upd);
+    int rc = step_prepared(s, s->upd);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -333,13 +389,9 @@ static int sq_call_get(amdi_store *base_, const char *account, const char *sid, 
     sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
     if (account)
         sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
-    int x = sqlite3_step(st), rc;
-    if (x == SQLITE_ROW) {
+    int rc = step_row(st);
+    if (!rc)
         read_row(st, r);
-        rc = 0;
-    } else {
-        rc = x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
-    }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     pthread_mutex_unlock(&s->mu);
@@ -352,19 +404,13 @@ static int sq_call_params(amdi_store *base_, const char *sid, char **params)
     *params = NULL;
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "SELECT params FROM calls WHERE sid=?1", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-        int x = sqlite3_step(st);
-        if (x == SQLITE_ROW) {
-            const char *t = (const char *)sqlite3_column_text(st, 0);
-            *params = strdup(t ? t : "");
-            rc = *params ? 0 : AMD_ENOMEM;
-        } else {
-            rc = x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
-        }
-        sqlite3_finalize(st);
+    int rc = prep(s, "SELECT params FROM calls WHERE sid=?1", &st, ARGS(A_TEXT(sid)));
+    if (!rc && !(rc = step_row(st))) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        *params = strdup(t ? t : "");
+        rc = *params ? 0 : AMD_ENOMEM;
     }
+    sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -383,36 +429,18 @@ static int sq_call_delete(amdi_store *base_, const char *account, const char *si
     sq_store *s = (sq_store *)base_;
     pthread_mutex_lock(&s->mu);
     int rc = AMD_EIO;
-    sqlite3_stmt *st;
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
-        if (sqlite3_prepare_v2(s->db, "DELETE FROM calls WHERE sid=?1 AND account_sid=?2", -1, &st, NULL) ==
-            SQLITE_OK) {
-            sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
-            rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
-            sqlite3_finalize(st);
-            if (!rc && sqlite3_changes(s->db) == 0)
-                rc = AMD_ENOTFOUND;
-        }
-        if (!rc &&
-            sqlite3_prepare_v2(s->db, "DELETE FROM events WHERE call_sid=?1", -1, &st, NULL) == SQLITE_OK) {
-            sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-            rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
-            sqlite3_finalize(st);
-        }
-        /* the call's companion rows go with it: dropped-event count, AMD frame summary, label */
-        static const char *const k_companions[] = {"DELETE FROM events_dropped WHERE call_sid=?1",
+        rc = run0(s, SQ_PLAIN, "DELETE FROM calls WHERE sid=?1 AND account_sid=?2",
+                  ARGS(A_TEXT(sid), A_TEXT(account)));
+        if (!rc && sqlite3_changes(s->db) == 0)
+            rc = AMD_ENOTFOUND;
+        /* the call's companion rows go with it: events, dropped-event count, AMD frame summary, label */
+        static const char *const k_companions[] = {"DELETE FROM events WHERE call_sid=?1",
+                                                   "DELETE FROM events_dropped WHERE call_sid=?1",
                                                    "DELETE FROM amd_summary WHERE call_sid=?1",
                                                    "DELETE FROM labels WHERE call_sid=?1"};
-        for (size_t i = 0; !rc && i < sizeof k_companions / sizeof k_companions[0]; i++) {
-            if (sqlite3_prepare_v2(s->db, k_companions[i], -1, &st, NULL) != SQLITE_OK) {
-                rc = AMD_EIO;
-                break;
-            }
-            sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-            rc = sqlite3_step(st) == SQLITE_DONE ? 0 : AMD_EIO;
-            sqlite3_finalize(st);
-        }
+        for (size_t i = 0; !rc && i < sizeof k_companions / sizeof k_companions[0]; i++)
+            rc = run0(s, SQ_PLAIN, k_companions[i], ARGS(A_TEXT(sid)));
         sqlite3_exec(s->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
     }
     pthread_mutex_unlock(&s->mu);
@@ -453,29 +481,16 @@ static long sq_call_list(amdi_store *base_, const char *account, const amdi_list
     long n = 0;
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
+    /* an absent filter binds NULL to a parameter the statement does not use */
+    if (prep(s, sql.p, &st,
+             ARGS(A_TEXT(account), A_TEXT(q->to), A_TEXT(q->from), A_TEXT(q->parent_call_sid), A_TEXT(q->status),
+                  A_INT(q->start_lo), A_INT(q->start_hi), A_INT(q->end_lo), A_INT(q->end_hi), A_INT(q->token_seq),
+                  A_INT((sqlite3_int64)cap), A_INT((sqlite3_int64)q->page * q->page_size)))) {
         pthread_mutex_unlock(&s->mu);
         amdi_buf_free(&sql);
         return AMD_EIO;
     }
-    sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
-    if (q->to)
-        sqlite3_bind_text(st, 2, q->to, -1, SQLITE_TRANSIENT);
-    if (q->from)
-        sqlite3_bind_text(st, 3, q->from, -1, SQLITE_TRANSIENT);
-    if (q->parent_call_sid)
-        sqlite3_bind_text(st, 4, q->parent_call_sid, -1, SQLITE_TRANSIENT);
-    if (q->status)
-        sqlite3_bind_text(st, 5, q->status, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 6, q->start_lo);
-    sqlite3_bind_int64(st, 7, q->start_hi);
-    sqlite3_bind_int64(st, 8, q->end_lo);
-    sqlite3_bind_int64(st, 9, q->end_hi);
-    sqlite3_bind_int64(st, 10, q->token_seq);
-    sqlite3_bind_int64(st, 11, (sqlite3_int64)cap);
-    sqlite3_bind_int64(st, 12, (sqlite3_int64)q->page * q->page_size);
-    int x;
-    while ((size_t)n < cap && (x = sqlite3_step(st)) == SQLITE_ROW)
+    while ((size_t)n < cap && sqlite3_step(st) == SQLITE_ROW)
         read_row(st, &rows[n++]);
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
@@ -495,12 +510,9 @@ static int sq_calls_live(amdi_store *base_, amdi_call_fn fn, void *user)
     sq_store *s = (sq_store *)base_;
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    amdi_buf sql;
-    amdi_buf_init(&sql);
-    amdi_buf_printf(&sql, "SELECT %s FROM calls WHERE status IN ('queued','ringing','in-progress') ORDER BY seq",
-                    s->call_cols);
-    if (!sql.oom && sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) == SQLITE_OK) {
+    int rc = prep_select(s, s->call_cols, "FROM calls WHERE status IN ('queued','ringing','in-progress') ORDER BY seq",
+                         &st, 0, NULL);
+    if (!rc) {
         int x;
         amdi_call_rec r;
         while ((x = sqlite3_step(st)) == SQLITE_ROW) {
@@ -508,10 +520,9 @@ static int sq_calls_live(amdi_store *base_, amdi_call_fn fn, void *user)
             fn(user, &r);
         }
         rc = x == SQLITE_DONE ? 0 : AMD_EIO;
-        sqlite3_finalize(st);
     }
+    sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
-    amdi_buf_free(&sql);
     return rc;
 }
 
@@ -521,56 +532,32 @@ static int trim_events(sq_store *s, const char *call_sid)
 {
     sqlite3_stmt *st;
     int64_t n = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT COUNT(*) FROM events WHERE call_sid=?1", -1, &st, NULL) != SQLITE_OK)
+    if (prep(s, "SELECT COUNT(*) FROM events WHERE call_sid=?1", &st, ARGS(A_TEXT(call_sid))))
         return AMD_EIO;
-    sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) == SQLITE_ROW)
         n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     int64_t over = n - (AMDI_EVENTS_KEEP_FIRST + AMDI_EVENTS_KEEP_LAST);
     if (over <= 0)
         return 0;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db,
-                           "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE call_sid=?1"
-                           " ORDER BY seq LIMIT ?2 OFFSET ?3)",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, over);
-        sqlite3_bind_int(st, 3, AMDI_EVENTS_KEEP_FIRST);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
-        sqlite3_finalize(st);
-    }
+    int rc = run0(s, SQ_KEEP_REASON,
+                  "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE call_sid=?1"
+                  " ORDER BY seq LIMIT ?2 OFFSET ?3)",
+                  ARGS(A_TEXT(call_sid), A_INT(over), A_INT(AMDI_EVENTS_KEEP_FIRST)));
     if (rc)
         return rc;
-    rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO events_dropped(call_sid, n) VALUES(?1, ?2)"
-                           " ON CONFLICT(call_sid) DO UPDATE SET n = n + excluded.n",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, over);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
-        sqlite3_finalize(st);
-    }
-    return rc;
+    return run0(s, SQ_KEEP_REASON,
+                "INSERT INTO events_dropped(call_sid, n) VALUES(?1, ?2)"
+                " ON CONFLICT(call_sid) DO UPDATE SET n = n + excluded.n",
+                ARGS(A_TEXT(call_sid), A_INT(over)));
 }
 
 static int sq_event_add(amdi_store *base_, const char *call_sid, int64_t t_ms, const char *req, const char *resp)
 {
     sq_store *s = (sq_store *)base_;
     pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO events(call_sid, t, request, response) VALUES(?1,?2,?3,?4)", -1,
-                           &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, t_ms);
-        bind_textn(st, 3, req);
-        bind_textn(st, 4, resp);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
-        sqlite3_finalize(st);
-    }
+    int rc = run0(s, SQ_KEEP_REASON, "INSERT INTO events(call_sid, t, request, response) VALUES(?1,?2,?3,?4)",
+                  ARGS(A_TEXT(call_sid), A_INT(t_ms), A_TEXTN(req), A_TEXTN(resp)));
     if (!rc)
         rc = trim_events(s, call_sid);
     pthread_mutex_unlock(&s->mu);
@@ -583,11 +570,9 @@ static long sq_events_dropped(amdi_store *base_, const char *call_sid)
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
     long n = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "SELECT n FROM events_dropped WHERE call_sid=?1", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
+    if (!prep(s, "SELECT n FROM events_dropped WHERE call_sid=?1", &st, ARGS(A_TEXT(call_sid))))
         n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
-        sqlite3_finalize(st);
-    }
+    sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     return n;
 }
@@ -599,41 +584,28 @@ static long sq_events(amdi_store *base_, const char *call_sid, int64_t after_seq
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
     long n = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT seq, t, request, response FROM events WHERE call_sid=?1 AND seq>?2"
-                           " ORDER BY seq LIMIT ?3",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, call_sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, after_seq);
-        sqlite3_bind_int(st, 3, limit);
+    if (!prep(s,
+              "SELECT seq, t, request, response FROM events WHERE call_sid=?1 AND seq>?2"
+              " ORDER BY seq LIMIT ?3",
+              &st, ARGS(A_TEXT(call_sid), A_INT(after_seq), A_INT(limit)))) {
         n = 0;
         while (sqlite3_step(st) == SQLITE_ROW) {
             fn(user, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
                (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3));
             n++;
         }
-        sqlite3_finalize(st);
     }
+    sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     return n;
 }
 
 static int sq_meta_set(amdi_store *base_, const char *key, int64_t v)
 {
-    sq_store *s = (sq_store *)base_;
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO meta(key, value) VALUES(?1, ?2)"
-                                  " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, v);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return run0_locked((sq_store *)base_, SQ_KEEP_REASON,
+                       "INSERT INTO meta(key, value) VALUES(?1, ?2)"
+                       " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                       ARGS(A_TEXT(key), A_INT(v)));
 }
 
 static int sq_meta_get(amdi_store *base_, const char *key, int64_t *v)
@@ -641,18 +613,10 @@ static int sq_meta_get(amdi_store *base_, const char *key, int64_t *v)
     sq_store *s = (sq_store *)base_;
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key=?1", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-        int x = sqlite3_step(st);
-        if (x == SQLITE_ROW) {
-            *v = sqlite3_column_int64(st, 0);
-            rc = 0;
-        } else {
-            rc = x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
-        }
-        sqlite3_finalize(st);
-    }
+    int rc = prep(s, "SELECT value FROM meta WHERE key=?1", &st, ARGS(A_TEXT(key)));
+    if (!rc && !(rc = step_row(st)))
+        *v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -669,13 +633,13 @@ static int sq_recording_put(amdi_store *base_, const amdi_recording_rec *r, cons
         return AMD_ENOMEM;
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) == SQLITE_OK) {
+    int rc = prep(s, sql.p, &st, 0, NULL);
+    if (!rc) {
         amdi_cols_bind(st, k_rec_cols, N_REC_COLS, r);
         bind_textn(st, sqlite3_bind_parameter_index(st, ":path"), path);
         rc = sqlite3_step(st) == SQLITE_DONE ? 0 : write_failed(s);
-        sqlite3_finalize(st);
     }
+    sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     amdi_buf_free(&sql);
     return rc;
@@ -691,18 +655,11 @@ static void read_recording(sqlite3_stmt *st, amdi_recording_rec *r)
 static int sq_recording_delete(amdi_store *base_, const char *account, const char *sid)
 {
     sq_store *s = (sq_store *)base_;
-    int rc;
     pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st;
-    rc = AMD_EIO;
-    if (sqlite3_prepare_v2(s->db, "DELETE FROM recordings WHERE sid=?1 AND account_sid=?2", -1, &st, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(st) == SQLITE_DONE)
-            rc = sqlite3_changes(s->db) ? 0 : AMD_ENOTFOUND;
-        sqlite3_finalize(st);
-    }
+    int rc = run0(s, SQ_PLAIN, "DELETE FROM recordings WHERE sid=?1 AND account_sid=?2",
+                  ARGS(A_TEXT(sid), A_TEXT(account)));
+    if (!rc && !sqlite3_changes(s->db))
+        rc = AMD_ENOTFOUND;
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -714,23 +671,18 @@ static long sq_recordings_at(amdi_store *base_, const char *account, const char 
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
     long n = AMD_EIO;
-    amdi_buf sql;
-    amdi_buf_init(&sql);
-    amdi_buf_printf(&sql, "SELECT %s FROM recordings WHERE account_sid=?1%s ORDER BY seq DESC LIMIT ?3 OFFSET ?4",
-                    s->rec_cols, call_sid ? " AND call_sid=?2" : "");
-    if (!sql.oom && sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
-        if (call_sid)
-            sqlite3_bind_text(st, 2, call_sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)cap);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)offset);
+    const char *rest = call_sid
+                           ? "FROM recordings WHERE account_sid=?1 AND call_sid=?2 ORDER BY seq DESC LIMIT ?3 OFFSET ?4"
+                           : "FROM recordings WHERE account_sid=?1 ORDER BY seq DESC LIMIT ?3 OFFSET ?4";
+    if (!prep_select(s, s->rec_cols, rest, &st,
+                     ARGS(A_TEXT(account), A_TEXT(call_sid), A_INT((sqlite3_int64)cap),
+                          A_INT((sqlite3_int64)offset)))) {
         n = 0;
         while ((size_t)n < cap && sqlite3_step(st) == SQLITE_ROW)
             read_recording(st, &out[n++]);
-        sqlite3_finalize(st);
     }
+    sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
-    amdi_buf_free(&sql);
     return n;
 }
 
@@ -740,26 +692,15 @@ static int sq_recording_get(amdi_store *base_, const char *account, const char *
     sq_store *s = (sq_store *)base_;
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    amdi_buf sql;
-    amdi_buf_init(&sql);
-    amdi_buf_printf(&sql, "SELECT %s FROM recordings WHERE sid=?1 AND account_sid=?2", s->rec_cols);
-    if (!sql.oom && sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
-        int x = sqlite3_step(st);
-        if (x == SQLITE_ROW) {
-            read_recording(st, r);
-            if (path)
-                copy_text(st, (int)N_REC_COLS, path, pathlen);
-            rc = 0;
-        } else {
-            rc = x == SQLITE_DONE ? AMD_ENOTFOUND : AMD_EIO;
-        }
-        sqlite3_finalize(st);
+    int rc = prep_select(s, s->rec_cols, "FROM recordings WHERE sid=?1 AND account_sid=?2", &st,
+                         ARGS(A_TEXT(sid), A_TEXT(account)));
+    if (!rc && !(rc = step_row(st))) {
+        read_recording(st, r);
+        if (path)
+            copy_text(st, (int)N_REC_COLS, path, pathlen);
     }
+    sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
-    amdi_buf_free(&sql);
     return rc;
 }
 
@@ -768,11 +709,8 @@ static int sq_recordings_open(amdi_store *base_, amdi_recording_fn fn, void *use
     sq_store *s = (sq_store *)base_;
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st;
-    int rc = AMD_EIO;
-    amdi_buf sql;
-    amdi_buf_init(&sql);
-    amdi_buf_printf(&sql, "SELECT %s FROM recordings WHERE status='in-progress' ORDER BY seq", s->rec_cols);
-    if (!sql.oom && sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) == SQLITE_OK) {
+    int rc = prep_select(s, s->rec_cols, "FROM recordings WHERE status='in-progress' ORDER BY seq", &st, 0, NULL);
+    if (!rc) {
         int x;
         amdi_recording_rec r;
         while ((x = sqlite3_step(st)) == SQLITE_ROW) {
@@ -781,10 +719,9 @@ static int sq_recordings_open(amdi_store *base_, amdi_recording_fn fn, void *use
             fn(user, &r, p ? (const char *)p : "");
         }
         rc = x == SQLITE_DONE ? 0 : AMD_EIO;
-        sqlite3_finalize(st);
     }
+    sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
-    amdi_buf_free(&sql);
     return rc;
 }
 
