@@ -14,37 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 
 #include "amd/error.h"
-#include "store_cluster.h"
-#include "store_impl.h"
+#include "store_pg_internal.h"
 #include "strbuf.h"
-
-typedef struct pg_store {
-    amdi_store base;
-    PGconn *c;
-    pthread_mutex_t mu;
-    char *call_cols, *rec_cols;
-    char *ins_sql, *upd_sql;
-    int in_tx;
-    int prepared; /* the statements below are prepared on this connection (a reset loses them) */
-    char instance[64]; /* set (cluster as_instance): call updates apply only to calls it owns */
-    int64_t epoch;     /* ... and batches only while that instance holds this lease (pg_fence) */
-    int fence_rc;      /* the lease check made with BEGIN (begin_fenced) */
-    int durable;       /* synchronous_commit on (session_setup) */
-    char *conninfo;    /* for open_peer */
-    char last_err[240];
-} pg_store;
 
 /* The statements of every transition and fetch, prepared once per connection. */
 enum { P_INS, P_UPD, P_GET, P_GET_ANY, P_N };
 static const char *const k_prep_name[P_N] = {"amd_ins", "amd_upd", "amd_get", "amd_get_any"};
 
-#define S(b) ((pg_store *)(b))
-#define MAXP 16
 
-static void keep_error(pg_store *s, const PGresult *r)
+void amdi_pg_keep_error(pg_store *s, const PGresult *r)
 {
     const char *m = r ? PQresultErrorMessage(r) : NULL;
     if (!m || !*m)
@@ -83,12 +63,12 @@ static int session_setup(pg_store *s)
         ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     }
     if (!ok)
-        keep_error(s, r);
+        amdi_pg_keep_error(s, r);
     PQclear(r);
     return ok ? 0 : AMD_EIO;
 }
 
-static void reset(pg_store *s)
+void amdi_pg_reset(pg_store *s)
 {
     PQreset(s->c);
     s->prepared = 0;
@@ -106,7 +86,7 @@ static int prepare_all(pg_store *s)
         PGresult *r = PQprepare(s->c, k_prep_name[i], prep_sql(s, i, buf, sizeof buf), 0, NULL);
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         if (!ok)
-            keep_error(s, r);
+            amdi_pg_keep_error(s, r);
         PQclear(r);
         if (!ok)
             return AMD_EIO;
@@ -120,13 +100,13 @@ static int prepare_all(pg_store *s)
 static PGresult *run_prepared(pg_store *s, int which, int n, const char *const *v)
 {
     if (!s->in_tx && PQstatus(s->c) != CONNECTION_OK)
-        reset(s);
+        amdi_pg_reset(s);
     if (prepare_all(s))
         return NULL;
     PGresult *r = PQexecPrepared(s->c, k_prep_name[which], n, v, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        keep_error(s, r);
+        amdi_pg_keep_error(s, r);
         PQclear(r);
         return NULL;
     }
@@ -134,14 +114,14 @@ static PGresult *run_prepared(pg_store *s, int which, int n, const char *const *
 }
 
 /* One statement with text parameters; NULL (error kept) unless it succeeded. Caller holds mu. */
-static PGresult *run(pg_store *s, const char *sql, int n, const char *const *v)
+PGresult *amdi_pg_run(pg_store *s, const char *sql, int n, const char *const *v)
 {
     if (!s->in_tx && PQstatus(s->c) != CONNECTION_OK)
-        reset(s);
+        amdi_pg_reset(s);
     PGresult *r = PQexecParams(s->c, sql, n, NULL, v, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        keep_error(s, r);
+        amdi_pg_keep_error(s, r);
         PQclear(r);
         return NULL;
     }
@@ -149,38 +129,38 @@ static PGresult *run(pg_store *s, const char *sql, int n, const char *const *v)
 }
 
 /* A statement whose rows are not wanted: 0 or AMD_EIO. Caller holds mu. */
-static int run0(pg_store *s, const char *sql, int n, const char *const *v)
+int amdi_pg_run0(pg_store *s, const char *sql, int n, const char *const *v)
 {
-    PGresult *r = run(s, sql, n, v);
+    PGresult *r = amdi_pg_run(s, sql, n, v);
     PQclear(r);
     return r ? 0 : AMD_EIO;
 }
 
-/* run() with mu taken and released around it. */
-static PGresult *run_locked(pg_store *s, const char *sql, int n, const char *const *v)
+/* amdi_pg_run() with mu taken and released around it. */
+PGresult *amdi_pg_run_locked(pg_store *s, const char *sql, int n, const char *const *v)
 {
     pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, sql, n, v);
+    PGresult *r = amdi_pg_run(s, sql, n, v);
     pthread_mutex_unlock(&s->mu);
     return r;
 }
 
-/* run0() with mu taken and released around it. */
-static int run0_locked(pg_store *s, const char *sql, int n, const char *const *v)
+/* amdi_pg_run0() with mu taken and released around it. */
+int amdi_pg_run0_locked(pg_store *s, const char *sql, int n, const char *const *v)
 {
     pthread_mutex_lock(&s->mu);
-    int rc = run0(s, sql, n, v);
+    int rc = amdi_pg_run0(s, sql, n, v);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
 
 /* A result expected to hold one row: 0, AMD_ENOTFOUND (no row) or AMD_EIO (no result). */
-static int row_rc(const PGresult *r)
+int amdi_pg_row_rc(const PGresult *r)
 {
     return !r ? AMD_EIO : PQntuples(r) ? 0 : AMD_ENOTFOUND;
 }
 
-static void read_call(const PGresult *r, int row, amdi_call_rec *rec)
+void amdi_pg_read_call(const PGresult *r, int row, amdi_call_rec *rec)
 {
     amdi_call_rec_init(rec);
     for (size_t i = 0; i < amdi_n_call_cols; i++)
@@ -312,7 +292,7 @@ static int pg_exec(amdi_store *b, const char *sql)
     PGresult *r = PQexec(s->c, sql);
     int rc = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : AMD_EIO;
     if (rc)
-        keep_error(s, r);
+        amdi_pg_keep_error(s, r);
     PQclear(r);
     pthread_mutex_unlock(&s->mu);
     return rc;
@@ -323,10 +303,10 @@ static int pg_exec(amdi_store *b, const char *sql)
 static int begin_fenced(pg_store *s)
 {
     if (PQstatus(s->c) != CONNECTION_OK)
-        reset(s);
+        amdi_pg_reset(s);
     char *name = PQescapeLiteral(s->c, s->instance, strlen(s->instance));
     if (!name) {
-        keep_error(s, NULL);
+        amdi_pg_keep_error(s, NULL);
         return AMD_EIO;
     }
     char sql[256];
@@ -337,7 +317,7 @@ static int begin_fenced(pg_store *s)
     PGresult *r = PQexec(s->c, sql);
     int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : AMD_EIO;
     if (rc)
-        keep_error(s, r);
+        amdi_pg_keep_error(s, r);
     else
         s->fence_rc = PQntuples(r) ? 0 : AMD_ESTATE;
     PQclear(r);
@@ -349,7 +329,7 @@ static int pg_begin(amdi_store *b)
     pg_store *s = S(b);
     pthread_mutex_lock(&s->mu);
     s->fence_rc = AMD_EIO; /* unchecked */
-    int rc = s->instance[0] ? begin_fenced(s) : run0(s, "BEGIN", 0, NULL);
+    int rc = s->instance[0] ? begin_fenced(s) : amdi_pg_run0(s, "BEGIN", 0, NULL);
     if (rc && PQtransactionStatus(s->c) != PQTRANS_IDLE) /* BEGIN went through, the check failed */
         PQclear(PQexec(s->c, "ROLLBACK"));
     s->in_tx = !rc;
@@ -364,7 +344,7 @@ static int pg_begin_migration(amdi_store *b)
     if (!rc) {
         pg_store *s = S(b);
         pthread_mutex_lock(&s->mu);
-        rc = run0(s, "SELECT pg_advisory_xact_lock(7270001)", 0, NULL);
+        rc = amdi_pg_run0(s, "SELECT pg_advisory_xact_lock(7270001)", 0, NULL);
         pthread_mutex_unlock(&s->mu);
     }
     return rc;
@@ -374,7 +354,7 @@ static int pg_commit(amdi_store *b)
 {
     pg_store *s = S(b);
     pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, "COMMIT", 0, NULL);
+    PGresult *r = amdi_pg_run(s, "COMMIT", 0, NULL);
     /* COMMIT of a transaction a failed statement aborted answers "ROLLBACK" */
     int rc = r && !strcmp(PQcmdStatus(r), "COMMIT") ? 0 : AMD_EIO;
     if (r && rc)
@@ -409,10 +389,10 @@ static int pg_account_put(amdi_store *b, const char *sid, const char *token)
 {
     pg_store *s = S(b);
     const char *v[] = {sid, token};
-    int rc = run0_locked(s,
-                         "INSERT INTO accounts(sid, token) VALUES($1, $2) ON CONFLICT(sid) DO UPDATE SET"
-                         " token=excluded.token",
-                         2, v);
+    int rc = amdi_pg_run0_locked(s,
+                                 "INSERT INTO accounts(sid, token) VALUES($1, $2) ON CONFLICT(sid) DO UPDATE SET"
+                                 " token=excluded.token",
+                                 2, v);
     return rc;
 }
 
@@ -421,8 +401,8 @@ static int pg_account_token(amdi_store *b, const char *sid, char *tok, size_t to
     pg_store *s = S(b);
     const char *v[] = {sid};
     pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s, "SELECT token FROM accounts WHERE sid=$1", 1, v);
-    int rc = row_rc(r);
+    PGresult *r = amdi_pg_run(s, "SELECT token FROM accounts WHERE sid=$1", 1, v);
+    int rc = amdi_pg_row_rc(r);
     if (!rc)
         snprintf(tok, toklen, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
@@ -433,7 +413,7 @@ static int pg_account_token(amdi_store *b, const char *sid, char *tok, size_t to
 static int pg_accounts(amdi_store *b, amdi_account_fn fn, void *user)
 {
     pg_store *s = S(b);
-    PGresult *r = run_locked(s, "SELECT sid, token FROM accounts ORDER BY sid", 0, NULL);
+    PGresult *r = amdi_pg_run_locked(s, "SELECT sid, token FROM accounts ORDER BY sid", 0, NULL);
     if (!r)
         return AMD_EIO;
     for (int i = 0; i < PQntuples(r); i++)
@@ -491,9 +471,9 @@ static int pg_call_get(amdi_store *b, const char *account, const char *sid, amdi
     pthread_mutex_lock(&s->mu);
     PGresult *r = run_prepared(s, account ? P_GET : P_GET_ANY, account ? 2 : 1, v);
     pthread_mutex_unlock(&s->mu);
-    int rc = row_rc(r);
+    int rc = amdi_pg_row_rc(r);
     if (!rc)
-        read_call(r, 0, rec);
+        amdi_pg_read_call(r, 0, rec);
     PQclear(r);
     return rc;
 }
@@ -503,8 +483,8 @@ static int pg_call_params(amdi_store *b, const char *sid, char **params)
     pg_store *s = S(b);
     *params = NULL;
     const char *v[] = {sid};
-    PGresult *r = run_locked(s, "SELECT params FROM calls WHERE sid=$1", 1, v);
-    int rc = row_rc(r);
+    PGresult *r = amdi_pg_run_locked(s, "SELECT params FROM calls WHERE sid=$1", 1, v);
+    int rc = amdi_pg_row_rc(r);
     if (!rc) {
         *params = strdup(PQgetvalue(r, 0, 0));
         rc = *params ? 0 : AMD_ENOMEM;
@@ -518,13 +498,13 @@ static int pg_call_delete(amdi_store *b, const char *account, const char *sid)
     pg_store *s = S(b);
     const char *v[] = {sid, account};
     pthread_mutex_lock(&s->mu);
-    int rc = run0(s, "BEGIN", 0, NULL);
+    int rc = amdi_pg_run0(s, "BEGIN", 0, NULL);
     if (!rc) {
-        PGresult *r = run(s, "DELETE FROM calls WHERE sid=$1 AND account_sid=$2", 2, v);
+        PGresult *r = amdi_pg_run(s, "DELETE FROM calls WHERE sid=$1 AND account_sid=$2", 2, v);
         rc = !r ? AMD_EIO : strcmp(PQcmdTuples(r), "0") ? 0 : AMD_ENOTFOUND;
         PQclear(r);
-        rc = rc ? rc : run0(s, "DELETE FROM events WHERE call_sid=$1", 1, v);
-        rc = rc ? rc : run0(s, "DELETE FROM events_dropped WHERE call_sid=$1", 1, v);
+        rc = rc ? rc : amdi_pg_run0(s, "DELETE FROM events WHERE call_sid=$1", 1, v);
+        rc = rc ? rc : amdi_pg_run0(s, "DELETE FROM events_dropped WHERE call_sid=$1", 1, v);
         PQclear(PQexec(s->c, rc ? "ROLLBACK" : "COMMIT"));
     }
     pthread_mutex_unlock(&s->mu);
@@ -572,13 +552,13 @@ static long pg_call_list(amdi_store *b, const char *account, const amdi_list_que
         amdi_buf_free(&sql);
         return AMD_ENOMEM;
     }
-    PGresult *r = run_locked(s, sql.p, n, v);
+    PGresult *r = amdi_pg_run_locked(s, sql.p, n, v);
     amdi_buf_free(&sql);
     if (!r)
         return AMD_EIO;
     long m = PQntuples(r) < (int)cap ? PQntuples(r) : (long)cap;
     for (long i = 0; i < m; i++)
-        read_call(r, (int)(before ? m - 1 - i : i), &rows[i]); /* newest first */
+        amdi_pg_read_call(r, (int)(before ? m - 1 - i : i), &rows[i]); /* newest first */
     PQclear(r);
     return m;
 }
@@ -589,12 +569,12 @@ static int pg_calls_live(amdi_store *b, amdi_call_fn fn, void *user)
     char sql[768];
     snprintf(sql, sizeof sql, "SELECT %s FROM calls WHERE status IN ('queued','ringing','in-progress') ORDER BY seq",
              s->call_cols);
-    PGresult *r = run_locked(s, sql, 0, NULL);
+    PGresult *r = amdi_pg_run_locked(s, sql, 0, NULL);
     if (!r)
         return AMD_EIO;
     amdi_call_rec rec;
     for (int i = 0; i < PQntuples(r); i++) {
-        read_call(r, i, &rec);
+        amdi_pg_read_call(r, i, &rec);
         fn(user, &rec);
     }
     PQclear(r);
@@ -606,7 +586,7 @@ static int pg_calls_live(amdi_store *b, amdi_call_fn fn, void *user)
 static int trim_events(pg_store *s, const char *call_sid)
 {
     const char *v[3] = {call_sid};
-    PGresult *r = run(s, "SELECT COUNT(*) FROM events WHERE call_sid=$1", 1, v);
+    PGresult *r = amdi_pg_run(s, "SELECT COUNT(*) FROM events WHERE call_sid=$1", 1, v);
     if (!r)
         return AMD_EIO;
     long long over = strtoll(PQgetvalue(r, 0, 0), NULL, 10) - (AMDI_EVENTS_KEEP_FIRST + AMDI_EVENTS_KEEP_LAST);
@@ -618,15 +598,15 @@ static int trim_events(pg_store *s, const char *call_sid)
     snprintf(kb, sizeof kb, "%d", AMDI_EVENTS_KEEP_FIRST);
     v[1] = nb;
     v[2] = kb;
-    int rc = run0(s,
-                  "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE call_sid=$1"
-                  " ORDER BY seq LIMIT $2 OFFSET $3)",
-                  3, v);
+    int rc = amdi_pg_run0(s,
+                          "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE call_sid=$1"
+                          " ORDER BY seq LIMIT $2 OFFSET $3)",
+                          3, v);
     return rc ? rc
-              : run0(s,
-                     "INSERT INTO events_dropped(call_sid, n) VALUES($1, $2)"
-                     " ON CONFLICT(call_sid) DO UPDATE SET n = events_dropped.n + excluded.n",
-                     2, v);
+              : amdi_pg_run0(s,
+                             "INSERT INTO events_dropped(call_sid, n) VALUES($1, $2)"
+                             " ON CONFLICT(call_sid) DO UPDATE SET n = events_dropped.n + excluded.n",
+                             2, v);
 }
 
 static int pg_event_add(amdi_store *b, const char *call_sid, int64_t t_ms, const char *req, const char *resp)
@@ -637,11 +617,11 @@ static int pg_event_add(amdi_store *b, const char *call_sid, int64_t t_ms, const
     pthread_mutex_lock(&s->mu);
     const char *v[] = {call_sid, tb, req && *req ? req : NULL, resp && *resp ? resp : NULL, s->instance};
     /* not about a call another process took over from this one (store_cluster.h) */
-    PGresult *r = run(s,
-                      "INSERT INTO events(call_sid, t, request, response) SELECT $1::text, $2::bigint, $3::text, $4::text"
-                      " WHERE $5::text = '' OR NOT EXISTS (SELECT 1 FROM calls WHERE sid = $1::text"
-                      " AND owner IS NOT NULL AND owner <> $5::text)",
-                      5, v);
+    PGresult *r = amdi_pg_run(s,
+                              "INSERT INTO events(call_sid, t, request, response) SELECT $1::text, $2::bigint, $3::text, $4::text"
+                              " WHERE $5::text = '' OR NOT EXISTS (SELECT 1 FROM calls WHERE sid = $1::text"
+                              " AND owner IS NOT NULL AND owner <> $5::text)",
+                              5, v);
     int rc = r ? 0 : AMD_EIO;
     if (r && strcmp(PQcmdTuples(r), "0"))
         rc = trim_events(s, call_sid);
@@ -654,7 +634,7 @@ static long pg_events_dropped(amdi_store *b, const char *call_sid)
 {
     pg_store *s = S(b);
     const char *v[] = {call_sid};
-    PGresult *r = run_locked(s, "SELECT n FROM events_dropped WHERE call_sid=$1", 1, v);
+    PGresult *r = amdi_pg_run_locked(s, "SELECT n FROM events_dropped WHERE call_sid=$1", 1, v);
     long n = !r ? AMD_EIO : PQntuples(r) ? strtol(PQgetvalue(r, 0, 0), NULL, 10) : 0;
     PQclear(r);
     return n;
@@ -668,10 +648,10 @@ static long pg_events(amdi_store *b, const char *call_sid, int64_t after_seq, in
     snprintf(ab, sizeof ab, "%lld", (long long)after_seq);
     snprintf(lb, sizeof lb, "%d", limit);
     const char *v[] = {call_sid, ab, lb};
-    PGresult *r = run_locked(s,
-                             "SELECT seq, t, request, response FROM events WHERE call_sid=$1 AND seq>$2 ORDER BY seq"
-                             " LIMIT $3",
-                             3, v);
+    PGresult *r = amdi_pg_run_locked(s,
+                                     "SELECT seq, t, request, response FROM events WHERE call_sid=$1 AND seq>$2 ORDER BY seq"
+                                     " LIMIT $3",
+                                     3, v);
     if (!r)
         return AMD_EIO;
     long n = PQntuples(r);
@@ -688,10 +668,10 @@ static int pg_meta_set(amdi_store *b, const char *key, int64_t v64)
     char vb[24];
     snprintf(vb, sizeof vb, "%lld", (long long)v64);
     const char *v[] = {key, vb};
-    int rc = run0_locked(s,
-                         "INSERT INTO meta(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET"
-                         " value=excluded.value",
-                         2, v);
+    int rc = amdi_pg_run0_locked(s,
+                                 "INSERT INTO meta(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET"
+                                 " value=excluded.value",
+                                 2, v);
     return rc;
 }
 
@@ -699,8 +679,8 @@ static int pg_meta_get(amdi_store *b, const char *key, int64_t *out)
 {
     pg_store *s = S(b);
     const char *v[] = {key};
-    PGresult *r = run_locked(s, "SELECT value FROM meta WHERE key=$1", 1, v);
-    int rc = row_rc(r);
+    PGresult *r = amdi_pg_run_locked(s, "SELECT value FROM meta WHERE key=$1", 1, v);
+    int rc = amdi_pg_row_rc(r);
     if (!rc)
         *out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
@@ -714,7 +694,7 @@ static int taken_over(pg_store *s, const char *sid)
     if (!s->instance[0])
         return 0;
     const char *v[] = {sid, s->instance};
-    PGresult *r = run(s, "SELECT 1 FROM calls WHERE sid=$1 AND owner IS NOT NULL AND owner <> $2", 2, v);
+    PGresult *r = amdi_pg_run(s, "SELECT 1 FROM calls WHERE sid=$1 AND owner IS NOT NULL AND owner <> $2", 2, v);
     int n = r ? PQntuples(r) > 0 : -1;
     PQclear(r);
     return n;
@@ -746,7 +726,7 @@ static int pg_recording_put(amdi_store *b, const amdi_recording_rec *rec, const 
     }
     pthread_mutex_lock(&s->mu);
     int rc = taken_over(s, rec->call_sid);
-    rc = rc < 0 ? AMD_EIO : rc ? 0 : run0(s, sql.p, k, v);
+    rc = rc < 0 ? AMD_EIO : rc ? 0 : amdi_pg_run0(s, sql.p, k, v);
     pthread_mutex_unlock(&s->mu);
     amdi_buf_free(&sql);
     return rc;
@@ -756,7 +736,7 @@ static int pg_recording_delete(amdi_store *b, const char *account, const char *s
 {
     pg_store *s = S(b);
     const char *v[] = {sid, account};
-    PGresult *r = run_locked(s, "DELETE FROM recordings WHERE sid=$1 AND account_sid=$2", 2, v);
+    PGresult *r = amdi_pg_run_locked(s, "DELETE FROM recordings WHERE sid=$1 AND account_sid=$2", 2, v);
     int rc = !r ? AMD_EIO : strcmp(PQcmdTuples(r), "0") ? 0 : AMD_ENOTFOUND;
     PQclear(r);
     return rc;
@@ -770,7 +750,7 @@ static long pg_recordings_at(amdi_store *b, const char *account, const char *cal
     snprintf(sql, sizeof sql, "SELECT %s FROM recordings WHERE account_sid=$1%s ORDER BY seq DESC LIMIT %zu OFFSET %lld",
              s->rec_cols, call_sid ? " AND call_sid=$2" : "", cap, (long long)offset);
     const char *v[] = {account, call_sid};
-    PGresult *r = run_locked(s, sql, call_sid ? 2 : 1, v);
+    PGresult *r = amdi_pg_run_locked(s, sql, call_sid ? 2 : 1, v);
     if (!r)
         return AMD_EIO;
     long n = PQntuples(r) < (int)cap ? PQntuples(r) : (long)cap;
@@ -787,8 +767,8 @@ static int pg_recording_get(amdi_store *b, const char *account, const char *sid,
     char sql[768];
     snprintf(sql, sizeof sql, "SELECT %s FROM recordings WHERE sid=$1 AND account_sid=$2", s->rec_cols);
     const char *v[] = {sid, account};
-    PGresult *r = run_locked(s, sql, 2, v);
-    int rc = row_rc(r);
+    PGresult *r = amdi_pg_run_locked(s, sql, 2, v);
+    int rc = amdi_pg_row_rc(r);
     if (!rc) {
         read_recording(r, 0, rec);
         if (path)
@@ -803,7 +783,7 @@ static int pg_recordings_open(amdi_store *b, amdi_recording_fn fn, void *user)
     pg_store *s = S(b);
     char sql[768];
     snprintf(sql, sizeof sql, "SELECT %s FROM recordings WHERE status='in-progress' ORDER BY seq", s->rec_cols);
-    PGresult *r = run_locked(s, sql, 0, NULL);
+    PGresult *r = amdi_pg_run_locked(s, sql, 0, NULL);
     if (!r)
         return AMD_EIO;
     amdi_recording_rec rec;
@@ -814,342 +794,6 @@ static int pg_recordings_open(amdi_store *b, amdi_recording_fn fn, void *user)
     PQclear(r);
     return 0;
 }
-
-/* ------------------------------------------------------------------ cluster */
-
-static int pg_beat(amdi_store *b, const char *instance, int64_t now_ms, int start, int64_t *epoch)
-{
-    pg_store *s = S(b);
-    char nb[24], eb[24];
-    snprintf(nb, sizeof nb, "%lld", (long long)now_ms);
-    snprintf(eb, sizeof eb, "%lld", (long long)*epoch);
-    const char *v[] = {instance, nb, eb};
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = start ? run(s,
-                              "INSERT INTO instances(name, heartbeat, state, epoch) VALUES($1, $2, 'running', 1)"
-                              " ON CONFLICT(name) DO UPDATE SET heartbeat=excluded.heartbeat, state='running',"
-                              " epoch=instances.epoch + 1 RETURNING epoch",
-                              2, v)
-                        : run(s, "UPDATE instances SET heartbeat=$2 WHERE name=$1 AND state='running' AND epoch=$3",
-                              3, v);
-    pthread_mutex_unlock(&s->mu);
-    int rc = !r ? AMD_EIO : start ? (PQntuples(r) ? 0 : AMD_EIO) : strcmp(PQcmdTuples(r), "0") ? 0 : AMD_ESTATE;
-    if (!rc && start)
-        *epoch = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
-    return rc;
-}
-
-/* FOR KEY SHARE: the lease row stays locked until the commit; a process taking calls over locks
- * it FOR UPDATE SKIP LOCKED (pg_adopt), so it waits for this batch rather than racing it. */
-static int pg_fence(amdi_store *b)
-{
-    pg_store *s = S(b);
-    pthread_mutex_lock(&s->mu);
-    if (!s->instance[0] || (s->in_tx && s->fence_rc != AMD_EIO)) { /* checked with BEGIN */
-        int rc = s->instance[0] ? s->fence_rc : 0;
-        pthread_mutex_unlock(&s->mu);
-        return rc;
-    }
-    char eb[24];
-    snprintf(eb, sizeof eb, "%lld", (long long)s->epoch);
-    const char *v[] = {s->instance, eb};
-    PGresult *r = run(s, "SELECT 1 FROM instances WHERE name=$1 AND state='running' AND epoch=$2 FOR KEY SHARE", 2, v);
-    int rc = !r ? AMD_EIO : PQntuples(r) ? 0 : AMD_ESTATE;
-    PQclear(r);
-    pthread_mutex_unlock(&s->mu);
-    return rc;
-}
-
-/* A text[] literal of @p sids into @p arr (call SIDs are letters and digits). 0 or AMD_ENOMEM. */
-static int sid_array(amdi_buf *arr, const char *const *sids, size_t n)
-{
-    amdi_buf_init(arr);
-    amdi_buf_putc(arr, '{');
-    for (size_t i = 0; i < n; i++)
-        amdi_buf_printf(arr, "%s%s", i ? "," : "", sids[i]);
-    amdi_buf_putc(arr, '}');
-    if (!arr->oom)
-        return 0;
-    amdi_buf_free(arr);
-    return AMD_ENOMEM;
-}
-
-static int pg_leave(amdi_store *b, const char *instance, int64_t now_ms, const char *const *undialed, size_t n)
-{
-    pg_store *s = S(b);
-    char nb[24];
-    amdi_buf arr;
-    if (sid_array(&arr, undialed, n))
-        return AMD_ENOMEM;
-    snprintf(nb, sizeof nb, "%lld", (long long)now_ms);
-    const char *v[] = {instance, nb, arr.p};
-    pthread_mutex_lock(&s->mu);
-    int rc = run0(s,
-                  "WITH back AS (UPDATE calls SET owner=NULL, start_time=NULL, dialing=NULL WHERE owner=$1"
-                  " AND status='queued' AND answer_time IS NULL AND (dialing IS NULL OR sid = ANY($3::text[]))"
-                  " RETURNING sid)"
-                  " UPDATE instances SET heartbeat=$2, state='stopped' WHERE name=$1 AND state='running'",
-                  3, v);
-    pthread_mutex_unlock(&s->mu);
-    amdi_buf_free(&arr);
-    return rc;
-}
-
-static long pg_claim(amdi_store *b, const char *account, const char *instance, int64_t now_ms, int64_t gap_us,
-                     amdi_claim *out, size_t cap)
-{
-    pg_store *s = S(b);
-    char nb[24], gb[24], mb[24];
-    snprintf(nb, sizeof nb, "%lld", (long long)now_ms);
-    snprintf(gb, sizeof gb, "%lld", (long long)gap_us);
-    snprintf(mb, sizeof mb, "%zu", cap);
-    const char *v[] = {account, instance, nb, gb, mb};
-    PGresult *r = run_locked(s, "SELECT call_sid, slot_ms FROM amd_claim($1, $2, $3, $4, $5)", 5, v);
-    if (!r)
-        return AMD_EIO;
-    long n = PQntuples(r) < (int)cap ? PQntuples(r) : (long)cap;
-    for (long i = 0; i < n; i++) {
-        snprintf(out[i].sid, sizeof out[i].sid, "%s", PQgetvalue(r, (int)i, 0));
-        out[i].slot_ms = strtoll(PQgetvalue(r, (int)i, 1), NULL, 10);
-    }
-    PQclear(r);
-    return n;
-}
-
-/* One transaction: mark the expired instances dead (a row only one adopter can lock), move their
- * live calls to @p instance. The rows go to fn after the commit. */
-static long pg_adopt(amdi_store *b, const char *instance, int64_t now_ms, int64_t lease_ms, int self,
-                     int64_t horizon_ms, amdi_adopt_fn fn, void *user)
-{
-    pg_store *s = S(b);
-    char tb[24], hb[24];
-    snprintf(tb, sizeof tb, "%lld", (long long)(now_ms - lease_ms));
-    snprintf(hb, sizeof hb, "%lld", (long long)(now_ms - horizon_ms));
-    const char *v[] = {instance, tb, self ? "1" : "0", hb};
-    amdi_buf sql;
-    amdi_buf_init(&sql);
-    /* own earlier run: whatever its state (declared dead already, calls it claimed afterwards
-     * are still its). A call claimed but not marked dialing was never dialed: it goes back to
-     * the queue (the 201 promised it; dialing it later is still dialing it once). */
-    amdi_buf_printf(&sql,
-                    "WITH dead AS (UPDATE instances SET state='dead' WHERE name IN (SELECT name FROM instances"
-                    " WHERE (state='running' AND heartbeat < $2) OR ($3 = '1' AND name = $1)"
-                    " FOR UPDATE SKIP LOCKED) RETURNING name, heartbeat),"
-                    " back AS (UPDATE calls SET owner=NULL, start_time=NULL FROM dead WHERE calls.owner=dead.name AND"
-                    " calls.status='queued' AND calls.dialing IS NULL AND COALESCE(calls.date_created, 0) >= $4"
-                    " RETURNING calls.sid),"
-                    " moved AS (UPDATE calls SET owner=$1 FROM dead WHERE calls.owner=dead.name AND"
-                    " calls.status IN ('queued','ringing','in-progress') AND NOT (calls.status='queued' AND"
-                    " calls.dialing IS NULL AND COALESCE(calls.date_created, 0) >= $4)"
-                    " RETURNING calls.*, dead.heartbeat AS hb)"
-                    " SELECT %s, hb FROM moved ORDER BY seq",
-                    s->call_cols);
-    if (sql.oom) {
-        amdi_buf_free(&sql);
-        return AMD_ENOMEM;
-    }
-    PGresult *r = run_locked(s, sql.p, 4, v);
-    amdi_buf_free(&sql);
-    if (!r)
-        return AMD_EIO;
-    long n = PQntuples(r);
-    amdi_call_rec rec;
-    for (int i = 0; i < n; i++) {
-        read_call(r, i, &rec);
-        fn(user, &rec, strtoll(PQgetvalue(r, i, (int)amdi_n_call_cols), NULL, 10));
-    }
-    PQclear(r);
-    return n;
-}
-
-static int pg_owner(amdi_store *b, const char *sid, char *owner, size_t n)
-{
-    pg_store *s = S(b);
-    const char *v[] = {sid};
-    PGresult *r = run_locked(s, "SELECT owner FROM calls WHERE sid=$1", 1, v);
-    int rc = row_rc(r);
-    if (!rc)
-        snprintf(owner, n, "%s", PQgetisnull(r, 0, 0) ? "" : PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return rc;
-}
-
-static int pg_take_queued(amdi_store *b, const char *sid, const char *instance)
-{
-    pg_store *s = S(b);
-    const char *v[] = {sid, instance};
-    pthread_mutex_lock(&s->mu);
-    PGresult *r = run(s,
-                      "UPDATE calls SET owner=$2 WHERE sid=$1 AND owner IS NULL AND status='queued'"
-                      " AND start_time IS NULL",
-                      2, v);
-    pthread_mutex_unlock(&s->mu);
-    int rc = !r ? AMD_EIO : strcmp(PQcmdTuples(r), "0") ? 0 : AMD_ENOTFOUND;
-    PQclear(r);
-    return rc;
-}
-
-static void pg_as_instance(amdi_store *b, const char *instance, int64_t epoch)
-{
-    pg_store *s = S(b);
-    pthread_mutex_lock(&s->mu);
-    snprintf(s->instance, sizeof s->instance, "%s", instance);
-    s->epoch = epoch;
-    pthread_mutex_unlock(&s->mu);
-}
-
-static long pg_mark_dialing(amdi_store *b, const char *instance, int64_t epoch, const char *const *sids, size_t n,
-                            int64_t now_ms, int *ok)
-{
-    pg_store *s = S(b);
-    amdi_buf arr;
-    for (size_t i = 0; i < n; i++)
-        ok[i] = 0;
-    if (sid_array(&arr, sids, n))
-        return AMD_ENOMEM;
-    char nb[24], eb[24];
-    snprintf(nb, sizeof nb, "%lld", (long long)now_ms);
-    snprintf(eb, sizeof eb, "%lld", (long long)epoch);
-    const char *v[] = {arr.p, instance, nb, eb};
-    pthread_mutex_lock(&s->mu);
-    /* a process declared dead may have claimed calls before it learnt it: it must not dial them */
-    PGresult *r = run(s,
-                      "UPDATE calls SET dialing=$3 WHERE sid = ANY($1::text[]) AND owner=$2 AND status='queued'"
-                      " AND EXISTS (SELECT 1 FROM instances WHERE name=$2 AND state='running' AND epoch=$4)"
-                      " RETURNING sid",
-                      4, v);
-    pthread_mutex_unlock(&s->mu);
-    amdi_buf_free(&arr);
-    if (!r)
-        return AMD_EIO;
-    long m = PQntuples(r);
-    for (long k = 0; k < m; k++)
-        for (size_t i = 0; i < n; i++)
-            if (!strcmp(sids[i], PQgetvalue(r, (int)k, 0)))
-                ok[i] = 1;
-    PQclear(r);
-    return m;
-}
-
-static int pg_update_queued(amdi_store *b, const char *sid, int64_t now_ms, char *(*edit)(void *user, const char *form),
-                            void *user)
-{
-    pg_store *s = S(b);
-    const char *v[3] = {sid};
-    char nb[24];
-    snprintf(nb, sizeof nb, "%lld", (long long)now_ms);
-    pthread_mutex_lock(&s->mu);
-    int rc = run0(s, "BEGIN", 0, NULL);
-    PGresult *r = rc ? NULL
-                     : run(s,
-                           "SELECT params FROM calls WHERE sid=$1 AND owner IS NULL AND status='queued'"
-                           " AND start_time IS NULL FOR UPDATE",
-                           1, v);
-    rc = rc ? rc : row_rc(r);
-    char *form = rc ? NULL : edit(user, PQgetvalue(r, 0, 0));
-    PQclear(r);
-    if (!rc && !form)
-        rc = AMD_ENOMEM;
-    v[1] = form;
-    v[2] = nb;
-    rc = rc ? rc : run0(s, "UPDATE calls SET params=$2, date_updated=$3 WHERE sid=$1", 3, v);
-    free(form);
-    if (PQtransactionStatus(s->c) != PQTRANS_IDLE) {
-        r = run(s, rc ? "ROLLBACK" : "COMMIT", 0, NULL);
-        if (!rc && (!r || strcmp(PQcmdStatus(r), "COMMIT")))
-            rc = AMD_EIO;
-        PQclear(r);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return rc;
-}
-
-static int pg_open_peer(amdi_store *b, amdi_store **out, char *err, size_t errlen)
-{
-    return amdi_store_pg_open(S(b)->conninfo, 0, out, err, errlen);
-}
-
-static long pg_queued(amdi_store *b, const char *account)
-{
-    pg_store *s = S(b);
-    const char *v[] = {account};
-    PGresult *r = run_locked(s,
-                             "SELECT count(*) FROM calls WHERE account_sid=$1 AND status='queued'"
-                             " AND start_time IS NULL AND owner IS NULL",
-                             1, v);
-    long n = r ? strtol(PQgetvalue(r, 0, 0), NULL, 10) : AMD_EIO;
-    PQclear(r);
-    return n;
-}
-
-static int pg_notify(amdi_store *b, const char *payload)
-{
-    pg_store *s = S(b);
-    const char *v[] = {AMDI_CLUSTER_CHANNEL, payload};
-    pthread_mutex_lock(&s->mu);
-    int rc = run0(s, "SELECT pg_notify($1, $2)", 2, v);
-    pthread_mutex_unlock(&s->mu);
-    return rc;
-}
-
-static int pg_listen(amdi_store *b)
-{
-    pg_store *s = S(b);
-    int rc = run0_locked(s, "LISTEN " AMDI_CLUSTER_CHANNEL, 0, NULL);
-    return rc;
-}
-
-static int pg_wait(amdi_store *b, int timeout_ms, amdi_notify_fn fn, void *user)
-{
-    pg_store *s = S(b);
-    pthread_mutex_lock(&s->mu);
-    int sock = PQsocket(s->c);
-    pthread_mutex_unlock(&s->mu);
-    if (sock < 0)
-        return AMD_EIO;
-    fd_set rd;
-    FD_ZERO(&rd);
-    FD_SET(sock, &rd);
-    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    if (select(sock + 1, &rd, NULL, NULL, &tv) < 0)
-        return 0;
-    pthread_mutex_lock(&s->mu);
-    int rc = PQconsumeInput(s->c) ? 0 : AMD_EIO;
-    PGnotify *n;
-    while ((n = PQnotifies(s->c))) {
-        pthread_mutex_unlock(&s->mu);
-        fn(user, n->extra);
-        PQfreemem(n);
-        pthread_mutex_lock(&s->mu);
-    }
-    if (rc) {
-        keep_error(s, NULL);
-        reset(s);
-        if (PQstatus(s->c) == CONNECTION_OK)
-            run0(s, "LISTEN " AMDI_CLUSTER_CHANNEL, 0, NULL);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return rc;
-}
-
-static const amdi_cluster_ops k_pg_cluster = {
-    .beat = pg_beat,
-    .fence = pg_fence,
-    .mark_dialing = pg_mark_dialing,
-    .update_queued = pg_update_queued,
-    .open_peer = pg_open_peer,
-    .leave = pg_leave,
-    .claim = pg_claim,
-    .adopt = pg_adopt,
-    .owner = pg_owner,
-    .take_queued = pg_take_queued,
-    .queued = pg_queued,
-    .as_instance = pg_as_instance,
-    .notify = pg_notify,
-    .listen = pg_listen,
-    .wait = pg_wait,
-};
 
 static const amdi_store_ops k_pg_ops = {
     .dialect = "postgresql",
@@ -1180,5 +824,5 @@ static const amdi_store_ops k_pg_ops = {
     .last_error = pg_last_error,
     .meta_set = pg_meta_set,
     .meta_get = pg_meta_get,
-    .cluster = &k_pg_cluster,
+    .cluster = &amdi_pg_cluster_ops,
 };
